@@ -1,0 +1,36 @@
+/**
+ * Every stable error code Latchkey uses, with the HTTP status it maps to. This is the one table:
+ * the server's error handler, the CLI's messages and the tests all read it. Codes are part of the
+ * public contract: add new ones, never rename or reuse one.
+ */
+export const ERROR_CODES = {
+  // Generic input problems.
+  invalid_argument: 400,
+  not_found: 404,
+  conflict: 409,
+  unauthenticated: 401,
+  permission_denied: 403,
+  internal: 500,
+  unavailable: 503,
+
+  // Encodings and keys (shared/ssh).
+  malformed_base64: 400,
+  malformed_key: 400,
+  unsupported_key_type: 400,
+  malformed_certificate: 400,
+  certificate_truncated: 400,
+  certificate_trailing_data: 400,
+  certificate_length_out_of_range: 400,
+  certificate_bad_signature: 400,
+  certificate_wrong_type: 400,
+  invalid_certificate_options: 400,
+
+  // Configuration read at start-up.
+  invalid_config: 400,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function httpStatusFor(code: ErrorCode): number {
+  return ERROR_CODES[code];
+}

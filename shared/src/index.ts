@@ -1,0 +1,2 @@
+export * from './errors/error-codes.js';
+export * from './errors/latchkey-error.js';
