@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every Latchkey test, unit and end-to-end, on a fresh Debian machine.
+# Installs what the tests need (OpenSSH server and client, rsync, PostgreSQL) when run as root,
+# installs the npm dependencies, then runs format check, lint, typecheck and all mocha suites.
+# This is the README's test command, and what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=(openssh-server openssh-client rsync postgresql passwd procps iproute2)
+missing=()
+for pkg in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "scripts/test.sh: missing packages: ${missing[*]} (run as root, or: apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "scripts/test.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "scripts/test.sh: the end-to-end suites create UNIX users and start sshd: run as root" >&2
+  exit 1
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm test
