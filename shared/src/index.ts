@@ -1,2 +1,3 @@
 export * from './errors/error-codes.js';
 export * from './errors/latchkey-error.js';
+export * from './session-log/index.js';

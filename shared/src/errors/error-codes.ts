@@ -25,6 +25,11 @@ export const ERROR_CODES = {
   certificate_wrong_type: 400,
   invalid_certificate_options: 400,
 
+  // Session logs and auditor keys (shared/session-log).
+  invalid_auditor_key: 400,
+  malformed_session_log: 400,
+  session_log_decryption_failed: 400,
+
   // Configuration read at start-up.
   invalid_config: 400,
 } as const satisfies Record<string, number>;
