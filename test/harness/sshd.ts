@@ -107,7 +107,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<Running
     const { stdout: publicKey } = await runCommandOrThrow('ssh-keygen', ['-y', '-f', hostKeyPath]);
     const hostKey = publicKey.trim().split(/\s+/).slice(0, 2).join(' ');
 
-    const penaltiesSetting = (await sshdSupportsPerSourcePenalties(sshdPath))
+    const penaltiesSetting: SshdSettings = (await sshdSupportsPerSourcePenalties(sshdPath))
       ? { PerSourcePenalties: 'no' } // 9.8+: many refused logins in a row must not lock the tests out
       : {};
     const renderConfig = (port: number) =>
