@@ -7,6 +7,7 @@
 export * from './cleanup.js';
 export * from './network.js';
 export * from './processes.js';
+export * from './public-key-probe.js';
 export * from './run-command.js';
 export * from './ssh-client.js';
 export * from './ssh-keygen.js';
