@@ -11,6 +11,7 @@ import {
   isAlive,
   isPortFree,
   pendingCleanups,
+  probePublicKey,
   removeTestUser,
   runCleanups,
   runCommand,
@@ -181,6 +182,28 @@ describe('test harness: UNIX users and the ssh client', () => {
     assert.match(result.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
   });
 
+  it('the public key probe gets sshd\u2019s verdict on an offered key without signing anything', async () => {
+    const authorized = await generateKeyWithSshKeygen(keys.file('probe-authorized'));
+    const unknown = await generateKeyWithSshKeygen(keys.file('probe-unknown'));
+    await writeAuthorizedKeys(user, [authorized.publicKey]);
+    const probe = (publicKey: string) =>
+      probePublicKey({ host: sshd.host, port: sshd.port, hostKey: sshd.hostKey, user: user.name, publicKey });
+    assert.equal(await probe(authorized.publicKey), 'accepted');
+    const mark = sshd.logMark();
+    assert.equal(await probe(unknown.publicKey), 'rejected');
+    await sshd.waitForLog(new RegExp(`Failed publickey for ${user.name} from 127\\.0\\.0\\.1`), 5000, mark);
+    await assert.rejects(
+      probePublicKey({
+        host: sshd.host,
+        port: sshd.port,
+        hostKey: unknown.publicKey,
+        user: user.name,
+        publicKey: authorized.publicKey,
+      }),
+      /unexpected host key/,
+    );
+  });
+
   it('removes a user, killing its processes first', async () => {
     const doomed = await createTestUser();
     const sleeper = await runCommand('su', [
@@ -196,5 +219,34 @@ describe('test harness: UNIX users and the ssh client', () => {
     assert.ok(!(await userExists(doomed.name)));
     assert.ok(!existsSync(doomed.home));
     assert.ok(!isAlive(sleeperPid));
+  });
+});
+
+// The mocha root hooks (test/support/harness-cleanup.ts) scope cleanup: these blocks run in order and
+// each checks what the previous one left behind on purpose.
+describe('test harness: cleanup scoped by the mocha root hooks', () => {
+  let forgottenInTest = 0;
+  let forgottenInBlock = 0;
+
+  describe('a block whose before hook starts sshd and never stops it', () => {
+    before(async () => {
+      forgottenInBlock = (await startSshd()).pid;
+    });
+
+    it('keeps it running for all of its tests (1)', () => assert.ok(isAlive(forgottenInBlock)));
+    it('keeps it running for all of its tests (2)', () => assert.ok(isAlive(forgottenInBlock)));
+  });
+
+  describe('the next block', () => {
+    it('finds the previous block\u2019s sshd stopped', () => assert.ok(!isAlive(forgottenInBlock)));
+
+    it('starts an sshd in a test and forgets it', async () => {
+      forgottenInTest = (await startSshd()).pid;
+    });
+
+    it('finds the previous test\u2019s sshd stopped', () => {
+      assert.ok(forgottenInTest > 0);
+      assert.ok(!isAlive(forgottenInTest));
+    });
   });
 });
