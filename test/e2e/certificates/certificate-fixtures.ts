@@ -1,20 +1,19 @@
 /**
- * Keys and certificates on disk for the certificate suites: CA and subject keys, certificates issued by
- * Latchkey's codec, and the tampering the suites need. Files live in one temp dir per describe block.
+ * Keys and certificates on disk for the certificate suites, all made by Latchkey's own code
+ * (`generateSshKeyPair`, `issueCertificate` from @latchkey/shared), so that what sshd judges is exactly what
+ * Latchkey issues. Files live in the describe block's temp dir; private keys are written 0600.
  */
-import {
-  generateKeyWithSshKeygen,
-  runCommandOrThrow,
-  signWithSshKeygen,
-  writePrivateFile,
-} from '../../harness/index.js';
-import type { SshKeygenKeyType, TempDir } from '../../harness/index.js';
-
-export type KeyAlgorithm = SshKeygenKeyType;
+import { writeFile } from 'node:fs/promises';
+import { generateSshKeyPair, issueCertificate, parseCertificate } from '@latchkey/shared';
+import type { CertificateRequest, SshCertificate, SshKeyAlgorithm, SshPrivateKey } from '@latchkey/shared';
+import { writePrivateFile } from '../../harness/index.js';
+import type { TempDir } from '../../harness/index.js';
 
 export interface KeyOnDisk {
-  readonly algorithm: KeyAlgorithm;
+  readonly key: SshPrivateKey;
+  /** The private key in OpenSSH format (for `ssh -i`). */
   readonly privateKeyPath: string;
+  /** `<privateKeyPath>.pub` (for sshd's TrustedUserCAKeys or `ssh-keygen -k -s`). */
   readonly publicKeyPath: string;
   /** `type base64`, no comment. */
   readonly publicKey: string;
@@ -22,103 +21,61 @@ export interface KeyOnDisk {
   readonly fingerprint: string;
 }
 
-export interface CertificateRequest {
-  keyId: string;
-  principals: readonly string[];
-  type?: 'user' | 'host';
-  serial?: bigint;
-  /** Seconds since the epoch. Default: a minute ago. */
-  validAfter?: number;
-  /** Seconds since the epoch. Default: five minutes ahead. */
-  validBefore?: number;
-  criticalOptions?: Readonly<Record<string, string>>;
-  /** Default: the usual permit-* set, as ssh-keygen grants. */
-  extensions?: readonly string[];
-}
-
-export interface IssuedCertificate {
-  /** The certificate line, `ssh-ed25519-cert-v01@openssh.com AAAA…`. */
-  readonly certificate: string;
+export interface CertificateOnDisk {
+  readonly certificate: SshCertificate;
+  /** The `*-cert.pub` line, `ssh-ed25519-cert-v01@openssh.com AAAA…`. */
+  readonly line: string;
+  /** `<subject privateKeyPath>-cert.pub` (for ssh's CertificateFile). */
   readonly certificatePath: string;
   readonly keyId: string;
   readonly serial: bigint;
 }
 
-export const DEFAULT_EXTENSIONS = [
-  'permit-X11-forwarding',
-  'permit-agent-forwarding',
-  'permit-port-forwarding',
-  'permit-pty',
-  'permit-user-rc',
-] as const;
-
 let fileCounter = 0;
 
-/** A fresh key pair in `dir`, private key 0600 as ssh requires. */
-export async function createKey(dir: TempDir, algorithm: KeyAlgorithm, name = 'key'): Promise<KeyOnDisk> {
+/** A fresh key pair made by Latchkey, written to `dir`. */
+export async function createKey(dir: TempDir, algorithm: SshKeyAlgorithm, name = 'key'): Promise<KeyOnDisk> {
+  const key = generateSshKeyPair(algorithm);
   const privateKeyPath = dir.file(`${name}-${algorithm}-${++fileCounter}`);
-  const files = await generateKeyWithSshKeygen(privateKeyPath, algorithm);
-  const publicKey = files.publicKey.split(/\s+/).slice(0, 2).join(' ');
+  await writePrivateFile(privateKeyPath, key.toOpenSSH());
+  const publicKey = key.publicKey.toAuthorizedKey();
+  await writeFile(`${privateKeyPath}.pub`, `${publicKey}\n`);
   return {
-    algorithm,
+    key,
     privateKeyPath,
-    publicKeyPath: files.publicKeyPath,
+    publicKeyPath: `${privateKeyPath}.pub`,
     publicKey,
-    fingerprint: await fingerprintOf(files.publicKeyPath),
+    fingerprint: key.publicKey.fingerprint(),
   };
 }
 
-/** Issues a certificate for `subject`, signed by `ca`, written next to the subject key. */
-export async function issueCertificate(
+/** Issues a certificate for `subject` with Latchkey's issueCertificate, signed by `ca`, written next to the key. */
+export async function issueCertificateFile(
   ca: KeyOnDisk,
   subject: KeyOnDisk,
-  request: CertificateRequest,
-): Promise<IssuedCertificate> {
-  const now = Math.floor(Date.now() / 1000);
-  const serial = request.serial ?? BigInt(++fileCounter);
-  const validAfter = request.validAfter ?? now - 60;
-  const validBefore = request.validBefore ?? now + 300;
-  const options = [
-    'clear',
-    ...(request.extensions ?? DEFAULT_EXTENSIONS),
-    ...Object.entries(request.criticalOptions ?? {}).map(([name, value]) =>
-      name === 'force-command' || name === 'source-address' || name === 'verify-required'
-        ? `${name}=${value}`
-        : `critical:${name}=${value}`,
-    ),
-  ];
-  const { certificatePath, certificate } = await signWithSshKeygen({
-    caPrivateKeyPath: ca.privateKeyPath,
-    publicKeyPath: subject.publicKeyPath,
-    keyId: request.keyId,
-    principals: request.principals,
-    validity: `0x${validAfter.toString(16)}:0x${validBefore.toString(16)}`,
-    serial,
-    host: request.type === 'host',
-    options,
-  });
-  return {
-    certificate: certificate.split(/\s+/).slice(0, 2).join(' '),
-    certificatePath,
-    keyId: request.keyId,
-    serial,
-  };
+  request: Omit<CertificateRequest, 'subjectKey'>,
+): Promise<CertificateOnDisk> {
+  const certificate = issueCertificate(ca.key, { ...request, subjectKey: subject.key.publicKey });
+  const line = certificate.toAuthorizedKey();
+  const certificatePath = `${subject.privateKeyPath}-cert.pub`;
+  await writeFile(certificatePath, `${line}\n`);
+  return { certificate, line, certificatePath, keyId: certificate.keyId, serial: certificate.serial };
 }
 
 /** The certificate line with one bit flipped inside the CA's signature (the last field of the blob). */
-export function tamperSignature(certificate: string): string {
-  const [type, base64] = certificate.split(/\s+/);
+export function tamperSignature(line: string): string {
+  const [type, base64] = line.split(/\s+/);
   const blob = Buffer.from(base64 ?? '', 'base64');
   blob[blob.length - 8]! ^= 0x01;
   return `${type} ${blob.toString('base64')}`;
 }
 
-/** Writes a certificate line to a file (for ssh's CertificateFile or sshd's files). */
-export async function writeCertificateFile(path: string, certificate: string): Promise<string> {
-  return writePrivateFile(path, `${certificate}\n`);
+/** Reads a certificate line back with Latchkey's parser (what the verifier sees is what sshd got). */
+export function reparse(line: string): SshCertificate {
+  return parseCertificate(line);
 }
 
-async function fingerprintOf(publicKeyPath: string): Promise<string> {
-  const { stdout } = await runCommandOrThrow('ssh-keygen', ['-l', '-E', 'sha256', '-f', publicKeyPath]);
-  return stdout.split(/\s+/)[1] ?? '';
+/** Seconds → Date, for validity windows written relative to now. */
+export function secondsFromNow(seconds: number): Date {
+  return new Date(Date.now() + seconds * 1000);
 }

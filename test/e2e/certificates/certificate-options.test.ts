@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { createTempDir, createTestUser, removeTestUser, runSsh, startSshd } from '../../harness/index.js';
 import type { RunningSshd, TempDir, TestUser } from '../../harness/index.js';
-import { DEFAULT_EXTENSIONS, createKey, issueCertificate } from './certificate-fixtures.js';
-import type { CertificateRequest, KeyOnDisk } from './certificate-fixtures.js';
+import { DEFAULT_USER_EXTENSIONS } from '@latchkey/shared';
+import type { CertificateRequest } from '@latchkey/shared';
+import { createKey, issueCertificateFile } from './certificate-fixtures.js';
+import type { KeyOnDisk } from './certificate-fixtures.js';
 
 describe('sshd enforces certificate extensions and critical options', () => {
   let dir: TempDir;
@@ -28,9 +30,13 @@ describe('sshd enforces certificate extensions and critical options', () => {
     await dir?.remove();
   });
 
-  async function login(request: Omit<CertificateRequest, 'principals'>, command: string, tty: boolean) {
+  async function login(
+    request: Omit<CertificateRequest, 'principals' | 'subjectKey'>,
+    command: string,
+    tty: boolean,
+  ) {
     const subject = await createKey(dir, 'ed25519', 'user');
-    const cert = await issueCertificate(ca, subject, { principals: [user.name], ...request });
+    const cert = await issueCertificateFile(ca, subject, { principals: [user.name], ...request });
     const mark = sshd.logMark();
     const result = await runSsh({
       server: sshd,
@@ -50,7 +56,8 @@ describe('sshd enforces certificate extensions and critical options', () => {
   });
 
   it('refuses a PTY when the certificate lacks permit-pty', async () => {
-    const extensions = DEFAULT_EXTENSIONS.filter((name) => name !== 'permit-pty');
+    const { 'permit-pty': _permitPty, ...extensions } = DEFAULT_USER_EXTENSIONS;
+    assert.equal(_permitPty, '');
     const { result, mark } = await login({ keyId: 'without pty', extensions }, 'tty', true);
     assert.match(result.stderr, /PTY allocation request failed on channel 0/);
     // With -tt (RequestTTY=force) the client gives up when the PTY is refused; the command never runs.

@@ -1,11 +1,14 @@
 // sshd with TrustedUserCAKeys accepts a login with a valid certificate for the right principal, for every
-// CA and subject key type Latchkey issues, and its log names the certificate (key id, serial, CA).
+// CA and subject key type Latchkey issues, and its log names the certificate (key id, serial, CA); Latchkey's
+// verifier says yes to the same certificates.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { createTempDir, createTestUser, removeTestUser, runSsh, startSshd } from '../../harness/index.js';
 import type { RunningSshd, TempDir, TestUser } from '../../harness/index.js';
-import { createKey, issueCertificate } from './certificate-fixtures.js';
-import type { KeyAlgorithm, KeyOnDisk } from './certificate-fixtures.js';
+import { verifyCertificate } from '@latchkey/shared';
+import type { SshKeyAlgorithm as KeyAlgorithm } from '@latchkey/shared';
+import { createKey, issueCertificateFile, reparse } from './certificate-fixtures.js';
+import type { KeyOnDisk } from './certificate-fixtures.js';
 
 const CA_ALGORITHMS = ['ed25519', 'ecdsa-p256'] as const satisfies readonly KeyAlgorithm[];
 const SUBJECT_ALGORITHMS = ['ed25519', 'ecdsa-p256', 'rsa'] as const satisfies readonly KeyAlgorithm[];
@@ -36,12 +39,12 @@ describe('sshd accepts certificates issued by Latchkey', () => {
 
   for (const caAlgorithm of CA_ALGORITHMS) {
     for (const subjectAlgorithm of SUBJECT_ALGORITHMS) {
-      it(`a ${subjectAlgorithm} key with a certificate from a ${caAlgorithm} CA`, async () => {
+      it(`a certificate from the ${caAlgorithm} CA for a ${subjectAlgorithm} key`, async () => {
         const ca = cas.get(caAlgorithm)!;
         const subject = await createKey(dir, subjectAlgorithm, 'user');
         const keyId = `alice@example.com session ${caAlgorithm}-${subjectAlgorithm}`;
         const serial = 0x1234_5678_9abc_def0n + BigInt(subjectAlgorithm.length);
-        const cert = await issueCertificate(ca, subject, {
+        const cert = await issueCertificateFile(ca, subject, {
           keyId,
           principals: ['someone-else', user.name],
           serial,
@@ -69,6 +72,16 @@ describe('sshd accepts certificates issued by Latchkey', () => {
               `CA ${LOG_KEY_TYPE[caAlgorithm]} ${ca.fingerprint}`,
           ),
           line,
+        );
+        // Latchkey's verifier agrees with sshd.
+        assert.deepEqual(
+          verifyCertificate(reparse(cert.line), {
+            trustedCaKeys: [...cas.values()].map((trusted) => trusted.key.publicKey),
+            now: new Date(),
+            principal: user.name,
+            sourceAddress: '127.0.0.1',
+          }),
+          { ok: true },
         );
       });
     }

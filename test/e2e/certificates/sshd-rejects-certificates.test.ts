@@ -5,8 +5,14 @@
 // it loads a certificate and never offers a host certificate for user authentication, so for a tampered
 // signature and a host certificate the suite offers the certificate itself with the harness's public key
 // probe (an RFC 4252 publickey query) and reads sshd's verdict and reason.
+//
+// Latchkey's verifier rejects every tampered certificate that sshd rejects: each case that the pure verifier
+// models (all but revocation, which needs a KRL, and the bare CA key, which is no certificate at all) also
+// asserts that verifyCertificate says no, for the matching reason, about the very certificate sshd judged.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { isLatchkeyError, parseCertificate, verifyCertificate } from '@latchkey/shared';
+import type { CertificateRejection, CertificateRequest } from '@latchkey/shared';
 import {
   createTempDir,
   createTestUser,
@@ -17,18 +23,25 @@ import {
   runSsh,
   startSshd,
   writeAuthorizedKeys,
+  writePrivateFile,
 } from '../../harness/index.js';
 import type { RunningSshd, TempDir, TestUser } from '../../harness/index.js';
 import {
   createKey,
-  issueCertificate,
+  issueCertificateFile,
+  reparse,
+  secondsFromNow,
   tamperSignature,
-  writeCertificateFile,
 } from './certificate-fixtures.js';
-import type { CertificateRequest, IssuedCertificate, KeyOnDisk } from './certificate-fixtures.js';
+import type { CertificateOnDisk, KeyOnDisk } from './certificate-fixtures.js';
 
 const REVOKED_SERIAL = 0x7e57_0000_0000_0001n;
 const DAY = 86_400;
+
+interface Login {
+  subject: KeyOnDisk;
+  cert: CertificateOnDisk;
+}
 
 describe('sshd rejects certificates it must not accept', () => {
   let dir: TempDir;
@@ -39,8 +52,7 @@ describe('sshd rejects certificates it must not accept', () => {
   let untrustedCa: KeyOnDisk;
   let trustedCaKeysPath: string;
   let krlPath: string;
-  let revokedByFile: { subject: KeyOnDisk; cert: IssuedCertificate };
-  const now = () => Math.floor(Date.now() / 1000);
+  let revokedByFile: Login;
 
   before(async () => {
     dir = await createTempDir('cert-reject');
@@ -53,11 +65,7 @@ describe('sshd rejects certificates it must not accept', () => {
     caUser = await createTestUser();
     await writeAuthorizedKeys(caUser, [`cert-authority ${ca.publicKey}`]);
 
-    const subject = await createKey(dir, 'ed25519', 'revoked-by-file');
-    revokedByFile = {
-      subject,
-      cert: await issueCertificate(ca, subject, { keyId: 'revoked by file', principals: [user.name] }),
-    };
+    revokedByFile = await issue({ keyId: 'revoked by file' });
     krlPath = await makeKrlWithSshKeygen(dir.file('revoked.krl'), {
       caPublicKeyPath: ca.publicKeyPath,
       serials: [REVOKED_SERIAL],
@@ -77,19 +85,34 @@ describe('sshd rejects certificates it must not accept', () => {
     await dir?.remove();
   });
 
-  /** Issues a certificate for a fresh Ed25519 key; principals default to the test user. */
-  async function issue(request: Partial<CertificateRequest> & { keyId: string }, signer = ca) {
+  /** Issues a certificate (Latchkey's issueCertificate) for a fresh Ed25519 key; principals default to the test user. */
+  async function issue(
+    request: Partial<Omit<CertificateRequest, 'subjectKey'>> & { keyId: string },
+    signer = ca,
+  ): Promise<Login> {
     const subject = await createKey(dir, 'ed25519', 'user');
-    const cert = await issueCertificate(signer, subject, { principals: [user.name], ...request });
+    const cert = await issueCertificateFile(signer, subject, { principals: [user.name], ...request });
     return { subject, cert };
   }
 
+  /** What Latchkey's verifier says about a certificate line, given sshd's view of this login. */
+  function verifierVerdict(line: string, sourceAddress = '127.0.0.1') {
+    return verifyCertificate(reparse(line), {
+      trustedCaKeys: [ca.key.publicKey],
+      now: new Date(),
+      principal: user.name,
+      sourceAddress,
+    });
+  }
+
+  function expectVerifierRejects(line: string, reason: CertificateRejection) {
+    const verdict = verifierVerdict(line);
+    assert.equal(verdict.ok, false, 'Latchkey\u2019s verifier must reject what sshd rejects');
+    if (!verdict.ok) assert.equal(verdict.reason, reason, verdict.message);
+  }
+
   /** Logs in with the real ssh client and expects sshd to refuse, logging `reason` and the failed certificate. */
-  async function expectSshRefused(
-    login: { subject: KeyOnDisk; cert: IssuedCertificate },
-    reason: RegExp,
-    options: { bindAddress?: string } = {},
-  ) {
+  async function expectSshRefused(login: Login, reason: RegExp) {
     const mark = sshd.logMark();
     const result = await runSsh({
       server: sshd,
@@ -97,7 +120,6 @@ describe('sshd rejects certificates it must not accept', () => {
       identityFile: login.subject.privateKeyPath,
       certificateFile: login.cert.certificatePath,
       command: 'echo logged-in',
-      bindAddress: options.bindAddress,
     });
     assert.equal(result.code, 255, `ssh must fail; stdout: ${result.stdout}`);
     assert.equal(result.stdout, '');
@@ -115,20 +137,20 @@ describe('sshd rejects certificates it must not accept', () => {
   }
 
   /** Offers a certificate line with the public key probe and expects sshd to refuse it, logging `reason`. */
-  async function expectProbeRefused(certificate: string, reason: RegExp) {
+  async function expectProbeRefused(line: string, reason: RegExp) {
     const mark = sshd.logMark();
     const verdict = await probePublicKey({
       host: sshd.host,
       port: sshd.port,
       hostKey: sshd.hostKey,
       user: user.name,
-      publicKey: certificate,
+      publicKey: line,
     });
     assert.equal(verdict, 'rejected');
     await sshd.waitForLog(reason, 5000, mark);
   }
 
-  it('control: the probe gets "accepted" for a valid certificate, so its "rejected" means something', async () => {
+  it('control: a valid certificate is accepted by sshd (through the probe) and by the verifier', async () => {
     const { cert } = await issue({ keyId: 'probe control' });
     const mark = sshd.logMark();
     const verdict = await probePublicKey({
@@ -136,34 +158,43 @@ describe('sshd rejects certificates it must not accept', () => {
       port: sshd.port,
       hostKey: sshd.hostKey,
       user: user.name,
-      publicKey: cert.certificate,
+      publicKey: cert.line,
     });
     assert.equal(verdict, 'accepted');
     await sshd.waitForLog(/Accepted certificate ID "probe control"/, 5000, mark);
+    assert.deepEqual(verifierVerdict(cert.line), { ok: true });
   });
 
   it('an expired certificate', async () => {
-    const login = await issue({ keyId: 'expired', validAfter: now() - 2 * DAY, validBefore: now() - DAY });
+    const login = await issue({
+      keyId: 'expired',
+      validAfter: secondsFromNow(-2 * DAY),
+      validBefore: secondsFromNow(-DAY),
+    });
     await expectSshRefused(login, /Certificate invalid: expired/);
+    expectVerifierRejects(login.cert.line, 'expired');
   });
 
   it('a certificate that is not yet valid', async () => {
     const login = await issue({
       keyId: 'not yet valid',
-      validAfter: now() + DAY,
-      validBefore: now() + 2 * DAY,
+      validAfter: secondsFromNow(DAY),
+      validBefore: secondsFromNow(2 * DAY),
     });
     await expectSshRefused(login, /Certificate invalid: not yet valid/);
+    expectVerifierRejects(login.cert.line, 'not_yet_valid');
   });
 
-  it('a certificate for another principal', async () => {
+  it('a certificate for other principals', async () => {
     const login = await issue({ keyId: 'wrong principal', principals: ['root', `${user.name}x`] });
     await expectSshRefused(login, /Certificate invalid: name is not a listed principal/);
+    expectVerifierRejects(login.cert.line, 'principal_not_listed');
   });
 
   it('a certificate with an empty principal list', async () => {
     const login = await issue({ keyId: 'no principals', principals: [] });
     await expectSshRefused(login, /Certificate lacks principal list/);
+    expectVerifierRejects(login.cert.line, 'no_principals');
   });
 
   it('a certificate signed by a CA that sshd does not trust', async () => {
@@ -174,6 +205,7 @@ describe('sshd rejects certificates it must not accept', () => {
         `CA ED25519 ${escape(untrustedCa.fingerprint)} is not listed in ${escape(trustedCaKeysPath)}`,
       ),
     );
+    expectVerifierRejects(login.cert.line, 'untrusted_ca');
   });
 
   it('a certificate whose source-address does not match the client (and the same one from a matching address)', async () => {
@@ -182,6 +214,7 @@ describe('sshd rejects certificates it must not accept', () => {
       criticalOptions: { 'source-address': '127.0.0.2/32' },
     });
     await expectSshRefused(login, /not from a permitted source address \(127\.0\.0\.1\)/);
+    expectVerifierRejects(login.cert.line, 'source_address_mismatch');
 
     const mark = sshd.logMark();
     const fromMatchingAddress = await runSsh({
@@ -198,6 +231,7 @@ describe('sshd rejects certificates it must not accept', () => {
       5000,
       mark,
     );
+    assert.deepEqual(verifierVerdict(login.cert.line, '127.0.0.2'), { ok: true });
   });
 
   it('a certificate with an unknown critical option', async () => {
@@ -209,6 +243,7 @@ describe('sshd rejects certificates it must not accept', () => {
       login,
       /Certificate critical option "latchkey-unknown@example\.com" is not supported/,
     );
+    expectVerifierRejects(login.cert.line, 'unknown_critical_option');
   });
 
   it('a certificate revoked by serial in the RevokedKeys KRL', async () => {
@@ -232,15 +267,15 @@ describe('sshd rejects certificates it must not accept', () => {
 
   it('a host certificate offered as a user certificate', async () => {
     const { cert } = await issue({ keyId: 'host cert', type: 'host' });
-    await expectProbeRefused(cert.certificate, /Certificate invalid: not a user certificate/);
+    await expectProbeRefused(cert.line, /Certificate invalid: not a user certificate/);
+    expectVerifierRejects(cert.line, 'wrong_type');
   });
 
   it('a certificate whose CA signature was tampered with (one bit flipped)', async () => {
     const { cert } = await issue({ keyId: 'tampered' });
-    await expectProbeRefused(
-      tamperSignature(cert.certificate),
-      /userauth_pubkey: parse key: incorrect signature/,
-    );
+    const tampered = tamperSignature(cert.line);
+    await expectProbeRefused(tampered, /userauth_pubkey: parse key: incorrect signature/);
+    expectVerifierRejects(tampered, 'bad_signature');
   });
 
   it('the bare CA key used as a user key', async () => {
@@ -264,14 +299,18 @@ describe('sshd rejects certificates it must not accept', () => {
       );
       assert.doesNotMatch(sshd.logs().slice(mark), /Accepted publickey/);
     }
+    // Latchkey's parser does not take a plain key for a certificate either.
+    assert.throws(
+      () => parseCertificate(ca.publicKey),
+      (error) => isLatchkeyError(error, 'certificate_wrong_type'),
+    );
   });
 
-  it('writes a tampered certificate that the OpenSSH client itself refuses to load', async () => {
-    // Why the probe is needed above: ssh-keygen (like ssh) checks the CA signature when it reads a certificate.
+  it('the OpenSSH client itself refuses to load a tampered certificate (why the probe is needed)', async () => {
     const { cert, subject } = await issue({ keyId: 'tampered for ssh-keygen' });
-    const path = await writeCertificateFile(
+    const path = await writePrivateFile(
       `${subject.privateKeyPath}-tampered-cert.pub`,
-      tamperSignature(cert.certificate),
+      `${tamperSignature(cert.line)}\n`,
     );
     const listed = await runCommand('ssh-keygen', ['-L', '-f', path]);
     assert.notEqual(listed.code, 0);
