@@ -1,0 +1,104 @@
+/**
+ * Access rule selectors, the items of a policy's (or group's) `include` (any of), `require` (all of)
+ * and `exclude` (none of). A rule is an object with exactly one selector key; unknown selectors are
+ * refused (never ignored), with a pointer at the rule such as `/policies/0/include/1`.
+ *
+ * Supported: email, email_domain, everyone, ip, group (a Latchkey access group id), login_method (an
+ * identity provider id), auth_method (an RFC 8176 `amr` value), geo (ISO 3166-1 alpha-2), oidc (a claim
+ * of the upstream OIDC token). Cloudflare's IdP-specific selectors (saml, okta, gsuite, azureAD,
+ * github-organization) and device posture are not supported.
+ */
+import Type from 'typebox';
+import type { Static } from 'typebox';
+import { LatchkeyError } from '../errors/latchkey-error.js';
+import { hostnameProblem } from './hostname.js';
+import { isCidr } from './ip-address.js';
+
+/** RFC 8176 authentication method reference values. */
+export const AUTH_METHODS = [
+  'face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pop', 'pwd',
+  'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia',
+] as const; // prettier-ignore
+
+const strict = { additionalProperties: false } as const;
+const NonEmpty = Type.String({ minLength: 1, maxLength: 1024 });
+
+export const AccessRuleSchema = Type.Object(
+  {
+    email: Type.Optional(Type.Object({ email: Type.String({ format: 'email', maxLength: 320 }) }, strict)),
+    email_domain: Type.Optional(
+      Type.Object({ domain: Type.String({ minLength: 1, maxLength: 253 }) }, strict),
+    ),
+    everyone: Type.Optional(Type.Object({}, strict)),
+    ip: Type.Optional(
+      Type.Object({ ip: Type.String({ minLength: 1, description: 'A CIDR range.' }) }, strict),
+    ),
+    group: Type.Optional(Type.Object({ id: Type.String({ format: 'uuid' }) }, strict)),
+    login_method: Type.Optional(Type.Object({ id: NonEmpty }, strict)),
+    auth_method: Type.Optional(Type.Object({ auth_method: Type.Enum([...AUTH_METHODS]) }, strict)),
+    geo: Type.Optional(
+      Type.Object(
+        {
+          country_code: Type.String({
+            pattern: '^[A-Z]{2}$',
+            description: 'an ISO 3166-1 alpha-2 country code in capitals, such as "US"',
+          }),
+        },
+        strict,
+      ),
+    ),
+    oidc: Type.Optional(
+      Type.Object(
+        { claim_name: NonEmpty, claim_value: NonEmpty, identity_provider_id: Type.Optional(NonEmpty) },
+        strict,
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description: 'Exactly one selector.',
+  },
+);
+export type AccessRule = Static<typeof AccessRuleSchema>;
+
+export const AccessRulesSchema = Type.Array(AccessRuleSchema, { maxItems: 1000 });
+
+/** A `group` selector found in some rules, with where it is (for the existence check). */
+export interface GroupReference {
+  id: string;
+  pointer: string;
+}
+
+/**
+ * The rules of selectors a schema cannot say (CIDR ranges, email domains). Returns the group ids the
+ * rules name, for the caller to check that they exist.
+ */
+export function validateAccessRules(rules: AccessRule[], basePointer: string): GroupReference[] {
+  const groups: GroupReference[] = [];
+  rules.forEach((rule, index) => {
+    const pointer = `${basePointer}/${index}`;
+    if (rule.ip !== undefined && !isCidr(rule.ip.ip)) {
+      throw new LatchkeyError(
+        'invalid_argument',
+        `${pointer}/ip/ip: ${JSON.stringify(rule.ip.ip)} is not an IP range such as 10.0.0.0/8 or 2001:db8::/32`,
+        { pointer: `${pointer}/ip/ip` },
+      );
+    }
+    if (rule.email_domain !== undefined) {
+      const domain = rule.email_domain.domain.replace(/^@/, '');
+      const problem = hostnameProblem(domain);
+      if (problem !== undefined || !domain.includes('.')) {
+        throw new LatchkeyError(
+          'invalid_argument',
+          `${pointer}/email_domain/domain: ${JSON.stringify(rule.email_domain.domain)} is not a domain name such as example.com`,
+          { pointer: `${pointer}/email_domain/domain` },
+        );
+      }
+    }
+    if (rule.group !== undefined)
+      groups.push({ id: rule.group.id.toLowerCase(), pointer: `${pointer}/group/id` });
+  });
+  return groups;
+}
