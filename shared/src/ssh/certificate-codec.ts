@@ -62,15 +62,32 @@ export function writeCertificateBody(writer: SshWireWriter, cert: UnsignedCertif
     .string(cert.signatureKey.blob);
 }
 
-/** Assembles a certificate from its fields and a signature made over `writer`'s contents. */
-export function finishCertificate(
+/** Signs what `writer` holds (the body written by writeCertificateBody) and assembles the certificate. */
+export function signCertificateBody(
   writer: SshWireWriter,
-  signedLength: number,
   cert: UnsignedCertificate,
-  signature: SshSignature,
+  sign: (data: Uint8Array) => SshSignature,
 ): OpenSshCertificate {
+  const signedLength = writer.size;
+  const signature = sign(writer.view());
   writer.string(encodeSshSignature(signature));
-  return new OpenSshCertificate({ ...cert, signature, blob: writer.toBytes(), signedLength });
+  return new OpenSshCertificate({
+    certType: cert.certType,
+    type: cert.type,
+    nonce: cert.nonce,
+    subjectKey: cert.subjectKey,
+    serial: cert.serial,
+    keyId: cert.keyId,
+    principals: cert.principals,
+    validAfterSeconds: cert.validAfterSeconds,
+    validBeforeSeconds: cert.validBeforeSeconds,
+    criticalOptions: cert.criticalOptions,
+    extensions: cert.extensions,
+    signatureKey: cert.signatureKey,
+    signature,
+    blob: writer.toBytes(),
+    signedLength,
+  });
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { LatchkeyError } from '../errors/latchkey-error.js';
 import {
   CERTIFICATE_FOREVER_MS,
@@ -8,7 +7,7 @@ import {
 } from './certificate.js';
 import {
   MAX_PRINCIPALS,
-  finishCertificate,
+  signCertificateBody,
   writeCertificateBody,
   type UnsignedCertificate,
 } from './certificate-codec.js';
@@ -19,6 +18,7 @@ import type { SshPublicKey } from './ssh-public-key.js';
 import { signSshData } from './ssh-signature.js';
 import { SshWireWriter, UINT64_MAX } from './ssh-wire.js';
 import { parseSourceAddressList } from './source-address.js';
+import { pooledRandomBytes } from './random-pool.js';
 
 export interface CertificateRequest {
   subjectKey: SshPublicKey;
@@ -89,7 +89,7 @@ export function issueCertificate(
   request: CertificateRequest,
   env: IssueEnvironment = {},
 ): SshCertificate {
-  const random = env.randomBytes ?? nodeRandomBytes;
+  const random = env.randomBytes ?? pooledRandomBytes;
   const type = request.type ?? 'user';
   if (type !== 'user' && type !== 'host')
     invalid('/type', `type must be "user" or "host", not ${String(type)}`);
@@ -132,8 +132,7 @@ export function issueCertificate(
   };
   const writer = new SshWireWriter(1024);
   writeCertificateBody(writer, unsigned);
-  const body = writer.toBytes();
-  return finishCertificate(writer, body.length, unsigned, signSshData(ca, body));
+  return signCertificateBody(writer, unsigned, (body) => signSshData(ca, body));
 }
 
 function validity(

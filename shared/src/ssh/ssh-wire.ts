@@ -172,6 +172,15 @@ export class SshWireWriter {
     return this.buffer.slice(0, this.length);
   }
 
+  /** What has been written so far, without copying. Valid only until the next write. */
+  view(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
   private reserve(count: number): void {
     const needed = this.length + count;
     if (needed <= this.buffer.length) return;
