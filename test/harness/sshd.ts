@@ -281,6 +281,7 @@ class SshdProcess implements RunningSshd {
     const spawnError = new Promise<never>((_, reject) =>
       child.once('error', (error) => reject(new Error(`cannot run ${this.sshdPath}: ${error.message}`))),
     );
+    spawnError.catch(() => {}); // observed through Promise.race below; never an unhandled rejection
     const pid = child.pid;
     this.cleanupHandle?.release();
     this.cleanupHandle = registerCleanup(
@@ -295,6 +296,8 @@ class SshdProcess implements RunningSshd {
       await Promise.race([this.waitForLog(listening, readyTimeoutMs, since), spawnError]);
       await waitForTcp(this.host, port, readyTimeoutMs);
     } catch (error) {
+      this.cleanupHandle?.release();
+      this.cleanupHandle = undefined;
       await this.terminateProcesses();
       throw new Error(
         `sshd did not become ready on ${this.host}:${port}: ${(error as Error).message.split('\n')[0]}\n` +
