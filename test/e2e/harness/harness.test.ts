@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import net from 'node:net';
 import {
   canConnect,
   createTempDir,
@@ -65,6 +66,25 @@ describe('test harness: sshd', () => {
     await assert.rejects(
       startSshd({ settings: { TrustedUserCAKeys: '/nonexistent/ca.pub', PermitRootLogin: 'perhaps' } }),
       /unsupported option "perhaps"/,
+    );
+  });
+
+  it('fails with sshd\u2019s bind error when a port the caller chose is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      await assert.rejects(
+        startSshd({ port, readyTimeoutMs: 3000 }),
+        /sshd did not become ready on 127\.0\.0\.1:\d+[\s\S]*Address already in use/,
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    assert.deepEqual(
+      pendingCleanups().filter((label) => label.startsWith('sshd on')),
+      [],
+      'a failed start leaves nothing registered',
     );
   });
 
