@@ -1,0 +1,54 @@
+/**
+ * The Store over one kysely instance: the repositories bound to it, and `transaction`, which binds the
+ * same repositories to a kysely transaction (nested calls join the outer transaction).
+ */
+import type { Kysely } from 'kysely';
+import type { Repositories, Store } from '../../app/ports/store.js';
+import { columnCodec, type DatabaseKind } from './column-codec.js';
+import { accessGroupRepository } from './repositories/access-groups.js';
+import { accountRepository } from './repositories/accounts.js';
+import { apiTokenRepository } from './repositories/api-tokens.js';
+import { appRepository } from './repositories/apps.js';
+import { auditEventRepository } from './repositories/audit-events.js';
+import { auditSshSettingsRepository } from './repositories/audit-ssh-settings.js';
+import type { RepositoryContext } from './repositories/context.js';
+import { gatewayCaRepository } from './repositories/gateway-cas.js';
+import { policyRepository } from './repositories/policies.js';
+import { targetRepository } from './repositories/targets.js';
+import { virtualNetworkRepository } from './repositories/virtual-networks.js';
+import type { DatabaseSchema } from './schema.js';
+
+function repositories(ctx: RepositoryContext): Repositories {
+  return {
+    accounts: accountRepository(ctx),
+    virtualNetworks: virtualNetworkRepository(ctx),
+    targets: targetRepository(ctx),
+    apps: appRepository(ctx),
+    policies: policyRepository(ctx),
+    groups: accessGroupRepository(ctx),
+    gatewayCas: gatewayCaRepository(ctx),
+    auditSshSettings: auditSshSettingsRepository(ctx),
+    apiTokens: apiTokenRepository(ctx),
+    auditEvents: auditEventRepository(ctx),
+  };
+}
+
+export function kyselyStore(
+  db: Kysely<DatabaseSchema>,
+  kind: DatabaseKind,
+  clock: () => Date,
+  newId: () => string,
+): Store {
+  const ctx: RepositoryContext = { db, kind, codec: columnCodec(kind), clock, newId };
+  let closed = false;
+  return {
+    kind,
+    ...repositories(ctx),
+    transaction: (fn) => db.transaction().execute((trx) => fn(repositories({ ...ctx, db: trx }))),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * The ordered list of migrations, for kysely's Migrator. Names sort in order of application; add new
+ * ones at the end, never edit or rename a shipped one.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import type { DatabaseKind } from '../column-codec.js';
+import { initialSchema } from './0001-initial-schema.js';
+
+export function migrationProvider(kind: DatabaseKind): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '0001-initial-schema': initialSchema(kind),
+      };
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The tables, as kysely sees them. Column types are the union of what the two drivers return:
+ * better-sqlite3 gives numbers for booleans, text for times and JSON; pg gives booleans, Dates and
+ * parsed JSON. `column-codec.ts` converts both ways; the repositories never look at raw values.
+ */
+import type { Generated } from 'kysely';
+
+/** A boolean column: `boolean` on PostgreSQL, 0/1 on SQLite. */
+export type BoolColumn = boolean | number;
+/** A time column: `timestamptz(3)` on PostgreSQL, ISO-8601 UTC text on SQLite. */
+export type TimeColumn = Date | string;
+/** A JSON column: `jsonb` on PostgreSQL (parsed by pg), text on SQLite. */
+export type JsonColumn = unknown;
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  /** 1 for the installation's default account, NULL for others; UNIQUE, so there is only one. */
+  singleton: number | null;
+  created_at: TimeColumn;
+}
+
+export interface VirtualNetworksTable {
+  id: string;
+  account_id: string;
+  name: string;
+  comment: string;
+  is_default_network: BoolColumn;
+  created_at: TimeColumn;
+}
+
+export interface TargetsTable {
+  id: string;
+  account_id: string;
+  hostname: string;
+  /** lower(hostname), for case-insensitive filters and ordering. */
+  hostname_lower: string;
+  ipv4: string | null;
+  /** The IPv4 address as 8 lowercase hex digits: text order is numeric order. */
+  ipv4_key: string | null;
+  ipv4_vnet_id: string | null;
+  ipv6: string | null;
+  /** The IPv6 address as 32 lowercase hex digits. */
+  ipv6_key: string | null;
+  ipv6_vnet_id: string | null;
+  created_at: TimeColumn;
+  modified_at: TimeColumn;
+}
+
+export interface AppsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  type: string;
+  aud: string;
+  target_criteria: JsonColumn;
+  created_at: TimeColumn;
+  updated_at: TimeColumn;
+}
+
+export interface PoliciesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  decision: string;
+  include: JsonColumn;
+  require: JsonColumn;
+  exclude: JsonColumn;
+  connection_rules: JsonColumn | null;
+  reusable: BoolColumn;
+  created_at: TimeColumn;
+  updated_at: TimeColumn;
+}
+
+export interface AppPoliciesTable {
+  account_id: string;
+  app_id: string;
+  policy_id: string;
+  precedence: number;
+}
+
+export interface AccessGroupsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  include: JsonColumn;
+  require: JsonColumn;
+  exclude: JsonColumn;
+  created_at: TimeColumn;
+  updated_at: TimeColumn;
+}
+
+export interface GatewayCasTable {
+  id: string;
+  account_id: string;
+  public_key: string;
+  encrypted_private_key: Uint8Array;
+  key_algorithm: string;
+  created_at: TimeColumn;
+}
+
+export interface AuditSshSettingsTable {
+  account_id: string;
+  public_key: string;
+  seed_id: string;
+  created_at: TimeColumn;
+  updated_at: TimeColumn;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  account_id: string;
+  name: string;
+  token_hash: string;
+  permissions: JsonColumn;
+  expires_at: TimeColumn | null;
+  created_at: TimeColumn;
+  last_used_at: TimeColumn | null;
+  revoked_at: TimeColumn | null;
+}
+
+export interface AuditEventsTable {
+  /** Insertion order (newest first = highest seq first). */
+  seq: Generated<number | string>;
+  id: string;
+  account_id: string;
+  actor: string;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  before: JsonColumn | null;
+  after: JsonColumn | null;
+  created_at: TimeColumn;
+}
+
+export interface DatabaseSchema {
+  accounts: AccountsTable;
+  virtual_networks: VirtualNetworksTable;
+  targets: TargetsTable;
+  apps: AppsTable;
+  policies: PoliciesTable;
+  app_policies: AppPoliciesTable;
+  access_groups: AccessGroupsTable;
+  gateway_cas: GatewayCasTable;
+  audit_ssh_settings: AuditSshSettingsTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
+}
