@@ -32,6 +32,10 @@ export const ERROR_CODES = {
 
   // Configuration read at start-up.
   invalid_config: 400,
+
+  // The agent's sshd configuration (agent/src/domain): an sshd_config that sshd itself would reject, or
+  // Latchkey's own markers in it damaged by hand.
+  invalid_sshd_config: 400,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
