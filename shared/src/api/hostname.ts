@@ -15,7 +15,7 @@ export function hostnameProblem(hostname: string): string | undefined {
   }
   const bad = /[^A-Za-z0-9.-]/.exec(hostname);
   if (bad !== null) {
-    return `contains ${JSON.stringify(bad[0])}; only ${HOSTNAME_RULE.split(',')[0]} are allowed`;
+    return `contains ${JSON.stringify(bad[0])}; only letters, digits, "-" and "." are allowed`;
   }
   if (!/^[A-Za-z0-9]/.test(hostname)) return 'must start with a letter or digit';
   if (!/[A-Za-z0-9]$/.test(hostname)) return 'must end with a letter or digit';

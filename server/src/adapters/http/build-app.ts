@@ -1,0 +1,89 @@
+/**
+ * The access server's HTTP application (fastify), without listening: tests use it with `inject` and
+ * with a real listen; main.ts listens. Every response carries Cloudflare's envelope (see
+ * envelope-errors.ts); the OpenAPI document at GET /openapi.json is generated from the same TypeBox
+ * schemas that validate the requests.
+ */
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { TSchema } from 'typebox';
+import type { CaKeyProtector } from '../../app/ca-key-protector.js';
+import type { Clock, RandomBytes } from '../../app/environment.js';
+import type { Store } from '../../app/ports/store.js';
+import type { Services } from '../../app/services.js';
+import { installErrorHandling } from './envelope-errors.js';
+import { installRequestValidation } from './request-validation.js';
+import { defineRoute } from './route.js';
+import type { DeclaredRoute, RouteSpec } from './route.js';
+import { accountRoutes } from './routes/accounts.js';
+import { targetRoutes } from './routes/targets.js';
+import type { RouteContext } from './routes/route-context.js';
+import { virtualNetworkRoutes } from './routes/virtual-networks.js';
+
+export interface AppOptions {
+  store: Store;
+  caKeys: CaKeyProtector;
+  clock?: Clock;
+  randomBytes?: RandomBytes;
+  /** fastify's logger option (default: off). */
+  logger?: FastifyServerOptions['logger'];
+  /** TLS key and certificate (PEM) for HTTPS; absent: plain HTTP. */
+  https?: { key: string | Buffer; cert: string | Buffer };
+  /** The server's version, shown in the OpenAPI document. */
+  version?: string;
+}
+
+export interface LatchkeyApp {
+  app: FastifyInstance;
+  services: Services;
+  /** Every API route and the access it needs (method, path pattern, permission). */
+  routes: readonly DeclaredRoute[];
+}
+
+export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
+  const services: Services = {
+    store: options.store,
+    caKeys: options.caKeys,
+    clock: options.clock ?? (() => new Date()),
+    randomBytes: options.randomBytes ?? ((length) => new Uint8Array(nodeRandomBytes(length))),
+  };
+  const app = (options.https === undefined
+    ? Fastify({ logger: options.logger ?? false, bodyLimit: 8 * 1024 * 1024 })
+    : Fastify({
+        logger: options.logger ?? false,
+        bodyLimit: 8 * 1024 * 1024,
+        https: options.https,
+      })) as unknown as FastifyInstance;
+
+  installErrorHandling(app);
+  installRequestValidation(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Latchkey access server API',
+        description:
+          "Cloudflare-compatible targets, virtual networks, infrastructure apps, policies, groups and SSH CA. Every response carries Cloudflare's envelope.",
+        version: options.version ?? '0.1.0',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  const routes: DeclaredRoute[] = [];
+  const context: RouteContext = {
+    services,
+    route: <P extends TSchema, Q extends TSchema, B extends TSchema>(spec: RouteSpec<P, Q, B>) =>
+      defineRoute(app, services, routes, spec),
+  };
+  accountRoutes(context);
+  targetRoutes(context);
+  virtualNetworkRoutes(context);
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.ready();
+  return { app, services, routes };
+}

@@ -1,0 +1,119 @@
+/**
+ * How every API route is declared: method, path, the permission it needs, the TypeBox schemas of its
+ * params / query / body / result (which validate the request and produce the OpenAPI document), and a
+ * handler that returns the result. The wrapper adds authentication, the account check, the permission
+ * check, and Cloudflare's success envelope, so no route can forget them.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static, TSchema } from 'typebox';
+import {
+  FailureEnvelopeSchema,
+  LatchkeyError,
+  SuccessEnvelopeSchema,
+  successEnvelope,
+} from '@latchkey/shared';
+import type { ResultInfo } from '@latchkey/shared';
+import { authenticate } from '../../app/api-tokens.js';
+import type { Caller } from '../../app/caller.js';
+import type { Services } from '../../app/services.js';
+import { grants } from '../../domain/permissions.js';
+import type { Permission } from '../../domain/permissions.js';
+
+/** `null`: any valid token; `'public'`: no token at all. */
+export type RouteAccess = Permission | null | 'public';
+
+export interface RouteSpec<P extends TSchema, Q extends TSchema, B extends TSchema> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  access: RouteAccess;
+  summary: string;
+  description?: string;
+  tags: string[];
+  params?: P;
+  querystring?: Q;
+  body?: B;
+  /** The schema of `result` (for OpenAPI). */
+  result: TSchema;
+  paged?: boolean;
+  handle(input: {
+    caller: Caller;
+    params: Static<P>;
+    query: Static<Q>;
+    body: Static<B>;
+    request: FastifyRequest;
+  }): Promise<{ result: unknown; resultInfo?: ResultInfo }>;
+}
+
+/** Every declared route, for the permission table of the tests and documentation. */
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+export function defineRoute<P extends TSchema, Q extends TSchema, B extends TSchema>(
+  app: FastifyInstance,
+  services: Services,
+  declared: DeclaredRoute[],
+  spec: RouteSpec<P, Q, B>,
+): void {
+  declared.push({ method: spec.method, url: spec.url, access: spec.access });
+  const access = spec.access;
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    schema: {
+      summary: spec.summary,
+      ...(spec.description === undefined ? {} : { description: spec.description }),
+      tags: spec.tags,
+      ...(access === 'public' ? {} : { security: [{ bearerAuth: [] }] }),
+      ...(spec.params === undefined ? {} : { params: spec.params }),
+      ...(spec.querystring === undefined ? {} : { querystring: spec.querystring }),
+      ...(spec.body === undefined ? {} : { body: spec.body }),
+      response: {
+        200: SuccessEnvelopeSchema(spec.result, { paged: spec.paged === true }),
+        '4xx': FailureEnvelopeSchema,
+        '5xx': FailureEnvelopeSchema,
+      },
+    },
+    onRequest:
+      access === 'public'
+        ? []
+        : [
+            async (request: FastifyRequest) => {
+              const caller = await authenticate(services, request.headers.authorization);
+              const accountId = (request.params as { account_id?: string }).account_id;
+              if (accountId !== undefined && accountId.toLowerCase() !== caller.accountId) {
+                // The same answer whether or not the account exists: nothing leaks.
+                throw new LatchkeyError(
+                  'permission_denied',
+                  `this API token cannot access account ${accountId}`,
+                );
+              }
+              if (access !== null && !grants(caller.permissions, access)) {
+                throw new LatchkeyError(
+                  'permission_denied',
+                  `this API token lacks the permission "${access}" needed for ${spec.method} ${spec.url}`,
+                );
+              }
+              request.caller = caller;
+            },
+          ],
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const { result, resultInfo } = await spec.handle({
+        caller: request.caller as Caller,
+        params: request.params as Static<P>,
+        query: request.query as Static<Q>,
+        body: request.body as Static<B>,
+        request,
+      });
+      return reply.code(200).send(successEnvelope(result, resultInfo));
+    },
+  });
+}

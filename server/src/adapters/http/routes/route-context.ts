@@ -1,0 +1,11 @@
+import type { TSchema } from 'typebox';
+import type { Services } from '../../../app/services.js';
+import type { RouteSpec } from '../route.js';
+
+/** What a route module gets: a way to declare routes, and the services behind them. */
+export interface RouteContext {
+  route<P extends TSchema, Q extends TSchema, B extends TSchema>(spec: RouteSpec<P, Q, B>): void;
+  services: Services;
+}
+
+export const ACCOUNT_PREFIX = '/client/v4/accounts/:account_id';

@@ -1,0 +1,23 @@
+/** Writes the audit event of a change, inside the change's transaction (so both commit or neither). */
+import type { Repositories } from './ports/store.js';
+import type { Caller } from './caller.js';
+import type { JsonValue } from '../domain/records.js';
+
+export interface Change {
+  action: string;
+  resourceType: string;
+  resourceId?: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export async function recordChange(tx: Repositories, caller: Caller, change: Change): Promise<void> {
+  await tx.auditEvents.append(caller.accountId, {
+    actor: caller.actor,
+    action: change.action,
+    resourceType: change.resourceType,
+    ...(change.resourceId === undefined ? {} : { resourceId: change.resourceId }),
+    ...(change.before === undefined ? {} : { before: change.before as JsonValue }),
+    ...(change.after === undefined ? {} : { after: change.after as JsonValue }),
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * Records as the API shows them (Cloudflare's field names and shapes). Pure; used by the HTTP routes
+ * for responses and by the use-cases for audit snapshots. No secret ever appears here: the CA is shown
+ * by its public key only, API tokens by id, name and permissions.
+ */
+import type {
+  AccessGroup,
+  Account,
+  AuditEvent,
+  AuditSshSettings,
+  GatewayCa,
+  InfrastructureApp,
+  Policy,
+  Target,
+  TargetCriterion,
+  VirtualNetwork,
+} from '@latchkey/shared';
+import type {
+  AccessGroupRecord,
+  AccountRecord,
+  AuditEventRecord,
+  AuditSshSettingsRecord,
+  GatewayCaRecord,
+  InfrastructureAppRecord,
+  JsonObject,
+  PolicyRecord,
+  TargetRecord,
+  VirtualNetworkRecord,
+} from './records.js';
+
+const time = (date: Date): string => date.toISOString();
+
+export function presentAccount(account: AccountRecord): Account {
+  return { id: account.id, name: account.name, type: 'standard', created_on: time(account.createdAt) };
+}
+
+export function presentTarget(target: TargetRecord): Target {
+  const ip: Target['ip'] = {};
+  if (target.ipv4 !== undefined) {
+    ip.ipv4 = { ip_addr: target.ipv4.address, virtual_network_id: target.ipv4.virtualNetworkId };
+  }
+  if (target.ipv6 !== undefined) {
+    ip.ipv6 = { ip_addr: target.ipv6.address, virtual_network_id: target.ipv6.virtualNetworkId };
+  }
+  return {
+    id: target.id,
+    hostname: target.hostname,
+    ip,
+    created_at: time(target.createdAt),
+    modified_at: time(target.modifiedAt),
+  };
+}
+
+export function presentVirtualNetwork(network: VirtualNetworkRecord): VirtualNetwork {
+  const shown: VirtualNetwork = {
+    id: network.id,
+    name: network.name,
+    comment: network.comment,
+    is_default_network: network.isDefaultNetwork,
+    created_at: time(network.createdAt),
+  };
+  if (network.deletedAt !== undefined) shown.deleted_at = time(network.deletedAt);
+  return shown;
+}
+
+/** A policy; `precedence` when shown inside an app, `reusable: true` for reusable ones. */
+export function presentPolicy(policy: PolicyRecord, precedence?: number): Policy {
+  const shown = {
+    id: policy.id,
+    name: policy.name,
+    decision: policy.decision,
+    include: policy.include,
+    require: policy.require,
+    exclude: policy.exclude,
+    ...(policy.connectionRules === undefined ? {} : { connection_rules: policy.connectionRules }),
+    ...(policy.reusable ? { reusable: true } : {}),
+    ...(precedence === undefined ? {} : { precedence }),
+    created_at: time(policy.createdAt),
+    updated_at: time(policy.updatedAt),
+  };
+  return shown as unknown as Policy;
+}
+
+/** An app with its policies (looked up by the caller, in link order). */
+export function presentApp(
+  app: InfrastructureAppRecord,
+  policies: ReadonlyMap<string, PolicyRecord>,
+): InfrastructureApp {
+  return {
+    id: app.id,
+    name: app.name,
+    type: app.type as 'infrastructure',
+    aud: app.aud,
+    target_criteria: app.targetCriteria as unknown as TargetCriterion[],
+    policies: app.policies.flatMap((link) => {
+      const policy = policies.get(link.policyId);
+      return policy === undefined ? [] : [presentPolicy(policy, link.precedence)];
+    }),
+    created_at: time(app.createdAt),
+    updated_at: time(app.updatedAt),
+  };
+}
+
+export function presentAccessGroup(group: AccessGroupRecord): AccessGroup {
+  return {
+    id: group.id,
+    name: group.name,
+    include: group.include,
+    require: group.require,
+    exclude: group.exclude,
+    created_at: time(group.createdAt),
+    updated_at: time(group.updatedAt),
+  } as unknown as AccessGroup;
+}
+
+export function presentGatewayCa(ca: GatewayCaRecord): GatewayCa {
+  return { id: ca.id, public_key: ca.publicKey };
+}
+
+/** Settings never written yet show as logging off, stamped with `now` and a nil seed. */
+export function presentAuditSshSettings(
+  settings: AuditSshSettingsRecord | undefined,
+  now: Date,
+): AuditSshSettings {
+  if (settings === undefined) {
+    return {
+      public_key: '',
+      seed_id: '00000000-0000-0000-0000-000000000000',
+      created_at: time(now),
+      updated_at: time(now),
+    };
+  }
+  return {
+    public_key: settings.publicKey,
+    seed_id: settings.seedId,
+    created_at: time(settings.createdAt),
+    updated_at: time(settings.updatedAt),
+  };
+}
+
+export function presentAuditEvent(event: AuditEventRecord): AuditEvent {
+  const shown: AuditEvent = {
+    id: event.id,
+    actor: event.actor,
+    action: event.action,
+    resource_type: event.resourceType,
+    created_at: time(event.createdAt),
+  };
+  if (event.resourceId !== undefined) shown.resource_id = event.resourceId;
+  if (event.before !== undefined) shown.before = event.before;
+  if (event.after !== undefined) shown.after = event.after;
+  return shown;
+}
+
+/** An API value as the store's JSON type (API shapes are JSON by construction). */
+export function asJson(value: unknown): JsonObject {
+  return value as JsonObject;
+}

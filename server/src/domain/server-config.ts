@@ -1,0 +1,214 @@
+/**
+ * The access server's configuration, parsed and validated once, here, from the command line options
+ * and the environment (options win). Every bad setting is a LatchkeyError('invalid_config') whose
+ * message names the setting (and its environment variable) and says how to fix it; `pointer` is the
+ * option name. Pure: the caller passes the facts it needs (home directory, whether it runs as root,
+ * the working directory); whether files exist is checked by main.ts.
+ *
+ * | option                | environment                  | default                                         |
+ * |-----------------------|------------------------------|-------------------------------------------------|
+ * | --data-dir DIR        | LATCHKEY_DATA_DIR            | /var/lib/latchkey-server as root, else          |
+ * |                       |                              | $XDG_DATA_HOME/latchkey-server or               |
+ * |                       |                              | ~/.local/share/latchkey-server                  |
+ * | --listen HOST:PORT    | LATCHKEY_LISTEN              | 127.0.0.1:8443                                  |
+ * | --database-url URL    | LATCHKEY_DATABASE_URL        | none: SQLite in DATA_DIR/latchkey.db            |
+ * | --tls-cert FILE       | LATCHKEY_TLS_CERT            | none (plain HTTP, loopback only)                |
+ * | --tls-key FILE        | LATCHKEY_TLS_KEY             | none                                            |
+ * | --allow-insecure-http | LATCHKEY_ALLOW_INSECURE_HTTP | off: plain HTTP only on a loopback address      |
+ * | --ca-key-file FILE    | LATCHKEY_CA_KEY_FILE         | DATA_DIR/ca-encryption.key                      |
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { LatchkeyError, isIpv4Literal, isIpv6Literal } from '@latchkey/shared';
+
+export const DEFAULT_LISTEN = '127.0.0.1:8443';
+
+export interface ServerConfig {
+  dataDir: string;
+  listen: { host: string; port: number };
+  /** True when --listen was not given (the start-up message says so). */
+  listenIsDefault: boolean;
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  tls?: { certFile: string; keyFile: string };
+  allowInsecureHttp: boolean;
+  /** The AES-256 key that encrypts CA private keys at rest. */
+  caKeyFile: string;
+  /** Where the first start writes the admin API token (0600). */
+  adminTokenFile: string;
+}
+
+/** The raw settings as commander hands them over (all optional strings / flags). */
+export interface ServerOptions {
+  dataDir?: string;
+  listen?: string;
+  databaseUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  allowInsecureHttp?: boolean;
+  caKeyFile?: string;
+}
+
+export interface ConfigFacts {
+  env: Readonly<Record<string, string | undefined>>;
+  homeDir: string;
+  isRoot: boolean;
+  cwd: string;
+}
+
+interface Setting {
+  option: string;
+  env: string;
+}
+
+const SETTINGS = {
+  dataDir: { option: '--data-dir', env: 'LATCHKEY_DATA_DIR' },
+  listen: { option: '--listen', env: 'LATCHKEY_LISTEN' },
+  databaseUrl: { option: '--database-url', env: 'LATCHKEY_DATABASE_URL' },
+  tlsCert: { option: '--tls-cert', env: 'LATCHKEY_TLS_CERT' },
+  tlsKey: { option: '--tls-key', env: 'LATCHKEY_TLS_KEY' },
+  allowInsecureHttp: { option: '--allow-insecure-http', env: 'LATCHKEY_ALLOW_INSECURE_HTTP' },
+  caKeyFile: { option: '--ca-key-file', env: 'LATCHKEY_CA_KEY_FILE' },
+} as const satisfies Record<keyof ServerOptions, Setting>;
+
+export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): ServerConfig {
+  const text = (key: Exclude<keyof ServerOptions, 'allowInsecureHttp'>): string | undefined => {
+    const value = options[key] ?? facts.env[SETTINGS[key].env];
+    if (value === undefined) return undefined;
+    if (value.trim() === '') throw invalid(SETTINGS[key], 'must not be empty');
+    return value;
+  };
+
+  const dataDirText = text('dataDir');
+  const dataDir =
+    dataDirText === undefined ? defaultDataDir(facts) : resolvePath(dataDirText, facts, SETTINGS.dataDir);
+
+  const listenText = text('listen');
+  const listen = parseListen(listenText ?? DEFAULT_LISTEN);
+
+  const databaseUrl = text('databaseUrl');
+  const database: ServerConfig['database'] =
+    databaseUrl === undefined
+      ? { kind: 'sqlite', path: join(dataDir, 'latchkey.db') }
+      : { kind: 'postgres', url: parseDatabaseUrl(databaseUrl) };
+
+  const certText = text('tlsCert');
+  const keyText = text('tlsKey');
+  if ((certText === undefined) !== (keyText === undefined)) {
+    const missing = certText === undefined ? SETTINGS.tlsCert : SETTINGS.tlsKey;
+    const given = certText === undefined ? SETTINGS.tlsKey : SETTINGS.tlsCert;
+    throw invalid(
+      missing,
+      `is required when ${given.option} is given (HTTPS needs both the certificate and its key)`,
+    );
+  }
+  const tls =
+    certText !== undefined && keyText !== undefined
+      ? {
+          certFile: resolvePath(certText, facts, SETTINGS.tlsCert),
+          keyFile: resolvePath(keyText, facts, SETTINGS.tlsKey),
+        }
+      : undefined;
+
+  const allowInsecureHttp = options.allowInsecureHttp ?? parseFlag(facts.env[SETTINGS.allowInsecureHttp.env]);
+  if (tls === undefined && !allowInsecureHttp && !isLoopbackHost(listen.host)) {
+    throw invalid(
+      SETTINGS.listen,
+      `is ${listen.host}:${listen.port}, which is not a loopback address, and plain HTTP would expose API ` +
+        `tokens on the network. Give --tls-cert and --tls-key for HTTPS, or --allow-insecure-http if a ` +
+        `TLS-terminating proxy sits in front`,
+    );
+  }
+
+  const caKeyText = text('caKeyFile');
+  return {
+    dataDir,
+    listen,
+    listenIsDefault: listenText === undefined,
+    database,
+    ...(tls === undefined ? {} : { tls }),
+    allowInsecureHttp,
+    caKeyFile:
+      caKeyText === undefined
+        ? join(dataDir, 'ca-encryption.key')
+        : resolvePath(caKeyText, facts, SETTINGS.caKeyFile),
+    adminTokenFile: join(dataDir, 'admin.token'),
+  };
+
+  function parseListen(value: string): { host: string; port: number } {
+    const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value.trim());
+    if (match === null) {
+      throw invalid(
+        SETTINGS.listen,
+        `${JSON.stringify(value)} is not HOST:PORT (e.g. 127.0.0.1:8443, [::1]:8443, 0.0.0.0:443)`,
+      );
+    }
+    const host = match[1] ?? match[2] ?? '';
+    const port = Number(match[3]);
+    if (port > 65535) throw invalid(SETTINGS.listen, `port ${port} is out of range (0-65535)`);
+    const bracketed = match[1] !== undefined;
+    if (bracketed ? !isIpv6Literal(host) : !(isIpv4Literal(host) || isHostname(host))) {
+      throw invalid(
+        SETTINGS.listen,
+        `${JSON.stringify(host)} is not an IP address or host name (write IPv6 as [::1]:8443)`,
+      );
+    }
+    return { host, port };
+  }
+}
+
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIpv4Literal(host)) return host.startsWith('127.');
+  if (isIpv6Literal(host)) return /^(?:0{0,4}:){2,7}0{0,3}1$|^::1$/.test(host.toLowerCase());
+  return false;
+}
+
+function isHostname(host: string): boolean {
+  return /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(host) && !/^[\d.]+$/.test(host);
+}
+
+function defaultDataDir(facts: ConfigFacts): string {
+  if (facts.isRoot) return '/var/lib/latchkey-server';
+  const xdg = facts.env.XDG_DATA_HOME;
+  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, 'latchkey-server');
+  return join(facts.homeDir, '.local', 'share', 'latchkey-server');
+}
+
+function resolvePath(value: string, facts: ConfigFacts, setting: Setting): string {
+  if (value.includes('\0')) throw invalid(setting, 'contains a NUL character');
+  const expanded = value === '~' || value.startsWith('~/') ? join(facts.homeDir, value.slice(1)) : value;
+  return resolve(facts.cwd, expanded);
+}
+
+function parseDatabaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(SETTINGS.databaseUrl, 'is not a URL; use postgres://USER:PASSWORD@HOST:PORT/DATABASE');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw invalid(
+      SETTINGS.databaseUrl,
+      `has scheme ${url.protocol.replace(/:$/, '')}; only postgres:// (PostgreSQL) is supported. ` +
+        'Leave it out to use the embedded SQLite database',
+    );
+  }
+  if (url.pathname === '' || url.pathname === '/') {
+    throw invalid(SETTINGS.databaseUrl, 'names no database; add /DATABASE after the host');
+  }
+  return value;
+}
+
+function parseFlag(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  const lower = value.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+  throw invalid(SETTINGS.allowInsecureHttp, `${JSON.stringify(value)} is not true or false`);
+}
+
+function invalid(setting: Setting, problem: string): LatchkeyError {
+  return new LatchkeyError('invalid_config', `${setting.option} (${setting.env}) ${problem}`, {
+    pointer: setting.option,
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * `--expires` of `latchkey-server token create`: a duration from now (`90m`, `12h`, `30d`, `2w`) or an
+ * RFC 3339 / ISO 8601 date-time in the future.
+ */
+import { LatchkeyError } from '@latchkey/shared';
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+export function parseTokenExpiry(text: string, now: Date, setting = '--expires'): Date {
+  const duration = /^(\d{1,6})([mhdw])$/.exec(text.trim());
+  if (duration !== null) {
+    const amount = Number(duration[1]);
+    if (amount === 0) throw invalid(text, setting, 'the duration must be more than zero');
+    return new Date(now.getTime() + amount * (UNIT_MS[duration[2] ?? 'd'] ?? 0));
+  }
+  if (/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())) {
+    const date = new Date(text.trim());
+    if (Number.isNaN(date.getTime())) throw invalid(text, setting, 'it is not a valid date');
+    if (date.getTime() <= now.getTime()) throw invalid(text, setting, 'it is in the past');
+    return date;
+  }
+  throw invalid(
+    text,
+    setting,
+    'use a duration such as 30d, 12h, 90m, 2w, or a date such as 2030-01-31T00:00:00Z',
+  );
+}
+
+function invalid(text: string, setting: string, why: string): LatchkeyError {
+  return new LatchkeyError('invalid_config', `${setting} ${JSON.stringify(text)} is not valid: ${why}`, {
+    pointer: setting,
+  });
+}
