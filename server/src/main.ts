@@ -1,0 +1,279 @@
+/**
+ * The latchkey-server executable: wiring only. Reads the command line and environment once (through
+ * parseServerConfig), opens the store, and starts the HTTP server, or issues an API token.
+ *
+ *   latchkey-server start [--data-dir DIR] [--listen HOST:PORT] [--database-url URL]
+ *                         [--tls-cert FILE --tls-key FILE] [--allow-insecure-http] [--ca-key-file FILE]
+ *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
+ *
+ * Exit codes: 0 success, 2 a bad setting (the message names it), 1 anything else.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname } from 'node:path';
+import { Command, Option } from 'commander';
+import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
+import { issueApiToken } from './app/api-tokens.js';
+import { bootstrap } from './app/bootstrap.js';
+import type { Store } from './app/ports/store.js';
+import type { Services } from './app/services.js';
+import { loadOrCreateKeyFile } from './adapters/crypto/key-file-protector.js';
+import { openStore, redactDatabaseUrl } from './adapters/db/open-store.js';
+import { buildApp } from './adapters/http/build-app.js';
+import { ALL_PERMISSIONS, parsePermission } from './domain/permissions.js';
+import { DEFAULT_LISTEN, parseServerConfig } from './domain/server-config.js';
+import type { ServerConfig, ServerOptions } from './domain/server-config.js';
+import { parseTokenExpiry } from './domain/token-expiry.js';
+
+const VERSION = '0.1.0';
+
+function facts() {
+  return {
+    env: process.env,
+    homeDir: homedir(),
+    isRoot: process.getuid?.() === 0,
+    cwd: process.cwd(),
+  };
+}
+
+function openConfiguredStore(config: ServerConfig): Promise<Store> {
+  return config.database.kind === 'sqlite'
+    ? openStore({ sqlitePath: config.database.path })
+    : openStore({ databaseUrl: config.database.url, databaseUrlSetting: '--database-url' });
+}
+
+async function readSettingFile(path: string, setting: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new LatchkeyError(
+      'invalid_config',
+      `${setting}: cannot read ${path}: ${(error as Error).message}`,
+      {
+        pointer: setting,
+        cause: error,
+      },
+    );
+  }
+}
+
+async function prepareDataDir(dataDir: string): Promise<void> {
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new LatchkeyError(
+      'invalid_config',
+      `--data-dir: cannot create ${dataDir}: ${(error as Error).message}`,
+      { pointer: '--data-dir', cause: error },
+    );
+  }
+}
+
+/** Writes `content` to `path` with mode 0600, atomically (temp file + rename). */
+async function writeSecretFile(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  const handle = await open(temporary, 'w', 0o600);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await chmod(temporary, 0o600);
+  await rename(temporary, path);
+}
+
+async function start(options: ServerOptions): Promise<void> {
+  const config = parseServerConfig(options, facts());
+  await prepareDataDir(config.dataDir);
+  const https =
+    config.tls === undefined
+      ? undefined
+      : {
+          cert: await readSettingFile(config.tls.certFile, '--tls-cert'),
+          key: await readSettingFile(config.tls.keyFile, '--tls-key'),
+        };
+  const caKeys = await loadOrCreateKeyFile(config.caKeyFile);
+  const store = await openConfiguredStore(config);
+  const { app, services } = await buildApp({
+    store,
+    caKeys,
+    version: VERSION,
+    logger: { level: process.env.LATCHKEY_LOG_LEVEL ?? 'info' },
+    ...(https === undefined ? {} : { https }),
+  });
+  const log = app.log;
+  const { account, adminToken } = await bootstrap(services);
+  if (adminToken !== undefined) {
+    await writeSecretFile(config.adminTokenFile, `${adminToken.secret}\n`);
+    log.info(
+      `first start: an admin API token with every permission is in ${config.adminTokenFile} (mode 0600)`,
+    );
+  }
+  const database =
+    config.database.kind === 'sqlite'
+      ? `SQLite ${config.database.path}`
+      : `PostgreSQL ${redactDatabaseUrl(config.database.url)}`;
+  log.info(`account ${account.id}; database ${database}; CA encryption key ${config.caKeyFile}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    await app.close().catch(() => {});
+    await store.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  try {
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw new LatchkeyError(
+      'invalid_config',
+      `--listen: cannot listen on ${config.listen.host}:${config.listen.port}: ${(error as Error).message}`,
+      { pointer: '--listen', cause: error },
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.listen.port;
+  const scheme = https === undefined ? 'http' : 'https';
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  const note = config.listenIsDefault
+    ? ` (the default ${DEFAULT_LISTEN}; change it with --listen HOST:PORT)`
+    : '';
+  log.info(`latchkey-server ${VERSION} listening on ${scheme}://${host}:${port}${note}`);
+  // One stable line for scripts and tests to wait for.
+  process.stdout.write(`LISTENING ${scheme}://${host}:${port}\n`);
+}
+
+async function createToken(
+  options: ServerOptions & { permission: string[]; expires?: string; name?: string },
+) {
+  const config = parseServerConfig(options, facts());
+  if (options.permission.length === 0) {
+    throw new LatchkeyError(
+      'invalid_config',
+      `--permission is required (repeat it for several); known permissions: ${ALL_PERMISSIONS.map((p) => `"${p}"`).join(', ')}`,
+      { pointer: '--permission' },
+    );
+  }
+  const permissions = options.permission.map((text) => {
+    try {
+      return parsePermission(text);
+    } catch (error) {
+      throw new LatchkeyError('invalid_config', `--permission: ${(error as Error).message}`, {
+        pointer: '--permission',
+      });
+    }
+  });
+  const now = new Date();
+  const expiresAt = options.expires === undefined ? undefined : parseTokenExpiry(options.expires, now);
+  const store = await openConfiguredStore(config);
+  try {
+    const accounts = await store.accounts.list();
+    const account = accounts[0];
+    if (account === undefined) {
+      throw new LatchkeyError(
+        'invalid_config',
+        `no account in the database yet: run \`latchkey-server start\` once first`,
+      );
+    }
+    const services: Services = {
+      store,
+      clock: () => new Date(),
+      randomBytes: (length) => new Uint8Array(randomBytes(length)),
+      caKeys: {
+        seal: () => Promise.reject(new Error('unused')),
+        open: () => Promise.reject(new Error('unused')),
+      },
+    };
+    const issued = await store.transaction((tx) =>
+      issueApiToken(services, tx, account.id, {
+        name: options.name ?? `token created ${now.toISOString()}`,
+        permissions,
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+      }),
+    );
+    process.stderr.write(
+      `API token ${issued.record.id} (${issued.record.name}) for account ${account.id}: ${permissions.join(', ')}` +
+        `${expiresAt === undefined ? '' : `, expires ${expiresAt.toISOString()}`}. The secret is printed once:\n`,
+    );
+    process.stdout.write(`${issued.secret}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+function withServerOptions(command: Command): Command {
+  return command
+    .option(
+      '--data-dir <dir>',
+      'data directory (default ~/.local/share/latchkey-server, or /var/lib/latchkey-server as root)',
+    )
+    .option('--database-url <url>', 'PostgreSQL URL (default: SQLite in DATA_DIR/latchkey.db)')
+    .option(
+      '--ca-key-file <file>',
+      'the key that encrypts CA private keys at rest (default DATA_DIR/ca-encryption.key)',
+    );
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('latchkey-server')
+    .description('The Latchkey access server')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+
+  withServerOptions(program.command('start').description('run the access server'))
+    .option('--listen <host:port>', `address to listen on (default ${DEFAULT_LISTEN})`)
+    .option('--tls-cert <file>', 'TLS certificate (PEM) for HTTPS')
+    .option('--tls-key <file>', 'TLS private key (PEM) for HTTPS')
+    .addOption(
+      new Option('--allow-insecure-http', 'allow plain HTTP on a non-loopback address (behind a TLS proxy)'),
+    )
+    .action(async (options: ServerOptions) => start(options));
+
+  const token = program.command('token').description('API tokens');
+  withServerOptions(token.command('create').description('issue an API token and print its secret'))
+    .option(
+      '--permission <name>',
+      'a permission, e.g. "Zero Trust: Read" (repeat for several)',
+      (value: string, all: string[]) => [...all, value],
+      [],
+    )
+    .option('--expires <when>', 'a duration (30d, 12h, 90m, 2w) or an ISO date-time')
+    .option('--name <name>', 'a name for the token')
+    .action(async (options: ServerOptions & { permission: string[]; expires?: string; name?: string }) =>
+      createToken(options),
+    );
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const commanderCode = (error as { code?: string }).code;
+    if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) {
+      const exitCode = (error as { exitCode?: number }).exitCode ?? 2;
+      process.exit(
+        commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version'
+          ? 0
+          : exitCode === 1
+            ? 2
+            : exitCode,
+      );
+    }
+    if (isLatchkeyError(error, 'invalid_config')) {
+      process.stderr.write(`latchkey-server: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`latchkey-server: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+await main(process.argv);
