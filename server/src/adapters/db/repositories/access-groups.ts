@@ -48,8 +48,10 @@ export function accessGroupRepository(ctx: RepositoryContext): AccessGroupReposi
         created_at: at,
         updated_at: at,
       };
-      await db.insertInto('access_groups').values(row).execute();
-      return toRecord(ctx, row);
+      return toRecord(
+        ctx,
+        await db.insertInto('access_groups').values(row).returningAll().executeTakeFirstOrThrow(),
+      );
     },
 
     get: (accountId, id) => get(ctx, accountId, id),

@@ -50,7 +50,10 @@ export function apiTokenRepository(ctx: RepositoryContext): ApiTokenRepository {
         revoked_at: null,
       };
       try {
-        await db.insertInto('api_tokens').values(row).execute();
+        return toRecord(
+          ctx,
+          await db.insertInto('api_tokens').values(row).returningAll().executeTakeFirstOrThrow(),
+        );
       } catch (error) {
         if (uniqueViolation(error) !== undefined) {
           throw new LatchkeyError('conflict', 'a token with the same secret already exists', {
@@ -59,7 +62,6 @@ export function apiTokenRepository(ctx: RepositoryContext): ApiTokenRepository {
         }
         throw error;
       }
-      return toRecord(ctx, row);
     },
 
     async findByHash(tokenHash) {

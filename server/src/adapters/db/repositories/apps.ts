@@ -133,11 +133,12 @@ export function appRepository(ctx: RepositoryContext): InfrastructureAppReposito
           created_at: at,
           updated_at: at,
         };
-        await tx.db.insertInto('apps').values(row).execute();
+        // RETURNING: the record is what the database stored (pg parses jsonb), the same as a later read.
+        const stored = await tx.db.insertInto('apps').values(row).returningAll().executeTakeFirstOrThrow();
         await writeLinks(tx, accountId, row.id, input.policies);
         return toRecord(
           tx,
-          row,
+          stored,
           [...input.policies].sort((a, b) => a.precedence - b.precedence),
         );
       });

@@ -37,8 +37,10 @@ export function auditEventRepository(ctx: RepositoryContext): AuditEventReposito
         after: input.after === undefined ? null : codec.json(input.after),
         created_at: codec.time(now(ctx)),
       };
-      await db.insertInto('audit_events').values(row).execute();
-      return toRecord(ctx, { ...row, seq: 0 });
+      return toRecord(
+        ctx,
+        await db.insertInto('audit_events').values(row).returningAll().executeTakeFirstOrThrow(),
+      );
     },
 
     async list(accountId, request = {}) {

@@ -71,8 +71,11 @@ export function policyRepository(ctx: RepositoryContext): PolicyRepository {
         created_at: at,
         updated_at: at,
       };
-      await db.insertInto('policies').values(row).execute();
-      return policyToRecord(ctx, row);
+      // RETURNING: the record is what the database stored (pg parses jsonb), the same as a later read.
+      return policyToRecord(
+        ctx,
+        await db.insertInto('policies').values(row).returningAll().executeTakeFirstOrThrow(),
+      );
     },
 
     get: (accountId, id) => get(ctx, accountId, id),

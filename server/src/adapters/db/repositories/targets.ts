@@ -1,4 +1,4 @@
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
 import type { TargetInput, TargetIpInput, TargetRepository } from '../../../app/ports/store.js';
 import type { TargetIp, TargetRecord } from '../../../domain/records.js';
 import { isForeignKeyViolation, uniqueViolation, violates } from '../db-errors.js';
@@ -270,7 +270,12 @@ export function targetRepository(ctx: RepositoryContext): TargetRepository {
         return rows.map((row) => toRecord(tx, row));
       });
     } catch (error) {
-      throw insertConflict(error, resolved);
+      const mapped = insertConflict(error, resolved);
+      // A concurrent writer won a pair of a batch: outside a caller's transaction, look again to name it.
+      if (isLatchkeyError(mapped, 'conflict') && resolved.length > 1 && !ctx.db.isTransaction) {
+        await checkPairsFree(ctx, resolved);
+      }
+      throw mapped;
     }
   };
 
