@@ -86,7 +86,9 @@ export function findSchemaProblem(
   const errors = validator.Errors(value);
   // Errors inside a union's branches are noise until we know which branch was meant; the union's own
   // error (keyword anyOf) follows them. `boolean` errors duplicate additionalProperties ones.
-  const first = errors.find((error) => !error.schemaPath.includes('/anyOf/') && error.keyword !== 'boolean');
+  const first =
+    errors.find((error) => !error.schemaPath.includes('/anyOf/') && error.keyword !== 'boolean') ??
+    unionErrorOf(errors.find((error) => error.schemaPath.includes('/anyOf/')));
   if (first === undefined) return { pointer: '', message: 'is not valid' };
   const subSchema = schemaAt(schema, first.schemaPath);
   if (first.keyword === 'anyOf' && Array.isArray(subSchema?.anyOf)) {
@@ -96,6 +98,28 @@ export function findSchemaProblem(
     if (inner !== undefined) return { pointer: first.instancePath + inner.pointer, message: inner.message };
   }
   return describe(first, subSchema);
+}
+
+/**
+ * TypeBox does not always report a union's own error after its branches' errors: rebuild it from a
+ * branch error (the union's schema path, and the part of the instance path that leads to the union).
+ */
+function unionErrorOf(branchError: SchemaError | undefined): SchemaError | undefined {
+  if (branchError === undefined) return undefined;
+  const schemaPath = branchError.schemaPath.slice(0, branchError.schemaPath.indexOf('/anyOf/'));
+  const instanceParts = branchError.instancePath.split('/').slice(1);
+  let consumed = 0;
+  const schemaParts = schemaPath.replace(/^#\/?/, '').split('/');
+  for (let index = 0; index < schemaParts.length; index++) {
+    const part = schemaParts[index];
+    if (part === 'properties') index++;
+    if (part === 'properties' || part === 'items' || part === 'additionalProperties') consumed++;
+  }
+  const instancePath = instanceParts
+    .slice(0, consumed)
+    .map((part) => `/${part}`)
+    .join('');
+  return { keyword: 'anyOf', schemaPath, instancePath, params: {} };
 }
 
 function describe(
@@ -135,7 +159,12 @@ function describe(
     case 'format':
       return { pointer: at, message: formatMessage(String(params.format)) };
     case 'const':
-      return { pointer: at, message: `must be ${JSON.stringify(params.allowedValue)}` };
+      return {
+        pointer: at,
+        message:
+          `must be ${JSON.stringify(params.allowedValue)}` +
+          (typeof schema?.description === 'string' ? ` (${schema.description.replace(/\.$/, '')})` : ''),
+      };
     case 'enum':
       return {
         pointer: at,

@@ -17,7 +17,10 @@ import { installErrorHandling } from './envelope-errors.js';
 import { installRequestValidation } from './request-validation.js';
 import { defineRoute } from './route.js';
 import type { DeclaredRoute, RouteSpec } from './route.js';
+import { accessAppRoutes, accessGroupRoutes, accessPolicyRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
+import { auditLogRoutes } from './routes/audit-log.js';
+import { sshAuditingRoutes } from './routes/ssh-auditing.js';
 import { targetRoutes } from './routes/targets.js';
 import type { RouteContext } from './routes/route-context.js';
 import { virtualNetworkRoutes } from './routes/virtual-networks.js';
@@ -81,6 +84,11 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   accountRoutes(context);
   targetRoutes(context);
   virtualNetworkRoutes(context);
+  accessAppRoutes(context);
+  accessPolicyRoutes(context);
+  accessGroupRoutes(context);
+  sshAuditingRoutes(context);
+  auditLogRoutes(context);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -66,17 +66,15 @@ export function installErrorHandling(app: FastifyInstance): void {
         return reply.code(status).send(failureEnvelope([item]));
       }
       request.log.error({ err: error }, 'unexpected error');
-      return reply
-        .code(500)
-        .send(
-          failureEnvelope([
-            {
-              code: 1000,
-              message: 'internal server error; the server log has the details',
-              latchkey_code: 'internal',
-            },
-          ]),
-        );
+      return reply.code(500).send(
+        failureEnvelope([
+          {
+            code: 1000,
+            message: 'internal server error; the server log has the details',
+            latchkey_code: 'internal',
+          },
+        ]),
+      );
     },
   );
 }

@@ -1,0 +1,106 @@
+/** The SSH CA (access/gateway_ca) and the session-log key (gateway/audit_ssh_settings). */
+import Type from 'typebox';
+import {
+  AccountAndIdParams,
+  AccountParams,
+  AuditSshSettingsInputSchema,
+  AuditSshSettingsSchema,
+  GatewayCaCreateQuerySchema,
+  GatewayCaCreateSchema,
+  GatewayCaSchema,
+  IdResult,
+  LatchkeyError,
+  validateAuditSshSettingsInput,
+} from '@latchkey/shared';
+import { getAuditSshSettings, putAuditSshSettings } from '../../../app/audit-ssh-settings.js';
+import { createGatewayCa, deleteGatewayCa, listGatewayCas } from '../../../app/gateway-ca.js';
+import { presentAuditSshSettings, presentGatewayCa } from '../../../domain/api-representation.js';
+import { PERMISSIONS } from '../../../domain/permissions.js';
+import { ACCOUNT_PREFIX } from './route-context.js';
+import type { RouteContext } from './route-context.js';
+
+export function sshAuditingRoutes({ route, services }: RouteContext): void {
+  const ca = `${ACCOUNT_PREFIX}/access/gateway_ca`;
+  const caTags = ['SSH CA'];
+
+  route({
+    method: 'POST',
+    url: ca,
+    access: PERMISSIONS.sshAuditingEdit,
+    summary: 'Create the account SSH CA',
+    description:
+      'No body: an Ed25519 CA. {"key_type":"ecdsa-p256"} (or ?key_type=ecdsa-p256) makes an ECDSA P-256 CA, like ' +
+      "Cloudflare's. A second POST fails with the message access.api.error.gateway_ca_already_exists. The private " +
+      'key never leaves the server.',
+    tags: caTags,
+    params: AccountParams,
+    querystring: GatewayCaCreateQuerySchema,
+    body: GatewayCaCreateSchema,
+    result: GatewayCaSchema,
+    handle: async ({ caller, body, query }) => {
+      if (body.key_type !== undefined && query.key_type !== undefined && body.key_type !== query.key_type) {
+        throw new LatchkeyError('invalid_argument', '/key_type contradicts the key_type query parameter', {
+          pointer: '/key_type',
+        });
+      }
+      const keyType = body.key_type ?? query.key_type ?? 'ed25519';
+      return { result: presentGatewayCa(await createGatewayCa(services, caller, keyType)) };
+    },
+  });
+  route({
+    method: 'GET',
+    url: ca,
+    access: PERMISSIONS.sshAuditingRead,
+    summary: 'List the account SSH CA (public key)',
+    tags: caTags,
+    params: AccountParams,
+    result: Type.Array(GatewayCaSchema),
+    handle: async ({ caller }) => ({
+      result: (await listGatewayCas(services, caller)).map(presentGatewayCa),
+    }),
+  });
+  route({
+    method: 'DELETE',
+    url: `${ca}/:ca_id`,
+    access: PERMISSIONS.sshAuditingEdit,
+    summary: 'Delete the account SSH CA',
+    tags: caTags,
+    params: AccountAndIdParams('ca_id'),
+    result: IdResult,
+    handle: async ({ caller, params }) => ({
+      result: { id: (await deleteGatewayCa(services, caller, params.ca_id.toLowerCase())).id },
+    }),
+  });
+
+  const settings = `${ACCOUNT_PREFIX}/gateway/audit_ssh_settings`;
+  const settingsTags = ['SSH command logging'];
+  route({
+    method: 'GET',
+    url: settings,
+    access: PERMISSIONS.sshAuditingRead,
+    summary: 'Get the session-log encryption key',
+    tags: settingsTags,
+    params: AccountParams,
+    result: AuditSshSettingsSchema,
+    handle: async ({ caller }) => ({
+      result: presentAuditSshSettings(await getAuditSshSettings(services, caller), services.clock()),
+    }),
+  });
+  route({
+    method: 'PUT',
+    url: settings,
+    access: PERMISSIONS.sshAuditingEdit,
+    summary: 'Set the session-log encryption key',
+    description: 'public_key: base64 of the raw 32-byte X25519 public key; "" turns command logging off.',
+    tags: settingsTags,
+    params: AccountParams,
+    body: AuditSshSettingsInputSchema,
+    result: AuditSshSettingsSchema,
+    handle: async ({ caller, body }) => ({
+      result: presentAuditSshSettings(
+        await putAuditSshSettings(services, caller, validateAuditSshSettingsInput(body)),
+        services.clock(),
+      ),
+    }),
+  });
+}

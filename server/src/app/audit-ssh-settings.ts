@@ -1,0 +1,33 @@
+/** The auditors' HPKE public key for session logs ('' = command logging off). */
+import { presentAuditSshSettings } from '../domain/api-representation.js';
+import type { AuditSshSettingsRecord } from '../domain/records.js';
+import { recordChange } from './audit-trail.js';
+import type { Caller } from './caller.js';
+import type { Services } from './services.js';
+
+export async function getAuditSshSettings(
+  services: Services,
+  caller: Caller,
+): Promise<AuditSshSettingsRecord | undefined> {
+  return services.store.auditSshSettings.get(caller.accountId);
+}
+
+export async function putAuditSshSettings(
+  services: Services,
+  caller: Caller,
+  publicKey: string,
+): Promise<AuditSshSettingsRecord> {
+  return services.store.transaction(async (tx) => {
+    const before = await tx.auditSshSettings.get(caller.accountId);
+    const after = await tx.auditSshSettings.put(caller.accountId, publicKey);
+    const now = services.clock();
+    await recordChange(tx, caller, {
+      action: 'audit_ssh_settings.update',
+      resourceType: 'audit_ssh_settings',
+      resourceId: caller.accountId,
+      ...(before === undefined ? {} : { before: presentAuditSshSettings(before, now) }),
+      after: presentAuditSshSettings(after, now),
+    });
+    return after;
+  });
+}
