@@ -92,6 +92,8 @@ function openSqlite(path: string): Kysely<DatabaseSchema> {
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 0');
+    // Gather planner statistics for tables that need them (bounded work; SQLite's advice on open).
+    database.pragma('analysis_limit = 1000');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new LatchkeyError('invalid_config', `cannot open the SQLite database ${path}: ${reason}`, {
@@ -114,6 +116,7 @@ export const openStore: OpenStore = async (options: StoreOptions): Promise<Store
   try {
     await sql`select 1`.execute(db);
     await migrateToLatest(db as Kysely<unknown>, kind);
+    if (kind === 'sqlite') await sql`pragma optimize = 0x10002`.execute(db);
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;

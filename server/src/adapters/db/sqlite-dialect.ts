@@ -170,6 +170,12 @@ class RetryingSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    // SQLite's advice for long-lived connections: refresh the planner's statistics on close (cheap).
+    try {
+      this.config.database.pragma('optimize');
+    } catch {
+      // Statistics are an optimisation; closing matters more.
+    }
     this.config.database.close();
   }
 }

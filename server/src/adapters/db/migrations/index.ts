@@ -5,12 +5,14 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { DatabaseKind } from '../column-codec.js';
 import { initialSchema } from './0001-initial-schema.js';
+import { targetIpIndexes } from './0002-target-ip-indexes.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '0001-initial-schema': initialSchema(kind),
+        '0002-target-ip-indexes': targetIpIndexes(),
       };
     },
   };

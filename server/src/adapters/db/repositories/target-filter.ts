@@ -7,7 +7,7 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { sql } from 'kysely';
 import type { TargetFilter } from '../../../app/ports/store.js';
-import type { ColumnCodec } from '../column-codec.js';
+import type { ColumnCodec, DatabaseKind } from '../column-codec.js';
 import { parseIp, tryParseIp } from '../ip-key.js';
 import type { DatabaseSchema } from '../schema.js';
 import { LatchkeyError } from '@latchkey/shared';
@@ -28,8 +28,17 @@ export function targetCondition(
   accountId: string,
   filter: TargetFilter,
   codec: ColumnCodec,
+  kind: DatabaseKind,
 ): Expression<SqlBool> {
-  const all: Expression<SqlBool>[] = [eb('account_id', '=', accountId)];
+  // SQLite's planner (without statistics, as on a young database) prefers any index that starts with
+  // account_id, even to find a handful of rows by id or by a list of addresses. For those filters,
+  // `+account_id` (SQLite's "not by index") lets it use the primary key or the address indexes instead.
+  const byKeyList = (filter.ips?.length ?? 0) > 0 || (filter.targetIds?.length ?? 0) > 0;
+  const all: Expression<SqlBool>[] = [
+    kind === 'sqlite' && byKeyList
+      ? sql<SqlBool>`+${sql.ref('account_id')} = ${accountId}`
+      : eb('account_id', '=', accountId),
+  ];
 
   if (filter.hostname !== undefined) all.push(eb('hostname_lower', '=', filter.hostname.toLowerCase()));
   if (filter.hostnameContains !== undefined && filter.hostnameContains !== '') {

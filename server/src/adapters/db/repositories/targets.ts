@@ -4,7 +4,7 @@ import type { TargetIp, TargetRecord } from '../../../domain/records.js';
 import { isForeignKeyViolation, uniqueViolation, violates } from '../db-errors.js';
 import { parseIp, type IpFamily, type StoredIp } from '../ip-key.js';
 import type { DatabaseSchema, TargetsTable } from '../schema.js';
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { now, withTransaction, type RepositoryContext } from './context.js';
 import { countOf, pageBounds } from './paging.js';
 import { targetCondition } from './target-filter.js';
@@ -292,15 +292,29 @@ export function targetRepository(ctx: RepositoryContext): TargetRepository {
     async list(accountId, request = {}) {
       const { page, perPage, offset } = pageBounds(request, 1000);
       const where = (eb: ExpressionBuilder<DatabaseSchema, 'targets'>) =>
-        targetCondition(eb, accountId, request, codec);
+        targetCondition(eb, accountId, request, codec, ctx.kind);
       const direction = request.direction ?? 'asc';
       const orderColumn = (request.order ?? 'hostname') === 'hostname' ? 'hostname_lower' : 'created_at';
+      // With LIMIT, SQLite's planner walks the ordering index (account_id, hostname_lower) over the whole
+      // account rather than look a few rows up by address and sort them. When a selective filter is
+      // there, `+column` (SQLite's way to say "not by index") makes it take the address index instead.
+      const selective =
+        request.ipV4 !== undefined ||
+        request.ipV6 !== undefined ||
+        (request.ips?.length ?? 0) > 0 ||
+        (request.targetIds?.length ?? 0) > 0 ||
+        request.ipv4Start !== undefined ||
+        request.ipv4End !== undefined ||
+        request.ipv6Start !== undefined ||
+        request.ipv6End !== undefined;
+      const orderBy =
+        selective && ctx.kind === 'sqlite' ? sql`+${sql.ref(orderColumn)}` : sql.ref(orderColumn);
       const [rows, count] = await Promise.all([
         db
           .selectFrom('targets')
           .selectAll()
           .where(where)
-          .orderBy(orderColumn, direction)
+          .orderBy(orderBy, direction)
           .orderBy('id', direction)
           .limit(perPage)
           .offset(offset)
