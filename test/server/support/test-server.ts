@@ -16,6 +16,10 @@ import type { Permission } from '../../../server/src/domain/permissions.js';
 import { createTempDir } from '../../harness/temp-dir.js';
 import type { TempDir } from '../../harness/temp-dir.js';
 
+/** Response JSON as tests read it: any shape, checked by assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
 export interface TestServer extends LatchkeyApp {
   store: Store;
   accountId: string;
@@ -27,8 +31,7 @@ export interface TestServer extends LatchkeyApp {
     method: InjectOptions['method'],
     url: string,
     options?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response JSON freely
-  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  ): Promise<{ status: number; body: Json; headers: Record<string, unknown> }>;
   token(permissions: Permission[], options?: { expiresAt?: Date }): Promise<string>;
   defaultNetworkId(): Promise<string>;
   close(): Promise<void>;
