@@ -41,6 +41,8 @@ const openSeconds = Number(process.hrtime.bigint() - openStart) / 1e9;
 if (log.integrity.status !== 'verified') throw new Error(`integrity: ${log.integrity.problems.join('; ')}`);
 
 const megabytes = finished.metadata.data_size / 1e6;
-console.log(`session log of ${megabytes.toFixed(0)} MB plaintext (${(file.length / 1e6).toFixed(0)} MB on disk)`);
+console.log(
+  `session log of ${megabytes.toFixed(0)} MB plaintext (${(file.length / 1e6).toFixed(0)} MB on disk)`,
+);
 console.log(`  seal:    ${(megabytes / sealSeconds).toFixed(0)} MB/s`);
 console.log(`  decrypt: ${(megabytes / openSeconds).toFixed(0)} MB/s (decrypt + packets + integrity check)`);
