@@ -1,0 +1,105 @@
+/**
+ * Runs the real `latchkey-server` executable (server/bin/latchkey-server.js, from the sources) as a child
+ * process for end-to-end tests: `start` on a temp data dir and a free loopback port, waiting for its
+ * LISTENING line; and one-shot commands (`token create`, bad settings). Every process is registered with
+ * the harness cleanup, so a failing test leaves nothing running.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { registerCleanup } from '../../harness/cleanup.js';
+import { isAlive, terminate } from '../../harness/processes.js';
+import { runCommand } from '../../harness/run-command.js';
+import type { CommandResult } from '../../harness/run-command.js';
+
+export const SERVER_BIN = fileURLToPath(new URL('../../../server/bin/latchkey-server.js', import.meta.url));
+
+const ENV = { ...process.env, LATCHKEY_FROM_SOURCE: '1', LATCHKEY_LOG_LEVEL: 'info' };
+
+export interface ServerProcess {
+  readonly pid: number;
+  /** e.g. http://127.0.0.1:40123 */
+  readonly url: string;
+  output(): string;
+  /** SIGTERM (orderly shutdown), then SIGKILL after a grace period. */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash. */
+  kill(): Promise<void>;
+}
+
+export async function startServerProcess(args: string[], timeoutMs = 30_000): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [SERVER_BIN, 'start', ...args], {
+    env: ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start latchkey-server');
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const handle = registerCleanup(
+    `latchkey-server ${pid}`,
+    () => terminate([pid]),
+    () => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`latchkey-server did not start in ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    const onData = () => {
+      const match = /^LISTENING (\S+)$/m.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`latchkey-server exited with ${code} before listening:\n${output}`));
+    });
+  });
+  const end = async (signal: 'SIGTERM' | 'SIGKILL') => {
+    if (isAlive(pid)) {
+      if (signal === 'SIGKILL') process.kill(pid, 'SIGKILL');
+      await terminate([pid]);
+    }
+    await exited;
+    handle.release();
+  };
+  return { pid, url, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+}
+
+export function runServerCommand(args: string[], timeoutMs = 30_000): Promise<CommandResult> {
+  return runCommand(process.execPath, [SERVER_BIN, ...args], { env: ENV, timeoutMs });
+}
+
+/** Response JSON as tests read it: any shape, checked by assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+/** A JSON request to a running server. */
+export async function api(
+  server: { url: string },
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: await response.json() };
+}
