@@ -6,6 +6,7 @@ import { buildApp } from '../../../server/src/adapters/http/build-app.js';
 import { startTestServer } from '../support/test-server.js';
 import type { Json, TestServer } from '../support/test-server.js';
 import { PERMISSIONS } from '../../../server/src/domain/permissions.js';
+import { hashApiTokenSecret } from '../../../server/src/domain/api-token-secret.js';
 
 function assertFailureEnvelope(body: Json, code?: number): void {
   assert.deepEqual(Object.keys(body).sort(), ['errors', 'messages', 'result', 'success']);
@@ -44,11 +45,14 @@ describe('server HTTP: envelope on every response, authentication', () => {
 
   it('401 with the envelope for a missing, malformed, unknown, expired or revoked token', async () => {
     const url = `${server.base}/infrastructure/targets`;
-    const expiring = await server.token([PERMISSIONS.zeroTrustRead], { expiresAt: new Date(Date.now() + 1) });
+    const expiring = await server.token([PERMISSIONS.zeroTrustRead], {
+      expiresAt: new Date(Date.now() + 1500),
+    });
+    assert.equal((await server.call('GET', url, { token: expiring })).status, 200, 'valid until it expires');
     const revoked = await server.token([PERMISSIONS.zeroTrustRead]);
-    const revokedRecord = (await server.store.apiTokens.list(server.accountId)).at(-1)!;
-    await server.store.apiTokens.revoke(server.accountId, revokedRecord.id);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const revokedRecord = await server.store.apiTokens.findByHash(hashApiTokenSecret(revoked));
+    await server.store.apiTokens.revoke(server.accountId, revokedRecord!.id);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
     const cases: [string, Record<string, string>, RegExp][] = [
       ['missing', {}, /missing API token/],
       ['malformed', { authorization: 'Basic abc' }, /malformed/],
@@ -58,7 +62,7 @@ describe('server HTTP: envelope on every response, authentication', () => {
     ];
     for (const [what, headers, message] of cases) {
       const response = await server.call('GET', url, { token: null, headers });
-      assert.equal(response.status, 401, what);
+      assert.equal(response.status, 401, `${what}: ${JSON.stringify(response.body)}`);
       assertFailureEnvelope(response.body, 10000);
       assert.match(response.body.errors[0].message, message, what);
     }
