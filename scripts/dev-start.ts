@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(root, '.latchkey-dev', 'server');
 const listen = process.env.LATCHKEY_LISTEN ?? '127.0.0.1:8443';
-mkdirSync(dataDir, { recursive: true });
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
 const children: ChildProcess[] = [];
 

@@ -30,6 +30,7 @@ describe('e2e: latchkey-server start', function () {
     assert.match(adminToken, /^lk_/);
     assert.equal((await stat(dir.file('admin.token'))).mode & 0o777, 0o600);
     assert.equal((await stat(dir.file('ca-encryption.key'))).mode & 0o777, 0o600);
+    assert.equal((await stat(dir.file('latchkey.db'))).mode & 0o777, 0o600);
     assert.ok(first.output().includes(dir.file('admin.token')), first.output());
     assert.ok(!first.output().includes(adminToken), 'the secret is never logged');
 

@@ -6,6 +6,7 @@
  * does not answer.
  */
 import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -85,6 +86,9 @@ async function openPostgres(url: string, setting: string): Promise<Kysely<Databa
 function openSqlite(path: string): Kysely<DatabaseSchema> {
   let database: Database.Database;
   try {
+    // The database holds token hashes and the sealed CA key: create it readable by its owner only.
+    // SQLite gives the -wal and -shm files the database file's mode.
+    if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'a', 0o600));
     database = new Database(path);
     // WAL: readers do not block the writer. foreign_keys: off by default in SQLite. busy_timeout 0: the
     // driver waits for locks asynchronously (see sqlite-dialect.ts).
