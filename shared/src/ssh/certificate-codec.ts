@@ -1,14 +1,12 @@
 import { LatchkeyError } from '../errors/latchkey-error.js';
-import { OpenSshCertificate, type CertificateFields, type CertificateType } from './certificate.js';
-import {
-  decodeCertificateOptions,
-  encodeCertificateOptions,
-  type CertificateOptions,
-} from './certificate-options.js';
+import { OpenSshCertificate, type CertificateFields, type UnsignedCertificate } from './certificate.js';
+import { decodeCertificateOptions, encodeCertificateOptions } from './certificate-options.js';
 import { keyTypeByCertType, keyTypeBySshType } from './ssh-key-types.js';
 import { decodePublicKeyBlob, readPublicKeyFields, type SshPublicKey } from './ssh-public-key.js';
 import { encodeSshSignature, type SshSignature } from './ssh-signature.js';
 import { SshWireReader, SshWireWriter, readTextList } from './ssh-wire.js';
+
+export type { UnsignedCertificate };
 
 /**
  * The OpenSSH certificate wire format (PROTOCOL.certkeys, "v01"):
@@ -23,21 +21,6 @@ export const MAX_PRINCIPALS = 256;
 
 const CERT_TYPE_USER = 1;
 const CERT_TYPE_HOST = 2;
-
-export interface UnsignedCertificate {
-  readonly certType: string;
-  readonly type: CertificateType;
-  readonly nonce: Uint8Array;
-  readonly subjectKey: SshPublicKey;
-  readonly serial: bigint;
-  readonly keyId: string;
-  readonly principals: readonly string[];
-  readonly validAfterSeconds: bigint;
-  readonly validBeforeSeconds: bigint;
-  readonly criticalOptions: CertificateOptions;
-  readonly extensions: CertificateOptions;
-  readonly signatureKey: SshPublicKey;
-}
 
 /** Encodes the signed part (everything before the signature) into `writer`. */
 export function writeCertificateBody(writer: SshWireWriter, cert: UnsignedCertificate): void {

@@ -44,7 +44,8 @@ export interface SshCertificate {
   toAuthorizedKey(comment?: string): string;
 }
 
-export interface CertificateFields {
+/** The signed part of a certificate: everything before the CA's signature. */
+export interface UnsignedCertificate {
   readonly certType: string;
   readonly type: CertificateType;
   readonly nonce: Uint8Array;
@@ -57,6 +58,9 @@ export interface CertificateFields {
   readonly criticalOptions: CertificateOptions;
   readonly extensions: CertificateOptions;
   readonly signatureKey: SshPublicKey;
+}
+
+export interface CertificateFields extends UnsignedCertificate {
   readonly signature: { readonly algorithm: string; readonly bytes: Uint8Array };
   readonly blob: Uint8Array;
   readonly signedLength: number;
