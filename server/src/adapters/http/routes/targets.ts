@@ -85,35 +85,26 @@ export function targetRoutes({ route, services }: RouteContext): void {
     },
   });
 
-  route({
-    method: 'POST',
-    url: `${BASE}/batch_delete`,
-    access: edit,
-    summary: 'Delete several targets',
-    tags,
-    params: AccountParams,
-    body: TargetIdsBodySchema,
-    result: Type.Null(),
-    handle: async ({ caller, body }) => {
-      await deleteTargets(services, caller, body.target_ids);
-      return { result: null };
-    },
-  });
-
-  route({
-    method: 'DELETE',
-    url: `${BASE}/batch`,
-    access: edit,
-    summary: 'Delete several targets (deprecated: use POST batch_delete)',
-    tags,
-    params: AccountParams,
-    body: TargetIdsBodySchema,
-    result: Type.Null(),
-    handle: async ({ caller, body }) => {
-      await deleteTargets(services, caller, body.target_ids);
-      return { result: null };
-    },
-  });
+  // POST batch_delete, and the deprecated DELETE batch that Cloudflare still serves, behave the same.
+  for (const [method, url, summary] of [
+    ['POST', `${BASE}/batch_delete`, 'Delete several targets'],
+    ['DELETE', `${BASE}/batch`, 'Delete several targets (deprecated: use POST batch_delete)'],
+  ] as const) {
+    route({
+      method,
+      url,
+      access: edit,
+      summary,
+      tags,
+      params: AccountParams,
+      body: TargetIdsBodySchema,
+      result: Type.Null(),
+      handle: async ({ caller, body }) => {
+        await deleteTargets(services, caller, body.target_ids);
+        return { result: null };
+      },
+    });
+  }
 
   route({
     method: 'GET',
