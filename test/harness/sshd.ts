@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { registerCleanup } from './cleanup.js';
 import type { CleanupHandle } from './cleanup.js';
 import { findFreePort, hostForSshConfig, waitForTcp } from './network.js';
@@ -295,6 +295,9 @@ class SshdProcess implements RunningSshd {
       const listening = new RegExp(`Server listening on ${escapeRegExp(this.host)} port ${port}\\.`);
       await Promise.race([this.waitForLog(listening, readyTimeoutMs, since), spawnError]);
       await waitForTcp(this.host, port, readyTimeoutMs);
+      // sshd writes its PidFile after it logs "Server listening", so a caller reading it right after
+      // launch could race it (seen in CI); ready means the pid file names this process too.
+      if (pid !== undefined) await this.waitForPidFile(pid, readyTimeoutMs);
     } catch (error) {
       this.cleanupHandle?.release();
       this.cleanupHandle = undefined;
@@ -304,6 +307,16 @@ class SshdProcess implements RunningSshd {
           `sshd log:\n${this.logTail(since)}`,
         { cause: error },
       );
+    }
+  }
+
+  private async waitForPidFile(pid: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const content = await readFile(`${this.dir}/sshd.pid`, 'utf8').catch(() => '');
+      if (content.trim() === String(pid)) return;
+      if (Date.now() > deadline) throw new Error(`sshd did not write its pid file ${this.dir}/sshd.pid`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
