@@ -160,3 +160,81 @@ export interface AuditEventRecord {
   after?: JsonValue;
   createdAt: Date;
 }
+
+/** A built-in account (the embedded identity provider). */
+export interface UserRecord {
+  id: string;
+  accountId: string;
+  /** Lowercased; unique per account. */
+  email: string;
+  /** A self-describing password hash (see adapters/crypto/scrypt-password-hasher.ts). */
+  passwordHash: string;
+  /** Group names, matched by the `group` rule selector against Access groups' names. */
+  groups: string[];
+  disabledAt?: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * One sign-in of one person from one client: what the identity provider said about them (fixed for
+ * the session's life) and the hash of its current, single-use refresh token.
+ */
+export interface SignInSessionRecord {
+  id: string;
+  accountId: string;
+  /** The built-in account, for sessions signed in with one (checked for `disabled` on every request). */
+  userId?: string;
+  email: string;
+  groups: string[];
+  loginMethod: string;
+  authMethods: string[];
+  claims: JsonObject;
+  clientId: string;
+  refreshTokenHash: string;
+  refreshExpiresAt: Date;
+  createdAt: Date;
+  refreshedAt?: Date;
+  revokedAt?: Date;
+}
+
+export type DeviceAuthorizationStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+
+/** An RFC 8628 device authorization: the device polls with its device code, a person approves the user code. */
+export interface DeviceAuthorizationRecord {
+  id: string;
+  accountId: string;
+  deviceCodeHash: string;
+  userCode: string;
+  clientId: string;
+  status: DeviceAuthorizationStatus;
+  /** The sign-in session created on approval. */
+  sessionId?: string;
+  intervalSeconds: number;
+  createdAt: Date;
+  expiresAt: Date;
+  lastPolledAt?: Date;
+}
+
+/** An upstream OIDC login in flight for a device authorization, then its result awaiting confirmation. */
+export interface UpstreamLoginRecord {
+  state: string;
+  deviceAuthorizationId: string;
+  /** What the provider adapter must get back at the callback (PKCE verifier, nonce, redirect URI). */
+  pending: JsonObject;
+  /** Set after the callback: the hash of the one-time confirmation secret of the approval page. */
+  confirmationHash?: string;
+  /** Set after the callback: who signed in. */
+  identity?: JsonObject;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** The installation's access-token signing key (Ed25519); the private half sealed like CA keys. */
+export interface TokenSigningKeyRecord {
+  id: string;
+  encryptedPrivateKey: Uint8Array;
+  /** SPKI PEM. */
+  publicKey: string;
+  createdAt: Date;
+}

@@ -36,6 +36,10 @@ export const ERROR_CODES = {
   // The agent's sshd configuration (agent/src/domain): an sshd_config that sshd itself would reject, or
   // Latchkey's own markers in it damaged by hand.
   invalid_sshd_config: 400,
+
+  // Sign-in and authorization (server): a policy decision that refuses a certificate (a value in the
+  // domain, this code at the HTTP edge).
+  access_denied: 403,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -16,6 +16,11 @@ import { gatewayCaRepository } from './repositories/gateway-cas.js';
 import { policyRepository } from './repositories/policies.js';
 import { targetRepository } from './repositories/targets.js';
 import { virtualNetworkRepository } from './repositories/virtual-networks.js';
+import { deviceAuthorizationRepository } from './repositories/device-authorizations.js';
+import { signInSessionRepository } from './repositories/sign-in-sessions.js';
+import { tokenSigningKeyRepository } from './repositories/token-signing-keys.js';
+import { upstreamLoginRepository } from './repositories/upstream-logins.js';
+import { userRepository } from './repositories/users.js';
 import type { DatabaseSchema } from './schema.js';
 
 function repositories(ctx: RepositoryContext): Repositories {
@@ -30,6 +35,11 @@ function repositories(ctx: RepositoryContext): Repositories {
     auditSshSettings: auditSshSettingsRepository(ctx),
     apiTokens: apiTokenRepository(ctx),
     auditEvents: auditEventRepository(ctx),
+    users: userRepository(ctx),
+    signInSessions: signInSessionRepository(ctx),
+    deviceAuthorizations: deviceAuthorizationRepository(ctx),
+    upstreamLogins: upstreamLoginRepository(ctx),
+    tokenSigningKeys: tokenSigningKeyRepository(ctx),
   };
 }
 

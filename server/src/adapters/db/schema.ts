@@ -133,6 +133,68 @@ export interface AuditEventsTable {
   created_at: TimeColumn;
 }
 
+export interface UsersTable {
+  id: string;
+  account_id: string;
+  /** Lowercased. */
+  email: string;
+  password_hash: string;
+  groups: JsonColumn;
+  disabled_at: TimeColumn | null;
+  created_at: TimeColumn;
+  updated_at: TimeColumn;
+}
+
+export interface SignInSessionsTable {
+  id: string;
+  account_id: string;
+  user_id: string | null;
+  email: string;
+  groups: JsonColumn;
+  login_method: string;
+  auth_methods: JsonColumn;
+  claims: JsonColumn;
+  client_id: string;
+  refresh_token_hash: string;
+  refresh_expires_at: TimeColumn;
+  created_at: TimeColumn;
+  refreshed_at: TimeColumn | null;
+  revoked_at: TimeColumn | null;
+}
+
+export interface DeviceAuthorizationsTable {
+  id: string;
+  account_id: string;
+  device_code_hash: string;
+  user_code: string;
+  client_id: string;
+  status: string;
+  session_id: string | null;
+  interval_seconds: number;
+  created_at: TimeColumn;
+  expires_at: TimeColumn;
+  last_polled_at: TimeColumn | null;
+}
+
+export interface UpstreamLoginsTable {
+  state: string;
+  device_authorization_id: string;
+  pending: JsonColumn;
+  confirmation_hash: string | null;
+  identity: JsonColumn | null;
+  created_at: TimeColumn;
+  expires_at: TimeColumn;
+}
+
+export interface TokenSigningKeysTable {
+  id: string;
+  /** Always 1: there is one signing key per installation (UNIQUE). */
+  singleton: number;
+  encrypted_private_key: Uint8Array;
+  public_key: string;
+  created_at: TimeColumn;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   virtual_networks: VirtualNetworksTable;
@@ -145,4 +207,9 @@ export interface DatabaseSchema {
   audit_ssh_settings: AuditSshSettingsTable;
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
+  users: UsersTable;
+  sign_in_sessions: SignInSessionsTable;
+  device_authorizations: DeviceAuthorizationsTable;
+  upstream_logins: UpstreamLoginsTable;
+  token_signing_keys: TokenSigningKeysTable;
 }

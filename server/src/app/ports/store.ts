@@ -17,6 +17,7 @@ import type {
   AccountRecord,
   ApiTokenRecord,
   AppPolicyLink,
+  DeviceAuthorizationRecord,
   AuditEventRecord,
   AuditSshSettingsRecord,
   GatewayCaRecord,
@@ -24,7 +25,11 @@ import type {
   JsonObject,
   JsonValue,
   PolicyRecord,
+  SignInSessionRecord,
   TargetRecord,
+  TokenSigningKeyRecord,
+  UpstreamLoginRecord,
+  UserRecord,
   VirtualNetworkRecord,
 } from '../../domain/records.js';
 
@@ -334,6 +339,94 @@ export interface AuditEventRepository {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Sign-in: built-in users, sessions, device authorizations, upstream logins, the token signing key
+
+export interface UserInput {
+  email: string;
+  passwordHash: string;
+  groups: string[];
+}
+
+export interface UserPatch {
+  passwordHash?: string;
+  groups?: string[];
+  disabled?: boolean;
+}
+
+export interface UserRepository {
+  /** `conflict` when the email (lowercased) is taken in the account. */
+  create(accountId: string, input: UserInput): Promise<UserRecord>;
+  get(accountId: string, id: string): Promise<UserRecord | undefined>;
+  getByEmail(accountId: string, email: string): Promise<UserRecord | undefined>;
+  /** Sorted by email. */
+  list(accountId: string): Promise<UserRecord[]>;
+  update(accountId: string, id: string, patch: UserPatch): Promise<UserRecord | undefined>;
+}
+
+export type SignInSessionInput = Omit<
+  SignInSessionRecord,
+  'id' | 'accountId' | 'createdAt' | 'refreshedAt' | 'revokedAt'
+>;
+
+export interface SignInSessionRepository {
+  create(accountId: string, input: SignInSessionInput): Promise<SignInSessionRecord>;
+  /** Not scoped by account: the id comes from a token the server signed. */
+  get(id: string): Promise<SignInSessionRecord | undefined>;
+  findByRefreshHash(refreshTokenHash: string): Promise<SignInSessionRecord | undefined>;
+  /**
+   * Replaces the refresh token only if it is still `currentHash` (compare-and-swap), so a refresh token
+   * is used at most once even by two concurrent requests. Returns whether it was replaced.
+   */
+  rotateRefreshToken(
+    id: string,
+    currentHash: string,
+    next: { refreshTokenHash: string; refreshExpiresAt: Date },
+  ): Promise<boolean>;
+  revoke(id: string): Promise<void>;
+}
+
+export interface DeviceAuthorizationInput {
+  deviceCodeHash: string;
+  userCode: string;
+  clientId: string;
+  intervalSeconds: number;
+  expiresAt: Date;
+}
+
+export interface DeviceAuthorizationRepository {
+  create(accountId: string, input: DeviceAuthorizationInput): Promise<DeviceAuthorizationRecord>;
+  get(id: string): Promise<DeviceAuthorizationRecord | undefined>;
+  findByDeviceCodeHash(hash: string): Promise<DeviceAuthorizationRecord | undefined>;
+  findByUserCode(userCode: string): Promise<DeviceAuthorizationRecord | undefined>;
+  /** Records a poll; returns the previous poll time (for `slow_down`). */
+  recordPoll(id: string, at: Date): Promise<Date | undefined>;
+  /** `pending` → `approved` (with the session) or `denied`; false when it was no longer pending. */
+  decide(
+    id: string,
+    decision: { status: 'approved'; sessionId: string } | { status: 'denied' },
+  ): Promise<boolean>;
+  /** `approved` → `consumed`; false when it was not approved (a second poll never gets tokens again). */
+  consume(id: string): Promise<boolean>;
+}
+
+export interface UpstreamLoginRepository {
+  create(
+    input: Omit<UpstreamLoginRecord, 'createdAt' | 'confirmationHash' | 'identity'>,
+  ): Promise<UpstreamLoginRecord>;
+  get(state: string): Promise<UpstreamLoginRecord | undefined>;
+  /** Stores the signed-in identity and the confirmation hash; only once per state. */
+  complete(state: string, identity: JsonObject, confirmationHash: string): Promise<boolean>;
+  findByConfirmationHash(hash: string): Promise<UpstreamLoginRecord | undefined>;
+  delete(state: string): Promise<void>;
+}
+
+export interface TokenSigningKeyRepository {
+  get(): Promise<TokenSigningKeyRecord | undefined>;
+  /** Stores the key unless one exists; returns the one that is stored (the caller's or an earlier one). */
+  createIfAbsent(input: Omit<TokenSigningKeyRecord, 'id' | 'createdAt'>): Promise<TokenSigningKeyRecord>;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The store
 
 /** Every repository. Inside `transaction`, the same interface bound to the transaction. */
@@ -348,6 +441,11 @@ export interface Repositories {
   readonly auditSshSettings: AuditSshSettingsRepository;
   readonly apiTokens: ApiTokenRepository;
   readonly auditEvents: AuditEventRepository;
+  readonly users: UserRepository;
+  readonly signInSessions: SignInSessionRepository;
+  readonly deviceAuthorizations: DeviceAuthorizationRepository;
+  readonly upstreamLogins: UpstreamLoginRepository;
+  readonly tokenSigningKeys: TokenSigningKeyRepository;
 }
 
 export interface Store extends Repositories {

@@ -6,6 +6,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { DatabaseKind } from '../column-codec.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { targetIpIndexes } from './0002-target-ip-indexes.js';
+import { signInSchema } from './0003-sign-in.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -13,6 +14,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
       return {
         '0001-initial-schema': initialSchema(kind),
         '0002-target-ip-indexes': targetIpIndexes(),
+        '0003-sign-in': signInSchema(kind),
       };
     },
   };

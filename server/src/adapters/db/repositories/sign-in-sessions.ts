@@ -1,0 +1,90 @@
+import type { SignInSessionRepository } from '../../../app/ports/store.js';
+import type { JsonObject, SignInSessionRecord } from '../../../domain/records.js';
+import type { SignInSessionsTable } from '../schema.js';
+import { now, type RepositoryContext } from './context.js';
+
+function toRecord(ctx: RepositoryContext, row: SignInSessionsTable): SignInSessionRecord {
+  const { codec } = ctx;
+  const refreshedAt = codec.readOptionalTime(row.refreshed_at);
+  const revokedAt = codec.readOptionalTime(row.revoked_at);
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    ...(row.user_id === null ? {} : { userId: row.user_id }),
+    email: row.email,
+    groups: codec.readJson(row.groups) as string[],
+    loginMethod: row.login_method,
+    authMethods: codec.readJson(row.auth_methods) as string[],
+    claims: codec.readJson(row.claims) as JsonObject,
+    clientId: row.client_id,
+    refreshTokenHash: row.refresh_token_hash,
+    refreshExpiresAt: codec.readTime(row.refresh_expires_at),
+    createdAt: codec.readTime(row.created_at),
+    ...(refreshedAt === undefined ? {} : { refreshedAt }),
+    ...(revokedAt === undefined ? {} : { revokedAt }),
+  };
+}
+
+export function signInSessionRepository(ctx: RepositoryContext): SignInSessionRepository {
+  const { db, codec } = ctx;
+  const findBy = async (column: 'id' | 'refresh_token_hash', value: string) => {
+    const row = await db
+      .selectFrom('sign_in_sessions')
+      .selectAll()
+      .where(column, '=', value)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toRecord(ctx, row);
+  };
+
+  return {
+    async create(accountId, input) {
+      const row: SignInSessionsTable = {
+        id: ctx.newId(),
+        account_id: accountId,
+        user_id: input.userId ?? null,
+        email: input.email,
+        groups: codec.json(input.groups),
+        login_method: input.loginMethod,
+        auth_methods: codec.json(input.authMethods),
+        claims: codec.json(input.claims),
+        client_id: input.clientId,
+        refresh_token_hash: input.refreshTokenHash,
+        refresh_expires_at: codec.time(input.refreshExpiresAt),
+        created_at: codec.time(now(ctx)),
+        refreshed_at: null,
+        revoked_at: null,
+      };
+      return toRecord(
+        ctx,
+        await db.insertInto('sign_in_sessions').values(row).returningAll().executeTakeFirstOrThrow(),
+      );
+    },
+
+    get: (id) => findBy('id', id),
+    findByRefreshHash: (hash) => findBy('refresh_token_hash', hash),
+
+    async rotateRefreshToken(id, currentHash, next) {
+      const result = await db
+        .updateTable('sign_in_sessions')
+        .set({
+          refresh_token_hash: next.refreshTokenHash,
+          refresh_expires_at: codec.time(next.refreshExpiresAt),
+          refreshed_at: codec.time(now(ctx)),
+        })
+        .where('id', '=', id)
+        .where('refresh_token_hash', '=', currentHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async revoke(id) {
+      await db
+        .updateTable('sign_in_sessions')
+        .set({ revoked_at: codec.time(now(ctx)) })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
+  };
+}
