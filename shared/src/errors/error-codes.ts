@@ -40,6 +40,10 @@ export const ERROR_CODES = {
   // Sign-in and authorization (server): a policy decision that refuses a certificate (a value in the
   // domain, this code at the HTTP edge).
   access_denied: 403,
+
+  // Sign-in through an upstream OIDC provider (server/src/adapters/oidc): the provider cannot be reached or
+  // answers with a server-side failure (Latchkey is the gateway in front of it, hence 502).
+  upstream_unavailable: 502,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
