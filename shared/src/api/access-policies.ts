@@ -2,7 +2,8 @@
  * Access policies of infrastructure apps, inline in an app or reusable (`/accounts/{account_id}/access/policies`),
  * and their rules beyond the schema: `decision` is "allow" only; `connection_rules.ssh.usernames` are
  * valid UNIX usernames (they become certificate principals); at least one username unless
- * `allow_email_alias` is true.
+ * `allow_email_alias` is true. `allow_agent_forwarding` / `allow_port_forwarding` are Latchkey additions
+ * (absent = false): a certificate permits agent / port forwarding only when a matching policy says so.
  */
 import Type from 'typebox';
 import type { Static } from 'typebox';
@@ -22,6 +23,18 @@ export const ConnectionRulesSchema = Type.Object(
         }),
         allow_email_alias: Type.Optional(
           Type.Boolean({ description: "Also allow the lowercased local part of the user's email." }),
+        ),
+        allow_agent_forwarding: Type.Optional(
+          Type.Boolean({
+            description:
+              'Latchkey addition, default false: when this policy matches, certificates for its targets permit SSH agent forwarding (permit-agent-forwarding).',
+          }),
+        ),
+        allow_port_forwarding: Type.Optional(
+          Type.Boolean({
+            description:
+              'Latchkey addition, default false: when this policy matches, certificates for its targets permit SSH port forwarding (permit-port-forwarding).',
+          }),
         ),
       },
       { additionalProperties: false },

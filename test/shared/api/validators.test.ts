@@ -109,4 +109,23 @@ describe('shared/api validators', () => {
       /\/policies\/0\/include\/0: unknown selector "nope"/,
     );
   });
+
+  it('connection_rules.ssh takes the Latchkey forwarding booleans (optional, booleans only)', () => {
+    const appWith = (ssh: Record<string, unknown>) => ({
+      name: 'x',
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: ['h'] }, port: 22, protocol: 'SSH' }],
+      policies: [{ name: 'p', decision: 'allow', include: [{ everyone: {} }], connection_rules: { ssh } }],
+    });
+    const ssh = { usernames: ['a'], allow_agent_forwarding: true, allow_port_forwarding: false };
+    const parsed = parseAppInput(appWith(ssh));
+    const inline = parsed.policies[0];
+    assert.ok(inline?.kind === 'inline');
+    assert.deepEqual(inline.policy.connectionRules.ssh, ssh);
+    assert.doesNotThrow(() => parseAppInput(appWith({ usernames: ['a'] })));
+    assert.throws(
+      () => parseAppInput(appWith({ usernames: ['a'], allow_agent_forwarding: 'yes' })),
+      /allow_agent_forwarding/,
+    );
+  });
 });

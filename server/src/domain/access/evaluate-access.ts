@@ -1,0 +1,297 @@
+/**
+ * Which targets a person may reach, as which UNIX users, and whether a certificate may be issued
+ * (docs/sign-in.md "Which targets, which usernames").
+ *
+ * An infrastructure app covers a target on a port when one of its `target_criteria` has
+ * `protocol: "SSH"`, that `port`, and lists the target's hostname (case-insensitive). Every policy of
+ * every app covering (target, port) is evaluated; the grant is the union over the matching ones of
+ * their `connection_rules.ssh` usernames (plus the person's email alias where `allow_email_alias` is
+ * true) and forwarding permissions. Precedence does not matter: policies only allow.
+ *
+ * This runs for every certificate request, so it works per call without global state, evaluates each
+ * app's policies at most once per call, and indexes the apps by hostname when listing many targets.
+ */
+import { unixUsernameProblem } from '@latchkey/shared';
+import type { InfrastructureAppRecord, JsonValue, PolicyRecord, TargetRecord } from '../records.js';
+import type { AccessCatalog } from './access-catalog.js';
+import { policyMatchesIn } from './evaluate-policy.js';
+import { emailAlias } from './person.js';
+import type { Person } from './person.js';
+import { RuleEvaluation } from './rule-matches.js';
+
+/** What a person may do on one target through one SSH port. */
+export interface TargetGrant {
+  target: TargetRecord;
+  port: number;
+  /** Sorted, unique; includes the email alias when a matching policy allows it. */
+  usernames: string[];
+  allowAgentForwarding: boolean;
+  allowPortForwarding: boolean;
+  /** The covering apps with at least one matching policy, in catalog order. */
+  appIds: string[];
+  /** The matching policies, unique, in catalog order then precedence. */
+  policyIds: string[];
+}
+
+export type CertificateDenialReason = 'no_app' | 'no_policy' | 'username_not_allowed';
+
+export type CertificateDecision =
+  | { allowed: true; grant: TargetGrant }
+  | { allowed: false; reason: CertificateDenialReason; message: string };
+
+export interface CertificateRequest {
+  /** What the client named the target by (its id); the only thing a `no_app` denial repeats. */
+  targetRef: string;
+  username: string;
+  /** The SSH port; when omitted, the lowest covered port whose grant allows the username. */
+  port?: number;
+}
+
+/** The targets (among `targets`) the person may reach: one grant per (target, port) with a username, by hostname then port. */
+export function reachableTargets(
+  person: Person,
+  catalog: AccessCatalog,
+  targets: readonly TargetRecord[],
+): TargetGrant[] {
+  const evaluation = new AccessEvaluation(person, catalog);
+  const index = indexByHostname(catalog.apps);
+  const grants: TargetGrant[] = [];
+  for (const target of targets) {
+    const covering = index.get(target.hostname.toLowerCase());
+    if (covering === undefined) continue;
+    for (const [port, apps] of covering) {
+      const grant = evaluation.grant(target, port, apps);
+      if (grant !== undefined && grant.usernames.length > 0) grants.push(grant);
+    }
+  }
+  return grants.sort(byHostnameThenPort);
+}
+
+/**
+ * Whether the person may get a certificate for `request.username` on `target` (undefined when the
+ * requested target does not exist). Denials never name other people, policies or usernames, and a
+ * missing target gets the same answer as an uncovered one, naming only what the client asked for.
+ */
+export function decideCertificate(
+  person: Person,
+  catalog: AccessCatalog,
+  target: TargetRecord | undefined,
+  request: CertificateRequest,
+): CertificateDecision {
+  const noApp = (): CertificateDecision => ({
+    allowed: false,
+    reason: 'no_app',
+    message: `no infrastructure app covers target ${request.targetRef} on SSH`,
+  });
+  if (target === undefined) return noApp();
+  const covering = coveringApps(catalog.apps, target.hostname);
+  const ports =
+    request.port === undefined
+      ? [...covering.keys()].sort((a, b) => a - b)
+      : covering.has(request.port)
+        ? [request.port]
+        : [];
+  if (ports.length === 0) return noApp();
+
+  const evaluation = new AccessEvaluation(person, catalog);
+  let anyPolicyMatched = false;
+  for (const port of ports) {
+    const grant = evaluation.grant(target, port, covering.get(port) ?? []);
+    if (grant === undefined) continue;
+    anyPolicyMatched = true;
+    if (grant.usernames.includes(request.username)) return { allowed: true, grant };
+  }
+  if (!anyPolicyMatched) {
+    return {
+      allowed: false,
+      reason: 'no_policy',
+      message: `no policy of the apps covering ${target.hostname} matches you`,
+    };
+  }
+  return {
+    allowed: false,
+    reason: 'username_not_allowed',
+    message: `you may not log in to ${target.hostname} as ${request.username}`,
+  };
+}
+
+/** What one app's matching policies grant this person; the same on every (target, port) the app covers. */
+interface AppShare {
+  usernames: Set<string>;
+  emailAlias: boolean;
+  allowAgentForwarding: boolean;
+  allowPortForwarding: boolean;
+  policies: PolicyRecord[];
+}
+
+/** One request's evaluation: each app's policies are evaluated once, however many targets it covers. */
+class AccessEvaluation {
+  private readonly rules: RuleEvaluation;
+  private readonly shares = new Map<InfrastructureAppRecord, AppShare | undefined>();
+  private readonly policyVerdicts = new Map<PolicyRecord, boolean>();
+
+  constructor(
+    private readonly person: Person,
+    private readonly catalog: AccessCatalog,
+  ) {
+    this.rules = new RuleEvaluation(person, catalog.groups);
+  }
+
+  /** The grant on (target, port) from the apps covering it, or undefined when none of their policies matches. */
+  grant(
+    target: TargetRecord,
+    port: number,
+    apps: readonly InfrastructureAppRecord[],
+  ): TargetGrant | undefined {
+    const usernames = new Set<string>();
+    let alias = false;
+    let allowAgentForwarding = false;
+    let allowPortForwarding = false;
+    const appIds: string[] = [];
+    const policyIds: string[] = [];
+    for (const app of apps) {
+      const share = this.share(app);
+      if (share === undefined) continue;
+      appIds.push(app.id);
+      for (const name of share.usernames) usernames.add(name);
+      alias ||= share.emailAlias;
+      allowAgentForwarding ||= share.allowAgentForwarding;
+      allowPortForwarding ||= share.allowPortForwarding;
+      for (const policy of share.policies) if (!policyIds.includes(policy.id)) policyIds.push(policy.id);
+    }
+    if (appIds.length === 0) return undefined;
+    if (alias) {
+      const name = emailAlias(this.person.email);
+      if (name !== undefined) usernames.add(name);
+    }
+    return {
+      target,
+      port,
+      usernames: [...usernames].sort(),
+      allowAgentForwarding,
+      allowPortForwarding,
+      appIds,
+      policyIds,
+    };
+  }
+
+  private share(app: InfrastructureAppRecord): AppShare | undefined {
+    if (this.shares.has(app)) return this.shares.get(app);
+    let share: AppShare | undefined;
+    for (const link of app.policies) {
+      const policy = this.catalog.policies.get(link.policyId);
+      if (policy === undefined || !this.policyMatches(policy)) continue;
+      share ??= {
+        usernames: new Set(),
+        emailAlias: false,
+        allowAgentForwarding: false,
+        allowPortForwarding: false,
+        policies: [],
+      };
+      share.policies.push(policy);
+      const ssh = policy.connectionRules?.ssh;
+      if (!isObject(ssh)) continue;
+      if (Array.isArray(ssh.usernames)) {
+        for (const name of ssh.usernames) {
+          // Validated when stored; checked again because each one becomes a certificate principal.
+          if (typeof name === 'string' && unixUsernameProblem(name) === undefined) share.usernames.add(name);
+        }
+      }
+      share.emailAlias ||= ssh.allow_email_alias === true;
+      share.allowAgentForwarding ||= ssh.allow_agent_forwarding === true;
+      share.allowPortForwarding ||= ssh.allow_port_forwarding === true;
+    }
+    this.shares.set(app, share);
+    return share;
+  }
+
+  private policyMatches(policy: PolicyRecord): boolean {
+    let verdict = this.policyVerdicts.get(policy);
+    if (verdict === undefined) {
+      verdict = policyMatchesIn(this.rules, policy);
+      this.policyVerdicts.set(policy, verdict);
+    }
+    return verdict;
+  }
+}
+
+/** The apps covering `hostname`, by SSH port (each app once per port). */
+function coveringApps(
+  apps: readonly InfrastructureAppRecord[],
+  hostname: string,
+): Map<number, InfrastructureAppRecord[]> {
+  const byPort = new Map<number, InfrastructureAppRecord[]>();
+  for (const app of apps) {
+    if (app.type !== 'infrastructure') continue;
+    for (const criterion of app.targetCriteria) {
+      const ssh = sshCriterion(criterion);
+      if (ssh === undefined) continue;
+      for (const listed of ssh.hostnames) {
+        if (typeof listed === 'string' && sameHostname(listed, hostname)) {
+          addApp(byPort, ssh.port, app);
+          break;
+        }
+      }
+    }
+  }
+  return byPort;
+}
+
+/** For many targets: lowercased hostname → SSH port → the apps covering it there. */
+function indexByHostname(
+  apps: readonly InfrastructureAppRecord[],
+): Map<string, Map<number, InfrastructureAppRecord[]>> {
+  const index = new Map<string, Map<number, InfrastructureAppRecord[]>>();
+  for (const app of apps) {
+    if (app.type !== 'infrastructure') continue;
+    for (const criterion of app.targetCriteria) {
+      const ssh = sshCriterion(criterion);
+      if (ssh === undefined) continue;
+      for (const listed of ssh.hostnames) {
+        if (typeof listed !== 'string') continue;
+        const key = listed.toLowerCase();
+        let byPort = index.get(key);
+        if (byPort === undefined) index.set(key, (byPort = new Map()));
+        addApp(byPort, ssh.port, app);
+      }
+    }
+  }
+  return index;
+}
+
+function addApp(
+  byPort: Map<number, InfrastructureAppRecord[]>,
+  port: number,
+  app: InfrastructureAppRecord,
+): void {
+  const apps = byPort.get(port);
+  if (apps === undefined) byPort.set(port, [app]);
+  else if (!apps.includes(app)) apps.push(app);
+}
+
+/** A well-formed SSH criterion's hostnames and port, else undefined (other protocols, malformed JSON). */
+function sshCriterion(criterion: JsonValue): { hostnames: readonly JsonValue[]; port: number } | undefined {
+  if (!isObject(criterion) || criterion.protocol !== 'SSH') return undefined;
+  const port = criterion.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  const attributes = criterion.target_attributes;
+  if (!isObject(attributes) || !Array.isArray(attributes.hostname)) return undefined;
+  return { hostnames: attributes.hostname, port };
+}
+
+/** Case-insensitive, without allocating in the common cases (different lengths, identical text). */
+function sameHostname(a: string, b: string): boolean {
+  return a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
+}
+
+function byHostnameThenPort(a: TargetGrant, b: TargetGrant): number {
+  const hostA = a.target.hostname.toLowerCase();
+  const hostB = b.target.hostname.toLowerCase();
+  if (hostA !== hostB) return hostA < hostB ? -1 : 1;
+  if (a.port !== b.port) return a.port - b.port;
+  return a.target.id < b.target.id ? -1 : a.target.id > b.target.id ? 1 : 0;
+}
+
+function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
