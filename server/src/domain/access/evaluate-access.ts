@@ -224,11 +224,11 @@ function coveringApps(
   for (const app of apps) {
     if (app.type !== 'infrastructure') continue;
     for (const criterion of app.targetCriteria) {
-      const ssh = sshCriterion(criterion);
-      if (ssh === undefined) continue;
-      for (const listed of ssh.hostnames) {
+      const hostnames = sshHostnames(criterion);
+      if (hostnames === undefined) continue;
+      for (const listed of hostnames) {
         if (typeof listed === 'string' && sameHostname(listed, hostname)) {
-          addApp(byPort, ssh.port, app);
+          addApp(byPort, sshPort(criterion), app);
           break;
         }
       }
@@ -245,14 +245,14 @@ function indexByHostname(
   for (const app of apps) {
     if (app.type !== 'infrastructure') continue;
     for (const criterion of app.targetCriteria) {
-      const ssh = sshCriterion(criterion);
-      if (ssh === undefined) continue;
-      for (const listed of ssh.hostnames) {
+      const hostnames = sshHostnames(criterion);
+      if (hostnames === undefined) continue;
+      for (const listed of hostnames) {
         if (typeof listed !== 'string') continue;
         const key = listed.toLowerCase();
         let byPort = index.get(key);
         if (byPort === undefined) index.set(key, (byPort = new Map()));
-        addApp(byPort, ssh.port, app);
+        addApp(byPort, sshPort(criterion), app);
       }
     }
   }
@@ -269,19 +269,34 @@ function addApp(
   else if (!apps.includes(app)) apps.push(app);
 }
 
-/** A well-formed SSH criterion's hostnames and port, else undefined (other protocols, malformed JSON). */
-function sshCriterion(criterion: JsonValue): { hostnames: readonly JsonValue[]; port: number } | undefined {
+/** The hostnames of a well-formed SSH criterion (see sshPort), else undefined (other protocols, malformed JSON). */
+function sshHostnames(criterion: JsonValue): readonly JsonValue[] | undefined {
   if (!isObject(criterion) || criterion.protocol !== 'SSH') return undefined;
   const port = criterion.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
   const attributes = criterion.target_attributes;
   if (!isObject(attributes) || !Array.isArray(attributes.hostname)) return undefined;
-  return { hostnames: attributes.hostname, port };
+  return attributes.hostname;
 }
 
-/** Case-insensitive, without allocating in the common cases (different lengths, identical text). */
+/** The port of a criterion sshHostnames accepted. */
+function sshPort(criterion: JsonValue): number {
+  return (criterion as { port: number }).port;
+}
+
+/** Case-insensitive (hostnames are ASCII), without allocating: this runs for every criterion of every app. */
 function sameHostname(a: string, b: string): boolean {
-  return a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x > 0x7f || y > 0x7f) return a.toLowerCase() === b.toLowerCase();
+    if (x >= 0x41 && x <= 0x5a) x += 0x20;
+    if (y >= 0x41 && y <= 0x5a) y += 0x20;
+    if (x !== y) return false;
+  }
+  return true;
 }
 
 function byHostnameThenPort(a: TargetGrant, b: TargetGrant): number {

@@ -129,12 +129,15 @@ export class RuleEvaluation {
     if (client === undefined || !isCidr(range)) return false;
     let network: ParsedIp;
     let bits: number;
+    // isCidr has told the family (a ':' means IPv6); parsing as the right one directly avoids
+    // ipaddr.parse's try-IPv6-then-IPv4 throw on every IPv4 rule.
+    const isV6 = range.includes(':');
+    const slash = range.indexOf('/');
     try {
-      if (range.includes('/')) [network, bits] = ipaddr.parseCIDR(range);
-      else {
-        network = ipaddr.parse(range);
-        bits = network.kind() === 'ipv4' ? 32 : 128;
-      }
+      if (slash === -1) {
+        network = isV6 ? ipaddr.IPv6.parse(range) : ipaddr.IPv4.parse(range);
+        bits = isV6 ? 128 : 32;
+      } else [network, bits] = isV6 ? ipaddr.IPv6.parseCIDR(range) : ipaddr.IPv4.parseCIDR(range);
     } catch {
       return false;
     }
