@@ -6,6 +6,7 @@
  */
 export * from './cleanup.js';
 export * from './network.js';
+export * from './oidc-provider.js';
 export * from './processes.js';
 export * from './public-key-probe.js';
 export * from './run-command.js';
