@@ -1,0 +1,49 @@
+import { addInclude } from '../domain/ssh-include.js';
+import { generatedSshConfigPath } from '../domain/ssh-key-paths.js';
+import { renderSshConfig } from '../domain/render-ssh-config.js';
+import type { TextFiles } from './ports/files.js';
+import type { Notify } from './ports/environment.js';
+import { withAccessToken } from './signed-in-session.js';
+import type { SessionDeps } from './signed-in-session.js';
+
+export interface SshConfigDeps extends SessionDeps {
+  files: TextFiles;
+  notify: Notify;
+}
+
+export interface SshConfigRequest {
+  configDir: string;
+  latchkeyCommand: readonly string[];
+  /** Write the file and include it from `userSshConfig`; otherwise only answer the text. */
+  write: boolean;
+  /** The person's ~/.ssh/config. */
+  userSshConfig: string;
+}
+
+/**
+ * `latchkey ssh-config`: Host entries for every target the person may reach. With `write`, they go to
+ * `<config>/ssh_config` (replaced each time) and ~/.ssh/config gains one Include line at the top unless
+ * it has one already; its other contents and its mode are kept.
+ */
+export async function sshConfig(deps: SshConfigDeps, request: SshConfigRequest): Promise<string> {
+  const targets = await withAccessToken(deps, (token) => deps.server.myTargets(token));
+  const text = renderSshConfig({
+    server: deps.server.url,
+    configDir: request.configDir,
+    latchkeyCommand: request.latchkeyCommand,
+    targets,
+  });
+  if (!request.write) return text;
+  const generated = generatedSshConfigPath(request.configDir);
+  await deps.files.write(generated, text, 0o600);
+  const existing = await deps.files.read(request.userSshConfig);
+  const updated = addInclude(existing, generated);
+  if (updated !== undefined) {
+    await deps.files.write(request.userSshConfig, updated, 0o600);
+    deps.notify(`Added \`Include ${generated}\` at the top of ${request.userSshConfig}.`);
+  }
+  deps.notify(
+    `Wrote ${targets.length} target(s) to ${generated}; \`ssh HOSTNAME\`, scp and rsync now get a certificate on each connection.`,
+  );
+  return text;
+}

@@ -1,0 +1,100 @@
+import { LatchkeyError } from '@latchkey/shared';
+import type { MeTarget } from './access-api.js';
+import { targetAddress } from './access-api.js';
+import { CERTIFICATE_FILE_NAME, KEY_FILE_NAME, knownHostsPath, sshKeysDir } from './ssh-key-paths.js';
+
+export interface SshConfigInput {
+  /** The normalised access server URL the helper asks for certificates. */
+  server: string;
+  /** Latchkey's config dir (absolute): keys, certificates and known_hosts live under it. */
+  configDir: string;
+  /** The words that run latchkey itself, absolute (e.g. [node, /…/bin/latchkey.js]). */
+  latchkeyCommand: readonly string[];
+  targets: readonly MeTarget[];
+}
+
+/**
+ * Why `Match … exec` and not `ProxyCommand` (the contract of the generated file):
+ *
+ * - ssh evaluates `Match exec` while it reads its configuration, before it loads IdentityFile and
+ *   CertificateFile (after connecting) and long before it reads the private key again to sign. So the
+ *   helper has written a fresh certificate by the time ssh looks for it; a failing helper (not signed in,
+ *   denied) prints why on stderr and ssh then fails to authenticate.
+ * - Concurrent connections to one (target, user) (rsync and scp in parallel, VS Code Remote-SSH, which
+ *   opens several) share one key pair: the helper keeps it until its certificate has expired, and each
+ *   run replaces only the certificate, atomically (rename), under a lock. Every ssh therefore reads a
+ *   certificate signed for the private key it will sign with; the key is replaced only once no
+ *   certificate for it is valid, when no connection can still be using it.
+ * - A ProxyCommand helper would have to stay alive and relay every byte of each session (a Node process
+ *   per connection, for hours with VS Code), and it clashes with the person's own ProxyCommand or
+ *   ProxyJump. `Match exec` runs once per connection and then gets out of the way.
+ * - `Match originalhost` matches the name the person typed, not the HostName that the Host entry sets,
+ *   and the Host entry comes first so that its `User` is what `%r` expands to when none is typed.
+ */
+export function renderSshConfig(input: SshConfigInput): string {
+  const configDir = checkedPath(input.configDir, 'the config dir');
+  const helper = input.latchkeyCommand.map((word) => shellWord(checkedPath(word, 'the latchkey command')));
+  const server = shellWord(checkedPath(input.server, 'the server URL'));
+  const lines = [
+    `# Written by \`latchkey ssh-config\` for ${input.server}. Do not edit: run \`latchkey ssh-config --write\``,
+    '# again to update it (for example after your access changed).',
+    '#',
+    '# For each target, the `Match originalhost … exec` line runs `latchkey ssh-cert`, which writes a fresh',
+    '# short-lived certificate (and, when the last one has expired, a new key pair) into the files that',
+    '# IdentityFile and CertificateFile name, before ssh loads them. Concurrent connections share the key',
+    '# and each sees a complete certificate for it (written atomically). See `latchkey ssh-config --help`.',
+  ];
+  const seen = new Set<string>();
+  for (const target of input.targets) {
+    const host = target.hostname.toLowerCase();
+    if (seen.has(host)) {
+      lines.push(
+        '',
+        `# ${host} (${target.id}) skipped: another target has that hostname; use \`latchkey ssh ${target.id}\`.`,
+      );
+      continue;
+    }
+    seen.add(host);
+    const keysDir = `${escapePercent(sshKeysDir(configDir))}/${host}/%r`;
+    lines.push('', `Host ${host}`, `  HostName ${targetAddress(target)}`, `  Port ${target.port}`);
+    if (target.usernames.length === 1) lines.push(`  User ${target.usernames[0]}`);
+    lines.push(
+      `  UserKnownHostsFile ${configValue(escapePercent(knownHostsPath(configDir)))}`,
+      `  HostKeyAlias ${host}`,
+      '  StrictHostKeyChecking accept-new',
+      `  IdentityFile ${configValue(`${keysDir}/${KEY_FILE_NAME}`)}`,
+      `  CertificateFile ${configValue(`${keysDir}/${CERTIFICATE_FILE_NAME}`)}`,
+      '  IdentitiesOnly yes',
+      `Match originalhost ${host} exec "${escapePercent(
+        [...helper, 'ssh-cert', '--server', server, '--config-dir', shellWord(configDir), host].join(' '),
+      )} '%r'"`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Refuses what cannot be written safely into ssh_config and a shell command: quotes, backslashes, newlines. */
+function checkedPath(text: string, what: string): string {
+  if (/["'\\\n\r\0]/.test(text)) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `${what} ${JSON.stringify(text)} contains a quote, backslash or newline, which cannot be written safely into ssh_config; use a path without them`,
+    );
+  }
+  return text;
+}
+
+/** ssh expands %-tokens in these values; a literal % is %%. */
+function escapePercent(text: string): string {
+  return text.replace(/%/g, '%%');
+}
+
+/** A value with spaces goes in double quotes (checkedPath has excluded quotes inside). */
+function configValue(text: string): string {
+  return /\s/.test(text) ? `"${text}"` : text;
+}
+
+/** One word for /bin/sh: single-quoted unless it is plainly safe. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./:@+=,-]+$/.test(text) ? text : `'${text}'`;
+}

@@ -1,0 +1,81 @@
+/**
+ * The argument list for the system `ssh` that `latchkey ssh` runs: the fresh key and certificate only
+ * (IdentitiesOnly), Latchkey's own known_hosts with the host key pinned on first use under the target's
+ * hostname (HostKeyAlias, so a changed address does not look like a new host and a reused address does
+ * not mix two targets), then the person's own ssh options, then `--` and the destination and command.
+ * Latchkey's `-o` settings come first because ssh keeps the first value it sees.
+ */
+export interface SshPassThroughOptions {
+  /** `-L` specs. */
+  localForwards: readonly string[];
+  /** `-R` specs. */
+  remoteForwards: readonly string[];
+  /** `-D` specs. */
+  dynamicForwards: readonly string[];
+  /** `-o Key=Value` options. */
+  options: readonly string[];
+  /** `-t` (force a PTY) or `-T` (none); undefined: ssh decides. */
+  tty?: 'force' | 'none';
+  /** `-N`: no remote command (forwarding only). */
+  noCommand: boolean;
+  /** `-A`: forward the agent (the certificate must allow it). */
+  forwardAgent: boolean;
+  /** How many `-v`. */
+  verbosity: number;
+}
+
+export const NO_PASS_THROUGH: SshPassThroughOptions = {
+  localForwards: [],
+  remoteForwards: [],
+  dynamicForwards: [],
+  options: [],
+  noCommand: false,
+  forwardAgent: false,
+  verbosity: 0,
+};
+
+export interface SshInvocation {
+  privateKeyFile: string;
+  certificateFile: string;
+  knownHostsFile: string;
+  /** The target's hostname: the name its host key is pinned under. */
+  hostKeyAlias: string;
+  address: string;
+  port: number;
+  username: string;
+  passThrough: SshPassThroughOptions;
+  /** The remote command's words (ssh joins them with spaces); empty: a login shell. */
+  command: readonly string[];
+}
+
+export function sshArguments(invocation: SshInvocation): string[] {
+  const pass = invocation.passThrough;
+  const args = [
+    '-i',
+    invocation.privateKeyFile,
+    '-o',
+    `CertificateFile=${invocation.certificateFile}`,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${invocation.knownHostsFile}`,
+    '-o',
+    'StrictHostKeyChecking=accept-new',
+    '-o',
+    `HostKeyAlias=${invocation.hostKeyAlias.toLowerCase()}`,
+    '-p',
+    String(invocation.port),
+  ];
+  for (const spec of pass.localForwards) args.push('-L', spec);
+  for (const spec of pass.remoteForwards) args.push('-R', spec);
+  for (const spec of pass.dynamicForwards) args.push('-D', spec);
+  for (const option of pass.options) args.push('-o', option);
+  if (pass.tty === 'force') args.push('-t');
+  if (pass.tty === 'none') args.push('-T');
+  if (pass.noCommand) args.push('-N');
+  if (pass.forwardAgent) args.push('-A');
+  for (let i = 0; i < pass.verbosity; i++) args.push('-v');
+  // `--` ends ssh's options, so the command's own words (`ls -la`) are never read as ssh options.
+  args.push('--', `${invocation.username}@${invocation.address}`, ...invocation.command);
+  return args;
+}

@@ -1,0 +1,290 @@
+/**
+ * The latchkey executable: wiring only, and the one place that reads the environment.
+ *
+ *   latchkey login [--server URL]            sign in (OAuth device flow); LATCHKEY_SERVER is the default URL
+ *   latchkey logout | whoami | targets [--json]
+ *   latchkey ssh [USER@]TARGET [-- COMMAND…]  a fresh key pair and certificate, then the system ssh
+ *   latchkey ssh-config [--write]            Host entries so that plain ssh, scp and rsync get certificates
+ *   latchkey known-hosts forget TARGET       forget a target's pinned host key
+ *
+ * Credentials are kept per server in $XDG_CONFIG_HOME/latchkey (default ~/.config/latchkey). Exit codes:
+ * see domain/exit-codes.ts; `latchkey ssh` exits with ssh's status.
+ */
+import { userInfo, homedir } from 'node:os';
+import { realpathSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { Command } from 'commander';
+import { LatchkeyError, generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
+import { connectSsh } from './app/connect-ssh.js';
+import { forgetPinnedHostKey } from './app/forget-host-key.js';
+import { login } from './app/login.js';
+import { logout } from './app/logout.js';
+import type { Clock } from './app/ports/environment.js';
+import { myTargets, whoAmI } from './app/read-my-access.js';
+import { refreshSshCertificate } from './app/refresh-ssh-certificate.js';
+import type { SessionDeps } from './app/signed-in-session.js';
+import { sshConfig } from './app/write-ssh-config.js';
+import { CredentialsFileStore } from './adapters/fs/credentials-file-store.js';
+import { localSshKeyFiles, localTextFiles } from './adapters/fs/local-files.js';
+import { HttpAccessServer } from './adapters/http/access-server-client.js';
+import { SshProcessRunner } from './adapters/ssh/ssh-process-runner.js';
+import type { Me } from './domain/access-api.js';
+import { EXIT, exitCodeFor } from './domain/exit-codes.js';
+import { renderTargetsTable } from './domain/render-targets-table.js';
+import { normaliseServerUrl } from './domain/server-url.js';
+import type { SshPassThroughOptions } from './domain/ssh-arguments.js';
+import { credentialsPath, knownHostsPath } from './domain/ssh-key-paths.js';
+
+const VERSION = '0.1.0';
+
+const clock: Clock = {
+  now: () => new Date(),
+  sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
+};
+const notify = (line: string) => process.stderr.write(`${line}\n`);
+const generateKey = () => generateSshKeyPair('ed25519');
+
+function defaultConfigDir(): string {
+  const xdg = process.env.XDG_CONFIG_HOME;
+  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(homedir(), '.config'), 'latchkey');
+}
+
+function localUsername(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ServerOption {
+  server?: string;
+}
+
+/** What every signed-in command needs: the server (from --server, LATCHKEY_SERVER, or the only sign-in). */
+async function session(options: ServerOption, configDir = defaultConfigDir()): Promise<SessionDeps> {
+  const store = new CredentialsFileStore(credentialsPath(configDir));
+  let server: string;
+  if (options.server !== undefined) {
+    server = normaliseServerUrl(options.server, '--server');
+  } else if (process.env.LATCHKEY_SERVER !== undefined && process.env.LATCHKEY_SERVER !== '') {
+    server = normaliseServerUrl(process.env.LATCHKEY_SERVER, 'LATCHKEY_SERVER');
+  } else {
+    const known = await store.servers();
+    if (known.length !== 1) {
+      throw new LatchkeyError(
+        known.length === 0 ? 'unauthenticated' : 'invalid_argument',
+        known.length === 0
+          ? 'not signed in: run `latchkey login --server URL` (or set LATCHKEY_SERVER)'
+          : `signed in to several servers (${known.join(', ')}): say which with --server URL or LATCHKEY_SERVER`,
+      );
+    }
+    server = known[0]!;
+  }
+  return { server: new HttpAccessServer(server, { userAgent: `latchkey/${VERSION}` }), store, clock };
+}
+
+function describeMe(server: string, me: Me): string {
+  return [
+    me.email,
+    `  server:        ${server}`,
+    `  groups:        ${me.groups.length === 0 ? '(none)' : me.groups.join(', ')}`,
+    `  signed in via: ${me.login_method} (${me.auth_methods.join(', ')})`,
+    `  session:       ${me.session_id}, until ${me.expires_at}`,
+  ]
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+const collect = (value: string, all: string[]) => [...all, value];
+
+function withServer(command: Command): Command {
+  return command.option(
+    '--server <url>',
+    'the access server (default: LATCHKEY_SERVER, or the one you signed in to)',
+  );
+}
+
+function buildProgram(): Command {
+  const program = new Command('latchkey')
+    .description('Latchkey: SSH to your infrastructure with short-lived certificates')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+
+  withServer(program.command('login').description('sign in to the access server (OAuth device flow)')).action(
+    async (options: ServerOption) => {
+      const deps = await session(options);
+      const me = await login({ ...deps, notify });
+      notify(`Signed in to ${deps.server.url} as ${me.email}.`);
+    },
+  );
+
+  withServer(
+    program.command('logout').description('sign out: end the sign-in on the server and forget it'),
+  ).action(async (options: ServerOption) => {
+    await logout({ ...(await session(options)), notify });
+  });
+
+  withServer(program.command('whoami').description('who you are signed in as'))
+    .option('--json', 'print JSON')
+    .action(async (options: ServerOption & { json?: boolean }) => {
+      const deps = await session(options);
+      const me = await whoAmI(deps);
+      process.stdout.write(
+        options.json === true ? `${JSON.stringify(me, null, 2)}\n` : describeMe(deps.server.url, me),
+      );
+    });
+
+  withServer(program.command('targets').description('the targets you may reach, and as whom'))
+    .option('--json', 'print JSON')
+    .action(async (options: ServerOption & { json?: boolean }) => {
+      const targets = await myTargets(await session(options));
+      process.stdout.write(
+        options.json === true ? `${JSON.stringify(targets, null, 2)}\n` : renderTargetsTable(targets),
+      );
+    });
+
+  withServer(
+    program
+      .command('ssh')
+      .description(
+        'connect with a fresh key pair and a certificate for this connection only (put the remote command after --)',
+      )
+      .argument('<destination>', '[USER@]TARGET: a target hostname or id, optionally with the UNIX user')
+      .argument('[command...]', 'the remote command (after --)'),
+  )
+    .option('-L <spec>', 'local port forwarding, as ssh -L', collect, [])
+    .option('-R <spec>', 'remote port forwarding, as ssh -R', collect, [])
+    .option('-D <spec>', 'dynamic (SOCKS) forwarding, as ssh -D', collect, [])
+    .option('-o <option>', 'an ssh option, as ssh -o Key=Value', collect, [])
+    .option('-t', 'force a terminal (ssh -t)')
+    .option('-T', 'no terminal (ssh -T)')
+    .option('-N', 'no remote command, forwarding only (ssh -N)')
+    .option('-A', 'forward your agent (when the policy allows it)')
+    .option('-v', 'verbose ssh (repeat for more)', (_: string, count: number) => count + 1, 0)
+    .action(
+      async (
+        destination: string,
+        command: string[],
+        options: ServerOption & {
+          L: string[];
+          R: string[];
+          D: string[];
+          o: string[];
+          t?: boolean;
+          T?: boolean;
+          N?: boolean;
+          A?: boolean;
+          v: number;
+        },
+      ) => {
+        const configDir = defaultConfigDir();
+        const passThrough: SshPassThroughOptions = {
+          localForwards: options.L,
+          remoteForwards: options.R,
+          dynamicForwards: options.D,
+          options: options.o,
+          noCommand: options.N === true,
+          forwardAgent: options.A === true,
+          verbosity: options.v,
+          ...(options.t === true
+            ? { tty: 'force' as const }
+            : options.T === true
+              ? { tty: 'none' as const }
+              : {}),
+        };
+        const local = localUsername();
+        const exitCode = await connectSsh(
+          {
+            ...(await session(options, configDir)),
+            ssh: new SshProcessRunner(),
+            generateKey,
+            notify,
+            knownHostsFile: knownHostsPath(configDir),
+          },
+          { destination, command, passThrough, ...(local === undefined ? {} : { localUsername: local }) },
+        );
+        process.exit(exitCode);
+      },
+    );
+
+  withServer(
+    program
+      .command('ssh-config')
+      .description(
+        'print (or --write) ssh_config Host entries so that plain ssh, scp, rsync and VS Code Remote-SSH ' +
+          'get a fresh certificate on each connection',
+      ),
+  )
+    .option('--write', 'write them to <config>/ssh_config and Include that from ~/.ssh/config')
+    .action(async (options: ServerOption & { write?: boolean }) => {
+      const configDir = defaultConfigDir();
+      const text = await sshConfig(
+        { ...(await session(options, configDir)), files: localTextFiles, notify },
+        {
+          configDir,
+          latchkeyCommand: [process.execPath, realpathSync(process.argv[1] ?? 'latchkey')],
+          write: options.write === true,
+          userSshConfig: join(homedir(), '.ssh', 'config'),
+        },
+      );
+      if (options.write !== true) process.stdout.write(text);
+    });
+
+  program
+    .command('ssh-cert', { hidden: true })
+    .description('(used by the ssh-config entries) write a fresh certificate for TARGET and USER')
+    .requiredOption('--server <url>', 'the access server')
+    .requiredOption('--config-dir <dir>', "latchkey's config dir")
+    .argument('<target>', 'the target hostname')
+    .argument('<user>', 'the UNIX user')
+    .action(async (target: string, user: string, options: { server: string; configDir: string }) => {
+      await refreshSshCertificate(
+        { ...(await session(options, options.configDir)), keyFiles: localSshKeyFiles, generateKey },
+        { configDir: options.configDir, hostname: target, username: user },
+      );
+    });
+
+  program
+    .command('known-hosts')
+    .description('the host keys Latchkey pinned on first use (in <config>/known_hosts)')
+    .command('forget')
+    .description('forget the pinned host key of a target, after its host key changed on purpose')
+    .argument('<target>', 'the target hostname')
+    .action(async (target: string) => {
+      const file = knownHostsPath(defaultConfigDir());
+      const removed = await forgetPinnedHostKey(localTextFiles, file, target);
+      notify(
+        removed === 0
+          ? `No host key pinned for ${target} in ${file}.`
+          : `Forgot ${removed} host key(s) of ${target}; the next connection pins the key it is shown.`,
+      );
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+    process.exit(EXIT.ok);
+  } catch (error) {
+    const commanderCode = (error as { code?: string }).code;
+    if (typeof commanderCode === 'string' && commanderCode.startsWith('commander.')) {
+      process.exit(
+        commanderCode === 'commander.helpDisplayed' || commanderCode === 'commander.version'
+          ? EXIT.ok
+          : EXIT.usage,
+      );
+    }
+    if (isLatchkeyError(error)) {
+      process.stderr.write(`latchkey: ${error.message}\n`);
+      process.exit(exitCodeFor(error.code));
+    }
+    process.stderr.write(`latchkey: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(EXIT.failure);
+  }
+}
+
+await main(process.argv);
