@@ -227,3 +227,18 @@ describe('startOidcProvider', () => {
     await oidc.stop(); // idempotent
   });
 });
+
+describe('OpenIdClientProvider when the provider goes away mid-login', () => {
+  it('fails the code exchange with upstream_unavailable', async () => {
+    const oidc = await startOidcProvider({ accounts: [ANN], clients: [CLIENT] });
+    const provider = new OpenIdClientProvider(settingsFor(oidc.issuer));
+    const { authorizationUrl, pending } = await provider.beginLogin(REDIRECT_URI);
+    const callback = await oidc.signIn(authorizationUrl, ANN.subject);
+    await oidc.stop();
+    await rejectsWith(
+      provider.completeLogin(callback, pending),
+      'upstream_unavailable',
+      /Corp SSO could not be reached to complete the sign-in \(fetch failed: (?:ECONNREFUSED|UND_ERR_SOCKET)\); try again later/,
+    );
+  });
+});
