@@ -20,7 +20,7 @@ export async function withLockFile<T>(
   const timeoutMs = options.timeoutMs ?? 20_000;
   const staleAfterMs = options.staleAfterMs ?? 60_000;
   const started = Date.now();
-  for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+  for (let wait = 5; ; wait = Math.min(wait * 2, 50)) {
     try {
       const handle = await open(path, 'wx', 0o600);
       await handle.writeFile(`${process.pid}\n`);
