@@ -4,11 +4,15 @@
  *
  *   latchkey-server start [--data-dir DIR] [--listen HOST:PORT] [--database-url URL]
  *                         [--tls-cert FILE --tls-key FILE] [--allow-insecure-http] [--ca-key-file FILE]
+ *                         [--public-url URL] [--identity-providers FILE]
+ *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h]
  *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
+ *   latchkey-server user add EMAIL [--group G]…     (the password is read from stdin, or prompted for)
+ *   latchkey-server user disable|enable|reset EMAIL
+ *   latchkey-server user list
  *
  * Exit codes: 0 success, 2 a bad setting (the message names it), 1 anything else.
  */
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
@@ -20,7 +24,11 @@ import type { Store } from './app/ports/store.js';
 import type { Services } from './app/services.js';
 import { loadOrCreateKeyFile } from './adapters/crypto/key-file-protector.js';
 import { openStore, redactDatabaseUrl } from './adapters/db/open-store.js';
-import { buildApp } from './adapters/http/build-app.js';
+import { buildApp, createServices } from './adapters/http/build-app.js';
+import { discoverUpstreamProviders } from './adapters/oidc/openid-client-provider.js';
+import { readIdentityProvidersFile } from './adapters/oidc/read-identity-providers-file.js';
+import { readPassword } from './adapters/terminal/read-password.js';
+import { addUser, listUsers, resetUserPassword, setUserDisabled } from './app/sign-in/built-in-users.js';
 import { ALL_PERMISSIONS, parsePermission } from './domain/permissions.js';
 import { DEFAULT_LISTEN, parseServerConfig } from './domain/server-config.js';
 import type { ServerConfig, ServerOptions } from './domain/server-config.js';
@@ -96,15 +104,34 @@ async function start(options: ServerOptions): Promise<void> {
           key: await readSettingFile(config.tls.keyFile, '--tls-key'),
         };
   const caKeys = await loadOrCreateKeyFile(config.caKeyFile);
+  const providerSettings =
+    config.identityProvidersFile === undefined
+      ? []
+      : await readIdentityProvidersFile(config.identityProvidersFile);
   const store = await openConfiguredStore(config);
+  const scheme = https === undefined ? 'http' : 'https';
+  const listenHost = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  const discoveryFailures: string[] = [];
+  const providers = await discoverUpstreamProviders(providerSettings, {
+    onDiscoveryFailure: (provider, error) => discoveryFailures.push(`${provider.id}: ${error.message}`),
+  });
   const { app, services } = await buildApp({
     store,
     caKeys,
     version: VERSION,
     logger: { level: process.env.LATCHKEY_LOG_LEVEL ?? 'info' },
     ...(https === undefined ? {} : { https }),
+    identityProviders: new Map(providers.map((provider) => [provider.id, provider])),
+    signIn: {
+      publicUrl: config.publicUrl ?? `${scheme}://${listenHost}:${config.listen.port}`,
+      certificateTtlSeconds: config.certificateTtlSeconds,
+      maxCertificateTtlSeconds: config.maxCertificateTtlSeconds,
+    },
   });
   const log = app.log;
+  for (const failure of discoveryFailures) {
+    log.warn(`identity provider ${failure}; sign-ins with it will retry discovery`);
+  }
   const { account, adminToken } = await bootstrap(services);
   if (adminToken !== undefined) {
     await writeSecretFile(config.adminTokenFile, `${adminToken.secret}\n`);
@@ -142,8 +169,9 @@ async function start(options: ServerOptions): Promise<void> {
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.listen.port;
-  const scheme = https === undefined ? 'http' : 'https';
-  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  const host = listenHost;
+  // With --listen …:0 the port is known only now; the public URL follows it unless it was configured.
+  if (config.publicUrl === undefined) services.signIn.publicUrl = `${scheme}://${host}:${port}`;
   const note = config.listenIsDefault
     ? ` (the default ${DEFAULT_LISTEN}; change it with --listen HOST:PORT)`
     : '';
@@ -184,15 +212,7 @@ async function createToken(
         `no account in the database yet: run \`latchkey-server start\` once first`,
       );
     }
-    const services: Services = {
-      store,
-      clock: () => new Date(),
-      randomBytes: (length) => new Uint8Array(randomBytes(length)),
-      caKeys: {
-        seal: () => Promise.reject(new Error('unused')),
-        open: () => Promise.reject(new Error('unused')),
-      },
-    };
+    const services = await createServices({ store, caKeys: await loadOrCreateKeyFile(config.caKeyFile) });
     const issued = await store.transaction((tx) =>
       issueApiToken(services, tx, account.id, {
         name: options.name ?? `token created ${now.toISOString()}`,
@@ -208,6 +228,66 @@ async function createToken(
   } finally {
     await store.close();
   }
+}
+
+/** Opens the configured store for an offline admin command on the default account. */
+async function withOfflineServices<T>(
+  options: ServerOptions,
+  run: (services: Services, accountId: string) => Promise<T>,
+): Promise<T> {
+  const config = parseServerConfig(options, facts());
+  const store = await openConfiguredStore(config);
+  try {
+    const account = (await store.accounts.list())[0];
+    if (account === undefined) {
+      throw new LatchkeyError(
+        'invalid_config',
+        'no account in the database yet: run `latchkey-server start` once first',
+      );
+    }
+    const services = await createServices({ store, caKeys: await loadOrCreateKeyFile(config.caKeyFile) });
+    return await run(services, account.id);
+  } finally {
+    await store.close();
+  }
+}
+
+const CLI_ACTOR = 'server:cli';
+
+async function userCommand(
+  action: 'add' | 'disable' | 'enable' | 'reset' | 'list',
+  email: string | undefined,
+  options: ServerOptions & { group?: string[] },
+): Promise<void> {
+  // Ask for the password before opening the database: a prompt must not hold a connection.
+  const password =
+    action === 'add' || action === 'reset' ? await readPassword(`password for ${email ?? ''}`) : undefined;
+  await withOfflineServices(options, async (services, accountId) => {
+    const say = (text: string) => process.stdout.write(`${text}\n`);
+    if (action === 'list') {
+      for (const user of await listUsers(services, accountId)) {
+        const state = user.disabledAt === undefined ? 'enabled' : `disabled ${user.disabledAt.toISOString()}`;
+        say(`${user.email}\t${user.groups.join(',') || '-'}\t${state}`);
+      }
+      return;
+    }
+    const target = email ?? '';
+    if (action === 'add') {
+      const user = await addUser(
+        services,
+        accountId,
+        { email: target, password: password ?? '', groups: options.group ?? [] },
+        CLI_ACTOR,
+      );
+      say(`added ${user.email}${user.groups.length === 0 ? '' : ` (groups: ${user.groups.join(', ')})`}`);
+    } else if (action === 'reset') {
+      const user = await resetUserPassword(services, accountId, target, password ?? '', CLI_ACTOR);
+      say(`reset the password of ${user.email}`);
+    } else {
+      const user = await setUserDisabled(services, accountId, target, action === 'disable', CLI_ACTOR);
+      say(`${action}d ${user.email}${action === 'disable' ? ': its sign-ins stop working now' : ''}`);
+    }
+  });
 }
 
 function withServerOptions(command: Command): Command {
@@ -237,6 +317,10 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(
       new Option('--allow-insecure-http', 'allow plain HTTP on a non-loopback address (behind a TLS proxy)'),
     )
+    .option('--public-url <url>', 'the URL people reach the server at (default: from --listen)')
+    .option('--identity-providers <file>', 'upstream OIDC providers (JSON), see docs/sign-in.md')
+    .option('--certificate-ttl <duration>', 'certificate lifetime (default 5m)')
+    .option('--max-certificate-ttl <duration>', 'the longest lifetime a client may ask for (default 1h)')
     .action(async (options: ServerOptions) => start(options));
 
   const token = program.command('token').description('API tokens');
@@ -252,6 +336,33 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (options: ServerOptions & { permission: string[]; expires?: string; name?: string }) =>
       createToken(options),
     );
+
+  const user = program.command('user').description('built-in accounts (the embedded identity provider)');
+  withServerOptions(
+    user.command('add <email>').description('add a user; the password comes from stdin or a prompt'),
+  )
+    .option(
+      '--group <name>',
+      'a group (repeat for several)',
+      (value: string, all: string[]) => [...all, value],
+      [],
+    )
+    .action(async (email: string, options: ServerOptions & { group: string[] }) =>
+      userCommand('add', email, options),
+    );
+  for (const action of ['disable', 'enable', 'reset'] as const) {
+    const what = {
+      disable: 'disable a user: their tokens stop working at once',
+      enable: 'enable a disabled user',
+      reset: 'set a new password (from stdin or a prompt)',
+    }[action];
+    withServerOptions(user.command(`${action} <email>`).description(what)).action(
+      async (email: string, options: ServerOptions) => userCommand(action, email, options),
+    );
+  }
+  withServerOptions(user.command('list').description('list users')).action(async (options: ServerOptions) =>
+    userCommand('list', undefined, options),
+  );
 
   try {
     await program.parseAsync(argv);

@@ -1,11 +1,23 @@
-/** What the use-cases run on: the store, time, randomness and the CA key protector. */
+/**
+ * What the use-cases run on: the store, time, randomness, the CA key protector, and the sign-in
+ * machinery (password hashing, access tokens, upstream identity providers, lifetimes).
+ */
+import type { SignInSettings } from '../domain/sign-in-settings.js';
 import type { CaKeyProtector } from './ca-key-protector.js';
 import type { Clock, RandomBytes } from './environment.js';
+import type { AccessTokenCodec } from './ports/access-token-codec.js';
+import type { PasswordHasher } from './ports/password-hasher.js';
 import type { Store } from './ports/store.js';
+import type { UpstreamIdentityProvider } from './ports/upstream-identity-provider.js';
 
 export interface Services {
   store: Store;
   clock: Clock;
   randomBytes: RandomBytes;
   caKeys: CaKeyProtector;
+  passwords: PasswordHasher;
+  accessTokens: AccessTokenCodec;
+  /** By id (the `login_method` selector's value). */
+  identityProviders: ReadonlyMap<string, UpstreamIdentityProvider>;
+  signIn: SignInSettings;
 }

@@ -16,6 +16,10 @@
  * | --tls-key FILE        | LATCHKEY_TLS_KEY             | none                                            |
  * | --allow-insecure-http | LATCHKEY_ALLOW_INSECURE_HTTP | off: plain HTTP only on a loopback address      |
  * | --ca-key-file FILE    | LATCHKEY_CA_KEY_FILE         | DATA_DIR/ca-encryption.key                      |
+ * | --public-url URL      | LATCHKEY_PUBLIC_URL          | http(s)://HOST:PORT of --listen                 |
+ * | --identity-providers F| LATCHKEY_IDENTITY_PROVIDERS  | none: built-in accounts only                    |
+ * | --certificate-ttl D   | LATCHKEY_CERTIFICATE_TTL     | 5m (a duration: 90s, 5m, 1h)                    |
+ * | --max-certificate-ttl | LATCHKEY_MAX_CERTIFICATE_TTL | 1h (what a client may ask for at most)          |
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { LatchkeyError, isIpv4Literal, isIpv6Literal } from '@latchkey/shared';
@@ -34,6 +38,12 @@ export interface ServerConfig {
   caKeyFile: string;
   /** Where the first start writes the admin API token (0600). */
   adminTokenFile: string;
+  /** The URL people and clients reach the server at; undefined: derived from the listen address. */
+  publicUrl?: string;
+  /** The upstream OIDC providers' JSON file, if any. */
+  identityProvidersFile?: string;
+  certificateTtlSeconds: number;
+  maxCertificateTtlSeconds: number;
 }
 
 /** The raw settings as commander hands them over (all optional strings / flags). */
@@ -45,6 +55,10 @@ export interface ServerOptions {
   tlsKey?: string;
   allowInsecureHttp?: boolean;
   caKeyFile?: string;
+  publicUrl?: string;
+  identityProviders?: string;
+  certificateTtl?: string;
+  maxCertificateTtl?: string;
 }
 
 export interface ConfigFacts {
@@ -67,6 +81,10 @@ const SETTINGS = {
   tlsKey: { option: '--tls-key', env: 'LATCHKEY_TLS_KEY' },
   allowInsecureHttp: { option: '--allow-insecure-http', env: 'LATCHKEY_ALLOW_INSECURE_HTTP' },
   caKeyFile: { option: '--ca-key-file', env: 'LATCHKEY_CA_KEY_FILE' },
+  publicUrl: { option: '--public-url', env: 'LATCHKEY_PUBLIC_URL' },
+  identityProviders: { option: '--identity-providers', env: 'LATCHKEY_IDENTITY_PROVIDERS' },
+  certificateTtl: { option: '--certificate-ttl', env: 'LATCHKEY_CERTIFICATE_TTL' },
+  maxCertificateTtl: { option: '--max-certificate-ttl', env: 'LATCHKEY_MAX_CERTIFICATE_TTL' },
 } as const satisfies Record<keyof ServerOptions, Setting>;
 
 export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): ServerConfig {
@@ -119,6 +137,19 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
   }
 
   const caKeyText = text('caKeyFile');
+  const publicUrlText = text('publicUrl');
+  const identityProvidersText = text('identityProviders');
+  const maxCertificateTtlSeconds = parseDuration(
+    text('maxCertificateTtl') ?? '1h',
+    SETTINGS.maxCertificateTtl,
+  );
+  const certificateTtlSeconds = parseDuration(text('certificateTtl') ?? '5m', SETTINGS.certificateTtl);
+  if (certificateTtlSeconds > maxCertificateTtlSeconds) {
+    throw invalid(
+      SETTINGS.certificateTtl,
+      `(${certificateTtlSeconds} s) is longer than ${SETTINGS.maxCertificateTtl.option} (${maxCertificateTtlSeconds} s); raise the maximum or shorten the default`,
+    );
+  }
   return {
     dataDir,
     listen,
@@ -131,6 +162,12 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
         ? join(dataDir, 'ca-encryption.key')
         : resolvePath(caKeyText, facts, SETTINGS.caKeyFile),
     adminTokenFile: join(dataDir, 'admin.token'),
+    ...(publicUrlText === undefined ? {} : { publicUrl: parsePublicUrl(publicUrlText) }),
+    ...(identityProvidersText === undefined
+      ? {}
+      : { identityProvidersFile: resolvePath(identityProvidersText, facts, SETTINGS.identityProviders) }),
+    certificateTtlSeconds,
+    maxCertificateTtlSeconds,
   };
 
   function parseListen(value: string): { host: string; port: number } {
@@ -197,6 +234,37 @@ function parseDatabaseUrl(value: string): string {
     throw invalid(SETTINGS.databaseUrl, 'names no database; add /DATABASE after the host');
   }
   return value;
+}
+
+function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(
+      SETTINGS.publicUrl,
+      `${JSON.stringify(value)} is not a URL such as https://latchkey.example.com`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw invalid(SETTINGS.publicUrl, 'must be an http:// or https:// URL');
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw invalid(SETTINGS.publicUrl, 'must not have a query, fragment or credentials');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/** Certificate lifetimes: 90s, 5m, 1h, or plain seconds; between 30 s and 24 h. */
+function parseDuration(value: string, setting: Setting): number {
+  const match = /^(\d{1,6})\s*(s|m|h)?$/.exec(value.trim());
+  if (match === null)
+    throw invalid(setting, `${JSON.stringify(value)} is not a duration such as 90s, 5m or 1h`);
+  const seconds = Number(match[1]) * (match[2] === 'h' ? 3600 : match[2] === 'm' ? 60 : 1);
+  if (seconds < 30 || seconds > 86_400) {
+    throw invalid(setting, `${JSON.stringify(value)} is out of range: certificates live from 30s to 24h`);
+  }
+  return seconds;
 }
 
 function parseFlag(value: string | undefined): boolean {

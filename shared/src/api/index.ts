@@ -14,3 +14,4 @@ export * from './schema-check.js';
 export * from './targets.js';
 export * from './unix-username.js';
 export * from './virtual-networks.js';
+export * from './me.js';

@@ -16,6 +16,8 @@ describe('parseServerConfig', () => {
       allowInsecureHttp: false,
       caKeyFile: '/home/ann/.local/share/latchkey-server/ca-encryption.key',
       adminTokenFile: '/home/ann/.local/share/latchkey-server/admin.token',
+      certificateTtlSeconds: 300,
+      maxCertificateTtlSeconds: 3600,
     });
     assert.equal(parseServerConfig({}, root).dataDir, '/var/lib/latchkey-server');
     assert.equal(

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { ERROR_CODES } from '@latchkey/shared';
-import { AesGcmKeyProtector } from '../../../server/src/adapters/crypto/key-file-protector.js';
 import { buildApp } from '../../../server/src/adapters/http/build-app.js';
 import { startTestServer } from '../support/test-server.js';
 import type { Json, TestServer } from '../support/test-server.js';
@@ -125,7 +123,7 @@ describe('server HTTP: envelope on every response, authentication', () => {
         return Reflect.get(target, property, receiver);
       },
     });
-    const { app } = await buildApp({ store: broken, caKeys: new AesGcmKeyProtector(randomBytes(32)) });
+    const { app } = await buildApp({ store: broken, caKeys: server.services.caKeys });
     try {
       const response = await app.inject({
         method: 'GET',

@@ -77,9 +77,16 @@ describe('server HTTP: permissions per route', () => {
 
   it('the server declares exactly the routes and permissions of the table', () => {
     const declared = Object.fromEntries(
-      server.routes.filter((r) => r.access !== 'public').map((r) => [key(r.method, r.url), r.access]),
+      server.routes
+        .filter((r) => r.access !== 'public' && r.access !== 'person')
+        .map((r) => [key(r.method, r.url), r.access]),
     );
     assert.deepEqual(declared, EXPECTED);
+    // Sign-in access tokens reach exactly the signed-in person's own routes (test/server/sign-in/).
+    assert.deepEqual(
+      server.routes.filter((r) => r.access === 'person').map((r) => key(r.method, r.url)),
+      ['GET /v1/me', 'GET /v1/me/targets', 'POST /v1/me/certificates'],
+    );
   });
 
   it('Edit implies Read, never the other way, and never across groups', () => {

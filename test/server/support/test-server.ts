@@ -13,6 +13,13 @@ import { buildApp } from '../../../server/src/adapters/http/build-app.js';
 import type { LatchkeyApp } from '../../../server/src/adapters/http/build-app.js';
 import { ALL_PERMISSIONS } from '../../../server/src/domain/permissions.js';
 import type { Permission } from '../../../server/src/domain/permissions.js';
+import { scryptPasswordHasher } from '../../../server/src/adapters/crypto/scrypt-password-hasher.js';
+import type { UpstreamIdentityProvider } from '../../../server/src/app/ports/upstream-identity-provider.js';
+import { addUser } from '../../../server/src/app/sign-in/built-in-users.js';
+import type { SignInSettings } from '../../../server/src/domain/sign-in-settings.js';
+import type { UserRecord } from '../../../server/src/domain/records.js';
+import { registerCleanup } from '../../harness/cleanup.js';
+import { findFreePort } from '../../harness/network.js';
 import { createTempDir } from '../../harness/temp-dir.js';
 import type { TempDir } from '../../harness/temp-dir.js';
 
@@ -34,10 +41,26 @@ export interface TestServer extends LatchkeyApp {
   ): Promise<{ status: number; body: Json; headers: Record<string, unknown> }>;
   token(permissions: Permission[], options?: { expiresAt?: Date }): Promise<string>;
   defaultNetworkId(): Promise<string>;
+  /** Adds a built-in account (scrypt with light test parameters). */
+  addUser(email: string, password: string, groups?: string[]): Promise<UserRecord>;
+  /** With `listen: true`: the base URL it listens on (also its public URL), e.g. http://127.0.0.1:40123. */
+  url: string;
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { databaseUrl?: string } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  databaseUrl?: string;
+  /** Listen on 127.0.0.1 (a free port) for real HTTP clients (the CLI, browsers-as-fetch, benchmarks). */
+  listen?: boolean;
+  identityProviders?: ReadonlyMap<string, UpstreamIdentityProvider>;
+  signIn?: Partial<SignInSettings>;
+  clock?: () => Date;
+}
+
+/** Test-strength scrypt: the hash format and code path of production, at 1/128 of the work. */
+export const TEST_PASSWORD_HASHER = scryptPasswordHasher({ log2N: 10, r: 8, p: 1 });
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   let dir: TempDir | undefined;
   let store: Store;
   if (options.databaseUrl === undefined) {
@@ -46,7 +69,18 @@ export async function startTestServer(options: { databaseUrl?: string } = {}): P
   } else {
     store = await openStore({ databaseUrl: options.databaseUrl });
   }
-  const built = await buildApp({ store, caKeys: new AesGcmKeyProtector(randomBytes(32)) });
+  const port = options.listen === true ? await findFreePort('127.0.0.1') : undefined;
+  const url = port === undefined ? 'http://127.0.0.1:8443' : `http://127.0.0.1:${port}`;
+  const built = await buildApp({
+    store,
+    caKeys: new AesGcmKeyProtector(randomBytes(32)),
+    passwords: TEST_PASSWORD_HASHER,
+    ...(options.identityProviders === undefined ? {} : { identityProviders: options.identityProviders }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    signIn: { publicUrl: url, ...options.signIn },
+  });
+  if (port !== undefined) await built.app.listen({ host: '127.0.0.1', port });
+  const cleanup = registerCleanup(`test server ${url}`, () => server.close());
   const { account, adminToken } = await bootstrap(built.services);
   let admin = adminToken?.secret;
   if (admin === undefined) {
@@ -92,7 +126,11 @@ export async function startTestServer(options: { databaseUrl?: string } = {}): P
     async defaultNetworkId() {
       return (await store.virtualNetworks.getDefault(account.id)).id;
     },
+    addUser: (email, password, groups = []) =>
+      addUser(built.services, account.id, { email, password, groups }, 'test'),
+    url,
     async close() {
+      cleanup.release();
       await built.app.close();
       await store.close();
       await dir?.remove();

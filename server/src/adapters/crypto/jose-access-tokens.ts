@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import type { KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { LatchkeyError } from '@latchkey/shared';
-import type { AccessTokenClaims, AccessTokenCodec } from '../../app/ports/access-token-codec.js';
+import type { AccessTokenCodec } from '../../app/ports/access-token-codec.js';
 import type { CaKeyProtector } from '../../app/ca-key-protector.js';
 import type { Clock } from '../../app/environment.js';
 import type { TokenSigningKeyRepository } from '../../app/ports/store.js';
@@ -18,7 +18,8 @@ const SEAL_CONTEXT = 'latchkey access-token signing key';
 export async function loadAccessTokenCodec(options: {
   keys: TokenSigningKeyRepository;
   protector: CaKeyProtector;
-  issuer: string;
+  /** Read at each call: the public URL may be known only once the server listens (port 0). */
+  issuer: () => string;
   clock: Clock;
 }): Promise<AccessTokenCodec> {
   const { privateKey, publicKey, keyId } = await loadOrCreateKey(options.keys, options.protector);
@@ -27,7 +28,7 @@ export async function loadAccessTokenCodec(options: {
     async issue(claims) {
       return new SignJWT({ sid: claims.sessionId, acc: claims.accountId })
         .setProtectedHeader({ alg: 'EdDSA', kid: keyId, typ: 'at+jwt' })
-        .setIssuer(issuer)
+        .setIssuer(issuer())
         .setAudience(ACCESS_TOKEN_AUDIENCE)
         .setSubject(claims.subject)
         .setIssuedAt(Math.floor(clock().getTime() / 1000))
@@ -38,7 +39,7 @@ export async function loadAccessTokenCodec(options: {
     async verify(token) {
       try {
         const { payload } = await jwtVerify(token, publicKey, {
-          issuer,
+          issuer: issuer(),
           audience: ACCESS_TOKEN_AUDIENCE,
           algorithms: ['EdDSA'],
           typ: 'at+jwt',

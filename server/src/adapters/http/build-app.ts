@@ -13,6 +13,18 @@ import type { CaKeyProtector } from '../../app/ca-key-protector.js';
 import type { Clock, RandomBytes } from '../../app/environment.js';
 import type { Store } from '../../app/ports/store.js';
 import type { Services } from '../../app/services.js';
+import type { PasswordHasher } from '../../app/ports/password-hasher.js';
+import type { UpstreamIdentityProvider } from '../../app/ports/upstream-identity-provider.js';
+import { DEFAULT_SIGN_IN_SETTINGS } from '../../domain/sign-in-settings.js';
+import type { SignInSettings } from '../../domain/sign-in-settings.js';
+import { loadAccessTokenCodec } from '../crypto/jose-access-tokens.js';
+import { scryptPasswordHasher } from '../crypto/scrypt-password-hasher.js';
+import formBody from '@fastify/formbody';
+import { definePersonRoute } from './person-route.js';
+import type { PersonRouteSpec } from './person-route.js';
+import { devicePageRoutes } from './routes/device-pages.js';
+import { meRoutes } from './routes/me.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { installErrorHandling } from './envelope-errors.js';
 import { installRequestValidation } from './request-validation.js';
 import { defineRoute } from './route.js';
@@ -36,6 +48,40 @@ export interface AppOptions {
   https?: { key: string | Buffer; cert: string | Buffer };
   /** The server's version, shown in the OpenAPI document. */
   version?: string;
+  /** Default: scrypt with OWASP's parameters. */
+  passwords?: PasswordHasher;
+  /** Upstream OIDC providers, by id. Default: none. */
+  identityProviders?: ReadonlyMap<string, UpstreamIdentityProvider>;
+  /** The public URL and lifetimes; defaults from DEFAULT_SIGN_IN_SETTINGS, public URL http://127.0.0.1:8443. */
+  signIn?: Partial<SignInSettings>;
+}
+
+export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8443';
+
+/** The services of the use-cases, from the app options (also used by main.ts's offline commands). */
+export async function createServices(options: AppOptions): Promise<Services> {
+  const clock = options.clock ?? (() => new Date());
+  const signIn: SignInSettings = {
+    ...DEFAULT_SIGN_IN_SETTINGS,
+    publicUrl: DEFAULT_PUBLIC_URL,
+    ...options.signIn,
+  };
+  signIn.publicUrl = signIn.publicUrl.replace(/\/+$/, '');
+  return {
+    store: options.store,
+    caKeys: options.caKeys,
+    clock,
+    randomBytes: options.randomBytes ?? ((length) => new Uint8Array(nodeRandomBytes(length))),
+    passwords: options.passwords ?? scryptPasswordHasher(),
+    accessTokens: await loadAccessTokenCodec({
+      keys: options.store.tokenSigningKeys,
+      protector: options.caKeys,
+      issuer: () => signIn.publicUrl,
+      clock,
+    }),
+    identityProviders: options.identityProviders ?? new Map(),
+    signIn,
+  };
 }
 
 export interface LatchkeyApp {
@@ -46,12 +92,7 @@ export interface LatchkeyApp {
 }
 
 export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
-  const services: Services = {
-    store: options.store,
-    caKeys: options.caKeys,
-    clock: options.clock ?? (() => new Date()),
-    randomBytes: options.randomBytes ?? ((length) => new Uint8Array(nodeRandomBytes(length))),
-  };
+  const services = await createServices(options);
   const app = (options.https === undefined
     ? Fastify({ logger: options.logger ?? false, bodyLimit: 8 * 1024 * 1024 })
     : Fastify({
@@ -79,7 +120,14 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   const context: RouteContext = {
     services,
     route: <P extends TSchema, Q extends TSchema, B extends TSchema>(spec: RouteSpec<P, Q, B>) =>
-      defineRoute(app, services, routes, spec),
+      defineRoute(
+        app,
+        services,
+        routes,
+        spec as RouteSpec<P, Q, B> & { access: Exclude<RouteSpec<P, Q, B>['access'], 'person'> },
+      ),
+    personRoute: <P extends TSchema, Q extends TSchema, B extends TSchema>(spec: PersonRouteSpec<P, Q, B>) =>
+      definePersonRoute(app, services, routes, spec),
   };
   accountRoutes(context);
   targetRoutes(context);
@@ -89,6 +137,14 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   accessGroupRoutes(context);
   sshAuditingRoutes(context);
   auditLogRoutes(context);
+  meRoutes(context);
+  // OAuth and the device pages take form-encoded bodies; only they parse them.
+  const defaultAccountId = async () => (await services.store.accounts.ensureDefaultAccount()).account.id;
+  await app.register(async (forms) => {
+    await forms.register(formBody);
+    oauthRoutes(forms, services, defaultAccountId);
+    devicePageRoutes(forms, services);
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -19,8 +19,8 @@ import type { Services } from '../../app/services.js';
 import { grants } from '../../domain/permissions.js';
 import type { Permission } from '../../domain/permissions.js';
 
-/** `null`: any valid token; `'public'`: no token at all. */
-export type RouteAccess = Permission | null | 'public';
+/** `null`: any valid API token; `'public'`: no token at all; `'person'`: a sign-in access token. */
+export type RouteAccess = Permission | null | 'public' | 'person';
 
 export interface RouteSpec<P extends TSchema, Q extends TSchema, B extends TSchema> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -57,31 +57,42 @@ declare module 'fastify' {
   }
 }
 
+/** The fastify schema of a route: validation of its inputs, and its OpenAPI description. */
+export function routeSchema(
+  spec: Pick<
+    RouteSpec<TSchema, TSchema, TSchema>,
+    'summary' | 'description' | 'tags' | 'params' | 'querystring' | 'body' | 'result' | 'paged'
+  >,
+  authenticated: boolean,
+) {
+  return {
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    tags: spec.tags,
+    ...(authenticated ? { security: [{ bearerAuth: [] }] } : {}),
+    ...(spec.params === undefined ? {} : { params: spec.params }),
+    ...(spec.querystring === undefined ? {} : { querystring: spec.querystring }),
+    ...(spec.body === undefined ? {} : { body: spec.body }),
+    response: {
+      200: SuccessEnvelopeSchema(spec.result, { paged: spec.paged === true }),
+      '4xx': FailureEnvelopeSchema,
+      '5xx': FailureEnvelopeSchema,
+    },
+  };
+}
+
 export function defineRoute<P extends TSchema, Q extends TSchema, B extends TSchema>(
   app: FastifyInstance,
   services: Services,
   declared: DeclaredRoute[],
-  spec: RouteSpec<P, Q, B>,
+  spec: RouteSpec<P, Q, B> & { access: Exclude<RouteAccess, 'person'> },
 ): void {
   declared.push({ method: spec.method, url: spec.url, access: spec.access });
   const access = spec.access;
   app.route({
     method: spec.method,
     url: spec.url,
-    schema: {
-      summary: spec.summary,
-      ...(spec.description === undefined ? {} : { description: spec.description }),
-      tags: spec.tags,
-      ...(access === 'public' ? {} : { security: [{ bearerAuth: [] }] }),
-      ...(spec.params === undefined ? {} : { params: spec.params }),
-      ...(spec.querystring === undefined ? {} : { querystring: spec.querystring }),
-      ...(spec.body === undefined ? {} : { body: spec.body }),
-      response: {
-        200: SuccessEnvelopeSchema(spec.result, { paged: spec.paged === true }),
-        '4xx': FailureEnvelopeSchema,
-        '5xx': FailureEnvelopeSchema,
-      },
-    },
+    schema: routeSchema(spec, access !== 'public'),
     onRequest:
       access === 'public'
         ? []

@@ -1,0 +1,98 @@
+/** The signed-in person's routes: who am I, which targets may I reach, a certificate for one. */
+import Type from 'typebox';
+import {
+  CertificateRequestSchema,
+  IssuedCertificateSchema,
+  MeSchema,
+  MyTargetSchema,
+} from '@latchkey/shared';
+import type { IssuedCertificateResult, Me, MyTarget } from '@latchkey/shared';
+import { issueMyCertificate, listMyTargets } from '../../../app/sign-in/my-access.js';
+import type { RouteContext } from './route-context.js';
+
+const tags = ['Signed-in person'];
+
+export function meRoutes({ personRoute, services }: RouteContext): void {
+  personRoute({
+    method: 'GET',
+    url: '/v1/me',
+    summary: 'Who is signed in',
+    tags,
+    result: MeSchema,
+    handle: async ({ person }) => {
+      const me: Me = {
+        email: person.person.email,
+        groups: [...person.person.groups],
+        login_method: person.person.loginMethod,
+        auth_methods: [...person.person.authMethods],
+        account_id: person.accountId,
+        session_id: person.sessionId,
+        expires_at: person.expiresAt.toISOString(),
+      };
+      return { result: me };
+    },
+  });
+
+  personRoute({
+    method: 'GET',
+    url: '/v1/me/targets',
+    summary: 'The targets the signed-in person may reach',
+    description:
+      'One entry per target and SSH port with at least one UNIX username that policy allows, sorted by hostname then port.',
+    tags,
+    result: Type.Array(MyTargetSchema),
+    handle: async ({ person }) => {
+      const reachable = await listMyTargets(services, person);
+      const result: MyTarget[] = reachable.map(({ grant, virtualNetwork }) => {
+        const { target } = grant;
+        const ip: MyTarget['ip'] = {};
+        if (target.ipv4 !== undefined)
+          ip.ipv4 = { ip_addr: target.ipv4.address, virtual_network_id: target.ipv4.virtualNetworkId };
+        if (target.ipv6 !== undefined)
+          ip.ipv6 = { ip_addr: target.ipv6.address, virtual_network_id: target.ipv6.virtualNetworkId };
+        const networkId = target.ipv4?.virtualNetworkId ?? target.ipv6?.virtualNetworkId ?? '';
+        return {
+          id: target.id,
+          hostname: target.hostname,
+          ip,
+          virtual_network: { id: networkId, name: virtualNetwork?.name ?? '' },
+          port: grant.port,
+          usernames: grant.usernames,
+        };
+      });
+      return { result };
+    },
+  });
+
+  personRoute({
+    method: 'POST',
+    url: '/v1/me/certificates',
+    summary: 'A short-lived SSH certificate for one target and one UNIX username',
+    description:
+      'Policy is evaluated again. A denial is 403 access_denied saying why (no app covers the target, no policy ' +
+      'matches you, or the username is not allowed), without naming other people, policies or usernames.',
+    tags,
+    body: CertificateRequestSchema,
+    result: IssuedCertificateSchema,
+    handle: async ({ person, body }) => {
+      const issued = await issueMyCertificate(services, person, {
+        targetId: body.target_id,
+        username: body.username,
+        publicKey: body.public_key,
+        ...(body.port === undefined ? {} : { port: body.port }),
+        ...(body.valid_seconds === undefined ? {} : { validSeconds: body.valid_seconds }),
+      });
+      const result: IssuedCertificateResult = {
+        certificate: issued.certificate,
+        serial: issued.serial.toString(),
+        key_id: issued.keyId,
+        session_id: issued.sessionId,
+        principals: issued.principals,
+        valid_after: issued.validAfter.toISOString(),
+        valid_before: issued.validBefore.toISOString(),
+        target: issued.target,
+      };
+      return { result };
+    },
+  });
+}

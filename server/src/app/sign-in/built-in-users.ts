@@ -1,0 +1,169 @@
+/**
+ * Built-in accounts, the embedded identity provider: add, disable, enable, reset the password, list;
+ * and check a password at sign-in. Emails are stored lowercased; every change is an audit event.
+ */
+import { LatchkeyError } from '@latchkey/shared';
+import type { UserRecord } from '../../domain/records.js';
+import type { Services } from '../services.js';
+
+export const MIN_PASSWORD_LENGTH = 8;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
+const GROUP = /^[^\s,]{1,128}$/;
+
+function checkEmail(email: string): string {
+  const lowered = email.trim().toLowerCase();
+  if (!EMAIL.test(lowered) || !lowered.split('@')[1]?.includes('.')) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `${JSON.stringify(email)} is not an email address such as ada@example.com`,
+      {
+        pointer: 'EMAIL',
+      },
+    );
+  }
+  return lowered;
+}
+
+function checkPassword(password: string): void {
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `a password needs at least ${MIN_PASSWORD_LENGTH} characters`,
+      {
+        pointer: 'password',
+      },
+    );
+  }
+}
+
+function checkGroups(groups: readonly string[]): string[] {
+  for (const group of groups) {
+    if (!GROUP.test(group)) {
+      throw new LatchkeyError(
+        'invalid_argument',
+        `${JSON.stringify(group)} is not a group name (no spaces or commas, at most 128 characters)`,
+        {
+          pointer: '--group',
+        },
+      );
+    }
+  }
+  return [...new Set(groups)].sort();
+}
+
+/** What audit events show of a user (never the hash). */
+function auditView(user: UserRecord) {
+  return { id: user.id, email: user.email, groups: user.groups, disabled: user.disabledAt !== undefined };
+}
+
+export async function addUser(
+  services: Services,
+  accountId: string,
+  input: { email: string; password: string; groups: readonly string[] },
+  actor: string,
+): Promise<UserRecord> {
+  const email = checkEmail(input.email);
+  checkPassword(input.password);
+  const groups = checkGroups(input.groups);
+  const passwordHash = await services.passwords.hash(input.password);
+  return services.store.transaction(async (tx) => {
+    const user = await tx.users.create(accountId, { email, passwordHash, groups });
+    await tx.auditEvents.append(accountId, {
+      actor,
+      action: 'user.create',
+      resourceType: 'user',
+      resourceId: user.id,
+      after: auditView(user),
+    });
+    return user;
+  });
+}
+
+async function updateUser(
+  services: Services,
+  accountId: string,
+  email: string,
+  action: string,
+  actor: string,
+  patch: { passwordHash?: string; groups?: string[]; disabled?: boolean },
+): Promise<UserRecord> {
+  const lowered = checkEmail(email);
+  return services.store.transaction(async (tx) => {
+    const before = await tx.users.getByEmail(accountId, lowered);
+    if (before === undefined) throw new LatchkeyError('not_found', `no built-in user ${lowered}`);
+    const after = await tx.users.update(accountId, before.id, patch);
+    if (after === undefined) throw new LatchkeyError('not_found', `no built-in user ${lowered}`);
+    await tx.auditEvents.append(accountId, {
+      actor,
+      action,
+      resourceType: 'user',
+      resourceId: after.id,
+      before: auditView(before),
+      after: auditView(after),
+    });
+    return after;
+  });
+}
+
+/** A disabled user's access tokens stop working at once (every request checks), and refreshes fail. */
+export function setUserDisabled(
+  services: Services,
+  accountId: string,
+  email: string,
+  disabled: boolean,
+  actor: string,
+): Promise<UserRecord> {
+  return updateUser(services, accountId, email, disabled ? 'user.disable' : 'user.enable', actor, {
+    disabled,
+  });
+}
+
+export async function resetUserPassword(
+  services: Services,
+  accountId: string,
+  email: string,
+  password: string,
+  actor: string,
+): Promise<UserRecord> {
+  checkPassword(password);
+  const passwordHash = await services.passwords.hash(password);
+  return updateUser(services, accountId, email, 'user.reset_password', actor, { passwordHash });
+}
+
+export function setUserGroups(
+  services: Services,
+  accountId: string,
+  email: string,
+  groups: readonly string[],
+  actor: string,
+): Promise<UserRecord> {
+  return updateUser(services, accountId, email, 'user.update', actor, { groups: checkGroups(groups) });
+}
+
+export function listUsers(services: Services, accountId: string): Promise<UserRecord[]> {
+  return services.store.users.list(accountId);
+}
+
+export type BuiltInLoginResult = { ok: true; user: UserRecord } | { ok: false; message: string };
+
+/**
+ * Checks an email and password. A wrong email and a wrong password give the same answer after the same
+ * work (no account enumeration); a disabled account is said to be disabled only after its password
+ * checked out.
+ */
+export async function verifyBuiltInLogin(
+  services: Services,
+  accountId: string,
+  email: string,
+  password: string,
+): Promise<BuiltInLoginResult> {
+  const wrong = { ok: false, message: 'wrong email or password' } as const;
+  const user = await services.store.users.getByEmail(accountId, email.trim().toLowerCase());
+  if (user === undefined) {
+    await services.passwords.verifyNothing(password);
+    return wrong;
+  }
+  if (!(await services.passwords.verify(password, user.passwordHash))) return wrong;
+  if (user.disabledAt !== undefined) return { ok: false, message: 'this account is disabled' };
+  return { ok: true, user };
+}

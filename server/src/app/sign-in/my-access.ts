@@ -1,0 +1,206 @@
+/**
+ * What a signed-in person may reach, and their certificates: the targets with the usernames policy
+ * grants them, and a certificate for (target, username) after policy is evaluated again. Every issuance
+ * and every denial is an audit event, written with the issuance in one transaction.
+ */
+import { LatchkeyError, issueCertificate, parseSshPublicKey } from '@latchkey/shared';
+import type { SshPrivateKey } from '@latchkey/shared';
+import { decideCertificate, reachableTargets } from '../../domain/access/evaluate-access.js';
+import type { TargetGrant } from '../../domain/access/evaluate-access.js';
+import type { AccessCatalog } from '../../domain/access/access-catalog.js';
+import type { TargetRecord, VirtualNetworkRecord } from '../../domain/records.js';
+import { loadGatewayCaPrivateKey } from '../gateway-ca.js';
+import type { Repositories } from '../ports/store.js';
+import type { Services } from '../services.js';
+import type { PersonCaller } from './person-caller.js';
+
+async function loadCatalog(repositories: Repositories, accountId: string): Promise<AccessCatalog> {
+  const [apps, policies, groups] = await Promise.all([
+    repositories.apps.list(accountId, { type: 'infrastructure' }),
+    repositories.policies.list(accountId),
+    repositories.groups.list(accountId),
+  ]);
+  return {
+    apps,
+    policies: new Map(policies.map((policy) => [policy.id, policy])),
+    groups: new Map(groups.map((group) => [group.id, group])),
+  };
+}
+
+export interface ReachableTarget {
+  grant: TargetGrant;
+  virtualNetwork: VirtualNetworkRecord | undefined;
+}
+
+export async function listMyTargets(services: Services, caller: PersonCaller): Promise<ReachableTarget[]> {
+  const { store } = services;
+  const [catalog, networks] = await Promise.all([
+    loadCatalog(store, caller.accountId),
+    store.virtualNetworks.list(caller.accountId),
+  ]);
+  const hostnames = new Set<string>();
+  for (const app of catalog.apps) {
+    for (const criterion of app.targetCriteria as { target_attributes?: { hostname?: string[] } }[]) {
+      for (const hostname of criterion.target_attributes?.hostname ?? [])
+        hostnames.add(hostname.toLowerCase());
+    }
+  }
+  const targets: TargetRecord[] = [];
+  for (const hostname of hostnames) {
+    const page = await store.targets.list(caller.accountId, { hostname, perPage: 1000 });
+    targets.push(...page.items);
+  }
+  const networkById = new Map(networks.map((network) => [network.id, network]));
+  return reachableTargets(caller.person, catalog, targets).map((grant) => ({
+    grant,
+    virtualNetwork: networkById.get(
+      grant.target.ipv4?.virtualNetworkId ?? grant.target.ipv6?.virtualNetworkId ?? '',
+    ),
+  }));
+}
+
+export interface CertificateRequestInput {
+  targetId: string;
+  username: string;
+  publicKey: string;
+  port?: number;
+  /** Wanted lifetime; default and cap from the server's settings. */
+  validSeconds?: number;
+}
+
+export interface IssuedCertificate {
+  certificate: string;
+  serial: bigint;
+  keyId: string;
+  sessionId: string;
+  principals: string[];
+  validAfter: Date;
+  validBefore: Date;
+  target: { id: string; hostname: string; address: string; port: number };
+}
+
+/** Parsed CA keys by (CA id, public key): opening a sealed key costs more than signing with it. */
+const caKeyCache = new WeakMap<Services, Map<string, SshPrivateKey>>();
+
+async function caPrivateKey(services: Services, accountId: string) {
+  const ca = await services.store.gatewayCas.get(accountId);
+  const cache = caKeyCache.get(services) ?? new Map<string, SshPrivateKey>();
+  caKeyCache.set(services, cache);
+  const cached = ca === undefined ? undefined : cache.get(`${ca.id} ${ca.publicKey}`);
+  if (cached !== undefined) return cached;
+  const { ca: loaded, privateKey } = await loadGatewayCaPrivateKey(services, accountId);
+  cache.clear();
+  cache.set(`${loaded.id} ${loaded.publicKey}`, privateKey);
+  return privateKey;
+}
+
+function uuidFrom(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes.subarray(0, 16));
+  b[6] = ((b[6] as number) & 0x0f) | 0x40;
+  b[8] = ((b[8] as number) & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export async function issueMyCertificate(
+  services: Services,
+  caller: PersonCaller,
+  input: CertificateRequestInput,
+): Promise<IssuedCertificate> {
+  const { store, signIn: settings } = services;
+  let subjectKey;
+  try {
+    subjectKey = parseSshPublicKey(input.publicKey);
+  } catch (error) {
+    throw new LatchkeyError('invalid_argument', `/public_key: ${(error as Error).message}`, {
+      pointer: '/public_key',
+      cause: error,
+    });
+  }
+  if (input.validSeconds !== undefined && (!Number.isInteger(input.validSeconds) || input.validSeconds < 1)) {
+    throw new LatchkeyError('invalid_argument', '/valid_seconds must be a positive whole number of seconds', {
+      pointer: '/valid_seconds',
+    });
+  }
+  const [catalog, target, auditSettings] = await Promise.all([
+    loadCatalog(store, caller.accountId),
+    store.targets.get(caller.accountId, input.targetId.toLowerCase()),
+    store.auditSshSettings.get(caller.accountId),
+  ]);
+  const decision = decideCertificate(caller.person, catalog, target, {
+    targetRef: input.targetId,
+    username: input.username,
+    ...(input.port === undefined ? {} : { port: input.port }),
+  });
+  if (!decision.allowed) {
+    await store.auditEvents.append(caller.accountId, {
+      actor: caller.actor,
+      action: 'certificate.deny',
+      resourceType: 'target',
+      resourceId: input.targetId,
+      after: {
+        username: input.username,
+        reason: decision.reason,
+        session: caller.sessionId,
+        ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),
+      },
+    });
+    throw new LatchkeyError('access_denied', decision.message);
+  }
+
+  const grant = decision.grant;
+  const validSeconds = Math.min(
+    input.validSeconds ?? settings.certificateTtlSeconds,
+    settings.maxCertificateTtlSeconds,
+  );
+  const sessionId = uuidFrom(services.randomBytes(16));
+  const keyId = `${caller.person.email} session=${sessionId}`;
+  const extensions: Record<string, string> = { 'permit-pty': '' };
+  if (grant.allowAgentForwarding) extensions['permit-agent-forwarding'] = '';
+  if (grant.allowPortForwarding) extensions['permit-port-forwarding'] = '';
+  const criticalOptions: Record<string, string> =
+    auditSettings !== undefined && auditSettings.publicKey !== ''
+      ? { 'force-command': settings.recorderCommand }
+      : {};
+  const certificate = issueCertificate(
+    await caPrivateKey(services, caller.accountId),
+    {
+      subjectKey,
+      keyId,
+      principals: [input.username],
+      validForSeconds: validSeconds,
+      backdateSeconds: settings.certificateBackdateSeconds,
+      criticalOptions,
+      extensions,
+    },
+    { now: services.clock, randomBytes: services.randomBytes },
+  );
+  const targetRecord = grant.target;
+  const address = targetRecord.ipv4?.address ?? targetRecord.ipv6?.address ?? '';
+  await store.auditEvents.append(caller.accountId, {
+    actor: caller.actor,
+    action: 'certificate.issue',
+    resourceType: 'target',
+    resourceId: targetRecord.id,
+    after: {
+      hostname: targetRecord.hostname,
+      username: input.username,
+      serial: certificate.serial.toString(),
+      session_id: sessionId,
+      key_fingerprint: subjectKey.fingerprint(),
+      valid_before: certificate.validBefore.toISOString(),
+      sign_in_session: caller.sessionId,
+      ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),
+    },
+  });
+  return {
+    certificate: certificate.toAuthorizedKey(),
+    serial: certificate.serial,
+    keyId,
+    sessionId,
+    principals: [input.username],
+    validAfter: certificate.validAfter,
+    validBefore: certificate.validBefore,
+    target: { id: targetRecord.id, hostname: targetRecord.hostname, address, port: grant.port },
+  };
+}

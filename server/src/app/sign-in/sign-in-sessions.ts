@@ -1,0 +1,211 @@
+/**
+ * Sign-in sessions: start one when a person has signed in (the device flow's approval), refresh its
+ * tokens (single-use refresh tokens, rotated), revoke it (logout), and authenticate each request's
+ * access token against it, so logout and a disabled account take effect at once.
+ */
+import { isIP } from 'node:net';
+import { LatchkeyError } from '@latchkey/shared';
+import type { JsonObject, SignInSessionRecord } from '../../domain/records.js';
+import { formatSecret, hashSecret, isSecretOfKind } from '../../domain/sign-in-secrets.js';
+import type { Services } from '../services.js';
+import { actorOf } from './person-caller.js';
+import type { PersonCaller } from './person-caller.js';
+
+/** What an identity provider said about a person (docs/sign-in.md "Who is a person"). */
+export interface SignInIdentity {
+  email: string;
+  groups: string[];
+  loginMethod: string;
+  authMethods: string[];
+  claims: JsonObject;
+  /** The built-in account, for built-in sign-ins. */
+  userId?: string;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+}
+
+function newRefreshToken(services: Services) {
+  const refreshToken = formatSecret('refresh_token', services.randomBytes(32));
+  const refreshExpiresAt = new Date(
+    services.clock().getTime() + services.signIn.refreshTokenTtlSeconds * 1000,
+  );
+  return { refreshToken, refreshTokenHash: hashSecret(refreshToken), refreshExpiresAt };
+}
+
+async function accessTokenFor(
+  services: Services,
+  session: SignInSessionRecord,
+): Promise<TokenPair['accessToken']> {
+  const expiresAt = new Date(services.clock().getTime() + services.signIn.accessTokenTtlSeconds * 1000);
+  return services.accessTokens.issue({
+    subject: session.email,
+    sessionId: session.id,
+    accountId: session.accountId,
+    expiresAt,
+  });
+}
+
+/**
+ * Starts a session. Its tokens are handed out later, by `firstTokens`, to whoever completes the sign-in
+ * (the device's next poll, possibly on another server process): until then the session holds the hash
+ * of a refresh token nobody ever sees, which `firstTokens` replaces.
+ */
+export async function startSession(
+  services: Services,
+  accountId: string,
+  identity: SignInIdentity,
+  clientId: string,
+): Promise<SignInSessionRecord> {
+  const { refreshTokenHash, refreshExpiresAt } = newRefreshToken(services);
+  return services.store.transaction(async (tx) => {
+    const created = await tx.signInSessions.create(accountId, {
+      ...(identity.userId === undefined ? {} : { userId: identity.userId }),
+      email: identity.email.toLowerCase(),
+      groups: identity.groups,
+      loginMethod: identity.loginMethod,
+      authMethods: identity.authMethods,
+      claims: identity.claims,
+      clientId,
+      refreshTokenHash,
+      refreshExpiresAt,
+    });
+    await tx.auditEvents.append(accountId, {
+      actor: actorOf(created.email),
+      action: 'sign_in',
+      resourceType: 'sign_in_session',
+      resourceId: created.id,
+      after: { login_method: created.loginMethod, client_id: clientId, groups: created.groups },
+    });
+    return created;
+  });
+}
+
+/** The first token pair of a session: handed out once (a compare-and-swap on the unseen refresh token). */
+export async function firstTokens(services: Services, session: SignInSessionRecord): Promise<TokenPair> {
+  const next = newRefreshToken(services);
+  const rotated = await services.store.signInSessions.rotateRefreshToken(
+    session.id,
+    session.refreshTokenHash,
+    {
+      refreshTokenHash: next.refreshTokenHash,
+      refreshExpiresAt: next.refreshExpiresAt,
+    },
+  );
+  if (!rotated) throw new LatchkeyError('unauthenticated', 'this sign-in has already been completed');
+  return {
+    accessToken: await accessTokenFor(services, session),
+    refreshToken: next.refreshToken,
+    expiresIn: services.signIn.accessTokenTtlSeconds,
+  };
+}
+
+/** Why a session cannot be used now, or undefined when it can. */
+async function sessionProblem(services: Services, session: SignInSessionRecord): Promise<string | undefined> {
+  if (session.revokedAt !== undefined) return 'this sign-in has ended (signed out): sign in again';
+  if (session.userId !== undefined) {
+    const user = await services.store.users.get(session.accountId, session.userId);
+    if (user === undefined) return 'this account no longer exists';
+    if (user.disabledAt !== undefined) return 'this account is disabled';
+  }
+  return undefined;
+}
+
+/** RFC 6749 §6. Failures are LatchkeyError('unauthenticated'); the OAuth edge answers `invalid_grant`. */
+export async function refreshSession(services: Services, refreshToken: string): Promise<TokenPair> {
+  if (!isSecretOfKind('refresh_token', refreshToken)) {
+    throw new LatchkeyError('unauthenticated', 'malformed refresh token');
+  }
+  const hash = hashSecret(refreshToken);
+  const session = await services.store.signInSessions.findByRefreshHash(hash);
+  if (session === undefined) {
+    throw new LatchkeyError('unauthenticated', 'unknown or already used refresh token: sign in again');
+  }
+  if (session.refreshExpiresAt.getTime() <= services.clock().getTime()) {
+    throw new LatchkeyError('unauthenticated', 'the refresh token has expired: sign in again');
+  }
+  const problem = await sessionProblem(services, session);
+  if (problem !== undefined) throw new LatchkeyError('unauthenticated', problem);
+  const next = newRefreshToken(services);
+  const rotated = await services.store.signInSessions.rotateRefreshToken(session.id, hash, {
+    refreshTokenHash: next.refreshTokenHash,
+    refreshExpiresAt: next.refreshExpiresAt,
+  });
+  if (!rotated)
+    throw new LatchkeyError('unauthenticated', 'unknown or already used refresh token: sign in again');
+  return {
+    accessToken: await accessTokenFor(services, session),
+    refreshToken: next.refreshToken,
+    expiresIn: services.signIn.accessTokenTtlSeconds,
+  };
+}
+
+/**
+ * RFC 7009: ends the session of a refresh or access token. Unknown and invalid tokens are not an
+ * error (the RFC says so: the client wanted the token gone, and it is).
+ */
+export async function revokeSession(services: Services, token: string): Promise<void> {
+  let session: SignInSessionRecord | undefined;
+  if (isSecretOfKind('refresh_token', token)) {
+    session = await services.store.signInSessions.findByRefreshHash(hashSecret(token));
+  } else {
+    const claims = await services.accessTokens.verify(token).catch(() => undefined);
+    if (claims !== undefined) session = await services.store.signInSessions.get(claims.sessionId);
+  }
+  if (session === undefined || session.revokedAt !== undefined) return;
+  const ended = session;
+  await services.store.transaction(async (tx) => {
+    await tx.signInSessions.revoke(ended.id);
+    await tx.auditEvents.append(ended.accountId, {
+      actor: actorOf(ended.email),
+      action: 'sign_out',
+      resourceType: 'sign_in_session',
+      resourceId: ended.id,
+    });
+  });
+}
+
+/** The person behind `Authorization: Bearer <access token>`, with the request's client address. */
+export async function authenticatePerson(
+  services: Services,
+  authorization: string | undefined,
+  clientIp: string | undefined,
+): Promise<PersonCaller> {
+  if (authorization === undefined || authorization.trim() === '') {
+    throw new LatchkeyError(
+      'unauthenticated',
+      'not signed in: run "latchkey login" (send "Authorization: Bearer <access token>")',
+    );
+  }
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
+  if (match === null || match[1] === undefined) {
+    throw new LatchkeyError('unauthenticated', 'malformed Authorization header: expected "Bearer <token>"');
+  }
+  const claims = await services.accessTokens.verify(match[1]);
+  const session = await services.store.signInSessions.get(claims.sessionId);
+  if (session === undefined || session.accountId !== claims.accountId) {
+    throw new LatchkeyError('unauthenticated', 'this sign-in no longer exists: sign in again');
+  }
+  const problem = await sessionProblem(services, session);
+  if (problem !== undefined) throw new LatchkeyError('unauthenticated', problem);
+  return {
+    accountId: session.accountId,
+    sessionId: session.id,
+    ...(session.userId === undefined ? {} : { userId: session.userId }),
+    person: {
+      email: session.email,
+      groups: session.groups,
+      loginMethod: session.loginMethod,
+      authMethods: session.authMethods,
+      claims: session.claims,
+      ...(clientIp !== undefined && isIP(clientIp) !== 0 ? { ip: clientIp } : {}),
+    },
+    clientId: session.clientId,
+    expiresAt: claims.expiresAt,
+    actor: actorOf(session.email),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The signed-in person's view (`/v1/me…`, docs/sign-in.md): who they are, the targets they may reach,
+ * and certificate requests. Shared by the server (validation, OpenAPI) and the clients (CLI, VS Code).
+ */
+import Type from 'typebox';
+import type { Static } from 'typebox';
+import { Timestamp, Uuid } from './common.js';
+
+export const MeSchema = Type.Object({
+  email: Type.String(),
+  groups: Type.Array(Type.String()),
+  login_method: Type.String({ description: '`builtin`, or the upstream identity provider id.' }),
+  auth_methods: Type.Array(Type.String()),
+  account_id: Uuid,
+  session_id: Uuid,
+  expires_at: Timestamp,
+});
+export type Me = Static<typeof MeSchema>;
+
+const MyIpEntry = Type.Object({ ip_addr: Type.String(), virtual_network_id: Uuid });
+
+export const MyTargetSchema = Type.Object({
+  id: Uuid,
+  hostname: Type.String(),
+  ip: Type.Object({ ipv4: Type.Optional(MyIpEntry), ipv6: Type.Optional(MyIpEntry) }),
+  virtual_network: Type.Object({ id: Uuid, name: Type.String() }),
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  usernames: Type.Array(Type.String(), { description: 'The UNIX usernames policy allows, sorted.' }),
+});
+export type MyTarget = Static<typeof MyTargetSchema>;
+
+export const CertificateRequestSchema = Type.Object(
+  {
+    target_id: Uuid,
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    public_key: Type.String({
+      minLength: 1,
+      maxLength: 16384,
+      description: 'An OpenSSH public key line (ssh-ed25519 AAAA…, ecdsa-sha2-nistp256 …, ssh-rsa …).',
+    }),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    valid_seconds: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Wanted lifetime; capped by the server configuration.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CertificateRequestBody = Static<typeof CertificateRequestSchema>;
+
+export const IssuedCertificateSchema = Type.Object({
+  certificate: Type.String({ description: 'An OpenSSH certificate line (`*-cert-v01@openssh.com AAAA…`).' }),
+  serial: Type.String({ description: 'The 64-bit serial, in decimal.' }),
+  key_id: Type.String(),
+  session_id: Uuid,
+  principals: Type.Array(Type.String()),
+  valid_after: Timestamp,
+  valid_before: Timestamp,
+  target: Type.Object({
+    id: Uuid,
+    hostname: Type.String(),
+    address: Type.String(),
+    port: Type.Integer(),
+  }),
+});
+export type IssuedCertificateResult = Static<typeof IssuedCertificateSchema>;
