@@ -1,0 +1,290 @@
+// The signed-in person's targets and certificates over real HTTP: policy decides the usernames, a
+// certificate says exactly what policy allowed, denials say why without leaking, all of it audited.
+import assert from 'node:assert/strict';
+import {
+  generateSshKeyPair,
+  parseCertificate,
+  parseSshPublicKey,
+  verifyCertificateSignature,
+} from '@latchkey/shared';
+import { startTestServer } from '../support/test-server.js';
+import type { Json, TestServer } from '../support/test-server.js';
+import { getJson, postJson, signInBuiltIn } from './sign-in-client.js';
+
+describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
+  let server: TestServer;
+  let caPublicKey: string;
+  const ids: Record<string, string> = {};
+  let ada: string;
+  let bob: string;
+  const publicKey = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+
+  async function admin(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<Json> {
+    const answer = await server.call(method, `${server.base}${path}`, body === undefined ? {} : { body });
+    assert.ok(answer.status < 300, `${method} ${path}: ${JSON.stringify(answer.body)}`);
+    return answer.body.result;
+  }
+
+  const certificate = (token: string, body: Record<string, unknown>) =>
+    postJson(server.url, '/v1/me/certificates', token, { public_key: publicKey, ...body });
+
+  before(async () => {
+    server = await startTestServer({ listen: true });
+    caPublicKey = (await admin('POST', '/access/gateway_ca')).public_key;
+    for (const [hostname, ip] of [
+      ['web-1', '10.0.0.1'],
+      ['db-1', '10.0.0.2'],
+      ['Bastion', '10.0.0.3'],
+      ['hidden', '10.0.0.4'],
+    ] as const) {
+      ids[hostname] = (
+        await admin('POST', '/infrastructure/targets', { hostname, ip: { ipv4: { ip_addr: ip } } })
+      ).id;
+    }
+    const opsGroup = await admin('POST', '/access/groups', {
+      name: 'ops',
+      include: [{ email: { email: 'nobody@example.com' } }],
+    });
+    await admin('POST', '/access/apps', {
+      name: 'web and db',
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: ['web-1', 'db-1'] }, port: 22, protocol: 'SSH' }],
+      policies: [
+        {
+          name: 'everyone at example.com as deploy',
+          decision: 'allow',
+          include: [{ email_domain: { domain: 'example.com' } }],
+          exclude: [{ email: { email: 'mallory@example.com' } }],
+          connection_rules: { ssh: { usernames: ['deploy'], allow_email_alias: true } },
+        },
+        {
+          name: 'ops as root, with forwarding',
+          decision: 'allow',
+          include: [{ group: { id: opsGroup.id } }],
+          connection_rules: {
+            ssh: { usernames: ['root'], allow_agent_forwarding: true, allow_port_forwarding: true },
+          },
+        },
+      ],
+    });
+    await admin('POST', '/access/apps', {
+      name: 'bastion on 2222 for ops',
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: ['bastion'] }, port: 2222, protocol: 'SSH' }],
+      policies: [
+        {
+          name: 'ops only',
+          decision: 'allow',
+          include: [{ group: { id: opsGroup.id } }],
+          connection_rules: { ssh: { usernames: ['jump'] } },
+        },
+      ],
+    });
+    await server.addUser('ada@example.com', 'ada password', ['ops']);
+    await server.addUser('bob@example.com', 'bob password');
+    await server.addUser('mallory@example.com', 'mallory password', ['ops']);
+    await server.addUser('eve@elsewhere.org', 'eve password');
+    ada = (await signInBuiltIn(server.url, 'ada@example.com', 'ada password')).access_token;
+    bob = (await signInBuiltIn(server.url, 'bob@example.com', 'bob password')).access_token;
+  });
+  after(async () => server.close());
+
+  it('lists the reachable targets with port, network and the usernames policy grants', async () => {
+    const answer = await getJson(server.url, '/v1/me/targets', ada);
+    assert.equal(answer.status, 200);
+    const network = await server.defaultNetworkId();
+    assert.deepEqual(
+      answer.body.result.map((t: Json) => [
+        t.hostname,
+        t.ip.ipv4.ip_addr,
+        t.port,
+        t.virtual_network,
+        t.usernames,
+      ]),
+      [
+        ['Bastion', '10.0.0.3', 2222, { id: network, name: 'default' }, ['jump']],
+        ['db-1', '10.0.0.2', 22, { id: network, name: 'default' }, ['ada', 'deploy', 'root']],
+        ['web-1', '10.0.0.1', 22, { id: network, name: 'default' }, ['ada', 'deploy', 'root']],
+      ],
+    );
+    const bobs = await getJson(server.url, '/v1/me/targets', bob);
+    assert.deepEqual(
+      bobs.body.result.map((t: Json) => [t.hostname, t.usernames]),
+      [
+        ['db-1', ['bob', 'deploy']],
+        ['web-1', ['bob', 'deploy']],
+      ],
+    );
+    const eve = (await signInBuiltIn(server.url, 'eve@elsewhere.org', 'eve password')).access_token;
+    assert.deepEqual((await getJson(server.url, '/v1/me/targets', eve)).body.result, []);
+    const mallory = (await signInBuiltIn(server.url, 'mallory@example.com', 'mallory password')).access_token;
+    assert.deepEqual(
+      (await getJson(server.url, '/v1/me/targets', mallory)).body.result.map((t: Json) => [
+        t.hostname,
+        t.usernames,
+      ]),
+      [
+        ['Bastion', ['jump']],
+        ['db-1', ['root']],
+        ['web-1', ['root']],
+      ],
+      'excluded from the example.com policy, still in ops',
+    );
+  });
+
+  it('signs a certificate that says exactly what policy allowed, signed by the account CA', async () => {
+    const before = Date.now();
+    const answer = await certificate(bob, { target_id: ids['web-1'], username: 'deploy' });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const issued = answer.body.result;
+    const cert = parseCertificate(issued.certificate);
+    assert.ok(verifyCertificateSignature(cert));
+    assert.equal(cert.signatureKey.fingerprint(), parseSshPublicKey(caPublicKey).fingerprint());
+    assert.equal(cert.subjectKey.fingerprint(), parseSshPublicKey(publicKey).fingerprint());
+    assert.equal(cert.type, 'user');
+    assert.deepEqual(cert.principals, ['deploy']);
+    assert.equal(cert.keyId, `bob@example.com session=${issued.session_id}`);
+    assert.equal(issued.key_id, cert.keyId);
+    assert.equal(issued.serial, cert.serial.toString());
+    assert.deepEqual(Object.keys(cert.extensions), ['permit-pty']);
+    assert.deepEqual(cert.criticalOptions, {}, 'no recording without an auditor key');
+    const after = Date.now();
+    assert.ok(cert.validAfter.getTime() <= before - 59_000 && cert.validAfter.getTime() >= before - 61_000);
+    assert.ok(
+      cert.validBefore.getTime() >= before + 299_000 && cert.validBefore.getTime() <= after + 301_000,
+    );
+    assert.deepEqual(issued.target, { id: ids['web-1'], hostname: 'web-1', address: '10.0.0.1', port: 22 });
+
+    const events = await server.store.auditEvents.list(server.accountId, { action: 'certificate.issue' });
+    const event = events.items.find((e) => (e.after as Json)?.session_id === issued.session_id);
+    assert.ok(event, 'the issuance is audited');
+    assert.equal(event.actor, 'user:bob@example.com');
+    assert.equal(event.resourceId, ids['web-1']);
+    assert.equal((event.after as Json).serial, issued.serial);
+    assert.equal((event.after as Json).username, 'deploy');
+  });
+
+  it('allows the email alias, forwarding from policy, another port, and caps the lifetime', async () => {
+    const alias = await certificate(ada, { target_id: ids['db-1'], username: 'ada' });
+    assert.equal(alias.status, 200);
+    const root = parseCertificate(
+      (await certificate(ada, { target_id: ids['db-1'], username: 'root' })).body.result.certificate,
+    );
+    assert.deepEqual(Object.keys(root.extensions), [
+      'permit-agent-forwarding',
+      'permit-port-forwarding',
+      'permit-pty',
+    ]);
+    const jump = await certificate(ada, { target_id: ids.Bastion, username: 'jump' });
+    assert.equal(jump.body.result.target.port, 2222);
+    const long = parseCertificate(
+      (await certificate(ada, { target_id: ids['db-1'], username: 'ada', valid_seconds: 999_999 })).body
+        .result.certificate,
+    );
+    assert.equal(
+      Number(long.validBeforeSeconds - long.validAfterSeconds),
+      3600 + 60,
+      'capped at the maximum',
+    );
+    const short = parseCertificate(
+      (await certificate(ada, { target_id: ids['db-1'], username: 'ada', valid_seconds: 30 })).body.result
+        .certificate,
+    );
+    assert.equal(Number(short.validBeforeSeconds - short.validAfterSeconds), 30 + 60);
+  });
+
+  it('denies with the reason, never leaking other targets, users or policies, and audits it', async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      [
+        bob,
+        { target_id: ids.hidden, username: 'deploy' },
+        `no infrastructure app covers target ${ids.hidden} on SSH`,
+      ],
+      [
+        bob,
+        { target_id: '00000000-0000-4000-8000-000000000000', username: 'deploy' },
+        'no infrastructure app covers target 00000000-0000-4000-8000-000000000000 on SSH',
+      ],
+      [
+        bob,
+        { target_id: ids.Bastion, username: 'jump' },
+        'no policy of the apps covering Bastion matches you',
+      ],
+      [bob, { target_id: ids['web-1'], username: 'root' }, 'you may not log in to web-1 as root'],
+      [bob, { target_id: ids['web-1'], username: 'ada' }, 'you may not log in to web-1 as ada'],
+      [
+        ada,
+        { target_id: ids['web-1'], username: 'deploy', port: 2222 },
+        `no infrastructure app covers target ${ids['web-1']} on SSH`,
+      ],
+    ];
+    for (const [token, body, message] of cases) {
+      const answer = await certificate(token, body);
+      assert.equal(answer.status, 403, JSON.stringify(body));
+      assert.equal(answer.body.errors[0].latchkey_code, 'access_denied');
+      assert.equal(answer.body.errors[0].message, message);
+    }
+    const denials = await server.store.auditEvents.list(server.accountId, { action: 'certificate.deny' });
+    assert.ok(denials.items.length >= cases.length);
+    assert.ok(denials.items.every((e) => e.actor.startsWith('user:')));
+    assert.ok(denials.items.some((e) => (e.after as Json).reason === 'username_not_allowed'));
+  });
+
+  it('refuses a malformed public key or username with a pointer, and no certificate', async () => {
+    const badKey = await postJson(server.url, '/v1/me/certificates', bob, {
+      target_id: ids['web-1'],
+      username: 'deploy',
+      public_key: 'ssh-ed25519 AAAAnotbase64!!',
+    });
+    assert.equal(badKey.status, 400);
+    assert.equal(badKey.body.errors[0].source.pointer, '/public_key');
+    const noUser = await postJson(server.url, '/v1/me/certificates', bob, {
+      target_id: ids['web-1'],
+      username: '',
+      public_key: publicKey,
+    });
+    assert.equal(noUser.status, 400);
+    const extra = await postJson(server.url, '/v1/me/certificates', bob, {
+      target_id: ids['web-1'],
+      username: 'deploy',
+      public_key: publicKey,
+      principals: ['root'],
+    });
+    assert.equal(extra.status, 400, 'no smuggled fields');
+  });
+
+  it('sets force-command to the recorder when the account records sessions', async () => {
+    await admin('PUT', '/gateway/audit_ssh_settings', {
+      public_key: Buffer.alloc(32, 7).toString('base64'),
+    });
+    try {
+      const cert = parseCertificate(
+        (await certificate(bob, { target_id: ids['web-1'], username: 'deploy' })).body.result.certificate,
+      );
+      assert.deepEqual(cert.criticalOptions, { 'force-command': 'latchkey-agent record' });
+    } finally {
+      await admin('PUT', '/gateway/audit_ssh_settings', { public_key: '' });
+    }
+  });
+
+  it('re-evaluates policy on every request: a policy change applies to the next certificate', async () => {
+    assert.equal((await certificate(bob, { target_id: ids['db-1'], username: 'deploy' })).status, 200);
+    const apps = await server.call('GET', `${server.base}/access/apps`);
+    const app = apps.body.result.find((a: Json) => a.name === 'web and db');
+    await admin('PUT', `/access/apps/${app.id}`, {
+      name: app.name,
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: ['web-1'] }, port: 22, protocol: 'SSH' }],
+      policies: app.policies.map((p: Json) => ({
+        name: p.name,
+        decision: p.decision,
+        include: p.include,
+        exclude: p.exclude,
+        require: p.require,
+        connection_rules: p.connection_rules,
+      })),
+    });
+    const denied = await certificate(bob, { target_id: ids['db-1'], username: 'deploy' });
+    assert.equal(denied.status, 403);
+  });
+});
