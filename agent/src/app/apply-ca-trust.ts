@@ -11,6 +11,7 @@ import { activateSshd, commandOutput, probeSshd, runCommand, type ActivationStep
 import type { TcpEndpoint } from '../domain/sshd/sshd-listen-endpoints.js';
 import { putBack, readLiveFiles, saveBackups, type LiveFile } from './file-backups.js';
 import { readSshdConfigFiles, readText } from './read-sshd-config-files.js';
+import { encodeSshdText } from './sshd-file-text.js';
 import type { FileSystem } from './ports/file-system.js';
 import type { RollbackReport, SshdChangeFailure, SshdChangeResult } from './sshd-change-result.js';
 import { DEFAULT_MAIN_PATH, type SshdChangeContext, type SshdPaths } from './sshd-host.js';
@@ -83,7 +84,7 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
   try {
     for (const file of plan.candidate.files) {
       await host.files.makeDirectory(dirname(file.path), 0o700);
-      await host.files.writeAtomic(file.path, file.content, { mode: 0o600 });
+      await host.files.writeAtomic(file.path, encodeSshdText(file.content), { mode: 0o600 });
     }
     const validation = await runCommand(host, plan.candidate.validate, timings, journal);
     validationOutput = commandOutput(validation);
@@ -111,10 +112,12 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
   }
 
   const createdDirectories: string[] = [];
+  // Files replaced or removed so far: the atomic write leaves a file whose write failed as it was.
+  const changed = new Set<string>();
   let activated = false;
   const rollBackAfter = async (failure: SshdChangeFailure): Promise<SshdChangeResult> => {
     journal.push(`${failure.stage} failed: ${failure.message}; rolling back`);
-    const rollback = await rollBack(input, plan, paths, createdDirectories, activated, journal);
+    const rollback = await rollBack(input, plan, paths, changed, createdDirectories, activated, journal);
     return { status: 'rolled_back', method: plan.method, failure, rollback, warnings, journal };
   };
 
@@ -124,15 +127,17 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
         createdDirectories.push(directory.path);
     }
     for (const write of plan.writes) {
-      await host.files.writeAtomic(write.path, write.content, {
+      await host.files.writeAtomic(write.path, encodeSshdText(write.content), {
         mode: write.mode,
         owner: write.owner,
         tempPath: write.tempPath,
       });
+      changed.add(write.path);
       journal.push(`wrote ${write.path}`);
     }
     for (const path of plan.deletes) {
       await host.files.remove(path);
+      changed.add(path);
       journal.push(`removed ${path}`);
     }
   } catch (error) {
@@ -155,11 +160,12 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
   };
 }
 
-/** Restores the live files from the `previous` backups, then makes sshd read them again if it had read ours. */
+/** Restores the changed live files from the `previous` backups, then makes sshd read them again if it had read ours. */
 async function rollBack(
   input: ApplyCaTrustInput,
   plan: ApplyPlan,
   paths: ResolvedPaths,
+  changed: ReadonlySet<string>,
   createdDirectories: readonly string[],
   activated: boolean,
   journal: string[],
@@ -167,7 +173,7 @@ async function rollBack(
   const { host } = input;
   const restored: string[] = [];
   const errors: string[] = [];
-  for (const step of plan.rollback) {
+  for (const step of plan.rollback.filter((rollbackStep) => changed.has(rollbackStep.path))) {
     try {
       if (step.kind === 'delete') {
         await putBack(host.files, step.path, undefined);

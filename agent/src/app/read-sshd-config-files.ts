@@ -3,6 +3,7 @@ import { parseSshdConfig } from '../domain/sshd/sshd-config-lines.js';
 import { absoluteIncludePattern, includePatternMatches } from '../domain/sshd/sshd-include.js';
 import type { SshdConfigFiles } from '../domain/sshd/sshd-global-directives.js';
 import type { FileSystem } from './ports/file-system.js';
+import { decodeSshdText } from './sshd-file-text.js';
 
 /** sshd's limit on nested Include (READCONF_MAX_DEPTH). */
 const MAX_INCLUDE_DEPTH = 16;
@@ -86,9 +87,10 @@ async function expandPattern(files: FileSystem, pattern: string): Promise<string
   return found;
 }
 
+/** A file as text that keeps every byte (see sshd-file-text.ts); undefined when it does not exist. */
 export async function readText(files: FileSystem, path: string): Promise<string | undefined> {
   const bytes = await files.read(path);
-  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+  return bytes === undefined ? undefined : decodeSshdText(bytes);
 }
 
 async function modeOf(files: FileSystem, path: string): Promise<number> {

@@ -3,6 +3,7 @@ import { activateSshd, commandOutput, runCommand } from './activate-sshd.js';
 import { messageOf, reactivateAfterRestore, resolvePaths, resolvePidFile } from './apply-ca-trust.js';
 import { clearBackups, ownership, putBack, readLiveFiles, readOriginals } from './file-backups.js';
 import { readSshdConfigFiles, readText } from './read-sshd-config-files.js';
+import { decodeSshdText, encodeSshdText } from './sshd-file-text.js';
 import type { SshdChangeFailure, SshdChangeResult } from './sshd-change-result.js';
 import type { SshdChangeContext } from './sshd-host.js';
 
@@ -22,9 +23,8 @@ export async function uninstallCaTrust(input: SshdChangeContext): Promise<SshdCh
   const config = await readSshdConfigFiles(host.files, paths.mainPath, paths.sshDir);
   const caText = await readText(host.files, paths.caPath);
   const originals = await readOriginals(host.files, paths.stateDir);
-  const decoder = new TextDecoder();
   const originalTexts = new Map(
-    [...originals].map(([path, file]) => [path, file === undefined ? null : decoder.decode(file.bytes)]),
+    [...originals].map(([path, file]) => [path, file === undefined ? null : decodeSshdText(file.bytes)]),
   );
   const pidFile = await resolvePidFile(input, paths.mainPath, journal);
   const plan = planUninstall({
@@ -77,15 +77,12 @@ export async function uninstallCaTrust(input: SshdChangeContext): Promise<SshdCh
 
   try {
     for (const write of plan.writes) {
-      const original = originals.get(write.path);
-      const current = before.get(write.path);
-      // The kept bytes when they are what the plan restores (the plan works on text; the bytes are exact).
-      const content =
-        original !== undefined && decoder.decode(original.bytes) === write.content
-          ? original.bytes
-          : write.content;
-      const status = original?.status ?? current?.status;
-      await host.files.writeAtomic(write.path, content, status ? ownership(status) : { mode: 0o644 });
+      const status = (originals.get(write.path) ?? before.get(write.path))?.status;
+      await host.files.writeAtomic(
+        write.path,
+        encodeSshdText(write.content),
+        status ? ownership(status) : { mode: 0o644 },
+      );
       journal.push(`restored ${write.path}`);
     }
     for (const path of plan.deletes) {
