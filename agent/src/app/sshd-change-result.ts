@@ -25,6 +25,11 @@ export interface RollbackReport {
   readonly errors: readonly string[];
 }
 
+/**
+ * `applied`: the change (an apply, or an uninstall) is in effect and sshd answers; `unchanged`: nothing
+ * needed doing and sshd was left alone; `rolled_back`: the change failed at `failure.stage` and the files
+ * are as they were before it (see `rollback` for how sure that is).
+ */
 export type SshdChangeResult =
   | {
       readonly status: 'unchanged';

@@ -1,7 +1,7 @@
 // The real adapters the sshd use-cases run on: atomic writes with mode and owner on a real filesystem,
 // commands without a shell, and the SSH banner probe against a real sshd and against things that are not.
 import assert from 'node:assert/strict';
-import { readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { NodeFileSystem } from '../../../agent/src/adapters/fs/node-file-system.js';
 import { TcpSshdProber } from '../../../agent/src/adapters/net/tcp-sshd-prober.js';
@@ -50,6 +50,19 @@ describe('agent: node adapters', () => {
     await files.writeAtomic(dir.file('target'), 'new', { mode: 0o644 });
     assert.equal(await readFile(victim, 'utf8'), 'untouched');
     assert.equal(await readFile(dir.file('target'), 'utf8'), 'new');
+  });
+
+  it('writes through a symbolic link, which stays a link', async () => {
+    await files.makeDirectory(dir.file('real'), 0o755);
+    await writeFile(dir.file('real/sshd_config'), 'old');
+    await symlink(dir.file('real/sshd_config'), dir.file('linked_config'));
+    await files.writeAtomic(dir.file('linked_config'), 'new', {
+      mode: 0o600,
+      tempPath: dir.file('.linked_config.tmp'),
+    });
+    assert.equal((await lstat(dir.file('linked_config'))).isSymbolicLink(), true);
+    assert.equal(await readFile(dir.file('real/sshd_config'), 'utf8'), 'new');
+    assert.deepEqual(await readdir(dir.file('real')), ['sshd_config']);
   });
 
   it('fails without touching the target when the temp file cannot be renamed over it', async () => {

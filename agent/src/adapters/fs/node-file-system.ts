@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, realpath, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { AtomicWriteOptions, FileStatus, FileSystem } from '../../app/ports/file-system.js';
 
@@ -41,8 +41,20 @@ export class NodeFileSystem implements FileSystem {
     return (await mkdir(path, { recursive: true, mode })) !== undefined;
   }
 
-  async writeAtomic(path: string, content: Uint8Array | string, options: AtomicWriteOptions): Promise<void> {
-    const tempPath = options.tempPath ?? join(dirname(path), `.${basename(path)}.latchkey-tmp`);
+  /**
+   * A symbolic link is written through, not replaced: the rename goes over the file it points to (with
+   * the temporary file beside that file), so a linked sshd_config stays linked and a restore is exact.
+   */
+  async writeAtomic(
+    linkOrPath: string,
+    content: Uint8Array | string,
+    options: AtomicWriteOptions,
+  ): Promise<void> {
+    const path = await realpath(linkOrPath).catch(() => linkOrPath);
+    const tempPath =
+      path === linkOrPath && options.tempPath !== undefined
+        ? options.tempPath
+        : join(dirname(path), `.${basename(path)}.latchkey-tmp`);
     if (dirname(tempPath) !== dirname(path)) {
       throw new Error(
         `the temporary file ${tempPath} must be in the directory of ${path} for an atomic rename`,
