@@ -90,6 +90,14 @@ describe('agent: applyCaTrust and uninstallCaTrust on a real sshd', () => {
     assert.equal((await certLogin(oldCaCert)).code, 255, 'no CA is trusted before the apply');
     const pid = sshd.pid;
     const mark = sshd.logMark();
+    // A session open across the reload: SIGHUP re-executes the listener only, sessions keep running.
+    const session = runSsh({
+      server: sshd,
+      user: user.name,
+      identityFile: userKey.privateKeyPath,
+      command: 'sleep 2; echo still-here',
+    });
+    await sshd.waitForLog(/Accepted publickey for /, 5000, mark);
 
     const result = await apply([oldCa.publicKey]);
 
@@ -104,6 +112,8 @@ describe('agent: applyCaTrust and uninstallCaTrust on a real sshd', () => {
     assert.equal(login.stdout.trim(), user.name);
     await sshd.waitForLog(/Accepted publickey for .* ID alice old CA/, 5000, mark);
     assert.equal((await keyLogin()).code, 0, 'the key login still works');
+    const survived = await session;
+    assert.deepEqual([survived.code, survived.stdout.trim()], [0, 'still-here'], survived.stderr);
 
     const config = await readFile(sshd.configPath, 'utf8');
     assert.match(config, new RegExp(`\\nTrustedUserCAKeys ${paths.caPath}\\n`));
