@@ -77,8 +77,12 @@ export async function startServerProcess(args: string[], timeoutMs = 30_000): Pr
   return { pid, url, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }
 
-export function runServerCommand(args: string[], timeoutMs = 30_000): Promise<CommandResult> {
-  return runCommand(process.execPath, [SERVER_BIN, ...args], { env: ENV, timeoutMs });
+export function runServerCommand(args: string[], timeoutMs = 30_000, input?: string): Promise<CommandResult> {
+  return runCommand(process.execPath, [SERVER_BIN, ...args], {
+    env: ENV,
+    timeoutMs,
+    ...(input === undefined ? {} : { input }),
+  });
 }
 
 /** Response JSON as tests read it: any shape, checked by assertions. */

@@ -7,12 +7,19 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import type { KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { LatchkeyError } from '@latchkey/shared';
-import type { AccessTokenCodec } from '../../app/ports/access-token-codec.js';
+import type { AccessTokenClaims, AccessTokenCodec } from '../../app/ports/access-token-codec.js';
 import type { CaKeyProtector } from '../../app/ca-key-protector.js';
 import type { Clock } from '../../app/environment.js';
 import type { TokenSigningKeyRepository } from '../../app/ports/store.js';
 
 export const ACCESS_TOKEN_AUDIENCE = 'latchkey';
+/**
+ * Tokens whose signature and claims were checked, until they expire: a client sends the same token for
+ * minutes, and WebCrypto's EdDSA verify (what jose uses) costs more than the rest of a request's CPU.
+ * Only expiry can change for a given token string, and it is checked on every hit. Bounded: when full,
+ * the oldest entries go first.
+ */
+const VERIFIED_CACHE_LIMIT = 10_000;
 const SEAL_CONTEXT = 'latchkey access-token signing key';
 
 export async function loadAccessTokenCodec(options: {
@@ -24,6 +31,7 @@ export async function loadAccessTokenCodec(options: {
 }): Promise<AccessTokenCodec> {
   const { privateKey, publicKey, keyId } = await loadOrCreateKey(options.keys, options.protector);
   const { issuer, clock } = options;
+  const verified = new Map<string, AccessTokenClaims & { issuer: string }>();
   return {
     async issue(claims) {
       return new SignJWT({ sid: claims.sessionId, acc: claims.accountId })
@@ -37,30 +45,58 @@ export async function loadAccessTokenCodec(options: {
     },
 
     async verify(token) {
-      try {
-        const { payload } = await jwtVerify(token, publicKey, {
-          issuer: issuer(),
-          audience: ACCESS_TOKEN_AUDIENCE,
-          algorithms: ['EdDSA'],
-          typ: 'at+jwt',
-          currentDate: clock(),
-          requiredClaims: ['sub', 'exp', 'sid', 'acc'],
-        });
-        if (typeof payload.sid !== 'string' || typeof payload.acc !== 'string' || payload.sub === undefined) {
-          throw new LatchkeyError('unauthenticated', 'the access token lacks its session');
+      const hit = verified.get(token);
+      if (hit !== undefined && hit.issuer === issuer()) {
+        if (hit.expiresAt.getTime() > clock().getTime()) {
+          return {
+            subject: hit.subject,
+            sessionId: hit.sessionId,
+            accountId: hit.accountId,
+            expiresAt: hit.expiresAt,
+          };
         }
-        return {
-          subject: payload.sub,
-          sessionId: payload.sid,
-          accountId: payload.acc,
-          expiresAt: new Date((payload.exp as number) * 1000),
-        };
-      } catch (error) {
-        if (error instanceof LatchkeyError) throw error;
-        throw new LatchkeyError('unauthenticated', describeJoseError(error), { cause: error });
+        verified.delete(token);
+        throw new LatchkeyError(
+          'unauthenticated',
+          'the access token has expired: refresh it or sign in again',
+        );
       }
+      const claims = await verifyUncached(token);
+      if (verified.size >= VERIFIED_CACHE_LIMIT) {
+        for (const key of verified.keys()) {
+          verified.delete(key);
+          if (verified.size < VERIFIED_CACHE_LIMIT * 0.9) break;
+        }
+      }
+      verified.set(token, { ...claims, issuer: issuer() });
+      return claims;
     },
   };
+
+  async function verifyUncached(token: string): Promise<AccessTokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, publicKey, {
+        issuer: issuer(),
+        audience: ACCESS_TOKEN_AUDIENCE,
+        algorithms: ['EdDSA'],
+        typ: 'at+jwt',
+        currentDate: clock(),
+        requiredClaims: ['sub', 'exp', 'sid', 'acc'],
+      });
+      if (typeof payload.sid !== 'string' || typeof payload.acc !== 'string' || payload.sub === undefined) {
+        throw new LatchkeyError('unauthenticated', 'the access token lacks its session');
+      }
+      return {
+        subject: payload.sub,
+        sessionId: payload.sid,
+        accountId: payload.acc,
+        expiresAt: new Date((payload.exp as number) * 1000),
+      };
+    } catch (error) {
+      if (error instanceof LatchkeyError) throw error;
+      throw new LatchkeyError('unauthenticated', describeJoseError(error), { cause: error });
+    }
+  }
 }
 
 function describeJoseError(error: unknown): string {

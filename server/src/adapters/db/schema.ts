@@ -195,6 +195,12 @@ export interface TokenSigningKeysTable {
   created_at: TimeColumn;
 }
 
+export interface AccessConfigVersionTable {
+  singleton: number;
+  /** Bumped by triggers (migration 0003); a bigint comes back from pg as a string. */
+  version: number | string;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   virtual_networks: VirtualNetworksTable;
@@ -212,4 +218,5 @@ export interface DatabaseSchema {
   device_authorizations: DeviceAuthorizationsTable;
   upstream_logins: UpstreamLoginsTable;
   token_signing_keys: TokenSigningKeysTable;
+  access_config_version: AccessConfigVersionTable;
 }

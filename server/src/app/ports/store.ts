@@ -54,6 +54,11 @@ export const MAX_PER_PAGE = 1000;
 
 export interface AccountRepository {
   /**
+   * A number that changes (in the changing transaction) whenever apps, policies, groups, the CA or the
+   * session-log key change, in any account: a cache of them is current while this stays the same.
+   */
+  accessConfigVersion(): Promise<string>;
+  /**
    * Makes sure the installation has exactly one account (created with its `default` virtual network
    * if there is none) and returns it. Safe when several server processes start at once.
    */

@@ -4,28 +4,12 @@
  * and every denial is an audit event, written with the issuance in one transaction.
  */
 import { LatchkeyError, issueCertificate, parseSshPublicKey } from '@latchkey/shared';
-import type { SshPrivateKey } from '@latchkey/shared';
 import { decideCertificate, reachableTargets } from '../../domain/access/evaluate-access.js';
 import type { TargetGrant } from '../../domain/access/evaluate-access.js';
-import type { AccessCatalog } from '../../domain/access/access-catalog.js';
 import type { TargetRecord, VirtualNetworkRecord } from '../../domain/records.js';
-import { loadGatewayCaPrivateKey } from '../gateway-ca.js';
-import type { Repositories } from '../ports/store.js';
 import type { Services } from '../services.js';
+import { currentAccessConfig } from './access-config.js';
 import type { PersonCaller } from './person-caller.js';
-
-async function loadCatalog(repositories: Repositories, accountId: string): Promise<AccessCatalog> {
-  const [apps, policies, groups] = await Promise.all([
-    repositories.apps.list(accountId, { type: 'infrastructure' }),
-    repositories.policies.list(accountId),
-    repositories.groups.list(accountId),
-  ]);
-  return {
-    apps,
-    policies: new Map(policies.map((policy) => [policy.id, policy])),
-    groups: new Map(groups.map((group) => [group.id, group])),
-  };
-}
 
 export interface ReachableTarget {
   grant: TargetGrant;
@@ -34,8 +18,8 @@ export interface ReachableTarget {
 
 export async function listMyTargets(services: Services, caller: PersonCaller): Promise<ReachableTarget[]> {
   const { store } = services;
-  const [catalog, networks] = await Promise.all([
-    loadCatalog(store, caller.accountId),
+  const [{ catalog }, networks] = await Promise.all([
+    currentAccessConfig(services, caller.accountId),
     store.virtualNetworks.list(caller.accountId),
   ]);
   const hostnames = new Set<string>();
@@ -79,21 +63,6 @@ export interface IssuedCertificate {
   target: { id: string; hostname: string; address: string; port: number };
 }
 
-/** Parsed CA keys by (CA id, public key): opening a sealed key costs more than signing with it. */
-const caKeyCache = new WeakMap<Services, Map<string, SshPrivateKey>>();
-
-async function caPrivateKey(services: Services, accountId: string) {
-  const ca = await services.store.gatewayCas.get(accountId);
-  const cache = caKeyCache.get(services) ?? new Map<string, SshPrivateKey>();
-  caKeyCache.set(services, cache);
-  const cached = ca === undefined ? undefined : cache.get(`${ca.id} ${ca.publicKey}`);
-  if (cached !== undefined) return cached;
-  const { ca: loaded, privateKey } = await loadGatewayCaPrivateKey(services, accountId);
-  cache.clear();
-  cache.set(`${loaded.id} ${loaded.publicKey}`, privateKey);
-  return privateKey;
-}
-
 function uuidFrom(bytes: Uint8Array): string {
   const b = Buffer.from(bytes.subarray(0, 16));
   b[6] = ((b[6] as number) & 0x0f) | 0x40;
@@ -122,11 +91,11 @@ export async function issueMyCertificate(
       pointer: '/valid_seconds',
     });
   }
-  const [catalog, target, auditSettings] = await Promise.all([
-    loadCatalog(store, caller.accountId),
+  const [config, target] = await Promise.all([
+    currentAccessConfig(services, caller.accountId),
     store.targets.get(caller.accountId, input.targetId.toLowerCase()),
-    store.auditSshSettings.get(caller.accountId),
   ]);
+  const { catalog } = config;
   const decision = decideCertificate(caller.person, catalog, target, {
     targetRef: input.targetId,
     username: input.username,
@@ -159,11 +128,9 @@ export async function issueMyCertificate(
   if (grant.allowAgentForwarding) extensions['permit-agent-forwarding'] = '';
   if (grant.allowPortForwarding) extensions['permit-port-forwarding'] = '';
   const criticalOptions: Record<string, string> =
-    auditSettings !== undefined && auditSettings.publicKey !== ''
-      ? { 'force-command': settings.recorderCommand }
-      : {};
+    config.auditPublicKey !== '' ? { 'force-command': settings.recorderCommand } : {};
   const certificate = issueCertificate(
-    await caPrivateKey(services, caller.accountId),
+    await config.caPrivateKey(),
     {
       subjectKey,
       keyId,

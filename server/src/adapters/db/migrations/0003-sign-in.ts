@@ -1,6 +1,11 @@
 /**
  * Sign-in (issue 4): built-in users, sign-in sessions with their refresh token, OAuth device
  * authorizations (RFC 8628), upstream OIDC logins in flight, and the access-token signing key.
+ *
+ * Also the access configuration version: one counter that triggers bump on every change to what
+ * certificate decisions read (apps, their policy links, policies, groups, the CA, the session-log key),
+ * in the changing transaction itself, so a server process can cache that configuration and know with
+ * one primary-key read whether its copy is current, whichever process made the change.
  */
 import { sql, type ColumnDataType, type Expression, type Kysely, type Migration } from 'kysely';
 import type { DatabaseKind } from '../column-codec.js';
@@ -81,6 +86,51 @@ export function signInSchema(kind: DatabaseKind): Migration {
         .addColumn('public_key', 'text', (c) => c.notNull())
         .addColumn('created_at', time, (c) => c.notNull())
         .execute();
+
+      await db.schema
+        .createTable('access_config_version')
+        .addColumn('singleton', 'integer', (c) => c.primaryKey())
+        .addColumn('version', pg ? 'bigint' : 'integer', (c) => c.notNull())
+        .execute();
+      await sql`insert into access_config_version (singleton, version) values (1, 0)`.execute(db);
+      const bump = 'update access_config_version set version = version + 1 where singleton = 1';
+      if (pg) {
+        await sql
+          .raw(
+            `create function bump_access_config_version() returns trigger language plpgsql as $$
+          begin ${bump}; return null; end $$`,
+          )
+          .execute(db);
+      }
+      for (const table of VERSIONED_TABLES) {
+        if (pg) {
+          await sql
+            .raw(
+              `create trigger ${table}_bumps_access_config after insert or update or delete on ${table}
+            for each statement execute function bump_access_config_version()`,
+            )
+            .execute(db);
+        } else {
+          for (const event of ['insert', 'update', 'delete']) {
+            await sql
+              .raw(
+                `create trigger ${table}_${event}_bumps_access_config after ${event} on ${table}
+              begin ${bump}; end`,
+              )
+              .execute(db);
+          }
+        }
+      }
     },
   };
 }
+
+/** The tables certificate decisions read, cached per server process (see app/sign-in/access-config.ts). */
+const VERSIONED_TABLES = [
+  'apps',
+  'app_policies',
+  'policies',
+  'access_groups',
+  'gateway_cas',
+  'audit_ssh_settings',
+];

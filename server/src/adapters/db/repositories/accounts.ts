@@ -44,6 +44,15 @@ export function accountRepository(ctx: RepositoryContext): AccountRepository {
       }
     },
 
+    async accessConfigVersion() {
+      const row = await db
+        .selectFrom('access_config_version')
+        .select('version')
+        .where('singleton', '=', 1)
+        .executeTakeFirstOrThrow();
+      return String(row.version);
+    },
+
     async list() {
       const rows = await db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
       return rows.map(toRecord);
