@@ -906,6 +906,222 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       });
     });
 
+    describe('access configuration version', () => {
+      it('changes with every change to apps, policies, groups, the CA and the log key, and not otherwise', async () => {
+        const other = await open();
+        let last = await store.accounts.accessConfigVersion();
+        const expectChange = async (what: string, change: () => Promise<unknown>, changes = true) => {
+          await change();
+          const now = await other.accounts.accessConfigVersion();
+          if (changes) assert.notEqual(now, last, `${what} bumps the version (seen by another store)`);
+          else assert.equal(now, last, `${what} leaves the version alone`);
+          last = now;
+        };
+        const policyInput = {
+          name: 'p',
+          decision: 'allow',
+          include: [{ everyone: {} }],
+          connectionRules: { ssh: { usernames: ['root'] } },
+          reusable: true,
+        };
+        let policyId = '';
+        await expectChange('a policy create', async () => {
+          policyId = (await store.policies.create(account.id, policyInput)).id;
+        });
+        await expectChange('a policy replace', () =>
+          store.policies.replace(account.id, policyId, { ...policyInput, name: 'q' }),
+        );
+        let appId = '';
+        const appInput = {
+          name: 'a',
+          type: 'infrastructure',
+          targetCriteria: [{ target_attributes: { hostname: ['h'] }, port: 22, protocol: 'SSH' }],
+          policies: [{ policyId, precedence: 1 }],
+        };
+        await expectChange('an app create', async () => {
+          appId = (await store.apps.create(account.id, appInput)).id;
+        });
+        await expectChange('an app replace', () =>
+          store.apps.replace(account.id, appId, { ...appInput, name: 'b' }),
+        );
+        await expectChange('an app delete', () => store.apps.delete(account.id, appId));
+        await expectChange('a policy delete', () => store.policies.delete(account.id, policyId));
+        await expectChange('a group create', () =>
+          store.groups.create(account.id, { name: 'g', include: [{ everyone: {} }] }),
+        );
+        await expectChange('a CA create', () =>
+          store.gatewayCas.create(account.id, {
+            publicKey: 'ssh-ed25519 AAAAC3Nza latchkey-ca',
+            encryptedPrivateKey: new Uint8Array([1]),
+            keyAlgorithm: 'ssh-ed25519',
+          }),
+        );
+        await expectChange('a log key change', () =>
+          store.auditSshSettings.put(account.id, Buffer.alloc(32, 1).toString('base64')),
+        );
+        await expectChange(
+          'a target create',
+          () => store.targets.create(account.id, target('t-1', '10.9.9.9')),
+          false,
+        );
+        await expectChange(
+          'a failed transaction',
+          async () => {
+            await store
+              .transaction(async (tx) => {
+                await tx.groups.create(account.id, { name: 'rolled back', include: [{ everyone: {} }] });
+                throw new Error('abort');
+              })
+              .catch(() => {});
+          },
+          false,
+        );
+      });
+    });
+
+    describe('sign-in records', () => {
+      it('keeps users unique by lowercased email, and disables and enables them', async () => {
+        const ada = await store.users.create(account.id, {
+          email: 'Ada@Example.com',
+          passwordHash: 'h1',
+          groups: ['ops'],
+        });
+        assert.equal(ada.email, 'ada@example.com');
+        await assert.rejects(
+          store.users.create(account.id, { email: 'ADA@example.com', passwordHash: 'h2', groups: [] }),
+          (error: unknown) => isLatchkeyError(error, 'conflict'),
+        );
+        assert.deepEqual(await store.users.getByEmail(account.id, 'ADA@EXAMPLE.COM'), ada);
+        clock.set('2024-07-01T00:00:00.000Z');
+        const disabled = await store.users.update(account.id, ada.id, { disabled: true, groups: ['dev'] });
+        assert.deepEqual(disabled?.disabledAt, new Date('2024-07-01T00:00:00.000Z'));
+        assert.deepEqual(disabled?.groups, ['dev']);
+        const enabled = await store.users.update(account.id, ada.id, { disabled: false });
+        assert.equal(enabled?.disabledAt, undefined);
+        assert.deepEqual(
+          (await store.users.list(account.id)).map((u) => u.email),
+          ['ada@example.com'],
+        );
+      });
+
+      it('rotates a refresh token at most once, even from two stores at once; revoked sessions do not rotate', async () => {
+        const other = await open();
+        const session = await store.signInSessions.create(account.id, {
+          email: 'ada@example.com',
+          groups: ['ops'],
+          loginMethod: 'builtin',
+          authMethods: ['pwd'],
+          claims: { nested: { a: [1, 'x'] } },
+          clientId: 'latchkey-cli',
+          refreshTokenHash: 'hash-0',
+          refreshExpiresAt: new Date('2030-01-01T00:00:00.000Z'),
+        });
+        assert.deepEqual(await other.signInSessions.get(session.id), session);
+        const next = (n: number) => ({
+          refreshTokenHash: `hash-${n}`,
+          refreshExpiresAt: new Date('2030-01-02T00:00:00.000Z'),
+        });
+        const raced = await Promise.all([
+          store.signInSessions.rotateRefreshToken(session.id, 'hash-0', next(1)),
+          other.signInSessions.rotateRefreshToken(session.id, 'hash-0', next(2)),
+        ]);
+        assert.deepEqual(raced.filter(Boolean).length, 1, 'exactly one rotation wins');
+        const current = await store.signInSessions.get(session.id);
+        assert.ok(current?.refreshTokenHash === 'hash-1' || current?.refreshTokenHash === 'hash-2');
+        assert.deepEqual(await store.signInSessions.findByRefreshHash(current.refreshTokenHash), current);
+        await store.signInSessions.revoke(session.id);
+        assert.equal(
+          await store.signInSessions.rotateRefreshToken(session.id, current.refreshTokenHash, next(3)),
+          false,
+        );
+        assert.ok((await store.signInSessions.get(session.id))?.revokedAt !== undefined);
+      });
+
+      it('moves a device authorization pending -> approved -> consumed once, and remembers polls', async () => {
+        const other = await open();
+        const authorization = await store.deviceAuthorizations.create(account.id, {
+          deviceCodeHash: 'device-hash',
+          userCode: 'BCDF-GHJK',
+          clientId: 'latchkey-cli',
+          intervalSeconds: 2,
+          expiresAt: new Date('2030-01-01T00:00:00.000Z'),
+        });
+        assert.equal(authorization.status, 'pending');
+        assert.deepEqual(await store.deviceAuthorizations.findByUserCode('BCDF-GHJK'), authorization);
+        clock.set('2024-07-01T00:00:00.000Z');
+        assert.equal(await store.deviceAuthorizations.recordPoll(authorization.id, clock.now()), undefined);
+        assert.deepEqual(
+          await store.deviceAuthorizations.recordPoll(authorization.id, new Date('2024-07-01T00:00:05.000Z')),
+          new Date('2024-07-01T00:00:00.000Z'),
+        );
+        const session = await store.signInSessions.create(account.id, {
+          email: 'ada@example.com',
+          groups: [],
+          loginMethod: 'builtin',
+          authMethods: ['pwd'],
+          claims: {},
+          clientId: 'latchkey-cli',
+          refreshTokenHash: 'unseen',
+          refreshExpiresAt: new Date('2030-01-01T00:00:00.000Z'),
+        });
+        assert.equal(await store.deviceAuthorizations.consume(authorization.id), false, 'not approved yet');
+        const decided = await Promise.all([
+          store.deviceAuthorizations.decide(authorization.id, { status: 'approved', sessionId: session.id }),
+          other.deviceAuthorizations.decide(authorization.id, { status: 'denied' }),
+        ]);
+        assert.equal(decided.filter(Boolean).length, 1, 'one decision wins');
+        const consumed = await Promise.all([
+          store.deviceAuthorizations.consume(authorization.id),
+          other.deviceAuthorizations.consume(authorization.id),
+        ]);
+        const status = (await store.deviceAuthorizations.findByDeviceCodeHash('device-hash'))?.status;
+        if (status === 'consumed') assert.equal(consumed.filter(Boolean).length, 1, 'consumed once');
+        else assert.equal(status, 'denied');
+      });
+
+      it('completes an upstream login once, and finds it by its confirmation', async () => {
+        const authorization = await store.deviceAuthorizations.create(account.id, {
+          deviceCodeHash: 'd2',
+          userCode: 'BCDF-GHJL',
+          clientId: 'latchkey-cli',
+          intervalSeconds: 2,
+          expiresAt: new Date('2030-01-01T00:00:00.000Z'),
+        });
+        await store.upstreamLogins.create({
+          state: 'state-1',
+          deviceAuthorizationId: authorization.id,
+          pending: { providerId: 'corp', nonce: 'n' },
+          expiresAt: new Date('2030-01-01T00:00:00.000Z'),
+        });
+        assert.equal(
+          await store.upstreamLogins.complete('state-1', { email: 'a@b.c' }, 'confirm-hash'),
+          true,
+        );
+        assert.equal(await store.upstreamLogins.complete('state-1', { email: 'evil@b.c' }, 'other'), false);
+        const found = await store.upstreamLogins.findByConfirmationHash('confirm-hash');
+        assert.deepEqual(found?.identity, { email: 'a@b.c' });
+        assert.deepEqual(found?.pending, { providerId: 'corp', nonce: 'n' });
+        await store.upstreamLogins.delete('state-1');
+        assert.equal(await store.upstreamLogins.get('state-1'), undefined);
+      });
+
+      it('keeps one token signing key even when two stores create one at once', async () => {
+        const other = await open();
+        const [a, b] = await Promise.all([
+          store.tokenSigningKeys.createIfAbsent({
+            encryptedPrivateKey: new Uint8Array([1, 2]),
+            publicKey: 'A',
+          }),
+          other.tokenSigningKeys.createIfAbsent({
+            encryptedPrivateKey: new Uint8Array([3, 4]),
+            publicKey: 'B',
+          }),
+        ]);
+        assert.deepEqual(a, b);
+        assert.deepEqual(await store.tokenSigningKeys.get(), a);
+      });
+    });
+
     describe('API tokens', () => {
       it('finds tokens by hash, lists, revokes and records use', async () => {
         const hash = 'ab'.repeat(32);
