@@ -19,10 +19,8 @@
  * ```
  */
 import { LatchkeyError } from '@latchkey/shared';
+import { BUILTIN_LOGIN_METHOD } from './access/person.js';
 import { isLoopbackHost } from './server-config.js';
-
-/** The login_method of built-in accounts; no provider may take it. */
-export const BUILTIN_LOGIN_METHOD = 'builtin';
 
 export const DEFAULT_SCOPES: readonly string[] = ['openid', 'email', 'profile'];
 
