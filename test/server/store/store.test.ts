@@ -1167,6 +1167,44 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
     });
 
     describe('audit events', () => {
+      it('stores concurrent appends (grouped into one commit on SQLite), each caller getting its own event', async () => {
+        const appended = await Promise.all(
+          Array.from({ length: 300 }, (_, i) =>
+            store.auditEvents.append(account.id, {
+              actor: `user:u${i}@example.com`,
+              action: 'certificate.issue',
+              resourceType: 'target',
+              resourceId: `t${i}`,
+              after: { serial: String(i) },
+            }),
+          ),
+        );
+        appended.forEach((event, i) => {
+          assert.equal(event.resourceId, `t${i}`);
+          assert.deepEqual(event.after, { serial: String(i) });
+        });
+        const listed = await store.auditEvents.list(account.id, {
+          action: 'certificate.issue',
+          perPage: 1000,
+        });
+        assert.equal(listed.totalCount, 300);
+        const newestFirst = listed.items.map((e) => e.resourceId);
+        const arrivalReversed = appended.map((e) => e.resourceId).reverse();
+        if (backend.name === 'sqlite')
+          assert.deepEqual(newestFirst, arrivalReversed, 'one connection keeps arrival order');
+        else
+          assert.deepEqual(
+            [...newestFirst].sort(),
+            [...arrivalReversed].sort(),
+            'a pool of connections: all stored',
+          );
+        await store.close();
+        await assert.rejects(
+          store.auditEvents.append(account.id, { actor: 'x', action: 'y', resourceType: 'z' }),
+          'an append after close fails, never silently drops',
+        );
+      });
+
       it('lists events newest first, filtered and paged', async () => {
         clock.set('2024-08-01T00:00:00.000Z');
         for (let i = 0; i < 5; i++) {

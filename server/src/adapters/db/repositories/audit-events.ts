@@ -22,11 +22,77 @@ function toRecord(ctx: RepositoryContext, row: Selectable<AuditEventsTable>): Au
   return record;
 }
 
+type AuditEventRow = Omit<AuditEventsTable, 'seq'>;
+
+/**
+ * Group commit for SQLite: every commit there costs a WAL write, and under load many requests each append
+ * one event outside any transaction (certificate issuance). Appends that arrive in the same turn of the
+ * event loop are written with one multi-row INSERT, in one commit; each caller still resumes only once
+ * its own event is stored. Appends inside a transaction, and on PostgreSQL, are written directly.
+ */
+class AuditAppendBatcher {
+  private pending: {
+    row: AuditEventRow;
+    resolve: (row: Selectable<AuditEventsTable>) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private scheduled = false;
+
+  constructor(private readonly ctx: RepositoryContext) {}
+
+  append(row: AuditEventRow): Promise<Selectable<AuditEventsTable>> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ row, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (this.pending.length > 0) {
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    }
+    try {
+      const stored = await this.ctx.db
+        .insertInto('audit_events')
+        .values(batch.map((entry) => entry.row))
+        .returningAll()
+        .execute();
+      const byId = new Map(stored.map((row) => [row.id, row]));
+      for (const entry of batch) {
+        const row = byId.get(entry.row.id);
+        if (row === undefined) entry.reject(new Error('an audit event was not stored'));
+        else entry.resolve(row);
+      }
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+}
+
+const MAX_BATCH = 500;
+const batchers = new WeakMap<object, AuditAppendBatcher>();
+
+function batcherFor(ctx: RepositoryContext): AuditAppendBatcher | undefined {
+  if (ctx.kind !== 'sqlite' || ctx.db.isTransaction) return undefined;
+  let batcher = batchers.get(ctx.db);
+  if (batcher === undefined) {
+    batcher = new AuditAppendBatcher(ctx);
+    batchers.set(ctx.db, batcher);
+  }
+  return batcher;
+}
+
 export function auditEventRepository(ctx: RepositoryContext): AuditEventRepository {
   const { db, codec } = ctx;
   return {
     async append(accountId, input) {
-      const row = {
+      const row: AuditEventRow = {
         id: ctx.newId(),
         account_id: accountId,
         actor: input.actor,
@@ -37,9 +103,12 @@ export function auditEventRepository(ctx: RepositoryContext): AuditEventReposito
         after: input.after === undefined ? null : codec.json(input.after),
         created_at: codec.time(now(ctx)),
       };
+      const batcher = batcherFor(ctx);
       return toRecord(
         ctx,
-        await db.insertInto('audit_events').values(row).returningAll().executeTakeFirstOrThrow(),
+        batcher !== undefined
+          ? await batcher.append(row)
+          : await db.insertInto('audit_events').values(row).returningAll().executeTakeFirstOrThrow(),
       );
     },
 
