@@ -9,6 +9,11 @@
  * | Access: Apps and Policies: R / E | access apps, reusable policies, access groups                   |
  * | Access: SSH Auditing: R / E      | the SSH CA (gateway_ca), audit_ssh_settings (and session logs)  |
  * | Audit Logs: Read                 | GET /v1/audit                                                   |
+ * | Latchkey: Agent                  | an enrolled agent's own credential: /v1/agents/* (its heartbeat, |
+ * |                                  | its credential, its own target, the CA's public keys) only      |
+ *
+ * Join tokens and the agent list (`…/latchkey/join_tokens`, `…/latchkey/agents`) need Zero Trust: Edit
+ * / Read: enrolling a host makes a target.
  */
 import { LatchkeyError } from '@latchkey/shared';
 
@@ -22,7 +27,13 @@ export const PERMISSIONS = {
   auditLogsRead: 'Audit Logs: Read',
 } as const;
 
-export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
+/**
+ * The permission of agent credentials (issued at enrolment, never by `tokens create`): not one of
+ * ALL_PERMISSIONS, so admin tokens do not hold it and parsePermission does not accept it.
+ */
+export const AGENT_PERMISSION = 'Latchkey: Agent';
+
+export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS] | typeof AGENT_PERMISSION;
 
 export const ALL_PERMISSIONS: readonly Permission[] = Object.values(PERMISSIONS);
 

@@ -238,3 +238,50 @@ export interface TokenSigningKeyRecord {
   publicKey: string;
   createdAt: Date;
 }
+
+/**
+ * A join token: an admin's one-off permission for hosts to enrol as agents. Only the SHA-256 of its
+ * secret is stored; each enrolment uses one of its `maxUses`.
+ */
+export interface JoinTokenRecord {
+  id: string;
+  accountId: string;
+  name: string;
+  /** Lowercase hex SHA-256 of the secret. Unique. */
+  tokenHash: string;
+  maxUses: number;
+  uses: number;
+  expiresAt: Date;
+  createdAt: Date;
+  revokedAt?: Date;
+}
+
+/** What an agent last said about its host in a heartbeat. */
+export interface AgentHeartbeat {
+  version: string;
+  distro: string;
+  sshdVersion?: string;
+  /** Server time minus agent time, in milliseconds, as the agent measured it. */
+  clockOffsetMs?: number;
+  /** The state of its sshd configuration (`trusted`, `rolled_back`, …) and details, as JSON. */
+  sshdConfig: JsonObject;
+}
+
+/**
+ * An enrolled agent: one host. `machineId` (the host's /etc/machine-id, when it has one) makes a
+ * re-enrolment of the same host the same agent, so it keeps its target.
+ */
+export interface AgentRecord {
+  id: string;
+  accountId: string;
+  hostname: string;
+  machineId?: string;
+  /** The API token that is the agent's current credential. */
+  apiTokenId: string;
+  joinTokenId: string;
+  /** The target this agent registered, when it has one. */
+  targetId?: string;
+  heartbeat?: AgentHeartbeat;
+  lastSeenAt?: Date;
+  createdAt: Date;
+}

@@ -15,3 +15,4 @@ export * from './targets.js';
 export * from './unix-username.js';
 export * from './virtual-networks.js';
 export * from './me.js';
+export * from './agents.js';

@@ -3,6 +3,7 @@ import { ALL_PERMISSIONS, PERMISSIONS, grants } from '../../../server/src/domain
 import type { Permission } from '../../../server/src/domain/permissions.js';
 import { startTestServer } from '../support/test-server.js';
 import type { TestServer } from '../support/test-server.js';
+import { AGENT_ROUTES } from '../agents/agent-routes-table.js';
 
 /** The permission each route needs (the contract; the test checks the server declares the same). */
 const EXPECTED: Record<string, Permission | null> = {
@@ -42,6 +43,7 @@ const EXPECTED: Record<string, Permission | null> = {
   'GET /gateway/audit_ssh_settings': PERMISSIONS.sshAuditingRead,
   'PUT /gateway/audit_ssh_settings': PERMISSIONS.sshAuditingEdit,
   'GET /v1/audit': PERMISSIONS.auditLogsRead,
+  ...AGENT_ROUTES,
 };
 
 const ACCOUNT_PREFIX = '/client/v4/accounts/:account_id';

@@ -7,6 +7,8 @@ import type { Repositories, Store } from '../../app/ports/store.js';
 import { columnCodec, type DatabaseKind } from './column-codec.js';
 import { accessGroupRepository } from './repositories/access-groups.js';
 import { accountRepository } from './repositories/accounts.js';
+import { agentRepository } from './repositories/agents.js';
+import { joinTokenRepository } from './repositories/join-tokens.js';
 import { apiTokenRepository } from './repositories/api-tokens.js';
 import { appRepository } from './repositories/apps.js';
 import { auditEventRepository } from './repositories/audit-events.js';
@@ -40,6 +42,8 @@ function repositories(ctx: RepositoryContext): Repositories {
     deviceAuthorizations: deviceAuthorizationRepository(ctx),
     upstreamLogins: upstreamLoginRepository(ctx),
     tokenSigningKeys: tokenSigningKeyRepository(ctx),
+    joinTokens: joinTokenRepository(ctx),
+    agents: agentRepository(ctx),
   };
 }
 

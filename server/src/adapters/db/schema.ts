@@ -201,6 +201,32 @@ export interface AccessConfigVersionTable {
   version: number | string;
 }
 
+export interface JoinTokensTable {
+  id: string;
+  account_id: string;
+  name: string;
+  token_hash: string;
+  max_uses: number;
+  uses: number;
+  expires_at: TimeColumn;
+  created_at: TimeColumn;
+  revoked_at: TimeColumn | null;
+}
+
+export interface AgentsTable {
+  id: string;
+  account_id: string;
+  hostname: string;
+  machine_id: string | null;
+  api_token_id: string;
+  join_token_id: string;
+  target_id: string | null;
+  /** The last heartbeat (AgentHeartbeat), as JSON. */
+  heartbeat: JsonColumn | null;
+  last_seen_at: TimeColumn | null;
+  created_at: TimeColumn;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   virtual_networks: VirtualNetworksTable;
@@ -219,4 +245,6 @@ export interface DatabaseSchema {
   upstream_logins: UpstreamLoginsTable;
   token_signing_keys: TokenSigningKeysTable;
   access_config_version: AccessConfigVersionTable;
+  join_tokens: JoinTokensTable;
+  agents: AgentsTable;
 }

@@ -31,6 +31,7 @@ import { defineRoute } from './route.js';
 import type { DeclaredRoute, RouteSpec } from './route.js';
 import { accessAppRoutes, accessGroupRoutes, accessPolicyRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
+import { agentRoutes } from './routes/agents.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { sshAuditingRoutes } from './routes/ssh-auditing.js';
 import { targetRoutes } from './routes/targets.js';
@@ -138,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   sshAuditingRoutes(context);
   auditLogRoutes(context);
   meRoutes(context);
+  agentRoutes(context);
   // OAuth and the device pages take form-encoded bodies; only they parse them.
   const defaultAccountId = async () => (await services.store.accounts.ensureDefaultAccount()).account.id;
   await app.register(async (forms) => {

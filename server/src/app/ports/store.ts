@@ -15,7 +15,10 @@
 import type {
   AccessGroupRecord,
   AccountRecord,
+  AgentHeartbeat,
+  AgentRecord,
   ApiTokenRecord,
+  JoinTokenRecord,
   AppPolicyLink,
   DeviceAuthorizationRecord,
   AuditEventRecord,
@@ -432,6 +435,63 @@ export interface TokenSigningKeyRepository {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Agents: join tokens and enrolled agents
+
+export interface JoinTokenInput {
+  name: string;
+  /** Lowercase hex SHA-256 of the secret. */
+  tokenHash: string;
+  maxUses: number;
+  expiresAt: Date;
+}
+
+export interface JoinTokenRepository {
+  create(accountId: string, input: JoinTokenInput): Promise<JoinTokenRecord>;
+  /** Across accounts (the token names its account). Returns used-up, expired and revoked ones too. */
+  findByHash(tokenHash: string): Promise<JoinTokenRecord | undefined>;
+  get(accountId: string, id: string): Promise<JoinTokenRecord | undefined>;
+  /** Sorted by creation time, then id. */
+  list(accountId: string): Promise<JoinTokenRecord[]>;
+  /**
+   * Uses one of the token's uses, atomically (compare-and-swap in one UPDATE): true only if it was not
+   * revoked, not expired at `at`, and had a use left. Two concurrent enrolments never share the last use.
+   */
+  consumeUse(id: string, at: Date): Promise<boolean>;
+  /** Sets revokedAt (idempotent: keeps the first revocation time). */
+  revoke(accountId: string, id: string): Promise<JoinTokenRecord | undefined>;
+}
+
+export interface AgentInput {
+  hostname: string;
+  machineId?: string;
+  apiTokenId: string;
+  joinTokenId: string;
+}
+
+export interface AgentRepository {
+  create(accountId: string, input: AgentInput): Promise<AgentRecord>;
+  get(accountId: string, id: string): Promise<AgentRecord | undefined>;
+  findByApiTokenId(apiTokenId: string): Promise<AgentRecord | undefined>;
+  findByMachineId(accountId: string, machineId: string): Promise<AgentRecord | undefined>;
+  /** Sorted by hostname, then id. */
+  list(accountId: string): Promise<AgentRecord[]>;
+  /** A new credential (re-enrolment or renewal), and the hostname the agent gave. */
+  replaceCredential(
+    accountId: string,
+    id: string,
+    change: { apiTokenId: string; hostname?: string; joinTokenId?: string },
+  ): Promise<AgentRecord | undefined>;
+  setTarget(accountId: string, id: string, targetId: string | undefined): Promise<AgentRecord | undefined>;
+  /** Stores the heartbeat and sets lastSeenAt. */
+  recordHeartbeat(
+    accountId: string,
+    id: string,
+    heartbeat: AgentHeartbeat,
+    seenAt: Date,
+  ): Promise<AgentRecord | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The store
 
 /** Every repository. Inside `transaction`, the same interface bound to the transaction. */
@@ -451,6 +511,8 @@ export interface Repositories {
   readonly deviceAuthorizations: DeviceAuthorizationRepository;
   readonly upstreamLogins: UpstreamLoginRepository;
   readonly tokenSigningKeys: TokenSigningKeyRepository;
+  readonly joinTokens: JoinTokenRepository;
+  readonly agents: AgentRepository;
 }
 
 export interface Store extends Repositories {

@@ -7,6 +7,7 @@ import type { DatabaseKind } from '../column-codec.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { targetIpIndexes } from './0002-target-ip-indexes.js';
 import { signInSchema } from './0003-sign-in.js';
+import { agentsSchema } from './0004-agents.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -15,6 +16,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0001-initial-schema': initialSchema(kind),
         '0002-target-ip-indexes': targetIpIndexes(),
         '0003-sign-in': signInSchema(kind),
+        '0004-agents': agentsSchema(kind),
       };
     },
   };

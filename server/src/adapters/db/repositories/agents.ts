@@ -1,0 +1,108 @@
+import type { AgentRepository } from '../../../app/ports/store.js';
+import type { AgentHeartbeat, AgentRecord, JsonValue } from '../../../domain/records.js';
+import { LatchkeyError } from '@latchkey/shared';
+import { uniqueViolation } from '../db-errors.js';
+import type { AgentsTable } from '../schema.js';
+import { now, withTransaction, type RepositoryContext } from './context.js';
+
+function toRecord(ctx: RepositoryContext, row: AgentsTable): AgentRecord {
+  const { codec } = ctx;
+  const lastSeenAt = codec.readOptionalTime(row.last_seen_at);
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    hostname: row.hostname,
+    ...(row.machine_id === null ? {} : { machineId: row.machine_id }),
+    apiTokenId: row.api_token_id,
+    joinTokenId: row.join_token_id,
+    ...(row.target_id === null ? {} : { targetId: row.target_id }),
+    ...(row.heartbeat === null || row.heartbeat === undefined
+      ? {}
+      : { heartbeat: codec.readJson(row.heartbeat) as unknown as AgentHeartbeat }),
+    ...(lastSeenAt === undefined ? {} : { lastSeenAt }),
+    createdAt: codec.readTime(row.created_at),
+  };
+}
+
+export function agentRepository(ctx: RepositoryContext): AgentRepository {
+  const { db, codec } = ctx;
+  const findBy = async (
+    c: RepositoryContext,
+    where: { accountId?: string; column: 'id' | 'api_token_id' | 'machine_id'; value: string },
+  ) => {
+    let query = c.db.selectFrom('agents').selectAll().where(where.column, '=', where.value);
+    if (where.accountId !== undefined) query = query.where('account_id', '=', where.accountId);
+    const row = await query.executeTakeFirst();
+    return row === undefined ? undefined : toRecord(c, row);
+  };
+  const update = (accountId: string, id: string, set: Partial<AgentsTable>) =>
+    withTransaction(ctx, async (tx) => {
+      await tx.db
+        .updateTable('agents')
+        .set(set)
+        .where('account_id', '=', accountId)
+        .where('id', '=', id)
+        .execute();
+      return findBy(tx, { accountId, column: 'id', value: id });
+    });
+
+  return {
+    async create(accountId, input) {
+      const row: AgentsTable = {
+        id: ctx.newId(),
+        account_id: accountId,
+        hostname: input.hostname,
+        machine_id: input.machineId ?? null,
+        api_token_id: input.apiTokenId,
+        join_token_id: input.joinTokenId,
+        target_id: null,
+        heartbeat: null,
+        last_seen_at: null,
+        created_at: codec.time(now(ctx)),
+      };
+      try {
+        return toRecord(
+          ctx,
+          await db.insertInto('agents').values(row).returningAll().executeTakeFirstOrThrow(),
+        );
+      } catch (error) {
+        if (uniqueViolation(error) !== undefined) {
+          throw new LatchkeyError(
+            'conflict',
+            `an agent with machine id ${input.machineId} is already enrolled`,
+            {
+              cause: error,
+            },
+          );
+        }
+        throw error;
+      }
+    },
+    get: (accountId, id) => findBy(ctx, { accountId, column: 'id', value: id }),
+    findByApiTokenId: (apiTokenId) => findBy(ctx, { column: 'api_token_id', value: apiTokenId }),
+    findByMachineId: (accountId, machineId) =>
+      findBy(ctx, { accountId, column: 'machine_id', value: machineId }),
+    async list(accountId) {
+      const rows = await db
+        .selectFrom('agents')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('hostname')
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => toRecord(ctx, row));
+    },
+    replaceCredential: (accountId, id, change) =>
+      update(accountId, id, {
+        api_token_id: change.apiTokenId,
+        ...(change.hostname === undefined ? {} : { hostname: change.hostname }),
+        ...(change.joinTokenId === undefined ? {} : { join_token_id: change.joinTokenId }),
+      }),
+    setTarget: (accountId, id, targetId) => update(accountId, id, { target_id: targetId ?? null }),
+    recordHeartbeat: (accountId, id, heartbeat, seenAt) =>
+      update(accountId, id, {
+        heartbeat: codec.json(heartbeat as unknown as JsonValue),
+        last_seen_at: codec.time(seenAt),
+      }),
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * Agents (Latchkey additions, no Cloudflare counterpart): join tokens an admin makes
+ * (`/accounts/{account_id}/latchkey/join_tokens`), the enrolment a host makes with one
+ * (`POST /v1/agents/enroll`), the agent's credential renewal and heartbeat (`/v1/agents/…`), and the
+ * agent list admins read (`/accounts/{account_id}/latchkey/agents`).
+ */
+import Type from 'typebox';
+import type { Static } from 'typebox';
+import { Timestamp, Uuid } from './common.js';
+
+/** A join token lives 24 hours and enrols one host unless its creator says otherwise. */
+export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+export const DEFAULT_JOIN_TOKEN_MAX_USES = 1;
+
+export const JoinTokenCreateSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    expires_in_seconds: Type.Optional(
+      Type.Integer({ minimum: 60, maximum: 366 * 24 * 60 * 60, description: 'Default 86400 (24 h).' }),
+    ),
+    max_uses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Default 1.' })),
+  },
+  { additionalProperties: false },
+);
+export type JoinTokenCreateBody = Static<typeof JoinTokenCreateSchema>;
+
+export const JoinTokenSchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  max_uses: Type.Integer(),
+  uses: Type.Integer(),
+  expires_at: Timestamp,
+  created_at: Timestamp,
+  revoked_at: Type.Optional(Timestamp),
+  /** Only in the answer to the creation: the secret is shown once. */
+  token: Type.Optional(Type.String({ description: 'The secret, only in the answer to POST.' })),
+});
+export type JoinToken = Static<typeof JoinTokenSchema>;
+
+const AgentVersion = Type.String({ minLength: 1, maxLength: 100 });
+const Distro = Type.String({ maxLength: 200 });
+
+export const AgentEnrollSchema = Type.Object(
+  {
+    join_token: Type.String({ minLength: 1, maxLength: 200 }),
+    hostname: Type.String({ minLength: 1, maxLength: 253 }),
+    agent: Type.Object(
+      {
+        version: AgentVersion,
+        distro: Type.Optional(Distro),
+        machine_id: Type.Optional(
+          Type.String({
+            pattern: '^[0-9a-fA-F]{32}$',
+            description: "The host's /etc/machine-id: a re-enrolment of the same host is the same agent.",
+          }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AgentEnrollBody = Static<typeof AgentEnrollSchema>;
+
+/** The agent's credential: an API token that reaches only the agent's own routes. */
+export const AgentCredentialSchema = Type.Object({
+  agent_id: Uuid,
+  account_id: Uuid,
+  api_token: Type.String(),
+  expires_at: Timestamp,
+});
+export type AgentCredential = Static<typeof AgentCredentialSchema>;
+
+export const SSHD_CONFIG_STATES = ['trusted', 'rolled_back', 'failed', 'unknown'] as const;
+export type SshdConfigState = (typeof SSHD_CONFIG_STATES)[number];
+
+export const DriftRepairSchema = Type.Object(
+  {
+    path: Type.String({ maxLength: 4096 }),
+    at: Timestamp,
+    status: Type.String({ maxLength: 50, description: 'applied, rolled_back …' }),
+  },
+  { additionalProperties: false },
+);
+export type DriftRepair = Static<typeof DriftRepairSchema>;
+
+export const AgentHeartbeatSchema = Type.Object(
+  {
+    version: AgentVersion,
+    distro: Distro,
+    sshd_version: Type.Optional(Type.String({ maxLength: 100 })),
+    clock_offset_ms: Type.Optional(Type.Integer({ description: 'Server time minus agent time.' })),
+    sshd_config: Type.Object(
+      {
+        state: Type.Enum([...SSHD_CONFIG_STATES]),
+        method: Type.Optional(Type.String({ maxLength: 50 })),
+        message: Type.Optional(Type.String({ maxLength: 4000 })),
+        ca_keys: Type.Optional(Type.Integer({ minimum: 0 })),
+      },
+      { additionalProperties: false },
+    ),
+    drift_repairs: Type.Optional(Type.Array(DriftRepairSchema, { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type AgentHeartbeatBody = Static<typeof AgentHeartbeatSchema>;
+
+export const AgentHeartbeatResultSchema = Type.Object({
+  agent_id: Uuid,
+  server_time: Timestamp,
+});
+
+export const AgentSchema = Type.Object({
+  id: Uuid,
+  hostname: Type.String(),
+  machine_id: Type.Optional(Type.String()),
+  target_id: Type.Optional(Uuid),
+  version: Type.Optional(Type.String()),
+  distro: Type.Optional(Type.String()),
+  sshd_version: Type.Optional(Type.String()),
+  clock_offset_ms: Type.Optional(Type.Integer()),
+  sshd_config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  last_seen_at: Type.Optional(Timestamp),
+  created_at: Timestamp,
+});
+export type Agent = Static<typeof AgentSchema>;
