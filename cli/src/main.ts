@@ -33,7 +33,7 @@ import { EXIT, exitCodeFor } from './domain/exit-codes.js';
 import { renderTargetsTable } from './domain/render-targets-table.js';
 import { normaliseServerUrl } from './domain/server-url.js';
 import type { SshPassThroughOptions } from './domain/ssh-arguments.js';
-import { credentialsPath, knownHostsPath } from './domain/ssh-key-paths.js';
+import { credentialsPath, knownHostsPath, sshKeysDir } from './domain/ssh-key-paths.js';
 
 const VERSION = '0.1.0';
 
@@ -123,7 +123,12 @@ function buildProgram(): Command {
   withServer(
     program.command('logout').description('sign out: end the sign-in on the server and forget it'),
   ).action(async (options: ServerOption) => {
-    await logout({ ...(await session(options)), notify });
+    const configDir = defaultConfigDir();
+    await logout({
+      ...(await session(options, configDir)),
+      notify,
+      removeSshKeys: () => localSshKeyFiles.removeAll(sshKeysDir(configDir)),
+    });
   });
 
   withServer(program.command('whoami').description('who you are signed in as'))

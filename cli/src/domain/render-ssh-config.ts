@@ -30,6 +30,8 @@ export interface SshConfigInput {
  *   ProxyJump. `Match exec` runs once per connection and then gets out of the way.
  * - `Match originalhost` matches the name the person typed, not the HostName that the Host entry sets,
  *   and the Host entry comes first so that its `User` is what `%r` expands to when none is typed.
+ * - IdentityFile and CertificateFile sit under the Match, so they apply only when the helper succeeded:
+ *   after a logout or a denial, a certificate left from an earlier connection is not offered.
  */
 export function renderSshConfig(input: SshConfigInput): string {
   const configDir = checkedPath(input.configDir, 'the config dir');
@@ -62,12 +64,12 @@ export function renderSshConfig(input: SshConfigInput): string {
       `  UserKnownHostsFile ${configValue(escapePercent(knownHostsPath(configDir)))}`,
       `  HostKeyAlias ${host}`,
       '  StrictHostKeyChecking accept-new',
-      `  IdentityFile ${configValue(`${keysDir}/${KEY_FILE_NAME}`)}`,
-      `  CertificateFile ${configValue(`${keysDir}/${CERTIFICATE_FILE_NAME}`)}`,
       '  IdentitiesOnly yes',
       `Match originalhost ${host} exec "${escapePercent(
         [...helper, 'ssh-cert', '--server', server, '--config-dir', shellWord(configDir), host].join(' '),
       )} '%r'"`,
+      `  IdentityFile ${configValue(`${keysDir}/${KEY_FILE_NAME}`)}`,
+      `  CertificateFile ${configValue(`${keysDir}/${CERTIFICATE_FILE_NAME}`)}`,
     );
   }
   return `${lines.join('\n')}\n`;

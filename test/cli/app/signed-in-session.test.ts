@@ -79,23 +79,35 @@ describe('signed-in calls', () => {
   });
 
   describe('logout', () => {
+    let removed = 0;
+    beforeEach(() => (removed = 0));
     it('revokes the refresh token and forgets the credentials', async () => {
       const { server, store, deps } = await signedIn();
       const lines: string[] = [];
-      await logout({ ...deps, notify: (line) => lines.push(line) });
+      await logout({
+        ...deps,
+        notify: (line) => lines.push(line),
+        removeSshKeys: async () => void removed++,
+      });
       assert.deepEqual(server.revoked, ['rt-1']);
       assert.equal(await store.get(server.url), undefined);
       assert.deepEqual(lines, ['Signed out of https://latchkey.test.']);
+      assert.equal(removed, 1, "the ssh-config helper's certificates are gone too");
     });
 
     it('still forgets the credentials when the server cannot be reached, and says so', async () => {
       const { server, store, deps } = await signedIn();
       server.reachable = false;
       const lines: string[] = [];
-      await logout({ ...deps, notify: (line) => lines.push(line) });
+      await logout({
+        ...deps,
+        notify: (line) => lines.push(line),
+        removeSshKeys: async () => void removed++,
+      });
       assert.equal(await store.get(server.url), undefined);
       assert.match(lines[0]!, /Could not reach https:\/\/latchkey\.test .*ECONNREFUSED/);
       assert.match(lines[1]!, /Removed the local credentials/);
+      assert.equal(removed, 1);
     });
   });
 });

@@ -36,10 +36,10 @@ describe('renderSshConfig', () => {
         '  UserKnownHostsFile /home/a/.config/latchkey/known_hosts',
         '  HostKeyAlias web-1',
         '  StrictHostKeyChecking accept-new',
-        '  IdentityFile /home/a/.config/latchkey/ssh/web-1/%r/id_ed25519',
-        '  CertificateFile /home/a/.config/latchkey/ssh/web-1/%r/id_ed25519-cert.pub',
         '  IdentitiesOnly yes',
         `Match originalhost web-1 exec "/usr/bin/node /opt/latchkey/bin/latchkey.js ssh-cert --server ${SERVER} --config-dir /home/a/.config/latchkey web-1 '%r'"`,
+        '  IdentityFile /home/a/.config/latchkey/ssh/web-1/%r/id_ed25519',
+        '  CertificateFile /home/a/.config/latchkey/ssh/web-1/%r/id_ed25519-cert.pub',
         '',
         'Host db-1',
         '  HostName 2001:db8::7',
@@ -47,10 +47,10 @@ describe('renderSshConfig', () => {
         '  UserKnownHostsFile /home/a/.config/latchkey/known_hosts',
         '  HostKeyAlias db-1',
         '  StrictHostKeyChecking accept-new',
-        '  IdentityFile /home/a/.config/latchkey/ssh/db-1/%r/id_ed25519',
-        '  CertificateFile /home/a/.config/latchkey/ssh/db-1/%r/id_ed25519-cert.pub',
         '  IdentitiesOnly yes',
         `Match originalhost db-1 exec "/usr/bin/node /opt/latchkey/bin/latchkey.js ssh-cert --server ${SERVER} --config-dir /home/a/.config/latchkey db-1 '%r'"`,
+        '  IdentityFile /home/a/.config/latchkey/ssh/db-1/%r/id_ed25519',
+        '  CertificateFile /home/a/.config/latchkey/ssh/db-1/%r/id_ed25519-cert.pub',
         '',
       ].join('\n'),
     );
@@ -122,6 +122,15 @@ describe('renderSshConfig', () => {
       // A user on the command line wins over the Host entry's User, for the files and the helper.
       const other = await runCommandOrThrow('ssh', ['-G', '-F', configFile, 'alice@db-1']);
       assert.match(other.stdout, /^user alice$/m);
+
+      // A failing helper (not signed in, denied): no Latchkey key or certificate is offered at all.
+      const failing = dir.file('ssh_config_failing');
+      await writeFile(
+        failing,
+        renderSshConfig({ server: SERVER, configDir, latchkeyCommand: ['/bin/false'], targets }),
+      );
+      const refused = await runCommandOrThrow('ssh', ['-G', '-F', failing, 'web-1']);
+      assert.doesNotMatch(refused.stdout, /^(identityfile|certificatefile) .*my config/m);
       assert.deepEqual((await readFile(record, 'utf8')).trimEnd().split('\n').slice(-2), ['db-1', 'alice']);
     } finally {
       await dir.remove();

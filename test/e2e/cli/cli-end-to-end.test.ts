@@ -2,13 +2,14 @@
 // and a real sshd that trusts the account's SSH CA, with a person who signs in through the device flow.
 // Then `latchkey ssh`, and plain ssh, scp and rsync through the `ssh-config` entries.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { generateSshKeyPair } from '@latchkey/shared';
 import { createTempDir, createTestUser, removeTestUser, runCommand, startSshd } from '../../harness/index.js';
 import type { RunningSshd, TempDir, TestUser } from '../../harness/index.js';
 import { startTestServer } from '../../server/support/test-server.js';
 import type { TestServer } from '../../server/support/test-server.js';
-import { loginWithDeviceFlow, makeCliHome, runLatchkey } from './latchkey-cli.js';
+import { LATCHKEY_BIN, loginWithDeviceFlow, makeCliHome, runLatchkey } from './latchkey-cli.js';
 import type { CliHome } from './latchkey-cli.js';
 
 const ALICE = { email: 'alice@example.com', password: 'correct horse battery staple' };
@@ -133,6 +134,26 @@ describe('latchkey CLI end to end (access server, device flow, real sshd)', func
     const unknown = await runLatchkey(cli, ['ssh', 'db-9', '--', 'true']);
     assert.equal(unknown.code, 6, unknown.stderr);
     assert.match(unknown.stderr, /no target "db-9" among the 1 target\(s\) you may reach/);
+  });
+
+  it('ssh: on SIGTERM, ends ssh and removes the key and certificate', async () => {
+    const mark = sshd.logMark();
+    const child = spawn(process.execPath, [LATCHKEY_BIN, 'ssh', HOST, '--', 'sleep', '30'], {
+      env: cli.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await sshd.waitForLog(new RegExp(`Accepted publickey for ${user.name} `), 20_000, mark);
+      const during = (await readdir(cli.tmp)).filter((name) => name.startsWith('latchkey-ssh-'));
+      assert.equal(during.length, 1, 'the key and certificate are in a temp dir while ssh runs');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 128 + 15, "ssh's status: ended by SIGTERM");
+      const after = (await readdir(cli.tmp)).filter((name) => name.startsWith('latchkey-'));
+      assert.deepEqual(after, []);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('refreshes an expired access token transparently and keeps the rotated refresh token', async () => {
@@ -284,6 +305,18 @@ describe('latchkey CLI end to end (access server, device flow, real sshd)', func
           'm',
         ),
       );
+
+      // Plain ssh through the ssh-config entries: the helper's reason reaches the person.
+      const plain = await runCommand(
+        'ssh',
+        ['-F', `${cli.home}/.ssh/config`, '-o', 'BatchMode=yes', HOST, 'true'],
+        {
+          env: cli.env,
+          timeoutMs: 30_000,
+        },
+      );
+      assert.equal(plain.code, 255);
+      assert.match(plain.stderr, new RegExp(`latchkey: not signed in to ${server.url}`));
     });
 
     it('logout with the server unreachable still forgets the credentials, and says so', async () => {

@@ -1,5 +1,5 @@
 /** The TextFiles and SshKeyFiles ports over the local filesystem. */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { SshKeyFiles, TextFiles } from '../../app/ports/files.js';
 import { readTextFile, writeFileAtomically } from './atomic-file.js';
 import { withLockFile } from './lock-file.js';
@@ -17,4 +17,5 @@ export const localSshKeyFiles: SshKeyFiles = {
   },
   read: readTextFile,
   write: (path, text) => writeFileAtomically(path, text, { mode: 0o600 }),
+  removeAll: (dir) => rm(dir, { recursive: true, force: true }),
 };

@@ -17,4 +17,6 @@ export interface SshKeyFiles {
   read(path: string): Promise<string | undefined>;
   /** Writes atomically, mode 0600, in a directory made 0700. */
   write(path: string, text: string): Promise<void>;
+  /** Deletes the directory and everything in it (nothing when it does not exist). */
+  removeAll(dir: string): Promise<void>;
 }
