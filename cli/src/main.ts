@@ -24,6 +24,7 @@ import { myTargets, whoAmI } from './app/read-my-access.js';
 import { refreshSshCertificate } from './app/refresh-ssh-certificate.js';
 import type { SessionDeps } from './app/signed-in-session.js';
 import { sshConfig } from './app/write-ssh-config.js';
+import { browserOpener } from './adapters/browser/open-browser.js';
 import { CredentialsFileStore } from './adapters/fs/credentials-file-store.js';
 import { localSshKeyFiles, localTextFiles } from './adapters/fs/local-files.js';
 import { HttpAccessServer } from './adapters/http/access-server-client.js';
@@ -62,7 +63,11 @@ interface ServerOption {
 }
 
 /** What every signed-in command needs: the server (from --server, LATCHKEY_SERVER, or the only sign-in). */
-async function session(options: ServerOption, configDir = defaultConfigDir()): Promise<SessionDeps> {
+async function session(
+  options: ServerOption,
+  configDir = defaultConfigDir(),
+  forLogin = false,
+): Promise<SessionDeps> {
   const store = new CredentialsFileStore(credentialsPath(configDir));
   let server: string;
   if (options.server !== undefined) {
@@ -71,6 +76,13 @@ async function session(options: ServerOption, configDir = defaultConfigDir()): P
     server = normaliseServerUrl(process.env.LATCHKEY_SERVER, 'LATCHKEY_SERVER');
   } else {
     const known = await store.servers();
+    if (forLogin && known.length === 0) {
+      throw new LatchkeyError(
+        'invalid_argument',
+        'say which access server to sign in to: `latchkey login --server URL` (or set LATCHKEY_SERVER)',
+        { pointer: '--server' },
+      );
+    }
     if (known.length !== 1) {
       throw new LatchkeyError(
         known.length === 0 ? 'unauthenticated' : 'invalid_argument',
@@ -114,8 +126,9 @@ function buildProgram(): Command {
 
   withServer(program.command('login').description('sign in to the access server (OAuth device flow)')).action(
     async (options: ServerOption) => {
-      const deps = await session(options);
-      const me = await login({ ...deps, notify });
+      const deps = await session(options, defaultConfigDir(), true);
+      const openBrowser = browserOpener(process.env, process.stderr.isTTY === true);
+      const me = await login({ ...deps, notify, ...(openBrowser === undefined ? {} : { openBrowser }) });
       notify(`Signed in to ${deps.server.url} as ${me.email}.`);
     },
   );

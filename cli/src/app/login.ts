@@ -16,6 +16,8 @@ export interface LoginDeps {
   store: CredentialStore;
   clock: Clock;
   notify: Notify;
+  /** Opens the verification page for the person, when the environment allows it (optional). */
+  openBrowser?: (url: string) => void;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function login(deps: LoginDeps): Promise<Me> {
       ? `To sign in, open ${authorization.verification_uri} and enter the code ${authorization.user_code}`
       : `To sign in, open ${authorization.verification_uri_complete} and check the code is ${authorization.user_code}`,
   );
+  deps.openBrowser?.(authorization.verification_uri_complete ?? authorization.verification_uri);
   let intervalSeconds = authorization.interval ?? DEFAULT_INTERVAL_SECONDS;
   const deadline = clock.now().getTime() + authorization.expires_in * 1000;
   for (;;) {

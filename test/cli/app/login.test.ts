@@ -38,6 +38,13 @@ describe('login (device authorization grant)', () => {
     });
   });
 
+  it('opens the verification page when a browser opener is given', async () => {
+    const { deps } = setUp();
+    const opened: string[] = [];
+    await login({ ...deps, openBrowser: (url) => opened.push(url) });
+    assert.deepEqual(opened, ['https://latchkey.test/device?user_code=ABCD-EFGH']);
+  });
+
   it('waits 5 s more after each slow_down, and 5 s when the server names no interval', async () => {
     const { clock, server, deps } = setUp();
     server.interval = undefined;
