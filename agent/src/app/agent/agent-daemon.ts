@@ -1,0 +1,281 @@
+/**
+ * The agent's work, once (`apply`) or for ever (`run`): renew the credential when due, register the
+ * target, fetch the CA keys, make sshd trust them (applyCaTrust: validated, atomic, rolled back on
+ * failure), heartbeat. While running it also watches ca.pub, sshd_config and the drop-in, and repairs
+ * drift (re-applying the last keys) as soon as a change lands, reporting each repair to the server.
+ *
+ * When the server cannot be reached the cycle stops where it is and is retried with exponential
+ * backoff; sshd keeps the CA it trusts and drift is still repaired from the last keys.
+ */
+import { LatchkeyError } from '@latchkey/shared';
+import type { DriftRepair, SshdConfigState } from '@latchkey/shared';
+import { backoffDelayMs, DEFAULT_BACKOFF } from '../../domain/agent/backoff.js';
+import type { BackoffSettings } from '../../domain/agent/backoff.js';
+import { shouldRenewCredential } from '../../domain/agent/credential-renewal.js';
+import { applyCaTrust, resolvePaths } from '../apply-ca-trust.js';
+import type { AgentServer } from '../ports/agent-server.js';
+import type { AgentStateStore, AgentStatus, Enrolment } from '../ports/agent-state.js';
+import type { ControlPlane } from '../ports/control-plane.js';
+import type { FileWatcher } from '../ports/file-watcher.js';
+import type { HostInfo } from '../ports/host-info.js';
+import type { SshdChangeResult } from '../sshd-change-result.js';
+import type { SshdChangeContext } from '../sshd-host.js';
+import { DEFAULT_DROP_IN_NAME } from '../../domain/sshd/edit-sshd-config.js';
+import { fetchCaKeys } from './fetch-ca-keys.js';
+import { registerTarget } from './register-target.js';
+import type { RegisterOutcome, RegisterSettings } from './register-target.js';
+
+/** Latchkey mode: the access server's agent routes and the enrolment they run on. */
+export interface LatchkeyConnection {
+  readonly server: AgentServer;
+  /** The current enrolment; replaced (and stored) when the credential is renewed. */
+  enrolment: Enrolment;
+  /** Called with the renewed enrolment, so the HTTP clients use the new token. */
+  readonly onRenewed: (enrolment: Enrolment) => void;
+}
+
+export interface AgentDaemonDeps {
+  readonly sshd: SshdChangeContext;
+  readonly controlPlane: ControlPlane;
+  readonly host: HostInfo;
+  readonly state: AgentStateStore;
+  readonly watcher: FileWatcher;
+  /** Absent in Cloudflare mode (no enrolment, no heartbeat). */
+  readonly latchkey?: LatchkeyConnection;
+  readonly now: () => Date;
+  readonly random: () => number;
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly log: (line: string) => void;
+}
+
+export interface AgentDaemonSettings {
+  readonly version: string;
+  readonly register: RegisterSettings;
+  /** Cloudflare mode: POST gateway_ca before GET. */
+  readonly createCa: boolean;
+  /** Pause between cycles when all is well. */
+  readonly intervalMs: number;
+  readonly backoff?: BackoffSettings;
+}
+
+export interface CycleOutcome {
+  readonly ok: boolean;
+  readonly status: AgentStatus;
+}
+
+export class AgentDaemon {
+  private lastKeys: string[] | undefined;
+  private sshdState: { state: SshdConfigState; method?: string; message?: string } = { state: 'unknown' };
+  private pendingRepairs: DriftRepair[] = [];
+  /** Every sshd change goes through this chain: a drift repair never runs beside a cycle's apply. */
+  private sshdQueue: Promise<unknown> = Promise.resolve();
+  /** Measured on the previous heartbeat's answer, sent with the next. */
+  private clockOffsetMs: number | undefined;
+
+  constructor(
+    private readonly deps: AgentDaemonDeps,
+    private readonly settings: AgentDaemonSettings,
+  ) {}
+
+  /** One cycle. Never throws: what went wrong is in the status (and the log). */
+  async cycle(): Promise<CycleOutcome> {
+    const { deps } = this;
+    let registration: RegisterOutcome | undefined;
+    const problems: string[] = [];
+    try {
+      await this.renewIfDue();
+      try {
+        registration = await registerTarget(deps, this.settings.register);
+        if (registration.kind !== 'unchanged') {
+          deps.log(
+            `target ${registration.targetId} ${registration.kind === 'create' ? 'registered' : 'updated'}: ` +
+              `${registration.hostname} ${[registration.addresses.ipv4, registration.addresses.ipv6].filter(Boolean).join(' ')}`,
+          );
+        }
+      } catch (error) {
+        if (isUnreachable(error)) throw error;
+        problems.push(`registration: ${messageOf(error)}`);
+        deps.log(`cannot register the target: ${messageOf(error)}`);
+      }
+      const keys = await fetchCaKeys(deps.controlPlane, { createIfMissing: this.settings.createCa });
+      this.lastKeys = keys;
+      const result = await this.applyKeys(keys);
+      if (result.status === 'applied')
+        deps.log(`sshd now trusts the CA (${result.method ?? 'unchanged method'})`);
+      await this.heartbeat();
+      const status = this.status(true, registration, problems);
+      await deps.state.writeStatus(status);
+      return { ok: problems.length === 0 && this.sshdState.state === 'trusted', status };
+    } catch (error) {
+      const reachable = !isUnreachable(error);
+      problems.push(messageOf(error));
+      deps.log(reachable ? `cycle failed: ${messageOf(error)}` : `server unreachable: ${messageOf(error)}`);
+      const status = this.status(reachable, registration, problems);
+      await deps.state.writeStatus(status).catch(() => undefined);
+      return { ok: false, status };
+    }
+  }
+
+  /** Cycles until `signal` aborts: every intervalMs when all is well, with backoff when not. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { deps, settings } = this;
+    const paths = resolvePaths(deps.sshd.paths);
+    const watched = [
+      paths.caPath,
+      paths.mainPath,
+      `${paths.dropInDir ?? `${paths.sshDir}/sshd_config.d`}/${paths.dropInName ?? DEFAULT_DROP_IN_NAME}`,
+    ];
+    const stopWatching = await deps.watcher.watch(watched, (path) => this.onFileChanged(path));
+    deps.log(`watching ${watched.join(', ')}`);
+    try {
+      let failures = 0;
+      while (!signal.aborted) {
+        const { ok, status } = await this.cycle();
+        failures = status.serverReachable && ok ? 0 : failures + 1;
+        const delay =
+          failures === 0
+            ? settings.intervalMs
+            : Math.min(
+                settings.intervalMs,
+                backoffDelayMs(failures, deps.random(), settings.backoff ?? DEFAULT_BACKOFF),
+              );
+        if (failures > 0) deps.log(`retrying in ${Math.round(delay / 100) / 10} s`);
+        await this.pause(delay, signal);
+      }
+    } finally {
+      await stopWatching();
+      await this.sshdQueue.catch(() => undefined);
+    }
+  }
+
+  private async pause(ms: number, signal: AbortSignal): Promise<void> {
+    await this.deps.sleep(ms, signal);
+  }
+
+  private onFileChanged(path: string): void {
+    const keys = this.lastKeys;
+    if (keys === undefined) return;
+    void this.enqueue(async () => {
+      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: keys });
+      this.noteResult(result);
+      if (result.status === 'unchanged') return;
+      const repair: DriftRepair = { path, at: this.deps.now().toISOString(), status: result.status };
+      this.deps.log(
+        `drift in ${path} ${result.status === 'applied' ? 'repaired' : 'could not be repaired: ' + result.failure.message}`,
+      );
+      this.pendingRepairs.push(repair);
+      await this.heartbeat().catch(() => undefined);
+    });
+  }
+
+  private applyKeys(keys: string[]): Promise<SshdChangeResult> {
+    return this.enqueue(async () => {
+      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: keys });
+      this.noteResult(result);
+      return result;
+    });
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.sshdQueue.then(work, work);
+    this.sshdQueue = next.catch((error: unknown) => {
+      this.deps.log(`sshd change failed: ${messageOf(error)}`);
+    });
+    return next;
+  }
+
+  private noteResult(result: SshdChangeResult): void {
+    if (result.status === 'rolled_back') {
+      this.sshdState = {
+        state: 'rolled_back',
+        ...(result.method === undefined ? {} : { method: result.method }),
+        message: `${result.failure.stage}: ${result.failure.message}`,
+      };
+      this.deps.log(`sshd change rolled back at ${result.failure.stage}: ${result.failure.message}`);
+    } else {
+      this.sshdState = {
+        state: 'trusted',
+        ...(result.method === undefined ? {} : { method: result.method }),
+      };
+    }
+  }
+
+  private async renewIfDue(): Promise<void> {
+    const latchkey = this.deps.latchkey;
+    if (latchkey === undefined) return;
+    const { enrolment } = latchkey;
+    const credential = { issuedAt: new Date(enrolment.issuedAt), expiresAt: new Date(enrolment.expiresAt) };
+    if (!shouldRenewCredential(credential, this.deps.now())) return;
+    const renewed = await latchkey.server.renewCredential();
+    const next: Enrolment = {
+      ...enrolment,
+      apiToken: renewed.api_token,
+      issuedAt: this.deps.now().toISOString(),
+      expiresAt: renewed.expires_at,
+    };
+    await this.deps.state.writeEnrolment(next);
+    latchkey.enrolment = next;
+    latchkey.onRenewed(next);
+    this.deps.log(`credential renewed; it expires at ${renewed.expires_at}`);
+  }
+
+  private async heartbeat(): Promise<void> {
+    const latchkey = this.deps.latchkey;
+    if (latchkey === undefined) return;
+    const repairs = this.pendingRepairs.splice(0);
+    try {
+      const sshdVersion = await this.deps.host.sshdVersion();
+      const { clockOffsetMs } = await latchkey.server.heartbeat({
+        version: this.settings.version,
+        distro: await this.deps.host.distro(),
+        ...(sshdVersion === undefined ? {} : { sshd_version: sshdVersion }),
+        ...(this.clockOffsetMs === undefined ? {} : { clock_offset_ms: this.clockOffsetMs }),
+        sshd_config: {
+          ...this.sshdState,
+          ...(this.sshdState.message === undefined ? {} : { message: this.sshdState.message.slice(0, 4000) }),
+          ...(this.lastKeys === undefined ? {} : { ca_keys: this.lastKeys.length }),
+        },
+        ...(repairs.length === 0 ? {} : { drift_repairs: repairs }),
+      });
+      if (clockOffsetMs !== undefined) this.clockOffsetMs = clockOffsetMs;
+      if (clockOffsetMs !== undefined && Math.abs(clockOffsetMs) > 30_000) {
+        this.deps.log(
+          `this host's clock is ${Math.round(clockOffsetMs / 1000)} s off the server's: certificates may be refused; fix the time (NTP)`,
+        );
+      }
+    } catch (error) {
+      this.pendingRepairs.unshift(...repairs);
+      throw error;
+    }
+  }
+
+  private status(
+    serverReachable: boolean,
+    registration: RegisterOutcome | undefined,
+    problems: string[],
+  ): AgentStatus {
+    return {
+      at: this.deps.now().toISOString(),
+      ...(registration === undefined
+        ? {}
+        : {
+            targetId: registration.targetId,
+            hostname: registration.hostname,
+            addresses: registration.addresses,
+          }),
+      sshd: this.sshdState,
+      ...(this.lastKeys === undefined ? {} : { caKeys: this.lastKeys.length }),
+      serverReachable,
+      ...(problems.length === 0 ? {} : { error: problems.join('; ') }),
+    };
+  }
+}
+
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof LatchkeyError && error.code === 'unavailable';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

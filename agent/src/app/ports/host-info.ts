@@ -1,0 +1,14 @@
+/** Facts about this host the agent reports and registers (adapters/os/node-host-info.ts). */
+import type { InterfaceAddress } from '../../domain/agent/pick-addresses.js';
+
+export interface HostInfo {
+  /** The host's name as the OS has it (not yet normalised). */
+  hostname(): Promise<string>;
+  /** /etc/machine-id (32 hex digits), when the host has one. */
+  machineId(): Promise<string | undefined>;
+  interfaceAddresses(): Promise<InterfaceAddress[]>;
+  /** e.g. "Debian GNU/Linux 12 (bookworm)". */
+  distro(): Promise<string>;
+  /** e.g. "OpenSSH_9.2p1", when sshd says. */
+  sshdVersion(): Promise<string | undefined>;
+}

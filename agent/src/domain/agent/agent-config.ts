@@ -1,0 +1,128 @@
+/**
+ * The agent's settings, checked once at start-up (main.ts passes what the command line and the
+ * environment said; nothing else reads them). Each mistake is reported naming the flag and the fix.
+ */
+import { LatchkeyError } from '@latchkey/shared';
+import { DEFAULT_STATE_DIR } from '../sshd/apply-plan.js';
+
+export const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4';
+export const DEFAULT_INTERVAL_SECONDS = 60;
+
+/** Options as commander hands them over (all strings). */
+export interface RawAgentOptions {
+  readonly stateDir?: string;
+  readonly sshdConfig?: string;
+  readonly sshDir?: string;
+  readonly caPath?: string;
+  readonly dropInDir?: string;
+  readonly sshdPidFile?: string;
+  readonly interval?: string;
+  readonly hostname?: string;
+  readonly interface?: readonly string[];
+  readonly vnet?: string;
+  readonly cloudflareAccountId?: string;
+  readonly apiToken?: string;
+  readonly apiBase?: string;
+}
+
+export interface SshdPathSettings {
+  readonly mainPath?: string;
+  readonly sshDir?: string;
+  readonly caPath?: string;
+  readonly dropInDir?: string;
+  readonly pidFile?: string;
+  readonly stateDir: string;
+}
+
+export interface AgentConfig {
+  readonly stateDir: string;
+  readonly sshd: SshdPathSettings;
+  readonly intervalMs: number;
+  readonly hostname?: string;
+  readonly interfaces?: readonly string[];
+  readonly virtualNetwork?: string;
+  /** Cloudflare mode (drive a Cloudflare account directly) when present. */
+  readonly cloudflare?: { readonly accountId: string; readonly apiToken: string; readonly apiBase: string };
+}
+
+export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
+  const stateDir = absolutePath(raw.stateDir ?? DEFAULT_STATE_DIR, '--state-dir');
+  const intervalSeconds = raw.interval === undefined ? DEFAULT_INTERVAL_SECONDS : Number(raw.interval);
+  if (!Number.isFinite(intervalSeconds) || intervalSeconds < 1 || intervalSeconds > 86_400) {
+    throw invalid(
+      '--interval',
+      `--interval must be a number of seconds between 1 and 86400, not ${raw.interval}`,
+    );
+  }
+  const cloudflareFlags = [raw.cloudflareAccountId, raw.apiToken].filter((value) => value !== undefined);
+  if (cloudflareFlags.length === 1) {
+    throw invalid(
+      raw.cloudflareAccountId === undefined ? '--cloudflare-account-id' : '--api-token',
+      'Cloudflare mode needs both --cloudflare-account-id and --api-token (or LATCHKEY_AGENT_API_TOKEN)',
+    );
+  }
+  if (raw.apiBase !== undefined && raw.cloudflareAccountId === undefined) {
+    throw invalid('--api-base', '--api-base is for Cloudflare mode: give --cloudflare-account-id too');
+  }
+  const interfaces = (raw.interface ?? []).map((name) => name.trim()).filter((name) => name !== '');
+  return {
+    stateDir,
+    sshd: {
+      stateDir,
+      ...optionalPath('mainPath', raw.sshdConfig, '--sshd-config'),
+      ...optionalPath('sshDir', raw.sshDir, '--ssh-dir'),
+      ...optionalPath('caPath', raw.caPath, '--ca-path'),
+      ...optionalPath('dropInDir', raw.dropInDir, '--drop-in-dir'),
+      ...optionalPath('pidFile', raw.sshdPidFile, '--sshd-pid-file'),
+    },
+    intervalMs: Math.round(intervalSeconds * 1000),
+    ...(raw.hostname === undefined ? {} : { hostname: raw.hostname }),
+    ...(interfaces.length === 0 ? {} : { interfaces }),
+    ...(raw.vnet === undefined || raw.vnet === '' ? {} : { virtualNetwork: raw.vnet }),
+    ...(raw.cloudflareAccountId === undefined || raw.apiToken === undefined
+      ? {}
+      : {
+          cloudflare: {
+            accountId: raw.cloudflareAccountId,
+            apiToken: raw.apiToken,
+            apiBase: httpUrl(raw.apiBase ?? CLOUDFLARE_API_BASE, '--api-base'),
+          },
+        }),
+  };
+}
+
+/** The access server's URL given to `enroll`: http(s), no trailing slash. */
+export function parseServerUrl(value: string): string {
+  return httpUrl(value, '--server');
+}
+
+function httpUrl(value: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(flag, `${flag} must be an http(s) URL, not ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw invalid(flag, `${flag} must be an http(s) URL, not ${JSON.stringify(value)}`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function absolutePath(value: string, flag: string): string {
+  if (!value.startsWith('/'))
+    throw invalid(flag, `${flag} must be an absolute path, not ${JSON.stringify(value)}`);
+  return value.replace(/(.)\/+$/, '$1');
+}
+
+function optionalPath<K extends string>(
+  key: K,
+  value: string | undefined,
+  flag: string,
+): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: absolutePath(value, flag) }) as { [P in K]?: string };
+}
+
+function invalid(flag: string, message: string): LatchkeyError {
+  return new LatchkeyError('invalid_config', message, { pointer: flag });
+}

@@ -1,0 +1,320 @@
+/**
+ * latchkey-agent: the wiring. The only place that reads the command line and the environment; each
+ * command validates its settings once (parseAgentConfig) and runs a use-case over the real adapters.
+ *
+ *   enroll --server URL --token T   trade a join token for the agent's credential (kept in the state dir)
+ *   run                             the daemon: register, trust the CA, heartbeat, repair drift, retry
+ *   apply                           one cycle of the daemon, then exit (0: sshd trusts the CA)
+ *   uninstall                       put sshd's files back as they were before Latchkey
+ *   status                          what the state directory says (enrolment without its secret, last cycle)
+ *   record                          the session recorder sshd starts for certificate logins
+ *
+ * Exit codes: 0 success, 1 failure, 2 invalid settings, 69 the server cannot be reached (EX_UNAVAILABLE).
+ */
+import { Command, Option } from 'commander';
+import { LatchkeyError } from '@latchkey/shared';
+import { nodeSshdHost } from './adapters/node-sshd-host.js';
+import { readOsFacts } from './adapters/os/os-facts.js';
+import { NodeHostInfo } from './adapters/os/node-host-info.js';
+import { AgentServerClient } from './adapters/http/agent-server-client.js';
+import { CloudflareApiClient } from './adapters/http/cloudflare-api-client.js';
+import { AgentStateFiles } from './adapters/state/agent-state-files.js';
+import { ChokidarFileWatcher } from './adapters/watch/chokidar-file-watcher.js';
+import { AgentDaemon } from './app/agent/agent-daemon.js';
+import type { AgentDaemonDeps, LatchkeyConnection } from './app/agent/agent-daemon.js';
+import { AGENT_VERSION } from './app/agent/agent-version.js';
+import { enrollAgent } from './app/agent/enroll-agent.js';
+import type { Enrolment } from './app/ports/agent-state.js';
+import { uninstallCaTrust } from './app/uninstall-ca-trust.js';
+import { parseAgentConfig, parseServerUrl } from './domain/agent/agent-config.js';
+import type { AgentConfig, RawAgentOptions } from './domain/agent/agent-config.js';
+
+const EXIT_FAILURE = 1;
+const EXIT_INVALID = 2;
+const EXIT_UNAVAILABLE = 69;
+
+const log = (line: string) => process.stderr.write(`latchkey-agent: ${line}\n`);
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function stateDirOption(command: Command): Command {
+  return command.option('--state-dir <dir>', 'where the credential and backups are kept', undefined);
+}
+
+function sshdOptions(command: Command): Command {
+  return stateDirOption(command)
+    .option('--sshd-config <path>', "sshd's main config file (default /etc/ssh/sshd_config)")
+    .option('--ssh-dir <dir>', 'where relative Include paths point (default /etc/ssh)')
+    .option('--ca-path <path>', 'the TrustedUserCAKeys file (default /etc/ssh/ca.pub)')
+    .option('--drop-in-dir <dir>', "sshd's drop-in directory (default <ssh-dir>/sshd_config.d)")
+    .option('--sshd-pid-file <path>', "sshd's PidFile, for hosts without a service manager");
+}
+
+function agentOptions(command: Command): Command {
+  return sshdOptions(command)
+    .option('--interval <seconds>', 'pause between cycles when all is well (default 60)')
+    .option('--hostname <name>', "the target's name (default: this host's name)")
+    .option('--interface <name>', 'an interface whose addresses count (repeatable)', collect)
+    .option('--vnet <name>', 'the virtual network (default: the account default)')
+    .option('--cloudflare-account-id <id>', 'drive this Cloudflare account instead of an access server')
+    .addOption(
+      new Option('--api-token <token>', 'the Cloudflare API token (Cloudflare mode)').env(
+        'LATCHKEY_AGENT_API_TOKEN',
+      ),
+    )
+    .option('--api-base <url>', 'the Cloudflare API base (default https://api.cloudflare.com/client/v4)');
+}
+
+async function buildDaemon(config: AgentConfig): Promise<AgentDaemon> {
+  const sshdHost = nodeSshdHost();
+  const facts = await readOsFacts(sshdHost.files, sshdHost.commands);
+  const state = new AgentStateFiles(sshdHost.files, config.stateDir);
+  const host = new NodeHostInfo(sshdHost.files, sshdHost.commands, facts.sshdPath);
+  let latchkey: LatchkeyConnection | undefined;
+  let controlPlane: CloudflareApiClient;
+  let register = {
+    ...(config.hostname === undefined ? {} : { hostname: config.hostname }),
+    ...(config.interfaces === undefined ? {} : { interfaces: config.interfaces }),
+    ...(config.virtualNetwork === undefined ? {} : { virtualNetwork: config.virtualNetwork }),
+  };
+  if (config.cloudflare !== undefined) {
+    const { apiToken } = config.cloudflare;
+    controlPlane = new CloudflareApiClient({
+      apiBase: config.cloudflare.apiBase,
+      accountId: config.cloudflare.accountId,
+      token: () => apiToken,
+    });
+  } else {
+    const enrolment = await state.readEnrolment();
+    if (enrolment === undefined) {
+      throw new LatchkeyError(
+        'invalid_config',
+        `this host is not enrolled (no ${config.stateDir}/enrolment.json): run latchkey-agent enroll --server URL --token T` +
+          (config.stateDir === '/var/lib/latchkey-agent' ? '' : ` --state-dir ${config.stateDir}`) +
+          ', or give --cloudflare-account-id and --api-token',
+        { pointer: '--state-dir' },
+      );
+    }
+    let token = enrolment.apiToken;
+    const connection: LatchkeyConnection = {
+      server: new AgentServerClient(enrolment.server, () => token),
+      enrolment,
+      onRenewed: (next: Enrolment) => {
+        token = next.apiToken;
+      },
+    };
+    latchkey = connection;
+    controlPlane = new CloudflareApiClient({
+      apiBase: `${enrolment.server}/v1/agents/client/v4`,
+      accountId: enrolment.accountId,
+      token: () => token,
+    });
+    // What was said at enrolment, unless the command line says otherwise now.
+    register = {
+      ...(enrolment.hostname === undefined ? {} : { hostname: enrolment.hostname }),
+      ...(enrolment.interfaces === undefined ? {} : { interfaces: enrolment.interfaces }),
+      ...(enrolment.virtualNetwork === undefined ? {} : { virtualNetwork: enrolment.virtualNetwork }),
+      ...register,
+    };
+  }
+  const deps: AgentDaemonDeps = {
+    sshd: { host: sshdHost, facts, paths: config.sshd },
+    controlPlane,
+    host,
+    state,
+    watcher: new ChokidarFileWatcher(),
+    ...(latchkey === undefined ? {} : { latchkey }),
+    now: () => new Date(),
+    random: Math.random,
+    sleep: abortableSleep,
+    log,
+  };
+  return new AgentDaemon(deps, {
+    version: AGENT_VERSION,
+    register,
+    createCa: config.cloudflare !== undefined,
+    intervalMs: config.intervalMs,
+  });
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof LatchkeyError) {
+    if (error.code === 'invalid_config' || error.code === 'invalid_argument') return EXIT_INVALID;
+    if (error.code === 'unavailable') return EXIT_UNAVAILABLE;
+  }
+  return EXIT_FAILURE;
+}
+
+function fail(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  log(message);
+  process.exit(exitCodeOf(error));
+}
+
+const program = new Command('latchkey-agent')
+  .description('The Latchkey target agent: registration, CA trust for sshd, drift repair, session recording.')
+  .version(AGENT_VERSION)
+  .showHelpAfterError();
+program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+program.exitOverride((error) => {
+  process.exit(error.exitCode === 0 ? 0 : EXIT_INVALID);
+});
+
+stateDirOption(
+  program
+    .command('enroll')
+    .description("trade a join token for the agent's own credential")
+    .requiredOption('--server <url>', 'the access server, e.g. https://access.example.com')
+    .addOption(
+      new Option('--token <join-token>', 'the join token').env('LATCHKEY_JOIN_TOKEN').makeOptionMandatory(),
+    )
+    .option('--vnet <name>', 'register in this virtual network (default: the account default)')
+    .option('--hostname <name>', "the target's name (default: this host's name)")
+    .option('--interface <name>', 'an interface whose addresses count (repeatable)', collect),
+).action(async (options: RawAgentOptions & { server: string; token: string }) => {
+  try {
+    const config = parseAgentConfig({ ...options });
+    const serverUrl = parseServerUrl(options.server);
+    const sshdHost = nodeSshdHost();
+    const enrolment = await enrollAgent(
+      {
+        server: new AgentServerClient(serverUrl, () => undefined),
+        state: new AgentStateFiles(sshdHost.files, config.stateDir),
+        host: new NodeHostInfo(sshdHost.files, sshdHost.commands),
+        now: () => new Date(),
+      },
+      {
+        serverUrl,
+        joinToken: options.token,
+        version: AGENT_VERSION,
+        ...(config.hostname === undefined ? {} : { hostname: config.hostname }),
+        ...(config.virtualNetwork === undefined ? {} : { virtualNetwork: config.virtualNetwork }),
+        ...(config.interfaces === undefined ? {} : { interfaces: config.interfaces }),
+      },
+    );
+    process.stdout.write(
+      `enrolled as agent ${enrolment.agentId}; the credential is in ${config.stateDir}/enrolment.json\n`,
+    );
+  } catch (error) {
+    fail(error);
+  }
+});
+
+agentOptions(
+  program.command('run').description('the daemon: register, trust the CA, heartbeat, repair drift'),
+).action(async (options: RawAgentOptions) => {
+  let daemon: AgentDaemon;
+  try {
+    daemon = await buildDaemon(parseAgentConfig(options));
+  } catch (error) {
+    fail(error);
+  }
+  const stop = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      stop.abort();
+    });
+  }
+  await daemon.run(stop.signal);
+  process.exit(0);
+});
+
+agentOptions(program.command('apply').description('one cycle, then exit (0 when sshd trusts the CA)')).action(
+  async (options: RawAgentOptions) => {
+    try {
+      const daemon = await buildDaemon(parseAgentConfig(options));
+      const { ok, status } = await daemon.cycle();
+      process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      process.exit(ok ? 0 : status.serverReachable ? EXIT_FAILURE : EXIT_UNAVAILABLE);
+    } catch (error) {
+      fail(error);
+    }
+  },
+);
+
+sshdOptions(
+  program.command('uninstall').description("put sshd's files back as they were before Latchkey"),
+).action(async (options: RawAgentOptions) => {
+  try {
+    const config = parseAgentConfig(options);
+    const host = nodeSshdHost();
+    const facts = await readOsFacts(host.files, host.commands);
+    const result = await uninstallCaTrust({ host, facts, paths: config.sshd });
+    for (const line of result.journal) log(line);
+    if (result.status === 'rolled_back') {
+      log(`uninstall failed at ${result.failure.stage}: ${result.failure.message}; nothing was changed`);
+      process.exit(EXIT_FAILURE);
+    }
+    process.stdout.write(
+      result.status === 'applied' ? "sshd's files are restored\n" : 'nothing to restore\n',
+    );
+  } catch (error) {
+    fail(error);
+  }
+});
+
+stateDirOption(
+  program.command('status').description('the enrolment (without its secret) and the last cycle'),
+).action(async (options: RawAgentOptions) => {
+  try {
+    const config = parseAgentConfig(options);
+    const state = new AgentStateFiles(nodeSshdHost().files, config.stateDir);
+    const enrolment = await state.readEnrolment();
+    const { apiToken: _secret, ...shown } = enrolment ?? { apiToken: '' };
+    void _secret;
+    const status = {
+      enrolled: enrolment !== undefined,
+      ...(enrolment === undefined ? {} : { enrolment: shown }),
+      registration: (await state.readRegistration()) ?? null,
+      last_cycle: (await state.readStatus()) ?? null,
+    };
+    process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+  } catch (error) {
+    fail(error);
+  }
+});
+
+program
+  .command('record')
+  .description('the session recorder (sshd starts it for certificate logins)')
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .helpOption(false)
+  .action(async () => {
+    // The recorder is its own module, loaded only for this command (the daemon never pays for it).
+    const specifier = './record-main.js';
+    let recorder: { runRecorder?: () => Promise<unknown> | unknown };
+    try {
+      recorder = (await import(specifier)) as typeof recorder;
+    } catch (error) {
+      if (
+        (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' &&
+        String((error as Error).message).includes('record-main')
+      ) {
+        fail(new LatchkeyError('unavailable', 'this build of latchkey-agent has no session recorder'));
+      }
+      throw error;
+    }
+    if (typeof recorder.runRecorder !== 'function') {
+      fail(new LatchkeyError('internal', 'the session recorder module exports no runRecorder()'));
+    }
+    await recorder.runRecorder();
+  });
+
+await program.parseAsync(process.argv);
