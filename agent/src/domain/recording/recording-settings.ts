@@ -1,0 +1,104 @@
+/**
+ * The recorder's settings: a JSON file the agent (root) writes into its state directory, world-readable,
+ * because the recorder runs as the logged-in user (`/var/lib/latchkey-agent/recording.json` by default).
+ *
+ * ```json
+ * { "auditor_public_key": "<base64 of the raw X25519 key, as ssh-log-cli writes it>",
+ *   "mode": "best-effort" | "strict",
+ *   "target_id": "…", "target_hostname": "…",
+ *   "spool_socket": "/run/latchkey-agent/record.sock",
+ *   "sftp_server": "/usr/lib/openssh/sftp-server" }
+ * ```
+ * Only `auditor_public_key` is required. `mode` says what happens when a log cannot be kept
+ * (unavailable-spool-policy.ts); the default is best effort.
+ */
+import { LatchkeyError, parseAuditorKey } from '@latchkey/shared';
+
+export type RecordingMode = 'best-effort' | 'strict';
+
+export const DEFAULT_SPOOL_SOCKET = '/run/latchkey-agent/record.sock';
+export const DEFAULT_STATE_DIR = '/var/lib/latchkey-agent';
+export const RECORDING_SETTINGS_FILE = 'recording.json';
+
+export interface RecordingSettings {
+  readonly auditorPublicKey: Uint8Array;
+  readonly mode: RecordingMode;
+  readonly targetId: string;
+  readonly targetHostname: string | undefined;
+  readonly spoolSocket: string;
+  readonly sftpServer: string | undefined;
+}
+
+/** Parses the file's text; `source` names it in errors. Throws invalid_config saying what to fix. */
+export function parseRecordingSettings(text: string, source: string): RecordingSettings {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid(source, 'is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid(source, 'is not a JSON object');
+  const fields = value as Record<string, unknown>;
+  const key = fields.auditor_public_key;
+  if (typeof key !== 'string')
+    throw invalid(source, "has no auditor_public_key (base64 of the auditors' X25519 key)");
+  const auditorPublicKey = parseAuditorKey(key, `auditor_public_key in ${source}`);
+  const mode = fields.mode ?? 'best-effort';
+  if (mode !== 'best-effort' && mode !== 'strict')
+    throw invalid(source, 'has mode other than "best-effort" or "strict"');
+  return {
+    auditorPublicKey,
+    mode,
+    targetId: optionalString(fields, 'target_id', source) ?? '',
+    targetHostname: optionalString(fields, 'target_hostname', source),
+    spoolSocket: optionalPath(fields, 'spool_socket', source) ?? DEFAULT_SPOOL_SOCKET,
+    sftpServer: optionalPath(fields, 'sftp_server', source),
+  };
+}
+
+/** The file's text for these settings (what the agent writes). */
+export function formatRecordingSettings(settings: {
+  auditorPublicKeyBase64: string;
+  mode?: RecordingMode;
+  targetId?: string;
+  targetHostname?: string;
+  spoolSocket?: string;
+  sftpServer?: string;
+}): string {
+  return (
+    JSON.stringify(
+      {
+        auditor_public_key: settings.auditorPublicKeyBase64,
+        mode: settings.mode ?? 'best-effort',
+        ...(settings.targetId === undefined ? {} : { target_id: settings.targetId }),
+        ...(settings.targetHostname === undefined ? {} : { target_hostname: settings.targetHostname }),
+        ...(settings.spoolSocket === undefined ? {} : { spool_socket: settings.spoolSocket }),
+        ...(settings.sftpServer === undefined ? {} : { sftp_server: settings.sftpServer }),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+function optionalString(fields: Record<string, unknown>, name: string, source: string): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalid(source, `has ${name} that is not a string`);
+  return value;
+}
+
+function optionalPath(fields: Record<string, unknown>, name: string, source: string): string | undefined {
+  const value = optionalString(fields, name, source);
+  if (value !== undefined && !value.startsWith('/'))
+    throw invalid(source, `has ${name} that is not an absolute path`);
+  return value;
+}
+
+function invalid(source: string, what: string): LatchkeyError {
+  return new LatchkeyError(
+    'invalid_config',
+    `the recording settings ${source} ${what}; the agent rewrites it on its next sync`,
+  );
+}

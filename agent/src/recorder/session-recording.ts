@@ -1,0 +1,108 @@
+/**
+ * One session's log as it is being written: SessionLogWriter (shared) for the sealing, the session clock,
+ * a short flush timer (so little is lost if the recorder dies), and the hand-off of every sealed chunk to
+ * the spool client at once.
+ */
+import type { SessionLogWriter } from '@latchkey/shared';
+import { type CommandRecord, type ExitData, type PacketSource, type TransferRecord } from '@latchkey/shared';
+import type { RecordingSink } from './recording-sink.js';
+import type { SpoolClient } from './spool-client.js';
+
+/** How often buffered packets are sealed and shipped even when no chunk filled up. */
+const FLUSH_INTERVAL_MS = 50;
+
+export class SessionRecording implements RecordingSink {
+  private readonly startedAt = process.hrtime.bigint();
+  private readonly flushTimer: NodeJS.Timeout;
+  private dirty = false;
+  private readonly markers: string[] = [];
+  private droppedBytes = 0;
+
+  constructor(
+    private readonly writer: SessionLogWriter,
+    private readonly spool: SpoolClient,
+  ) {
+    this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+  }
+
+  elapsedMicros(): number {
+    return Number((process.hrtime.bigint() - this.startedAt) / 1000n);
+  }
+
+  data(source: PacketSource, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (this.spool.overflowing) {
+      // No spool for long enough that the backlog hit its bound: keep the session going, count what is
+      // not recorded, and say so in the log.
+      this.droppedBytes += bytes.length;
+      return;
+    }
+    this.writer.data(source, this.elapsedMicros(), bytes);
+    this.dirty = true;
+    this.ship();
+  }
+
+  command(body: CommandRecord): void {
+    this.writer.record({ kind: 'command', elapsedMicros: this.elapsedMicros(), body });
+    this.dirty = true;
+    this.ship();
+  }
+
+  resize(width: number, height: number): void {
+    this.writer.record({ kind: 'resize', elapsedMicros: this.elapsedMicros(), body: { width, height } });
+    this.dirty = true;
+  }
+
+  transfer(body: TransferRecord): void {
+    this.writer.record({ kind: 'transfer', elapsedMicros: this.elapsedMicros(), body });
+    this.dirty = true;
+  }
+
+  /** Bytes waiting to be written to the spool socket. */
+  spoolBacklog(): number {
+    return this.spool.writableLength;
+  }
+
+  onSpoolDrain(listener: () => void): void {
+    this.spool.onDrain(listener);
+  }
+
+  /** A note for the log's exit_data.error_msg (degraded recording). */
+  mark(note: string): void {
+    if (!this.markers.includes(note)) this.markers.push(note);
+  }
+
+  flush(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.writer.flush();
+    this.ship();
+  }
+
+  /** Seals the end of the log and waits (up to `timeoutMs`) until the spool holds all of it. */
+  async finish(
+    exit: Omit<ExitData, 'error_msg'>,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; reason?: string }> {
+    clearInterval(this.flushTimer);
+    if (this.droppedBytes > 0) {
+      this.mark(
+        `${this.droppedBytes} bytes of session data were not recorded while the agent's log spool was unreachable`,
+      );
+    }
+    const finished = this.writer.finish({
+      exitData: { ...exit, error_msg: this.markers.length > 0 ? this.markers.join('; ') : null },
+      elapsedMicros: this.elapsedMicros(),
+    });
+    this.ship();
+    const result = await this.spool.finish(finished.header, finished.sealed, timeoutMs);
+    this.spool.close();
+    return result.ok ? { ok: true } : { ok: false, reason: result.reason };
+  }
+
+  private ship(): void {
+    const sealed = this.writer.takeSealed();
+    if (sealed.length > 0) this.spool.send(Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length));
+  }
+}

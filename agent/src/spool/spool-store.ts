@@ -1,0 +1,307 @@
+/**
+ * The agent's spool of session logs on disk: one directory, root's, mode 0700, so the users whose sessions
+ * are recorded can neither read, alter nor delete their logs.
+ *
+ * Per log (see domain/recording/spool-naming.ts): `<id>.chunks`, the sealed chunks appended as they arrive
+ * and fsynced in batches (never a partial chunk acknowledged), and `<id>.json`, the log's state, replaced
+ * atomically: `recording` while a recorder is connected, `complete` with the writer's metadata header once
+ * it finished, `incomplete` with the reason when the recorder went away first or the agent restarted.
+ *
+ * The log file an uploader sends is header + chunks (readLog): the writer's header for a complete log; for
+ * an incomplete one a header made here from what the recorder said at the start (the encapsulated key, so
+ * the chunks still open) with `exit_data.error_msg` saying why it is incomplete. The reader then reports it
+ * `incomplete`, never silently truncated. The upload port is list() / readLog() / remove().
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import {
+  chmod,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  truncate,
+  type FileHandle,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeHeader, LatchkeyError, type PtyMetadata, type SessionIdentity } from '@latchkey/shared';
+import { logIdOfStateFile, newLogId, spoolFileNames } from '../domain/recording/spool-naming.js';
+import { wholeChunksLength, type HelloMessage } from '../domain/recording/spool-protocol.js';
+
+export type SpooledLogStatus = 'recording' | 'complete' | 'incomplete';
+
+export interface SpooledLogState {
+  readonly log_id: string;
+  readonly status: SpooledLogStatus;
+  readonly started_at: number;
+  readonly encapsulated_key: string;
+  readonly pty: PtyMetadata | null;
+  readonly identity: SessionIdentity | null;
+  readonly unix_user: string;
+  /** SHA-256 of the resume token (the token itself is only with the recorder). */
+  readonly token_sha256: string;
+  /** Base64 of the writer's metadata header, once complete. */
+  readonly header_base64?: string;
+  /** Why the log is incomplete. */
+  readonly reason?: string;
+  readonly updated_at: string;
+}
+
+export const DEFAULT_SPOOL_DIR = '/var/lib/latchkey-agent/spool';
+
+export class SpoolStore {
+  constructor(
+    readonly dir: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Creates the directory (0700) and marks logs left `recording` by an earlier run incomplete: their
+   * recorders lost the agent that was spooling them.
+   */
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await chmod(this.dir, 0o700);
+    for (const state of await this.list()) {
+      if (state.status === 'recording') {
+        await this.markIncomplete(state.log_id, 'the agent stopped while the session was being recorded');
+      }
+    }
+  }
+
+  /** A new log for a recorder's HELLO; returns its id and the resume token. */
+  async create(hello: HelloMessage): Promise<{ logId: string; token: string }> {
+    const identity = hello.identity as SessionIdentity | null;
+    const token = randomBytes(24).toString('base64url');
+    const logId = newLogId(
+      identity?.session_id ?? 'session',
+      new Date(hello.started_at * 1000),
+      randomBytes(8).toString('hex'),
+    );
+    const names = spoolFileNames(logId);
+    const chunks = await open(
+      join(this.dir, names.chunks),
+      constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY,
+      0o600,
+    );
+    await chunks.sync();
+    await chunks.close();
+    await this.writeState({
+      log_id: logId,
+      status: 'recording',
+      started_at: hello.started_at,
+      encapsulated_key: hello.encapsulated_key,
+      pty: (hello.pty ?? null) as PtyMetadata | null,
+      identity,
+      unix_user: hello.unix_user,
+      token_sha256: sha256(token),
+      updated_at: this.now().toISOString(),
+    });
+    return { logId, token };
+  }
+
+  /**
+   * Takes up a log whose recorder reconnects with its token; cuts a chunk left half-written by a crash.
+   * Returns how many chunk bytes the spool holds. Refuses a complete log or a wrong token.
+   */
+  async resume(logId: string, token: string): Promise<number> {
+    const state = await this.state(logId);
+    if (state.token_sha256 !== sha256(token))
+      throw new LatchkeyError('permission_denied', 'wrong resume token for this log');
+    if (state.status === 'complete') throw new LatchkeyError('conflict', `log ${logId} is already complete`);
+    const path = join(this.dir, spoolFileNames(logId).chunks);
+    const whole = wholeChunksLength(await readFile(path));
+    await truncate(path, whole);
+    await this.writeState({
+      ...withoutReason(state),
+      status: 'recording',
+      updated_at: this.now().toISOString(),
+    });
+    return whole;
+  }
+
+  /** An appender for a log's chunks: append() queues, and every batch is written then fsynced. */
+  async appender(logId: string): Promise<ChunkAppender> {
+    const handle = await open(join(this.dir, spoolFileNames(logId).chunks), 'a');
+    const size = (await handle.stat()).size;
+    return new ChunkAppender(handle, size);
+  }
+
+  async markComplete(logId: string, header: Uint8Array): Promise<void> {
+    const state = await this.state(logId);
+    await this.writeState({
+      ...withoutReason(state),
+      status: 'complete',
+      header_base64: Buffer.from(header).toString('base64'),
+      updated_at: this.now().toISOString(),
+    });
+  }
+
+  async markIncomplete(logId: string, reason: string): Promise<void> {
+    const state = await this.state(logId);
+    if (state.status === 'complete') return;
+    await this.writeState({ ...state, status: 'incomplete', reason, updated_at: this.now().toISOString() });
+  }
+
+  async state(logId: string): Promise<SpooledLogState> {
+    const text = await readFile(join(this.dir, spoolFileNames(logId).state), 'utf8');
+    return JSON.parse(text) as SpooledLogState;
+  }
+
+  /** Every log in the spool, oldest first. */
+  async list(): Promise<SpooledLogState[]> {
+    const states: SpooledLogState[] = [];
+    for (const name of await readdir(this.dir)) {
+      const logId = logIdOfStateFile(name);
+      if (logId === null) continue;
+      try {
+        states.push(await this.state(logId));
+      } catch {
+        // A state file being replaced right now, or not ours: skip it.
+      }
+    }
+    return states.sort((a, b) => a.started_at - b.started_at || a.log_id.localeCompare(b.log_id));
+  }
+
+  /**
+   * The log file as an auditor opens it: metadata header + chunks. For a log still recording or
+   * incomplete, the header is made here and says so in exit_data.error_msg.
+   */
+  async readLog(logId: string): Promise<Buffer> {
+    const state = await this.state(logId);
+    const chunks = await readFile(join(this.dir, spoolFileNames(logId).chunks));
+    if (state.status === 'complete' && state.header_base64 !== undefined) {
+      return Buffer.concat([Buffer.from(state.header_base64, 'base64'), chunks]);
+    }
+    const whole = chunks.subarray(0, wholeChunksLength(chunks));
+    const header = encodeHeader({
+      started_at: state.started_at,
+      data_size: plaintextBytes(whole),
+      encapsulated_key: state.encapsulated_key,
+      pty: state.pty,
+      exit_data: {
+        timestamp: Math.floor(new Date(state.updated_at).getTime() / 1000),
+        status: null,
+        signal: null,
+        core_dumped: false,
+        error_msg:
+          state.status === 'recording'
+            ? 'the session is still being recorded'
+            : `incomplete log: ${state.reason ?? 'the recorder did not finish it'}`,
+      },
+    });
+    return Buffer.concat([header.bytes, chunks]);
+  }
+
+  /** Removes a log (after the server has acknowledged it). */
+  async remove(logId: string): Promise<void> {
+    const names = spoolFileNames(logId);
+    await rm(join(this.dir, names.state), { force: true });
+    await rm(join(this.dir, names.chunks), { force: true });
+  }
+
+  async chunkBytes(logId: string): Promise<number> {
+    return (await stat(join(this.dir, spoolFileNames(logId).chunks))).size;
+  }
+
+  private async writeState(state: SpooledLogState): Promise<void> {
+    const path = join(this.dir, spoolFileNames(state.log_id).state);
+    const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    const handle = await open(temporary, 'w', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(state, null, 2) + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+    const dir = await open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}
+
+/**
+ * Appends sealed chunks with group commit: while one batch is being written and fsynced, the next
+ * accumulates. Only fsynced bytes are reported as persisted.
+ */
+export class ChunkAppender {
+  private queue: Buffer[] = [];
+  private writing: Promise<void> | null = null;
+  private failure: Error | null = null;
+
+  /** Called with the total after each batch is fsynced. */
+  onPersisted: (bytes: number) => void = () => {};
+
+  constructor(
+    private readonly handle: FileHandle,
+    /** Bytes written and fsynced so far. */
+    public persisted: number,
+  ) {}
+
+  append(bytes: Buffer): void {
+    if (this.failure) throw this.failure;
+    if (bytes.length === 0) return;
+    this.queue.push(bytes);
+    this.writing ??= this.writeBatches().finally(() => {
+      this.writing = null;
+    });
+  }
+
+  /** Resolves when everything appended so far is on disk; rejects with the write error (e.g. ENOSPC). */
+  async flushed(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.failure) throw this.failure;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flushed();
+    } finally {
+      await this.handle.close();
+    }
+  }
+
+  private async writeBatches(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = Buffer.concat(this.queue);
+        this.queue = [];
+        await this.handle.write(batch);
+        await this.handle.sync();
+        this.persisted += batch.length;
+        this.onPersisted(this.persisted);
+      }
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.queue = [];
+    }
+  }
+}
+
+function withoutReason(state: SpooledLogState): SpooledLogState {
+  const { reason: _reason, ...rest } = state;
+  return rest;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Plaintext bytes of whole framed chunks: each holds 16 bytes of tag more than its plaintext. */
+function plaintextBytes(chunks: Uint8Array): number {
+  const view = new DataView(chunks.buffer, chunks.byteOffset, chunks.byteLength);
+  let total = 0;
+  for (let offset = 0; offset + 4 <= chunks.length;) {
+    const length = view.getUint32(offset);
+    total += Math.max(0, length - 16);
+    offset += 4 + length;
+  }
+  return total;
+}
