@@ -1,0 +1,365 @@
+// The real agent, as a child process, against a real access server (listening on loopback) and a real
+// sshd (the harness's, no service manager: the reload is a SIGHUP to its PidFile): enrol with a join
+// token, run the daemon, and check what a sysadmin would — the target appears with its addresses, a
+// certificate the server issues logs in, tampering with ca.pub is repaired (and audited), and a server
+// that goes away and comes back breaks nothing.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from '../../../server/src/adapters/http/build-app.js';
+import type { LatchkeyApp } from '../../../server/src/adapters/http/build-app.js';
+import {
+  createTempDir,
+  createTestUser,
+  generateKeyWithSshKeygen,
+  registerCleanup,
+  removeTestUser,
+  runSsh,
+  startSshd,
+} from '../../harness/index.js';
+import type { RunningSshd, TempDir, TestUser } from '../../harness/index.js';
+import { postJson, signInBuiltIn } from '../../server/sign-in/sign-in-client.js';
+import { startTestServer, TEST_PASSWORD_HASHER } from '../../server/support/test-server.js';
+import type { Json, TestServer } from '../../server/support/test-server.js';
+
+const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/latchkey-agent.js', import.meta.url));
+
+interface AgentProcess {
+  readonly child: ChildProcess;
+  output(): string;
+  waitForOutput(pattern: RegExp, timeoutMs: number, since?: number): Promise<void>;
+  mark(): number;
+  stop(): Promise<number | null>;
+}
+
+/** Runs latchkey-agent to completion. */
+function runAgent(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `latchkey-agent run …` in the background; stopped by the test (or the harness cleanup). */
+function startAgent(args: string[]): AgentProcess {
+  const child = spawn(process.execPath, [AGENT_BIN, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const onData = (chunk: Buffer) => (output += chunk.toString());
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  return {
+    child,
+    output: () => output,
+    mark: () => output.length,
+    async waitForOutput(pattern, timeoutMs, since = 0) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(output.slice(since))) {
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`no ${pattern} from the agent within ${timeoutMs} ms; it said:\n${output}`);
+        }
+        await sleep(50);
+      }
+    },
+    stop,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+describe('e2e: the agent daemon against a real access server and a real sshd', function () {
+  this.timeout(90_000);
+  let server: TestServer;
+  let restarted: LatchkeyApp | undefined;
+  let sshd: RunningSshd;
+  let user: TestUser;
+  let dir: TempDir;
+  let agent: AgentProcess;
+  let caPublicKey: string;
+  let caPath: string;
+  let keyFile: string;
+  let publicKey: string;
+  let sshdArgs: string[];
+  let lastCertificateFile: string | undefined;
+  const stateDir = () => dir.file('state');
+
+  /** The admin API over real HTTP (so it works across the server's restart). */
+  async function admin(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Json> {
+    const response = await fetch(`${server.url}${path.startsWith('/v1/') ? '' : server.base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${server.adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const answer = (await response.json()) as Json;
+    assert.ok(response.status < 300, `${method} ${path}: ${JSON.stringify(answer)}`);
+    return answer.result;
+  }
+
+  /** Signs bob in through the device flow and gets a certificate for the agent's target. */
+  async function certificateLogin(
+    targetId: string,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const tokens = await signInBuiltIn(server.url, 'bob@corp.example', 'bob password');
+    const issued = await postJson(server.url, '/v1/me/certificates', tokens.access_token, {
+      target_id: targetId,
+      username: user.name,
+      public_key: publicKey,
+    });
+    assert.equal(issued.status, 200, JSON.stringify(issued.body));
+    const certificateFile = dir.file(`cert-${randomBytes(4).toString('hex')}-cert.pub`);
+    await writeFile(certificateFile, `${issued.body.result.certificate}\n`);
+    lastCertificateFile = certificateFile;
+    return runSsh({
+      server: sshd,
+      user: user.name,
+      identityFile: keyFile,
+      certificateFile,
+      command: 'id -un',
+    });
+  }
+
+  async function agentTarget(): Promise<Json | undefined> {
+    const targets = await admin('GET', '/infrastructure/targets?hostname=e2e-box');
+    return targets[0];
+  }
+
+  before(async () => {
+    // Owned by this block (not by the test that starts the agent): the agent runs across the tests.
+    registerCleanup('latchkey-agent run', async () => {
+      await agent?.stop();
+    });
+    server = await startTestServer({ listen: true });
+    dir = await createTempDir('agent-daemon-e2e');
+    user = await createTestUser();
+    sshd = await startSshd();
+    caPath = `${sshd.dir}/ca.pub`;
+    sshdArgs = [
+      '--state-dir',
+      stateDir(),
+      '--sshd-config',
+      sshd.configPath,
+      '--ssh-dir',
+      sshd.dir,
+      '--ca-path',
+      caPath,
+      '--sshd-pid-file',
+      `${sshd.dir}/sshd.pid`,
+    ];
+    caPublicKey = (await admin('POST', '/access/gateway_ca')).public_key;
+    keyFile = dir.file('id_ed25519');
+    publicKey = (await generateKeyWithSshKeygen(keyFile)).publicKey;
+    await server.addUser('bob@corp.example', 'bob password', ['sre']);
+    await admin('POST', '/access/apps', {
+      name: 'e2e-box over ssh',
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: ['e2e-box'] }, port: sshd.port, protocol: 'SSH' }],
+      policies: [
+        {
+          name: 'bob',
+          decision: 'allow',
+          include: [{ email: { email: 'bob@corp.example' } }],
+          connection_rules: { ssh: { usernames: [user.name] } },
+        },
+      ],
+    });
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await restarted?.app.close();
+    await sshd?.stop();
+    if (user) await removeTestUser(user);
+    await server?.close();
+    await dir?.remove();
+  });
+
+  it('enrol: a join token gives the agent its credential, kept 0600 in the state directory; a used token is refused', async () => {
+    const joinToken = (await admin('POST', '/latchkey/join_tokens', { name: 'e2e' })).token;
+    const enrolled = await runAgent([
+      'enroll',
+      '--server',
+      server.url,
+      '--token',
+      joinToken,
+      '--state-dir',
+      stateDir(),
+      '--hostname',
+      'E2E_Box',
+      '--interface',
+      'lo',
+    ]);
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+    assert.match(enrolled.stdout, /^enrolled as agent [0-9a-f-]{36}/);
+    const credential = await stat(`${stateDir()}/enrolment.json`);
+    assert.equal(credential.mode & 0o777, 0o600);
+    assert.equal((await stat(stateDir())).mode & 0o777, 0o700);
+    const enrolment = JSON.parse(await readFile(`${stateDir()}/enrolment.json`, 'utf8'));
+    assert.equal(enrolment.server, server.url);
+    assert.equal(enrolment.hostname, 'e2e-box', 'normalised by the hostname rules');
+
+    const again = await runAgent([
+      'enroll',
+      '--server',
+      server.url,
+      '--token',
+      joinToken,
+      '--state-dir',
+      dir.file('other'),
+    ]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /this join token has been used up/);
+  });
+
+  it('run: the target appears with its addresses, sshd trusts the CA, and a server-issued certificate logs in', async () => {
+    await assert.rejects(stat(caPath), 'no CA file before the agent runs');
+    agent = startAgent([...sshdArgs, '--interval', '2']);
+    await agent.waitForOutput(/sshd now trusts the CA/, 20_000);
+    const target = await eventually('the target registration', 10_000, agentTarget);
+    assert.equal(target.hostname, 'e2e-box');
+    assert.equal(target.ip.ipv4.ip_addr, '127.0.0.1');
+    assert.equal(target.ip.ipv6?.ip_addr, '::1');
+    assert.ok((await readFile(caPath, 'utf8')).includes(caPublicKey.split(' ')[1]!));
+
+    const login = await certificateLogin(target.id);
+    assert.equal(login.code, 0, login.stderr);
+    assert.equal(login.stdout.trim(), user.name);
+
+    const agents = await eventually('a heartbeat', 10_000, async () => {
+      const listed = (await admin('GET', '/latchkey/agents')) as Json[];
+      return listed.find((a) => a.hostname === 'e2e-box' && a.sshd_config?.state === 'trusted');
+    });
+    assert.equal(agents.version, '0.1.0');
+    assert.equal(agents.target_id, target.id);
+    assert.match(agents.sshd_version ?? '', /^OpenSSH_/);
+    assert.ok(typeof agents.distro === 'string');
+  });
+
+  it('tampering with ca.pub is repaired within a couple of seconds, and audited', async () => {
+    const mark = agent.mark();
+    await writeFile(caPath, '# emptied by hand\n');
+    await agent.waitForOutput(/drift in .*ca\.pub repaired/, 3000, mark);
+    assert.ok((await readFile(caPath, 'utf8')).includes(caPublicKey.split(' ')[1]!));
+    const target = await agentTarget();
+    const login = await certificateLogin(target.id);
+    assert.equal(login.code, 0, login.stderr);
+    await eventually('the drift audit event', 10_000, async () => {
+      const events = (await admin('GET', '/v1/audit?action=agent.drift_repair')) as Json[];
+      return events.find((event: Json) => String(event.after?.path).endsWith('ca.pub'));
+    });
+  });
+
+  it('tampering with sshd_config is repaired too', async () => {
+    const mark = agent.mark();
+    const config = await readFile(sshd.configPath, 'utf8');
+    await writeFile(sshd.configPath, config.replace(/^TrustedUserCAKeys .*\n/m, ''));
+    await agent.waitForOutput(/drift in .*repaired/, 5000, mark);
+    assert.match(await readFile(sshd.configPath, 'utf8'), /^TrustedUserCAKeys /m);
+  });
+
+  it('the server going away breaks nothing: sshd keeps the CA, the agent retries and reconnects', async () => {
+    const target = await agentTarget();
+    const port = Number(new URL(server.url).port);
+    await server.app.close();
+    const mark = agent.mark();
+    await agent.waitForOutput(/server unreachable/, 10_000, mark);
+    // A certificate issued before the server stopped still logs in: sshd keeps trusting the CA.
+    void target;
+    const login = await runSsh({
+      server: sshd,
+      user: user.name,
+      identityFile: keyFile,
+      certificateFile: lastCertificateFile!,
+      command: 'id -un',
+    });
+    assert.equal(login.code, 0, login.stderr);
+    // The drift watcher keeps working from the last keys.
+    await writeFile(caPath, '');
+    await agent.waitForOutput(/drift in .*ca\.pub repaired/, 3000, mark);
+
+    restarted = await buildApp({
+      store: server.store,
+      caKeys: server.services.caKeys,
+      passwords: TEST_PASSWORD_HASHER,
+      signIn: { publicUrl: server.url },
+    });
+    await restarted.app.listen({ host: '127.0.0.1', port });
+    const back = new Date();
+    await eventually('a heartbeat after the server came back', 20_000, async () => {
+      const listed = (await admin('GET', '/latchkey/agents')) as Json[];
+      const seen = listed.find((a) => a.hostname === 'e2e-box')?.last_seen_at;
+      return seen !== undefined && new Date(seen) >= back ? seen : undefined;
+    });
+  });
+
+  it('Cloudflare mode: the same calls with an admin API token (POST gateway_ca, then GET on already-exists)', async () => {
+    const network = await admin('POST', '/teamnet/virtual_networks', { name: 'cf-net' });
+    const result = await runAgent([
+      'apply',
+      ...sshdArgs.map((arg) => (arg === stateDir() ? dir.file('cf-state') : arg)),
+      '--cloudflare-account-id',
+      server.accountId,
+      '--api-token',
+      server.adminToken,
+      '--api-base',
+      `${server.url}/client/v4`,
+      '--hostname',
+      'cf-box',
+      '--interface',
+      'lo',
+      '--vnet',
+      'cf-net',
+    ]);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    const status = JSON.parse(result.stdout);
+    assert.equal(status.sshd.state, 'trusted');
+    assert.equal(status.caKeys, 1);
+    const targets = await admin('GET', '/infrastructure/targets?hostname=cf-box');
+    assert.equal(targets.length, 1);
+    assert.equal(targets[0].ip.ipv4.virtual_network_id, network.id);
+    assert.equal(targets[0].ip.ipv4.ip_addr, '127.0.0.1');
+  });
+
+  it('status shows the enrolment without its secret', async () => {
+    const status = await runAgent(['status', '--state-dir', stateDir()]);
+    assert.equal(status.code, 0, status.stderr);
+    const shown = JSON.parse(status.stdout);
+    assert.equal(shown.enrolled, true);
+    assert.equal(shown.enrolment.apiToken, undefined);
+    assert.ok(!status.stdout.includes('lk_'));
+    assert.equal(shown.last_cycle.sshd.state, 'trusted');
+  });
+});
