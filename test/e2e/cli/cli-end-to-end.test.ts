@@ -13,6 +13,7 @@ import { LATCHKEY_BIN, loginWithDeviceFlow, makeCliHome, runLatchkey } from './l
 import type { CliHome } from './latchkey-cli.js';
 
 const ALICE = { email: 'alice@example.com', password: 'correct horse battery staple' };
+const BOB = { email: 'bob@example.com', password: 'another long password' };
 const HOST = 'web-1';
 
 describe('latchkey CLI end to end (access server, device flow, real sshd)', function () {
@@ -28,6 +29,7 @@ describe('latchkey CLI end to end (access server, device flow, real sshd)', func
     dir = await createTempDir('cli-e2e');
     server = await startTestServer({ listen: true });
     await server.addUser(ALICE.email, ALICE.password);
+    await server.addUser(BOB.email, BOB.password);
     const ca = await server.call('POST', `${server.base}/access/gateway_ca`);
     assert.equal(ca.status, 200, JSON.stringify(ca.body));
     const caFile = dir.file('ca.pub');
@@ -154,6 +156,18 @@ describe('latchkey CLI end to end (access server, device flow, real sshd)', func
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+
+  it('a person no policy allows: no targets, and ssh finds nothing to reach', async () => {
+    const bob = await makeCliHome(dir.file('bob'), server.url);
+    const login = await loginWithDeviceFlow(bob, BOB);
+    assert.equal(login.code, 0, login.stderr);
+    const targets = await runLatchkey(bob, ['targets']);
+    assert.equal(targets.code, 0, targets.stderr);
+    assert.match(targets.stdout, /^No targets/);
+    const ssh = await runLatchkey(bob, ['ssh', HOST, '--', 'true']);
+    assert.equal(ssh.code, 6, ssh.stderr);
+    assert.match(ssh.stderr, /no target "web-1" among the 0 target\(s\) you may reach/);
   });
 
   it('refreshes an expired access token transparently and keeps the rotated refresh token', async () => {

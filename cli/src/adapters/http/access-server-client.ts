@@ -146,7 +146,7 @@ export class HttpAccessServer implements AccessServer {
         method,
         headers,
         body,
-        this.options.timeoutMs ?? 30_000,
+        this.options.timeoutMs ?? 20_000,
       );
     } catch (error) {
       const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
