@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { generateSshKeyPair } from '@latchkey/shared';
+import { AgentDaemon } from '../../../../agent/src/app/agent/agent-daemon.js';
+import type { AgentDaemonDeps } from '../../../../agent/src/app/agent/agent-daemon.js';
+import { enrollAgent } from '../../../../agent/src/app/agent/enroll-agent.js';
+import type { OsFacts } from '../../../../agent/src/domain/sshd/distro.js';
+import { InMemorySshdHost } from '../in-memory-sshd-host.js';
+import {
+  FakeAgentServer,
+  FakeControlPlane,
+  FakeHostInfo,
+  FakeWatcher,
+  MemoryAgentState,
+} from './agent-fakes.js';
+
+const DEBIAN: OsFacts = { id: 'debian', versionId: '12', initSystem: 'systemd' };
+const CA = '/etc/ssh/ca.pub';
+const caKey = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey('latchkey CA');
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+
+function setUp(options: { cloudflare?: boolean; sleep?: AgentDaemonDeps['sleep'] } = {}) {
+  const sshdHost = new InMemorySshdHost({
+    '/etc/ssh/sshd_config': 'Include /etc/ssh/sshd_config.d/*.conf\n',
+  });
+  sshdHost.respond = (argv) =>
+    argv.includes('-T') ? { stdout: `pubkeyauthentication yes\ntrustedusercakeys ${CA}\n` } : {};
+  const controlPlane = new FakeControlPlane();
+  controlPlane.caKeys = [caKey];
+  const server = new FakeAgentServer();
+  const state = new MemoryAgentState();
+  const host = new FakeHostInfo();
+  const watcher = new FakeWatcher();
+  const log: string[] = [];
+  const sleeps: number[] = [];
+  let now = NOW;
+  const renewedTokens: string[] = [];
+  const enrolment = {
+    server: 'http://server',
+    accountId: '66666666-6666-4666-8666-666666666666',
+    agentId: '55555555-5555-4555-8555-555555555555',
+    apiToken: 'lk_first',
+    issuedAt: NOW.toISOString(),
+    expiresAt: '2026-12-24T12:00:00.000Z',
+  };
+  state.enrolment = enrolment;
+  const deps: AgentDaemonDeps = {
+    sshd: { host: sshdHost, facts: DEBIAN, timings: { probeTimeoutMs: 0 } },
+    controlPlane,
+    host,
+    state,
+    watcher,
+    ...(options.cloudflare
+      ? {}
+      : { latchkey: { server, enrolment, onRenewed: (next) => renewedTokens.push(next.apiToken) } }),
+    now: () => now,
+    random: () => 0.5,
+    sleep: async (ms, signal) => {
+      sleeps.push(ms);
+      await options.sleep?.(ms, signal);
+    },
+    log: (line) => log.push(line),
+  };
+  const daemon = new AgentDaemon(deps, {
+    version: '0.1.0',
+    register: {},
+    createCa: options.cloudflare === true,
+    intervalMs: 60_000,
+  });
+  return {
+    daemon,
+    sshdHost,
+    controlPlane,
+    server,
+    state,
+    host,
+    watcher,
+    log,
+    sleeps,
+    renewedTokens,
+    setNow: (date: Date) => (now = date),
+  };
+}
+
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(condition(), what);
+}
+
+describe('agent/app: the agent daemon over in-memory ports', () => {
+  it('one cycle: registers the normalised hostname and addresses, trusts the CA, heartbeats', async () => {
+    const t = setUp();
+    const { ok, status } = await t.daemon.cycle();
+    assert.ok(ok, JSON.stringify(status));
+    assert.deepEqual(
+      t.controlPlane.targets.map((target) => [target.hostname, target.ip]),
+      [['web-1.example.com', { ipv4: { ip_addr: '10.0.0.5' } }]],
+    );
+    assert.equal(t.state.registration?.targetId, t.controlPlane.targets[0]!.id);
+    assert.ok(t.sshdHost.text(CA)?.includes(caKey.split(' ')[1]!));
+    assert.equal(t.server.heartbeats.length, 1);
+    assert.deepEqual(t.server.heartbeats[0], {
+      version: '0.1.0',
+      distro: 'Debian GNU/Linux 12',
+      sshd_version: 'OpenSSH_9.2p1',
+      sshd_config: { state: 'trusted', method: 'drop-in', ca_keys: 1 },
+    });
+    assert.equal(t.state.status?.sshd.state, 'trusted');
+    assert.equal(t.state.status?.targetId, t.controlPlane.targets[0]!.id);
+
+    // The next cycle: nothing changes, and the clock offset measured last time is reported.
+    t.controlPlane.calls.length = 0;
+    await t.daemon.cycle();
+    assert.deepEqual(t.controlPlane.calls, ['list web-1.example.com', 'get gateway_ca']);
+    assert.equal(t.server.heartbeats[1]!.clock_offset_ms, 1200);
+  });
+
+  it('updates its target when the address changes', async () => {
+    const t = setUp();
+    await t.daemon.cycle();
+    t.host.addresses = [{ interface: 'eth0', address: '10.0.0.6', family: 'IPv4', internal: false }];
+    await t.daemon.cycle();
+    assert.equal(t.controlPlane.targets.length, 1);
+    assert.equal(t.controlPlane.targets[0]!.ip.ipv4?.ip_addr, '10.0.0.6');
+    assert.ok(t.controlPlane.calls.some((call) => call.startsWith('replace ')));
+  });
+
+  it('a foreign target with the hostname is reported, and sshd still gets the CA', async () => {
+    const t = setUp();
+    t.controlPlane.targets.push({
+      id: 'foreign',
+      hostname: 'web-1.example.com',
+      ip: { ipv4: { ip_addr: '10.9.9.9' } },
+    });
+    const { ok, status } = await t.daemon.cycle();
+    assert.equal(ok, false);
+    assert.match(status.error ?? '', /already exists \(foreign\) and was not registered by this agent/);
+    assert.equal(status.sshd.state, 'trusted');
+    assert.ok(t.sshdHost.text(CA)?.includes(caKey.split(' ')[1]!));
+  });
+
+  it('an unreachable server stops the cycle and touches nothing', async () => {
+    const t = setUp();
+    t.controlPlane.reachable = false;
+    const before = t.sshdHost.snapshot();
+    const { ok, status } = await t.daemon.cycle();
+    assert.equal(ok, false);
+    assert.equal(status.serverReachable, false);
+    assert.deepEqual(t.sshdHost.snapshot(), before);
+    assert.equal(t.server.heartbeats.length, 0);
+    assert.match(t.log.join('\n'), /server unreachable: cannot reach/);
+  });
+
+  it('run: backs off while the server is unreachable, then cycles at the interval', async () => {
+    const stop = new AbortController();
+    // Three failures, then the server is back; stop after the first good pause.
+    const t = setUp({
+      sleep: async () => {
+        if (t.sleeps.length === 3) t.controlPlane.reachable = true;
+        if (t.sleeps.length === 4) stop.abort();
+      },
+    });
+    t.controlPlane.reachable = false;
+    await t.daemon.run(stop.signal);
+    assert.deepEqual(t.sleeps, [750, 1500, 3000, 60_000]);
+    assert.ok(t.watcher.stopped, 'the watcher is stopped when run ends');
+    assert.deepEqual(t.watcher.paths, [
+      '/etc/ssh/ca.pub',
+      '/etc/ssh/sshd_config',
+      '/etc/ssh/sshd_config.d/00-latchkey.conf',
+    ]);
+  });
+
+  it('drift: a change to a watched file is repaired from the last keys and reported in a heartbeat', async () => {
+    const t = setUp({
+      sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
+    });
+    await t.daemon.cycle();
+    const stop = new AbortController();
+    const running = t.daemon.run(stop.signal);
+    await until('the first cycle of run', () => t.server.heartbeats.length === 2);
+    t.sshdHost.put(CA, '# emptied\n');
+    t.watcher.fire(CA);
+    await until('a heartbeat with the repair', () => t.server.heartbeats.length === 3);
+    assert.deepEqual(t.server.heartbeats[2]!.drift_repairs, [
+      { path: CA, at: NOW.toISOString(), status: 'applied' },
+    ]);
+    assert.ok(t.sshdHost.text(CA)?.includes(caKey.split(' ')[1]!));
+    // Our own write is seen by the watcher too: it changes nothing and is not reported.
+    t.watcher.fire(CA);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(t.server.heartbeats.length, 3);
+    stop.abort();
+    await running;
+  });
+
+  it('renews the credential once two thirds of its life are gone, and stores it', async () => {
+    const t = setUp();
+    t.setNow(new Date('2026-12-15T00:00:00.000Z'));
+    await t.daemon.cycle();
+    assert.equal(t.server.renewals, 1);
+    assert.equal(t.state.enrolment?.apiToken, 'lk_renewed_1');
+    assert.equal(t.state.enrolment?.issuedAt, '2026-12-15T00:00:00.000Z');
+    assert.deepEqual(t.renewedTokens, ['lk_renewed_1']);
+    await t.daemon.cycle();
+    assert.equal(t.server.renewals, 1, 'not again while fresh');
+  });
+
+  it('Cloudflare mode: POST gateway_ca first, GET when it already exists; no heartbeat', async () => {
+    const t = setUp({ cloudflare: true });
+    await t.daemon.cycle();
+    assert.deepEqual(t.controlPlane.calls.slice(-2), ['post gateway_ca', 'get gateway_ca']);
+    assert.ok(t.sshdHost.text(CA)?.includes(caKey.split(' ')[1]!));
+    assert.equal(t.server.heartbeats.length, 0);
+
+    const fresh = setUp({ cloudflare: true });
+    fresh.controlPlane.caToCreate = caKey;
+    await fresh.daemon.cycle();
+    assert.ok(!fresh.controlPlane.calls.includes('get gateway_ca'), 'a new CA needs no GET');
+  });
+
+  it('enroll: normalises the hostname, sends the machine id, keeps the credential and settings', async () => {
+    const state = new MemoryAgentState();
+    const server = new FakeAgentServer();
+    const enrolment = await enrollAgent(
+      { server, state, host: new FakeHostInfo(), now: () => NOW },
+      {
+        serverUrl: 'https://access.example.com/',
+        joinToken: 'lkj_x',
+        version: '0.1.0',
+        virtualNetwork: 'prod',
+        interfaces: ['eth0'],
+      },
+    );
+    assert.deepEqual(server.enrolments, [
+      {
+        join_token: 'lkj_x',
+        hostname: 'web-1.example.com',
+        agent: {
+          version: '0.1.0',
+          distro: 'Debian GNU/Linux 12',
+          machine_id: '0123456789abcdef0123456789abcdef',
+        },
+      },
+    ]);
+    assert.deepEqual(state.enrolment, enrolment);
+    assert.equal(enrolment.server, 'https://access.example.com');
+    assert.equal(enrolment.apiToken, 'lk_first');
+    assert.equal(enrolment.virtualNetwork, 'prod');
+    assert.deepEqual(enrolment.interfaces, ['eth0']);
+  });
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { LatchkeyError } from '@latchkey/shared';
+import { parseAgentConfig, parseServerUrl } from '../../../../agent/src/domain/agent/agent-config.js';
+
+describe('agent/domain: parseAgentConfig', () => {
+  it('defaults: /var/lib/latchkey-agent, 60 s, Latchkey mode', () => {
+    assert.deepEqual(parseAgentConfig({}), {
+      stateDir: '/var/lib/latchkey-agent',
+      sshd: { stateDir: '/var/lib/latchkey-agent' },
+      intervalMs: 60_000,
+    });
+  });
+
+  it('takes the sshd paths, interfaces, vnet and Cloudflare mode', () => {
+    const config = parseAgentConfig({
+      stateDir: '/srv/agent/',
+      sshdConfig: '/etc/ssh/sshd_config',
+      caPath: '/etc/ssh/ca.pub',
+      sshdPidFile: '/run/sshd.pid',
+      interval: '2.5',
+      interface: ['eth0', ' ', 'eth1'],
+      vnet: 'prod',
+      cloudflareAccountId: 'abc',
+      apiToken: 'secret',
+    });
+    assert.equal(config.stateDir, '/srv/agent');
+    assert.deepEqual(config.sshd, {
+      stateDir: '/srv/agent',
+      mainPath: '/etc/ssh/sshd_config',
+      caPath: '/etc/ssh/ca.pub',
+      pidFile: '/run/sshd.pid',
+    });
+    assert.equal(config.intervalMs, 2500);
+    assert.deepEqual(config.interfaces, ['eth0', 'eth1']);
+    assert.equal(config.virtualNetwork, 'prod');
+    assert.deepEqual(config.cloudflare, {
+      accountId: 'abc',
+      apiToken: 'secret',
+      apiBase: 'https://api.cloudflare.com/client/v4',
+    });
+  });
+
+  const mistakes: [string, Parameters<typeof parseAgentConfig>[0], string, RegExp][] = [
+    ['a relative state dir', { stateDir: 'state' }, '--state-dir', /absolute path/],
+    ['a zero interval', { interval: '0' }, '--interval', /between 1 and 86400/],
+    ['a word for an interval', { interval: 'often' }, '--interval', /between 1 and 86400/],
+    ['an account without a token', { cloudflareAccountId: 'abc' }, '--api-token', /needs both/],
+    ['a token without an account', { apiToken: 't' }, '--cloudflare-account-id', /needs both/],
+    ['an API base outside Cloudflare mode', { apiBase: 'https://x' }, '--api-base', /Cloudflare mode/],
+    [
+      'an API base that is no URL',
+      { cloudflareAccountId: 'a', apiToken: 't', apiBase: 'nope' },
+      '--api-base',
+      /http\(s\) URL/,
+    ],
+    ['a relative sshd config', { sshdConfig: 'sshd_config' }, '--sshd-config', /absolute path/],
+  ];
+  for (const [name, raw, pointer, message] of mistakes) {
+    it(`refuses ${name}, naming ${pointer}`, () => {
+      assert.throws(
+        () => parseAgentConfig(raw),
+        (error: unknown) =>
+          error instanceof LatchkeyError &&
+          error.code === 'invalid_config' &&
+          error.pointer === pointer &&
+          message.test(error.message),
+      );
+    });
+  }
+
+  it('server URLs: http(s) only, trailing slashes dropped', () => {
+    assert.equal(parseServerUrl('https://access.example.com/'), 'https://access.example.com');
+    assert.throws(() => parseServerUrl('access.example.com'), /--server must be an http\(s\) URL/);
+    assert.throws(() => parseServerUrl('ftp://x'), /--server must be an http\(s\) URL/);
+  });
+});
