@@ -236,6 +236,18 @@ function buildProgram(): Command {
       ),
   )
     .option('--write', 'write them to <config>/ssh_config and Include that from ~/.ssh/config')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'How it works: each target gets a Host entry (address, port, the only allowed user if there is one, the',
+        "host key pinned in Latchkey's known_hosts under the target's name) and a `Match originalhost NAME exec`",
+        'line that runs `latchkey ssh-cert` while ssh reads its configuration. That helper writes a certificate',
+        'for this connection into <config>/ssh/NAME/USER/, keeping the key pair until its certificate expires so',
+        'that concurrent connections (scp, rsync, VS Code Remote-SSH) always find a certificate for their key.',
+        'When the helper fails (signed out, denied), it says why and no Latchkey key is offered.',
+      ].join('\n'),
+    )
     .action(async (options: ServerOption & { write?: boolean }) => {
       const configDir = defaultConfigDir();
       const text = await sshConfig(
