@@ -34,12 +34,16 @@ export class TerminalCommandTracker {
   input(bytes: Uint8Array, at: Date): void {
     for (const byte of bytes) {
       if (byte === 0x0d || byte === 0x0a) {
-        this.afterParsing(() => this.enter(at));
+        const start = this.lineStart;
+        this.lineStart = null;
+        this.afterParsing(() => this.enter(start, at));
       } else if (this.lineStart === null) {
-        this.lineStart = { x: -1, y: -1 };
+        const start = { x: -1, y: -1 };
+        this.lineStart = start;
         this.afterParsing(() => {
           const buffer = this.terminal.buffer.active;
-          this.lineStart = { x: buffer.cursorX, y: buffer.baseY + buffer.cursorY };
+          start.x = buffer.cursorX;
+          start.y = buffer.baseY + buffer.cursorY;
         });
       }
     }
@@ -49,9 +53,7 @@ export class TerminalCommandTracker {
     this.terminal.dispose();
   }
 
-  private enter(at: Date): void {
-    const start = this.lineStart;
-    this.lineStart = null;
+  private enter(start: { x: number; y: number } | null, at: Date): void {
     const buffer = this.terminal.buffer.active;
     if (start === null || start.y < 0 || buffer.type === 'alternate') return;
     const cursorRow = buffer.baseY + buffer.cursorY;

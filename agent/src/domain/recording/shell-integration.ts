@@ -5,7 +5,9 @@
  * - bash: `bash --rcfile FILE -i`. FILE reads the user's startup files the way a login shell does
  *   (/etc/profile, then the first of ~/.bash_profile, ~/.bash_login, ~/.profile), then adds a DEBUG trap
  *   (before each command line: its exact text from `history 1`, or $BASH_COMMAND when history did not
- *   take the line, e.g. HISTCONTROL=ignorespace) and PROMPT_COMMAND hooks (exit status, cwd).
+ *   take the line, e.g. HISTCONTROL=ignorespace) and PROMPT_COMMAND hooks (exit status, cwd; a line that
+ *   ran without a DEBUG trap, a subshell alone, is taken from history there). Multi-line commands are
+ *   recorded as bash keeps them in history (with `cmdhist`, joined on one line).
  * - zsh: `ZDOTDIR=DIR zsh -l`. DIR's startup files source the user's own (from their ZDOTDIR or HOME) and
  *   .zshrc adds preexec (zsh hands it the exact line) and precmd hooks; .zlogin restores ZDOTDIR.
  *
@@ -62,7 +64,18 @@ __lk_history() {
 }
 __lk_precmd() {
   local status=$?
-  if [ "$__lk_state" = running ]; then __lk_mark "D;$status"; fi
+  if [ "$__lk_state" = running ]; then
+    __lk_mark "D;$status"
+  elif [ "$__lk_state" = prompt ]; then
+    # A line that ran without a DEBUG trap in this shell (a subshell alone, "(cd x && make)"): it is in
+    # history all the same.
+    __lk_history
+    if [ -n "$__lk_history_number" ] && [ "$__lk_history_number" != "$__lk_last_history" ]; then
+      __lk_escape "$__lk_history_text"
+      __lk_mark "E;$__lk_escaped"
+      __lk_mark "D;$status"
+    fi
+  fi
   __lk_state=prompting
   __lk_escape "$PWD"
   __lk_mark "P;Cwd=$__lk_escaped"

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import type { CommandRecord } from '@latchkey/shared';
+import { spawn as spawnPty } from 'node-pty';
+import { CommandTracker } from '../../../agent/src/domain/recording/command-tracker.js';
+import { bashRcFile, NONCE_VARIABLE } from '../../../agent/src/domain/recording/shell-integration.js';
+import { ShellMarkScanner } from '../../../agent/src/domain/recording/shell-marks.js';
+import { createTempDir, registerCleanup, type TempDir } from '../../harness/index.js';
+
+const NONCE = 'testnonce0123';
+
+/** A real interactive bash on the generated rcfile, in a PTY, with a home of the test's own. */
+async function runBash(
+  home: TempDir,
+  lines: string[],
+): Promise<{ screen: string; commands: CommandRecord[] }> {
+  const rcFile = home.file('latchkey-rc');
+  await writeFile(rcFile, bashRcFile());
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home.path,
+    TERM: 'xterm',
+    [NONCE_VARIABLE]: NONCE,
+  };
+  const pty = spawnPty('/bin/bash', ['--rcfile', rcFile, '-i'], {
+    cols: 120,
+    rows: 30,
+    cwd: home.path,
+    env,
+    encoding: null,
+  });
+  const handle = registerCleanup('bash', async () => pty.kill('SIGKILL'));
+  const scanner = new ShellMarkScanner(NONCE);
+  const tracker = new CommandTracker();
+  const commands: CommandRecord[] = [];
+  let screen = '';
+  pty.onData((chunk) => {
+    const { output, marks } = scanner.scan(chunk as unknown as Buffer);
+    screen += output.toString('utf8');
+    for (const mark of marks) {
+      const done = tracker.onMark(mark, new Date());
+      if (done) commands.push(done);
+    }
+  });
+  const exited = new Promise<void>((resolve) => pty.onExit(() => resolve()));
+  const prompts = () => screen.split('P> ').length - 1;
+  const waitFor = async (count: number) => {
+    for (let waited = 0; prompts() < count; waited += 10) {
+      if (waited > 10_000) throw new Error(`no prompt #${count}; the screen:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  await waitFor(1);
+  let count = 1;
+  for (const line of lines) {
+    pty.write(line + '\r');
+    if (line.endsWith(' do')) {
+      // A continuation line (PS2) follows, not a prompt.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } else if (line !== 'exit') {
+      await waitFor(++count);
+    }
+  }
+  await exited;
+  handle.release();
+  const last = tracker.end();
+  if (last) commands.push(last);
+  return { screen, commands };
+}
+
+describe('bash shell integration (a real bash on the generated rcfile)', function () {
+  this.timeout(30_000);
+  let home: TempDir;
+  beforeEach(async () => {
+    home = await createTempDir('bash-home');
+  });
+  afterEach(async () => home.remove());
+
+  it("captures each command line exactly, with exit statuses, keeping the user's .bashrc and PROMPT_COMMAND", async () => {
+    await writeFile(home.file('.bash_profile'), '. ~/.bashrc\n');
+    await writeFile(
+      home.file('.bashrc'),
+      "PS1='P> '\nPROMPT_COMMAND='prompt_ran=yes'\nHISTCONTROL=ignorespace\n",
+    );
+    const { screen, commands } = await runBash(home, [
+      'echo one',
+      ' echo hidden-from-history',
+      "printf 'a\\nb\\n' | wc -l",
+      'for i in 1 2; do',
+      '  echo "n$i"; done',
+      '(exit 42)',
+      'echo "$prompt_ran"',
+      'exit',
+    ]);
+    assert.deepEqual(
+      commands.map(({ command, exit_status, cwd }) => ({ command, exit_status, cwd })),
+      [
+        { command: 'echo one', exit_status: 0, cwd: home.path },
+        // Left out of history (ignorespace): the integration falls back to bash's own $BASH_COMMAND.
+        { command: 'echo hidden-from-history', exit_status: 0, cwd: home.path },
+        { command: "printf 'a\\nb\\n' | wc -l", exit_status: 0, cwd: home.path },
+        // As bash keeps it in history (cmdhist joins the lines).
+        { command: 'for i in 1 2; do   echo "n$i"; done', exit_status: 0, cwd: home.path },
+        // A subshell alone runs no DEBUG trap in this shell: taken from history at the next prompt.
+        { command: '(exit 42)', exit_status: 42, cwd: home.path },
+        { command: 'echo "$prompt_ran"', exit_status: 0, cwd: home.path },
+        { command: 'exit', exit_status: undefined, cwd: home.path },
+      ],
+    );
+    assert.match(screen, /\rn1\r\nn2\r\n/);
+    assert.match(screen, /\ryes\r\n/, "the user's PROMPT_COMMAND still runs");
+    assert.doesNotMatch(screen, /633;LK/);
+  });
+});

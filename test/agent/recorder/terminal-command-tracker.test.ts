@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import type { CommandRecord } from '@latchkey/shared';
+import { TerminalCommandTracker } from '../../../agent/src/recorder/terminal-command-tracker.js';
+
+/** Plays a terminal conversation: output the shell prints, keys the user types (echoed by the shell). */
+async function play(steps: ({ out: string } | { keys: string })[], cols = 20): Promise<CommandRecord[]> {
+  const found: CommandRecord[] = [];
+  const tracker = new TerminalCommandTracker(cols, 5, (command) => found.push(command));
+  for (const step of steps) {
+    if ('out' in step) tracker.output(Buffer.from(step.out));
+    else tracker.input(Buffer.from(step.keys), new Date(0));
+  }
+  tracker.output(Buffer.from(''));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  tracker.dispose();
+  return found;
+}
+
+describe('TerminalCommandTracker (the fallback for shells without integration)', () => {
+  it('reads the line after the prompt at each Enter', async () => {
+    const commands = await play([
+      { out: '$ ' },
+      { keys: 'l' },
+      { out: 'l' },
+      { keys: 's -l' },
+      { out: 's -l' },
+      { keys: '\r' },
+      { out: '\r\ntotal 0\r\n$ ' },
+      { keys: 'pwd' },
+      { out: 'pwd' },
+      { keys: '\r' },
+      { out: '\r\n/\r\n$ ' },
+    ]);
+    assert.deepEqual(
+      commands.map((c) => c.command),
+      ['ls -l', 'pwd'],
+    );
+  });
+
+  it('reads a command that wraps over several rows, and skips empty lines', async () => {
+    const long = 'echo ' + 'x'.repeat(30);
+    const commands = await play([
+      { out: '$ ' },
+      { keys: long },
+      { out: long },
+      { keys: '\r' },
+      { out: '\r\n$ ' },
+      { keys: '\r' },
+      { out: '\r\n$ ' },
+    ]);
+    assert.deepEqual(
+      commands.map((c) => c.command),
+      [long],
+    );
+  });
+
+  it('skips what is typed in full-screen programs (the alternate screen)', async () => {
+    const commands = await play([{ out: '\x1b[?1049h' }, { keys: 'i' }, { out: 'text' }, { keys: '\r' }]);
+    assert.deepEqual(commands, []);
+  });
+});
