@@ -94,7 +94,10 @@ export class AgentDaemon {
           );
         }
       } catch (error) {
-        if (isUnreachable(error)) throw error;
+        // No server, or a credential it refuses: nothing further can work this cycle.
+        if (isUnreachable(error) || (error instanceof LatchkeyError && error.code === 'unauthenticated')) {
+          throw error;
+        }
         problems.push(`registration: ${messageOf(error)}`);
         deps.log(`cannot register the target: ${messageOf(error)}`);
       }
@@ -109,8 +112,13 @@ export class AgentDaemon {
       return { ok: problems.length === 0 && this.sshdState.state === 'trusted', status };
     } catch (error) {
       const reachable = !isUnreachable(error);
-      problems.push(messageOf(error));
-      deps.log(reachable ? `cycle failed: ${messageOf(error)}` : `server unreachable: ${messageOf(error)}`);
+      problems.push(
+        messageOf(error) +
+          (error instanceof LatchkeyError && error.code === 'unauthenticated' && deps.latchkey !== undefined
+            ? '; the credential is no longer accepted: enrol again with latchkey-agent enroll'
+            : ''),
+      );
+      deps.log(reachable ? `cycle failed: ${problems.at(-1)}` : `server unreachable: ${messageOf(error)}`);
       const status = this.status(reachable, registration, problems);
       await deps.state.writeStatus(status).catch(() => undefined);
       return { ok: false, status };

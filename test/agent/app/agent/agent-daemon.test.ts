@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateSshKeyPair } from '@latchkey/shared';
+import { LatchkeyError, generateSshKeyPair } from '@latchkey/shared';
 import { AgentDaemon } from '../../../../agent/src/app/agent/agent-daemon.js';
 import type { AgentDaemonDeps } from '../../../../agent/src/app/agent/agent-daemon.js';
 import { enrollAgent } from '../../../../agent/src/app/agent/enroll-agent.js';
@@ -148,6 +148,20 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     assert.deepEqual(t.sshdHost.snapshot(), before);
     assert.equal(t.server.heartbeats.length, 0);
     assert.match(t.log.join('\n'), /server unreachable: cannot reach/);
+  });
+
+  it('a credential the server no longer accepts says how to fix it', async () => {
+    const t = setUp();
+    t.controlPlane.listTargetsByHostname = async () => {
+      throw new LatchkeyError('unauthenticated', 'this API token has been revoked');
+    };
+    const { ok, status } = await t.daemon.cycle();
+    assert.equal(ok, false);
+    assert.equal(status.serverReachable, true);
+    assert.match(
+      status.error ?? '',
+      /this API token has been revoked; the credential is no longer accepted: enrol again with latchkey-agent enroll/,
+    );
   });
 
   it('run: backs off while the server is unreachable, then cycles at the interval', async () => {
