@@ -1,0 +1,64 @@
+// The agent's systemd unit, checked by systemd itself: `systemd-analyze verify` accepts it, and
+// `systemd-analyze security` rates its exposure OK (at most 3.0 of 10) with the hardening that matters.
+// Booting it for real under systemd is for the nspawn suite (spec/systemd-testing.md).
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { createTempDir, runCommand } from '../../harness/index.js';
+import type { TempDir } from '../../harness/index.js';
+
+const UNIT = fileURLToPath(new URL('../../../scripts/systemd/latchkey-agent.service', import.meta.url));
+const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/latchkey-agent.js', import.meta.url));
+
+describe('e2e: the latchkey-agent systemd unit', function () {
+  this.timeout(30_000);
+  let dir: TempDir;
+  let unitPath: string;
+  let text: string;
+
+  before(async () => {
+    dir = await createTempDir('agent-unit');
+    text = await readFile(UNIT, 'utf8');
+    // verify checks that ExecStart exists: point it at this checkout's agent (the installed path is /opt).
+    unitPath = dir.file('latchkey-agent.service');
+    await writeFile(unitPath, text.replace('/opt/latchkey-agent/bin/latchkey-agent', AGENT_BIN));
+  });
+  after(async () => dir?.remove());
+
+  it('systemd-analyze verify accepts it', async () => {
+    const result = await runCommand('systemd-analyze', ['verify', unitPath]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr.trim(), '', 'no warnings either');
+  });
+
+  it('systemd-analyze security rates it OK, with the hardening that keeps it to /etc/ssh and its state', async () => {
+    const result = await runCommand('systemd-analyze', ['security', '--offline=true', unitPath]);
+    assert.equal(result.code, 0, result.stderr);
+    const level = /Overall exposure level for latchkey-agent\.service: ([0-9.]+) (\w+)/.exec(result.stdout);
+    assert.ok(level, result.stdout);
+    assert.ok(Number(level[1]) <= 3.0, `exposure ${level[1]} ${level[2]}:\n${result.stdout}`);
+    for (const passed of [
+      'ProtectSystem=',
+      'ProtectHome=',
+      'NoNewPrivileges=',
+      'PrivateTmp=',
+      'SystemCallFilter=~@privileged',
+    ]) {
+      assert.match(result.stdout, new RegExp(`✓ ${passed.replace(/[=~@]/g, '\\$&')}`), `${passed} is set`);
+    }
+  });
+
+  it('restarts on failure, keeps its state in /var/lib/latchkey-agent (0700), writes only /etc/ssh', () => {
+    for (const line of [
+      'ExecStart=/opt/latchkey-agent/bin/latchkey-agent run',
+      'Restart=on-failure',
+      'StateDirectory=latchkey-agent',
+      'StateDirectoryMode=0700',
+      'ReadWritePaths=/etc/ssh',
+      'ProtectSystem=strict',
+      'WantedBy=multi-user.target',
+    ]) {
+      assert.ok(text.split('\n').includes(line), `the unit says ${line}`);
+    }
+  });
+});
