@@ -86,6 +86,7 @@ try {
     target: 'node20',
     format: 'esm',
     conditions: ['latchkey-source'],
+    minify: true, // as scripts/build.mjs ships the CLI
     banner: {
       js: "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url);",
     },
