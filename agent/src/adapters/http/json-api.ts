@@ -4,6 +4,8 @@
  * 5xx (the daemon retries those), otherwise the server's own code (its `latchkey_code`, or one that
  * fits the HTTP status) and message.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { ERROR_CODES, LatchkeyError } from '@latchkey/shared';
 import type { ErrorCode } from '@latchkey/shared';
 
@@ -14,7 +16,6 @@ export interface JsonAnswer {
   readonly date: string | null;
   readonly sentAt: number;
   readonly receivedAt: number;
-  /** The first error's message of a failure envelope (for the caller's own handling). */
 }
 
 export interface JsonRequest {
@@ -30,31 +31,29 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 export async function requestJson(request: JsonRequest): Promise<JsonAnswer> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
-  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(body.length);
+  }
   const sentAt = Date.now();
-  let response: Response;
-  let text: string;
+  let response: RawResponse;
   try {
-    response = await fetch(request.url, {
-      method: request.method,
-      headers,
-      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-      signal: AbortSignal.timeout(request.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-    });
-    text = await response.text();
+    response = await send(request, headers, body);
   } catch (error) {
     throw new LatchkeyError('unavailable', `cannot reach ${new URL(request.url).origin}: ${causeOf(error)}`, {
       cause: error,
     });
   }
   const receivedAt = Date.now();
+  const ok = response.status >= 200 && response.status < 300;
   let envelope: {
     success?: boolean;
     result?: unknown;
     errors?: { message?: string; latchkey_code?: string }[];
   };
   try {
-    envelope = JSON.parse(text) as typeof envelope;
+    envelope = JSON.parse(response.text) as typeof envelope;
   } catch {
     if (response.status >= 500) {
       throw new LatchkeyError('unavailable', `${request.method} ${request.url} answered ${response.status}`);
@@ -64,18 +63,54 @@ export async function requestJson(request: JsonRequest): Promise<JsonAnswer> {
       `${request.method} ${request.url} answered ${response.status} without JSON; is this the right --server / --api-base?`,
     );
   }
-  if (response.ok && envelope.success !== false) {
-    return {
-      result: envelope.result,
-      status: response.status,
-      date: response.headers.get('date'),
-      sentAt,
-      receivedAt,
-    };
+  if (ok && envelope.success !== false) {
+    return { result: envelope.result, status: response.status, date: response.date, sentAt, receivedAt };
   }
   const first = envelope.errors?.[0];
   const message = first?.message ?? `${request.method} ${request.url} answered ${response.status}`;
   throw new LatchkeyError(codeFor(response.status, first?.latchkey_code), message);
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly date: string | null;
+  readonly text: string;
+}
+
+/**
+ * node:http(s) rather than fetch: the agent is a long-lived daemon on every target, and loading fetch
+ * (undici) alone costs it about 10 MB of resident memory.
+ */
+function send(
+  request: JsonRequest,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+): Promise<RawResponse> {
+  const url = new URL(request.url);
+  const client = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const outgoing = client(
+      url,
+      { method: request.method, headers, timeout: request.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('error', reject);
+        incoming.on('end', () =>
+          resolve({
+            status: incoming.statusCode ?? 0,
+            date: typeof incoming.headers.date === 'string' ? incoming.headers.date : null,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    outgoing.on('timeout', () =>
+      outgoing.destroy(new Error(`no answer within ${request.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)),
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
 
 function codeFor(status: number, latchkeyCode: string | undefined): ErrorCode {

@@ -1,0 +1,170 @@
+/**
+ * The agent daemon (issue 5): idle memory (target: under 60 MB RSS), idle CPU (near zero), and drift
+ * repair — the time from a change to ca.pub or sshd_config until the file is right again, which for
+ * sshd_config includes `sshd -t`, the atomic write, the reload and the probe (targets: under 1 s for
+ * ca.pub, under 2 s for a config change).
+ *
+ * The agent runs as a bundle (esbuild, as it would ship), enrolled with a real access server on
+ * loopback, managing a real sshd (the harness's, SIGHUP reload).
+ *
+ *   node --conditions=latchkey-source --import tsx bench/agent-daemon.bench.ts [--runs N] [--idle-seconds S]
+ */
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { createTempDir, runCleanups, runCommand, startSshd } from '../test/harness/index.js';
+import { startTestServer } from '../test/server/support/test-server.js';
+
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '20' }, 'idle-seconds': { type: 'string', default: '10' } },
+});
+const RUNS = Number(values.runs);
+const IDLE_SECONDS = Number(values['idle-seconds']);
+const CLOCK_TICKS = 100;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+}
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Milliseconds from `tamper()` until `isRight(content)` holds again. */
+async function repairTime(path: string, tamper: () => Promise<void>, isRight: (text: string) => boolean) {
+  const started = process.hrtime.bigint();
+  await tamper();
+  for (;;) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    if (isRight(text)) return Number(process.hrtime.bigint() - started) / 1e6;
+    if (Number(process.hrtime.bigint() - started) > 10e9) throw new Error(`${path} was not repaired in 10 s`);
+    await sleep(5);
+  }
+}
+
+const dir = await createTempDir('bench-agent');
+const server = await startTestServer({ listen: true });
+const sshd = await startSshd();
+try {
+  const bundle = dir.file('latchkey-agent.mjs');
+  await build({
+    entryPoints: [new URL('../agent/src/main.ts', import.meta.url).pathname],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    conditions: ['latchkey-source'],
+    banner: {
+      js: "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  const ca = (await server.call('POST', `${server.base}/access/gateway_ca`)).body.result.public_key as string;
+  const caBody = ca.split(' ')[1]!;
+  const join = (await server.call('POST', `${server.base}/latchkey/join_tokens`, { body: { name: 'bench' } }))
+    .body.result.token as string;
+  const state = dir.file('state');
+  const enrolled = await runCommand(process.execPath, [
+    bundle,
+    'enroll',
+    '--server',
+    server.url,
+    '--token',
+    join,
+    '--state-dir',
+    state,
+    '--hostname',
+    'bench-box',
+    '--interface',
+    'lo',
+  ]);
+  if (enrolled.code !== 0) throw new Error(enrolled.stderr);
+  const caPath = `${sshd.dir}/ca.pub`;
+  const agent = spawn(
+    process.execPath,
+    [
+      bundle,
+      'run',
+      '--state-dir',
+      state,
+      '--sshd-config',
+      sshd.configPath,
+      '--ssh-dir',
+      sshd.dir,
+      '--ca-path',
+      caPath,
+      '--sshd-pid-file',
+      `${sshd.dir}/sshd.pid`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  agent.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  try {
+    while (!/sshd now trusts the CA/.test(log)) {
+      if (agent.exitCode !== null) throw new Error(log);
+      await sleep(50);
+    }
+    await sleep(2000);
+    const cpuBefore = await cpuSeconds(agent.pid!);
+    const samples: number[] = [];
+    for (let i = 0; i < IDLE_SECONDS; i++) {
+      samples.push(await rssMb(agent.pid!));
+      await sleep(1000);
+    }
+    const cpu = ((await cpuSeconds(agent.pid!)) - cpuBefore) / IDLE_SECONDS;
+    console.log(
+      `idle over ${IDLE_SECONDS} s: RSS max ${Math.max(...samples).toFixed(1)} MB (target < 60), ` +
+        `CPU ${(cpu * 100).toFixed(2)} % of a core (target ~0)`,
+    );
+
+    const caTimes: number[] = [];
+    const configTimes: number[] = [];
+    const config = await readFile(sshd.configPath, 'utf8');
+    for (let i = 0; i < RUNS; i++) {
+      caTimes.push(
+        await repairTime(
+          caPath,
+          () => writeFile(caPath, '# tampered\n'),
+          (text) => text.includes(caBody),
+        ),
+      );
+      await sleep(200);
+      configTimes.push(
+        await repairTime(
+          sshd.configPath,
+          () => writeFile(sshd.configPath, config.replace(/^TrustedUserCAKeys .*\n/m, '')),
+          (text) => /^TrustedUserCAKeys /m.test(text),
+        ),
+      );
+      await sleep(300);
+    }
+    for (const [name, times, target] of [
+      ['ca.pub drift repair', caTimes, '< 1000'],
+      ['sshd_config drift repair (sshd -t, write, reload, probe)', configTimes, '< 2000'],
+    ] as const) {
+      const sorted = [...times].sort((a, b) => a - b);
+      console.log(
+        `${name}: p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms, ` +
+          `max ${sorted.at(-1)!.toFixed(0)} ms over ${RUNS} runs (target ${target} ms)`,
+      );
+    }
+    console.log(`RSS after the repairs: ${(await rssMb(agent.pid!)).toFixed(1)} MB`);
+  } finally {
+    agent.kill('SIGTERM');
+    await new Promise((resolve) => agent.once('close', resolve));
+  }
+} finally {
+  await sshd.stop();
+  await server.close();
+  await dir.remove();
+  await runCleanups();
+}
