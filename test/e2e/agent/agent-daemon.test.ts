@@ -112,6 +112,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
   let publicKey: string;
   let sshdArgs: string[];
   let lastCertificateFile: string | undefined;
+  let pristineConfig: string;
   const stateDir = () => dir.file('state');
 
   /** The admin API over real HTTP (so it works across the server's restart). */
@@ -167,6 +168,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     user = await createTestUser();
     sshd = await startSshd();
     caPath = `${sshd.dir}/ca.pub`;
+    pristineConfig = await readFile(sshd.configPath, 'utf8');
     sshdArgs = [
       '--state-dir',
       stateDir(),
@@ -361,5 +363,23 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     assert.equal(shown.enrolment.apiToken, undefined);
     assert.ok(!status.stdout.includes('lk_'));
     assert.equal(shown.last_cycle.sshd.state, 'trusted');
+  });
+
+  it('uninstall (after the daemon stops) puts sshd_config back byte for byte and removes ca.pub', async () => {
+    assert.equal(await agent.stop(), 0, 'SIGTERM stops the daemon cleanly');
+    assert.match(agent.output(), /SIGTERM: stopping/);
+    const result = await runAgent(['uninstall', ...sshdArgs]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /sshd's files are restored/);
+    assert.equal(await readFile(sshd.configPath, 'utf8'), pristineConfig);
+    await assert.rejects(stat(caPath));
+    const login = await runSsh({
+      server: sshd,
+      user: user.name,
+      identityFile: keyFile,
+      certificateFile: lastCertificateFile!,
+      command: 'id -un',
+    });
+    assert.notEqual(login.code, 0, 'certificates are no longer trusted');
   });
 });

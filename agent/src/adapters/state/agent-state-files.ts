@@ -1,6 +1,6 @@
 /**
  * The agent's state directory as JSON files: enrolment.json (the credential: 0600, the directory 0700),
- * registration.json and status.json. Written atomically (a crash leaves the old file or the new one).
+ * registration.json, ca-keys.json (the CA keys last fetched) and status.json. Written atomically (a crash leaves the old file or the new one).
  */
 import { LatchkeyError } from '@latchkey/shared';
 import type { AgentStateStore, AgentStatus, Enrolment, Registration } from '../../app/ports/agent-state.js';
@@ -23,6 +23,12 @@ export class AgentStateFiles implements AgentStateStore {
   }
   writeRegistration(registration: Registration): Promise<void> {
     return this.write('registration.json', registration, 0o600);
+  }
+  async readCaKeys(): Promise<readonly string[] | undefined> {
+    return (await this.read<{ keys: string[] }>('ca-keys.json'))?.keys;
+  }
+  writeCaKeys(keys: readonly string[]): Promise<void> {
+    return this.write('ca-keys.json', { keys }, 0o644);
   }
   readStatus(): Promise<AgentStatus | undefined> {
     return this.read<AgentStatus>('status.json');

@@ -102,6 +102,7 @@ export class AgentDaemon {
         deps.log(`cannot register the target: ${messageOf(error)}`);
       }
       const keys = await fetchCaKeys(deps.controlPlane, { createIfMissing: this.settings.createCa });
+      if (!sameKeys(keys, this.lastKeys)) await deps.state.writeCaKeys(keys);
       this.lastKeys = keys;
       const result = await this.applyKeys(keys);
       if (result.status === 'applied')
@@ -134,6 +135,8 @@ export class AgentDaemon {
       paths.mainPath,
       `${paths.dropInDir ?? `${paths.sshDir}/sshd_config.d`}/${paths.dropInName ?? DEFAULT_DROP_IN_NAME}`,
     ];
+    // The keys of the last run, so drift is repaired even if the server is away from the start.
+    this.lastKeys ??= (await deps.state.readCaKeys().catch(() => undefined))?.slice();
     const stopWatching = await deps.watcher.watch(watched, (path) => this.onFileChanged(path));
     deps.log(`watching ${watched.join(', ')}`);
     try {
@@ -278,6 +281,10 @@ export class AgentDaemon {
       ...(problems.length === 0 ? {} : { error: problems.join('; ') }),
     };
   }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[] | undefined): boolean {
+  return b !== undefined && a.length === b.length && a.every((key, index) => key === b[index]);
 }
 
 export function isUnreachable(error: unknown): boolean {

@@ -40,6 +40,9 @@ export interface AgentStateStore {
   writeEnrolment(enrolment: Enrolment): Promise<void>;
   readRegistration(): Promise<Registration | undefined>;
   writeRegistration(registration: Registration): Promise<void>;
+  /** The CA keys last fetched: drift is repaired from them even after a restart while the server is away. */
+  readCaKeys(): Promise<readonly string[] | undefined>;
+  writeCaKeys(keys: readonly string[]): Promise<void>;
   readStatus(): Promise<AgentStatus | undefined>;
   writeStatus(status: AgentStatus): Promise<void>;
 }

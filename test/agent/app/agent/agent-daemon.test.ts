@@ -207,6 +207,26 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     await running;
   });
 
+  it('repairs drift from the keys of an earlier run while the server is away from the start', async () => {
+    const first = setUp();
+    await first.daemon.cycle();
+    assert.deepEqual(first.state.caKeys, [caKey], 'the fetched keys are kept');
+
+    const stop = new AbortController();
+    const t = setUp({
+      sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
+    });
+    t.state.caKeys = first.state.caKeys;
+    t.controlPlane.reachable = false;
+    t.server.reachable = false;
+    const running = t.daemon.run(stop.signal);
+    await until('the failed first cycle', () => t.state.status?.serverReachable === false);
+    t.watcher.fire(CA);
+    await until('the repair', () => t.sshdHost.text(CA)?.includes(caKey.split(' ')[1]!) === true);
+    stop.abort();
+    await running;
+  });
+
   it('renews the credential once two thirds of its life are gone, and stores it', async () => {
     const t = setUp();
     t.setNow(new Date('2026-12-15T00:00:00.000Z'));

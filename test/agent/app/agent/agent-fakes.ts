@@ -98,6 +98,13 @@ export class MemoryAgentState implements AgentStateStore {
   enrolment: Enrolment | undefined;
   registration: Registration | undefined;
   status: AgentStatus | undefined;
+  caKeys: readonly string[] | undefined;
+  async readCaKeys() {
+    return this.caKeys;
+  }
+  async writeCaKeys(keys: readonly string[]) {
+    this.caKeys = keys;
+  }
   async readEnrolment() {
     return this.enrolment;
   }
