@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WriteStream } from 'node:tty';
 import { spawn as spawnPty, type IPty } from 'node-pty';
 import { CommandTracker } from '../domain/recording/command-tracker.js';
 import { ShellMarkScanner } from '../domain/recording/shell-marks.js';
@@ -40,6 +41,7 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   const { recording } = options;
   const stdin = process.stdin;
   const stdout = process.stdout;
+  const terminal = nonBlockingTerminal(stdout);
   const cols = stdout.columns || 80;
   const rows = stdout.rows || 24;
   const nonce = randomBytes(12).toString('hex');
@@ -69,11 +71,20 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
     spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
   }
   let exited = false;
+  let outputPaused = false;
 
   pty.onData((chunk) => {
     const { output, marks } = scanner.scan(chunk as unknown as Buffer);
     if (output.length > 0) {
-      stdout.write(output);
+      if (!terminal.write(output) && !outputPaused) {
+        // The user's terminal is slower than the program: hold the program until it catches up.
+        outputPaused = true;
+        pty.pause();
+        terminal.once('drain', () => {
+          outputPaused = false;
+          pty.resume();
+        });
+      }
       recording.data(1, output);
       fallback?.output(output);
     }
@@ -125,9 +136,10 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   await new Promise((resolve) => setTimeout(resolve, 30));
   const rest = scanner.drain();
   if (rest.length > 0) {
-    stdout.write(rest);
+    terminal.write(rest);
     recording.data(1, rest);
   }
+  await new Promise<void>((resolve) => terminal.write('', () => resolve()));
   const unfinished = commands.end();
   if (unfinished) recording.command(unfinished);
 
@@ -141,11 +153,25 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   stdin.pause();
   fallback?.dispose();
   if (integration) await rm(integration.dir, { recursive: true, force: true });
+  if (terminal !== stdout) terminal.destroy();
 
   return {
     status: exit.signal ? null : exit.exitCode,
     signal: exit.signal ? signalName(exit.signal) : null,
   };
+}
+
+/**
+ * A writer to our terminal that does not block. Node makes TTY writes blocking on Unix, which here
+ * would stall reading the program's PTY while sshd drains ours; libuv reopens the terminal device for
+ * the new handle, so making it non-blocking does not touch the descriptor others share.
+ */
+function nonBlockingTerminal(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!stdout.isTTY) return stdout;
+  const stream = new WriteStream(1);
+  const handle = (stream as unknown as { _handle?: { setBlocking?: (blocking: boolean) => number } })._handle;
+  handle?.setBlocking?.(false);
+  return stream;
 }
 
 interface PreparedShell {

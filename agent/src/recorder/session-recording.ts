@@ -10,6 +10,11 @@ import type { SpoolClient } from './spool-client.js';
 
 /** How often buffered packets are sealed and shipped even when no chunk filled up. */
 const FLUSH_INTERVAL_MS = 50;
+/**
+ * Bulk output is shipped in batches of about this much (whole chunks), not chunk by chunk: fewer
+ * writes and fewer wake-ups of the spool. The flush timer ships whatever is left.
+ */
+const SHIP_BATCH_BYTES = 256 * 1024;
 
 export class SessionRecording implements RecordingSink {
   private readonly startedAt = process.hrtime.bigint();
@@ -17,6 +22,7 @@ export class SessionRecording implements RecordingSink {
   private dirty = false;
   private readonly markers: string[] = [];
   private droppedBytes = 0;
+  private unshippedBytes = 0;
 
   constructor(
     private readonly writer: SessionLogWriter,
@@ -40,7 +46,8 @@ export class SessionRecording implements RecordingSink {
     }
     this.writer.data(source, this.elapsedMicros(), bytes);
     this.dirty = true;
-    this.ship();
+    this.unshippedBytes += bytes.length;
+    if (this.unshippedBytes >= SHIP_BATCH_BYTES) this.ship();
   }
 
   command(body: CommandRecord): void {
@@ -102,6 +109,7 @@ export class SessionRecording implements RecordingSink {
   }
 
   private ship(): void {
+    this.unshippedBytes = 0;
     const sealed = this.writer.takeSealed();
     if (sealed.length > 0) this.spool.send(Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length));
   }
