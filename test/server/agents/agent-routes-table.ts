@@ -11,6 +11,7 @@ export const AGENT_ROUTES: Record<string, Permission> = {
   'POST /v1/agents/heartbeat': AGENT_PERMISSION,
   'GET /v1/agents/client/v4/accounts/:account_id/infrastructure/targets': AGENT_PERMISSION,
   'POST /v1/agents/client/v4/accounts/:account_id/infrastructure/targets': AGENT_PERMISSION,
+  'GET /v1/agents/client/v4/accounts/:account_id/infrastructure/targets/:target_id': AGENT_PERMISSION,
   'PUT /v1/agents/client/v4/accounts/:account_id/infrastructure/targets/:target_id': AGENT_PERMISSION,
   'GET /v1/agents/client/v4/accounts/:account_id/access/gateway_ca': AGENT_PERMISSION,
   'GET /v1/agents/client/v4/accounts/:account_id/teamnet/virtual_networks': AGENT_PERMISSION,

@@ -126,6 +126,14 @@ describe('server: join tokens, enrolment and agents', function () {
       body: { hostname: 'db-1', ip: { ipv4: { ip_addr: '10.1.0.2' } } },
     });
     assert.equal(byA.status, 200);
+    const own = await server.call('GET', `${mirror()}/infrastructure/targets/${targetId}`, {
+      token: a.api_token,
+    });
+    assert.equal(own.status, 200);
+    const notB = await server.call('GET', `${mirror()}/infrastructure/targets/${targetId}`, {
+      token: b.api_token,
+    });
+    assert.equal(notB.status, 404, "another agent's target is not found");
     const found = await server.call('GET', `${mirror()}/infrastructure/targets?hostname=DB-1`, {
       token: b.api_token,
     });

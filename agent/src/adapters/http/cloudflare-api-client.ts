@@ -34,6 +34,15 @@ export class CloudflareApiClient implements ControlPlane {
     return targets.filter((target) => target.hostname.toLowerCase() === hostname.toLowerCase());
   }
 
+  async getTarget(id: string): Promise<ListedTarget | undefined> {
+    try {
+      return (await this.call('GET', `/infrastructure/targets/${encodeURIComponent(id)}`)) as ListedTarget;
+    } catch (error) {
+      if (error instanceof LatchkeyError && error.code === 'not_found') return undefined;
+      throw error;
+    }
+  }
+
   async createTarget(body: TargetBody): Promise<ListedTarget> {
     return (await this.call('POST', '/infrastructure/targets', body)) as ListedTarget;
   }

@@ -53,10 +53,16 @@ export async function registerTarget(
     }
   }
   const ownTargetId = (await state.readRegistration())?.targetId;
+  const existing = await controlPlane.listTargetsByHostname(hostname);
+  // Its own target under another name (the host was renamed): found by id, so it is renamed, not duplicated.
+  if (ownTargetId !== undefined && !existing.some((target) => target.id === ownTargetId)) {
+    const own = await controlPlane.getTarget(ownTargetId);
+    if (own !== undefined) existing.push(own);
+  }
   const plan = planRegistration({
     hostname,
     addresses,
-    existing: await controlPlane.listTargetsByHostname(hostname),
+    existing,
     ...(virtualNetworkId === undefined ? {} : { virtualNetworkId }),
     ...(ownTargetId === undefined ? {} : { ownTargetId }),
   });

@@ -9,6 +9,8 @@ import type { ListedTarget, TargetBody } from '../../domain/agent/plan-registrat
 export interface ControlPlane {
   /** Targets with exactly this hostname (case-insensitive). */
   listTargetsByHostname(hostname: string): Promise<ListedTarget[]>;
+  /** One target by id; undefined when it does not exist (or, at the agent mirror, is not the agent's). */
+  getTarget(id: string): Promise<ListedTarget | undefined>;
   createTarget(body: TargetBody): Promise<ListedTarget>;
   replaceTarget(id: string, body: TargetBody): Promise<ListedTarget>;
   /** The id of the virtual network with this name; undefined when there is none. */

@@ -1,7 +1,7 @@
 /**
  * The agent's view of the targets API (served under /v1/agents/client/v4, the same shapes as
- * Cloudflare's): it may look targets up by hostname, create one (which becomes its target), and replace
- * only its own. So a compromised host can move no other target.
+ * Cloudflare's): it may look targets up by hostname, create one (which becomes its target), and read
+ * and replace only its own. So a compromised host can move no other target.
  */
 import { LatchkeyError } from '@latchkey/shared';
 import type { ValidTargetInput } from '@latchkey/shared';
@@ -25,6 +25,13 @@ export async function findTargetsByHostname(
     });
   }
   return services.store.targets.list(caller.accountId, { hostname, perPage: 1000 });
+}
+
+/** The agent's own target; any other id is "not found" (an agent learns nothing about other targets). */
+export async function getAgentTarget(services: Services, caller: Caller, id: string): Promise<TargetRecord> {
+  const agent = await agentOfCaller(services, caller);
+  const target = agent.targetId === id ? await services.store.targets.get(caller.accountId, id) : undefined;
+  return found(target, 'target', id);
 }
 
 export async function createAgentTarget(

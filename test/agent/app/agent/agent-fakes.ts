@@ -30,6 +30,10 @@ export class FakeControlPlane implements ControlPlane {
     this.check(`list ${hostname}`);
     return this.targets.filter((t) => t.hostname === hostname);
   }
+  async getTarget(id: string): Promise<ListedTarget | undefined> {
+    this.check(`get ${id}`);
+    return this.targets.find((t) => t.id === id);
+  }
   async createTarget(body: TargetBody): Promise<ListedTarget> {
     this.check(`create ${JSON.stringify(body)}`);
     const target = { id: `00000000-0000-4000-8000-00000000000${this.nextId++}`, ...body };

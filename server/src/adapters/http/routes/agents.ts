@@ -30,6 +30,7 @@ import { recordAgentHeartbeat, listAgents } from '../../../app/agents/agent-hear
 import {
   createAgentTarget,
   findTargetsByHostname,
+  getAgentTarget,
   replaceAgentTarget,
 } from '../../../app/agents/agent-target.js';
 import { enrollAgent } from '../../../app/agents/enroll-agent.js';
@@ -171,6 +172,18 @@ export function agentRoutes({ route, services }: RouteContext): void {
     result: TargetSchema,
     handle: async ({ caller, body }) => ({
       result: presentTarget(await createAgentTarget(services, caller, validateTargetInput(body))),
+    }),
+  });
+  route({
+    method: 'GET',
+    url: `${targets}/:target_id`,
+    access: AGENT_PERMISSION,
+    summary: "The agent's own target",
+    tags: agentTags,
+    params: AccountAndIdParams('target_id'),
+    result: TargetSchema,
+    handle: async ({ caller, params }) => ({
+      result: presentTarget(await getAgentTarget(services, caller, params.target_id.toLowerCase())),
     }),
   });
   route({
