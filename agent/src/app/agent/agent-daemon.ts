@@ -104,9 +104,15 @@ export class AgentDaemon {
       const keys = await fetchCaKeys(deps.controlPlane, { createIfMissing: this.settings.createCa });
       if (!sameKeys(keys, this.lastKeys)) await deps.state.writeCaKeys(keys);
       this.lastKeys = keys;
-      const result = await this.applyKeys(keys);
-      if (result.status === 'applied')
-        deps.log(`sshd now trusts the CA (${result.method ?? 'unchanged method'})`);
+      try {
+        const result = await this.applyKeys(keys);
+        if (result.status === 'applied')
+          deps.log(`sshd now trusts the CA (${result.method ?? 'unchanged method'})`);
+      } catch (error) {
+        // sshd's files as they are cannot be planned on (the domain refuses them): nothing was changed.
+        this.sshdState = { state: 'failed', message: messageOf(error) };
+        problems.push(`sshd: ${messageOf(error)}`);
+      }
       await this.heartbeat();
       const status = this.status(true, registration, problems);
       await deps.state.writeStatus(status);

@@ -4,6 +4,7 @@ import { AgentDaemon } from '../../../../agent/src/app/agent/agent-daemon.js';
 import type { AgentDaemonDeps } from '../../../../agent/src/app/agent/agent-daemon.js';
 import { enrollAgent } from '../../../../agent/src/app/agent/enroll-agent.js';
 import type { OsFacts } from '../../../../agent/src/domain/sshd/distro.js';
+import { BLOCK_BEGIN } from '../../../../agent/src/domain/sshd/latchkey-sshd-block.js';
 import { InMemorySshdHost } from '../in-memory-sshd-host.js';
 import {
   FakeAgentServer,
@@ -136,6 +137,19 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     assert.match(status.error ?? '', /already exists \(foreign\) and was not registered by this agent/);
     assert.equal(status.sshd.state, 'trusted');
     assert.ok(t.sshdHost.text(CA)?.includes(caKey.split(' ')[1]!));
+  });
+
+  it('sshd files the agent cannot plan on are left alone and reported as failed in the heartbeat', async () => {
+    const t = setUp();
+    // Latchkey's block with its end marker deleted by hand.
+    t.sshdHost.put('/etc/ssh/sshd_config', `${BLOCK_BEGIN}\nPort 22\n`);
+    const before = t.sshdHost.snapshot();
+    const { ok, status } = await t.daemon.cycle();
+    assert.equal(ok, false);
+    assert.equal(status.sshd.state, 'failed');
+    assert.deepEqual(t.sshdHost.snapshot(), before, 'nothing written');
+    assert.equal(t.server.heartbeats[0]!.sshd_config.state, 'failed');
+    assert.match(t.server.heartbeats[0]!.sshd_config.message ?? '', /sshd_config/);
   });
 
   it('an unreachable server stops the cycle and touches nothing', async () => {
