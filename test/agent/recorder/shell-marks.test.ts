@@ -100,7 +100,10 @@ describe('mark payload escaping', () => {
   for (const text of cases) {
     it(`round-trips ${JSON.stringify(text)}`, () => {
       const escaped = escapeMarkPayload(text);
-      assert.ok([...escaped].every((char) => char !== ';' && char >= ' ' && char !== '\x7f'), escaped);
+      assert.ok(
+        [...escaped].every((char) => char !== ';' && char >= ' ' && char !== '\x7f'),
+        escaped,
+      );
       assert.equal(unescapeMarkPayload(escaped), text);
     });
   }

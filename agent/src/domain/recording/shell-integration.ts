@@ -63,9 +63,9 @@ __lk_history() {
   fi
 }
 __lk_precmd() {
-  local status=$?
+  local __lk_status=$?
   if [ "$__lk_state" = running ]; then
-    __lk_mark "D;$status"
+    __lk_mark "D;$__lk_status"
   elif [ "$__lk_state" = prompt ]; then
     # A line that ran without a DEBUG trap in this shell (a subshell alone, "(cd x && make)"): it is in
     # history all the same.
@@ -73,7 +73,7 @@ __lk_precmd() {
     if [ -n "$__lk_history_number" ] && [ "$__lk_history_number" != "$__lk_last_history" ]; then
       __lk_escape "$__lk_history_text"
       __lk_mark "E;$__lk_escaped"
-      __lk_mark "D;$status"
+      __lk_mark "D;$__lk_status"
     fi
   fi
   __lk_state=prompting
@@ -81,7 +81,7 @@ __lk_precmd() {
   __lk_mark "P;Cwd=$__lk_escaped"
   __lk_history
   __lk_last_history=$__lk_history_number
-  return $status
+  return $__lk_status
 }
 __lk_preexec() {
   [ "$__lk_state" = prompt ] || return 0
@@ -128,13 +128,13 @@ unset ${NONCE_VARIABLE}
 __lk_running=0
 __lk_preexec() { __lk_running=1; __lk_escape "$1"; __lk_mark "E;$__lk_escaped"; }
 __lk_precmd() {
-  local status=$?
-  (( __lk_running )) && __lk_mark "D;$status"
+  local __lk_status=$?
+  (( __lk_running )) && __lk_mark "D;$__lk_status"
   __lk_running=0
   __lk_escape "$PWD"
   __lk_mark "P;Cwd=$__lk_escaped"
   __lk_mark A
-  return $status
+  return $__lk_status
 }
 precmd_functions=(__lk_precmd $precmd_functions)
 preexec_functions=(__lk_preexec $preexec_functions)
