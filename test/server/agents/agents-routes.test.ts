@@ -100,6 +100,12 @@ describe('server: join tokens, enrolment and agents', function () {
     assert.equal(refused.status, 401);
     assert.match(refused.body.errors[0].message, /has been revoked/);
 
+    const fresh = await createJoinToken();
+    const badName = await enroll(fresh.token, 'not a hostname!');
+    assert.equal(badName.status, 400);
+    assert.equal(badName.body.errors[0].source.pointer, '/hostname');
+    assert.equal((await server.store.joinTokens.get(server.accountId, fresh.id))?.uses, 0, 'no use taken');
+
     const unknown = await enroll('lkj_nonsense');
     assert.equal(unknown.status, 401);
     assert.match(unknown.body.errors[0].message, /not valid/);

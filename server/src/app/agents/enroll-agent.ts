@@ -4,7 +4,7 @@
  * try at once. A host that enrols again (same machine id) stays the same agent, keeps its target, and
  * gets a fresh credential (the old one is revoked).
  */
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, hostnameProblem } from '@latchkey/shared';
 import type { AgentCredential, AgentEnrollBody } from '@latchkey/shared';
 import type { AgentRecord } from '../../domain/records.js';
 import type { Services } from '../services.js';
@@ -31,6 +31,10 @@ export async function enrollAgent(services: Services, body: AgentEnrollBody): Pr
     throw refuse(`has been used up (${joinToken.maxUses} of ${joinToken.maxUses} uses)`);
 
   const hostname = body.hostname.trim().toLowerCase();
+  const problem = hostnameProblem(hostname);
+  if (problem !== undefined) {
+    throw new LatchkeyError('invalid_argument', `/hostname ${problem}`, { pointer: '/hostname' });
+  }
   const machineId = body.agent.machine_id?.toLowerCase();
   return services.store.transaction(async (tx) => {
     // The check above answers clearly; this is the one that counts (another enrolment may have won).
