@@ -33,6 +33,9 @@ export async function runExecSession(options: ExecSessionOptions): Promise<Sessi
   let toClient = 0;
 
   child.stdin.on('error', () => {}); // the program may exit before reading all its input
+  // The client may go away first (EPIPE): the program then sees its own broken pipe, the log is still finished.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
   process.stdin.on('data', (chunk: Buffer) => {
     fromClient += chunk.length;
     if (transfer === null) recording.data(0, chunk);

@@ -112,6 +112,9 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   };
   stdin.on('end', hangUp);
   stdin.on('error', hangUp);
+  // Writing to a terminal that was hung up fails (EIO): the session is over, the log must still be finished.
+  terminal.on('error', hangUp);
+  if (terminal !== stdout) stdout.on('error', hangUp);
   process.on('SIGHUP', hangUp);
   const forwarders = FORWARDED_SIGNALS.map((signal) => {
     const forward = () => {
@@ -149,7 +152,13 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   process.off('SIGHUP', hangUp);
   for (const [signal, forward] of forwarders) process.off(signal, forward);
   stdout.off('resize', onResize);
-  if (stdin.isTTY) stdin.setRawMode(false);
+  if (stdin.isTTY) {
+    try {
+      stdin.setRawMode(false);
+    } catch {
+      // The terminal is gone (hung up): nothing to restore.
+    }
+  }
   stdin.pause();
   fallback?.dispose();
   if (integration) await rm(integration.dir, { recursive: true, force: true });

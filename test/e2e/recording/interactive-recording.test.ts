@@ -55,6 +55,11 @@ class TerminalSession {
   resize(cols: number, rows: number): void {
     this.pty.resize(cols, rows);
   }
+
+  /** The client dies without a word (SIGKILL): sshd sees the connection drop. */
+  kill(): void {
+    this.pty.kill('SIGKILL');
+  }
 }
 
 function cleanEnv(): Record<string, string> {
@@ -164,6 +169,33 @@ describe('e2e: recorded interactive sessions (ssh -tt through a real sshd and th
       'utf8',
     );
     assert.ok(typedKeys.startsWith('echo hi\r'));
+  });
+
+  it('a client that vanishes: the shell is hung up and the log is still finished whole', async () => {
+    const before = new Set((await target.logs()).map(({ logId }) => logId));
+    const session = new TerminalSession([...sshArgs(target, knownHosts), '-tt', target.sshd.host]);
+    await session.prompts(1);
+    session.type('echo still-here\r');
+    await session.prompts(2);
+    session.kill();
+    await session.exited;
+
+    const newLog = async () => (await target.logs()).find(({ logId }) => !before.has(logId));
+    let found = await newLog();
+    for (let tries = 0; found?.status !== 'complete' && tries < 500; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      found = await newLog();
+    }
+    assert.equal(found?.status, 'complete');
+    const log = found!.log;
+    assert.equal(log.integrity.status, 'verified', log.integrity.problems.join('\n'));
+    assert.deepEqual(
+      commands(log.records).map(({ command, exit_status }) => ({ command, exit_status })),
+      [{ command: 'echo still-here', exit_status: 0 }],
+    );
+    // The shell ended on the hang-up (bash exits on SIGHUP, by the signal or with 129).
+    const exit = log.metadata.exit_data;
+    assert.ok(exit?.signal === 'HUP' || exit?.status === 129, JSON.stringify(exit));
   });
 
   it('a killed recorder leaves a log marked incomplete, with what happened before', async () => {
