@@ -2,7 +2,8 @@
 // sshd (the harness's, no service manager: the reload is a SIGHUP to its PidFile): enrol with a join
 // token, run the daemon, and check what a sysadmin would — the target appears with its addresses, a
 // certificate the server issues logs in, tampering with ca.pub is repaired (and audited), and a server
-// that goes away and comes back breaks nothing.
+// that goes away and comes back breaks nothing. The waits are generous bounds, not timings: how fast drift
+// is repaired is measured by bench/agent-daemon.bench.ts.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -270,10 +271,10 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     assert.ok(typeof agents.distro === 'string');
   });
 
-  it('tampering with ca.pub is repaired within a couple of seconds, and audited', async () => {
+  it('tampering with ca.pub is repaired, and audited', async () => {
     const mark = agent.mark();
     await writeFile(caPath, '# emptied by hand\n');
-    await agent.waitForOutput(/drift in .*ca\.pub repaired/, 3000, mark);
+    await agent.waitForOutput(/drift in .*ca\.pub repaired/, 15_000, mark);
     assert.ok((await readFile(caPath, 'utf8')).includes(caPublicKey.split(' ')[1]!));
     const target = await agentTarget();
     const login = await certificateLogin(target.id);
@@ -288,7 +289,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     const mark = agent.mark();
     const config = await readFile(sshd.configPath, 'utf8');
     await writeFile(sshd.configPath, config.replace(/^TrustedUserCAKeys .*\n/m, ''));
-    await agent.waitForOutput(/drift in .*repaired/, 5000, mark);
+    await agent.waitForOutput(/drift in .*repaired/, 15_000, mark);
     assert.match(await readFile(sshd.configPath, 'utf8'), /^TrustedUserCAKeys /m);
   });
 
@@ -310,7 +311,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     assert.equal(login.code, 0, login.stderr);
     // The drift watcher keeps working from the last keys.
     await writeFile(caPath, '');
-    await agent.waitForOutput(/drift in .*ca\.pub repaired/, 3000, mark);
+    await agent.waitForOutput(/drift in .*ca\.pub repaired/, 15_000, mark);
 
     restarted = await buildApp({
       store: server.store,

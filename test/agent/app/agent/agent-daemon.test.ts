@@ -83,7 +83,7 @@ function setUp(options: { cloudflare?: boolean; sleep?: AgentDaemonDeps['sleep']
 }
 
 async function until(what: string, condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(condition(), what);
 }
 
