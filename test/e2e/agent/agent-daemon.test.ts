@@ -321,11 +321,16 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     });
     await restarted.app.listen({ host: '127.0.0.1', port });
     const back = new Date();
-    await eventually('a heartbeat after the server came back', 20_000, async () => {
+    const seen = await eventually('a heartbeat after the server came back', 20_000, async () => {
       const listed = (await admin('GET', '/latchkey/agents')) as Json[];
-      const seen = listed.find((a) => a.hostname === 'e2e-box')?.last_seen_at;
-      return seen !== undefined && new Date(seen) >= back ? seen : undefined;
+      const agentNow = listed.find((a) => a.hostname === 'e2e-box');
+      return agentNow?.last_seen_at !== undefined && new Date(agentNow.last_seen_at) >= back
+        ? agentNow
+        : undefined;
     });
+    // Same machine, same clock: the offset measured from the Date header is within its 1 s resolution.
+    assert.equal(typeof seen.clock_offset_ms, 'number');
+    assert.ok(Math.abs(seen.clock_offset_ms) <= 1500, `clock offset ${seen.clock_offset_ms} ms`);
   });
 
   it('Cloudflare mode: the same calls with an admin API token (POST gateway_ca, then GET on already-exists)', async () => {
