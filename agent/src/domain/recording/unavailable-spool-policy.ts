@@ -23,8 +23,3 @@ export function decideWhenSpoolUnavailable(mode: RecordingMode, reason: string):
   }
   return { action: 'continue', marker: `recording degraded (best effort): ${reason}` };
 }
-
-/** The in-log marker for time spent without a spool, joined with any earlier marker. */
-export function degradedMarker(markers: readonly string[]): string | null {
-  return markers.length === 0 ? null : markers.join('; ');
-}
