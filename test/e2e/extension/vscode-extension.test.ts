@@ -188,9 +188,21 @@ describe('e2e/extension: the VS Code extension in a real VS Code (code-server) a
       page.screenshot({ path: join(artifacts, `${String(++step).padStart(2, '0')}-${name}.png`) });
 
     async function runCommand(title: string): Promise<void> {
-      await page.keyboard.press('F1');
+      // F1 can be swallowed while focus moves (e.g. a terminal closing): retry until the palette shows.
       const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible' });
+      for (let attempt = 1; ; attempt++) {
+        await page.keyboard.press('F1');
+        try {
+          await input.waitFor({ state: 'visible', timeout: 5000 });
+          break;
+        } catch (error) {
+          if (attempt === 3) throw error;
+          await page
+            .locator('.part.sidebar')
+            .first()
+            .click({ position: { x: 150, y: 400 } });
+        }
+      }
       await input.fill(`>${title}`);
       await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
       await page.keyboard.press('Enter');
@@ -290,6 +302,7 @@ describe('e2e/extension: the VS Code extension in a real VS Code (code-server) a
         .waitFor({ timeout: 15_000 });
       await shot('terminal');
       await page.keyboard.type('exit\n');
+      await page.locator('.xterm').first().waitFor({ state: 'detached', timeout: 15_000 });
     });
 
     it('signs out: the tree is empty again', async () => {

@@ -11,6 +11,7 @@ import type { MyTarget } from '../../domain/access-api.js';
 import { pinKey, withoutPin } from '../../domain/host-key-pins.js';
 import type { TreeNode } from '../../domain/target-tree.js';
 import { listTargets } from '../../app/list-targets.js';
+import type { HostKeyStore } from '../../app/ports/ssh.js';
 import { LatchkeyAuthenticationProvider, PROVIDER_ID, PROVIDER_LABEL } from './authentication-provider.js';
 import { servicesFactory } from './services.js';
 import { readSettings } from './settings.js';
@@ -20,6 +21,8 @@ import { TargetsView } from './targets-view.js';
 export interface LatchkeyExtensionApi {
   authenticationProvider: LatchkeyAuthenticationProvider;
   targetsView: TargetsView;
+  /** The pinned host keys (global storage), for tools and tests that inspect or reset them. */
+  hostKeys: HostKeyStore;
   /** Opens a terminal on `hostname` as `username` (no check that policy allows it: the server decides). */
   connect(hostname: string, username: string): Promise<{ terminal: vscode.Terminal; pty: SshPseudoterminal }>;
 }
@@ -171,6 +174,7 @@ export function activate(context: vscode.ExtensionContext): LatchkeyExtensionApi
   return {
     authenticationProvider: provider,
     targetsView: view,
+    hostKeys: services().hostKeys,
     connect: async (hostname, username) => openTerminal(await findTarget(hostname), username),
   };
 }

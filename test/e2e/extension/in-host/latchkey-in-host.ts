@@ -131,6 +131,32 @@ describe('Latchkey in a real VS Code extension host', () => {
     assert.match(pty.output, /exit status 3/);
   });
 
+  it('pinned the host key on first use; a changed host key stops the next connection with a warning', async () => {
+    const pins = await api.hostKeys.load();
+    const entries = Object.entries(pins);
+    assert.equal(entries.length, 1, JSON.stringify(pins));
+    const [where, fingerprint] = entries[0] ?? ['', ''];
+    assert.match(fingerprint, /^SHA256:/);
+    await api.hostKeys.save({ [where]: 'SHA256:somebody-elses-key' });
+    const { terminal, pty } = await api.connect(e.hostname, e.username);
+    const outcome = (await new Promise((resolve) => pty.onDidConnect(resolve))) as {
+      kind: string;
+      message?: string;
+    };
+    assert.equal(outcome.kind, 'failed');
+    assert.match(
+      outcome.message ?? '',
+      /has CHANGED \(pinned SHA256:somebody-elses-key, now SHA256:.*Not connecting/,
+    );
+    assert.deepEqual(
+      await api.hostKeys.load(),
+      { [where]: 'SHA256:somebody-elses-key' },
+      'the pin is not replaced',
+    );
+    terminal.dispose();
+    await api.hostKeys.save(pins);
+  });
+
   it('a username policy does not allow is refused with the server reason, shown as an error', async () => {
     const { terminal, pty } = await api.connect(e.hostname, e.refusedUsername);
     const outcome = (await new Promise((resolve) => pty.onDidConnect(resolve))) as {
