@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Latchkey test, unit and end-to-end, on a fresh Debian machine.
-# Installs what the tests need (OpenSSH server and client, rsync, PostgreSQL, systemd-analyze, zsh) as root,
+# Installs what the tests need (OpenSSH server and client, rsync, PostgreSQL, systemd-analyze, zsh, and
+# the VS Code test host: code-server, Node 24, Chromium) as root,
 # installs the npm dependencies, then runs format check, lint, typecheck and all mocha suites.
 # This is the README's test command, and what CI runs (.ci/run).
 set -euo pipefail
@@ -25,6 +26,10 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/test.sh: the end-to-end suites create UNIX users and start sshd: run as root" >&2
   exit 1
 fi
+
+# The VS Code extension's end-to-end suite runs in a real VS Code (code-server on Node 24, Chromium):
+# installed once into a cache directory outside the repository; a few minutes the first time.
+bash scripts/install-vscode-test-host.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
