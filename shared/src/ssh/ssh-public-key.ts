@@ -28,16 +28,31 @@ export interface SshPublicKey {
   equals(other: SshPublicKey): boolean;
 }
 
-/** The implementation: keeps the node:crypto KeyObject so that verifying with the key costs no re-import. */
+/**
+ * The implementation: keeps the node:crypto KeyObject so that verifying with the key costs no re-import.
+ * The KeyObject may be made on first use (Ed25519 keys read from the wire, whose 32 bytes need no
+ * validation by import): a server signing certificates for them never needs it.
+ */
 class OpenSshPublicKey implements SshPublicKey {
   private cachedFingerprint: string | undefined;
+  private cachedKeyObject: KeyObject | undefined;
 
   constructor(
     readonly algorithm: SshKeyAlgorithm,
     readonly sshType: string,
     readonly blob: Uint8Array,
-    readonly keyObject: KeyObject,
-  ) {}
+    keyObject: KeyObject | (() => KeyObject),
+  ) {
+    if (typeof keyObject === 'function') this.makeKeyObject = keyObject;
+    else this.cachedKeyObject = keyObject;
+  }
+
+  private makeKeyObject: (() => KeyObject) | undefined;
+
+  get keyObject(): KeyObject {
+    this.cachedKeyObject ??= this.makeKeyObject!();
+    return this.cachedKeyObject;
+  }
 
   fingerprint(): string {
     this.cachedFingerprint ??= sha256Fingerprint(this.blob);
@@ -88,7 +103,13 @@ export function readPublicKeyFields(
       if (x.length !== ED25519_KEY_BYTES) {
         throw new LatchkeyError('malformed_key', `${what}: ed25519 public key is ${x.length} bytes, not 32`);
       }
-      return fromJwk(info, { kty: 'OKP', crv: 'Ed25519', x: base64url(x) }, what);
+      // Every 32-byte string is an Ed25519 public key to OpenSSL's import (as to OpenSSH's): the
+      // canonical blob is built directly and the KeyObject only when something verifies with it.
+      const raw = new Uint8Array(x);
+      const blob = new SshWireWriter(64).text(info.sshType).string(raw).toBytes();
+      return new OpenSshPublicKey(info.algorithm, info.sshType, blob, () =>
+        createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: base64url(raw) }, format: 'jwk' }),
+      );
     }
     case 'ecdsa-p256': {
       const curve = reader.text('curve name');

@@ -380,6 +380,15 @@ export interface SignInSessionRepository {
   create(accountId: string, input: SignInSessionInput): Promise<SignInSessionRecord>;
   /** Not scoped by account: the id comes from a token the server signed. */
   get(id: string): Promise<SignInSessionRecord | undefined>;
+  /**
+   * The session and the state of its built-in account in one read (every request checks both):
+   * `none` for sessions of upstream providers, `missing` when the account was deleted.
+   */
+  getWithAccountState(
+    id: string,
+  ): Promise<
+    { session: SignInSessionRecord; account: 'none' | 'enabled' | 'disabled' | 'missing' } | undefined
+  >;
   findByRefreshHash(refreshTokenHash: string): Promise<SignInSessionRecord | undefined>;
   /**
    * Replaces the refresh token only if it is still `currentHash` (compare-and-swap), so a refresh token

@@ -140,7 +140,8 @@ export async function issueMyCertificate(
       criticalOptions,
       extensions,
     },
-    { now: services.clock, randomBytes: services.randomBytes },
+    // Serial and nonce from shared's pooled CSPRNG (one getrandom per many certificates), not a call each.
+    { now: services.clock },
   );
   const targetRecord = grant.target;
   const address = targetRecord.ipv4?.address ?? targetRecord.ipv6?.address ?? '';

@@ -104,9 +104,11 @@ export async function firstTokens(services: Services, session: SignInSessionReco
   };
 }
 
+const SIGNED_OUT = 'this sign-in has ended (signed out): sign in again';
+
 /** Why a session cannot be used now, or undefined when it can. */
 async function sessionProblem(services: Services, session: SignInSessionRecord): Promise<string | undefined> {
-  if (session.revokedAt !== undefined) return 'this sign-in has ended (signed out): sign in again';
+  if (session.revokedAt !== undefined) return SIGNED_OUT;
   if (session.userId !== undefined) {
     const user = await services.store.users.get(session.accountId, session.userId);
     if (user === undefined) return 'this account no longer exists';
@@ -186,11 +188,19 @@ export async function authenticatePerson(
     throw new LatchkeyError('unauthenticated', 'malformed Authorization header: expected "Bearer <token>"');
   }
   const claims = await services.accessTokens.verify(match[1]);
-  const session = await services.store.signInSessions.get(claims.sessionId);
-  if (session === undefined || session.accountId !== claims.accountId) {
+  const found = await services.store.signInSessions.getWithAccountState(claims.sessionId);
+  if (found === undefined || found.session.accountId !== claims.accountId) {
     throw new LatchkeyError('unauthenticated', 'this sign-in no longer exists: sign in again');
   }
-  const problem = await sessionProblem(services, session);
+  const { session, account } = found;
+  const problem =
+    session.revokedAt !== undefined
+      ? SIGNED_OUT
+      : account === 'missing'
+        ? 'this account no longer exists'
+        : account === 'disabled'
+          ? 'this account is disabled'
+          : undefined;
   if (problem !== undefined) throw new LatchkeyError('unauthenticated', problem);
   return {
     accountId: session.accountId,

@@ -6,7 +6,7 @@ import type { DatabaseSchema } from '../schema.js';
 import { now, type RepositoryContext } from './context.js';
 import { countOf, pageBounds } from './paging.js';
 
-function toRecord(ctx: RepositoryContext, row: Selectable<AuditEventsTable>): AuditEventRecord {
+function toRecord(ctx: RepositoryContext, row: Omit<Selectable<AuditEventsTable>, 'seq'>): AuditEventRecord {
   const { codec } = ctx;
   const record: AuditEventRecord = {
     id: row.id,
@@ -33,14 +33,14 @@ type AuditEventRow = Omit<AuditEventsTable, 'seq'>;
 class AuditAppendBatcher {
   private pending: {
     row: AuditEventRow;
-    resolve: (row: Selectable<AuditEventsTable>) => void;
+    resolve: (row: AuditEventRow) => void;
     reject: (error: unknown) => void;
   }[] = [];
   private scheduled = false;
 
   constructor(private readonly ctx: RepositoryContext) {}
 
-  append(row: AuditEventRow): Promise<Selectable<AuditEventsTable>> {
+  append(row: AuditEventRow): Promise<AuditEventRow> {
     return new Promise((resolve, reject) => {
       this.pending.push({ row, resolve, reject });
       if (!this.scheduled) {
@@ -58,17 +58,12 @@ class AuditAppendBatcher {
       setImmediate(() => void this.flush());
     }
     try {
-      const stored = await this.ctx.db
+      // No RETURNING: every column but the (unexposed) insertion sequence is already in hand.
+      await this.ctx.db
         .insertInto('audit_events')
         .values(batch.map((entry) => entry.row))
-        .returningAll()
         .execute();
-      const byId = new Map(stored.map((row) => [row.id, row]));
-      for (const entry of batch) {
-        const row = byId.get(entry.row.id);
-        if (row === undefined) entry.reject(new Error('an audit event was not stored'));
-        else entry.resolve(row);
-      }
+      for (const entry of batch) entry.resolve(entry.row);
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     }

@@ -61,6 +61,27 @@ export function signInSessionRepository(ctx: RepositoryContext): SignInSessionRe
     },
 
     get: (id) => findBy('id', id),
+
+    async getWithAccountState(id) {
+      const row = await db
+        .selectFrom('sign_in_sessions')
+        .leftJoin('users', 'users.id', 'sign_in_sessions.user_id')
+        .selectAll('sign_in_sessions')
+        .select(['users.id as account_user_id', 'users.disabled_at as account_disabled_at'])
+        .where('sign_in_sessions.id', '=', id)
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const { account_user_id: userId, account_disabled_at: disabledAt, ...sessionRow } = row;
+      const account =
+        sessionRow.user_id === null
+          ? 'none'
+          : userId === null
+            ? 'missing'
+            : disabledAt === null
+              ? 'enabled'
+              : 'disabled';
+      return { session: toRecord(ctx, sessionRow), account };
+    },
     findByRefreshHash: (hash) => findBy('refresh_token_hash', hash),
 
     async rotateRefreshToken(id, currentHash, next) {
