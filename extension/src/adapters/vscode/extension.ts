@@ -11,12 +11,16 @@ import type { MyTarget } from '../../domain/access-api.js';
 import { pinKey, withoutPin } from '../../domain/host-key-pins.js';
 import type { TreeNode } from '../../domain/target-tree.js';
 import { listTargets } from '../../app/list-targets.js';
+import { openInRemoteSsh } from '../../app/open-in-remote-ssh.js';
+import { latchkeyCliProcess } from '../cli/latchkey-cli-process.js';
 import type { HostKeyStore } from '../../app/ports/ssh.js';
 import { LatchkeyAuthenticationProvider, PROVIDER_ID, PROVIDER_LABEL } from './authentication-provider.js';
 import { servicesFactory } from './services.js';
 import { readSettings } from './settings.js';
 import { SshPseudoterminal } from './ssh-pseudoterminal.js';
 import { TargetsView } from './targets-view.js';
+
+const REMOTE_SSH_EXTENSION = 'ms-vscode-remote.remote-ssh';
 
 export interface LatchkeyExtensionApi {
   authenticationProvider: LatchkeyAuthenticationProvider;
@@ -44,6 +48,21 @@ export function activate(context: vscode.ExtensionContext): LatchkeyExtensionApi
       target,
       username,
       () => settings.certificateLifetimeSeconds(),
+    );
+    // A notification while the certificate is fetched and ssh connects; the terminal says the outcome.
+    const outcome = new Promise<void>((resolve) => {
+      const subscription = pty.onDidConnect(() => {
+        subscription.dispose();
+        resolve();
+      });
+      pty.onDidClose(() => resolve());
+    });
+    void vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Latchkey: connecting to ${target.hostname} as ${username}`,
+      },
+      () => outcome,
     );
     const terminal = vscode.window.createTerminal({ name: `${username}@${target.hostname}`, pty });
     terminal.show();
@@ -160,12 +179,34 @@ export function activate(context: vscode.ExtensionContext): LatchkeyExtensionApi
       void vscode.window.showInformationMessage(`Latchkey: forgot the host key of ${key}`);
     }),
     command('latchkey.openInRemoteSsh', async (node?: TreeNode) => {
-      const hostname =
-        node?.kind === 'target' || node?.kind === 'username' ? node.target.hostname : '<hostname>';
-      const remoteSsh = vscode.extensions.getExtension('ms-vscode-remote.remote-ssh');
-      void vscode.window.showInformationMessage(
-        `Latchkey: Remote-SSH connects with a fresh certificate once the latchkey CLI has written its SSH config: run "latchkey login" and "latchkey ssh-config" in a terminal, then connect Remote-SSH to ${hostname}.` +
-          (remoteSsh === undefined ? ' (Remote-SSH is not installed.)' : ''),
+      const target =
+        node?.kind === 'target' || node?.kind === 'username' ? node.target : await chooseTarget();
+      if (target === undefined) return;
+      const cliPath = settings.cliPath();
+      await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Latchkey: opening ${target.hostname} in Remote-SSH`,
+        },
+        () =>
+          openInRemoteSsh(
+            {
+              cli: latchkeyCliProcess(cliPath),
+              cliPath,
+              serverUrl: settings.serverUrl(),
+              remoteSsh: {
+                installed: () => vscode.extensions.getExtension(REMOTE_SSH_EXTENSION) !== undefined,
+                open: async (host) => {
+                  await vscode.commands.executeCommand(
+                    'vscode.openFolder',
+                    vscode.Uri.parse(`vscode-remote://ssh-remote+${encodeURIComponent(host)}/`),
+                    { forceNewWindow: true },
+                  );
+                },
+              },
+            },
+            target.hostname,
+          ),
       );
     }),
   );

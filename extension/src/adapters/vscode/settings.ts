@@ -8,6 +8,8 @@ export interface LatchkeySettings {
   defaultUsername(): string | undefined;
   /** The certificate lifetime to ask for, in seconds (the server caps it). */
   certificateLifetimeSeconds(): number | undefined;
+  /** The latchkey CLI "Open in Remote-SSH" runs (a program on PATH, or a .js file). */
+  cliPath(): string;
 }
 
 export function readSettings(): LatchkeySettings {
@@ -19,5 +21,6 @@ export function readSettings(): LatchkeySettings {
       const minutes = config().get<number>('certificateLifetimeMinutes');
       return typeof minutes === 'number' && minutes > 0 ? Math.round(minutes * 60) : undefined;
     },
+    cliPath: () => config().get<string>('cliPath')?.trim() || 'latchkey',
   };
 }
