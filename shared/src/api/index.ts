@@ -6,6 +6,7 @@ export * from './accounts.js';
 export * from './audit-events.js';
 export * from './audit-ssh-settings.js';
 export * from './common.js';
+export * from './device-flow.js';
 export * from './envelope.js';
 export * from './gateway-ca.js';
 export * from './hostname.js';
