@@ -131,6 +131,19 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     return answer.result;
   }
 
+  /**
+   * ssh to the harness sshd, retrying while it refuses connections: a reload (SIGHUP) makes sshd re-exec
+   * and re-listen, and a connection that arrives in that instant is refused. Any other outcome (a login,
+   * an authentication failure) is answered at once.
+   */
+  async function sshAcrossReloads(options: Parameters<typeof runSsh>[0]) {
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await runSsh(options);
+      if (result.code !== 255 || !/Connection refused/.test(result.stderr) || attempt === 20) return result;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   /** Signs bob in through the device flow and gets a certificate for the agent's target. */
   async function certificateLogin(
     targetId: string,
@@ -145,7 +158,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     const certificateFile = dir.file(`cert-${randomBytes(4).toString('hex')}-cert.pub`);
     await writeFile(certificateFile, `${issued.body.result.certificate}\n`);
     lastCertificateFile = certificateFile;
-    return runSsh({
+    return sshAcrossReloads({
       server: sshd,
       user: user.name,
       identityFile: keyFile,
@@ -297,29 +310,32 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     const target = await agentTarget();
     const port = Number(new URL(server.url).port);
     await server.app.close();
-    const mark = agent.mark();
-    await agent.waitForOutput(/server unreachable/, 10_000, mark);
-    // A certificate issued before the server stopped still logs in: sshd keeps trusting the CA.
-    void target;
-    const login = await runSsh({
-      server: sshd,
-      user: user.name,
-      identityFile: keyFile,
-      certificateFile: lastCertificateFile!,
-      command: 'id -un',
-    });
-    assert.equal(login.code, 0, login.stderr);
-    // The drift watcher keeps working from the last keys.
-    await writeFile(caPath, '');
-    await agent.waitForOutput(/drift in .*ca\.pub repaired/, 15_000, mark);
-
-    restarted = await buildApp({
-      store: server.store,
-      caKeys: server.services.caKeys,
-      passwords: TEST_PASSWORD_HASHER,
-      signIn: { publicUrl: server.url },
-    });
-    await restarted.app.listen({ host: '127.0.0.1', port });
+    try {
+      const mark = agent.mark();
+      await agent.waitForOutput(/server unreachable/, 10_000, mark);
+      // A certificate issued before the server stopped still logs in: sshd keeps trusting the CA.
+      void target;
+      const login = await sshAcrossReloads({
+        server: sshd,
+        user: user.name,
+        identityFile: keyFile,
+        certificateFile: lastCertificateFile!,
+        command: 'id -un',
+      });
+      assert.equal(login.code, 0, login.stderr);
+      // The drift watcher keeps working from the last keys.
+      await writeFile(caPath, '');
+      await agent.waitForOutput(/drift in .*ca\.pub repaired/, 15_000, mark);
+    } finally {
+      // The server comes back whatever happened above, so the tests after this one still have it.
+      restarted = await buildApp({
+        store: server.store,
+        caKeys: server.services.caKeys,
+        passwords: TEST_PASSWORD_HASHER,
+        signIn: { publicUrl: server.url },
+      });
+      await restarted.app.listen({ host: '127.0.0.1', port });
+    }
     const back = new Date();
     const seen = await eventually('a heartbeat after the server came back', 20_000, async () => {
       const listed = (await admin('GET', '/latchkey/agents')) as Json[];
@@ -379,7 +395,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     assert.match(result.stdout, /sshd's files are restored/);
     assert.equal(await readFile(sshd.configPath, 'utf8'), pristineConfig);
     await assert.rejects(stat(caPath));
-    const login = await runSsh({
+    const login = await sshAcrossReloads({
       server: sshd,
       user: user.name,
       identityFile: keyFile,
