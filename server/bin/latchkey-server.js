@@ -3,22 +3,11 @@
 // TypeScript sources through tsx (development; LATCHKEY_FROM_SOURCE=1 forces this even when a bundle
 // exists). Both run in this process, so signals reach the server directly.
 import { existsSync } from 'node:fs';
-import { register } from 'node:module';
 
 const bundle = new URL('../dist/main.js', import.meta.url);
 if (existsSync(bundle) && process.env.LATCHKEY_FROM_SOURCE !== '1') {
   await import(bundle.href);
 } else {
-  const { register: registerTsx } = await import('tsx/esm/api');
-  registerTsx();
-  // Resolve @latchkey/shared to its sources (the `latchkey-source` export condition), as the tests do.
-  // Registered after tsx, so it runs first and hands the extra condition on to tsx and node.
-  register(
-    'data:text/javascript,' +
-      encodeURIComponent(
-        'export async function resolve(specifier, context, next) {' +
-          " return next(specifier, { ...context, conditions: [...context.conditions, 'latchkey-source'] }); }",
-      ),
-  );
-  await import(new URL('../src/main.ts', import.meta.url).href);
+  const { runSources } = await import('../../scripts/run-sources.mjs');
+  await runSources(new URL('../src/main.ts', import.meta.url));
 }
