@@ -117,9 +117,9 @@ describe('agent: applyCaTrust and uninstallCaTrust on a real sshd', () => {
 
     const config = await readFile(sshd.configPath, 'utf8');
     assert.match(config, new RegExp(`\\nTrustedUserCAKeys ${paths.caPath}\\n`));
-    assert.match(
-      await readFile(paths.caPath!, 'utf8'),
-      new RegExp(oldCa.publicKey.split(' ')[1]!.slice(0, 40)),
+    assert.ok(
+      (await readFile(paths.caPath!, 'utf8')).includes(oldCa.publicKey.split(' ')[1]!),
+      'ca.pub holds the CA key',
     );
     applied = await snapshot(sshd.dir);
   });

@@ -23,6 +23,7 @@ import {
   createTempDir,
   createTestUser,
   generateKeyWithSshKeygen,
+  makeTraversableForOthers,
   registerCleanup,
   removeTestUser,
   signWithSshKeygen,
@@ -58,6 +59,8 @@ export interface RecordingTarget {
 }
 
 export async function startRecordingTarget(): Promise<RecordingTarget> {
+  // sshd runs the recorder from this checkout as the test user.
+  await makeTraversableForOthers(RECORDER_BIN);
   // Readable by the test user: the state dir and the socket's dir (0755), not the spool (0700).
   const base = await mkdtemp(path.join(tmpdir(), 'latchkey-recording-'));
   registerCleanup(`recording dir ${base}`, () => rm(base, { recursive: true, force: true }));
