@@ -17,3 +17,4 @@ export * from './unix-username.js';
 export * from './virtual-networks.js';
 export * from './me.js';
 export * from './agents.js';
+export * from './ssh-logs.js';
