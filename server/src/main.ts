@@ -126,6 +126,7 @@ async function start(options: ServerOptions): Promise<void> {
       publicUrl: config.publicUrl ?? `${scheme}://${listenHost}:${config.listen.port}`,
       certificateTtlSeconds: config.certificateTtlSeconds,
       maxCertificateTtlSeconds: config.maxCertificateTtlSeconds,
+      ...(config.recorderCommand === undefined ? {} : { recorderCommand: config.recorderCommand }),
     },
   });
   const log = app.log;
@@ -321,6 +322,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--identity-providers <file>', 'upstream OIDC providers (JSON), see docs/sign-in.md')
     .option('--certificate-ttl <duration>', 'certificate lifetime (default 5m)')
     .option('--max-certificate-ttl <duration>', 'the longest lifetime a client may ask for (default 1h)')
+    .option(
+      '--recorder-command <command>',
+      "the force-command of recorded sessions' certificates (default: latchkey-agent record)",
+    )
     .action(async (options: ServerOptions) => start(options));
 
   const token = program.command('token').description('API tokens');

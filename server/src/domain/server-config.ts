@@ -20,6 +20,8 @@
  * | --identity-providers F| LATCHKEY_IDENTITY_PROVIDERS  | none: built-in accounts only                    |
  * | --certificate-ttl D   | LATCHKEY_CERTIFICATE_TTL     | 5m (a duration: 90s, 5m, 1h)                    |
  * | --max-certificate-ttl | LATCHKEY_MAX_CERTIFICATE_TTL | 1h (what a client may ask for at most)          |
+ * | --recorder-command C  | LATCHKEY_RECORDER_COMMAND    | `latchkey-agent record` (certificates'          |
+ * |                       |                              | force-command when the account records)         |
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { LatchkeyError, isIpv4Literal, isIpv6Literal } from '@latchkey/shared';
@@ -44,6 +46,8 @@ export interface ServerConfig {
   identityProvidersFile?: string;
   certificateTtlSeconds: number;
   maxCertificateTtlSeconds: number;
+  /** The force-command of recorded sessions' certificates; undefined: the default. */
+  recorderCommand?: string;
 }
 
 /** The raw settings as commander hands them over (all optional strings / flags). */
@@ -59,6 +63,7 @@ export interface ServerOptions {
   identityProviders?: string;
   certificateTtl?: string;
   maxCertificateTtl?: string;
+  recorderCommand?: string;
 }
 
 export interface ConfigFacts {
@@ -85,6 +90,7 @@ const SETTINGS = {
   identityProviders: { option: '--identity-providers', env: 'LATCHKEY_IDENTITY_PROVIDERS' },
   certificateTtl: { option: '--certificate-ttl', env: 'LATCHKEY_CERTIFICATE_TTL' },
   maxCertificateTtl: { option: '--max-certificate-ttl', env: 'LATCHKEY_MAX_CERTIFICATE_TTL' },
+  recorderCommand: { option: '--recorder-command', env: 'LATCHKEY_RECORDER_COMMAND' },
 } as const satisfies Record<keyof ServerOptions, Setting>;
 
 export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): ServerConfig {
@@ -168,6 +174,7 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
       : { identityProvidersFile: resolvePath(identityProvidersText, facts, SETTINGS.identityProviders) }),
     certificateTtlSeconds,
     maxCertificateTtlSeconds,
+    ...recorderCommandSetting(text('recorderCommand')),
   };
 
   function parseListen(value: string): { host: string; port: number } {
@@ -279,4 +286,16 @@ function invalid(setting: Setting, problem: string): LatchkeyError {
   return new LatchkeyError('invalid_config', `${setting.option} (${setting.env}) ${problem}`, {
     pointer: setting.option,
   });
+}
+
+/**
+ * sshd runs a force-command through the user's shell, so any command line works; a newline would end the
+ * certificate option early in sshd's eyes, and a control character is a mistake.
+ */
+function recorderCommandSetting(value: string | undefined): { recorderCommand?: string } {
+  if (value === undefined) return {};
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw invalid(SETTINGS.recorderCommand, 'must be one line without control characters');
+  }
+  return { recorderCommand: value.trim() };
 }

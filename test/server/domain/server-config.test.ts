@@ -74,6 +74,7 @@ describe('parseServerConfig', () => {
     ['a certificate without its key', { tlsCert: 'c.pem' }, {}, '--tls-key', /required when --tls-cert/],
     ['a key without its certificate', { tlsKey: 'k.pem' }, {}, '--tls-cert', /required when --tls-key/],
     ['a bad boolean in the environment', {}, { env: { LATCHKEY_ALLOW_INSECURE_HTTP: 'maybe' } }, '--allow-insecure-http', /true or false/],
+    ['a recorder command of two lines', { recorderCommand: 'latchkey-agent record\nrm -rf /' }, {}, '--recorder-command', /one line/],
   ]; // prettier-ignore
   for (const [what, options, facts, setting, message] of bad) {
     it(`refuses ${what}, naming ${setting}`, () => {
@@ -89,6 +90,17 @@ describe('parseServerConfig', () => {
       );
     });
   }
+
+  it('takes the recorder command for certificates from --recorder-command or the environment', () => {
+    assert.equal(parseServerConfig({}, user).recorderCommand, undefined);
+    assert.equal(
+      parseServerConfig(
+        {},
+        { ...user, env: { LATCHKEY_RECORDER_COMMAND: ' /opt/lk/bin/latchkey-agent record ' } },
+      ).recorderCommand,
+      '/opt/lk/bin/latchkey-agent record',
+    );
+  });
 
   it('never echoes a database password', () => {
     assert.throws(
