@@ -1,9 +1,16 @@
+import { LatchkeyError } from '@latchkey/shared';
 import type { AccountRepository } from '../../../app/ports/store.js';
 import type { AccountRecord } from '../../../domain/records.js';
 import { uniqueViolation } from '../db-errors.js';
 import type { AccountsTable } from '../schema.js';
 import { now, withTransaction, type RepositoryContext } from './context.js';
+import { precompiledQuery } from './precompiled-query.js';
 import { insertVirtualNetwork } from './virtual-networks.js';
+
+/** The access configuration's version, read on every certificate request (compiled once). */
+const configVersion = precompiledQuery(0, (db) =>
+  db.selectFrom('access_config_version').select('version').where('singleton', '=', 1),
+);
 
 export const DEFAULT_ACCOUNT_NAME = 'Latchkey';
 
@@ -45,11 +52,10 @@ export function accountRepository(ctx: RepositoryContext): AccountRepository {
     },
 
     async accessConfigVersion() {
-      const row = await db
-        .selectFrom('access_config_version')
-        .select('version')
-        .where('singleton', '=', 1)
-        .executeTakeFirstOrThrow();
+      const [row] = await configVersion(ctx);
+      if (row === undefined) {
+        throw new LatchkeyError('internal', 'the access_config_version row is missing (migration 0003)');
+      }
       return String(row.version);
     },
 

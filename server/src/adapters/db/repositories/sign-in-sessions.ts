@@ -2,6 +2,17 @@ import type { SignInSessionRepository } from '../../../app/ports/store.js';
 import type { JsonObject, SignInSessionRecord } from '../../../domain/records.js';
 import type { SignInSessionsTable } from '../schema.js';
 import { now, type RepositoryContext } from './context.js';
+import { precompiledQuery } from './precompiled-query.js';
+
+/** Every request's session check (compiled once: it runs on each authenticated request). */
+const sessionWithAccountState = precompiledQuery(1, (db, id) =>
+  db
+    .selectFrom('sign_in_sessions')
+    .leftJoin('users', 'users.id', 'sign_in_sessions.user_id')
+    .selectAll('sign_in_sessions')
+    .select(['users.id as account_user_id', 'users.disabled_at as account_disabled_at'])
+    .where('sign_in_sessions.id', '=', id!),
+);
 
 function toRecord(ctx: RepositoryContext, row: SignInSessionsTable): SignInSessionRecord {
   const { codec } = ctx;
@@ -63,13 +74,7 @@ export function signInSessionRepository(ctx: RepositoryContext): SignInSessionRe
     get: (id) => findBy('id', id),
 
     async getWithAccountState(id) {
-      const row = await db
-        .selectFrom('sign_in_sessions')
-        .leftJoin('users', 'users.id', 'sign_in_sessions.user_id')
-        .selectAll('sign_in_sessions')
-        .select(['users.id as account_user_id', 'users.disabled_at as account_disabled_at'])
-        .where('sign_in_sessions.id', '=', id)
-        .executeTakeFirst();
+      const [row] = await sessionWithAccountState(ctx, id);
       if (row === undefined) return undefined;
       const { account_user_id: userId, account_disabled_at: disabledAt, ...sessionRow } = row;
       const account =

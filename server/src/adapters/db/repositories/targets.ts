@@ -7,7 +7,13 @@ import type { DatabaseSchema, TargetsTable } from '../schema.js';
 import { sql, type ExpressionBuilder } from 'kysely';
 import { now, withTransaction, type RepositoryContext } from './context.js';
 import { countOf, pageBounds } from './paging.js';
+import { precompiledQuery } from './precompiled-query.js';
 import { targetCondition } from './target-filter.js';
+
+/** One target by id (compiled once: every certificate request reads one). */
+const targetById = precompiledQuery(2, (db, accountId, id) =>
+  db.selectFrom('targets').selectAll().where('account_id', '=', accountId!).where('id', '=', id!),
+);
 
 /** Rows per multi-row INSERT (12 parameters each: well under both databases' limits). */
 const INSERT_CHUNK = 500;
@@ -220,12 +226,7 @@ function toRow(ctx: RepositoryContext, accountId: string, target: ResolvedTarget
 export function targetRepository(ctx: RepositoryContext): TargetRepository {
   const { db, codec } = ctx;
   const get = async (c: RepositoryContext, accountId: string, id: string) => {
-    const row = await c.db
-      .selectFrom('targets')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const [row] = await targetById(c, accountId, id);
     return row === undefined ? undefined : toRecord(c, row);
   };
 
