@@ -13,6 +13,7 @@
  */
 import { Command, Option } from 'commander';
 import { LatchkeyError } from '@latchkey/shared';
+import { ApplyLockFile } from './adapters/fs/apply-lock.js';
 import { nodeSshdHost } from './adapters/node-sshd-host.js';
 import { readOsFacts } from './adapters/os/os-facts.js';
 import { NodeHostInfo } from './adapters/os/node-host-info.js';
@@ -25,6 +26,7 @@ import type { AgentDaemonDeps, LatchkeyConnection } from './app/agent/agent-daem
 import { AGENT_VERSION } from './app/agent/agent-version.js';
 import { enrollAgent } from './app/agent/enroll-agent.js';
 import type { Enrolment } from './app/ports/agent-state.js';
+import type { SshdChangeLock } from './app/ports/sshd-change-lock.js';
 import { uninstallCaTrust } from './app/uninstall-ca-trust.js';
 import { parseAgentConfig, parseServerUrl } from './domain/agent/agent-config.js';
 import type { AgentConfig, RawAgentOptions } from './domain/agent/agent-config.js';
@@ -67,7 +69,11 @@ function agentOptions(command: Command): Command {
     .option('--api-base <url>', 'the Cloudflare API base (default https://api.cloudflare.com/client/v4)');
 }
 
-async function buildDaemon(config: AgentConfig): Promise<AgentDaemon> {
+/** `sshdLock`: the daemon waits up to a minute for another process's change to sshd; null: no lock. */
+async function buildDaemon(
+  config: AgentConfig,
+  sshdLock: SshdChangeLock | null = new ApplyLockFile(config.stateDir, { waitMs: 60_000 }),
+): Promise<AgentDaemon> {
   const sshdHost = nodeSshdHost();
   const facts = await readOsFacts(sshdHost.files, sshdHost.commands);
   const state = new AgentStateFiles(sshdHost.files, config.stateDir);
@@ -130,6 +136,7 @@ async function buildDaemon(config: AgentConfig): Promise<AgentDaemon> {
     random: Math.random,
     sleep: abortableSleep,
     log,
+    ...(sshdLock === null ? {} : { sshdLock }),
   };
   return new AgentDaemon(deps, {
     version: AGENT_VERSION,
@@ -238,8 +245,11 @@ agentOptions(
 agentOptions(program.command('apply').description('one cycle, then exit (0 when sshd trusts the CA)')).action(
   async (options: RawAgentOptions) => {
     try {
-      const daemon = await buildDaemon(parseAgentConfig(options));
-      const { ok, status } = await daemon.cycle();
+      const config = parseAgentConfig(options);
+      const daemon = await buildDaemon(config, null);
+      // The whole cycle under the lock (not only the change): one `apply` at a time, and none while
+      // the daemon changes sshd; a person is waiting, so it fails at once instead of queueing.
+      const { ok, status } = await new ApplyLockFile(config.stateDir).withLock(() => daemon.cycle());
       process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
       process.exit(ok ? 0 : status.serverReachable ? EXIT_FAILURE : EXIT_UNAVAILABLE);
     } catch (error) {
@@ -255,7 +265,9 @@ sshdOptions(
     const config = parseAgentConfig(options);
     const host = nodeSshdHost();
     const facts = await readOsFacts(host.files, host.commands);
-    const result = await uninstallCaTrust({ host, facts, paths: config.sshd });
+    const result = await new ApplyLockFile(config.stateDir).withLock(() =>
+      uninstallCaTrust({ host, facts, paths: config.sshd }),
+    );
     for (const line of result.journal) log(line);
     if (result.status === 'rolled_back') {
       log(`uninstall failed at ${result.failure.stage}: ${result.failure.message}; nothing was changed`);

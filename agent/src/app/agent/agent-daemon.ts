@@ -18,6 +18,7 @@ import type { AgentStateStore, AgentStatus, Enrolment } from '../ports/agent-sta
 import type { ControlPlane } from '../ports/control-plane.js';
 import type { FileWatcher } from '../ports/file-watcher.js';
 import type { HostInfo } from '../ports/host-info.js';
+import type { SshdChangeLock } from '../ports/sshd-change-lock.js';
 import type { SshdChangeResult } from '../sshd-change-result.js';
 import type { SshdChangeContext } from '../sshd-host.js';
 import { DEFAULT_DROP_IN_NAME } from '../../domain/sshd/edit-sshd-config.js';
@@ -47,6 +48,8 @@ export interface AgentDaemonDeps {
   /** Resolves after `ms`, or early when `signal` aborts. */
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly log: (line: string) => void;
+  /** The host-wide lock on changes to sshd's files; absent: this process is the only one changing them. */
+  readonly sshdLock?: SshdChangeLock;
 }
 
 export interface AgentDaemonSettings {
@@ -195,7 +198,10 @@ export class AgentDaemon {
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.sshdQueue.then(work, work);
+    // The queue orders this process's changes; the lock keeps other processes' (apply, uninstall) out.
+    const lock = this.deps.sshdLock;
+    const locked = lock === undefined ? work : () => lock.withLock(work);
+    const next = this.sshdQueue.then(locked, locked);
     this.sshdQueue = next.catch((error: unknown) => {
       this.deps.log(`sshd change failed: ${messageOf(error)}`);
     });
