@@ -6,6 +6,7 @@
  *   latchkey ssh [USER@]TARGET [-- COMMAND…]  a fresh key pair and certificate, then the system ssh
  *   latchkey ssh-config [--write]            Host entries so that plain ssh, scp and rsync get certificates
  *   latchkey known-hosts forget TARGET       forget a target's pinned host key
+ *   latchkey logs keygen|list|download|decrypt|verify|play   auditors (adapters/cli/logs-command.ts)
  *
  * Credentials are kept per server in $XDG_CONFIG_HOME/latchkey (default ~/.config/latchkey). Exit codes:
  * see domain/exit-codes.ts; `latchkey ssh` exits with ssh's status.
@@ -25,6 +26,7 @@ import { refreshSshCertificate } from './app/refresh-ssh-certificate.js';
 import type { SessionDeps } from './app/signed-in-session.js';
 import { sshConfig } from './app/write-ssh-config.js';
 import { browserOpener } from './adapters/browser/open-browser.js';
+import { addLogsCommand } from './adapters/cli/logs-command.js';
 import { CredentialsFileStore } from './adapters/fs/credentials-file-store.js';
 import { localSshKeyFiles, localTextFiles } from './adapters/fs/local-files.js';
 import { HttpAccessServer } from './adapters/http/access-server-client.js';
@@ -291,6 +293,17 @@ function buildProgram(): Command {
           : `Forgot ${removed} host key(s) of ${target}; the next connection pins the key it is shown.`,
       );
     });
+
+  addLogsCommand(program, {
+    env: process.env,
+    userAgent: `latchkey/${VERSION}`,
+    signedInServer: async () => {
+      const known = await new CredentialsFileStore(credentialsPath(defaultConfigDir())).servers();
+      return known.length === 1 ? known[0] : undefined;
+    },
+    notify,
+    exit: (code) => process.exit(code),
+  });
 
   return program;
 }

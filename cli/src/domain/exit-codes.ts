@@ -17,6 +17,12 @@ export const EXIT = {
   unavailable: 5,
   /** No such target. */
   notFound: 6,
+  /** `logs decrypt` / `logs verify`: the session log was altered (see docs/auditor-guide.md). */
+  logTampered: 7,
+  /** `logs verify`: the session log stops early (no end record). */
+  logIncomplete: 8,
+  /** `logs verify`: the log has no Latchkey integrity records (written by another tool). */
+  logUnverified: 9,
 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -5,3 +5,4 @@ export * from './log-metadata.js';
 export * from './log-records.js';
 export * from './session-log-writer.js';
 export * from './session-log-reader.js';
+export * from './outputs/index.js';

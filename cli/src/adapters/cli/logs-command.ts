@@ -1,0 +1,327 @@
+/**
+ * The `latchkey logs …` command group, the auditor's tools (docs/auditor-guide.md):
+ *
+ *   logs keygen -o NAME [--force]                  a key pair in ssh-log-cli's form (NAME, NAME.pub)
+ *   logs list [--account ID] [filters] [--json]     the session logs on the access server
+ *   logs download LOG_ID [-o FILE]                  the encrypted log file, checked against its digest
+ *   logs decrypt -i FILE -k KEY [-o OUT.zip]        ssh-log-cli's zip + session.cast, commands.json, verify.txt
+ *   logs verify -i FILE -k KEY                      the integrity verdict only (exit 0/7/8/9)
+ *   logs play -i FILE -k KEY [--speed N] [--max-idle S]   replay the terminal output
+ *
+ * list and download talk to the server with an API token (--api-token or LATCHKEY_API_TOKEN) holding
+ * "Access: SSH Auditing: Read"; the server is --server, LATCHKEY_SERVER, or the one you signed in to.
+ * Wiring only: the work is in app/logs/, the decisions in domain/logs/.
+ */
+import type { Command } from 'commander';
+import { LatchkeyError, renderVerifyReport, type SshLog } from '@latchkey/shared';
+import { decryptLog } from '../../app/logs/decrypt-log.js';
+import { downloadLog } from '../../app/logs/download-log.js';
+import { generateAuditorKeyPair } from '../../app/logs/keygen.js';
+import { listLogs } from '../../app/logs/list-logs.js';
+import { openSessionLog } from '../../app/logs/open-session-log.js';
+import { playLog } from '../../app/logs/play-log.js';
+import { auditorKeySetupHint } from '../../domain/logs/auditor-key-setup.js';
+import { humanBytes, renderLogsTable } from '../../domain/logs/render-logs-table.js';
+import { exitCodeForVerdict } from '../../domain/logs/verdict-exit-code.js';
+import { parseTime } from '../../domain/logs/parse-time.js';
+import { normaliseServerUrl } from '../../domain/server-url.js';
+import { localLogFiles } from '../fs/log-files.js';
+import { HttpAuditApi } from '../http/audit-api-client.js';
+
+export interface LogsCommandContext {
+  env: NodeJS.ProcessEnv;
+  userAgent: string;
+  /** The server of the only stored sign-in, if there is exactly one. */
+  signedInServer(): Promise<string | undefined>;
+  notify(line: string): void;
+  /** Ends the process with this status (after the output is flushed). */
+  exit(code: number): never;
+}
+
+interface ApiOptions {
+  server?: string;
+  apiToken?: string;
+  account?: string;
+}
+
+export function addLogsCommand(program: Command, context: LogsCommandContext): void {
+  const logs = program
+    .command('logs')
+    .description('auditors: make a key pair, list, download, decrypt, verify and replay session logs');
+
+  logs
+    .command('keygen')
+    .description("make an auditor key pair in ssh-log-cli's form: NAME (private, 0600) and NAME.pub")
+    .requiredOption('-o, --output <name>', 'the private key file; the public key goes to NAME.pub')
+    .option('--force', 'replace existing key files')
+    .action(async (options: { output: string; force?: boolean }) => {
+      const made = await generateAuditorKeyPair(localLogFiles, {
+        output: options.output,
+        force: options.force === true,
+      });
+      process.stdout.write(
+        auditorKeySetupHint({
+          publicKey: made.publicKey,
+          privateKeyPath: made.privateKeyFile,
+          ...withDefined('server', await serverOrUndefined(context, undefined)),
+        }),
+      );
+    });
+
+  withApiOptions(logs.command('list').description('the session logs on the access server, newest first'))
+    .option('--user <email>', "only this person's sessions")
+    .option('--username <name>', 'only sessions as this UNIX user')
+    .option('--target <id>', 'only this target (id)')
+    .option('--session <id>', 'only this session id')
+    .option('--status <status>', 'complete or incomplete')
+    .option('--since <time>', 'sessions started at or after this time (ISO 8601, or 2h / 3d ago)')
+    .option('--until <time>', 'sessions started before this time (ISO 8601, or 2h / 3d ago)')
+    .option('--limit <n>', 'at most this many (default 100)', '100')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        options: ApiOptions & {
+          user?: string;
+          username?: string;
+          target?: string;
+          session?: string;
+          status?: string;
+          since?: string;
+          until?: string;
+          limit: string;
+          json?: boolean;
+        },
+      ) => {
+        const limit = Number(options.limit);
+        if (!Number.isSafeInteger(limit) || limit < 1) {
+          throw new LatchkeyError('invalid_argument', '--limit must be a whole number above 0', {
+            pointer: '--limit',
+          });
+        }
+        if (
+          options.status !== undefined &&
+          options.status !== 'complete' &&
+          options.status !== 'incomplete'
+        ) {
+          throw new LatchkeyError('invalid_argument', '--status must be complete or incomplete', {
+            pointer: '--status',
+          });
+        }
+        const now = new Date();
+        const found: SshLog[] = await listLogs(await auditApi(context, options), {
+          ...withDefined('account', options.account),
+          limit,
+          query: {
+            ...withDefined('user_email', options.user),
+            ...withDefined('username', options.username),
+            ...withDefined('target_id', options.target),
+            ...withDefined('session_id', options.session),
+            ...withDefined('status', options.status as 'complete' | 'incomplete' | undefined),
+            ...withDefined('since', parseTime(options.since, '--since', now)),
+            ...withDefined('until', parseTime(options.until, '--until', now)),
+          },
+        });
+        process.stdout.write(
+          options.json === true ? `${JSON.stringify(found, null, 2)}\n` : renderLogsTable(found),
+        );
+      },
+    );
+
+  withApiOptions(
+    logs
+      .command('download')
+      .description('download an encrypted session log (checked against its digest)')
+      .argument('<log_id>', 'the log id, as `logs list` shows it'),
+  )
+    .option('-o, --output <file>', 'where to write it (default: LOG_ID.sshlog)')
+    .action(async (logId: string, options: ApiOptions & { output?: string }) => {
+      const progress = progressReporter(context);
+      const result = await downloadLog(await auditApi(context, options), {
+        ...withDefined('account', options.account),
+        logId,
+        ...withDefined('output', options.output),
+        onProgress: progress.update,
+      });
+      progress.done();
+      context.notify(
+        `Wrote ${result.output} (${humanBytes(result.bytes)}, sha256 checked). Decrypt it with: latchkey logs decrypt -i ${result.output} -k KEY`,
+      );
+    });
+
+  withLogOptions(
+    logs
+      .command('decrypt')
+      .description(
+        "decrypt a session log into a zip: ssh-log-cli's files plus session.cast, commands.json, verify.txt",
+      ),
+  )
+    .option('-o, --output <file>', 'the zip to write (default: FILE-decrypted.zip)')
+    .action(async (options: { input: string; key: string; output?: string }) => {
+      const result = await decryptLog(localLogFiles, {
+        input: options.input,
+        keyFile: options.key,
+        ...withDefined('output', options.output),
+      });
+      context.notify(`Wrote ${result.output}: ${result.entries.join(', ')}.`);
+      reportVerdict(context, result.integrity);
+      context.exit(exitCodeForVerdict(result.integrity.status, 'decrypt'));
+    });
+
+  withLogOptions(
+    logs
+      .command('verify')
+      .description('check a session log: exit 0 verified, 7 tampered, 8 incomplete, 9 unverified'),
+  ).action(async (options: { input: string; key: string }) => {
+    const log = await openSessionLog(localLogFiles, { input: options.input, keyFile: options.key });
+    process.stdout.write(renderVerifyReport(log));
+    context.exit(exitCodeForVerdict(log.integrity.status, 'verify'));
+  });
+
+  withLogOptions(
+    logs
+      .command('play')
+      .description('replay the terminal output of a session with its timing (Ctrl-C stops)'),
+  )
+    .option('--speed <n>', 'play N times faster (default 1: real speed)', '1')
+    .option('--max-idle <seconds>', 'shorten every pause to at most this many seconds')
+    .action(async (options: { input: string; key: string; speed: string; maxIdle?: string }) => {
+      const log = await openSessionLog(localLogFiles, { input: options.input, keyFile: options.key });
+      if (log.integrity.status !== 'verified') reportVerdict(context, log.integrity);
+      await replayToStdout(context, log, options);
+    });
+}
+
+async function replayToStdout(
+  context: LogsCommandContext,
+  log: Awaited<ReturnType<typeof openSessionLog>>,
+  options: { speed: string; maxIdle?: string },
+): Promise<void> {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const pty = log.metadata.pty;
+  context.notify(
+    `Replaying ${log.integrity.identity?.session_id ?? 'the session'}` +
+      (pty === null ? ' (no terminal)' : ` (${pty.width}x${pty.height})`) +
+      ` at ${options.speed}x; Ctrl-C stops.`,
+  );
+  const { completed } = await playLog(
+    {
+      write: (bytes) =>
+        new Promise<void>((resolve, reject) =>
+          process.stdout.write(bytes, (error) => (error ? reject(error) : resolve())),
+        ),
+      now: () => performance.now(),
+      sleep: (ms) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        }),
+      stopped: () => stopped,
+    },
+    log,
+    {
+      speed: Number(options.speed),
+      ...withDefined('maxIdleSeconds', options.maxIdle === undefined ? undefined : Number(options.maxIdle)),
+    },
+  );
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  if (!completed) {
+    context.notify('\nReplay stopped.');
+    context.exit(130);
+  }
+}
+
+function withLogOptions(command: Command): Command {
+  return command
+    .requiredOption('-i, --input <file>', 'the encrypted session log')
+    .requiredOption('-k, --key <file>', 'the private key file (from `logs keygen` or ssh-log-cli)');
+}
+
+function withApiOptions(command: Command): Command {
+  return command
+    .option('--server <url>', 'the access server (default: LATCHKEY_SERVER, or the one you signed in to)')
+    .option(
+      '--api-token <token>',
+      'an API token with "Access: SSH Auditing: Read" (default: LATCHKEY_API_TOKEN)',
+    )
+    .option('--account <id>', 'the account (default: the only one the token sees)');
+}
+
+async function serverOrUndefined(
+  context: LogsCommandContext,
+  given: string | undefined,
+): Promise<string | undefined> {
+  if (given !== undefined) return normaliseServerUrl(given, '--server');
+  const fromEnv = context.env.LATCHKEY_SERVER;
+  if (fromEnv !== undefined && fromEnv !== '') return normaliseServerUrl(fromEnv, 'LATCHKEY_SERVER');
+  return context.signedInServer();
+}
+
+async function auditApi(context: LogsCommandContext, options: ApiOptions): Promise<HttpAuditApi> {
+  const server = await serverOrUndefined(context, options.server);
+  if (server === undefined) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      'say which access server: --server URL (or set LATCHKEY_SERVER, or sign in with `latchkey login`)',
+      { pointer: '--server' },
+    );
+  }
+  const token = options.apiToken ?? context.env.LATCHKEY_API_TOKEN;
+  if (token === undefined || token === '') {
+    throw new LatchkeyError(
+      'unauthenticated',
+      'an API token with the permission "Access: SSH Auditing: Read" is needed: set LATCHKEY_API_TOKEN ' +
+        '(or --api-token); an admin makes one with `latchkey-server token create --permission "Access: SSH Auditing: Read"`',
+    );
+  }
+  return new HttpAuditApi(server, token, { userAgent: context.userAgent });
+}
+
+function reportVerdict(context: LogsCommandContext, integrity: { status: string; problems: string[] }): void {
+  const label =
+    integrity.status === 'tampered'
+      ? 'TAMPERED'
+      : integrity.status === 'verified'
+        ? 'verified'
+        : `warning: ${integrity.status}`;
+  context.notify(`Integrity: ${label}`);
+  for (const problem of integrity.problems) context.notify(`  - ${problem}`);
+}
+
+/** A one-line progress meter on stderr for downloads over 1 MiB, only when stderr is a terminal. */
+function progressReporter(context: LogsCommandContext) {
+  const tty = process.stderr.isTTY === true;
+  let shown = false;
+  let lastDraw = 0;
+  return {
+    update(received: number, total: number | undefined) {
+      if (!tty || (total ?? received) < 1 << 20) return;
+      const now = Date.now();
+      if (now - lastDraw < 100 && received !== total) return;
+      lastDraw = now;
+      shown = true;
+      const percent = total === undefined ? '' : ` ${Math.floor((received / total) * 100)}%`;
+      process.stderr.write(
+        `\rDownloading: ${humanBytes(received)}${total === undefined ? '' : ` of ${humanBytes(total)}`}${percent}   `,
+      );
+    },
+    done() {
+      if (shown) process.stderr.write('\n');
+      void context;
+    },
+  };
+}
+
+function withDefined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

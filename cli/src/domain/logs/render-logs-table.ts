@@ -1,0 +1,66 @@
+import type { SshLog } from '@latchkey/shared';
+
+const HEADINGS = ['LOG ID', 'STARTED (UTC)', 'DURATION', 'USER', 'AS', 'TARGET', 'PROGRAM', 'STATUS', 'SIZE'];
+
+/**
+ * Session logs as an aligned text table (like the targets table: two spaces between columns, no trailing
+ * spaces), newest first as the server lists them. No logs: a sentence instead.
+ */
+export function renderLogsTable(logs: readonly SshLog[]): string {
+  if (logs.length === 0) return 'No session logs match.\n';
+  const rows: string[][] = [
+    [...HEADINGS],
+    ...logs.map((log) => [
+      log.id,
+      log.session_start_datetime.replace('T', ' ').replace(/(\.\d+)?Z$/, ''),
+      duration(log.session_start_datetime, log.session_finish_datetime),
+      log.user_email || '-',
+      log.username,
+      log.target_hostname ?? log.target_id,
+      log.program_type + (log.command === undefined ? '' : ` ${truncate(log.command, 30)}`),
+      log.status,
+      humanBytes(log.size_bytes),
+    ]),
+  ];
+  const widths = HEADINGS.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+/** `1h02m`, `3m04s`, `12s`; `-` while the session has no finish time. */
+export function duration(start: string, finish: string | undefined): string {
+  if (finish === undefined) return '-';
+  const seconds = Math.max(0, Math.round((Date.parse(finish) - Date.parse(start)) / 1000));
+  if (!Number.isFinite(seconds)) return '-';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(s).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
+/** 512 B, 1.5 KiB, 200.0 MiB. */
+export function humanBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function truncate(text: string, length: number): string {
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length <= length ? oneLine : `${oneLine.slice(0, length - 1)}…`;
+}

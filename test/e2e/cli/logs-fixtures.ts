@@ -1,0 +1,111 @@
+/**
+ * Session logs made with shared's real writer, for the auditor-command tests: a PTY session with output,
+ * a resize, two commands and a clean exit, or an exec session without a PTY; and the ways a file can be
+ * damaged (a flipped byte, cut short, another log's metadata).
+ */
+import {
+  CLIENT,
+  ORIGIN,
+  SessionLogWriter,
+  generateHpkeKeyPair,
+  type HpkeKeyPair,
+  type SessionIdentity,
+} from '@latchkey/shared';
+
+export const IDENTITY: SessionIdentity = {
+  session_id: 'sess-0001',
+  target_id: 'target-0001',
+  target_hostname: 'web-1',
+  user_email: 'ada@example.com',
+  principal: 'ada',
+  program_type: 'shell',
+  client_address: '127.0.0.1:50000',
+};
+
+export const STARTED_AT = new Date('2026-11-24T21:58:22Z');
+
+/** The origin output of the PTY session: "é" split across two packets, and a long pause (20.007812 s). */
+export const PTY_OUTPUT: { micros: number; bytes: Buffer }[] = [
+  { micros: 1_000, bytes: Buffer.from('ada@web-1:~$ ') },
+  { micros: 500_000, bytes: Buffer.from('ls\r\ncaf\xc3', 'latin1') },
+  { micros: 600_000, bytes: Buffer.from('\xa9\r\n\x1b[?25l', 'latin1') },
+  { micros: 20_607_812, bytes: Buffer.from('\x1b[?25hada@web-1:~$ ') },
+];
+
+export function ptyLog(keys: HpkeKeyPair, options: { exitStatus?: number } = {}): Buffer {
+  const writer = new SessionLogWriter({
+    auditorPublicKey: keys.publicKey,
+    identity: IDENTITY,
+    pty: { term: 'xterm-256color', width: 100, height: 30, modes: [['ECHO', 1]] },
+    startedAt: STARTED_AT,
+    maxChunkBytes: 2048,
+  });
+  const sealed: Uint8Array[] = [];
+  writer.data(ORIGIN, PTY_OUTPUT[0]!.micros, PTY_OUTPUT[0]!.bytes);
+  writer.data(CLIENT, 400_000, Buffer.from('ls\r'));
+  writer.flush();
+  sealed.push(writer.takeSealed());
+  writer.data(ORIGIN, PTY_OUTPUT[1]!.micros, PTY_OUTPUT[1]!.bytes);
+  writer.record({
+    kind: 'command',
+    elapsedMicros: 550_000,
+    body: { command: 'ls', cwd: '/home/ada', exit_status: 0 },
+  });
+  writer.record({ kind: 'resize', elapsedMicros: 550_000, body: { width: 120, height: 40 } });
+  writer.data(ORIGIN, PTY_OUTPUT[2]!.micros, PTY_OUTPUT[2]!.bytes);
+  writer.flush();
+  sealed.push(writer.takeSealed());
+  writer.record({ kind: 'command', elapsedMicros: 20_000_000, body: { command: 'exit', cwd: '/home/ada' } });
+  writer.data(ORIGIN, PTY_OUTPUT[3]!.micros, PTY_OUTPUT[3]!.bytes);
+  const finished = writer.finish({
+    elapsedMicros: 21_000_000,
+    exitData: {
+      timestamp: STARTED_AT.getTime() / 1000 + 21,
+      status: options.exitStatus ?? 0,
+      signal: null,
+      core_dumped: false,
+      error_msg: null,
+    },
+  });
+  return Buffer.concat([finished.header, ...sealed, writer.takeSealed(), finished.sealed]);
+}
+
+export function execLog(keys: HpkeKeyPair): Buffer {
+  const writer = new SessionLogWriter({
+    auditorPublicKey: keys.publicKey,
+    identity: { ...IDENTITY, session_id: 'sess-0002', program_type: 'exec', command: 'cat > notes' },
+    pty: null,
+    startedAt: STARTED_AT,
+  });
+  writer.data(CLIENT, 10, Buffer.from('hello from the client\n'));
+  writer.data(ORIGIN, 20, Buffer.from('ok\n'));
+  writer.data(CLIENT, 30, Buffer.from('more\n'));
+  const finished = writer.finish({ elapsedMicros: 40, exitData: null });
+  return Buffer.concat([finished.header, writer.takeSealed(), finished.sealed]);
+}
+
+/** The offset of the first chunk (after the metadata). */
+export function firstChunkOffset(file: Buffer): number {
+  return 4 + file.readUInt32BE(0);
+}
+
+/** The file with one byte inside its first chunk's ciphertext flipped. */
+export function flipByte(file: Buffer): Buffer {
+  const copy = Buffer.from(file);
+  copy[firstChunkOffset(file) + 10]! ^= 0x01;
+  return copy;
+}
+
+/** The file cut in the middle of its last chunk. */
+export function truncate(file: Buffer): Buffer {
+  return file.subarray(0, file.length - 7);
+}
+
+/** `file`'s chunks behind `other`'s metadata (both sealed to the same key). */
+export function swapMetadata(file: Buffer, other: Buffer): Buffer {
+  return Buffer.concat([other.subarray(0, firstChunkOffset(other)), file.subarray(firstChunkOffset(file))]);
+}
+
+export function newKeys(): HpkeKeyPair {
+  return generateHpkeKeyPair();
+}
