@@ -5,7 +5,7 @@
  *   latchkey-server start [--data-dir DIR] [--listen HOST:PORT] [--database-url URL]
  *                         [--tls-cert FILE --tls-key FILE] [--allow-insecure-http] [--ca-key-file FILE]
  *                         [--public-url URL] [--identity-providers FILE]
- *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h]
+ *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h] [--agent-package FILE]
  *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
  *   latchkey-server user add EMAIL [--group G]…     (the password is read from stdin, or prompted for)
  *   latchkey-server user disable|enable|reset EMAIL
@@ -16,6 +16,7 @@
 import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
 import { issueApiToken } from './app/api-tokens.js';
@@ -127,6 +128,13 @@ async function start(options: ServerOptions): Promise<void> {
       certificateTtlSeconds: config.certificateTtlSeconds,
       maxCertificateTtlSeconds: config.maxCertificateTtlSeconds,
       ...(config.recorderCommand === undefined ? {} : { recorderCommand: config.recorderCommand }),
+    },
+    agentDownloads: {
+      // From the checkout: server/src/main.ts and the bundle server/dist/main.js are both two levels down.
+      packagePath:
+        config.agentPackage ??
+        fileURLToPath(new URL('../../dist/latchkey-agent-linux-x64.tar.gz', import.meta.url)),
+      installScriptPath: fileURLToPath(new URL('../../scripts/install-agent.sh', import.meta.url)),
     },
   });
   const log = app.log;
@@ -325,6 +333,10 @@ export async function main(argv: string[]): Promise<void> {
     .option(
       '--recorder-command <command>',
       "the force-command of recorded sessions' certificates (default: latchkey-agent record)",
+    )
+    .option(
+      '--agent-package <file>',
+      'the agent package served to targets at /downloads/ (default: dist/ of the checkout, npm run package:agent)',
     )
     .action(async (options: ServerOptions) => start(options));
 

@@ -22,6 +22,8 @@
  * | --max-certificate-ttl | LATCHKEY_MAX_CERTIFICATE_TTL | 1h (what a client may ask for at most)          |
  * | --recorder-command C  | LATCHKEY_RECORDER_COMMAND    | `latchkey-agent record` (certificates'          |
  * |                       |                              | force-command when the account records)         |
+ * | --agent-package FILE  | LATCHKEY_AGENT_PACKAGE       | dist/latchkey-agent-linux-x64.tar.gz of the     |
+ * |                       |                              | checkout (served to targets; main.ts decides)   |
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { LatchkeyError, isIpv4Literal, isIpv6Literal } from '@latchkey/shared';
@@ -48,6 +50,8 @@ export interface ServerConfig {
   maxCertificateTtlSeconds: number;
   /** The force-command of recorded sessions' certificates; undefined: the default. */
   recorderCommand?: string;
+  /** The agent package served at /downloads/ (absolute); undefined: main.ts's default. */
+  agentPackage?: string;
 }
 
 /** The raw settings as commander hands them over (all optional strings / flags). */
@@ -64,6 +68,7 @@ export interface ServerOptions {
   certificateTtl?: string;
   maxCertificateTtl?: string;
   recorderCommand?: string;
+  agentPackage?: string;
 }
 
 export interface ConfigFacts {
@@ -91,6 +96,7 @@ const SETTINGS = {
   certificateTtl: { option: '--certificate-ttl', env: 'LATCHKEY_CERTIFICATE_TTL' },
   maxCertificateTtl: { option: '--max-certificate-ttl', env: 'LATCHKEY_MAX_CERTIFICATE_TTL' },
   recorderCommand: { option: '--recorder-command', env: 'LATCHKEY_RECORDER_COMMAND' },
+  agentPackage: { option: '--agent-package', env: 'LATCHKEY_AGENT_PACKAGE' },
 } as const satisfies Record<keyof ServerOptions, Setting>;
 
 export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): ServerConfig {
@@ -145,6 +151,7 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
   const caKeyText = text('caKeyFile');
   const publicUrlText = text('publicUrl');
   const identityProvidersText = text('identityProviders');
+  const agentPackageText = text('agentPackage');
   const maxCertificateTtlSeconds = parseDuration(
     text('maxCertificateTtl') ?? '1h',
     SETTINGS.maxCertificateTtl,
@@ -175,6 +182,9 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
     certificateTtlSeconds,
     maxCertificateTtlSeconds,
     ...recorderCommandSetting(text('recorderCommand')),
+    ...(agentPackageText === undefined
+      ? {}
+      : { agentPackage: resolvePath(agentPackageText, facts, SETTINGS.agentPackage) }),
   };
 
   function parseListen(value: string): { host: string; port: number } {

@@ -22,6 +22,7 @@ import { scryptPasswordHasher } from '../crypto/scrypt-password-hasher.js';
 import formBody from '@fastify/formbody';
 import { definePersonRoute } from './person-route.js';
 import type { PersonRouteSpec } from './person-route.js';
+import { agentDownloadRoutes } from './routes/agent-downloads.js';
 import { devicePageRoutes } from './routes/device-pages.js';
 import { meRoutes } from './routes/me.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -55,6 +56,8 @@ export interface AppOptions {
   identityProviders?: ReadonlyMap<string, UpstreamIdentityProvider>;
   /** The public URL and lifetimes; defaults from DEFAULT_SIGN_IN_SETTINGS, public URL http://127.0.0.1:8443. */
   signIn?: Partial<SignInSettings>;
+  /** The agent package and installer served to targets (routes/agent-downloads.ts); default: none. */
+  agentDownloads?: { packagePath?: string; installScriptPath?: string };
 }
 
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8443';
@@ -148,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
     devicePageRoutes(forms, services);
   });
 
+  agentDownloadRoutes(app, { ...options.agentDownloads, publicUrl: () => services.signIn.publicUrl });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.ready();

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Installs the Latchkey agent on a Linux x86_64 host with systemd, enrols it and starts it:
+#
+#   curl -fsSL https://ACCESS-SERVER/install.sh | sudo bash -s -- --token JOIN_TOKEN
+#
+# The access server serves this script at /install.sh (with its own URL put in as the default --server)
+# and the agent package at /downloads/: the package carries its own Node runtime, so the host needs
+# nothing but curl or wget, tar, sha256sum and systemd. Safe to run again: a rerun upgrades the package
+# (an atomic swap of versioned directories), keeps the enrolment and restarts the service.
+#
+# Options:
+#   --server URL      the access server (default: the server this script was downloaded from)
+#   --token T         a join token (or LATCHKEY_JOIN_TOKEN); needed only when the host is not enrolled yet
+#   --vnet NAME       register in this virtual network (default: the account's default)
+#   --hostname NAME   the target's name (default: this host's name)
+#   --package FILE    install this package file instead of downloading one (offline install)
+#   --uninstall       stop and remove the agent, putting sshd's files back as they were before it
+#
+# What it changes: /opt/latchkey-agent (releases/<version>, current -> the one in use, bin -> current/bin),
+# /usr/local/bin/latchkey-agent (the command sshd runs as certificates' force-command: latchkey-agent
+# record), /etc/systemd/system/latchkey-agent.service, /var/lib/latchkey-agent (0700: the credential,
+# backups of sshd's files). The agent itself then edits sshd's files (see docs/agent.md).
+set -euo pipefail
+
+# The access server replaces the next value with its public URL when it serves this file.
+SERVED_FROM='@LATCHKEY_SERVED_FROM@'
+PACKAGE_NAME=latchkey-agent-linux-x64.tar.gz
+PREFIX=/opt/latchkey-agent
+STATE_DIR=/var/lib/latchkey-agent
+UNIT=latchkey-agent.service
+UNIT_PATH=/etc/systemd/system/$UNIT
+COMMAND_LINK=/usr/local/bin/latchkey-agent
+WAIT_SECONDS=${LATCHKEY_INSTALL_WAIT_SECONDS:-90}
+
+say() { printf 'latchkey-agent install: %s\n' "$*"; }
+die() {
+  printf 'latchkey-agent install: error: %s\n' "$*" >&2
+  exit 1
+}
+usage() { sed -n '2,/^set -euo/p' "$0" 2>/dev/null | sed '$d; s/^# \{0,1\}//' || true; }
+
+server=""
+token="${LATCHKEY_JOIN_TOKEN:-}"
+vnet=""
+hostname_arg=""
+package_file=""
+uninstall=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --server | --token | --vnet | --hostname | --package)
+      [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"
+      case "$1" in
+        --server) server=$2 ;;
+        --token) token=$2 ;;
+        --vnet) vnet=$2 ;;
+        --hostname) hostname_arg=$2 ;;
+        --package) package_file=$2 ;;
+      esac
+      shift 2
+      ;;
+    --server=* | --token=* | --vnet=* | --hostname=* | --package=*)
+      value=${1#*=}
+      [ -n "$value" ] || die "${1%%=*} needs a value"
+      case "$1" in
+        --server=*) server=$value ;;
+        --token=*) token=$value ;;
+        --vnet=*) vnet=$value ;;
+        --hostname=*) hostname_arg=$value ;;
+        --package=*) package_file=$value ;;
+      esac
+      shift
+      ;;
+    --uninstall) uninstall=1 && shift ;;
+    -h | --help) usage && exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+
+# The placeholder is still there when this file is run from a checkout rather than served.
+if [ -z "$server" ] && [ "${SERVED_FROM#@LATCHKEY_SERVED}" = "$SERVED_FROM" ]; then
+  server=$SERVED_FROM
+fi
+server=${server%/}
+
+[ "$(id -u)" -eq 0 ] || die "run as root (e.g. curl -fsSL SERVER/install.sh | sudo bash -s -- --token T)"
+[ "$(uname -s)" = Linux ] || die "the agent runs on Linux only (this is $(uname -s))"
+[ "$(uname -m)" = x86_64 ] || die "the agent package is for x86_64 only (this host is $(uname -m))"
+command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ] ||
+  die "systemd is not running on this host (the agent is installed as a systemd service)"
+for tool in tar gzip sha256sum; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is required (apt-get install coreutils tar gzip)"
+done
+
+# ---------------------------------------------------------------------------------------------- uninstall
+if [ "$uninstall" -eq 1 ]; then
+  if systemctl list-unit-files "$UNIT" >/dev/null 2>&1 && [ -f "$UNIT_PATH" ]; then
+    say "stopping and disabling $UNIT"
+    systemctl disable --now --quiet "$UNIT" || true
+  fi
+  if [ -x "$PREFIX/bin/latchkey-agent" ]; then
+    say "putting sshd's files back as they were before Latchkey"
+    "$PREFIX/bin/latchkey-agent" uninstall ||
+      die "latchkey-agent uninstall failed: sshd's files are unchanged and the agent is left installed (stopped); see the message above"
+  fi
+  rm -f "$UNIT_PATH"
+  systemctl daemon-reload
+  if [ "$(readlink "$COMMAND_LINK" 2>/dev/null || true)" = "$PREFIX/bin/latchkey-agent" ]; then
+    rm -f "$COMMAND_LINK"
+  fi
+  rm -rf "$PREFIX" "$STATE_DIR"
+  say "the agent is uninstalled (removed $PREFIX, $STATE_DIR, $UNIT_PATH, $COMMAND_LINK)"
+  say "the target stays registered in the access server: delete it there if this host is gone for good"
+  exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------- install
+enrolled=0
+[ -f "$STATE_DIR/enrolment.json" ] && enrolled=1
+if [ "$enrolled" -eq 0 ] && [ -z "$token" ]; then
+  die "this host is not enrolled yet: give a join token with --token T (an admin creates one on the access server)"
+fi
+if [ "$enrolled" -eq 0 ] || [ -z "$package_file" ]; then
+  [ -n "$server" ] || die "no access server: give --server https://ACCESS-SERVER"
+  case "$server" in
+    http://* | https://*) ;;
+    *) die "--server must be an http:// or https:// URL (got $server)" ;;
+  esac
+fi
+
+fetch() { # fetch URL FILE
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsSL --retry 3 --connect-timeout 20 -o "$2" "$1"
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q --tries=3 --timeout=20 -O "$2" "$1"
+  else
+    die "neither curl nor wget is installed: install one, or download $PACKAGE_NAME elsewhere and use --package FILE"
+  fi
+}
+
+work=$(mktemp -d /tmp/latchkey-agent-install.XXXXXX)
+staging=""
+cleanup() { rm -rf "$work" ${staging:+"$staging"}; }
+trap cleanup EXIT
+if [ -n "$package_file" ]; then
+  [ -f "$package_file" ] || die "--package $package_file: no such file"
+  say "installing from $package_file"
+  cp "$package_file" "$work/$PACKAGE_NAME"
+else
+  say "downloading the agent package from $server"
+  fetch "$server/downloads/$PACKAGE_NAME.sha256" "$work/expected.sha256" ||
+    die "cannot download $server/downloads/$PACKAGE_NAME.sha256: is the server reachable, and does it serve the agent package?"
+  expected=$(cut -d' ' -f1 <"$work/expected.sha256")
+  case "$expected" in
+    [0-9a-f]*) [ ${#expected} -eq 64 ] || die "the server stated a malformed sha256: $expected" ;;
+    *) die "the server stated a malformed sha256: $expected" ;;
+  esac
+  fetch "$server/downloads/$PACKAGE_NAME" "$work/$PACKAGE_NAME" ||
+    die "cannot download $server/downloads/$PACKAGE_NAME"
+  actual=$(sha256sum "$work/$PACKAGE_NAME" | cut -d' ' -f1)
+  [ "$actual" = "$expected" ] ||
+    die "the downloaded package's sha256 is $actual but the server says $expected: not installing it"
+  say "sha256 verified: $actual"
+fi
+
+mkdir -p "$PREFIX/releases"
+staging=$(mktemp -d "$PREFIX/releases/.staging.XXXXXX")
+tar -xzf "$work/$PACKAGE_NAME" -C "$staging" || die "the package is not a valid .tar.gz"
+[ -f "$staging/latchkey-agent/VERSION" ] && [ -f "$staging/latchkey-agent/MANIFEST.sha256" ] ||
+  die "the package has no latchkey-agent/VERSION or MANIFEST.sha256: not a Latchkey agent package"
+(cd "$staging/latchkey-agent" && sha256sum --quiet -c MANIFEST.sha256) ||
+  die "the package's files do not match its MANIFEST.sha256"
+version=$(tr -d '\n' <"$staging/latchkey-agent/VERSION")
+case "$version" in
+  *[!A-Za-z0-9.+_-]* | "") die "the package states a malformed version: $version" ;;
+esac
+release="$PREFIX/releases/$version"
+if [ -d "$release" ]; then
+  rm -rf "$staging"
+  say "version $version is already unpacked"
+else
+  chmod 0755 "$staging/latchkey-agent"
+  mv "$staging/latchkey-agent" "$release"
+  rm -rf "$staging"
+  say "unpacked version $version into $release"
+fi
+"$release/bin/latchkey-agent" --version >/dev/null ||
+  die "the packaged agent does not start on this host ($release/bin/latchkey-agent --version failed)"
+
+previous=$(readlink "$PREFIX/current" 2>/dev/null || true)
+# Atomic swap: a new symlink renamed over the old one; bin points through current.
+ln -sfn "releases/$version" "$PREFIX/.current.new"
+mv -Tf "$PREFIX/.current.new" "$PREFIX/current"
+[ -L "$PREFIX/bin" ] || ln -sfn current/bin "$PREFIX/bin"
+ln -sfn "$PREFIX/bin/latchkey-agent" "$COMMAND_LINK"
+# Keep the release in use and the one before it (for a manual rollback); remove older ones.
+for dir in "$PREFIX"/releases/*; do
+  name=${dir##*/}
+  [ "releases/$name" = "releases/$version" ] || [ "releases/$name" = "$previous" ] || rm -rf "$dir"
+done
+
+install -m 0644 "$release/systemd/$UNIT" "$UNIT_PATH.new"
+mv -f "$UNIT_PATH.new" "$UNIT_PATH"
+mkdir -p -m 0700 "$STATE_DIR"
+
+if [ "$enrolled" -eq 1 ]; then
+  say "already enrolled (keeping $STATE_DIR/enrolment.json); --token, --vnet and --hostname are not used again"
+else
+  say "enrolling with $server"
+  set -- --server "$server"
+  [ -z "$vnet" ] || set -- "$@" --vnet "$vnet"
+  [ -z "$hostname_arg" ] || set -- "$@" --hostname "$hostname_arg"
+  # The token goes through the environment, not the command line (which any user can read in ps).
+  LATCHKEY_JOIN_TOKEN=$token "$PREFIX/bin/latchkey-agent" enroll "$@" ||
+    die "enrolment failed (see above): nothing is running yet; fix the cause and run this again"
+fi
+
+started=$(date +%s)
+systemctl daemon-reload
+systemctl enable --quiet "$UNIT"
+systemctl restart "$UNIT"
+say "started $UNIT; waiting until sshd trusts the Latchkey CA"
+
+# Done when the agent's last cycle, after this start, left sshd trusting the CA.
+node="$release/node/bin/node"
+check='let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{const c=JSON.parse(s).last_cycle;
+if(!c)process.exit(3);if(Date.parse(c.at)<Number(process.argv[1])*1000)process.exit(3);
+if(c.sshd&&c.sshd.state==="trusted")process.exit(0);console.log(c.error??c.sshd?.message??c.sshd?.state);process.exit(4);});'
+deadline=$((started + WAIT_SECONDS))
+last=""
+while :; do
+  if ! systemctl is-active --quiet "$UNIT" && [ "$(systemctl show -p ActiveState --value "$UNIT")" = failed ]; then
+    journalctl -u "$UNIT" -n 20 --no-pager >&2 || true
+    die "$UNIT failed to start (its journal is above: journalctl -u $UNIT)"
+  fi
+  if last=$("$PREFIX/bin/latchkey-agent" status 2>/dev/null | "$node" -e "$check" "$((started - 1))"); then
+    break
+  fi
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    journalctl -u "$UNIT" -n 20 --no-pager >&2 || true
+    die "the agent runs but sshd does not trust the CA after ${WAIT_SECONDS}s${last:+: $last} (journalctl -u $UNIT)"
+  fi
+  sleep 1
+done
+
+say "done: version $version is running, enabled at boot, and sshd trusts the Latchkey CA"
+say "status: latchkey-agent status; logs: journalctl -u $UNIT; uninstall: bash install.sh --uninstall"
