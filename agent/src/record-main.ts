@@ -8,7 +8,7 @@
  * When the log cannot be kept (no settings, no spool): strict mode refuses the session (stderr, exit 1);
  * best effort runs it, keeps trying to reach the spool, and marks the log (unavailable-spool-policy.ts).
  */
-import { constants } from 'node:os';
+import { constants, userInfo } from 'node:os';
 import { generateHpkeKeyPair, SessionLogWriter, type ExitData } from '@latchkey/shared';
 import { decideWhenSpoolUnavailable } from './domain/recording/unavailable-spool-policy.js';
 import {
@@ -79,19 +79,22 @@ export async function runRecorder(): Promise<number> {
             modes: [],
           }
         : null,
+      // The person and the session come from the certificate sshd verified (SSH_USER_AUTH, with
+      // ExposeAuthInfo), the UNIX user from this process's own uid: never from what the client says.
       identity,
-      unix_user: identity.principal,
+      unix_user: userInfo().username,
     },
   });
   const recording = new SessionRecording(writer, spool);
   if (!(await spool.start(CONNECT_TIMEOUT_MS))) {
     const reason = spool.lastTrouble ?? `the agent's log spool at ${environment.socketPath} did not answer`;
-    const decision = decideWhenSpoolUnavailable(settings.mode, reason);
+    const decision = decideWhenSpoolUnavailable(settings.mode, reason, settings.breakGlass);
     if (decision.action === 'refuse') {
       spool.close();
       process.stderr.write(decision.message + '\n');
       return 1;
     }
+    if (decision.notice !== undefined) process.stderr.write(decision.notice + '\n');
     recording.mark(decision.marker);
   }
   spool.onTrouble = (reason) => recording.mark(`recording degraded (best effort): ${reason}`);

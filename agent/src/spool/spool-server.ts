@@ -27,6 +27,8 @@ export interface RecordingSpoolOptions {
   readonly spoolDir: string;
   /** How long a connection may take to say HELLO. Default 10 s. */
   readonly helloTimeoutMs?: number;
+  /** Told when a log is whole on disk (`complete`) or its recorder went away (`incomplete`): the uploader. */
+  readonly onLogEnded?: (logId: string, status: 'complete' | 'incomplete') => void;
 }
 
 export interface RecordingSpool {
@@ -44,7 +46,12 @@ export async function startRecordingSpool(options: RecordingSpoolOptions): Promi
 
   const connections = new Set<SpoolConnection>();
   const server: Server = createServer((socket) => {
-    const connection = new SpoolConnection(socket, store, options.helloTimeoutMs ?? 10_000);
+    const connection = new SpoolConnection(
+      socket,
+      store,
+      options.helloTimeoutMs ?? 10_000,
+      options.onLogEnded ?? (() => {}),
+    );
     connections.add(connection);
     void connection.done.finally(() => connections.delete(connection));
   });
@@ -85,6 +92,7 @@ class SpoolConnection {
     readonly socket: Socket,
     private readonly store: SpoolStore,
     helloTimeoutMs: number,
+    private readonly onLogEnded: (logId: string, status: 'complete' | 'incomplete') => void,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     const helloTimer = setTimeout(() => socket.destroy(), helloTimeoutMs);
@@ -126,6 +134,7 @@ class SpoolConnection {
         this.finished = true;
         this.send(FRAME.finished, { log_id: this.logId, state: 'complete' });
         this.socket.end();
+        this.onLogEnded(this.logId!, 'complete');
         return;
       }
       default:
@@ -177,6 +186,7 @@ class SpoolConnection {
         this.logId,
         'the recorder connection closed before the end of the session (recorder killed, or the connection was lost)',
       );
+      this.onLogEnded(this.logId, 'incomplete');
     }
   }
 

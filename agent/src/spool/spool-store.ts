@@ -53,6 +53,9 @@ export interface SpooledLogState {
 export const DEFAULT_SPOOL_DIR = '/var/lib/latchkey-agent/spool';
 
 export class SpoolStore {
+  /** One change at a time per log: a resume never interleaves with the uploader's removal. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
   constructor(
     readonly dir: string,
     private readonly now: () => Date = () => new Date(),
@@ -108,7 +111,15 @@ export class SpoolStore {
    * Returns how many chunk bytes the spool holds. Refuses a complete log or a wrong token.
    */
   async resume(logId: string, token: string): Promise<number> {
-    const state = await this.state(logId);
+    return this.locked(logId, () => this.resumeNow(logId, token));
+  }
+
+  private async resumeNow(logId: string, token: string): Promise<number> {
+    const state = await this.state(logId).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new LatchkeyError('not_found', `log ${logId} is no longer in the spool (it was uploaded)`);
+      throw error;
+    });
     if (state.token_sha256 !== sha256(token))
       throw new LatchkeyError('permission_denied', 'wrong resume token for this log');
     if (state.status === 'complete') throw new LatchkeyError('conflict', `log ${logId} is already complete`);
@@ -131,19 +142,23 @@ export class SpoolStore {
   }
 
   async markComplete(logId: string, header: Uint8Array): Promise<void> {
-    const state = await this.state(logId);
-    await this.writeState({
-      ...withoutReason(state),
-      status: 'complete',
-      header_base64: Buffer.from(header).toString('base64'),
-      updated_at: this.now().toISOString(),
+    await this.locked(logId, async () => {
+      const state = await this.state(logId);
+      await this.writeState({
+        ...withoutReason(state),
+        status: 'complete',
+        header_base64: Buffer.from(header).toString('base64'),
+        updated_at: this.now().toISOString(),
+      });
     });
   }
 
   async markIncomplete(logId: string, reason: string): Promise<void> {
-    const state = await this.state(logId);
-    if (state.status === 'complete') return;
-    await this.writeState({ ...state, status: 'incomplete', reason, updated_at: this.now().toISOString() });
+    await this.locked(logId, async () => {
+      const state = await this.state(logId);
+      if (state.status === 'complete') return;
+      await this.writeState({ ...state, status: 'incomplete', reason, updated_at: this.now().toISOString() });
+    });
   }
 
   async state(logId: string): Promise<SpooledLogState> {
@@ -198,9 +213,43 @@ export class SpoolStore {
 
   /** Removes a log (after the server has acknowledged it). */
   async remove(logId: string): Promise<void> {
+    await this.locked(logId, () => this.removeNow(logId));
+  }
+
+  /**
+   * Removes a log only if it is still as it was uploaded (same status and updated_at): a recorder that
+   * resumed an incomplete log meanwhile keeps it. True when it was removed.
+   */
+  async removeIfUnchanged(logId: string, uploaded: { status: string; updated_at: string }): Promise<boolean> {
+    return this.locked(logId, async () => {
+      let state: SpooledLogState;
+      try {
+        state = await this.state(logId);
+      } catch {
+        return false;
+      }
+      if (state.status !== uploaded.status || state.updated_at !== uploaded.updated_at) return false;
+      await this.removeNow(logId);
+      return true;
+    });
+  }
+
+  private async removeNow(logId: string): Promise<void> {
     const names = spoolFileNames(logId);
+    // The state file first: a log without it is no longer listed, and a leftover chunks file is harmless.
     await rm(join(this.dir, names.state), { force: true });
     await rm(join(this.dir, names.chunks), { force: true });
+  }
+
+  private locked<T>(logId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(logId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.locks.set(logId, settled);
+    void settled.then(() => {
+      if (this.locks.get(logId) === settled) this.locks.delete(logId);
+    });
+    return next;
   }
 
   async chunkBytes(logId: string): Promise<number> {

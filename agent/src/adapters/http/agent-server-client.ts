@@ -1,10 +1,21 @@
 /** The AgentServer over HTTP: the access server's /v1/agents routes. */
-import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared';
-import type { AgentServer } from '../../app/ports/agent-server.js';
+import { createHash } from 'node:crypto';
+import { LatchkeyError, SSH_LOG_METADATA_HEADER } from '@latchkey/shared';
+import type {
+  AgentCredential,
+  AgentEnrollBody,
+  AgentHeartbeatBody,
+  AgentRecordingSettings,
+  SshLogUploadMetadata,
+} from '@latchkey/shared';
+import type { AgentServer, SessionLogServer } from '../../app/ports/agent-server.js';
 import { clockOffsetMs } from '../../domain/agent/clock-offset.js';
 import { requestJson } from './json-api.js';
 
-export class AgentServerClient implements AgentServer {
+/** An upload may be large and the link slow: more time than a JSON call, still bounded. */
+const UPLOAD_TIMEOUT_MS = 120_000;
+
+export class AgentServerClient implements AgentServer, SessionLogServer {
   private readonly base: string;
 
   /** `token` is read on every call (renewal replaces it); enrolment needs none. */
@@ -38,6 +49,38 @@ export class AgentServerClient implements AgentServer {
     });
     const offset = clockOffsetMs(answer.date, answer.sentAt, answer.receivedAt);
     return offset === undefined ? {} : { clockOffsetMs: offset };
+  }
+
+  async uploadLog(logId: string, bytes: Uint8Array, metadata: SshLogUploadMetadata): Promise<void> {
+    const digest = createHash('sha256').update(bytes).digest('base64');
+    await requestJson({
+      method: 'PUT',
+      url: `${this.base}/v1/agents/ssh_logs/${encodeURIComponent(logId)}`,
+      rawBody: bytes,
+      headers: {
+        [SSH_LOG_METADATA_HEADER]: Buffer.from(JSON.stringify(metadata), 'utf8').toString('base64url'),
+        'content-digest': `sha-256=:${digest}:`,
+      },
+      timeoutMs: UPLOAD_TIMEOUT_MS,
+      ...this.auth(),
+    });
+  }
+
+  async getRecordingSettings(): Promise<AgentRecordingSettings> {
+    const answer = await requestJson({
+      method: 'GET',
+      url: `${this.base}/v1/agents/recording`,
+      ...this.auth(),
+    });
+    const result = answer.result as Partial<AgentRecordingSettings> | undefined;
+    if (typeof result?.auditor_public_key !== 'string') {
+      // Never read as "recording off": a malformed answer leaves the settings on disk as they are.
+      throw new LatchkeyError(
+        'invalid_argument',
+        'GET /v1/agents/recording answered without auditor_public_key',
+      );
+    }
+    return { auditor_public_key: result.auditor_public_key };
   }
 
   private auth(): { token?: string } {

@@ -23,17 +23,26 @@ export interface JsonRequest {
   readonly url: string;
   readonly token?: string;
   readonly body?: unknown;
+  /** Sent as is (application/octet-stream) instead of a JSON body. */
+  readonly rawBody?: Uint8Array;
+  /** Further request headers (e.g. Content-Digest). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 export async function requestJson(request: JsonRequest): Promise<JsonAnswer> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
   if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
-  const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+  const body =
+    request.rawBody !== undefined
+      ? Buffer.from(request.rawBody.buffer, request.rawBody.byteOffset, request.rawBody.byteLength)
+      : request.body === undefined
+        ? undefined
+        : Buffer.from(JSON.stringify(request.body));
   if (body !== undefined) {
-    headers['content-type'] = 'application/json';
+    headers['content-type'] = request.rawBody !== undefined ? 'application/octet-stream' : 'application/json';
     headers['content-length'] = String(body.length);
   }
   const sentAt = Date.now();

@@ -6,6 +6,9 @@
  *
  * When the server cannot be reached the cycle stops where it is and is retried with exponential
  * backoff; sshd keeps the CA it trusts and drift is still repaired from the last keys.
+ *
+ * Each cycle also brings the recorder's settings (recording.json) up to date (app/recording/
+ * sync-recording-settings.ts), whether or not the server answered: the last known key is kept.
  */
 import { LatchkeyError } from '@latchkey/shared';
 import type { DriftRepair, SshdConfigState } from '@latchkey/shared';
@@ -43,6 +46,10 @@ export interface AgentDaemonDeps {
   readonly watcher: FileWatcher;
   /** Absent in Cloudflare mode (no enrolment, no heartbeat). */
   readonly latchkey?: LatchkeyConnection;
+  /** Keeps recording.json current (RecordingSettingsSync); absent when the daemon does not record. */
+  readonly recording?: {
+    sync(target: { targetId?: string; hostname?: string }): Promise<unknown>;
+  };
   readonly now: () => Date;
   readonly random: () => number;
   /** Resolves after `ms`, or early when `signal` aborts. */
@@ -117,6 +124,7 @@ export class AgentDaemon {
         problems.push(`sshd: ${messageOf(error)}`);
       }
       await this.heartbeat();
+      await this.syncRecording(registration);
       const status = this.status(true, registration, problems);
       await deps.state.writeStatus(status);
       return { ok: problems.length === 0 && this.sshdState.state === 'trusted', status };
@@ -129,6 +137,7 @@ export class AgentDaemon {
             : ''),
       );
       deps.log(reachable ? `cycle failed: ${problems.at(-1)}` : `server unreachable: ${messageOf(error)}`);
+      await this.syncRecording(registration);
       const status = this.status(reachable, registration, problems);
       await deps.state.writeStatus(status).catch(() => undefined);
       return { ok: false, status };
@@ -221,6 +230,22 @@ export class AgentDaemon {
         state: 'trusted',
         ...(result.method === undefined ? {} : { method: result.method }),
       };
+    }
+  }
+
+  /** Never throws: a recording.json that cannot be written is logged, and tried again next cycle. */
+  private async syncRecording(registration: RegisterOutcome | undefined): Promise<void> {
+    const recording = this.deps.recording;
+    if (recording === undefined) return;
+    try {
+      const targetId =
+        registration?.targetId ?? (await this.deps.state.readRegistration().catch(() => undefined))?.targetId;
+      await recording.sync({
+        ...(targetId === undefined ? {} : { targetId }),
+        ...(registration === undefined ? {} : { hostname: registration.hostname }),
+      });
+    } catch (error) {
+      this.deps.log(`cannot update the recording settings: ${messageOf(error)}`);
     }
   }
 

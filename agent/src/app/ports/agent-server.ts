@@ -1,12 +1,28 @@
 /**
  * The access server's agent routes (Latchkey only; adapters/http/agent-server-client.ts): enrolment
- * with a join token, credential renewal, heartbeats. Errors as in ControlPlane.
+ * with a join token, credential renewal, heartbeats, session-log uploads and the recording settings
+ * (shared/src/api/ssh-logs.ts). Errors as in ControlPlane: LatchkeyError `unavailable` when the server
+ * cannot be reached or answers 5xx (retried), `conflict` when it already holds another log under that id,
+ * otherwise the server's own code.
  */
-import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared';
+import type {
+  AgentCredential,
+  AgentEnrollBody,
+  AgentHeartbeatBody,
+  AgentRecordingSettings,
+  SshLogUploadMetadata,
+} from '@latchkey/shared';
 
 export interface AgentServer {
   enroll(body: AgentEnrollBody): Promise<AgentCredential>;
   renewCredential(): Promise<AgentCredential>;
   /** Returns the clock offset measured on the answer (server minus agent, ms), when it could be. */
   heartbeat(body: AgentHeartbeatBody): Promise<{ clockOffsetMs?: number }>;
+}
+
+/** Where spooled session logs go. Resolves only once the server has stored the log (2xx). */
+export interface SessionLogServer {
+  uploadLog(logId: string, bytes: Uint8Array, metadata: SshLogUploadMetadata): Promise<void>;
+  /** The auditors' key for new sessions (`''`: recording is off). */
+  getRecordingSettings(): Promise<AgentRecordingSettings>;
 }

@@ -2,7 +2,8 @@
  * The agent's settings, checked once at start-up (main.ts passes what the command line and the
  * environment said; nothing else reads them). Each mistake is reported naming the flag and the fix.
  */
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, parseAuditorKey } from '@latchkey/shared';
+import { DEFAULT_SPOOL_SOCKET } from '../recording/recording-settings.js';
 import { DEFAULT_STATE_DIR } from '../sshd/apply-plan.js';
 
 export const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4';
@@ -23,6 +24,10 @@ export interface RawAgentOptions {
   readonly cloudflareAccountId?: string;
   readonly apiToken?: string;
   readonly apiBase?: string;
+  readonly recordSocket?: string;
+  readonly spoolDir?: string;
+  readonly recordingMode?: string;
+  readonly auditorPublicKey?: string;
 }
 
 export interface SshdPathSettings {
@@ -43,6 +48,14 @@ export interface AgentConfig {
   readonly virtualNetwork?: string;
   /** Cloudflare mode (drive a Cloudflare account directly) when present. */
   readonly cloudflare?: { readonly accountId: string; readonly apiToken: string; readonly apiBase: string };
+  /** Session recording: the spool the recorders stream to, and what recording.json says. */
+  readonly recording: {
+    readonly socketPath: string;
+    readonly spoolDir: string;
+    readonly mode: 'best-effort' | 'strict';
+    /** Cloudflare mode only: the auditors' key (base64 of the raw X25519 key). */
+    readonly localAuditorKey?: string;
+  };
 }
 
 export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
@@ -64,6 +77,26 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
   if (raw.apiBase !== undefined && raw.cloudflareAccountId === undefined) {
     throw invalid('--api-base', '--api-base is for Cloudflare mode: give --cloudflare-account-id too');
   }
+  const mode = raw.recordingMode ?? 'best-effort';
+  if (mode !== 'best-effort' && mode !== 'strict') {
+    throw invalid(
+      '--recording-mode',
+      `--recording-mode must be best-effort or strict, not ${JSON.stringify(mode)}`,
+    );
+  }
+  if (raw.auditorPublicKey !== undefined) {
+    if (raw.cloudflareAccountId === undefined) {
+      throw invalid(
+        '--auditor-public-key',
+        '--auditor-public-key is for Cloudflare mode; an access server hands out its own (audit_ssh_settings)',
+      );
+    }
+    try {
+      parseAuditorKey(raw.auditorPublicKey, '--auditor-public-key');
+    } catch (error) {
+      throw invalid('--auditor-public-key', (error as Error).message);
+    }
+  }
   const interfaces = (raw.interface ?? []).map((name) => name.trim()).filter((name) => name !== '');
   return {
     stateDir,
@@ -76,6 +109,12 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       ...optionalPath('pidFile', raw.sshdPidFile, '--sshd-pid-file'),
     },
     intervalMs: Math.round(intervalSeconds * 1000),
+    recording: {
+      socketPath: absolutePath(raw.recordSocket ?? DEFAULT_SPOOL_SOCKET, '--record-socket'),
+      spoolDir: absolutePath(raw.spoolDir ?? `${stateDir}/spool`, '--spool-dir'),
+      mode,
+      ...(raw.auditorPublicKey === undefined ? {} : { localAuditorKey: raw.auditorPublicKey.trim() }),
+    },
     ...(raw.hostname === undefined ? {} : { hostname: raw.hostname }),
     ...(interfaces.length === 0 ? {} : { interfaces }),
     ...(raw.vnet === undefined || raw.vnet === '' ? {} : { virtualNetwork: raw.vnet }),

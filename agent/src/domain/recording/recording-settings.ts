@@ -7,10 +7,12 @@
  *   "mode": "best-effort" | "strict",
  *   "target_id": "…", "target_hostname": "…",
  *   "spool_socket": "/run/latchkey-agent/record.sock",
- *   "sftp_server": "/usr/lib/openssh/sftp-server" }
+ *   "sftp_server": "/usr/lib/openssh/sftp-server",
+ *   "break_glass": { "until": "<RFC 3339>", "reason": "…" } }
  * ```
  * Only `auditor_public_key` is required. `mode` says what happens when a log cannot be kept
- * (unavailable-spool-policy.ts); the default is best effort.
+ * (unavailable-spool-policy.ts); the default is best effort. `break_glass` (break-glass.ts) lets
+ * sessions in under strict mode while logs cannot be kept, until it expires.
  */
 import { LatchkeyError, parseAuditorKey } from '@latchkey/shared';
 
@@ -27,6 +29,8 @@ export interface RecordingSettings {
   readonly targetHostname: string | undefined;
   readonly spoolSocket: string;
   readonly sftpServer: string | undefined;
+  /** Present while an administrator's break-glass may be in force (compare `until` with the clock). */
+  readonly breakGlass?: { readonly until: Date; readonly reason: string };
 }
 
 /** Parses the file's text; `source` names it in errors. Throws invalid_config saying what to fix. */
@@ -47,6 +51,7 @@ export function parseRecordingSettings(text: string, source: string): RecordingS
   const mode = fields.mode ?? 'best-effort';
   if (mode !== 'best-effort' && mode !== 'strict')
     throw invalid(source, 'has mode other than "best-effort" or "strict"');
+  const breakGlass = parseBreakGlass(fields.break_glass, source);
   return {
     auditorPublicKey,
     mode,
@@ -54,7 +59,17 @@ export function parseRecordingSettings(text: string, source: string): RecordingS
     targetHostname: optionalString(fields, 'target_hostname', source),
     spoolSocket: optionalPath(fields, 'spool_socket', source) ?? DEFAULT_SPOOL_SOCKET,
     sftpServer: optionalPath(fields, 'sftp_server', source),
+    ...(breakGlass === undefined ? {} : { breakGlass }),
   };
+}
+
+function parseBreakGlass(value: unknown, source: string): { until: Date; reason: string } | undefined {
+  if (value === undefined || value === null) return undefined;
+  const fields = value as Record<string, unknown>;
+  const until = typeof fields.until === 'string' ? new Date(fields.until) : new Date(NaN);
+  if (typeof value !== 'object' || Number.isNaN(until.getTime()))
+    throw invalid(source, 'has break_glass without a valid "until" time');
+  return { until, reason: typeof fields.reason === 'string' ? fields.reason : '' };
 }
 
 /** The file's text for these settings (what the agent writes). */
@@ -65,6 +80,7 @@ export function formatRecordingSettings(settings: {
   targetHostname?: string;
   spoolSocket?: string;
   sftpServer?: string;
+  breakGlass?: { until: string; reason: string };
 }): string {
   return (
     JSON.stringify(
@@ -75,6 +91,7 @@ export function formatRecordingSettings(settings: {
         ...(settings.targetHostname === undefined ? {} : { target_hostname: settings.targetHostname }),
         ...(settings.spoolSocket === undefined ? {} : { spool_socket: settings.spoolSocket }),
         ...(settings.sftpServer === undefined ? {} : { sftp_server: settings.sftpServer }),
+        ...(settings.breakGlass === undefined ? {} : { break_glass: settings.breakGlass }),
       },
       null,
       2,

@@ -2,7 +2,8 @@
  * What the recorder does when a session's log cannot be kept: the agent's spool is not reachable (the
  * daemon is down, its socket gone) or it refuses the log (a full disk), or there are no recording settings.
  *
- * - strict: refuse the session. Nothing runs; the user reads why on stderr and ssh exits 1.
+ * - strict: refuse the session. Nothing runs; the user reads why on stderr and ssh exits 1. Unless an
+ *   administrator broke the glass (break-glass.ts) and it has not expired: then the session runs, marked.
  * - best effort (the default): let the session run and say so in the log when it reaches the spool later
  *   (the recorder keeps trying), in the metadata's `exit_data.error_msg`, which the end record pins.
  */
@@ -10,10 +11,23 @@ import type { RecordingMode } from './recording-settings.js';
 
 export type UnavailableSpoolDecision =
   | { readonly action: 'refuse'; readonly message: string }
-  | { readonly action: 'continue'; readonly marker: string };
+  | { readonly action: 'continue'; readonly marker: string; readonly notice?: string };
 
-export function decideWhenSpoolUnavailable(mode: RecordingMode, reason: string): UnavailableSpoolDecision {
+export function decideWhenSpoolUnavailable(
+  mode: RecordingMode,
+  reason: string,
+  breakGlass?: { readonly until: Date; readonly reason: string },
+  now: Date = new Date(),
+): UnavailableSpoolDecision {
   if (mode === 'strict') {
+    if (breakGlass !== undefined && breakGlass.until.getTime() > now.getTime()) {
+      const why = `break-glass until ${breakGlass.until.toISOString()} (${breakGlass.reason || 'no reason given'})`;
+      return {
+        action: 'continue',
+        marker: `recording degraded (strict recording waived by ${why}): ${reason}`,
+        notice: `latchkey: warning: this session's log cannot be kept (${reason}); it runs under an administrator's ${why}`,
+      };
+    }
     return {
       action: 'refuse',
       message:

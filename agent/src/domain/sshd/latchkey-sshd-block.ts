@@ -23,9 +23,15 @@ export const BLOCK_END = '# <<< latchkey end';
 /** First line of Latchkey's drop-in file: how uninstall and re-runs know the file is Latchkey's. */
 export const DROP_IN_MARKER = '# Managed by latchkey-agent: makes sshd trust the Latchkey SSH CA.';
 
-/** The two directives Latchkey needs, in the order Cloudflare's guide gives them. */
+/**
+ * The two directives Latchkey needs, in the order Cloudflare's guide gives them, then ExposeAuthInfo: it
+ * hands the session recorder (the certificates' force-command) SSH_USER_AUTH, the certificate that
+ * logged the user in, so a log names the person and the Latchkey session from what sshd verified. It is
+ * not required for trust: an earlier `ExposeAuthInfo no` of the admin's wins, and the recorder then
+ * names the session by an id of its own.
+ */
 export function latchkeyDirectives(caPath: string): string[] {
-  return ['PubkeyAuthentication yes', `TrustedUserCAKeys ${quoteArgument(caPath)}`];
+  return ['PubkeyAuthentication yes', `TrustedUserCAKeys ${quoteArgument(caPath)}`, 'ExposeAuthInfo yes'];
 }
 
 export function dropInContent(caPath: string): string {

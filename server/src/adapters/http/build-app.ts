@@ -15,6 +15,7 @@ import type { Store } from '../../app/ports/store.js';
 import type { Services } from '../../app/services.js';
 import type { PasswordHasher } from '../../app/ports/password-hasher.js';
 import type { UpstreamIdentityProvider } from '../../app/ports/upstream-identity-provider.js';
+import { DEFAULT_MAX_LOG_SIZE_BYTES } from '../../domain/server-config.js';
 import { DEFAULT_SIGN_IN_SETTINGS } from '../../domain/sign-in-settings.js';
 import type { SignInSettings } from '../../domain/sign-in-settings.js';
 import { loadAccessTokenCodec } from '../crypto/jose-access-tokens.js';
@@ -35,6 +36,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { sshAuditingRoutes } from './routes/ssh-auditing.js';
+import { sshLogFileRoutes, sshLogRoutes } from './routes/ssh-logs.js';
 import { targetRoutes } from './routes/targets.js';
 import type { RouteContext } from './routes/route-context.js';
 import { virtualNetworkRoutes } from './routes/virtual-networks.js';
@@ -56,6 +58,8 @@ export interface AppOptions {
   identityProviders?: ReadonlyMap<string, UpstreamIdentityProvider>;
   /** The public URL and lifetimes; defaults from DEFAULT_SIGN_IN_SETTINGS, public URL http://127.0.0.1:8443. */
   signIn?: Partial<SignInSettings>;
+  /** The largest session log an agent may upload, in bytes (default DEFAULT_MAX_LOG_SIZE_BYTES). */
+  maxLogSizeBytes?: number;
   /** The agent package and installer served to targets (routes/agent-downloads.ts); default: none. */
   agentDownloads?: { packagePath?: string; installScriptPath?: string };
 }
@@ -143,6 +147,13 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   auditLogRoutes(context);
   meRoutes(context);
   agentRoutes(context);
+  sshLogRoutes(context);
+  // Session-log files are application/octet-stream; only their routes parse it.
+  await app.register(async (files) =>
+    sshLogFileRoutes(files, services, routes, {
+      maxLogSizeBytes: options.maxLogSizeBytes ?? DEFAULT_MAX_LOG_SIZE_BYTES,
+    }),
+  );
   // OAuth and the device pages take form-encoded bodies; only they parse them.
   const defaultAccountId = async () => (await services.store.accounts.ensureDefaultAccount()).account.id;
   await app.register(async (forms) => {

@@ -8,7 +8,43 @@ describe('agent/domain: parseAgentConfig', () => {
       stateDir: '/var/lib/latchkey-agent',
       sshd: { stateDir: '/var/lib/latchkey-agent' },
       intervalMs: 60_000,
+      recording: {
+        socketPath: '/run/latchkey-agent/record.sock',
+        spoolDir: '/var/lib/latchkey-agent/spool',
+        mode: 'best-effort',
+      },
     });
+  });
+
+  it('takes the recording flags; a local auditor key only in Cloudflare mode, and checked', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = parseAgentConfig({
+      stateDir: '/srv/agent',
+      recordingMode: 'strict',
+      recordSocket: '/run/x/record.sock',
+      cloudflareAccountId: 'abc',
+      apiToken: 'secret',
+      auditorPublicKey: key,
+    });
+    assert.deepEqual(config.recording, {
+      socketPath: '/run/x/record.sock',
+      spoolDir: '/srv/agent/spool',
+      mode: 'strict',
+      localAuditorKey: key,
+    });
+    assert.throws(
+      () => parseAgentConfig({ recordingMode: 'always' }),
+      /--recording-mode must be best-effort or strict/,
+    );
+    assert.throws(
+      () => parseAgentConfig({ auditorPublicKey: key }),
+      /--auditor-public-key is for Cloudflare mode/,
+    );
+    assert.throws(
+      () => parseAgentConfig({ cloudflareAccountId: 'a', apiToken: 't', auditorPublicKey: 'nope' }),
+      /--auditor-public-key/,
+    );
+    assert.throws(() => parseAgentConfig({ spoolDir: 'spool' }), /--spool-dir must be an absolute path/);
   });
 
   it('takes the sshd paths, interfaces, vnet and Cloudflare mode', () => {

@@ -1,0 +1,124 @@
+/**
+ * When a spooled session log goes to the server, and what the server is told about it in clear.
+ *
+ * - `complete` logs go at once: nothing will ever be added to them.
+ * - `incomplete` logs wait a grace period after their last change (`updated_at`): a recorder that lost
+ *   the agent (restart, crash) reconnects and resumes the same log, and an upload would race it. After the
+ *   grace period the log goes as it is; if the recorder resumes later anyway, the server replaces an
+ *   `incomplete` log with a later upload under the same id.
+ * - `recording` logs never go.
+ * - A log the server refused for good (a conflict: another log under that id; or the server rejects it)
+ *   is held, kept in the spool, and offered again only after `heldForMs`, so it is never retried hot.
+ *
+ * The metadata comes from what the spool knows: the identity the recorder sent (the session, the person
+ * from the certificate, the target), the PTY, the start, and for a complete log the exit time and any
+ * error the writer's header carries; for an incomplete one the reason. Every field is cut to the length
+ * the server accepts (shared/src/api/ssh-logs.ts).
+ */
+import type {
+  PtyMetadata,
+  SessionIdentity,
+  SessionLogMetadata,
+  SshLogUploadMetadata,
+} from '@latchkey/shared';
+
+export const DEFAULT_INCOMPLETE_GRACE_MS = 2 * 60 * 1000;
+/** How long a log the server refused for good waits before it is offered again. */
+export const DEFAULT_HELD_FOR_MS = 60 * 60 * 1000;
+
+/** What the uploader reads of a spooled log (the spool's state file; spool/spool-store.ts). */
+export interface SpooledLogFacts {
+  readonly log_id: string;
+  readonly status: 'recording' | 'complete' | 'incomplete';
+  /** Unix seconds. */
+  readonly started_at: number;
+  readonly pty: PtyMetadata | null;
+  readonly identity: SessionIdentity | null;
+  readonly unix_user: string;
+  readonly reason?: string;
+  readonly updated_at: string;
+}
+
+export type UploadDecision =
+  | { readonly action: 'upload' }
+  | { readonly action: 'wait'; readonly untilMs: number; readonly why: string }
+  | { readonly action: 'skip'; readonly why: string };
+
+export interface UploadPolicy {
+  readonly incompleteGraceMs: number;
+}
+
+/** `heldUntilMs`: when a log the server refused may be offered again (undefined: it was not refused). */
+export function decideUpload(
+  log: SpooledLogFacts,
+  nowMs: number,
+  policy: UploadPolicy,
+  heldUntilMs?: number,
+): UploadDecision {
+  if (log.status === 'recording') return { action: 'skip', why: 'still being recorded' };
+  if (heldUntilMs !== undefined && heldUntilMs > nowMs) {
+    return { action: 'wait', untilMs: heldUntilMs, why: 'the server refused it; offered again later' };
+  }
+  if (log.status === 'complete') return { action: 'upload' };
+  const updatedMs = Date.parse(log.updated_at);
+  const readyMs = (Number.isFinite(updatedMs) ? updatedMs : 0) + policy.incompleteGraceMs;
+  if (readyMs > nowMs) {
+    return { action: 'wait', untilMs: readyMs, why: 'incomplete: its recorder may still resume it' };
+  }
+  return { action: 'upload' };
+}
+
+/**
+ * The index fields sent with the upload. `header` is the writer's metadata (complete logs), for the
+ * finish time and the error it recorded.
+ */
+export function uploadMetadataOf(log: SpooledLogFacts, header?: SessionLogMetadata): SshLogUploadMetadata {
+  const identity = log.identity;
+  const username = cut(identity?.principal || log.unix_user || 'unknown', 64);
+  const exit = header?.exit_data ?? null;
+  const finishedAt =
+    log.status === 'complete' && exit !== null ? new Date(exit.timestamp * 1000) : new Date(log.updated_at);
+  const error =
+    log.status === 'incomplete'
+      ? (log.reason ?? 'the recorder did not finish the log')
+      : (exit?.error_msg ?? undefined);
+  const programType = identity?.program_type;
+  return {
+    session_id: cut(identity?.session_id || sessionIdOfLogId(log.log_id), 128),
+    user_email: cut(identity?.user_email ?? '', 320),
+    username,
+    target_id: cut(identity?.target_id ?? '', 64),
+    ...optional('target_hostname', identity?.target_hostname, 253),
+    ...optional('client_address', identity?.client_address, 100),
+    ...optional('server_address', identity?.server_address, 100),
+    pty: log.pty !== null,
+    program_type:
+      programType === 'exec' || programType === 'subsystem' || programType === 'shell'
+        ? programType
+        : 'shell',
+    ...optional('command', identity?.command, 4096),
+    session_start_datetime: new Date(log.started_at * 1000).toISOString(),
+    ...(Number.isFinite(finishedAt.getTime()) ? { session_finish_datetime: finishedAt.toISOString() } : {}),
+    status: log.status === 'complete' ? 'complete' : 'incomplete',
+    ...optional('error', error ?? undefined, 2000),
+  };
+}
+
+/** A log id starts with its session id (spool-naming.ts). */
+function sessionIdOfLogId(logId: string): string {
+  return logId.split('.')[0] || logId;
+}
+
+function optional<K extends string>(
+  key: K,
+  value: string | undefined,
+  maxLength: number,
+): { [P in K]?: string } {
+  return (value === undefined || value === '' ? {} : { [key]: cut(value, maxLength) }) as {
+    [P in K]?: string;
+  };
+}
+
+function cut(text: string, maxLength: number): string {
+  return text.length <= maxLength ? text : text.slice(0, maxLength);
+}
