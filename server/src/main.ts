@@ -123,6 +123,7 @@ async function start(options: ServerOptions): Promise<void> {
     logger: { level: process.env.LATCHKEY_LOG_LEVEL ?? 'info' },
     ...(https === undefined ? {} : { https }),
     identityProviders: new Map(providers.map((provider) => [provider.id, provider])),
+    maxLogSizeBytes: config.maxLogSizeBytes,
     signIn: {
       publicUrl: config.publicUrl ?? `${scheme}://${listenHost}:${config.listen.port}`,
       certificateTtlSeconds: config.certificateTtlSeconds,
@@ -330,6 +331,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--identity-providers <file>', 'upstream OIDC providers (JSON), see docs/sign-in.md')
     .option('--certificate-ttl <duration>', 'certificate lifetime (default 5m)')
     .option('--max-certificate-ttl <duration>', 'the longest lifetime a client may ask for (default 1h)')
+    .option('--max-log-size <size>', 'the largest session log an agent may upload (default 256MiB)')
     .option(
       '--recorder-command <command>',
       "the force-command of recorded sessions' certificates (default: latchkey-agent record)",

@@ -11,6 +11,7 @@ import type {
   GatewayCa,
   InfrastructureApp,
   Policy,
+  SshLog,
   Target,
   TargetCriterion,
   VirtualNetwork,
@@ -24,6 +25,7 @@ import type {
   InfrastructureAppRecord,
   JsonObject,
   PolicyRecord,
+  SshLogRecord,
   TargetRecord,
   VirtualNetworkRecord,
 } from './records.js';
@@ -150,6 +152,32 @@ export function presentAuditEvent(event: AuditEventRecord): AuditEvent {
   if (event.before !== undefined) shown.before = event.before;
   if (event.after !== undefined) shown.after = event.after;
   return shown;
+}
+
+/** A stored session log's index (its bytes are downloaded apart). */
+export function presentSshLog(log: SshLogRecord): SshLog {
+  return {
+    id: log.id,
+    session_id: log.sessionId,
+    user_email: log.userEmail,
+    ...(log.userId === undefined ? {} : { user_id: log.userId }),
+    username: log.username,
+    target_id: log.targetId,
+    ...(log.targetHostname === undefined ? {} : { target_hostname: log.targetHostname }),
+    agent_id: log.agentId,
+    ...(log.clientAddress === undefined ? {} : { client_address: log.clientAddress }),
+    ...(log.serverAddress === undefined ? {} : { server_address: log.serverAddress }),
+    pty: log.pty,
+    program_type: log.programType,
+    ...(log.command === undefined ? {} : { command: log.command }),
+    session_start_datetime: time(log.sessionStartAt),
+    ...(log.sessionFinishAt === undefined ? {} : { session_finish_datetime: time(log.sessionFinishAt) }),
+    status: log.status,
+    ...(log.error === undefined ? {} : { error: log.error }),
+    size_bytes: log.sizeBytes,
+    sha256: log.sha256,
+    uploaded_at: time(log.uploadedAt),
+  };
 }
 
 /** An API value as the store's JSON type (API shapes are JSON by construction). */

@@ -7,10 +7,12 @@
  * |----------------------------------|----------------------------------------------------------------|
  * | Zero Trust: Read / Edit          | infrastructure targets, virtual networks                        |
  * | Access: Apps and Policies: R / E | access apps, reusable policies, access groups                   |
- * | Access: SSH Auditing: R / E      | the SSH CA (gateway_ca), audit_ssh_settings (and session logs)  |
+ * | Access: SSH Auditing: R / E      | the SSH CA (gateway_ca), audit_ssh_settings; Read: listing and  |
+ * |                                  | downloading session logs (…/ssh_logs, …/ssh_logs/{id}/file)     |
  * | Audit Logs: Read                 | GET /v1/audit                                                   |
  * | Latchkey: Agent                  | an enrolled agent's own credential: /v1/agents/* (its heartbeat, |
- * |                                  | its credential, its own target, the CA's public keys) only      |
+ * |                                  | its credential, its own target, the CA's public keys, uploading |
+ * |                                  | its session logs, the recording key) only                       |
  *
  * Join tokens and the agent list (`…/latchkey/join_tokens`, `…/latchkey/agents`) need Zero Trust: Edit
  * / Read: enrolling a host makes a target.

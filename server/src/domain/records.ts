@@ -285,3 +285,33 @@ export interface AgentRecord {
   lastSeenAt?: Date;
   createdAt: Date;
 }
+
+/**
+ * A session log an agent uploaded (issue 6): the clear index of the sealed file, whose bytes the store
+ * keeps apart (auditors decrypt them with their own key; the server never can). `id` is the agent's log id
+ * (unique per account); `userEmail` is lowercased; `sha256` is the hex SHA-256 of the stored file.
+ */
+export interface SshLogRecord {
+  id: string;
+  accountId: string;
+  agentId: string;
+  sessionId: string;
+  userEmail: string;
+  /** The built-in account of `userEmail`, when there is one. */
+  userId?: string;
+  username: string;
+  targetId: string;
+  targetHostname?: string;
+  clientAddress?: string;
+  serverAddress?: string;
+  pty: boolean;
+  programType: 'shell' | 'exec' | 'subsystem';
+  command?: string;
+  sessionStartAt: Date;
+  sessionFinishAt?: Date;
+  status: 'complete' | 'incomplete';
+  error?: string;
+  sizeBytes: number;
+  sha256: string;
+  uploadedAt: Date;
+}

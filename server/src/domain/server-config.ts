@@ -24,11 +24,14 @@
  * |                       |                              | force-command when the account records)         |
  * | --agent-package FILE  | LATCHKEY_AGENT_PACKAGE       | dist/latchkey-agent-linux-x64.tar.gz of the     |
  * |                       |                              | checkout (served to targets; main.ts decides)   |
+ * | --max-log-size SIZE   | LATCHKEY_MAX_LOG_SIZE        | 256MiB: the largest session log an agent may    |
+ * |                       |                              | upload (bytes, or with KiB / MiB / GiB)         |
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { LatchkeyError, isIpv4Literal, isIpv6Literal } from '@latchkey/shared';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8443';
+export const DEFAULT_MAX_LOG_SIZE_BYTES = 256 * 1024 * 1024;
 
 export interface ServerConfig {
   dataDir: string;
@@ -52,6 +55,8 @@ export interface ServerConfig {
   recorderCommand?: string;
   /** The agent package served at /downloads/ (absolute); undefined: main.ts's default. */
   agentPackage?: string;
+  /** The largest session log an agent may upload, in bytes. */
+  maxLogSizeBytes: number;
 }
 
 /** The raw settings as commander hands them over (all optional strings / flags). */
@@ -69,6 +74,7 @@ export interface ServerOptions {
   maxCertificateTtl?: string;
   recorderCommand?: string;
   agentPackage?: string;
+  maxLogSize?: string;
 }
 
 export interface ConfigFacts {
@@ -97,6 +103,7 @@ const SETTINGS = {
   maxCertificateTtl: { option: '--max-certificate-ttl', env: 'LATCHKEY_MAX_CERTIFICATE_TTL' },
   recorderCommand: { option: '--recorder-command', env: 'LATCHKEY_RECORDER_COMMAND' },
   agentPackage: { option: '--agent-package', env: 'LATCHKEY_AGENT_PACKAGE' },
+  maxLogSize: { option: '--max-log-size', env: 'LATCHKEY_MAX_LOG_SIZE' },
 } as const satisfies Record<keyof ServerOptions, Setting>;
 
 export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): ServerConfig {
@@ -182,6 +189,7 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
     certificateTtlSeconds,
     maxCertificateTtlSeconds,
     ...recorderCommandSetting(text('recorderCommand')),
+    maxLogSizeBytes: parseByteSize(text('maxLogSize') ?? '256MiB', SETTINGS.maxLogSize),
     ...(agentPackageText === undefined
       ? {}
       : { agentPackage: resolvePath(agentPackageText, facts, SETTINGS.agentPackage) }),
@@ -302,6 +310,21 @@ function invalid(setting: Setting, problem: string): LatchkeyError {
  * sshd runs a force-command through the user's shell, so any command line works; a newline would end the
  * certificate option early in sshd's eyes, and a control character is a mistake.
  */
+/** Session-log size limits: bytes, or a number with KiB, MiB or GiB (K, M, G for short); 1 MiB to 4 GiB. */
+function parseByteSize(value: string, setting: Setting): number {
+  const match = /^(\d{1,13})\s*(?:(k|m|g)(?:ib)?|b)?$/i.exec(value.trim());
+  if (match === null) {
+    throw invalid(setting, `${JSON.stringify(value)} is not a size such as 256MiB, 1GiB or 1048576 (bytes)`);
+  }
+  const unit = match[2]?.toLowerCase();
+  const bytes =
+    Number(match[1]) * (unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1);
+  if (bytes < 1024 ** 2 || bytes > 4 * 1024 ** 3) {
+    throw invalid(setting, `${JSON.stringify(value)} is out of range: from 1MiB to 4GiB`);
+  }
+  return bytes;
+}
+
 function recorderCommandSetting(value: string | undefined): { recorderCommand?: string } {
   if (value === undefined) return {};
   if (/[\u0000-\u001f\u007f]/.test(value)) {

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   invalid_argument: 400,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
   unauthenticated: 401,
   permission_denied: 403,
   internal: 500,

@@ -4,6 +4,7 @@ import type { Permission } from '../../../server/src/domain/permissions.js';
 import { startTestServer } from '../support/test-server.js';
 import type { TestServer } from '../support/test-server.js';
 import { AGENT_ROUTES } from '../agents/agent-routes-table.js';
+import { SSH_LOG_ROUTES } from './ssh-logs-routes-table.js';
 
 /** The permission each route needs (the contract; the test checks the server declares the same). */
 const EXPECTED: Record<string, Permission | null> = {
@@ -44,6 +45,7 @@ const EXPECTED: Record<string, Permission | null> = {
   'PUT /gateway/audit_ssh_settings': PERMISSIONS.sshAuditingEdit,
   'GET /v1/audit': PERMISSIONS.auditLogsRead,
   ...AGENT_ROUTES,
+  ...SSH_LOG_ROUTES,
 };
 
 const ACCOUNT_PREFIX = '/client/v4/accounts/:account_id';

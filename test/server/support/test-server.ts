@@ -55,6 +55,8 @@ export interface TestServerOptions {
   identityProviders?: ReadonlyMap<string, UpstreamIdentityProvider>;
   signIn?: Partial<SignInSettings>;
   clock?: () => Date;
+  /** The server's --max-log-size, in bytes (default 256 MiB). */
+  maxLogSizeBytes?: number;
 }
 
 /** Test-strength scrypt: the hash format and code path of production, at 1/128 of the work. */
@@ -77,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     passwords: TEST_PASSWORD_HASHER,
     ...(options.identityProviders === undefined ? {} : { identityProviders: options.identityProviders }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.maxLogSizeBytes === undefined ? {} : { maxLogSizeBytes: options.maxLogSizeBytes }),
     signIn: { publicUrl: url, ...options.signIn },
   });
   if (port !== undefined) await built.app.listen({ host: '127.0.0.1', port });

@@ -227,6 +227,41 @@ export interface AgentsTable {
   created_at: TimeColumn;
 }
 
+export interface SshLogsTable {
+  account_id: string;
+  id: string;
+  agent_id: string;
+  session_id: string;
+  /** Lowercased. */
+  user_email: string;
+  user_id: string | null;
+  username: string;
+  target_id: string;
+  target_hostname: string | null;
+  client_address: string | null;
+  server_address: string | null;
+  pty: BoolColumn;
+  program_type: string;
+  command: string | null;
+  session_start_at: TimeColumn;
+  session_finish_at: TimeColumn | null;
+  status: string;
+  error: string | null;
+  /** bigint on PostgreSQL (comes back as a string). */
+  size_bytes: number | string;
+  sha256: string;
+  /** The content's rows in ssh_log_files (a new id whenever the content is replaced). */
+  file_id: string;
+  uploaded_at: TimeColumn;
+}
+
+/** A session log's bytes, in pieces of at most 1 MiB (seq from 0), apart from the index. */
+export interface SshLogFilesTable {
+  file_id: string;
+  seq: number;
+  data: Uint8Array;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   virtual_networks: VirtualNetworksTable;
@@ -247,4 +282,6 @@ export interface DatabaseSchema {
   access_config_version: AccessConfigVersionTable;
   join_tokens: JoinTokensTable;
   agents: AgentsTable;
+  ssh_logs: SshLogsTable;
+  ssh_log_files: SshLogFilesTable;
 }

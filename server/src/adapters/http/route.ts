@@ -81,6 +81,29 @@ export function routeSchema(
   };
 }
 
+/**
+ * The onRequest hook of an API-token route: authenticates the token, checks the URL's account and the
+ * permission, and sets `request.caller`. Exported for routes that cannot use defineRoute's JSON envelope
+ * (binary bodies, routes/ssh-logs.ts); `what` names the route in the error message.
+ */
+export function authorizeRequest(services: Services, access: Permission | null, what: string) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const caller = await authenticate(services, request.headers.authorization);
+    const accountId = (request.params as { account_id?: string }).account_id;
+    if (accountId !== undefined && accountId.toLowerCase() !== caller.accountId) {
+      // The same answer whether or not the account exists: nothing leaks.
+      throw new LatchkeyError('permission_denied', `this API token cannot access account ${accountId}`);
+    }
+    if (access !== null && !grants(caller.permissions, access)) {
+      throw new LatchkeyError(
+        'permission_denied',
+        `this API token lacks the permission "${access}" needed for ${what}`,
+      );
+    }
+    request.caller = caller;
+  };
+}
+
 export function defineRoute<P extends TSchema, Q extends TSchema, B extends TSchema>(
   app: FastifyInstance,
   services: Services,
@@ -93,29 +116,7 @@ export function defineRoute<P extends TSchema, Q extends TSchema, B extends TSch
     method: spec.method,
     url: spec.url,
     schema: routeSchema(spec, access !== 'public'),
-    onRequest:
-      access === 'public'
-        ? []
-        : [
-            async (request: FastifyRequest) => {
-              const caller = await authenticate(services, request.headers.authorization);
-              const accountId = (request.params as { account_id?: string }).account_id;
-              if (accountId !== undefined && accountId.toLowerCase() !== caller.accountId) {
-                // The same answer whether or not the account exists: nothing leaks.
-                throw new LatchkeyError(
-                  'permission_denied',
-                  `this API token cannot access account ${accountId}`,
-                );
-              }
-              if (access !== null && !grants(caller.permissions, access)) {
-                throw new LatchkeyError(
-                  'permission_denied',
-                  `this API token lacks the permission "${access}" needed for ${spec.method} ${spec.url}`,
-                );
-              }
-              request.caller = caller;
-            },
-          ],
+    onRequest: access === 'public' ? [] : [authorizeRequest(services, access, `${spec.method} ${spec.url}`)],
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const { result, resultInfo } = await spec.handle({
         caller: request.caller as Caller,

@@ -29,6 +29,7 @@ import type {
   JsonValue,
   PolicyRecord,
   SignInSessionRecord,
+  SshLogRecord,
   TargetRecord,
   TokenSigningKeyRecord,
   UpstreamLoginRecord,
@@ -501,6 +502,46 @@ export interface AgentRepository {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Session logs: the clear index and the sealed bytes, stored apart
+
+export type SshLogInput = Omit<SshLogRecord, 'accountId' | 'uploadedAt'>;
+
+export interface SshLogListRequest extends PageRequest {
+  sessionId?: string;
+  /** Compared lowercased. */
+  userEmail?: string;
+  username?: string;
+  targetId?: string;
+  status?: SshLogRecord['status'];
+  /** Sessions that started at or after this time. */
+  since?: Date;
+  /** Sessions that started before this time. */
+  until?: Date;
+}
+
+export interface SshLogRepository {
+  /**
+   * Stores the log with `input.id` and its bytes (`content`: the file in order, in pieces of any size;
+   * `input.sizeBytes` and `input.sha256` describe them), or replaces the one stored with that id (index and
+   * bytes, its old bytes deleted), atomically; sets uploadedAt. Two concurrent first uploads of one id:
+   * one of them throws `conflict`.
+   */
+  put(accountId: string, input: SshLogInput, content: readonly Uint8Array[]): Promise<SshLogRecord>;
+  get(accountId: string, id: string): Promise<SshLogRecord | undefined>;
+  /** Newest session start first (ties by id, descending); never reads the bytes. */
+  list(accountId: string, request?: SshLogListRequest): Promise<Page<SshLogRecord>>;
+  /**
+   * The log and its stored bytes, piece by piece (one read per piece, never the whole file at once), or
+   * undefined when there is no such log. If the log is replaced while being read, the iteration throws
+   * `conflict` (the pieces never mix two files).
+   */
+  open(
+    accountId: string,
+    id: string,
+  ): Promise<{ log: SshLogRecord; content: AsyncIterable<Uint8Array> } | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The store
 
 /** Every repository. Inside `transaction`, the same interface bound to the transaction. */
@@ -522,6 +563,7 @@ export interface Repositories {
   readonly tokenSigningKeys: TokenSigningKeyRepository;
   readonly joinTokens: JoinTokenRepository;
   readonly agents: AgentRepository;
+  readonly sshLogs: SshLogRepository;
 }
 
 export interface Store extends Repositories {

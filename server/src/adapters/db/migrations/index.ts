@@ -8,6 +8,7 @@ import { initialSchema } from './0001-initial-schema.js';
 import { targetIpIndexes } from './0002-target-ip-indexes.js';
 import { signInSchema } from './0003-sign-in.js';
 import { agentsSchema } from './0004-agents.js';
+import { sshLogsSchema } from './0005-ssh-logs.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -17,6 +18,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0002-target-ip-indexes': targetIpIndexes(),
         '0003-sign-in': signInSchema(kind),
         '0004-agents': agentsSchema(kind),
+        '0005-ssh-logs': sshLogsSchema(kind),
       };
     },
   };

@@ -1,0 +1,141 @@
+/**
+ * An agent uploads a session log (PUT /v1/agents/ssh_logs/{log_id}). The server keeps the sealed bytes as
+ * they came (it cannot read them) and indexes the clear fields the agent sends beside them.
+ *
+ * Checks, each a clear 400 before anything is stored: the metadata header, the Content-Digest against the
+ * body, and that the body starts with a session-log header. Then, by log id (the contract's rules):
+ * - nothing stored: stored (`created`);
+ * - stored with the same SHA-256: nothing changes, the stored log is answered again (`unchanged`);
+ * - stored `incomplete`: replaced, bytes and index (`replaced`);
+ * - stored `complete` with another SHA-256: conflict (a complete log is never replaced);
+ * - stored by another agent: conflict (an agent can never replace another host's log).
+ * A create or replace is an `ssh_log.upload` audit event by the agent, in the same transaction.
+ */
+import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
+import type { SshLogUploadMetadata } from '@latchkey/shared';
+import type { AgentRecord, SshLogRecord } from '../../domain/records.js';
+import { agentActor, agentOfCaller } from '../agents/agent-caller.js';
+import { recordChange } from '../audit-trail.js';
+import type { Caller } from '../caller.js';
+import type { Repositories } from '../ports/store.js';
+import type { Services } from '../services.js';
+import { checkLogHeader, sha256OfBody, type LogBody } from './log-body.js';
+import { parseContentDigest, parseLogMetadataHeader } from './upload-headers.js';
+
+export interface SshLogUpload {
+  logId: string;
+  /** The raw `Latchkey-Log-Metadata` header. */
+  metadataHeader: string | undefined;
+  /** The raw `Content-Digest` header. */
+  contentDigest: string | undefined;
+  body: LogBody;
+}
+
+export type UploadOutcome = 'created' | 'replaced' | 'unchanged';
+
+export async function uploadSshLog(
+  services: Services,
+  caller: Caller,
+  upload: SshLogUpload,
+): Promise<{ log: SshLogRecord; outcome: UploadOutcome }> {
+  const agent = await agentOfCaller(services, caller);
+  const metadata = parseLogMetadataHeader(upload.metadataHeader);
+  const claimed = Buffer.from(parseContentDigest(upload.contentDigest));
+  const actual = Buffer.from(sha256OfBody(upload.body));
+  if (!claimed.equals(actual)) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `the Content-Digest header says sha-256=:${claimed.toString('base64')}: but the ${upload.body.size}-byte ` +
+        `body's is sha-256=:${actual.toString('base64')}: (damaged or cut short in transit?)`,
+    );
+  }
+  checkLogHeader(upload.body);
+  const sha256 = actual.toString('hex');
+
+  // Two first uploads of one id at once: the loser's insert conflicts; deciding again answers it properly.
+  for (let attempt = 1; ; attempt++) {
+    let raced = false;
+    try {
+      return await services.store.transaction(async (tx) => {
+        const stored = await tx.sshLogs.get(agent.accountId, upload.logId);
+        if (stored !== undefined) {
+          if (stored.agentId !== agent.id) {
+            throw new LatchkeyError(
+              'conflict',
+              `session log ${upload.logId} was uploaded by another agent (${stored.agentId}); log ids are per host`,
+            );
+          }
+          if (stored.sha256 === sha256) return { log: stored, outcome: 'unchanged' as const };
+          if (stored.status === 'complete') {
+            throw new LatchkeyError(
+              'conflict',
+              `session log ${upload.logId} is stored complete with another SHA-256 (${stored.sha256}); ` +
+                'a complete log is never replaced',
+            );
+          }
+        }
+        const input = {
+          id: upload.logId,
+          agentId: agent.id,
+          ...(await indexFields(tx, agent, metadata)),
+          sizeBytes: upload.body.size,
+          sha256,
+        };
+        let log: SshLogRecord;
+        try {
+          log = await tx.sshLogs.put(agent.accountId, input, upload.body.pieces);
+        } catch (error) {
+          raced = stored === undefined && isLatchkeyError(error, 'conflict');
+          throw error;
+        }
+        await recordChange(tx, agentActor(agent), {
+          action: 'ssh_log.upload',
+          resourceType: 'ssh_log',
+          resourceId: log.id,
+          ...(stored === undefined ? {} : { before: auditSnapshot(stored) }),
+          after: auditSnapshot(log),
+        });
+        return { log, outcome: stored === undefined ? ('created' as const) : ('replaced' as const) };
+      });
+    } catch (error) {
+      if (!raced || attempt >= 2) throw error;
+    }
+  }
+}
+
+async function indexFields(tx: Repositories, agent: AgentRecord, metadata: SshLogUploadMetadata) {
+  const userEmail = metadata.user_email.trim().toLowerCase();
+  const user = userEmail === '' ? undefined : await tx.users.getByEmail(agent.accountId, userEmail);
+  return {
+    sessionId: metadata.session_id,
+    userEmail,
+    ...(user === undefined ? {} : { userId: user.id }),
+    username: metadata.username,
+    targetId: metadata.target_id,
+    ...(metadata.target_hostname === undefined ? {} : { targetHostname: metadata.target_hostname }),
+    ...(metadata.client_address === undefined ? {} : { clientAddress: metadata.client_address }),
+    ...(metadata.server_address === undefined ? {} : { serverAddress: metadata.server_address }),
+    pty: metadata.pty,
+    programType: metadata.program_type,
+    ...(metadata.command === undefined ? {} : { command: metadata.command }),
+    sessionStartAt: new Date(metadata.session_start_datetime),
+    ...(metadata.session_finish_datetime === undefined
+      ? {}
+      : { sessionFinishAt: new Date(metadata.session_finish_datetime) }),
+    status: metadata.status,
+    ...(metadata.error === undefined ? {} : { error: metadata.error }),
+  };
+}
+
+/** What the audit trail keeps of a log: who, where, which bytes (never the command line). */
+function auditSnapshot(log: SshLogRecord) {
+  return {
+    session_id: log.sessionId,
+    user_email: log.userEmail,
+    username: log.username,
+    target_id: log.targetId,
+    status: log.status,
+    size_bytes: log.sizeBytes,
+    sha256: log.sha256,
+  };
+}
