@@ -1,0 +1,58 @@
+/** What the local Latchkey prints once it is up: plainly, what to run next, in order. */
+import { relative } from 'node:path';
+import { localPaths, serverUrl, type LocalLatchkeySettings } from './settings.js';
+
+export interface UpFacts {
+  readonly settings: LocalLatchkeySettings;
+  readonly demoPassword: string;
+  readonly vsixPath: string | undefined;
+  readonly auditorTokenFile: string;
+  readonly logsDir: string;
+}
+
+export function renderInstructions({
+  settings,
+  demoPassword,
+  vsixPath,
+  auditorTokenFile,
+  logsDir,
+}: UpFacts): string {
+  const paths = localPaths(settings);
+  const show = (path: string) => {
+    const fromRoot = relative(settings.root, path);
+    return fromRoot.startsWith('..') ? path : fromRoot;
+  };
+  const url = serverUrl(settings);
+  const target = settings.targetHostname;
+  const login = `${settings.demoUnixUser}@${target}`;
+  return `
+Latchkey is up.
+
+  access server  ${url}  (database and keys in ${show(paths.serverData)})
+  local target   ${target} = ${settings.targetListen.host}:${settings.targetListen.port}, a private sshd managed by a real latchkey-agent
+  demo person    ${settings.demoEmail}   password: ${demoPassword}
+  may log in as  ${settings.demoUnixUser}   (policy of the app "${settings.appName}")
+  session logs   on, sealed to the auditor key ${show(paths.auditorPrivateKey)}
+  process logs   ${show(logsDir)}/
+
+In another terminal, from ${settings.root}:
+
+  alias latchkey="node ${settings.root}/cli/bin/latchkey.js"
+
+  1. Sign in       latchkey login --server ${url}
+                   open the page it prints, sign in as ${settings.demoEmail} with the password above, approve
+  2. List          latchkey targets
+  3. Connect       latchkey ssh ${login}
+  4. Copy a file   latchkey ssh-config --write      (once; then plain ssh, scp, rsync and sftp work)
+                   scp README.md ${login}:
+  5. VS Code       ${vsixPath === undefined ? 'node extension/build.mjs --package   (then install the .vsix it prints)' : `code --install-extension ${show(vsixPath)}`}
+                   set "latchkey.serverUrl": "${url}", then sign in from the Latchkey view
+  6. Audit         export LATCHKEY_API_TOKEN=$(cat ${show(auditorTokenFile)})
+                   latchkey logs list --server ${url}
+                   latchkey logs download LOG_ID -o session.log --server ${url}
+                   latchkey logs decrypt -i session.log -k ${show(paths.auditorPrivateKey)}
+                   (session.log-decrypted.zip: the terminal, session.cast, commands.json, verify.txt)
+
+Press Ctrl-C to stop everything.
+`;
+}
