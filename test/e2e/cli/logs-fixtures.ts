@@ -9,7 +9,10 @@ import {
   SessionLogWriter,
   generateHpkeKeyPair,
   type HpkeKeyPair,
+  encodeHeader,
+  parseHeader,
   type SessionIdentity,
+  type SessionLogMetadata,
 } from '@latchkey/shared';
 
 export const IDENTITY: SessionIdentity = {
@@ -101,9 +104,18 @@ export function truncate(file: Buffer): Buffer {
   return file.subarray(0, file.length - 7);
 }
 
-/** `file`'s chunks behind `other`'s metadata (both sealed to the same key). */
+/** `file`'s chunks behind `other`'s metadata (another session's: its encapsulated key opens nothing). */
 export function swapMetadata(file: Buffer, other: Buffer): Buffer {
   return Buffer.concat([other.subarray(0, firstChunkOffset(other)), file.subarray(firstChunkOffset(file))]);
+}
+
+/** `file` with its metadata rewritten (`patch` applied, the encapsulated key kept, so the chunks open). */
+export function alterMetadata(file: Buffer, patch: Partial<SessionLogMetadata>): Buffer {
+  const { metadata } = parseHeader(file);
+  return Buffer.concat([
+    encodeHeader({ ...metadata, ...patch }).bytes,
+    file.subarray(firstChunkOffset(file)),
+  ]);
 }
 
 export function newKeys(): HpkeKeyPair {
