@@ -34,7 +34,7 @@ export function definePersonRoute<P extends TSchema, Q extends TSchema, B extend
   app.route({
     method: spec.method,
     url: spec.url,
-    schema: routeSchema(spec, true),
+    schema: routeSchema(spec, 'person'),
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const person = await authenticatePerson(services, request.headers.authorization, request.ip);
       const { result } = await spec.handle({

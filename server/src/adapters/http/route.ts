@@ -16,7 +16,7 @@ import type { ResultInfo } from '@latchkey/shared';
 import { authenticate } from '../../app/api-tokens.js';
 import type { Caller } from '../../app/caller.js';
 import type { Services } from '../../app/services.js';
-import { grants } from '../../domain/permissions.js';
+import { AGENT_PERMISSION, grants } from '../../domain/permissions.js';
 import type { Permission } from '../../domain/permissions.js';
 
 /** `null`: any valid API token; `'public'`: no token at all; `'person'`: a sign-in access token. */
@@ -57,19 +57,31 @@ declare module 'fastify' {
   }
 }
 
+/** Who may call a route, as the OpenAPI description (and so docs/api-reference.md) says it. */
+function accessNote(access: RouteAccess): string | undefined {
+  if (access === 'public') return undefined;
+  if (access === 'person') return 'Caller: a signed-in person (an access token from /oauth/token).';
+  if (access === null) return 'Caller: any API token of the account.';
+  if (access === AGENT_PERMISSION) return "Caller: an enrolled agent's credential.";
+  return `Caller: an API token with the permission "${access}".`;
+}
+
 /** The fastify schema of a route: validation of its inputs, and its OpenAPI description. */
 export function routeSchema(
   spec: Pick<
     RouteSpec<TSchema, TSchema, TSchema>,
     'summary' | 'description' | 'tags' | 'params' | 'querystring' | 'body' | 'result' | 'paged'
   >,
-  authenticated: boolean,
+  access: RouteAccess,
 ) {
+  const description = [spec.description, accessNote(access)]
+    .filter((part) => part !== undefined)
+    .join('\n\n');
   return {
     summary: spec.summary,
-    ...(spec.description === undefined ? {} : { description: spec.description }),
+    ...(description === '' ? {} : { description }),
     tags: spec.tags,
-    ...(authenticated ? { security: [{ bearerAuth: [] }] } : {}),
+    ...(access === 'public' ? {} : { security: [{ bearerAuth: [] }] }),
     ...(spec.params === undefined ? {} : { params: spec.params }),
     ...(spec.querystring === undefined ? {} : { querystring: spec.querystring }),
     ...(spec.body === undefined ? {} : { body: spec.body }),
@@ -115,7 +127,7 @@ export function defineRoute<P extends TSchema, Q extends TSchema, B extends TSch
   app.route({
     method: spec.method,
     url: spec.url,
-    schema: routeSchema(spec, access !== 'public'),
+    schema: routeSchema(spec, access),
     onRequest: access === 'public' ? [] : [authorizeRequest(services, access, `${spec.method} ${spec.url}`)],
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const { result, resultInfo } = await spec.handle({
