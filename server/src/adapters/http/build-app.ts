@@ -117,7 +117,7 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
       info: {
         title: 'Latchkey access server API',
         description:
-          "Cloudflare-compatible targets, virtual networks, infrastructure apps, policies, groups and SSH CA. Every response carries Cloudflare's envelope.",
+          "Cloudflare-compatible targets, virtual networks, infrastructure apps, policies, groups, SSH CA and session-log key; Latchkey's own sign-in API for people (/v1/me), agents (join tokens, enrolment, heartbeats, session-log upload) and session logs for auditors. The OAuth endpoints (/oauth/device_authorization, /oauth/token, /oauth/revoke) and the device pages (/device) are described in docs/sign-in.md; the agent installer (/install.sh, /downloads/) in docs/agent.md.",
         version: options.version ?? '0.1.0',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
