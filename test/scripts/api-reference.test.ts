@@ -67,10 +67,10 @@ describe('docs/api-reference.md', function () {
     });
     assert.match(text, /^### `PUT \/things\/\{id\}`$/m);
     assert.match(text, /^Caller: an API token with the permission "X: Edit"\.$/m);
-    assert.match(text, /^\| `id` \| path \| string \(uuid\) \| yes \|  \|$/m);
+    assert.match(text, /^\| `id` \| path \| string \(uuid\) \| yes \| {2}\|$/m);
     assert.match(text, /^\| `name` \| string \| yes \| A \\\| name \|$/m);
-    assert.match(text, /^\| `kind` \| "a" \\\| "b" \|  \|  \|$/m);
-    assert.match(text, /^\| `inner\.deep` \| integer \|  \|  \|$/m);
+    assert.match(text, /^\| `kind` \| "a" \\\| "b" \| {2}\| {2}\|$/m);
+    assert.match(text, /^\| `inner\.deep` \| integer \| {2}\| {2}\|$/m);
     assert.match(text, /^Result:\n\n\| field/m);
   });
 });
