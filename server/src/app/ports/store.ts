@@ -522,11 +522,17 @@ export interface SshLogListRequest extends PageRequest {
 export interface SshLogRepository {
   /**
    * Stores the log with `input.id` and its bytes (`content`: the file in order, in pieces of any size;
-   * `input.sizeBytes` and `input.sha256` describe them), or replaces the one stored with that id (index and
-   * bytes, its old bytes deleted), atomically; sets uploadedAt. Two concurrent first uploads of one id:
-   * one of them throws `conflict`.
+   * `input.sizeBytes` and `input.sha256` describe them); sets uploadedAt. Compare-and-swap, so a decision
+   * made on a read stays right under concurrency: without `replacing`, only if no log has that id; with
+   * it (the log as the caller read it), only if the stored log is still that one, whose index and bytes
+   * are then replaced (its old bytes deleted) atomically. Otherwise throws `conflict`: read, decide again.
    */
-  put(accountId: string, input: SshLogInput, content: readonly Uint8Array[]): Promise<SshLogRecord>;
+  put(
+    accountId: string,
+    input: SshLogInput,
+    content: readonly Uint8Array[],
+    replacing?: SshLogRecord,
+  ): Promise<SshLogRecord>;
   get(accountId: string, id: string): Promise<SshLogRecord | undefined>;
   /** Newest session start first (ties by id, descending); never reads the bytes. */
   list(accountId: string, request?: SshLogListRequest): Promise<Page<SshLogRecord>>;

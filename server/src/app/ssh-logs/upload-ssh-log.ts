@@ -52,7 +52,7 @@ export async function uploadSshLog(
   checkLogHeader(upload.body);
   const sha256 = actual.toString('hex');
 
-  // Two first uploads of one id at once: the loser's insert conflicts; deciding again answers it properly.
+  // Two uploads of one id at once: the store's compare-and-swap fails for one; it reads and decides again.
   for (let attempt = 1; ; attempt++) {
     let raced = false;
     try {
@@ -83,9 +83,9 @@ export async function uploadSshLog(
         };
         let log: SshLogRecord;
         try {
-          log = await tx.sshLogs.put(agent.accountId, input, upload.body.pieces);
+          log = await tx.sshLogs.put(agent.accountId, input, upload.body.pieces, stored);
         } catch (error) {
-          raced = stored === undefined && isLatchkeyError(error, 'conflict');
+          raced = isLatchkeyError(error, 'conflict');
           throw error;
         }
         await recordChange(tx, agentActor(agent), {
@@ -98,7 +98,7 @@ export async function uploadSshLog(
         return { log, outcome: stored === undefined ? ('created' as const) : ('replaced' as const) };
       });
     } catch (error) {
-      if (!raced || attempt >= 2) throw error;
+      if (!raced || attempt >= 3) throw error;
     }
   }
 }

@@ -71,7 +71,7 @@ export function sshLogRepository(ctx: RepositoryContext): SshLogRepository {
     c.db.selectFrom('ssh_logs').selectAll().where('account_id', '=', accountId).where('id', '=', id);
 
   return {
-    put: (accountId, input, content) =>
+    put: (accountId, input, content, replacing) =>
       withTransaction(ctx, async (tx) => {
         const fileId = ctx.newId();
         let seq = 0;
@@ -110,30 +110,38 @@ export function sshLogRepository(ctx: RepositoryContext): SshLogRepository {
           file_id: fileId,
           uploaded_at: codec.time(now(ctx)),
         };
-        const previous = await select(tx, accountId, input.id).executeTakeFirst();
-        if (previous === undefined) {
+        const changed = () =>
+          new LatchkeyError(
+            'conflict',
+            `session log ${input.id} was uploaded or replaced at the same time; read it again`,
+          );
+        if (replacing === undefined) {
           try {
             await tx.db.insertInto('ssh_logs').values(row).execute();
           } catch (error) {
-            if (uniqueViolation(error) !== undefined) {
-              throw new LatchkeyError(
-                'conflict',
-                `session log ${input.id} is being uploaded at the same time`,
-                {
-                  cause: error,
-                },
-              );
-            }
+            if (uniqueViolation(error) !== undefined) throw changed();
             throw error;
           }
         } else {
+          const previous = await tx.db
+            .selectFrom('ssh_logs')
+            .select('file_id')
+            .where('account_id', '=', accountId)
+            .where('id', '=', input.id)
+            .where('sha256', '=', replacing.sha256)
+            .where('uploaded_at', '=', codec.time(replacing.uploadedAt))
+            .executeTakeFirst();
+          if (previous === undefined) throw changed();
           const { account_id: _account, id: _id, ...changes } = row;
-          await tx.db
+          // The file id changes with every upload: matching it is the compare-and-swap.
+          const updated = await tx.db
             .updateTable('ssh_logs')
             .set(changes)
             .where('account_id', '=', accountId)
             .where('id', '=', input.id)
-            .execute();
+            .where('file_id', '=', previous.file_id)
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) !== 1) throw changed();
           await tx.db.deleteFrom('ssh_log_files').where('file_id', '=', previous.file_id).execute();
         }
         return toRecord(tx, row);
