@@ -10,7 +10,9 @@ import {
   generateHpkeKeyPair,
   type HpkeKeyPair,
   encodeHeader,
+  encodePacket,
   parseHeader,
+  setupHpkeSender,
   type SessionIdentity,
   type SessionLogMetadata,
 } from '@latchkey/shared';
@@ -116,6 +118,23 @@ export function alterMetadata(file: Buffer, patch: Partial<SessionLogMetadata>):
     encodeHeader({ ...metadata, ...patch }).bytes,
     file.subarray(firstChunkOffset(file)),
   ]);
+}
+
+/** A log as another tool (Cloudflare's) writes it: one chunk of output, no Latchkey records, no terminator. */
+export function foreignLog(keys: HpkeKeyPair, text = 'hello'): Buffer {
+  const sealer = setupHpkeSender(keys.publicKey);
+  const packet = encodePacket({ source: ORIGIN, code: 0, elapsedMicros: 1, data: Buffer.from(text) });
+  const sealed = sealer.seal(packet);
+  const frame = Buffer.alloc(4);
+  frame.writeUInt32BE(sealed.length);
+  const header = encodeHeader({
+    started_at: STARTED_AT.getTime() / 1000,
+    data_size: packet.length,
+    encapsulated_key: Buffer.from(sealer.enc).toString('hex'),
+    pty: { term: 'xterm', width: 80, height: 24, modes: [] },
+    exit_data: null,
+  });
+  return Buffer.concat([header.bytes, frame, sealed]);
 }
 
 export function newKeys(): HpkeKeyPair {

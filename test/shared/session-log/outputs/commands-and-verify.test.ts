@@ -2,15 +2,11 @@ import assert from 'node:assert/strict';
 import {
   VERDICT_MEANINGS,
   decryptedLogEntries,
-  encodeHeader,
-  encodePacket,
   listCommands,
   readSessionLog,
   renderVerifyReport,
-  setupHpkeSender,
-  ORIGIN,
 } from '@latchkey/shared';
-import { flipByte, newKeys, ptyLog, alterMetadata, truncate } from '../../../e2e/cli/logs-fixtures.js';
+import { alterMetadata, flipByte, foreignLog, newKeys, ptyLog, truncate } from '../../../e2e/cli/logs-fixtures.js';
 
 describe('session-log outputs: commands.json and verify.txt', () => {
   it('lists the commands with their time, cwd and exit status when known', () => {
@@ -79,19 +75,7 @@ describe('session-log outputs: commands.json and verify.txt', () => {
 
   it('reports a log without Latchkey records (as Cloudflare writes them) as unverified', () => {
     const keys = newKeys();
-    const sealer = setupHpkeSender(keys.publicKey);
-    const packet = encodePacket({ source: ORIGIN, code: 0, elapsedMicros: 1, data: Buffer.from('hi') });
-    const sealed = sealer.seal(packet);
-    const frame = Buffer.alloc(4);
-    frame.writeUInt32BE(sealed.length);
-    const header = encodeHeader({
-      started_at: 1,
-      data_size: packet.length,
-      encapsulated_key: Buffer.from(sealer.enc).toString('hex'),
-      pty: null,
-      exit_data: null,
-    });
-    const log = readSessionLog(Buffer.concat([header.bytes, frame, sealed]), keys.privateKey);
+    const log = readSessionLog(foreignLog(keys), keys.privateKey);
     const report = renderVerifyReport(log);
     assert.match(report, /^verdict: unverified\n/);
     assert.match(report, /no Latchkey integrity records/);
