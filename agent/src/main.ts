@@ -8,6 +8,7 @@
  *   uninstall                       put sshd's files back as they were before Latchkey
  *   status                          what the state directory says (enrolment without its secret, last cycle)
  *   record                          the session recorder sshd starts for certificate logins
+ *   break-glass [--for 30m] [--end] let sessions in under strict recording while logs cannot be kept
  *
  * Exit codes: 0 success, 1 failure, 2 invalid settings, 69 the server cannot be reached (EX_UNAVAILABLE).
  */
@@ -21,7 +22,14 @@ import { AgentServerClient } from './adapters/http/agent-server-client.js';
 import { CloudflareApiClient } from './adapters/http/cloudflare-api-client.js';
 import { AgentStateFiles } from './adapters/state/agent-state-files.js';
 import { ChokidarFileWatcher } from './adapters/watch/chokidar-file-watcher.js';
+import { NodeRecordingStateFiles } from './adapters/state/recording-state-files.js';
 import { AgentDaemon } from './app/agent/agent-daemon.js';
+import type { SessionLogServer } from './app/ports/agent-server.js';
+import { endBreakGlass, startBreakGlass } from './app/recording/break-glass-command.js';
+import { RecordingSettingsSync } from './app/recording/sync-recording-settings.js';
+import { SpooledLogUploader } from './app/recording/upload-spooled-logs.js';
+import { parseBreakGlassDuration } from './domain/recording/break-glass.js';
+import { startRecordingSpool } from './spool/spool-server.js';
 import type { AgentDaemonDeps, LatchkeyConnection } from './app/agent/agent-daemon.js';
 import { AGENT_VERSION } from './app/agent/agent-version.js';
 import { enrollAgent } from './app/agent/enroll-agent.js';
@@ -66,13 +74,29 @@ function agentOptions(command: Command): Command {
         'LATCHKEY_AGENT_API_TOKEN',
       ),
     )
-    .option('--api-base <url>', 'the Cloudflare API base (default https://api.cloudflare.com/client/v4)');
+    .option('--api-base <url>', 'the Cloudflare API base (default https://api.cloudflare.com/client/v4)')
+    .option(
+      '--recording-mode <mode>',
+      'strict: refuse sessions whose log cannot be kept (default best-effort)',
+    )
+    .option('--record-socket <path>', "the recorders' spool socket (default /run/latchkey-agent/record.sock)")
+    .option('--spool-dir <dir>', 'where session logs wait for upload (default <state-dir>/spool)')
+    .option(
+      '--auditor-public-key <base64>',
+      "Cloudflare mode: record sessions, sealed to this auditors' key",
+    );
+}
+
+/** What buildDaemon made that `run` needs too (filled in by buildDaemon). */
+interface DaemonWiring {
+  logServer?: SessionLogServer;
 }
 
 /** `sshdLock`: the daemon waits up to a minute for another process's change to sshd; null: no lock. */
 async function buildDaemon(
   config: AgentConfig,
   sshdLock: SshdChangeLock | null = new ApplyLockFile(config.stateDir, { waitMs: 60_000 }),
+  wiring: DaemonWiring = {},
 ): Promise<AgentDaemon> {
   const sshdHost = nodeSshdHost();
   const facts = await readOsFacts(sshdHost.files, sshdHost.commands);
@@ -104,8 +128,10 @@ async function buildDaemon(
       );
     }
     let token = enrolment.apiToken;
+    const client = new AgentServerClient(enrolment.server, () => token);
+    wiring.logServer = client;
     const connection: LatchkeyConnection = {
-      server: new AgentServerClient(enrolment.server, () => token),
+      server: client,
       enrolment,
       onRenewed: (next: Enrolment) => {
         token = next.apiToken;
@@ -132,6 +158,21 @@ async function buildDaemon(
     state,
     watcher: new ChokidarFileWatcher(),
     ...(latchkey === undefined ? {} : { latchkey }),
+    recording: new RecordingSettingsSync(
+      {
+        ...(wiring.logServer === undefined ? {} : { server: wiring.logServer }),
+        files: new NodeRecordingStateFiles(config.stateDir),
+        now: () => new Date(),
+        log,
+      },
+      {
+        mode: config.recording.mode,
+        spoolSocket: config.recording.socketPath,
+        ...(config.recording.localAuditorKey === undefined
+          ? {}
+          : { localAuditorKey: config.recording.localAuditorKey }),
+      },
+    ),
     now: () => new Date(),
     random: Math.random,
     sleep: abortableSleep,
@@ -222,12 +263,53 @@ stateDirOption(
   }
 });
 
+/**
+ * The recorders' spool socket and the uploader of what it keeps. A spool that cannot start (no /run,
+ * no rights) is logged and leaves the rest of the daemon running: recorders then follow their mode.
+ */
+async function startRecording(config: AgentConfig, logServer: SessionLogServer | undefined) {
+  let uploader: SpooledLogUploader | undefined;
+  let spool: Awaited<ReturnType<typeof startRecordingSpool>> | undefined;
+  try {
+    spool = await startRecordingSpool({
+      socketPath: config.recording.socketPath,
+      spoolDir: config.recording.spoolDir,
+      onLogEnded: () => uploader?.nudge(),
+    });
+    log(`recording spool listening on ${spool.socketPath}, logs in ${config.recording.spoolDir}`);
+  } catch (error) {
+    log(`cannot start the recording spool: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (spool !== undefined && logServer !== undefined) {
+    uploader = new SpooledLogUploader({
+      spool: spool.store,
+      server: logServer,
+      now: () => new Date(),
+      random: Math.random,
+      sleep: abortableSleep,
+      log,
+    });
+  }
+  return {
+    run: (signal: AbortSignal) => uploader?.run(signal) ?? Promise.resolve(),
+    close: () => spool?.close() ?? Promise.resolve(),
+  };
+}
+
 agentOptions(
-  program.command('run').description('the daemon: register, trust the CA, heartbeat, repair drift'),
+  program
+    .command('run')
+    .description(
+      'the daemon: register, trust the CA, heartbeat, repair drift, spool and upload session logs',
+    ),
 ).action(async (options: RawAgentOptions) => {
   let daemon: AgentDaemon;
+  let recording: Awaited<ReturnType<typeof startRecording>>;
   try {
-    daemon = await buildDaemon(parseAgentConfig(options));
+    const config = parseAgentConfig(options);
+    const wiring: DaemonWiring = {};
+    daemon = await buildDaemon(config, undefined, wiring);
+    recording = await startRecording(config, wiring.logServer);
   } catch (error) {
     fail(error);
   }
@@ -238,7 +320,8 @@ agentOptions(
       stop.abort();
     });
   }
-  await daemon.run(stop.signal);
+  await Promise.all([daemon.run(stop.signal), recording.run(stop.signal)]);
+  await recording.close();
   process.exit(0);
 });
 
@@ -297,6 +380,34 @@ stateDirOption(
       last_cycle: (await state.readStatus()) ?? null,
     };
     process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+  } catch (error) {
+    fail(error);
+  }
+});
+
+stateDirOption(
+  program
+    .command('break-glass')
+    .description('let sessions in under strict recording while their logs cannot be kept (root only)')
+    .option('--for <duration>', 'how long, e.g. 30m or 2h (default 30m, at most 24h)')
+    .option('--reason <text>', 'why, kept with it and shown to the users it lets in')
+    .option('--end', 'end the break-glass now'),
+).action(async (options: RawAgentOptions & { for?: string; reason?: string; end?: boolean }) => {
+  try {
+    if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+      throw new LatchkeyError('permission_denied', 'break-glass is for root: run it with sudo');
+    }
+    const config = parseAgentConfig({
+      ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+    });
+    const deps = { files: new NodeRecordingStateFiles(config.stateDir), now: () => new Date(), log };
+    if (options.end === true) {
+      await endBreakGlass(deps);
+      process.stdout.write('break-glass ended\n');
+    } else {
+      const breakGlass = await startBreakGlass(deps, parseBreakGlassDuration(options.for), options.reason);
+      process.stdout.write(`break-glass until ${breakGlass.until}\n`);
+    }
   } catch (error) {
     fail(error);
   }
