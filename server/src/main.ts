@@ -7,6 +7,7 @@
  *                         [--public-url URL] [--identity-providers FILE]
  *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h] [--agent-package FILE]
  *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
+ *   latchkey-server join-token create [--name NAME] [--uses N] [--expires 24h|ISO]
  *   latchkey-server user add EMAIL [--group G]…     (the password is read from stdin, or prompted for)
  *   latchkey-server user disable|enable|reset EMAIL
  *   latchkey-server user list
@@ -18,7 +19,8 @@ import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
+import { DEFAULT_JOIN_TOKEN_MAX_USES, LatchkeyError, isLatchkeyError } from '@latchkey/shared';
+import { createJoinToken } from './app/agents/join-tokens.js';
 import { issueApiToken } from './app/api-tokens.js';
 import { bootstrap } from './app/bootstrap.js';
 import type { Store } from './app/ports/store.js';
@@ -264,6 +266,45 @@ async function withOfflineServices<T>(
 
 const CLI_ACTOR = 'server:cli';
 
+/**
+ * `join-token create`: a join token for enrolling hosts, without the API (the admin on the server's host).
+ * The same rules as `POST …/latchkey/join_tokens`: 1 to 100,000 uses, a life of 1 minute to 366 days.
+ */
+async function createJoinTokenCommand(
+  options: ServerOptions & { name?: string; uses?: string; expires?: string },
+): Promise<void> {
+  const now = new Date();
+  const uses = options.uses === undefined ? DEFAULT_JOIN_TOKEN_MAX_USES : Number(options.uses);
+  if (!Number.isInteger(uses) || uses < 1 || uses > 100_000) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `--uses must be a whole number from 1 to 100000, not ${options.uses}`,
+    );
+  }
+  const expiresAt = parseTokenExpiry(options.expires ?? '24h', now);
+  const ttlSeconds = Math.round((expiresAt.getTime() - now.getTime()) / 1000);
+  if (ttlSeconds < 60 || ttlSeconds > 366 * 24 * 3600) {
+    throw new LatchkeyError('invalid_argument', '--expires must be between 1 minute and 366 days from now');
+  }
+  await withOfflineServices(options, async (services, accountId) => {
+    const { record, secret } = await createJoinToken(
+      services,
+      { accountId, tokenId: CLI_ACTOR, permissions: [], actor: CLI_ACTOR },
+      {
+        name: options.name ?? `join token created ${now.toISOString()}`,
+        max_uses: uses,
+        expires_in_seconds: ttlSeconds,
+      },
+    );
+    process.stderr.write(
+      `join token ${record.id} (${record.name}): ${record.maxUses} use(s), expires ${record.expiresAt.toISOString()}. ` +
+        'The secret is printed once; on each host run:\n' +
+        `  curl -fsSL https://YOUR-SERVER/install.sh | sudo bash -s -- --token ${secret}\n`,
+    );
+    process.stdout.write(`${secret}\n`);
+  });
+}
+
 async function userCommand(
   action: 'add' | 'disable' | 'enable' | 'reset' | 'list',
   email: string | undefined,
@@ -354,6 +395,17 @@ export async function main(argv: string[]): Promise<void> {
     .option('--name <name>', 'a name for the token')
     .action(async (options: ServerOptions & { permission: string[]; expires?: string; name?: string }) =>
       createToken(options),
+    );
+
+  const joinToken = program
+    .command('join-token')
+    .description('join tokens: permission for hosts to enrol as agents');
+  withServerOptions(joinToken.command('create').description('make a join token and print its secret'))
+    .option('--name <name>', 'what the token is for')
+    .option('--uses <n>', 'how many hosts may enrol with it (default 1)')
+    .option('--expires <when>', 'a duration (24h, 7d) or an ISO date-time (default 24h)')
+    .action(async (options: ServerOptions & { name?: string; uses?: string; expires?: string }) =>
+      createJoinTokenCommand(options),
     );
 
   const user = program.command('user').description('built-in accounts (the embedded identity provider)');
