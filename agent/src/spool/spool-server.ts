@@ -8,7 +8,7 @@
  * log's token). The logs themselves stay in the 0700 spool directory.
  */
 import { chmod, mkdir, rm } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { LatchkeyError } from '@latchkey/shared';
 import {
@@ -42,6 +42,14 @@ export async function startRecordingSpool(options: RecordingSpoolOptions): Promi
   const store = new SpoolStore(options.spoolDir);
   await store.init();
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o755 });
+  if (await answers(options.socketPath)) {
+    // Never take the socket from a running agent (a second daemon started by mistake).
+    throw new LatchkeyError(
+      'conflict',
+      `another process already serves the recording spool at ${options.socketPath}; is a second latchkey-agent running?`,
+    );
+  }
+  // A socket file left by an agent that died: nobody answers on it.
   await rm(options.socketPath, { force: true });
 
   const connections = new Set<SpoolConnection>();
@@ -75,6 +83,18 @@ export async function startRecordingSpool(options: RecordingSpoolOptions): Promi
       await Promise.all([...connections].map((connection) => connection.done));
     },
   };
+}
+
+/** True when something accepts connections on the unix socket at `path`. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
 }
 
 /** One recorder's connection: HELLO, then CHUNKS…, then FINISH, or a close that leaves the log incomplete. */

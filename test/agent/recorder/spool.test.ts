@@ -203,4 +203,39 @@ describe('the recording spool (unix socket, root-owned spool dir) and the record
     assert.equal(state.status, 'incomplete');
     assert.match(state.reason ?? '', /agent stopped/);
   });
+
+  it('tells the uploader when a log ends (complete or incomplete), and never takes a live socket', async () => {
+    const ended: string[] = [];
+    await spool.close();
+    spool = await startRecordingSpool({
+      socketPath,
+      spoolDir,
+      onLogEnded: (logId, status) => ended.push(`${logId} ${status}`),
+    });
+    await assert.rejects(
+      startRecordingSpool({ socketPath, spoolDir: dir.file('second') }),
+      /another process already serves the recording spool/,
+    );
+    const whole = recorder(socketPath);
+    assert.equal(await whole.client.start(2000), true);
+    whole.data('x\n', 10);
+    await whole.finish();
+    const cut = recorder(socketPath);
+    assert.equal(await cut.client.start(2000), true);
+    cut.client.close();
+    await until(async () => ended.length === 2, 'both ends reported');
+    assert.deepEqual(
+      ended.sort(),
+      [`${cut.client.logId} incomplete`, `${whole.client.logId} complete`].sort(),
+    );
+  });
+
+  it('a socket file left by an agent that died is replaced', async () => {
+    await spool.close();
+    await appendFile(socketPath, ''); // a stale file where the socket was
+    spool = await startRecordingSpool({ socketPath, spoolDir });
+    const r = recorder(socketPath);
+    assert.equal(await r.client.start(2000), true);
+    r.client.close();
+  });
 });
