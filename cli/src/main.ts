@@ -31,6 +31,7 @@ import { CredentialsFileStore } from './adapters/fs/credentials-file-store.js';
 import { localSshKeyFiles, localTextFiles } from './adapters/fs/local-files.js';
 import { HttpAccessServer } from './adapters/http/access-server-client.js';
 import { SshProcessRunner } from './adapters/ssh/ssh-process-runner.js';
+import { TargetCacheFile } from './adapters/fs/target-cache-file.js';
 import type { Me } from './domain/access-api.js';
 import { EXIT, exitCodeFor } from './domain/exit-codes.js';
 import { renderTargetsTable } from './domain/render-targets-table.js';
@@ -219,6 +220,7 @@ function buildProgram(): Command {
           {
             ...(await session(options, configDir)),
             ssh: new SshProcessRunner(),
+            targetCache: new TargetCacheFile(join(configDir, 'targets-cache.json'), clock),
             generateKey,
             notify,
             knownHostsFile: knownHostsPath(configDir),

@@ -1,11 +1,17 @@
 import type { SshPrivateKey } from '@latchkey/shared';
+import { targetAddress } from '../domain/access-api.js';
+import type { MeTarget } from '../domain/access-api.js';
+import { chooseUsername } from '../domain/choose-username.js';
 import { parseDestination } from '../domain/destination.js';
 import { changedHostKeyMessage, reportsChangedHostKey } from '../domain/known-hosts.js';
+import { resolveTarget } from '../domain/resolve-target.js';
 import { sshArguments } from '../domain/ssh-arguments.js';
 import type { SshPassThroughOptions } from '../domain/ssh-arguments.js';
 import { obtainCertificate } from './obtain-certificate.js';
+import type { ObtainedCertificate } from './obtain-certificate.js';
 import type { Notify } from './ports/environment.js';
-import type { SshRunner } from './ports/ssh-runner.js';
+import type { SshRunner, StartedSsh } from './ports/ssh-runner.js';
+import type { TargetCache } from './ports/target-cache.js';
 import type { SessionDeps } from './signed-in-session.js';
 
 export interface ConnectDeps extends SessionDeps {
@@ -13,6 +19,8 @@ export interface ConnectDeps extends SessionDeps {
   generateKey: () => SshPrivateKey;
   notify: Notify;
   knownHostsFile: string;
+  /** Recently listed targets, so that ssh can start before the certificate is issued (optional). */
+  targetCache?: TargetCache;
 }
 
 export interface ConnectRequest {
@@ -23,40 +31,105 @@ export interface ConnectRequest {
   localUsername?: string;
 }
 
+/** Where ssh goes: the target's name (its host key's), address, port, and the UNIX user. */
+interface Endpoint {
+  hostname: string;
+  address: string;
+  port: number;
+  username: string;
+}
+
+const sameEndpoint = (a: Endpoint, b: Endpoint) =>
+  a.hostname.toLowerCase() === b.hostname.toLowerCase() &&
+  a.address === b.address &&
+  a.port === b.port &&
+  a.username === b.username;
+
+/** The endpoint a recent target list points at, or undefined when it cannot tell. */
+function guessEndpoint(
+  targets: readonly MeTarget[] | undefined,
+  name: string,
+  username: string | undefined,
+  localUsername: string | undefined,
+): Endpoint | undefined {
+  if (targets === undefined) return undefined;
+  try {
+    const target = resolveTarget(targets, name);
+    const address = targetAddress(target);
+    if (address === '') return undefined;
+    const user = chooseUsername(target, username, localUsername);
+    return { hostname: target.hostname, address, port: target.port, username: user };
+  } catch {
+    return undefined;
+  }
+}
+
+function issuedEndpoint(obtained: ObtainedCertificate): Endpoint {
+  return {
+    hostname: obtained.target.hostname,
+    address: obtained.issued.target.address,
+    port: obtained.issued.target.port,
+    username: obtained.username,
+  };
+}
+
 /**
- * `latchkey ssh`: a fresh Ed25519 key pair that never outlives the connection, a certificate for it,
- * then the system ssh straight to the target. Answers ssh's exit status; when ssh refused a changed host
- * key, says which target and how to fix it.
+ * `latchkey ssh`: a fresh Ed25519 key pair that never outlives the connection (nor touches the disk), a
+ * certificate for it, and the system ssh straight to the target, authenticating through latchkey's
+ * one-key agent. When a recent target list says where the target is, ssh starts at once and connects
+ * while the certificate is being issued (it asks the agent only when it authenticates); if the
+ * certificate then names another address, port or user, that ssh is ended before it authenticated and a
+ * new one goes where the certificate says. A refused certificate ends the early ssh without a word from
+ * it. Answers ssh's exit status; when ssh refused a changed host key, says which target and how to fix it.
  */
 export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Promise<number> {
   const { username, target } = parseDestination(request.destination);
   const key = deps.generateKey();
-  const obtained = await obtainCertificate(deps, {
-    target,
-    key,
-    ...(username === undefined ? {} : { username }),
-    ...(request.localUsername === undefined ? {} : { localUsername: request.localUsername }),
+  const knownTargets = await deps.targetCache?.get(deps.server.url);
+  const guess = guessEndpoint(knownTargets, target, username, request.localUsername);
+  return deps.ssh.withAgent(async (session) => {
+    const issuing = obtainCertificate(deps, {
+      target,
+      key,
+      ...(username === undefined ? {} : { username }),
+      ...(request.localUsername === undefined ? {} : { localUsername: request.localUsername }),
+      ...(knownTargets === undefined ? {} : { knownTargets }),
+    });
+    const start = (endpoint: Endpoint) =>
+      session.start(
+        sshArguments({
+          agentSocket: session.agentSocket,
+          knownHostsFile: deps.knownHostsFile,
+          hostKeyAlias: endpoint.hostname,
+          address: endpoint.address,
+          port: endpoint.port,
+          username: endpoint.username,
+          passThrough: request.passThrough,
+          command: request.command,
+        }),
+      );
+    const early = guess === undefined ? undefined : start(guess);
+    let obtained: ObtainedCertificate;
+    try {
+      obtained = await issuing;
+    } catch (error) {
+      await early?.abandon();
+      throw error;
+    }
+    session.provide({ privateKey: key, certificate: obtained.issued.certificate });
+    const endpoint = issuedEndpoint(obtained);
+    let ssh: StartedSsh;
+    if (early !== undefined && guess !== undefined && sameEndpoint(guess, endpoint)) {
+      ssh = early;
+    } else {
+      await early?.abandon();
+      ssh = start(endpoint);
+    }
+    ssh.keep();
+    const result = await ssh.result;
+    if (result.exitCode === 255 && reportsChangedHostKey(result.stderrTail)) {
+      deps.notify(changedHostKeyMessage(endpoint.hostname, deps.knownHostsFile));
+    }
+    return result.exitCode;
   });
-  const hostname = obtained.target.hostname;
-  const result = await deps.ssh.run(
-    {
-      privateKey: key.toOpenSSH(`latchkey ${obtained.issued.key_id}`),
-      certificate: obtained.issued.certificate,
-    },
-    (files) =>
-      sshArguments({
-        ...files,
-        knownHostsFile: deps.knownHostsFile,
-        hostKeyAlias: hostname,
-        address: obtained.issued.target.address,
-        port: obtained.issued.target.port,
-        username: obtained.username,
-        passThrough: request.passThrough,
-        command: request.command,
-      }),
-  );
-  if (result.exitCode === 255 && reportsChangedHostKey(result.stderrTail)) {
-    deps.notify(changedHostKeyMessage(hostname, deps.knownHostsFile));
-  }
-  return result.exitCode;
 }

@@ -1,7 +1,8 @@
-import type { SshPrivateKey } from '@latchkey/shared';
+import { isLatchkeyError, type SshPrivateKey } from '@latchkey/shared';
 import type { IssuedCertificate, MeTarget } from '../domain/access-api.js';
 import { chooseUsername } from '../domain/choose-username.js';
 import { resolveTarget } from '../domain/resolve-target.js';
+import type { TargetCache } from './ports/target-cache.js';
 import { withAccessToken } from './signed-in-session.js';
 import type { SessionDeps } from './signed-in-session.js';
 
@@ -14,7 +15,15 @@ export interface CertificateFor {
   localUsername?: string;
   /** The key the certificate is for. */
   key: SshPrivateKey;
+  /**
+   * A recent list of the person's targets (the target cache's) to pick from instead of asking the
+   * server first. When the pick turns out wrong (not found, denied), the server's own list decides.
+   */
+  knownTargets?: readonly MeTarget[];
 }
+
+/** What a pick from an out-of-date target list can fail with. */
+const STALE_LIST_CODES = ['not_found', 'permission_denied', 'invalid_argument'] as const;
 
 export interface ObtainedCertificate {
   target: MeTarget;
@@ -22,22 +31,41 @@ export interface ObtainedCertificate {
   issued: IssuedCertificate;
 }
 
+export interface ObtainDeps extends SessionDeps {
+  /** Where a freshly listed set of targets is kept for the next connection (optional). */
+  targetCache?: TargetCache;
+}
+
 /**
  * Finds the target among those the person may reach, picks the username, and asks the server for a
  * certificate for `key` (policy is evaluated again there; a denial comes back with the server's reason).
  */
 export async function obtainCertificate(
-  deps: SessionDeps,
+  deps: ObtainDeps,
   request: CertificateFor,
 ): Promise<ObtainedCertificate> {
   return withAccessToken(deps, async (accessToken) => {
-    const target = resolveTarget(await deps.server.myTargets(accessToken), request.target);
-    const username = chooseUsername(target, request.username, request.localUsername);
-    const issued = await deps.server.issueCertificate(accessToken, {
-      target_id: target.id,
-      username,
-      public_key: request.key.publicKey.toAuthorizedKey(),
-    });
-    return { target, username, issued };
+    const issueFrom = async (targets: readonly MeTarget[]) => {
+      const target = resolveTarget(targets, request.target);
+      const username = chooseUsername(target, request.username, request.localUsername);
+      const issued = await deps.server.issueCertificate(accessToken, {
+        target_id: target.id,
+        username,
+        public_key: request.key.publicKey.toAuthorizedKey(),
+      });
+      return { target, username, issued };
+    };
+    if (request.knownTargets !== undefined) {
+      try {
+        return await issueFrom(request.knownTargets);
+      } catch (error) {
+        // An out-of-date list (a target gone, renamed or ambiguous now, usernames changed): the server's.
+        if (!STALE_LIST_CODES.some((code) => isLatchkeyError(error, code))) throw error;
+        await deps.targetCache?.forget(deps.server.url);
+      }
+    }
+    const targets = await deps.server.myTargets(accessToken);
+    await deps.targetCache?.put(deps.server.url, targets);
+    return issueFrom(targets);
   });
 }

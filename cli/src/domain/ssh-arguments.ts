@@ -1,6 +1,7 @@
 /**
- * The argument list for the system `ssh` that `latchkey ssh` runs: the fresh key and certificate only
- * (IdentitiesOnly), Latchkey's own known_hosts with the host key pinned on first use under the target's
+ * The argument list for the system `ssh` that `latchkey ssh` runs: the fresh key's certificate only, from
+ * latchkey's own one-key agent (IdentityAgent; IdentityFile=none so that no default key file is tried,
+ * and no other agent is asked), Latchkey's own known_hosts with the host key pinned on first use under the target's
  * hostname (HostKeyAlias, so a changed address does not look like a new host and a reused address does
  * not mix two targets), then the person's own ssh options, then `--` and the destination and command.
  * Latchkey's `-o` settings come first because ssh keeps the first value it sees.
@@ -35,8 +36,8 @@ export const NO_PASS_THROUGH: SshPassThroughOptions = {
 };
 
 export interface SshInvocation {
-  privateKeyFile: string;
-  certificateFile: string;
+  /** The socket of latchkey's agent, which offers the certificate (and signs with its key). */
+  agentSocket: string;
   knownHostsFile: string;
   /** The target's hostname: the name its host key is pinned under. */
   hostKeyAlias: string;
@@ -51,12 +52,12 @@ export interface SshInvocation {
 export function sshArguments(invocation: SshInvocation): string[] {
   const pass = invocation.passThrough;
   const args = [
-    '-i',
-    invocation.privateKeyFile,
     '-o',
-    `CertificateFile=${invocation.certificateFile}`,
+    `IdentityAgent=${invocation.agentSocket}`,
     '-o',
-    'IdentitiesOnly=yes',
+    'IdentityFile=none',
+    '-o',
+    'IdentitiesOnly=no',
     '-o',
     `UserKnownHostsFile=${invocation.knownHostsFile}`,
     '-o',

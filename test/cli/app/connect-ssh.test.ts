@@ -1,40 +1,78 @@
 import assert from 'node:assert/strict';
 import { generateSshKeyPair, isLatchkeyError, parseCertificate } from '@latchkey/shared';
 import { connectSsh } from '../../../cli/src/app/connect-ssh.js';
-import type { SshRunner } from '../../../cli/src/app/ports/ssh-runner.js';
+import type { SshIdentity, SshRunResult, SshRunner } from '../../../cli/src/app/ports/ssh-runner.js';
+import type { TargetCache } from '../../../cli/src/app/ports/target-cache.js';
 import { credentialsFromTokens } from '../../../cli/src/domain/credentials.js';
+import type { MeTarget } from '../../../cli/src/domain/access-api.js';
 import { NO_PASS_THROUGH } from '../../../cli/src/domain/ssh-arguments.js';
 import { meTarget } from '../domain/fixtures.js';
 import { FakeAccessServer, FakeClock, FakeCredentialStore } from './fakes.js';
 
+class MemoryTargetCache implements TargetCache {
+  readonly lists = new Map<string, readonly MeTarget[]>();
+  async get(server: string) {
+    return this.lists.get(server);
+  }
+  async put(server: string, targets: readonly MeTarget[]) {
+    this.lists.set(server, targets);
+  }
+  async forget(server: string) {
+    this.lists.delete(server);
+  }
+}
+
 describe('connectSsh', () => {
-  async function setUp(answer: { exitCode: number; stderrTail: string }) {
+  async function setUp(answer: SshRunResult) {
     const clock = new FakeClock(new Date());
     const server = new FakeAccessServer(clock);
     server.targets = [meTarget('web-1', { usernames: ['ubuntu', 'deploy'], port: 2200 })];
     const store = new FakeCredentialStore();
     await store.put(credentialsFromTokens(server.url, server.issueTokens(), clock.now()));
-    const runs: { material: { privateKey: string; certificate: string }; args: string[] }[] = [];
+    /** What happened, in order: server calls are in server.calls; here the ssh side. */
+    const events: string[] = [];
+    const starts: { args: string[]; kept: boolean; abandoned: boolean }[] = [];
+    const provided: SshIdentity[] = [];
+    let sessionOpen = false;
     const ssh: SshRunner = {
-      async run(material, argumentsFor) {
-        runs.push({
-          material,
-          args: argumentsFor({ privateKeyFile: '/t/k', certificateFile: '/t/k-cert.pub' }),
-        });
-        return answer;
+      async withAgent(use) {
+        sessionOpen = true;
+        try {
+          return await use({
+            agentSocket: '/t/agent.sock',
+            provide: (identity) => {
+              events.push(`provide after ${server.calls.length} server calls`);
+              provided.push(identity);
+            },
+            start: (args) => {
+              events.push(`start after ${server.calls.length} server calls`);
+              const run = { args, kept: false, abandoned: false };
+              starts.push(run);
+              return {
+                result: Promise.resolve(answer),
+                keep: () => void (run.kept = true),
+                abandon: async () => void (run.abandoned = true),
+              };
+            },
+          });
+        } finally {
+          sessionOpen = false;
+        }
       },
     };
     const notes: string[] = [];
+    const targetCache = new MemoryTargetCache();
     const deps = {
       server,
       store,
       clock,
       ssh,
+      targetCache,
       generateKey: () => generateSshKeyPair('ed25519'),
       notify: (line: string) => notes.push(line),
       knownHostsFile: '/c/known_hosts',
     };
-    return { server, runs, notes, deps };
+    return { server, starts, provided, events, notes, deps, targetCache, isOpen: () => sessionOpen };
   }
   const request = (destination: string) => ({
     destination,
@@ -43,15 +81,64 @@ describe('connectSsh', () => {
     localUsername: 'deploy',
   });
 
-  it("runs ssh with a certificate for the new key, to the server's address and port, and answers ssh's status", async () => {
-    const { runs, deps } = await setUp({ exitCode: 7, stderrTail: '' });
+  it("with no recent target list: lists them, then runs ssh with the certificate's address and port through the agent", async () => {
+    const { starts, provided, server, targetCache, deps, isOpen } = await setUp({
+      exitCode: 7,
+      stderrTail: '',
+    });
     assert.equal(await connectSsh(deps, request('web-1')), 7);
-    const [run] = runs;
-    const certificate = parseCertificate(run!.material.certificate);
+    assert.equal(isOpen(), false);
+    assert.equal(starts.length, 1);
+    const [run] = starts;
+    assert.equal(run!.kept, true);
+    const certificate = parseCertificate(provided[0]!.certificate);
     assert.deepEqual(certificate.principals, ['deploy'], 'the local user, being allowed');
-    assert.match(run!.material.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    assert.ok(
+      certificate.subjectKey.equals(provided[0]!.privateKey.publicKey),
+      'the certificate is for the key',
+    );
     assert.deepEqual(run!.args.slice(-5), ['2200', '--', 'deploy@10.0.0.5', 'id', '-un']);
     assert.ok(run!.args.includes('HostKeyAlias=web-1'));
+    assert.ok(run!.args.includes('IdentityAgent=/t/agent.sock'));
+    assert.equal(server.calls.filter((c) => c.startsWith('targets')).length, 1);
+    assert.equal(targetCache.lists.get(server.url)?.length, 1, 'the list is kept for the next connection');
+  });
+
+  it('with a recent target list: starts ssh before the certificate is issued, and keeps it', async () => {
+    const { starts, events, server, targetCache, deps } = await setUp({ exitCode: 0, stderrTail: '' });
+    await targetCache.put(server.url, server.targets);
+    assert.equal(await connectSsh(deps, request('web-1')), 0);
+    assert.deepEqual(events, ['start after 0 server calls', 'provide after 1 server calls']);
+    assert.deepEqual(
+      server.calls.map((c) => c.split(' ')[0]),
+      ['certificate'],
+      'no listing',
+    );
+    assert.equal(starts.length, 1);
+    assert.equal(starts[0]!.kept, true);
+  });
+
+  it('when the recent list is out of date (another port), ends the early ssh and goes where the certificate says', async () => {
+    const { starts, server, targetCache, deps } = await setUp({ exitCode: 0, stderrTail: '' });
+    await targetCache.put(server.url, [{ ...server.targets[0]!, port: 22 }]);
+    assert.equal(await connectSsh(deps, request('web-1')), 0);
+    assert.equal(starts.length, 2);
+    assert.deepEqual([starts[0]!.abandoned, starts[0]!.kept], [true, false]);
+    assert.equal(starts[0]!.args[starts[0]!.args.indexOf('-p') + 1], '22');
+    assert.equal(starts[1]!.kept, true);
+    assert.equal(starts[1]!.args[starts[1]!.args.indexOf('-p') + 1], '2200');
+  });
+
+  it('when the recent list names a target that is gone, asks the server for the list', async () => {
+    const { starts, server, targetCache, deps } = await setUp({ exitCode: 0, stderrTail: '' });
+    await targetCache.put(server.url, [meTarget('web-1', { id: 'gone', usernames: ['deploy'] })]);
+    assert.equal(await connectSsh(deps, request('web-1')), 0);
+    assert.deepEqual(
+      server.calls.map((c) => c.split(' ')[0]),
+      ['certificate', 'targets', 'certificate'],
+    );
+    assert.equal(starts.at(-1)!.kept, true);
+    assert.equal(targetCache.lists.get(server.url)?.[0]?.id, server.targets[0]!.id, 'the cache is renewed');
   });
 
   it('names the target and the fix when ssh refused a changed host key', async () => {
@@ -65,13 +152,15 @@ describe('connectSsh', () => {
     assert.match(notes[0]!, /The host key of web-1 .*\/c\/known_hosts.*latchkey known-hosts forget web-1/);
   });
 
-  it('does not run ssh when the server denies the certificate', async () => {
-    const { server, runs, deps } = await setUp({ exitCode: 0, stderrTail: '' });
+  it('does not keep any ssh when the server denies the certificate (an early one is ended)', async () => {
+    const { server, starts, provided, targetCache, deps } = await setUp({ exitCode: 0, stderrTail: '' });
+    await targetCache.put(server.url, server.targets);
     server.deny = (target, username) => `you may not log in to ${target.hostname} as ${username}`;
     await assert.rejects(
       connectSsh(deps, request('root@web-1')),
       (e) => isLatchkeyError(e, 'permission_denied') && e.message === 'you may not log in to web-1 as root',
     );
-    assert.equal(runs.length, 0);
+    assert.equal(provided.length, 0);
+    assert.ok(starts.every((run) => !run.kept && run.abandoned));
   });
 });

@@ -3,8 +3,7 @@ import { NO_PASS_THROUGH, sshArguments } from '../../../cli/src/domain/ssh-argum
 
 describe('sshArguments', () => {
   const base = {
-    privateKeyFile: '/tmp/x/id_ed25519',
-    certificateFile: '/tmp/x/id_ed25519-cert.pub',
+    agentSocket: '/tmp/x/agent.sock',
     knownHostsFile: '/home/a/.config/latchkey/known_hosts',
     hostKeyAlias: 'Web-1',
     address: '10.0.0.5',
@@ -14,14 +13,14 @@ describe('sshArguments', () => {
     command: [],
   };
 
-  it("pins the host key under the target's hostname, offers only the fresh key and certificate", () => {
+  it("pins the host key under the target's hostname, offers only latchkey's agent and no key file", () => {
     assert.deepEqual(sshArguments(base), [
-      '-i',
-      '/tmp/x/id_ed25519',
       '-o',
-      'CertificateFile=/tmp/x/id_ed25519-cert.pub',
+      'IdentityAgent=/tmp/x/agent.sock',
       '-o',
-      'IdentitiesOnly=yes',
+      'IdentityFile=none',
+      '-o',
+      'IdentitiesOnly=no',
       '-o',
       'UserKnownHostsFile=/home/a/.config/latchkey/known_hosts',
       '-o',

@@ -1,8 +1,4 @@
-/** Where the key pair and certificate of one ssh run are written (a private temp dir). */
-export interface SshCredentialFiles {
-  privateKeyFile: string;
-  certificateFile: string;
-}
+import type { SshPrivateKey } from '@latchkey/shared';
 
 export interface SshRunResult {
   /** ssh's exit status (128 + n when ended by signal n). */
@@ -11,15 +7,38 @@ export interface SshRunResult {
   stderrTail: string;
 }
 
-/** Runs the system ssh with a key and certificate that exist only for that run. */
+/** What one connection authenticates with: its fresh key pair and the certificate issued for it. */
+export interface SshIdentity {
+  privateKey: SshPrivateKey;
+  /** An authorized-keys line (`ssh-ed25519-cert-v01@openssh.com AAAA…`). */
+  certificate: string;
+}
+
+/** One system ssh, started before its identity may be ready. */
+export interface StartedSsh {
+  /** ssh's outcome. What ssh writes to stderr is held back until `keep()`. */
+  readonly result: Promise<SshRunResult>;
+  /** This ssh is the one: pass its stderr through (what it held back first) from now on. */
+  keep(): void;
+  /** Ends it (it has not authenticated yet) and drops its stderr; resolves once it has exited. */
+  abandon(): Promise<void>;
+}
+
+/** ssh processes sharing an in-process agent that offers one identity once it is provided. */
+export interface SshAgentSession {
+  /** ssh's `IdentityAgent`: a socket in a fresh 0700 temp dir. */
+  readonly agentSocket: string;
+  /** Starts the system ssh with these arguments, stdin and stdout inherited. */
+  start(args: string[]): StartedSsh;
+  /** From now on the agent offers `identity`, answering the ssh that is already waiting for it. */
+  provide(identity: SshIdentity): void;
+}
+
+/** Runs the system ssh with an identity that exists only for that run, in memory. */
 export interface SshRunner {
   /**
-   * Writes `privateKey` and `certificate` (0600) into a new 0700 temp dir, runs ssh with the arguments
-   * `argumentsFor` builds from their paths with stdin and stdout inherited, and removes the dir when ssh
-   * ends, also when latchkey is interrupted.
+   * Runs `use` with a fresh agent session; when `use` ends (also when latchkey is interrupted), every ssh
+   * it started has ended or is ended, and the agent and its temp dir are gone.
    */
-  run(
-    material: { privateKey: string; certificate: string },
-    argumentsFor: (files: SshCredentialFiles) => string[],
-  ): Promise<SshRunResult>;
+  withAgent<T>(use: (session: SshAgentSession) => Promise<T>): Promise<T>;
 }
