@@ -128,7 +128,11 @@ async function main(): Promise<void> {
   console.log(renderInstructions({ settings, demoPassword: password, vsixPath, auditorTokenFile, logsDir }));
 }
 
-/** The agent's paths for this target: the private sshd's files, not /etc/ssh. */
+/**
+ * The agent's paths for this target: the private sshd's files, not /etc/ssh; the recorders' socket in
+ * the runtime dir (sessions run as the demo user reach it), the spool in the private data dir (it
+ * survives a reboot, like /var/lib/latchkey-agent on a real host).
+ */
 function agentLocation(): string[] {
   return [
     '--state-dir',
@@ -141,6 +145,10 @@ function agentLocation(): string[] {
     paths.caPath,
     '--sshd-pid-file',
     paths.sshdPidFile,
+    '--record-socket',
+    paths.spoolSocket,
+    '--spool-dir',
+    paths.spoolDir,
   ];
 }
 
