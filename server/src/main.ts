@@ -6,6 +6,7 @@
  *                         [--tls-cert FILE --tls-key FILE] [--allow-insecure-http] [--ca-key-file FILE]
  *                         [--public-url URL] [--identity-providers FILE]
  *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h] [--agent-package FILE]
+ *                         [--max-log-size 256MiB]
  *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
  *   latchkey-server join-token create [--name NAME] [--uses N] [--expires 24h|ISO]
  *   latchkey-server user add EMAIL [--group G]…     (the password is read from stdin, or prompted for)
