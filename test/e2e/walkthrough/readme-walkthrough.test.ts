@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { spawn as spawnPty } from 'node-pty';
 import {
@@ -101,6 +101,12 @@ describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted sessi
     auditorKey = (await up.waitFor(/latchkey logs decrypt -i session\.log -k (\S+)/, 1000))[1]!;
     auditorTokenFile = (await up.waitFor(/LATCHKEY_API_TOKEN=\$\(cat (\S+)\)/, 1000))[1]!;
     cli = await makeCliHome(dir.file('person'), url);
+  });
+
+  it('0. prints where the VS Code extension is, and it is there', async () => {
+    const vsix = (await up.waitFor(/code --install-extension (\S+\.vsix)/, 1000))[1]!;
+    const size = (await stat(vsix.startsWith('/') ? vsix : `${ROOT}${vsix}`)).size;
+    assert.ok(size > 10_000, `${vsix}: ${size} bytes`);
   });
 
   after(async () => {
