@@ -305,6 +305,10 @@ describe('server HTTP: auditors list, read and download session logs', function 
     assert.equal(events.body.result[0].after.sha256, sha256Hex(sent));
     const missing = await server.call('GET', `${server.base}/ssh_logs/nope/file`);
     assert.equal(missing.status, 404);
+    const head = await server.call('HEAD', `${server.base}/ssh_logs/log-3/file`, { token });
+    assert.equal(head.status, 405, 'a HEAD is not a download');
+    const after = await server.call('GET', '/v1/audit?action=ssh_log.download&resource_id=log-3');
+    assert.equal(after.body.result.length, 1);
   });
 
   it('an admin token without SSH Auditing Read, and an agent credential, can neither list nor download', async () => {

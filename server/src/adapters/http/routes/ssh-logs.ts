@@ -188,6 +188,8 @@ export function sshLogFileRoutes(
         '5xx': FailureEnvelopeSchema,
       },
     },
+    // A HEAD would count as a download in the audit trail without sending one.
+    exposeHeadRoute: false,
     onRequest: [authorizeRequest(services, download.access, `${download.method} ${download.url}`)],
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const { log_id: logId } = request.params as { log_id: string };
