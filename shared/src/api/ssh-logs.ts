@@ -10,7 +10,10 @@
  *   the JSON of SshLogUploadMetadata, and the body's digest in `Content-Digest: sha-256=:<base64>:`
  *   (RFC 9530). Idempotent: the same log id with the same digest answers 200 again; a log stored
  *   `incomplete` is replaced by a later upload of the same id; a `complete` one with another digest is a
- *   409 conflict. The answer is `{ result: SshLog }`.
+ *   409 conflict, and so is a log id another agent uploaded. The answer is `{ result: SshLog }`. A wrong
+ *   digest or metadata header is a 400 `invalid_argument`, a body that does not start with a session-log
+ *   header a 400 `malformed_session_log`, a body over the server's `--max-log-size` a 413
+ *   `payload_too_large`; none of them stores anything.
  * - Recording settings for an agent: `GET /v1/agents/recording` → `{ result: AgentRecordingSettings }`.
  * - Auditors (permission `Access: SSH Auditing: Read`):
  *   `GET /client/v4/accounts/{account_id}/ssh_logs` (SshLogListQuery, newest first, paged),
