@@ -17,7 +17,8 @@ const VALIDATE_CANDIDATE = `run /usr/sbin/sshd -t -f ${CANDIDATE}`;
 const VALIDATE_LIVE = `run /usr/sbin/sshd -t -f ${MAIN}`;
 const EFFECTIVE_CONFIG = `run /usr/sbin/sshd -T -f ${MAIN}`;
 const RELOAD = 'run systemctl reload ssh';
-const RESTART = 'run systemctl restart ssh';
+// The restart clears a start limit that failed starts may have hit (see restart-plan.ts).
+const RESTART = ['run systemctl reset-failed ssh', 'run systemctl restart ssh'];
 
 const caKey = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey('latchkey CA');
 const rotatedKey = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey('latchkey CA 2');
@@ -132,7 +133,7 @@ describe('applyCaTrust (in-memory ports)', () => {
     assert.equal(result.status, 'applied');
     assert.ok(result.status === 'applied');
     assert.equal(result.activatedBy, 'restart');
-    assert.deepEqual(host.commandLog(), [VALIDATE_CANDIDATE, RELOAD, RESTART, EFFECTIVE_CONFIG]);
+    assert.deepEqual(host.commandLog(), [VALIDATE_CANDIDATE, RELOAD, ...RESTART, EFFECTIVE_CONFIG]);
   });
 
   it('rolls back byte for byte when the reload and the restart both fail, then restarts sshd on the old files', async () => {
@@ -165,10 +166,10 @@ describe('applyCaTrust (in-memory ports)', () => {
     assert.deepEqual(host.commandLog(), [
       VALIDATE_CANDIDATE,
       RELOAD,
-      RESTART,
+      ...RESTART,
       VALIDATE_LIVE,
       RELOAD,
-      RESTART,
+      ...RESTART,
     ]);
     assert.deepEqual(
       host.events.filter((e) => e.startsWith('probe')),
@@ -200,7 +201,7 @@ describe('applyCaTrust (in-memory ports)', () => {
     });
     assert.deepEqual(host.snapshot(), before);
     assert.equal(host.directories.has(DROP_IN_DIR), false, 'the directory made for the drop-in is gone');
-    assert.deepEqual(host.commandLog(), [VALIDATE_CANDIDATE, RELOAD, RESTART, VALIDATE_LIVE, RELOAD]);
+    assert.deepEqual(host.commandLog(), [VALIDATE_CANDIDATE, RELOAD, ...RESTART, VALIDATE_LIVE, RELOAD]);
     assert.ok(host.clock.now() >= 20_000, 'each activation waited the probe timeout before giving up');
   });
 

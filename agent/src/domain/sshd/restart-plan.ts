@@ -67,7 +67,10 @@ export function restartPlan(facts: OsFacts, pidFile = '/run/sshd.pid'): RestartP
           ...base,
           serviceName: 'ssh',
           reload: [run('systemctl', 'try-reload-or-restart', 'ssh.service')],
-          restart: [run('systemctl', 'restart', 'ssh.service')],
+          restart: [
+            run('systemctl', 'reset-failed', 'ssh.service'),
+            run('systemctl', 'restart', 'ssh.service'),
+          ],
           onListenChange: [run('systemctl', 'daemon-reload'), run('systemctl', 'restart', 'ssh.socket')],
           reason: 'systemd with ssh.socket activation: reload ssh.service if it runs',
         };
@@ -75,7 +78,10 @@ export function restartPlan(facts: OsFacts, pidFile = '/run/sshd.pid'): RestartP
       return {
         ...base,
         reload: [run('systemctl', 'reload', serviceName)],
-        restart: [run('systemctl', 'restart', serviceName)],
+        // reset-failed first: failed starts (ours, and Restart=on-failure's) can exhaust the unit's start
+        // limit, and then even the rollback's restart on the original files is refused, leaving sshd down
+        // (found on a real systemd host by test/e2e/installer).
+        restart: [run('systemctl', 'reset-failed', serviceName), run('systemctl', 'restart', serviceName)],
         reason: `systemd (${family}): systemctl reload ${serviceName}, restart as the fallback`,
       };
     }
