@@ -19,7 +19,13 @@ const CA = '/etc/ssh/ca.pub';
 const caKey = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey('latchkey CA');
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 
-function setUp(options: { cloudflare?: boolean; sleep?: AgentDaemonDeps['sleep'] } = {}) {
+function setUp(
+  options: {
+    cloudflare?: boolean;
+    sleep?: AgentDaemonDeps['sleep'];
+    recording?: AgentDaemonDeps['recording'];
+  } = {},
+) {
   const sshdHost = new InMemorySshdHost({
     '/etc/ssh/sshd_config': 'Include /etc/ssh/sshd_config.d/*.conf\n',
   });
@@ -53,6 +59,7 @@ function setUp(options: { cloudflare?: boolean; sleep?: AgentDaemonDeps['sleep']
     ...(options.cloudflare
       ? {}
       : { latchkey: { server, enrolment, onRenewed: (next) => renewedTokens.push(next.apiToken) } }),
+    ...(options.recording === undefined ? {} : { recording: options.recording }),
     now: () => now,
     random: () => 0.5,
     sleep: async (ms, signal) => {
@@ -162,6 +169,30 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     assert.deepEqual(t.sshdHost.snapshot(), before);
     assert.equal(t.server.heartbeats.length, 0);
     assert.match(t.log.join('\n'), /server unreachable: cannot reach/);
+  });
+
+  it('each cycle brings recording.json up to date, with the target, even when the server is away', async () => {
+    const synced: { targetId?: string; hostname?: string }[] = [];
+    let failSync = false;
+    const t = setUp({
+      recording: {
+        sync: async (target) => {
+          if (failSync) throw new Error('read-only file system');
+          synced.push(target);
+        },
+      },
+    });
+    assert.ok((await t.daemon.cycle()).ok);
+    const targetId = t.controlPlane.targets[0]!.id;
+    assert.deepEqual(synced, [{ targetId, hostname: 'web-1.example.com' }]);
+    t.controlPlane.reachable = false;
+    await t.daemon.cycle();
+    assert.deepEqual(synced[1], { targetId }, 'the registered target, from the state');
+    t.controlPlane.reachable = true;
+    failSync = true;
+    const { ok } = await t.daemon.cycle();
+    assert.ok(ok, 'a recording.json that cannot be written does not fail the cycle');
+    assert.match(t.log.join('\n'), /cannot update the recording settings: read-only file system/);
   });
 
   it('a credential the server no longer accepts says how to fix it', async () => {
