@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs every Latchkey test, unit and end-to-end, on a fresh Debian machine.
-# Installs what the tests need (OpenSSH server and client, rsync, PostgreSQL, systemd-analyze, zsh, and
+# Installs what the tests need (OpenSSH server and client, rsync, PostgreSQL, systemd-analyze, zsh,
+# debootstrap and systemd-nspawn, and
 # the VS Code test host: code-server, Node 24, Chromium) as root,
 # installs the npm dependencies, then runs format check, lint, typecheck and all mocha suites.
 # This is the README's test command, and what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=(openssh-server openssh-client rsync postgresql passwd procps iproute2 systemd zsh)
+# debootstrap and systemd-container (systemd-nspawn): the installer's suite boots a fresh Debian with systemd.
+need=(openssh-server openssh-client rsync postgresql passwd procps iproute2 systemd zsh debootstrap systemd-container)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
