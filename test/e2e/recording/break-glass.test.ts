@@ -75,7 +75,10 @@ describe('e2e: break-glass lets sessions in under strict recording while logs ca
     const admitted = await ssh('echo runs-under-break-glass');
     assert.equal(admitted.code, 0, admitted.stderr);
     assert.equal(admitted.stdout.trim(), 'runs-under-break-glass');
-    assert.match(admitted.stderr, /runs under an administrator's break-glass until .* \(spool disk replaced\)/);
+    assert.match(
+      admitted.stderr,
+      /runs under an administrator's break-glass until .* \(spool disk replaced\)/,
+    );
 
     const ended = await agentCommand(['break-glass', '--state-dir', target.stateDir, '--end']);
     assert.equal(ended.code, 0, ended.stderr);
