@@ -327,7 +327,7 @@ function parseByteSize(value: string, setting: Setting): number {
 
 function recorderCommandSetting(value: string | undefined): { recorderCommand?: string } {
   if (value === undefined) return {};
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
+  if ([...value].some((character) => character < ' ' || character === '\u007f')) {
     throw invalid(SETTINGS.recorderCommand, 'must be one line without control characters');
   }
   return { recorderCommand: value.trim() };
