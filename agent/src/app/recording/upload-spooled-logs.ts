@@ -144,7 +144,9 @@ export class SpooledLogUploader {
     }
   }
 
+  /** Sleeps `ms`, ended early by a nudge or by `signal` (also one that aborted during the pass). */
   private async pause(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
     const early = new AbortController();
     const stopEarly = () => early.abort();
     signal.addEventListener('abort', stopEarly, { once: true });

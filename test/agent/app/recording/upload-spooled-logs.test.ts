@@ -149,13 +149,10 @@ describe('agent/app: SpooledLogUploader', () => {
     const failed = await up.uploadDue();
     assert.equal(failed.unavailable, true);
     assert.equal(server.calls, 1, 'the pass stops at the first unreachable upload');
-    assert.deepEqual(
-      (await store.list()).map((log) => log.log_id),
-      [first, second],
-    );
+    assert.deepEqual((await store.list()).map((log) => log.log_id).sort(), [first, second].sort());
     server.answer = 'ok';
     const back = await up.uploadDue();
-    assert.deepEqual(back.uploaded, [first, second]);
+    assert.deepEqual([...back.uploaded].sort(), [first, second].sort());
     assert.deepEqual(await store.list(), []);
   });
 
@@ -249,6 +246,22 @@ describe('agent/app: SpooledLogUploader', () => {
     assert.equal(server.received[0]!.logId, logId);
     stop.abort();
     await running;
+  });
+
+  it('run: a stop that comes during a pass ends the uploader at once, not after the next pause', async () => {
+    await spoolLog('complete');
+    const stop = new AbortController();
+    server.onUpload = async () => stop.abort(); // SIGTERM while the upload is in flight
+    const up = new SpooledLogUploader({
+      spool: store,
+      server,
+      now: clock,
+      random: () => 0.5,
+      sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
+      log: () => {},
+    });
+    await up.run(stop.signal);
+    assert.equal(server.received.length, 1, 'the pass in progress finished');
   });
 
   it('run: while the server is away it backs off exponentially, then uploads', async () => {
