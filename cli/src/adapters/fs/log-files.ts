@@ -35,7 +35,7 @@ export const localLogFiles: LogFiles = {
   },
   async writeZip(path: string, entries: Iterable<OutputEntry>): Promise<void> {
     try {
-      writeZipFile(path, entries);
+      await writeZipFile(path, entries);
     } catch (error) {
       if (error instanceof LatchkeyError) throw error;
       const code = (error as NodeJS.ErrnoException).code;

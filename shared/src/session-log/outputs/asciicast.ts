@@ -15,7 +15,8 @@
 import type { LatchkeyRecord, SessionIdentity } from '../log-records.js';
 import { ORIGIN } from '../log-packet.js';
 import type { DecryptedLog } from './ssh-log-cli-files.js';
-import { utf8Pieces, type OutputEntry } from './output-entry.js';
+import { ByteWriter, completeUtf8Length, isUtf8 } from './json-bytes.js';
+import type { OutputEntry } from './output-entry.js';
 
 export const ASCIICAST_FILE = 'session.cast';
 
@@ -35,7 +36,7 @@ export interface AsciicastHeader {
 }
 
 export function asciicastEntry(log: AsciicastLog): OutputEntry {
-  return { name: ASCIICAST_FILE, pieces: () => utf8Pieces(asciicastLines(log)) };
+  return { name: ASCIICAST_FILE, pieces: () => asciicastPieces(log) };
 }
 
 export function asciicastHeader(log: AsciicastLog): AsciicastHeader {
@@ -75,6 +76,47 @@ export function* asciicastLines(log: AsciicastLog): Generator<string> {
   const rest = decoder.decode();
   if (rest !== '') yield `[${seconds(lastTime)}, "o", ${JSON.stringify(rest)}]\n`;
   while (nextResize < resizes.length) yield resizeLine(resizes[nextResize++]!);
+}
+
+/**
+ * The same file as asciicastLines, built on bytes (the fast path, see json-bytes.ts): a packet (with the
+ * incomplete character carried from the one before) that is valid UTF-8 is escaped as it is; one that is
+ * not goes through TextDecoder, so its invalid bytes become U+FFFD as in asciicastLines. The event text
+ * concatenated is the same; an invalid sequence split across packets may land in a neighbouring event.
+ */
+export function* asciicastPieces(log: AsciicastLog, pieceBytes = 1 << 20): Generator<Uint8Array> {
+  const out = new ByteWriter(pieceBytes + (pieceBytes >> 2));
+  out.text(`${JSON.stringify(asciicastHeader(log))}\n`);
+  const resizes = log.records.filter((record) => record.kind === 'resize');
+  let nextResize = 0;
+  let lastTime = 0;
+  let carry: Uint8Array = new Uint8Array(0);
+  for (const packet of log.packets) {
+    if (packet.source !== ORIGIN) continue;
+    while (nextResize < resizes.length && resizes[nextResize]!.elapsedMicros <= packet.elapsedMicros) {
+      out.text(resizeLine(resizes[nextResize++]!));
+    }
+    lastTime = packet.elapsedMicros;
+    const bytes = carry.length === 0 ? packet.data : Buffer.concat([carry, packet.data]);
+    const complete = completeUtf8Length(bytes);
+    carry = bytes.slice(complete);
+    if (complete === 0) continue;
+    const body = bytes.subarray(0, complete);
+    if (isUtf8(body)) {
+      out.text(`[${seconds(packet.elapsedMicros)}, "o", "`);
+      out.jsonEscaped(body);
+      out.text('"]\n');
+    } else {
+      const text = new TextDecoder().decode(body);
+      out.text(`[${seconds(packet.elapsedMicros)}, "o", ${JSON.stringify(text)}]\n`);
+    }
+    if (out.length >= pieceBytes) yield out.take();
+  }
+  if (carry.length > 0) {
+    out.text(`[${seconds(lastTime)}, "o", ${JSON.stringify(new TextDecoder().decode(carry))}]\n`);
+  }
+  while (nextResize < resizes.length) out.text(resizeLine(resizes[nextResize++]!));
+  if (out.length > 0) yield out.take();
 }
 
 function resizeLine(record: LatchkeyRecord): string {

@@ -14,7 +14,7 @@ describe('cli/adapters/zip: writeZipFile', () => {
   });
   afterEach(() => dir.remove());
 
-  it('writes stored entries from many pieces, 0600, with no temp file left, readable by fflate and unzip', async () => {
+  it('writes stored entries from many pieces, 0600, with no temp file left, and the disk writes are queued in order, readable by fflate and unzip', async () => {
     const big = randomBytes(3 << 20);
     const small = Array.from({ length: 5000 }, (_, index) => Buffer.from(`piece ${index}\n`));
     const entries: OutputEntry[] = [
@@ -23,7 +23,7 @@ describe('cli/adapters/zip: writeZipFile', () => {
       { name: 'verify.txt', pieces: () => [Buffer.from('verdict: verified\n')] },
     ];
     const path = dir.file('out.zip');
-    writeZipFile(path, entries);
+    await writeZipFile(path, entries);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     assert.deepEqual(await readdir(dir.path), ['out.zip']);
 
@@ -42,7 +42,7 @@ describe('cli/adapters/zip: writeZipFile', () => {
 
   it('leaves nothing behind when an entry fails, and keeps an existing file', async () => {
     const path = dir.file('out.zip');
-    writeZipFile(path, [{ name: 'a.txt', pieces: () => [Buffer.from('old')] }]);
+    await writeZipFile(path, [{ name: 'a.txt', pieces: () => [Buffer.from('old')] }]);
     const failing: OutputEntry = {
       name: 'b.txt',
       pieces: function* () {
@@ -50,7 +50,7 @@ describe('cli/adapters/zip: writeZipFile', () => {
         throw new Error('boom');
       },
     };
-    assert.throws(() => writeZipFile(path, [failing]), /boom/);
+    await assert.rejects(writeZipFile(path, [failing]), /boom/);
     assert.deepEqual(await readdir(dir.path), ['out.zip']);
     assert.equal(Buffer.from(unzipSync(await readFile(path))['a.txt']!).toString(), 'old');
   });

@@ -3,6 +3,7 @@ import {
   ORIGIN,
   asciicastEntry,
   asciicastLines,
+  asciicastPieces,
   readSessionLog,
   type AsciicastLog,
   type LogPacket,
@@ -105,5 +106,67 @@ describe('session-log outputs: asciicast v2', () => {
     assert.deepEqual(header.env, {});
     assert.equal(lines.length, 2);
     assert.doesNotMatch(lines.join(''), /secret/);
+  });
+
+  it('writes the same file on its fast byte path as asciicastLines, whatever the packet splits', () => {
+    let seed = 42;
+    const random = (below: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % below;
+    };
+    const alphabet = [
+      'a',
+      ' ',
+      '\r\n',
+      '\x1b[01;34m',
+      '"',
+      '\\',
+      '\t',
+      '\x7f',
+      'é',
+      '✓',
+      '😀',
+      '\u2028',
+      '\u0000',
+    ];
+    for (let round = 0; round < 50; round++) {
+      let text = '';
+      for (let index = 0; index < 400; index++) text += alphabet[random(alphabet.length)];
+      const bytes = Buffer.from(text);
+      const packets: LogPacket[] = [];
+      for (let at = 0, time = 0; at < bytes.length; time += random(5000)) {
+        const length = 1 + random(40);
+        packets.push(origin(time, [...bytes.subarray(at, at + length)]));
+        at += length;
+      }
+      const log = { metadata, packets, records: [] };
+      const fast = Buffer.concat([...asciicastPieces(log, 64)]).toString('utf8');
+      assert.equal(fast, [...asciicastLines(log)].join(''), `round ${round}`);
+    }
+  });
+
+  it('on the fast path too, bytes that are not UTF-8 become U+FFFD and the text is the same', () => {
+    const packets = [
+      origin(1, [0x41, 0xff, 0x42, 0xe2]),
+      origin(2, [0x82]),
+      origin(3, [0xe0, 0x80, 0x43]),
+      origin(4, [0xf0, 0x9f]),
+    ];
+    const log = { metadata, packets, records: [] };
+    const text = (lines: string[]) =>
+      lines
+        .slice(1)
+        .map((line) => (JSON.parse(line) as [number, string, string])[2])
+        .join('');
+    const fast = Buffer.concat([...asciicastPieces(log)])
+      .toString('utf8')
+      .trimEnd()
+      .split('\n');
+    const reference = [...asciicastLines(log)].map((line) => line.trimEnd());
+    assert.equal(text(fast), text(reference));
+    assert.equal(
+      text(fast),
+      new TextDecoder().decode(Buffer.from([0x41, 0xff, 0x42, 0xe2, 0x82, 0xe0, 0x80, 0x43, 0xf0, 0x9f])),
+    );
   });
 });

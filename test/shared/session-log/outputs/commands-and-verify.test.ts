@@ -6,7 +6,14 @@ import {
   readSessionLog,
   renderVerifyReport,
 } from '@latchkey/shared';
-import { alterMetadata, flipByte, foreignLog, newKeys, ptyLog, truncate } from '../../../e2e/cli/logs-fixtures.js';
+import {
+  alterMetadata,
+  flipByte,
+  foreignLog,
+  newKeys,
+  ptyLog,
+  truncate,
+} from '../../../e2e/cli/logs-fixtures.js';
 
 describe('session-log outputs: commands.json and verify.txt', () => {
   it('lists the commands with their time, cwd and exit status when known', () => {
