@@ -1,9 +1,19 @@
 // Bundles each executable with esbuild into <package>/dist/. Native addons (better-sqlite3, node-pty,
 // pg-native) stay external: they are loaded from node_modules at run time. The CLI, which has none and
 // runs once per ssh connection (ssh-config's helper), bundles everything into one file: resolving and
-// loading dozens of small ESM files from node_modules cost it ~0.3 s per start.
+// loading dozens of small ESM files from node_modules cost it ~0.3 s per start. It is a CommonJS bundle
+// (cli/dist/latchkey.cjs) that cli/dist/main.js runs through V8's code cache (scripts/cli-entry.cjs).
+//
+//   node scripts/build.mjs                  everything
+//   node scripts/build.mjs --cli-out DIR    only the CLI, into DIR (main.js + latchkey.cjs; the benchmarks)
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: options } = parseArgs({ options: { 'cli-out': { type: 'string' } } });
 
 /** Bundle Latchkey's own workspace packages; load every third-party package from node_modules. */
 const externalizeThirdParty = {
@@ -15,14 +25,70 @@ const externalizeThirdParty = {
   },
 };
 
-const entries = [
-  { pkg: 'server', entry: 'server/src/main.ts', out: 'server/dist/main.js', bundleAll: false },
-  { pkg: 'agent', entry: 'agent/src/main.ts', out: 'agent/dist/main.js', bundleAll: false },
-  { pkg: 'cli', entry: 'cli/src/main.ts', out: 'cli/dist/main.js', bundleAll: true },
-].filter(({ entry }) => existsSync(entry));
+/**
+ * sshpk (with tweetnacl, jsbn, asn1…: two fifths of the CLI bundle) is only needed to read and write
+ * OpenSSH private-key files, which `latchkey ssh` never does (its key stays in memory, in its agent). In
+ * the CLI bundle it sits behind a proxy that loads it on first use, so starting the CLI does not
+ * evaluate it.
+ */
+const lazySshpk = {
+  name: 'lazy-sshpk',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^sshpk$/ }, (args) =>
+      args.namespace === 'lazy-sshpk'
+        ? undefined
+        : { path: 'sshpk', namespace: 'lazy-sshpk', pluginData: { resolveDir: args.resolveDir } },
+    );
+    pluginBuild.onLoad({ filter: /^sshpk$/, namespace: 'lazy-sshpk' }, (args) => ({
+      contents:
+        "let real; const load = () => (real ??= require('sshpk'));\n" +
+        'export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });\n',
+      resolveDir: args.pluginData.resolveDir,
+      loader: 'js',
+    }));
+  },
+};
 
-await Promise.all(
-  entries.map(({ entry, out, bundleAll }) =>
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url);";
+
+const entries = [
+  { entry: 'server/src/main.ts', out: 'server/dist/main.js' },
+  { entry: 'agent/src/main.ts', out: 'agent/dist/main.js' },
+].filter(({ entry }) => options['cli-out'] === undefined && existsSync(entry));
+
+/** The CLI: every dependency in one minified CommonJS file, and the entry that runs it code-cached. */
+async function buildCli(outDir) {
+  const bundlePath = join(outDir, 'latchkey.cjs');
+  await build({
+    entryPoints: ['cli/src/main.ts'],
+    outfile: bundlePath,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    conditions: ['latchkey-source'],
+    minify: true,
+    plugins: [lazySshpk],
+    logLevel: 'warning',
+  });
+  const hash = createHash('sha256')
+    .update(await readFile(bundlePath))
+    .digest('hex');
+  const entry = (await readFile(new URL('./cli-entry.cjs', import.meta.url), 'utf8')).replace(
+    '__LATCHKEY_BUNDLE_SHA256__',
+    hash,
+  );
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, 'main.js'), entry);
+  // CommonJS in dist/ (the cli package is "type": "module"): no ES module loader on the way to the CLI.
+  await writeFile(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+  return join(outDir, 'main.js');
+}
+
+const built = await Promise.all([
+  ...entries.map(({ entry, out }) =>
     build({
       entryPoints: [entry],
       outfile: out,
@@ -32,13 +98,15 @@ await Promise.all(
       format: 'esm',
       sourcemap: true,
       conditions: ['latchkey-source'],
-      plugins: bundleAll ? [] : [externalizeThirdParty],
-      minify: bundleAll,
-      banner: {
-        js: "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url);",
-      },
+      plugins: [externalizeThirdParty],
+      banner: { js: ESM_REQUIRE_BANNER },
       logLevel: 'warning',
-    }),
+    }).then(() => out),
   ),
-);
-console.log(`built ${entries.map((e) => e.out).join(', ')}`);
+  ...(options['cli-out'] !== undefined
+    ? [buildCli(options['cli-out'])]
+    : existsSync('cli/src/main.ts')
+      ? [buildCli('cli/dist')]
+      : []),
+]);
+console.log(`built ${built.join(', ')}`);

@@ -332,4 +332,5 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv);
+// Not a top-level await: the shipped bundle is CommonJS (scripts/build.mjs). main exits the process itself.
+void main(process.argv);

@@ -84,17 +84,9 @@ function issuedEndpoint(obtained: ObtainedCertificate): Endpoint {
  */
 export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Promise<number> {
   const { username, target } = parseDestination(request.destination);
-  const key = deps.generateKey();
   const knownTargets = await deps.targetCache?.get(deps.server.url);
   const guess = guessEndpoint(knownTargets, target, username, request.localUsername);
   return deps.ssh.withAgent(async (session) => {
-    const issuing = obtainCertificate(deps, {
-      target,
-      key,
-      ...(username === undefined ? {} : { username }),
-      ...(request.localUsername === undefined ? {} : { localUsername: request.localUsername }),
-      ...(knownTargets === undefined ? {} : { knownTargets }),
-    });
     const start = (endpoint: Endpoint) =>
       session.start(
         sshArguments({
@@ -108,7 +100,16 @@ export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Pr
           command: request.command,
         }),
       );
+    // ssh first: it has the longest way to go. Then the key and the certificate request.
     const early = guess === undefined ? undefined : start(guess);
+    const key = deps.generateKey();
+    const issuing = obtainCertificate(deps, {
+      target,
+      key,
+      ...(username === undefined ? {} : { username }),
+      ...(request.localUsername === undefined ? {} : { localUsername: request.localUsername }),
+      ...(knownTargets === undefined ? {} : { knownTargets }),
+    });
     let obtained: ObtainedCertificate;
     try {
       obtained = await issuing;

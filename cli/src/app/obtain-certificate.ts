@@ -22,9 +22,6 @@ export interface CertificateFor {
   knownTargets?: readonly MeTarget[];
 }
 
-/** What a pick from an out-of-date target list can fail with. */
-const STALE_LIST_CODES = ['not_found', 'permission_denied', 'invalid_argument'] as const;
-
 export interface ObtainedCertificate {
   target: MeTarget;
   username: string;
@@ -60,7 +57,12 @@ export async function obtainCertificate(
         return await issueFrom(request.knownTargets);
       } catch (error) {
         // An out-of-date list (a target gone, renamed or ambiguous now, usernames changed): the server's.
-        if (!STALE_LIST_CODES.some((code) => isLatchkeyError(error, code))) throw error;
+        // A denial of a username the person named is the server's answer, whatever the list said.
+        const stale =
+          isLatchkeyError(error, 'not_found') ||
+          isLatchkeyError(error, 'invalid_argument') ||
+          (isLatchkeyError(error, 'permission_denied') && request.username === undefined);
+        if (!stale) throw error;
         await deps.targetCache?.forget(deps.server.url);
       }
     }

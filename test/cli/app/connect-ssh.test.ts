@@ -162,5 +162,10 @@ describe('connectSsh', () => {
     );
     assert.equal(provided.length, 0);
     assert.ok(starts.every((run) => !run.kept && run.abandoned));
+    assert.deepEqual(
+      server.calls.map((c) => c.split(' ')[0]),
+      ['certificate'],
+      'a denied username the person named is not asked again with a fresh list',
+    );
   });
 });
