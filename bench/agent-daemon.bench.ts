@@ -4,10 +4,13 @@
  * sshd_config includes `sshd -t`, the atomic write, the reload and the probe (targets: under 1 s for
  * ca.pub, under 2 s for a config change).
  *
- * The agent runs as a bundle (esbuild, as it would ship), enrolled with a real access server on
- * loopback, managing a real sshd (the harness's, SIGHUP reload).
+ * The agent runs as it ships: the package of scripts/package-agent.mjs (its own Node 24, the bundle, the
+ * wrapper's flags), built or taken from its cache; `--agent bundle` runs an esbuild bundle on this Node
+ * instead. Enrolled with a real access server on loopback, managing a real sshd (the harness's, SIGHUP
+ * reload).
  *
  *   node --conditions=latchkey-source --import tsx bench/agent-daemon.bench.ts [--runs N] [--idle-seconds S]
+ *        [--agent packaged|bundle]
  */
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -17,7 +20,13 @@ import { createTempDir, runCleanups, runCommand, startSshd } from '../test/harne
 import { startTestServer } from '../test/server/support/test-server.js';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '20' }, 'idle-seconds': { type: 'string', default: '10' } },
+  options: {
+    runs: { type: 'string', default: '20' },
+    'idle-seconds': { type: 'string', default: '10' },
+    agent: { type: 'string', default: 'packaged' },
+    // Instead of the wrapper's flags: the packaged node with these (to compare V8 settings).
+    'node-flags': { type: 'string' },
+  },
 });
 const RUNS = Number(values.runs);
 const IDLE_SECONDS = Number(values['idle-seconds']);
@@ -49,10 +58,8 @@ async function repairTime(path: string, tamper: () => Promise<void>, isRight: (t
   }
 }
 
-const dir = await createTempDir('bench-agent');
-const server = await startTestServer({ listen: true });
-const sshd = await startSshd();
-try {
+/** An esbuild bundle of the agent, run on this Node. */
+async function bundledAgent(): Promise<string[]> {
   const bundle = dir.file('latchkey-agent.mjs');
   await build({
     entryPoints: [new URL('../agent/src/main.ts', import.meta.url).pathname],
@@ -67,13 +74,45 @@ try {
     },
     logLevel: 'error',
   });
+  return [process.execPath, bundle];
+}
+
+/** The shipped package, unpacked: bin/latchkey-agent (it execs the package's own Node, same pid). */
+async function packagedAgent(): Promise<string[]> {
+  const root = new URL('..', import.meta.url).pathname;
+  const built = await runCommand(process.execPath, [`${root}scripts/package-agent.mjs`, '--quiet'], {
+    timeoutMs: 600_000,
+  });
+  if (built.code !== 0) throw new Error(built.stderr);
+  const unpacked = await runCommand('tar', [
+    '-xzf',
+    `${root}dist/latchkey-agent-linux-x64.tar.gz`,
+    '-C',
+    dir.path,
+  ]);
+  if (unpacked.code !== 0) throw new Error(unpacked.stderr);
+  const flags = values['node-flags'];
+  if (flags === undefined) return [dir.file('latchkey-agent/bin/latchkey-agent')];
+  return [
+    dir.file('latchkey-agent/node/bin/node'),
+    ...flags.split(/\s+/).filter((flag) => flag !== ''),
+    dir.file('latchkey-agent/lib/main.js'),
+  ];
+}
+
+const dir = await createTempDir('bench-agent');
+const server = await startTestServer({ listen: true });
+const sshd = await startSshd();
+try {
+  const agentCommand = values.agent === 'bundle' ? await bundledAgent() : await packagedAgent();
+  console.log(`agent: ${values.agent} (${agentCommand.join(' ')})`);
   const ca = (await server.call('POST', `${server.base}/access/gateway_ca`)).body.result.public_key as string;
   const caBody = ca.split(' ')[1]!;
   const join = (await server.call('POST', `${server.base}/latchkey/join_tokens`, { body: { name: 'bench' } }))
     .body.result.token as string;
   const state = dir.file('state');
-  const enrolled = await runCommand(process.execPath, [
-    bundle,
+  const enrolled = await runCommand(agentCommand[0]!, [
+    ...agentCommand.slice(1),
     'enroll',
     '--server',
     server.url,
@@ -89,9 +128,9 @@ try {
   if (enrolled.code !== 0) throw new Error(enrolled.stderr);
   const caPath = `${sshd.dir}/ca.pub`;
   const agent = spawn(
-    process.execPath,
+    agentCommand[0]!,
     [
-      bundle,
+      ...agentCommand.slice(1),
       'run',
       '--state-dir',
       state,

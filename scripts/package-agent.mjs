@@ -181,11 +181,17 @@ async function bundleAgent(outDir) {
 }
 
 // The wrapper: finds its real directory (it is reached through symlinks), runs the bundle on the bundled
-// Node. A small young generation keeps the idle daemon's RSS down (see docs/benchmarks.md).
+// Node. The daemon (`run`) idles for days: a small young generation and V8's lite mode (no optimising
+// compiler, lazily allocated feedback) take about 10 MB off its idle RSS at no cost that shows in drift
+// repair times (bench/agent-daemon.bench.ts, docs/benchmarks.md). Other commands (the session recorder
+// above all) keep the optimising compiler.
 const WRAPPER = `#!/bin/sh
 # latchkey-agent: runs the bundled agent on its own Node runtime (the package needs no Node on the host).
 here=$(dirname "$(readlink -f "$0")")
-exec "$here/../node/bin/node" --max-semi-space-size=1 --disable-warning=ExperimentalWarning "$here/../lib/main.js" "$@"
+case "\${1:-}" in
+  run) exec "$here/../node/bin/node" --max-semi-space-size=1 --lite-mode "$here/../lib/main.js" "$@" ;;
+  *) exec "$here/../node/bin/node" "$here/../lib/main.js" "$@" ;;
+esac
 `;
 
 async function assemble(hash, target) {
