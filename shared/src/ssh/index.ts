@@ -17,6 +17,7 @@ export {
   type CertificateRequest,
   type IssueEnvironment,
 } from './issue-certificate.js';
+export { pooledRandomBytes } from './random-pool.js';
 export { parseCertificate } from './parse-certificate.js';
 export {
   KNOWN_CRITICAL_OPTIONS,

@@ -4,8 +4,8 @@
  * envelope-errors.ts); the OpenAPI document at GET /openapi.json is generated from the same TypeBox
  * schemas that validate the requests.
  */
-import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
+import { pooledRandomBytes } from '@latchkey/shared';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TSchema } from 'typebox';
@@ -79,7 +79,8 @@ export async function createServices(options: AppOptions): Promise<Services> {
     store: options.store,
     caKeys: options.caKeys,
     clock,
-    randomBytes: options.randomBytes ?? ((length) => new Uint8Array(nodeRandomBytes(length))),
+    // CSPRNG bytes drawn in 4 KiB batches (a session id, a token: one getrandom per many requests).
+    randomBytes: options.randomBytes ?? pooledRandomBytes,
     passwords: options.passwords ?? scryptPasswordHasher(),
     accessTokens: await loadAccessTokenCodec({
       keys: options.store.tokenSigningKeys,
