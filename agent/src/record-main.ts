@@ -8,8 +8,12 @@
  * When the log cannot be kept (no settings, no spool): strict mode refuses the session (stderr, exit 1);
  * best effort runs it, keeps trying to reach the spool, and marks the log (unavailable-spool-policy.ts).
  */
+import { randomBytes } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
 import { constants, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import { generateHpkeKeyPair, SessionLogWriter, type ExitData } from '@latchkey/shared';
+import { PEER_PROOF_DIR } from './domain/recording/spool-protocol.js';
 import { decideWhenSpoolUnavailable } from './domain/recording/unavailable-spool-policy.js';
 import {
   classifyTransferCommand,
@@ -65,6 +69,7 @@ export async function runRecorder(): Promise<number> {
     startedAt,
     ephemeralPrivateKey: ephemeral.privateKey,
   });
+  const uidProof = await createUidProof(environment.socketPath!);
   const spool = new SpoolClient({
     socketPath: environment.socketPath!,
     hello: {
@@ -83,6 +88,7 @@ export async function runRecorder(): Promise<number> {
       // ExposeAuthInfo), the UNIX user from this process's own uid: never from what the client says.
       identity,
       unix_user: userInfo().username,
+      ...(uidProof === undefined ? {} : { uid_proof: uidProof.name }),
     },
   });
   const recording = new SessionRecording(writer, spool);
@@ -91,6 +97,7 @@ export async function runRecorder(): Promise<number> {
     const decision = decideWhenSpoolUnavailable(settings.mode, reason, settings.breakGlass);
     if (decision.action === 'refuse') {
       spool.close();
+      await uidProof?.remove();
       process.stderr.write(decision.message + '\n');
       return 1;
     }
@@ -107,6 +114,8 @@ export async function runRecorder(): Promise<number> {
     core_dumped: false,
   };
   const result = await recording.finish(exitData, FINISH_TIMEOUT_MS);
+  // The spool took the proof when it first heard from us; this cleans up when it never did.
+  await uidProof?.remove();
   if (!result.ok && settings.mode === 'strict') {
     process.stderr.write(`latchkey: the session log could not be kept: ${result.reason ?? 'unknown'}\n`);
   }
@@ -138,6 +147,24 @@ async function runSession(
     cwd: environment.cwd,
     recording: sink,
   });
+}
+
+/**
+ * An empty file, ours, in the spool's proof directory: the spool reads our uid from its owner
+ * (spool/peer-proof.ts). Undefined when it cannot be made (an agent without the directory): the log then
+ * carries only our claim, and its index says so.
+ */
+async function createUidProof(
+  socketPath: string,
+): Promise<{ name: string; remove: () => Promise<void> } | undefined> {
+  const name = randomBytes(16).toString('hex');
+  const path = join(dirname(socketPath), PEER_PROOF_DIR, name);
+  try {
+    await (await open(path, 'wx', 0o600)).close();
+  } catch {
+    return undefined;
+  }
+  return { name, remove: () => rm(path, { force: true }).catch(() => undefined) };
 }
 
 /** The exit status for the process; a program killed by a signal is reported as that signal. */

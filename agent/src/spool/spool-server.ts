@@ -9,17 +9,19 @@
  */
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LatchkeyError } from '@latchkey/shared';
 import {
   decodeFinishPayload,
   encodeJsonFrame,
   FRAME,
   FrameDecoder,
+  PEER_PROOF_DIR,
   SPOOL_PROTOCOL_VERSION,
   type Frame,
   type HelloMessage,
 } from '../domain/recording/spool-protocol.js';
+import { preparePeerProofDir, provenUnixUser } from './peer-proof.js';
 import { SpoolStore, type ChunkAppender } from './spool-store.js';
 
 export interface RecordingSpoolOptions {
@@ -51,12 +53,15 @@ export async function startRecordingSpool(options: RecordingSpoolOptions): Promi
   }
   // A socket file left by an agent that died: nobody answers on it.
   await rm(options.socketPath, { force: true });
+  const proofDir = join(dirname(options.socketPath), PEER_PROOF_DIR);
+  await preparePeerProofDir(proofDir);
 
   const connections = new Set<SpoolConnection>();
   const server: Server = createServer((socket) => {
     const connection = new SpoolConnection(
       socket,
       store,
+      proofDir,
       options.helloTimeoutMs ?? 10_000,
       options.onLogEnded ?? (() => {}),
     );
@@ -111,6 +116,7 @@ class SpoolConnection {
   constructor(
     readonly socket: Socket,
     private readonly store: SpoolStore,
+    private readonly proofDir: string,
     helloTimeoutMs: number,
     private readonly onLogEnded: (logId: string, status: 'complete' | 'incomplete') => void,
   ) {
@@ -183,7 +189,10 @@ class SpoolConnection {
       this.logId = hello.resume.log_id;
       token = hello.resume.token;
     } else {
-      const created = await this.store.create(hello);
+      // The UNIX user from the proof's owner, when the recorder gave one (a wrong proof is refused).
+      const proven =
+        hello.uid_proof === undefined ? undefined : await provenUnixUser(this.proofDir, hello.uid_proof);
+      const created = await this.store.create(hello, proven);
       this.logId = created.logId;
       token = created.token;
     }

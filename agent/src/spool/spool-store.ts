@@ -41,6 +41,8 @@ export interface SpooledLogState {
   readonly pty: PtyMetadata | null;
   readonly identity: SessionIdentity | null;
   readonly unix_user: string;
+  /** True when unix_user is the recorder's proven uid (peer-proof.ts), false when only claimed. */
+  readonly unix_user_verified?: boolean;
   /** SHA-256 of the resume token (the token itself is only with the recorder). */
   readonly token_sha256: string;
   /** Base64 of the writer's metadata header, once complete. */
@@ -75,8 +77,11 @@ export class SpoolStore {
     }
   }
 
-  /** A new log for a recorder's HELLO; returns its id and the resume token. */
-  async create(hello: HelloMessage): Promise<{ logId: string; token: string }> {
+  /**
+   * A new log for a recorder's HELLO; returns its id and the resume token. `provenUnixUser`: the user
+   * the recorder proved it runs as, kept instead of its claim.
+   */
+  async create(hello: HelloMessage, provenUnixUser?: string): Promise<{ logId: string; token: string }> {
     const identity = hello.identity as SessionIdentity | null;
     const token = randomBytes(24).toString('base64url');
     const logId = newLogId(
@@ -99,7 +104,8 @@ export class SpoolStore {
       encapsulated_key: hello.encapsulated_key,
       pty: (hello.pty ?? null) as PtyMetadata | null,
       identity,
-      unix_user: hello.unix_user,
+      unix_user: provenUnixUser ?? hello.unix_user,
+      unix_user_verified: provenUnixUser !== undefined,
       token_sha256: sha256(token),
       updated_at: this.now().toISOString(),
     });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { appendFile, chown, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import {
@@ -28,7 +29,7 @@ const identity: SessionIdentity = {
 };
 
 /** A recorder's side: a writer sealed to a fresh auditor key and a client to the spool. */
-function recorder(socketPath: string) {
+function recorder(socketPath: string, extra: Partial<HelloMessage> = {}) {
   const auditor = generateHpkeKeyPair();
   const ephemeral = generateHpkeKeyPair();
   const startedAt = new Date();
@@ -46,6 +47,7 @@ function recorder(socketPath: string) {
     pty: null,
     identity,
     unix_user: 'alice',
+    ...extra,
   };
   const client = new SpoolClient({ socketPath, hello });
   const ship = () => client.send(Buffer.from(writer.takeSealed()));
@@ -228,6 +230,46 @@ describe('the recording spool (unix socket, root-owned spool dir) and the record
       ended.sort(),
       [`${cut.client.logId} incomplete`, `${whole.client.logId} complete`].sort(),
     );
+  });
+
+  it('takes the UNIX user from the owner of the uid proof, not from the claim, and removes the proof', async () => {
+    const proofDir = path.join(path.dirname(socketPath), 'peers');
+    assert.equal((await stat(proofDir)).mode & 0o7777, 0o1733, 'sticky, creatable by all, listable by none');
+    const name = randomBytes(16).toString('hex');
+    await writeFile(path.join(proofDir, name), '');
+    await chown(path.join(proofDir, name), 65534, 65534); // as if made by a recorder running as nobody
+    const r = recorder(socketPath, { uid_proof: name });
+    assert.equal(await r.client.start(2000), true, r.client.lastTrouble ?? '');
+    const state = await spool.store.state(r.client.logId!);
+    assert.equal(
+      state.unix_user,
+      (await readFile('/etc/passwd', 'utf8')).match(/^([^:]+):[^:]*:65534:/m)![1],
+    );
+    assert.equal(state.unix_user_verified, true);
+    await assert.rejects(stat(path.join(proofDir, name)), /ENOENT/, 'the proof is used up');
+    r.client.close();
+
+    const claimOnly = recorder(socketPath);
+    assert.equal(await claimOnly.client.start(2000), true);
+    const claimed = await spool.store.state(claimOnly.client.logId!);
+    assert.equal(claimed.unix_user, 'alice');
+    assert.equal(claimed.unix_user_verified, false);
+    claimOnly.client.close();
+  });
+
+  it('refuses a log whose uid proof does not exist or is a link', async () => {
+    const proofDir = path.join(path.dirname(socketPath), 'peers');
+    const missing = recorder(socketPath, { uid_proof: randomBytes(16).toString('hex') });
+    assert.equal(await missing.client.start(2000), false);
+    assert.match(missing.client.lastTrouble ?? '', /uid proof is not valid: there is no such file/);
+    missing.client.close();
+    const name = randomBytes(16).toString('hex');
+    await symlink('/etc/passwd', path.join(proofDir, name));
+    const linked = recorder(socketPath, { uid_proof: name });
+    assert.equal(await linked.client.start(2000), false);
+    assert.match(linked.client.lastTrouble ?? '', /uid proof is not valid: it is not a plain file/);
+    linked.client.close();
+    assert.deepEqual(await spool.store.list(), []);
   });
 
   it('a socket file left by an agent that died is replaced', async () => {

@@ -431,6 +431,8 @@ describe('e2e: spooled session logs reach the server across an outage and an age
       assert.equal(spooled.length, 1, 'the log waits in the spool');
       assert.equal(spooled[0].status, 'complete');
       assert.equal(spooled[0].identity.user_email, 'bob@corp.example', 'the person from the certificate');
+      assert.equal(spooled[0].unix_user, user.name);
+      assert.equal(spooled[0].unix_user_verified, true, 'the recorder proved its uid');
     } finally {
       server = await startServerProcess(serverArgs);
     }
@@ -446,6 +448,7 @@ describe('e2e: spooled session logs reach the server across an outage and an age
     assert.equal(entry.username, user.name);
     assert.equal(entry.target_id, targetId);
     assert.equal(entry.program_type, 'shell');
+    assert.equal(entry.error, undefined, 'a whole log of a proven user: nothing to flag');
     assert.equal(entry.pty, true);
     assert.match(entry.session_id, /^[0-9a-f-]{36}$/);
     await eventually('the spool emptied', 10_000, async () =>

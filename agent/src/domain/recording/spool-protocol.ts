@@ -29,6 +29,9 @@ export const FRAME = {
 } as const;
 
 export const SPOOL_PROTOCOL_VERSION = 1;
+/** Beside the socket: where recorders prove their uid (see HelloMessage.uid_proof). */
+export const PEER_PROOF_DIR = 'peers';
+export const PEER_PROOF_NAME = /^[0-9a-f]{32}$/;
 /** The largest frame either side accepts (a chunk is at most 32 KiB + 20; batches stay well below). */
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
@@ -43,6 +46,12 @@ export interface HelloMessage {
   readonly identity: unknown;
   /** The recorder's UNIX user, as it claims (the spool cannot see peer credentials from Node). */
   readonly unix_user: string;
+  /**
+   * The name of an empty file the recorder created in the spool's proof directory ({@link PEER_PROOF_DIR}
+   * beside the socket: sticky, others may create but not list): its owner is the recorder's real uid,
+   * which the spool takes as the log's UNIX user instead of the claim (peer-proof.ts).
+   */
+  readonly uid_proof?: string;
   readonly resume?: { readonly log_id: string; readonly token: string };
 }
 

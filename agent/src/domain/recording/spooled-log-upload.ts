@@ -12,7 +12,9 @@
  *
  * The metadata comes from what the spool knows: the identity the recorder sent (the session, the person
  * from the certificate, the target), the PTY, the start, and for a complete log the exit time and any
- * error the writer's header carries; for an incomplete one the reason. Every field is cut to the length
+ * error the writer's header carries; for an incomplete one the reason. The UNIX user is the one the
+ * recorder proved (spool/peer-proof.ts); a log whose user is only claimed says so in `error`. Every field
+ * is cut to the length
  * the server accepts (shared/src/api/ssh-logs.ts).
  */
 import type {
@@ -35,6 +37,8 @@ export interface SpooledLogFacts {
   readonly pty: PtyMetadata | null;
   readonly identity: SessionIdentity | null;
   readonly unix_user: string;
+  /** unix_user is the recorder's proven uid; false: only what it claimed; absent: an older spool. */
+  readonly unix_user_verified?: boolean;
   readonly reason?: string;
   readonly updated_at: string;
 }
@@ -74,14 +78,24 @@ export function decideUpload(
  */
 export function uploadMetadataOf(log: SpooledLogFacts, header?: SessionLogMetadata): SshLogUploadMetadata {
   const identity = log.identity;
-  const username = cut(identity?.principal || log.unix_user || 'unknown', 64);
+  // The proven UNIX user wins over what the recorder's identity says; a claim alone is flagged.
+  const username = cut(
+    (log.unix_user_verified === true ? log.unix_user : identity?.principal || log.unix_user) || 'unknown',
+    64,
+  );
+  const unverified =
+    log.unix_user_verified === false
+      ? 'the agent could not verify the UNIX user; it is as the recorder claimed'
+      : undefined;
   const exit = header?.exit_data ?? null;
   const finishedAt =
     log.status === 'complete' && exit !== null ? new Date(exit.timestamp * 1000) : new Date(log.updated_at);
-  const error =
+  const ended =
     log.status === 'incomplete'
       ? (log.reason ?? 'the recorder did not finish the log')
       : (exit?.error_msg ?? undefined);
+  const error =
+    [ended, unverified].filter((text) => text !== undefined && text !== '').join('; ') || undefined;
   const programType = identity?.program_type;
   return {
     session_id: cut(identity?.session_id || sessionIdOfLogId(log.log_id), 128),

@@ -81,14 +81,17 @@ describe('agent/app: SpooledLogUploader', () => {
 
   /** A log as a recorder leaves it: `complete` (with the writer's header) or `incomplete`. */
   async function spoolLog(status: 'complete' | 'incomplete' | 'recording'): Promise<string> {
-    const { logId, token } = await store.create({
-      protocol: 1,
-      started_at: START / 1000,
-      encapsulated_key: 'ab'.repeat(32),
-      pty: { term: 'xterm', width: 80, height: 24, modes: [] },
-      identity: IDENTITY,
-      unix_user: 'alice',
-    });
+    const { logId, token } = await store.create(
+      {
+        protocol: 1,
+        started_at: START / 1000,
+        encapsulated_key: 'ab'.repeat(32),
+        pty: { term: 'xterm', width: 80, height: 24, modes: [] },
+        identity: IDENTITY,
+        unix_user: 'alice',
+      },
+      'alice',
+    );
     void token;
     const appender = await store.appender(logId);
     const chunk = Buffer.alloc(4 + 20);

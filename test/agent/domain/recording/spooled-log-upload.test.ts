@@ -46,6 +46,23 @@ describe('agent/domain: when a spooled log is uploaded, and its index fields', (
     assert.equal(meta.session_finish_datetime, new Date(T0 + 5000).toISOString());
   });
 
+  it('the proven UNIX user wins over the identity; a claimed one is flagged in the error', () => {
+    const identity = {
+      session_id: 's',
+      target_id: 't',
+      user_email: 'a@b.c',
+      principal: 'root',
+      program_type: 'shell' as const,
+    };
+    assert.equal(
+      uploadMetadataOf(log({ identity, unix_user: 'mallory', unix_user_verified: true })).username,
+      'mallory',
+    );
+    const claimed = uploadMetadataOf(log({ identity, unix_user: 'root', unix_user_verified: false }));
+    assert.equal(claimed.username, 'root');
+    assert.match(claimed.error ?? '', /could not verify the UNIX user/);
+  });
+
   it('an exec session keeps its command; a complete log reports the error its writer recorded', () => {
     const meta = uploadMetadataOf(
       log({
