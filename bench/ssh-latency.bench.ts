@@ -1,7 +1,8 @@
 /**
- * `latchkey ssh` latency (issue 4): the time from starting `latchkey ssh web-1 -- true` to its exit,
- * against a plain key-based `ssh user@127.0.0.1 true` to the same sshd, both through the system OpenSSH
- * client with the same options (known host pinned, one identity). latchkey's extra work per
+ * `latchkey ssh` latency (issue 4): the time from starting `latchkey ssh web-1 -- echo ready` until the
+ * remote command's output arrives (the remote shell is running: what a prompt waits for) and until the
+ * process has exited, against a plain key-based `ssh user@127.0.0.1 echo ready` to the same sshd, both
+ * through the system OpenSSH client with the same options (known host pinned, one identity). latchkey's extra work per
  * connection: Node start-up, its agent's socket, a fresh Ed25519 key pair, POST /v1/me/certificates
  * (policy evaluation, signing, the audit write) over real HTTP on 127.0.0.1, and GET /v1/me/targets when
  * its target list (kept 5 minutes) is missing: the warm-up runs fill it, as a person's first connection
@@ -15,7 +16,9 @@
  *
  *   node --conditions=latchkey-source --import tsx bench/ssh-latency.bench.ts [--runs N]
  */
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   createTempDir,
@@ -40,12 +43,37 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function timed(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const started = process.hrtime.bigint();
-  const result = await runCommand(file, args, { env, timeoutMs: 30_000 });
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.code !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return elapsed;
+interface Timing {
+  /** Until the remote command's first output: the remote shell is running (what "a prompt" needs). */
+  toOutput: number;
+  /** Until the local process has exited (also its own tear-down). */
+  toExit: number;
+}
+
+/** Runs `file args`, whose remote command prints "ready"; times the first output and the exit. */
+function timed(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - started) / 1e6;
+    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let toOutput: number | undefined;
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      toOutput ??= since();
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const toExit = since();
+      if (code !== 0 || stdout !== 'ready\n' || toOutput === undefined) {
+        reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${stdout}${stderr}`));
+      } else resolve({ toOutput, toExit });
+    });
+  });
 }
 
 const dir = await createTempDir('bench-ssh-latency');
@@ -111,44 +139,61 @@ try {
     String(sshd.port),
     '--',
     `${user.name}@${sshd.host}`,
-    'true',
+    'echo',
+    'ready',
   ];
-  const latchkeyArgs = [bundle, 'ssh', HOST, '--', 'true'];
+  const latchkeyArgs = [bundle, 'ssh', HOST, '--', 'echo', 'ready'];
   const env = { ...cli.env, LATCHKEY_FROM_SOURCE: undefined };
   // Also: Node start-up plus one authenticated request, to show where latchkey's time goes.
   const whoamiArgs = [bundle, 'whoami'];
+  const whoamiTimed = async () => {
+    const started = process.hrtime.bigint();
+    const result = await runCommand(process.execPath, whoamiArgs, { env, timeoutMs: 30_000 });
+    if (result.code !== 0) throw new Error(`whoami exited ${result.code}: ${result.stderr}`);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
 
   for (let i = 0; i < WARM_UP; i++) {
     await timed('ssh', plainArgs, env);
     await timed(process.execPath, latchkeyArgs, env);
   }
-  const plain: number[] = [];
-  const latchkey: number[] = [];
+  const plain: Timing[] = [];
+  const latchkey: Timing[] = [];
   const whoami: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     plain.push(await timed('ssh', plainArgs, env));
     latchkey.push(await timed(process.execPath, latchkeyArgs, env));
-    whoami.push(await timed(process.execPath, whoamiArgs, env));
+    whoami.push(await whoamiTimed());
   }
-  const row = (name: string, samples: number[]) => {
+  const stats = (samples: number[]) => {
     const sorted = [...samples].sort((a, b) => a - b);
-    return {
-      name,
-      median: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      text: `${name.padEnd(34)} median ${percentile(sorted, 50).toFixed(0).padStart(4)} ms   p90 ${percentile(sorted, 90).toFixed(0).padStart(4)} ms`,
-    };
+    return { median: percentile(sorted, 50), p90: percentile(sorted, 90) };
   };
-  const plainRow = row('ssh (key in authorized_keys)', plain);
-  const latchkeyRow = row('latchkey ssh (fresh key + cert)', latchkey);
-  const whoamiRow = row('latchkey whoami (start-up + 1 GET)', whoami);
+  const ms = (value: number) => `${value.toFixed(0).padStart(4)} ms`;
   const sshVersion = (await runCommand('ssh', ['-V'])).stderr;
   console.log(
-    `latchkey ssh vs plain ssh to one sshd on 127.0.0.1, ${RUNS} runs each (after ${WARM_UP} warm-up), node ${process.version}${sshVersion === '' ? '' : `, ${sshVersion.trim()}`}`,
+    `latchkey ssh vs plain ssh to one sshd on 127.0.0.1, ${RUNS} runs each (after ${WARM_UP} warm-up), node ${process.version}${sshVersion === '' ? '' : `, ${sshVersion.trim()}`}; load average ${loadavg()[0]!.toFixed(1)} at the end`,
   );
-  for (const r of [plainRow, latchkeyRow, whoamiRow]) console.log(`  ${r.text}`);
+  console.log(`  ${''.padEnd(36)} to the remote command's output   to exit`);
+  const line = (name: string, samples: Timing[]) => {
+    const output = stats(samples.map((t) => t.toOutput));
+    const exit = stats(samples.map((t) => t.toExit));
+    console.log(
+      `  ${name.padEnd(36)} median ${ms(output.median)} p90 ${ms(output.p90)}   median ${ms(exit.median)} p90 ${ms(exit.p90)}`,
+    );
+    return { output, exit };
+  };
+  const plainStats = line('ssh (key in authorized_keys)', plain);
+  const latchkeyStats = line('latchkey ssh (fresh key + cert)', latchkey);
+  const whoamiStats = stats(whoami);
   console.log(
-    `  ratio latchkey/plain: median ${(latchkeyRow.median / plainRow.median).toFixed(2)}x, p90 ${(latchkeyRow.p90 / plainRow.p90).toFixed(2)}x (target: within 1.3x)`,
+    `  ${'latchkey whoami (start-up + 1 GET)'.padEnd(36)} ${''.padEnd(31)}   median ${ms(whoamiStats.median)} p90 ${ms(whoamiStats.p90)}`,
+  );
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  console.log(
+    `  ratio latchkey/plain (target: within 1.3x): to output median ${ratio(latchkeyStats.output.median, plainStats.output.median)}, ` +
+      `p90 ${ratio(latchkeyStats.output.p90, plainStats.output.p90)}; to exit median ${ratio(latchkeyStats.exit.median, plainStats.exit.median)}, ` +
+      `p90 ${ratio(latchkeyStats.exit.p90, plainStats.exit.p90)}`,
   );
   await sshd.stop();
 } finally {
