@@ -5,7 +5,7 @@
  * is root's (0600). Both are replaced atomically (temp file, fsync, rename, fsync of the directory).
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BREAK_GLASS_FILE, type BreakGlass } from '../../domain/recording/break-glass.js';
 import { RECORDING_SETTINGS_FILE } from '../../domain/recording/recording-settings.js';
@@ -28,6 +28,10 @@ export class NodeRecordingStateFiles implements RecordingStateFiles {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     await chmod(this.stateDir, 0o711);
     await writeAtomic(this.settingsPath, text, 0o644);
+  }
+
+  async shareSettings(): Promise<void> {
+    if (((await stat(this.stateDir)).mode & 0o777) !== 0o711) await chmod(this.stateDir, 0o711);
   }
 
   removeSettings(): Promise<void> {

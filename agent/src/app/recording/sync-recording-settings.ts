@@ -20,6 +20,8 @@ export interface RecordingStateFiles {
   readSettings(): Promise<string | undefined>;
   /** Atomic, mode 0644, in a state directory others may traverse (0711) but not list. */
   writeSettings(text: string): Promise<void>;
+  /** Makes the state directory 0711 again if something (systemd's StateDirectoryMode) reset it. */
+  shareSettings(): Promise<void>;
   removeSettings(): Promise<void>;
   /** The parsed JSON of break-glass.json, or undefined when there is none. */
   readBreakGlass(): Promise<unknown>;
@@ -83,6 +85,8 @@ export class RecordingSettingsSync {
     if (text !== current) {
       await deps.files.writeSettings(text);
       deps.log(`session recording is on (${settings.mode}): wrote ${deps.files.settingsPath}`);
+    } else {
+      await deps.files.shareSettings();
     }
     return { recording: true, ...optionalBreakGlass(breakGlass) };
   }

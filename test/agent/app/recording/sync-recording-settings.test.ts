@@ -1,7 +1,7 @@
 // recording.json as the daemon keeps it, over the real state files (a temp directory) and a fake server
 // port; and the break-glass command, and how the recorder's policy reads what it writes.
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { encodeAuditorKey, generateHpkeKeyPair, LatchkeyError } from '@latchkey/shared';
 import { NodeRecordingStateFiles } from '../../../../agent/src/adapters/state/recording-state-files.js';
 import { endBreakGlass, startBreakGlass } from '../../../../agent/src/app/recording/break-glass-command.js';
@@ -66,6 +66,10 @@ describe('agent/app: recording settings sync and break-glass', () => {
     await daemon.sync({ targetId: 't-1', hostname: 'web-1' });
     assert.equal((await stat(files.settingsPath)).ino, before.ino, 'unchanged: not rewritten');
     assert.deepEqual(lines, []);
+    // systemd's StateDirectoryMode=0700 at a restart: the next sync lets the recorders in again.
+    await chmod(dir.file('state'), 0o700);
+    await daemon.sync({ targetId: 't-1', hostname: 'web-1' });
+    assert.equal((await stat(dir.file('state'))).mode & 0o777, 0o711);
     answer = OTHER_KEY;
     await daemon.sync({ targetId: 't-1', hostname: 'web-1' });
     assert.equal(Buffer.from((await settings()).auditorPublicKey).toString('base64'), OTHER_KEY);
