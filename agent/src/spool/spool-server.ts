@@ -43,7 +43,11 @@ export interface RecordingSpool {
 export async function startRecordingSpool(options: RecordingSpoolOptions): Promise<RecordingSpool> {
   const store = new SpoolStore(options.spoolDir);
   await store.init();
-  await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o755 });
+  // 0755 whatever the umask (systemd's UMask=0077): every user's recorder must reach the socket. A
+  // directory that existed (e.g. /tmp for a test socket) is left as it is.
+  if ((await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o755 })) !== undefined) {
+    await chmod(dirname(options.socketPath), 0o755);
+  }
   if (await answers(options.socketPath)) {
     // Never take the socket from a running agent (a second daemon started by mistake).
     throw new LatchkeyError(

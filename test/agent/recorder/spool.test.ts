@@ -110,6 +110,7 @@ describe('the recording spool (unix socket, root-owned spool dir) and the record
     assert.equal((await stat(spoolDir)).mode & 0o777, 0o700);
     assert.equal((await stat(path.join(spoolDir, `${state!.log_id}.chunks`))).mode & 0o777, 0o600);
     assert.equal((await stat(socketPath)).mode & 0o777, 0o666);
+    assert.equal((await stat(path.dirname(socketPath))).mode & 0o777, 0o755);
   });
 
   it('marks a log incomplete when the recorder goes away before the end, never silently truncated', async () => {
