@@ -26,26 +26,46 @@ const externalizeThirdParty = {
 };
 
 /**
- * sshpk (with tweetnacl, jsbn, asn1…: two fifths of the CLI bundle) is only needed to read and write
- * OpenSSH private-key files, which `latchkey ssh` never does (its key stays in memory, in its agent). In
- * the CLI bundle it sits behind a proxy that loads it on first use, so starting the CLI does not
- * evaluate it.
+ * Modules the CLI bundle loads on first use instead of at start-up, because `latchkey ssh` (which every
+ * connection starts) never uses them: sshpk with tweetnacl, jsbn, asn1… (two fifths of the bundle; only
+ * OpenSSH private-key files need it, and latchkey ssh keeps its key in memory, in its agent), https and
+ * its TLS stack (when the server is plain HTTP), zlib, and fflate with worker_threads (session-log
+ * archives). Each import resolves to a stand-in: the default export is a proxy, each named export a
+ * function that loads the module and calls (or constructs) the real one. A name not listed here fails the
+ * build ("No matching export").
  */
-const lazySshpk = {
-  name: 'lazy-sshpk',
+const LAZY_MODULES = {
+  sshpk: 'default',
+  'node:https': ['request'],
+  'node:zlib': ['crc32'],
+  fflate: ['Zip'],
+};
+
+const lazyModules = {
+  name: 'lazy-modules',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^sshpk$/ }, (args) =>
-      args.namespace === 'lazy-sshpk'
+    const filter = new RegExp(`^(${Object.keys(LAZY_MODULES).join('|')})$`);
+    pluginBuild.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-module'
         ? undefined
-        : { path: 'sshpk', namespace: 'lazy-sshpk', pluginData: { resolveDir: args.resolveDir } },
+        : { path: args.path, namespace: 'lazy-module', pluginData: { resolveDir: args.resolveDir } },
     );
-    pluginBuild.onLoad({ filter: /^sshpk$/, namespace: 'lazy-sshpk' }, (args) => ({
-      contents:
-        "let real; const load = () => (real ??= require('sshpk'));\n" +
-        'export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });\n',
-      resolveDir: args.pluginData.resolveDir,
-      loader: 'js',
-    }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
+      const exports = LAZY_MODULES[args.path];
+      const load = `let real; const load = () => (real ??= require(${JSON.stringify(args.path)}));\n`;
+      const contents =
+        exports === 'default'
+          ? `${load}export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });\n`
+          : load +
+            exports
+              .map(
+                (name) =>
+                  `export function ${name}(...args) { const real = load().${name}; ` +
+                  `return new.target ? new real(...args) : real.apply(this, args); }\n`,
+              )
+              .join('');
+      return { contents, resolveDir: args.pluginData.resolveDir, loader: 'js' };
+    });
   },
 };
 
@@ -70,7 +90,7 @@ async function buildCli(outDir) {
     sourcemap: true,
     conditions: ['latchkey-source'],
     minify: true,
-    plugins: [lazySshpk],
+    plugins: [lazyModules],
     logLevel: 'warning',
   });
   const hash = createHash('sha256')

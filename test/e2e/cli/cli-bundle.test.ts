@@ -1,7 +1,8 @@
-// The CLI as `npm run build` ships it (scripts/build.mjs: a CommonJS bundle run through V8's code cache,
-// sshpk loaded only on first use) against a real access server and a real sshd: `latchkey ssh` through
-// its in-process agent, with and without a recent target list, the code cache written once (0600 in a
-// 0700 dir) and then used, and the ssh-config helper, which reads and writes OpenSSH key files (sshpk).
+// The CLI as `npm run build` ships it (scripts/build.mjs: a CommonJS bundle run through V8's code cache;
+// sshpk, https, zlib and fflate loaded only on first use) against a real access server and a real sshd:
+// `latchkey ssh` through its in-process agent, with and without a recent target list, the code cache
+// written once (0600 in a 0700 dir) and then used, and the ssh-config helper, which reads and writes
+// OpenSSH key files (sshpk).
 import assert from 'node:assert/strict';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createTempDir, createTestUser, removeTestUser, runCommand, startSshd } from '../../harness/index.js';
