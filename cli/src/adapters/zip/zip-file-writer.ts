@@ -6,8 +6,9 @@
  * decrypted session). No fsync: the zip can always be made again from the log.
  *
  * Speed (bench/logs-decrypt-cli.bench.ts): the entries are fflate ZipInputFiles of our own whose CRC-32 is
- * node:zlib's native one (fflate's JavaScript CRC ran at ~150 MB/s here), and the writes go out through
- * libuv's thread pool while the next pieces are rendered, at most WRITE_AHEAD bytes ahead.
+ * node:zlib's native one (fflate's JavaScript CRC ran at ~150 MB/s here); the pieces are not copied but
+ * gathered into writev calls that go out through libuv's thread pool while the next pieces are rendered,
+ * at most WRITE_AHEAD bytes ahead.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, open, rename, unlink, type FileHandle } from 'node:fs/promises';
@@ -15,8 +16,8 @@ import { crc32 } from 'node:zlib';
 import { Zip, type AsyncFlateStreamHandler, type ZipInputFile } from 'fflate';
 import type { OutputEntry } from '@latchkey/shared';
 
-/** Pieces smaller than a quarter of this are gathered into one buffer of BATCH bytes. */
-const BATCH = 1 << 20;
+/** Chunks are written in groups of about this many bytes (one writev each). */
+const GATHER = 1 << 20;
 /** How far rendering may run ahead of the disk. */
 const WRITE_AHEAD = 32 << 20;
 
@@ -37,7 +38,7 @@ export async function writeZipFile(
     for (const entry of entries) {
       const file = new StoredEntry(entry.name, now);
       zip.add(file);
-      await pushBatched(file, entry.pieces(), output);
+      await pushAll(file, entry.pieces(), output);
       if (failure !== null) throw failure;
     }
     zip.end();
@@ -54,26 +55,50 @@ export async function writeZipFile(
   }
 }
 
-/** Writes chunks in order without waiting for each; `pending` says how many bytes are not yet written. */
+/**
+ * Writes chunks in order without waiting for each: chunks are gathered (not copied) into groups of about
+ * GATHER bytes, each written with one writev. The chunks must not change until written. `pending` says
+ * how many bytes are not yet on their way to the disk or written.
+ */
 class OrderedWrites {
   pending = 0;
   private tail: Promise<void> = Promise.resolve();
+  private gathered: Uint8Array[] = [];
+  private gatheredBytes = 0;
 
   constructor(private readonly handle: FileHandle) {}
 
   write(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.gathered.push(chunk);
+    this.gatheredBytes += chunk.length;
     this.pending += chunk.length;
-    this.tail = this.tail.then(async () => {
-      for (let offset = 0; offset < chunk.length;) {
-        offset += (await this.handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
-      }
-      this.pending -= chunk.length;
-    });
+    if (this.gatheredBytes >= GATHER) this.flush();
   }
 
-  /** Resolves when everything queued is written; rejects with the first write error. */
+  /** Resolves when everything given is written; rejects with the first write error. */
   drained(): Promise<void> {
+    this.flush();
     return this.tail;
+  }
+
+  private flush(): void {
+    if (this.gathered.length === 0) return;
+    const chunks = this.gathered;
+    const bytes = this.gatheredBytes;
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    this.tail = this.tail.then(async () => {
+      const { bytesWritten } = await this.handle.writev(chunks);
+      if (bytesWritten !== bytes) {
+        // A file takes the whole write or fails; finish a short one plainly all the same.
+        const rest = Buffer.concat(chunks).subarray(bytesWritten);
+        for (let offset = 0; offset < rest.length;) {
+          offset += (await this.handle.write(rest, offset, rest.length - offset)).bytesWritten;
+        }
+      }
+      this.pending -= bytes;
+    });
   }
 }
 
@@ -98,26 +123,11 @@ class StoredEntry implements ZipInputFile {
   }
 }
 
-/** Pushes the pieces (small ones gathered into copies of BATCH bytes), pausing while the disk lags. */
-async function pushBatched(file: StoredEntry, pieces: Iterable<Uint8Array>, output: OrderedWrites) {
-  const batch = Buffer.allocUnsafe(BATCH);
-  let used = 0;
-  const flush = () => {
-    if (used === 0) return;
-    file.push(Uint8Array.prototype.slice.call(batch, 0, used)); // a copy: the write is still queued
-    used = 0;
-  };
+/** Pushes the pieces through the entry, pausing while the disk lags more than WRITE_AHEAD behind. */
+async function pushAll(file: StoredEntry, pieces: Iterable<Uint8Array>, output: OrderedWrites) {
   for (const piece of pieces) {
-    if (piece.length >= BATCH / 4) {
-      flush();
-      file.push(piece);
-    } else {
-      if (used + piece.length > BATCH) flush();
-      batch.set(piece, used);
-      used += piece.length;
-    }
+    file.push(piece);
     if (output.pending > WRITE_AHEAD) await output.drained();
   }
-  flush();
   file.push(new Uint8Array(0), true);
 }

@@ -23,6 +23,9 @@ const ESCAPES: (Uint8Array | undefined)[] = Array.from({ length: 256 }, (_, byte
   return undefined;
 });
 
+/** 1 for the bytes that go into a JSON string as they are (a table lookup beat three comparisons). */
+const SAFE = Uint8Array.from({ length: 256 }, (_, byte) => (ESCAPES[byte] === undefined ? 1 : 0));
+
 /** Pieces of output built in large buffers; `take()` hands over what is written so far. */
 export class ByteWriter {
   private buffer: Buffer;
@@ -47,14 +50,15 @@ export class ByteWriter {
     this.reserve(bytes.length * 6);
     const out = this.buffer;
     let at = this.used;
-    for (let index = 0; index < bytes.length; index++) {
+    const length = bytes.length;
+    for (let index = 0; index < length; index++) {
       const byte = bytes[index]!;
-      if (byte >= 0x20 && byte !== 0x22 && byte !== 0x5c) {
+      if (SAFE[byte] === 1) {
         out[at++] = byte;
-        continue;
+      } else {
+        const escape = ESCAPES[byte]!;
+        for (let k = 0; k < escape.length; k++) out[at++] = escape[k]!;
       }
-      const escape = ESCAPES[byte]!;
-      for (let k = 0; k < escape.length; k++) out[at++] = escape[k]!;
     }
     this.used = at;
   }
