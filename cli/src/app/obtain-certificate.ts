@@ -67,7 +67,12 @@ export async function obtainCertificate(
       }
     }
     const targets = await deps.server.myTargets(accessToken);
-    await deps.targetCache?.put(deps.server.url, targets);
-    return issueFrom(targets);
+    // Saved while the certificate is being issued.
+    const saving = deps.targetCache?.put(deps.server.url, targets);
+    try {
+      return await issueFrom(targets);
+    } finally {
+      await saving;
+    }
   });
 }

@@ -7,7 +7,8 @@
 import type { MeTarget } from '../../domain/access-api.js';
 import type { TargetCache } from '../../app/ports/target-cache.js';
 import type { Clock } from '../../app/ports/environment.js';
-import { readTextFile, writeFileAtomically } from './atomic-file.js';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from './atomic-file.js';
 
 /** How long a saved list is used: long enough for a burst of connections, short enough to stay true. */
 export const TARGET_CACHE_LIFETIME_MS = 5 * 60 * 1000;
@@ -44,12 +45,13 @@ export class TargetCacheFile implements TargetCache {
 
   private async read(): Promise<CacheFile> {
     try {
-      const parsed = JSON.parse((await readTextFile(this.path)) ?? '{}') as Partial<CacheFile>;
+      // Synchronously: a small file, read before ssh starts, so not worth a trip through libuv's threads.
+      const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as Partial<CacheFile>;
       if (parsed.version === 1 && typeof parsed.servers === 'object' && parsed.servers !== null) {
         return parsed as CacheFile;
       }
     } catch {
-      // Unreadable or not JSON: no list.
+      // Missing, unreadable or not JSON: no list.
     }
     return { version: 1, servers: {} };
   }
