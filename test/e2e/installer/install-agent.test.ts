@@ -12,7 +12,7 @@
 // (the first run also debootstraps: about a minute more).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createTempDir, generateKeyWithSshKeygen, runCommand } from '../../harness/index.js';
 import type { TempDir } from '../../harness/index.js';
@@ -168,6 +168,16 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     return files;
   }
 
+  /** ssh.service's state once it is no longer on its way somewhere (at most 30 s). */
+  async function sshState(target: NspawnHost): Promise<string> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const state = (await target.exec(['systemctl', 'is-active', 'ssh'])).stdout.trim();
+      if (!['activating', 'deactivating', 'reloading'].includes(state) || Date.now() > deadline) return state;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   /** A certificate from the server for alice, and an ssh login with it into the container's sshd. */
   async function certificateLogin(target: NspawnHost, targetId: string) {
     const tokens = await signInBuiltIn(server!.url, EMAIL, PASSWORD);
@@ -263,7 +273,7 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     assert.doesNotMatch(await target.must(['sshd', '-T']), /^trustedusercakeys \/etc\/ssh\/ca\.pub$/m);
   });
 
-  it('rolls back when the distro sshd cannot take the new configuration, and the installer says so', async () => {
+  it('offline (--package): rolls back when the distro sshd cannot take the new configuration, and the installer says so', async () => {
     const { host: target, joinToken } = await freshHostAndServer('lk-inst-b');
     // An ssh.service that refuses to (re)start or reload while Latchkey's drop-in is there.
     const refuse = `/bin/sh -c 'test ! -e ${DROP_IN}'`;
@@ -274,15 +284,22 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     await target.must(['systemctl', 'daemon-reload']);
     const before = await sshdFiles(target);
 
-    const result = await runInstaller(target, `--token ${joinToken} --hostname ${TARGET}`, {
-      LATCHKEY_INSTALL_WAIT_SECONDS: '30',
-    });
+    // Offline this time: the package is already on the host (the server is still asked for the enrolment).
+    await copyFile(PACKAGE, `${target.root}/root/agent.tar.gz`);
+    const result = await runInstaller(
+      target,
+      `--package /root/agent.tar.gz --token ${joinToken} --hostname ${TARGET}`,
+      { LATCHKEY_INSTALL_WAIT_SECONDS: '30' },
+    );
+    assert.match(result.stdout, /installing from \/root\/agent\.tar\.gz/);
+    assert.doesNotMatch(result.stdout, /downloading/);
     assert.notEqual(result.code, 0, result.stdout);
     assert.match(result.stderr, /sshd does not trust the CA after 30s/);
 
     await target.must(['systemctl', 'stop', 'latchkey-agent']);
     assert.deepEqual(await sshdFiles(target), before, "sshd's files are rolled back byte for byte");
-    assert.equal((await target.exec(['systemctl', 'is-active', 'ssh'])).stdout.trim(), 'active');
+    // sshd is back (a restart systemd scheduled on its own may still be under way for a moment).
+    assert.equal(await sshState(target), 'active');
     const journal = await target.must(['journalctl', '-u', 'latchkey-agent', '--no-pager']);
     // Refused by the service manager (not by anything else on the way): activation failed, rolled back.
     assert.match(journal, /rolled back at activate/);

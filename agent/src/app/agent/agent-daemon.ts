@@ -78,6 +78,9 @@ export class AgentDaemon {
   private lastKeys: string[] | undefined;
   private sshdState: { state: SshdConfigState; method?: string; message?: string } = { state: 'unknown' };
   private pendingRepairs: DriftRepair[] = [];
+  /** A drift repair is in the queue; and: the last change was rolled back, repairs wait for a cycle. */
+  private repairQueued = false;
+  private repairsHeld = false;
   /** Every sshd change goes through this chain: a drift repair never runs beside a cycle's apply. */
   private sshdQueue: Promise<unknown> = Promise.resolve();
   /** Measured on the previous heartbeat's answer, sent with the next. */
@@ -184,8 +187,14 @@ export class AgentDaemon {
 
   private onFileChanged(path: string): void {
     const keys = this.lastKeys;
-    if (keys === undefined) return;
+    // One repair queued at a time (a burst of events is one drift). After a change was rolled back, the
+    // rollback's own writes would trigger another attempt, and that one another, hammering sshd with
+    // restarts: repairs wait for the next cycle, which retries with backoff (found on a real systemd host).
+    if (keys === undefined || this.repairQueued || this.repairsHeld) return;
+    this.repairQueued = true;
     void this.enqueue(async () => {
+      this.repairQueued = false;
+      if (this.repairsHeld) return;
       const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: keys });
       this.noteResult(result);
       if (result.status === 'unchanged') return;
@@ -218,6 +227,7 @@ export class AgentDaemon {
   }
 
   private noteResult(result: SshdChangeResult): void {
+    this.repairsHeld = result.status === 'rolled_back';
     if (result.status === 'rolled_back') {
       this.sshdState = {
         state: 'rolled_back',
