@@ -15,7 +15,7 @@ export const EXIT = {
   denied: 4,
   /** The access server could not be reached or failed. */
   unavailable: 5,
-  /** No such target. */
+  /** No such target (or session log). */
   notFound: 6,
   /** `logs decrypt` / `logs verify`: the session log was altered (see docs/auditor-guide.md). */
   logTampered: 7,

@@ -76,7 +76,7 @@ export function addLogsCommand(program: Command, context: LogsCommandContext): v
     .option('--status <status>', 'complete or incomplete')
     .option('--since <time>', 'sessions started at or after this time (ISO 8601, or 2h / 3d ago)')
     .option('--until <time>', 'sessions started before this time (ISO 8601, or 2h / 3d ago)')
-    .option('--limit <n>', 'at most this many (default 100)', '100')
+    .option('--limit <n>', 'at most this many', '100')
     .option('--json', 'print JSON')
     .action(
       async (
