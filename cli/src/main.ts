@@ -208,6 +208,9 @@ function buildProgram(): Command {
           options: options.o,
           noCommand: options.N === true,
           forwardAgent: options.A === true,
+          ...(process.env.SSH_AUTH_SOCK === undefined
+            ? {}
+            : { forwardAgentSocket: process.env.SSH_AUTH_SOCK }),
           verbosity: options.v,
           ...(options.t === true
             ? { tty: 'force' as const }

@@ -21,6 +21,12 @@ export interface SshPassThroughOptions {
   noCommand: boolean;
   /** `-A`: forward the agent (the certificate must allow it). */
   forwardAgent: boolean;
+  /**
+   * The person's own agent (their SSH_AUTH_SOCK), which `-A` forwards. ssh's agent is latchkey's (and ssh
+   * exports its IdentityAgent as SSH_AUTH_SOCK), so a bare `-A` would forward latchkey's one-key agent:
+   * the person's is named by its path instead, and without one nothing is forwarded.
+   */
+  forwardAgentSocket?: string;
   /** How many `-v`. */
   verbosity: number;
 }
@@ -74,7 +80,9 @@ export function sshArguments(invocation: SshInvocation): string[] {
   if (pass.tty === 'force') args.push('-t');
   if (pass.tty === 'none') args.push('-T');
   if (pass.noCommand) args.push('-N');
-  if (pass.forwardAgent) args.push('-A');
+  if (pass.forwardAgent && pass.forwardAgentSocket !== undefined && pass.forwardAgentSocket !== '') {
+    args.push('-o', `ForwardAgent=${pass.forwardAgentSocket}`);
+  }
   for (let i = 0; i < pass.verbosity; i++) args.push('-v');
   // `--` ends ssh's options, so the command's own words (`ls -la`) are never read as ssh options.
   args.push('--', `${invocation.username}@${invocation.address}`, ...invocation.command);

@@ -45,6 +45,7 @@ describe('sshArguments', () => {
         tty: 'force',
         noCommand: false,
         forwardAgent: true,
+        forwardAgentSocket: '/run/user/1000/agent.sock',
         verbosity: 2,
       },
       command: ['ls', '-la'],
@@ -60,13 +61,25 @@ describe('sshArguments', () => {
       '-o',
       'ServerAliveInterval=30',
       '-t',
-      '-A',
+      '-o',
+      'ForwardAgent=/run/user/1000/agent.sock',
       '-v',
       '-v',
       '--',
       'ubuntu@10.0.0.5',
       'ls',
       '-la',
+    ]);
+  });
+
+  it("-A forwards the person's own agent by its path, never latchkey's (ssh's IdentityAgent); without one, nothing", () => {
+    const pass = { ...NO_PASS_THROUGH, forwardAgent: true };
+    const without = sshArguments({ ...base, passThrough: pass });
+    assert.ok(!without.includes('-A') && !without.some((a) => a.startsWith('ForwardAgent=')));
+    const withAgent = sshArguments({ ...base, passThrough: { ...pass, forwardAgentSocket: '/tmp/a.sock' } });
+    assert.deepEqual(withAgent.slice(withAgent.indexOf('ForwardAgent=/tmp/a.sock') - 1).slice(0, 2), [
+      '-o',
+      'ForwardAgent=/tmp/a.sock',
     ]);
   });
 });

@@ -23,6 +23,7 @@ describe('the built latchkey bundle end to end (code cache, agent, ssh-config he
   let user: TestUser;
   let cli: CliHome;
   let entry: string;
+  let personsAgentPid: number | undefined;
 
   before(async function () {
     this.timeout(180_000);
@@ -55,7 +56,7 @@ describe('the built latchkey bundle end to end (code cache, agent, ssh-config he
             name: 'alice',
             decision: 'allow',
             include: [{ email: { email: ALICE.email } }],
-            connection_rules: { ssh: { usernames: [user.name] } },
+            connection_rules: { ssh: { usernames: [user.name], allow_agent_forwarding: true } },
           },
         ],
       },
@@ -67,6 +68,7 @@ describe('the built latchkey bundle end to end (code cache, agent, ssh-config he
   });
 
   after(async () => {
+    if (personsAgentPid !== undefined) process.kill(personsAgentPid, 'SIGTERM');
     await sshd?.stop();
     if (user) await removeTestUser(user);
     await server?.close();
@@ -127,6 +129,35 @@ describe('the built latchkey bundle end to end (code cache, agent, ssh-config he
     const result = await bundled(['ssh', `root@${HOST}`, '--', 'true']);
     assert.equal(result.code, 4, result.stderr);
     assert.match(result.stderr, new RegExp(`^latchkey: you may not log in to ${HOST} as root$`, 'm'));
+  });
+
+  it("ssh -A forwards the person's own agent, not latchkey's", async () => {
+    const socket = dir.file('persons-agent.sock');
+    const started = await runCommand('ssh-agent', ['-a', socket, '-s']);
+    assert.equal(started.code, 0, started.stderr);
+    personsAgentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(started.stdout)?.[1]);
+    await runCommand('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'persons-key',
+      '-f',
+      dir.file('persons_key'),
+    ]);
+    const added = await runCommand('ssh-add', [dir.file('persons_key')], {
+      env: { ...cli.env, SSH_AUTH_SOCK: socket },
+    });
+    assert.equal(added.code, 0, added.stderr);
+    const result = await runCommand(process.execPath, [entry, 'ssh', '-A', HOST, '--', 'ssh-add', '-L'], {
+      env: { ...cli.env, LATCHKEY_FROM_SOURCE: undefined, SSH_AUTH_SOCK: socket },
+      timeoutMs: 30_000,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^ssh-ed25519 \S+ persons-key$/m);
+    assert.doesNotMatch(result.stdout, /cert-v01/);
   });
 
   it('ssh-config: plain ssh through the bundled helper (OpenSSH key files, read and written with sshpk)', async () => {
