@@ -81,6 +81,7 @@ describe('cli/domain/logs', () => {
     assert.equal(decryptOutputPath('logs/a.sshlog', undefined), 'logs/a.sshlog-decrypted.zip');
     assert.equal(decryptOutputPath('a', 'out.zip'), 'out.zip');
     assert.throws(() => decryptOutputPath('a', 'out.tar'), { code: 'invalid_argument', message: /\.zip/ });
+    assert.throws(() => decryptOutputPath('logs/x.zip', './logs/x.zip'), { message: /is the log itself/ });
   });
 
   it('reads --since as ISO 8601 or a span ago', () => {
