@@ -37,7 +37,20 @@ die() {
   printf 'latchkey-agent install: error: %s\n' "$*" >&2
   exit 1
 }
-usage() { sed -n '2,/^set -euo/p' "$0" 2>/dev/null | sed '$d; s/^# \{0,1\}//' || true; }
+usage() {
+  cat <<'EOF'
+Installs the Latchkey agent (Linux x86_64 with systemd), enrols it and starts it:
+  curl -fsSL https://ACCESS-SERVER/install.sh | sudo bash -s -- --token JOIN_TOKEN
+Options:
+  --server URL      the access server (default: the server this script was downloaded from)
+  --token T         a join token (or LATCHKEY_JOIN_TOKEN); needed only when the host is not enrolled yet
+  --vnet NAME       register in this virtual network (default: the account's default)
+  --hostname NAME   the target's name (default: this host's name)
+  --package FILE    install this package file instead of downloading one (offline install)
+  --uninstall       stop and remove the agent, putting sshd's files back as they were before it
+Running it again upgrades the agent and keeps its enrolment.
+EOF
+}
 
 server=""
 token="${LATCHKEY_JOIN_TOKEN:-}"
@@ -191,6 +204,7 @@ previous=$(readlink "$PREFIX/current" 2>/dev/null || true)
 ln -sfn "releases/$version" "$PREFIX/.current.new"
 mv -Tf "$PREFIX/.current.new" "$PREFIX/current"
 [ -L "$PREFIX/bin" ] || ln -sfn current/bin "$PREFIX/bin"
+mkdir -p "${COMMAND_LINK%/*}"
 ln -sfn "$PREFIX/bin/latchkey-agent" "$COMMAND_LINK"
 # Keep the release in use and the one before it (for a manual rollback); remove older ones.
 for dir in "$PREFIX"/releases/*; do
