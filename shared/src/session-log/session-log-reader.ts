@@ -144,7 +144,15 @@ export function readSessionLog(file: Uint8Array, auditorPrivateKey: Uint8Array):
   const identity = start?.body.identity;
 
   if (end === undefined) {
-    if (records.length === 0 && tampered.length === 0 && incomplete.length === 0 && section === 'data') {
+    // A file with packets but no records is another writer's; one with nothing after its metadata is a
+    // Latchkey log cut right there (every Latchkey log starts with its start record), so: incomplete.
+    if (
+      records.length === 0 &&
+      packets.length > 0 &&
+      tampered.length === 0 &&
+      incomplete.length === 0 &&
+      section === 'data'
+    ) {
       return {
         metadata,
         packets,

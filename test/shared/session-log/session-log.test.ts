@@ -218,6 +218,11 @@ describe('session log format', () => {
       assert.equal(inside.integrity.status, 'incomplete');
       assert.match(inside.integrity.problems.join(' '), /ends inside chunk/);
 
+      // Cut right after the metadata: nothing decrypts, and it is a cut log, not another tool's.
+      const headerOnly = readSessionLog(file.subarray(0, headerLength), keys.privateKey);
+      assert.equal(headerOnly.integrity.status, 'incomplete');
+      assert.match(headerOnly.integrity.problems.join(' '), /stops after 0 data chunk/);
+
       // Without the trailer (the terminator and end record cut away) it is incomplete too.
       const trailerless = readSessionLog(Buffer.concat([finished.header, ...streamed]), keys.privateKey);
       assert.notEqual(trailerless.integrity.status, 'verified');
