@@ -168,7 +168,20 @@ try {
     const caTimes: number[] = [];
     const configTimes: number[] = [];
     const config = await readFile(sshd.configPath, 'utf8');
+    // The file is right again before the repair is over (the reload and the probe follow): the next
+    // tampering waits for the agent to say the repair is done, so that it does not land in the middle of it
+    // (the probe would see it, and the repair be rolled back).
+    const repairsDone = () => (log.match(/: drift in .* repaired/g) ?? []).length;
+    const untilRepairDone = async (before: number) => {
+      const deadline = Date.now() + 10_000;
+      while (repairsDone() <= before) {
+        if (Date.now() > deadline) throw new Error('the agent did not report the repair within 10 s');
+        await sleep(10);
+      }
+      await sleep(200);
+    };
     for (let i = 0; i < RUNS; i++) {
+      let before = repairsDone();
       caTimes.push(
         await repairTime(
           caPath,
@@ -176,7 +189,8 @@ try {
           (text) => text.includes(caBody),
         ),
       );
-      await sleep(200);
+      await untilRepairDone(before);
+      before = repairsDone();
       configTimes.push(
         await repairTime(
           sshd.configPath,
@@ -184,7 +198,7 @@ try {
           (text) => /^TrustedUserCAKeys /m.test(text),
         ),
       );
-      await sleep(300);
+      await untilRepairDone(before);
     }
     for (const [name, times, target] of [
       ['ca.pub drift repair', caTimes, '< 1000'],
@@ -197,6 +211,9 @@ try {
       );
     }
     console.log(`RSS after the repairs: ${(await rssMb(agent.pid!)).toFixed(1)} MB`);
+  } catch (error) {
+    console.error(`the agent said:\n${log.slice(-3000)}`);
+    throw error;
   } finally {
     agent.kill('SIGTERM');
     await new Promise((resolve) => agent.once('close', resolve));

@@ -78,9 +78,10 @@ export class AgentDaemon {
   private lastKeys: string[] | undefined;
   private sshdState: { state: SshdConfigState; method?: string; message?: string } = { state: 'unknown' };
   private pendingRepairs: DriftRepair[] = [];
-  /** A drift repair is in the queue; and: the last change was rolled back, repairs wait for a cycle. */
+  /** A drift repair is in the queue; changes rolled back in a row; a repair waiting because of them. */
   private repairQueued = false;
-  private repairsHeld = false;
+  private consecutiveRollbacks = 0;
+  private delayedRepair: ReturnType<typeof setTimeout> | undefined;
   /** Every sshd change goes through this chain: a drift repair never runs beside a cycle's apply. */
   private sshdQueue: Promise<unknown> = Promise.resolve();
   /** Measured on the previous heartbeat's answer, sent with the next. */
@@ -177,6 +178,8 @@ export class AgentDaemon {
       }
     } finally {
       await stopWatching();
+      clearTimeout(this.delayedRepair);
+      this.delayedRepair = undefined;
       await this.sshdQueue.catch(() => undefined);
     }
   }
@@ -186,15 +189,25 @@ export class AgentDaemon {
   }
 
   private onFileChanged(path: string): void {
-    const keys = this.lastKeys;
     // One repair queued at a time (a burst of events is one drift). After a change was rolled back, the
-    // rollback's own writes would trigger another attempt, and that one another, hammering sshd with
-    // restarts: repairs wait for the next cycle, which retries with backoff (found on a real systemd host).
-    if (keys === undefined || this.repairQueued || this.repairsHeld) return;
+    // rollback's own writes trigger another attempt, and that one another: with an sshd that refuses the
+    // change, that hammered it with restarts (found on a real systemd host). So after rollbacks a repair
+    // waits, 1 s doubling up to the cycle interval; a change that works ends the wait.
+    if (this.lastKeys === undefined || this.repairQueued || this.delayedRepair !== undefined) return;
+    if (this.consecutiveRollbacks === 0) return this.queueRepair(path);
+    const delay = Math.min(this.settings.intervalMs, 1000 * 2 ** Math.min(this.consecutiveRollbacks - 1, 16));
+    this.delayedRepair = setTimeout(() => {
+      this.delayedRepair = undefined;
+      this.queueRepair(path);
+    }, delay);
+  }
+
+  private queueRepair(path: string): void {
+    const keys = this.lastKeys;
+    if (keys === undefined || this.repairQueued) return;
     this.repairQueued = true;
     void this.enqueue(async () => {
       this.repairQueued = false;
-      if (this.repairsHeld) return;
       const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: keys });
       this.noteResult(result);
       if (result.status === 'unchanged') return;
@@ -227,7 +240,7 @@ export class AgentDaemon {
   }
 
   private noteResult(result: SshdChangeResult): void {
-    this.repairsHeld = result.status === 'rolled_back';
+    this.consecutiveRollbacks = result.status === 'rolled_back' ? this.consecutiveRollbacks + 1 : 0;
     if (result.status === 'rolled_back') {
       this.sshdState = {
         state: 'rolled_back',
