@@ -9,16 +9,22 @@
  * - Keystroke echo: `ssh -tt host cat`; one key at a time, the time until its echo comes back; the
  *   added latency is recorded minus unrecorded at the same percentile. Target: p99 added < 2 ms.
  *
- *   node --conditions=latchkey-source --import tsx bench/recording-throughput.bench.ts [--mb 64] [--runs 3] [--keys 400]
+ * - CPU: every session runs under /usr/bin/time (the force-command of both certificates), so the CPU time
+ *   of the session's side (recorder, shell, the program) is known; recorded minus unrecorded is the
+ *   recorder's cost, per MB of output. Less noisy than MB/s on a shared machine. The spool's CPU is read
+ *   from /proc.
+ *
+ *   node --conditions=latchkey-source --import tsx bench/recording-throughput.bench.ts [--mb 64] [--runs 3] [--keys 400] [--profile DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rename } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readSessionLog } from '@latchkey/shared';
 import { SpoolStore } from '../agent/src/spool/spool-store.js';
 import { runCleanups, runCommandOrThrow, signWithSshKeygen } from '../test/harness/index.js';
 import {
+  RECORDER_BIN,
   sshArgs,
   startRecordingTarget,
   writeKnownHosts,
@@ -30,6 +36,8 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '64' },
     runs: { type: 'string', default: '3' },
     keys: { type: 'string', default: '400' },
+    /** A directory for the recorder's V8 CPU profiles (node --cpu-prof), one per recorded session. */
+    profile: { type: 'string' },
   },
 });
 const BYTES = Number(values.mb) * 1024 * 1024;
@@ -49,8 +57,22 @@ function sshFor(target: RecordingTarget, knownHosts: string, certificateFile: st
   });
 }
 
-/** MB/s of a bulk transfer through `ssh -tt`, first byte to last. */
-async function bulk(target: RecordingTarget, knownHosts: string, certificateFile: string): Promise<number> {
+/** A session's certificate and the file its /usr/bin/time writes (user and system CPU seconds). */
+interface Session {
+  readonly certificateFile: string;
+  readonly timesFile: string;
+}
+
+interface BulkRun {
+  /** MB/s, first byte to last. */
+  readonly speed: number;
+  /** CPU seconds of the session's processes (the recorder, if any, the shell, yes and head). */
+  readonly cpuSeconds: number;
+}
+
+/** A bulk transfer through `ssh -tt`. */
+async function bulk(target: RecordingTarget, knownHosts: string, session: Session): Promise<BulkRun> {
+  const certificateFile = session.certificateFile;
   const line = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
   const child = sshFor(target, knownHosts, certificateFile, `yes ${line} | head -c ${BYTES}`);
   child.stdin.end();
@@ -66,16 +88,36 @@ async function bulk(target: RecordingTarget, knownHosts: string, certificateFile
   if (code !== 0) throw new Error(`bulk ssh exited ${code}`);
   // The PTY turns each \n into \r\n: count what the user received.
   if (received < BYTES) throw new Error(`only ${received} of ${BYTES} bytes arrived`);
-  return received / 1e6 / (Number(last - first) / 1e9);
+  const [user, system] = (await readFile(session.timesFile, 'utf8')).trim().split(/\s+/).map(Number);
+  return { speed: received / 1e6 / (Number(last - first) / 1e9), cpuSeconds: user! + system! };
+}
+
+/** CPU seconds of a session that outputs nothing (`true`): its start-up and end, taken off per MB figures. */
+async function idleSessionCpu(
+  target: RecordingTarget,
+  knownHosts: string,
+  session: Session,
+): Promise<number> {
+  const child = sshFor(target, knownHosts, session.certificateFile, 'true');
+  child.stdin.end();
+  child.stdout.resume();
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`idle ssh exited ${code}`);
+  const [user, system] = (await readFile(session.timesFile, 'utf8')).trim().split(/\s+/).map(Number);
+  return user! + system!;
+}
+
+/** User plus system CPU seconds a process of ours has used so far (/proc/PID/stat). */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Echo round trips, in ms, of single keystrokes through `ssh -tt host cat`. */
-async function echoes(
-  target: RecordingTarget,
-  knownHosts: string,
-  certificateFile: string,
-): Promise<number[]> {
-  const child = sshFor(target, knownHosts, certificateFile, 'cat');
+async function echoes(target: RecordingTarget, knownHosts: string, session: Session): Promise<number[]> {
+  const child = sshFor(target, knownHosts, session.certificateFile, 'cat');
   let seen = '';
   let waiter: (() => void) | null = null;
   child.stdout.on('data', (chunk: Buffer) => {
@@ -145,51 +187,109 @@ function startSpoolProcess(socketPath: string, spoolDir: string): Promise<ChildP
   });
 }
 
+/** A certificate for the target's key whose force-command is `command` (a file of its own per name). */
+async function certificateWith(target: RecordingTarget, name: string, command: string): Promise<string> {
+  const keyFile = target.client.file(name);
+  await runCommandOrThrow('cp', [target.identityFile + '.pub', keyFile + '.pub']);
+  const { certificatePath } = await signWithSshKeygen({
+    caPrivateKeyPath: target.client.file('ca'),
+    publicKeyPath: keyFile + '.pub',
+    keyId: `bench ${name}`,
+    principals: [target.user.name],
+    validity: '-1m:+1h',
+    options: [`force-command=${command}`],
+  });
+  return certificatePath;
+}
+
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
+
 const target = await startRecordingTarget();
 await target.spool!.close();
 const spoolProcess = await startSpoolProcess(target.socketPath, target.spoolDir);
 try {
   const knownHosts = await writeKnownHosts(target);
-  const caPrivateKeyPath = target.client.file('ca');
-  const plain = target.client.file('plain');
-  await runCommandOrThrow('cp', [target.identityFile + '.pub', plain + '.pub']);
-  const { certificatePath: unrecordedCert } = await signWithSshKeygen({
-    caPrivateKeyPath,
-    publicKeyPath: plain + '.pub',
-    keyId: 'bench unrecorded',
-    principals: [target.user.name],
-    validity: '-1m:+1h',
-  });
-  const recordedCert = target.certificateFile;
-
-  const speeds = { recorded: [] as number[], unrecorded: [] as number[] };
-  for (let run = 0; run < RUNS; run++) {
-    speeds.unrecorded.push(await bulk(target, knownHosts, unrecordedCert));
-    speeds.recorded.push(await bulk(target, knownHosts, recordedCert));
+  // Written by the test user's /usr/bin/time.
+  const timesDir = path.join(target.stateDir, '..', 'times');
+  await mkdir(timesDir, { mode: 0o777 });
+  await chmod(timesDir, 0o777);
+  const timed = (name: string) => `/usr/bin/time -o ${path.join(timesDir, name)} -f '%U %S'`;
+  const unrecorded: Session = {
+    certificateFile: await certificateWith(
+      target,
+      'unrecorded',
+      `${timed('unrecorded')} /bin/sh -c "$SSH_ORIGINAL_COMMAND"`,
+    ),
+    timesFile: path.join(timesDir, 'unrecorded'),
+  };
+  if (values.profile !== undefined) {
+    await mkdir(values.profile, { recursive: true, mode: 0o777 });
+    await chmod(values.profile, 0o777);
   }
-  const best = (list: number[]) => Math.max(...list);
+  const profiling = values.profile === undefined ? '' : ` --cpu-prof --cpu-prof-dir=${values.profile}`;
+  const recorded: Session = {
+    certificateFile: await certificateWith(
+      target,
+      'recorded',
+      `${timed('recorded')} env LATCHKEY_AGENT_STATE_DIR=${target.stateDir} ${process.execPath}${profiling} ${RECORDER_BIN}`,
+    ),
+    timesFile: path.join(timesDir, 'recorded'),
+  };
+
+  const idleRuns = { unrecorded: [] as number[], recorded: [] as number[] };
+  for (let run = 0; run < 3; run++) {
+    idleRuns.unrecorded.push(await idleSessionCpu(target, knownHosts, unrecorded));
+    idleRuns.recorded.push(await idleSessionCpu(target, knownHosts, recorded));
+  }
+  const idle = { unrecorded: median(idleRuns.unrecorded), recorded: median(idleRuns.recorded) };
+
+  const runs = { recorded: [] as BulkRun[], unrecorded: [] as BulkRun[], passThrough: [] as BulkRun[] };
+  let spoolCpuSeconds = 0;
+  for (let run = 0; run < RUNS; run++) {
+    runs.unrecorded.push(await bulk(target, knownHosts, unrecorded));
+    const spoolBefore = await processCpuSeconds(spoolProcess.pid!);
+    runs.recorded.push(await bulk(target, knownHosts, recorded));
+    spoolCpuSeconds += (await processCpuSeconds(spoolProcess.pid!)) - spoolBefore;
+  }
   // The same recorder with no recording settings: the PTY pass-through alone, nothing sealed or spooled.
   const settingsFile = path.join(target.stateDir, 'recording.json');
   await rename(settingsFile, settingsFile + '.off');
-  const passThrough: number[] = [];
-  for (let run = 0; run < RUNS; run++) passThrough.push(await bulk(target, knownHosts, recordedCert));
+  for (let run = 0; run < RUNS; run++) runs.passThrough.push(await bulk(target, knownHosts, recorded));
   await rename(settingsFile + '.off', settingsFile);
+
+  const best = (list: BulkRun[]) => Math.max(...list.map((r) => r.speed));
+  const mb = BYTES / 1e6;
+  /** CPU ms per MB of output, the session's start-up and end (an idle session's CPU) taken off. */
+  const cpuPerMb = (list: BulkRun[], startup: number) =>
+    (1000 * (median(list.map((r) => r.cpuSeconds)) - startup)) / mb;
+  const ratio = (list: BulkRun[]) => ((100 * best(list)) / best(runs.unrecorded)).toFixed(1);
   console.log(
     `bulk output through ssh -tt, ${values.mb} MiB, best of ${RUNS}: ` +
-      `unrecorded ${best(speeds.unrecorded).toFixed(1)} MB/s, recorded ${best(speeds.recorded).toFixed(1)} MB/s ` +
-      `(${((100 * best(speeds.recorded)) / best(speeds.unrecorded)).toFixed(1)} %; target ≥ 90 %)`,
+      `unrecorded ${best(runs.unrecorded).toFixed(1)} MB/s, recorded ${best(runs.recorded).toFixed(1)} MB/s ` +
+      `(${ratio(runs.recorded)} %; target ≥ 90 %)`,
   );
   console.log(
-    `  the recorder's PTY pass-through alone (no log): ${best(passThrough).toFixed(1)} MB/s ` +
-      `(${((100 * best(passThrough)) / best(speeds.unrecorded)).toFixed(1)} %)`,
+    `  the recorder's PTY pass-through alone (no log): ${best(runs.passThrough).toFixed(1)} MB/s ` +
+      `(${ratio(runs.passThrough)} %)`,
   );
   console.log(
-    `  all runs: unrecorded ${speeds.unrecorded.map((s) => s.toFixed(1)).join(', ')}; ` +
-      `recorded ${speeds.recorded.map((s) => s.toFixed(1)).join(', ')}`,
+    `  all runs: unrecorded ${runs.unrecorded.map((r) => r.speed.toFixed(1)).join(', ')}; ` +
+      `recorded ${runs.recorded.map((r) => r.speed.toFixed(1)).join(', ')}; ` +
+      `pass-through ${runs.passThrough.map((r) => r.speed.toFixed(1)).join(', ')}`,
+  );
+  console.log(
+    `  an idle session's CPU (start-up and end): unrecorded ${(1000 * idle.unrecorded).toFixed(0)} ms, ` +
+      `recorded ${(1000 * idle.recorded).toFixed(0)} ms`,
+  );
+  console.log(
+    `  CPU ms per MB (median, start-up taken off), session side: unrecorded ${cpuPerMb(runs.unrecorded, idle.unrecorded).toFixed(2)}, ` +
+      `recorded ${cpuPerMb(runs.recorded, idle.recorded).toFixed(2)}, pass-through ${cpuPerMb(runs.passThrough, idle.recorded).toFixed(2)}; ` +
+      `the recorder's share ${(cpuPerMb(runs.recorded, idle.recorded) - cpuPerMb(runs.unrecorded, idle.unrecorded)).toFixed(2)}; ` +
+      `the spool ${((1000 * spoolCpuSeconds) / RUNS / mb).toFixed(2)}`,
   );
 
-  const plainEcho = await echoes(target, knownHosts, unrecordedCert);
-  const recordedEcho = await echoes(target, knownHosts, recordedCert);
+  const plainEcho = await echoes(target, knownHosts, unrecorded);
+  const recordedEcho = await echoes(target, knownHosts, recorded);
   for (const p of [50, 90, 99]) {
     const a = percentile(plainEcho, p);
     const b = percentile(recordedEcho, p);

@@ -22,6 +22,8 @@ import {
 import type { RecordingSink } from './recording-sink.js';
 import type { SessionExit } from './session-exit.js';
 import { TerminalCommandTracker } from './terminal-command-tracker.js';
+import { PtyInput } from './pty-input.js';
+import { TerminalOutput, type OutputSource } from './terminal-output.js';
 
 export interface InteractiveSessionOptions {
   readonly shell: string;
@@ -71,37 +73,34 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
     spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
   }
   let exited = false;
-  let outputPaused = false;
+  const source = holdablePty(pty);
+  const output = new TerminalOutput(terminal, source);
 
   pty.onData((chunk) => {
-    const { output, marks } = scanner.scan(chunk as unknown as Buffer);
-    if (output.length > 0) {
-      if (!terminal.write(output) && !outputPaused) {
-        // The user's terminal is slower than the program: hold the program until it catches up.
-        outputPaused = true;
-        pty.pause();
-        terminal.once('drain', () => {
-          outputPaused = false;
-          pty.resume();
-        });
+    const { output: bytes, marks } = scanner.scan(chunk as unknown as Buffer);
+    if (bytes.length > 0) {
+      // The user's terminal first (written at once while it keeps up: the echo waits for nothing else),
+      // then the recording (sealed and shipped in batches, see session-recording.ts).
+      output.write(bytes);
+      recording.data(1, bytes);
+      fallback?.output(bytes);
+    }
+    if (marks.length > 0) {
+      const now = new Date();
+      for (const mark of marks) {
+        const finished = commands.onMark(mark, now);
+        if (finished) recording.command(finished);
       }
-      recording.data(1, output);
-      fallback?.output(output);
     }
-    const now = new Date();
-    for (const mark of marks) {
-      const finished = commands.onMark(mark, now);
-      if (finished) recording.command(finished);
-    }
-    if (recording.spoolBacklog() > SPOOL_BACKPRESSURE_BYTES) {
-      pty.pause();
-      recording.onSpoolDrain(() => pty.resume());
+    if (recording.spoolBacklog() > SPOOL_BACKPRESSURE_BYTES && source.hold('spool')) {
+      recording.onSpoolDrain(() => source.release('spool'));
     }
   });
 
+  const input = new PtyInput(pty);
   const onInput = (chunk: Buffer) => {
     if (exited) return;
-    pty.write(chunk);
+    input.write(chunk);
     recording.data(0, chunk);
     fallback?.input(chunk, new Date());
   };
@@ -139,10 +138,10 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   await new Promise((resolve) => setTimeout(resolve, 30));
   const rest = scanner.drain();
   if (rest.length > 0) {
-    terminal.write(rest);
+    output.write(rest);
     recording.data(1, rest);
   }
-  await new Promise<void>((resolve) => terminal.write('', () => resolve()));
+  await output.end();
   const unfinished = commands.end();
   if (unfinished) recording.command(unfinished);
 
@@ -160,6 +159,7 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
     }
   }
   stdin.pause();
+  input.dispose();
   fallback?.dispose();
   if (integration) await rm(integration.dir, { recursive: true, force: true });
   if (terminal !== stdout) terminal.destroy();
@@ -167,6 +167,25 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   return {
     status: exit.signal ? null : exit.exitCode,
     signal: exit.signal ? signalName(exit.signal) : null,
+  };
+}
+
+/**
+ * Reading the program's PTY, held while any reason (a full terminal, a full spool) holds it.
+ * hold() answers whether the reason was new.
+ */
+function holdablePty(pty: IPty): OutputSource & { hold(reason: string): boolean } {
+  const reasons = new Set<string>();
+  return {
+    hold(reason) {
+      if (reasons.has(reason)) return false;
+      if (reasons.size === 0) pty.pause();
+      reasons.add(reason);
+      return true;
+    },
+    release(reason) {
+      if (reasons.delete(reason) && reasons.size === 0) pty.resume();
+    },
   };
 }
 
