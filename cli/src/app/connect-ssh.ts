@@ -45,6 +45,11 @@ const sameEndpoint = (a: Endpoint, b: Endpoint) =>
   a.port === b.port &&
   a.username === b.username;
 
+function endpointOf(target: MeTarget, username: string): Endpoint | undefined {
+  const address = targetAddress(target);
+  return address === '' ? undefined : { hostname: target.hostname, address, port: target.port, username };
+}
+
 /** The endpoint a recent target list points at, or undefined when it cannot tell. */
 function guessEndpoint(
   targets: readonly MeTarget[] | undefined,
@@ -55,10 +60,7 @@ function guessEndpoint(
   if (targets === undefined) return undefined;
   try {
     const target = resolveTarget(targets, name);
-    const address = targetAddress(target);
-    if (address === '') return undefined;
-    const user = chooseUsername(target, username, localUsername);
-    return { hostname: target.hostname, address, port: target.port, username: user };
+    return endpointOf(target, chooseUsername(target, username, localUsername));
   } catch {
     return undefined;
   }
@@ -76,8 +78,9 @@ function issuedEndpoint(obtained: ObtainedCertificate): Endpoint {
 /**
  * `latchkey ssh`: a fresh Ed25519 key pair that never outlives the connection (nor touches the disk), a
  * certificate for it, and the system ssh straight to the target, authenticating through latchkey's
- * one-key agent. When a recent target list says where the target is, ssh starts at once and connects
- * while the certificate is being issued (it asks the agent only when it authenticates); if the
+ * one-key agent. When a recent target list says where the target is, ssh starts at once (else as soon
+ * as the server's list has named it) and connects while the certificate is being issued (it asks the
+ * agent only when it authenticates); if the
  * certificate then names another address, port or user, that ssh is ended before it authenticated and a
  * new one goes where the certificate says. A refused certificate ends the early ssh without a word from
  * it. Answers ssh's exit status; when ssh refused a changed host key, says which target and how to fix it.
@@ -101,7 +104,8 @@ export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Pr
         }),
       );
     // ssh first: it has the longest way to go. Then the key and the certificate request.
-    const early = guess === undefined ? undefined : start(guess);
+    let early: { endpoint: Endpoint; ssh: StartedSsh } | undefined =
+      guess === undefined ? undefined : { endpoint: guess, ssh: start(guess) };
     const key = deps.generateKey();
     const issuing = obtainCertificate(deps, {
       target,
@@ -109,21 +113,26 @@ export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Pr
       ...(username === undefined ? {} : { username }),
       ...(request.localUsername === undefined ? {} : { localUsername: request.localUsername }),
       ...(knownTargets === undefined ? {} : { knownTargets }),
+      // Without a recent list, ssh starts once the server's list has named the target.
+      onTarget: (found, user) => {
+        const endpoint = early === undefined ? endpointOf(found, user) : undefined;
+        if (endpoint !== undefined) early = { endpoint, ssh: start(endpoint) };
+      },
     });
     let obtained: ObtainedCertificate;
     try {
       obtained = await issuing;
     } catch (error) {
-      await early?.abandon();
+      await early?.ssh.abandon();
       throw error;
     }
     session.provide({ privateKey: key, certificate: obtained.issued.certificate });
     const endpoint = issuedEndpoint(obtained);
     let ssh: StartedSsh;
-    if (early !== undefined && guess !== undefined && sameEndpoint(guess, endpoint)) {
-      ssh = early;
+    if (early !== undefined && sameEndpoint(early.endpoint, endpoint)) {
+      ssh = early.ssh;
     } else {
-      await early?.abandon();
+      await early?.ssh.abandon();
       ssh = start(endpoint);
     }
     ssh.keep();

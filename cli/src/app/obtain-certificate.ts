@@ -20,6 +20,8 @@ export interface CertificateFor {
    * server first. When the pick turns out wrong (not found, denied), the server's own list decides.
    */
   knownTargets?: readonly MeTarget[];
+  /** Told the target and username just before the certificate is asked for (to start ssh meanwhile). */
+  onTarget?: (target: MeTarget, username: string) => void;
 }
 
 export interface ObtainedCertificate {
@@ -45,6 +47,7 @@ export async function obtainCertificate(
     const issueFrom = async (targets: readonly MeTarget[]) => {
       const target = resolveTarget(targets, request.target);
       const username = chooseUsername(target, request.username, request.localUsername);
+      request.onTarget?.(target, username);
       const issued = await deps.server.issueCertificate(accessToken, {
         target_id: target.id,
         username,

@@ -81,8 +81,8 @@ describe('connectSsh', () => {
     localUsername: 'deploy',
   });
 
-  it("with no recent target list: lists them, then runs ssh with the certificate's address and port through the agent", async () => {
-    const { starts, provided, server, targetCache, deps, isOpen } = await setUp({
+  it("with no recent target list: lists them, starts ssh, and keeps it when the certificate's address and port agree", async () => {
+    const { starts, provided, events, server, targetCache, deps, isOpen } = await setUp({
       exitCode: 7,
       stderrTail: '',
     });
@@ -101,6 +101,11 @@ describe('connectSsh', () => {
     assert.ok(run!.args.includes('HostKeyAlias=web-1'));
     assert.ok(run!.args.includes('IdentityAgent=/t/agent.sock'));
     assert.equal(server.calls.filter((c) => c.startsWith('targets')).length, 1);
+    assert.deepEqual(
+      events,
+      ['start after 1 server calls', 'provide after 2 server calls'],
+      'ssh starts once the list has named the target, before the certificate request',
+    );
     assert.equal(targetCache.lists.get(server.url)?.length, 1, 'the list is kept for the next connection');
   });
 
