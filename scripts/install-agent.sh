@@ -18,7 +18,7 @@
 #
 # What it changes: /opt/latchkey-agent (releases/<version>, current -> the one in use, bin -> current/bin),
 # /usr/local/bin/latchkey-agent (the command sshd runs as certificates' force-command: latchkey-agent
-# record), /etc/systemd/system/latchkey-agent.service, /var/lib/latchkey-agent (0700: the credential,
+# record), /etc/systemd/system/latchkey-agent.service, /var/lib/latchkey-agent (0711: the credential 0600,
 # backups of sshd's files). The agent itself then edits sshd's files (see docs/agent.md).
 set -euo pipefail
 
@@ -214,7 +214,7 @@ done
 
 install -m 0644 "$release/systemd/$UNIT" "$UNIT_PATH.new"
 mv -f "$UNIT_PATH.new" "$UNIT_PATH"
-mkdir -p -m 0700 "$STATE_DIR"
+mkdir -p -m 0711 "$STATE_DIR"
 
 if [ "$enrolled" -eq 1 ]; then
   say "already enrolled (keeping $STATE_DIR/enrolment.json); --token, --vnet and --hostname are not used again"

@@ -36,4 +36,10 @@ bash scripts/install-vscode-test-host.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+
+# The installer's end-to-end suite boots a fresh Debian with systemd: its root (debootstrap, from the
+# machine's own mirror) and the agent package (Node 24 from the npm registry, node-pty built against it)
+# are fetched here, once, and cached; the tests themselves download nothing.
+node --import tsx test/e2e/installer/prepare-installer-e2e.ts
+
 npm test

@@ -55,12 +55,14 @@ describe('e2e: the latchkey-agent systemd unit', function () {
     }
   });
 
-  it('restarts on failure, keeps its state in /var/lib/latchkey-agent (0700), writes only /etc/ssh', () => {
+  it('restarts on failure, keeps its state in /var/lib/latchkey-agent (0711: recorders open recording.json by name), its socket in /run/latchkey-agent, writes only /etc/ssh', () => {
     for (const line of [
       'ExecStart=/opt/latchkey-agent/bin/latchkey-agent run',
       'Restart=on-failure',
       'StateDirectory=latchkey-agent',
-      'StateDirectoryMode=0700',
+      'StateDirectoryMode=0711',
+      'RuntimeDirectory=latchkey-agent',
+      'RuntimeDirectoryMode=0755',
       'ReadWritePaths=/etc/ssh',
       'ProtectSystem=strict',
       'WantedBy=multi-user.target',

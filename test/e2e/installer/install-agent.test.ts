@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { encodeAuditorKey, generateHpkeKeyPair, readSessionLog } from '@latchkey/shared';
 import { createTempDir, generateKeyWithSshKeygen, runCommand } from '../../harness/index.js';
 import type { TempDir } from '../../harness/index.js';
 import { postJson, signInBuiltIn } from '../../server/sign-in/sign-in-client.js';
@@ -63,7 +64,7 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     });
     assert.equal(built.code, 0, `${built.stdout}\n${built.stderr}`);
     progress(built.stdout.trim().split('\n').at(-1) ?? '');
-    pristine = await pristineDebianRoot();
+    pristine = pristineDebianRoot();
     dir = await createTempDir('installer-e2e');
     keyFile = dir.file('id_ed25519');
     publicKey = (await generateKeyWithSshKeygen(keyFile)).publicKey;
@@ -179,7 +180,11 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
   }
 
   /** A certificate from the server for alice, and an ssh login with it into the container's sshd. */
-  async function certificateLogin(target: NspawnHost, targetId: string) {
+  async function certificateLogin(
+    target: NspawnHost,
+    targetId: string,
+    command = 'id -un; command -v latchkey-agent',
+  ) {
     const tokens = await signInBuiltIn(server!.url, EMAIL, PASSWORD);
     const issued = await postJson(server!.url, '/v1/me/certificates', tokens.access_token, {
       target_id: targetId,
@@ -209,7 +214,7 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
         '-o',
         'ConnectTimeout=10',
         `alice@${target.address}`,
-        'id -un; command -v latchkey-agent',
+        command,
       ],
       { timeoutMs: 30_000 },
     );
@@ -273,6 +278,57 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     assert.doesNotMatch(await target.must(['sshd', '-T']), /^trustedusercakeys \/etc\/ssh\/ca\.pub$/m);
   });
 
+  it('records sessions on the installed host: the sealed log reaches the server and opens only with the auditor key', async () => {
+    const { host: target, joinToken } = await freshHostAndServer('lk-inst-r');
+    const auditor = generateHpkeKeyPair();
+    await admin('PUT', '/gateway/audit_ssh_settings', { public_key: encodeAuditorKey(auditor.publicKey) });
+    const installed = await runInstaller(target, `--token ${joinToken} --hostname ${TARGET}`);
+    assert.equal(installed.code, 0, `${installed.stdout}\n${installed.stderr}`);
+    // The agent fetches the recording settings on each cycle, the first at its start.
+    const settings = `${target.root}/var/lib/latchkey-agent/recording.json`;
+    for (let waited = 0; !existsSync(settings); waited += 250) {
+      assert.ok(waited < 60_000, 'recording.json did not appear within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const [registered] = await admin('GET', `/infrastructure/targets?hostname=${TARGET}`);
+
+    progress('a recorded session on the installed host (sshd runs the recorder as alice)');
+    const session = await certificateLogin(target, registered.id, 'echo recorded-$((6*7)); id -un');
+    assert.equal(session.code, 0, session.stderr);
+    assert.equal(session.stdout, 'recorded-42\nalice\n');
+
+    let listed: Json[] = [];
+    for (let waited = 0; listed.length === 0; waited += 500) {
+      listed = (await admin('GET', '/ssh_logs?username=alice')).filter(
+        (log: Json) => log.status === 'complete',
+      );
+      if (listed.length === 0) {
+        assert.ok(waited < 90_000, 'the session log did not reach the server within 90 s');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    const [entry] = listed;
+    assert.equal(entry.user_email, EMAIL);
+    assert.equal(entry.target_id, registered.id);
+    assert.equal(entry.program_type, 'exec');
+    const download = await fetch(`${server!.url}${base}/ssh_logs/${entry.id}/file`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    assert.equal(download.status, 200);
+    const file = new Uint8Array(await download.arrayBuffer());
+    const log = readSessionLog(file, auditor.privateKey);
+    assert.equal(log.integrity.status, 'verified', log.integrity.problems.join('; '));
+    assert.equal(log.integrity.identity?.principal, 'alice');
+    assert.equal(log.integrity.identity?.user_email, EMAIL);
+    assert.equal(log.integrity.identity?.command, 'echo recorded-$((6*7)); id -un');
+    const output = Buffer.concat(
+      log.packets.filter((packet) => packet.source === 1).map((packet) => packet.data),
+    );
+    assert.match(output.toString(), /recorded-42/);
+    // Another key opens nothing.
+    assert.throws(() => readSessionLog(file, generateHpkeKeyPair().privateKey), /decrypt|authenticate/i);
+  });
+
   it('offline (--package): rolls back when the distro sshd cannot take the new configuration, and the installer says so', async () => {
     const { host: target, joinToken } = await freshHostAndServer('lk-inst-b');
     // An ssh.service that refuses to (re)start or reload while Latchkey's drop-in is there.
@@ -296,7 +352,9 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     assert.notEqual(result.code, 0, result.stdout);
     assert.match(result.stderr, /sshd does not trust the CA after 30s/);
 
-    await target.must(['systemctl', 'stop', 'latchkey-agent']);
+    // The agent may be mid-rollback (restarting ssh.service) when asked to stop: it finishes that first,
+    // which on a loaded machine can take longer than a minute (systemd's own limit is 90 s).
+    await target.must(['systemctl', 'stop', 'latchkey-agent'], { timeoutMs: 150_000 });
     assert.deepEqual(await sshdFiles(target), before, "sshd's files are rolled back byte for byte");
     // sshd is back (a restart systemd scheduled on its own may still be under way for a moment).
     assert.equal(await sshState(target), 'active');

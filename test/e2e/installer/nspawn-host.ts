@@ -51,15 +51,35 @@ async function must(command: string, args: string[], timeoutMs = 120_000): Promi
   return result;
 }
 
-/** The pristine root: made once (about a minute), then reused from the cache. */
-export async function pristineDebianRoot(): Promise<string> {
+/** Where the pristine root is cached: the key covers the suite, the mirror and the package list. */
+function pristineRootPath(): { cache: string; root: string; mirror: string } {
   const mirror = debianMirror();
   const key = createHash('sha256')
     .update(`${SUITE} ${mirror} minbase ${PACKAGES.join(',')}`)
     .digest('hex')
     .slice(0, 12);
   const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'latchkey', 'debootstrap');
-  const root = join(cache, `${SUITE}-${key}`);
+  return { cache, root: join(cache, `${SUITE}-${key}`), mirror };
+}
+
+/**
+ * The pristine root, prepared beforehand (prepare-installer-e2e.ts, which scripts/test.sh runs): the
+ * tests themselves reach no address outside loopback and their own veth pairs, so they never download.
+ */
+export function pristineDebianRoot(): string {
+  const { root } = pristineRootPath();
+  if (!existsSync(join(root, '.latchkey-complete'))) {
+    throw new Error(
+      `the fresh Debian root for the installer tests is not prepared (${root}): run ` +
+        '`node --import tsx test/e2e/installer/prepare-installer-e2e.ts` (scripts/test.sh does, before the tests)',
+    );
+  }
+  return root;
+}
+
+/** Makes the pristine root once with debootstrap (about a minute; from the machine's own mirror). */
+export async function buildPristineDebianRoot(): Promise<string> {
+  const { cache, root, mirror } = pristineRootPath();
   if (existsSync(join(root, '.latchkey-complete'))) return root;
   progress(`debootstrap ${SUITE} from ${mirror} into ${root} (once; about a minute)`);
   const building = `${root}.building`;
