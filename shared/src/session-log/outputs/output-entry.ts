@@ -7,6 +7,24 @@ export interface OutputEntry {
   name: string;
   /** The file's bytes, in order. May be iterated once. */
   pieces(): Iterable<Uint8Array>;
+  /**
+   * The same bytes as a job that a worker thread can run, for an entry worth rendering alongside the others
+   * (the zip writer starts it before writing the first entry).
+   */
+  workerJob?(): WorkerJob;
+}
+
+/**
+ * `source` is a function expression `(input, emit, packets) => void` that refers to nothing but its
+ * arguments, globals and `require` of Node's built-in modules. It reads `input` (structured-cloneable) and
+ * `packets` (the job's `packets`, copied over in batches: a packet's data is good only until the next is
+ * asked for), and calls `emit` with the entry's pieces in order, handing each over (its buffer may be
+ * transferred to another thread).
+ */
+export interface WorkerJob {
+  source: string;
+  input: unknown;
+  packets: Iterable<{ data: Uint8Array; elapsedMicros: number }>;
 }
 
 const encoder = new TextEncoder();
