@@ -5,12 +5,11 @@
 // that goes away and comes back breaks nothing. The waits are generous bounds, not timings: how fast drift
 // is repaired is measured by bench/agent-daemon.bench.ts.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { buildApp } from '../../../server/src/adapters/http/build-app.js';
+import { runAgent, startAgent } from './agent-process.js';
+import type { AgentProcess } from './agent-process.js';
 import type { LatchkeyApp } from '../../../server/src/adapters/http/build-app.js';
 import {
   createTempDir,
@@ -25,61 +24,6 @@ import type { RunningSshd, TempDir, TestUser } from '../../harness/index.js';
 import { postJson, signInBuiltIn } from '../../server/sign-in/sign-in-client.js';
 import { startTestServer, TEST_PASSWORD_HASHER } from '../../server/support/test-server.js';
 import type { Json, TestServer } from '../../server/support/test-server.js';
-
-const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/latchkey-agent.js', import.meta.url));
-
-interface AgentProcess {
-  readonly child: ChildProcess;
-  output(): string;
-  waitForOutput(pattern: RegExp, timeoutMs: number, since?: number): Promise<void>;
-  mark(): number;
-  stop(): Promise<number | null>;
-}
-
-/** Runs latchkey-agent to completion. */
-function runAgent(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Starts `latchkey-agent run …` in the background; stopped by the test (or the harness cleanup). */
-function startAgent(args: string[]): AgentProcess {
-  const child = spawn(process.execPath, [AGENT_BIN, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const onData = (chunk: Buffer) => (output += chunk.toString());
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  };
-  return {
-    child,
-    output: () => output,
-    mark: () => output.length,
-    async waitForOutput(pattern, timeoutMs, since = 0) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(output.slice(since))) {
-        if (Date.now() > deadline || child.exitCode !== null) {
-          throw new Error(`no ${pattern} from the agent within ${timeoutMs} ms; it said:\n${output}`);
-        }
-        await sleep(50);
-      }
-    },
-    stop,
-  };
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -262,7 +206,9 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
 
   it('run: the target appears with its addresses, sshd trusts the CA, and a server-issued certificate logs in', async () => {
     await assert.rejects(stat(caPath), 'no CA file before the agent runs');
-    agent = startAgent([...sshdArgs, '--interval', '2']);
+    agent = startAgent([...sshdArgs, '--interval', '2', '--record-socket', dir.file('record.sock')], {
+      cleanup: false,
+    });
     await agent.waitForOutput(/sshd now trusts the CA/, 20_000);
     const target = await eventually('the target registration', 10_000, agentTarget);
     assert.equal(target.hostname, 'e2e-box');

@@ -3,29 +3,11 @@
 // `latchkey-agent break-glass --end` and strict refuses again. A recorder started by sshd reads it all
 // from recording.json, as on a real target.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runSsh } from '../../harness/index.js';
 import { startRecordingTarget, type RecordingTarget } from './recording-fixture.js';
-
-const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/latchkey-agent.js', import.meta.url));
-
-function agentCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AGENT_BIN, ...args], {
-      env: { ...process.env, LATCHKEY_FROM_SOURCE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runAgent as agentCommand } from '../agent/agent-process.js';
 
 describe('e2e: break-glass lets sessions in under strict recording while logs cannot be kept', function () {
   this.timeout(90_000);

@@ -10,12 +10,10 @@
 // 2. The agent is SIGKILLed while its upload is in flight (a loopback proxy holds the PUT): the log is
 //    still spooled, and the restarted agent uploads it.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   encodeAuditorKey,
   generateHpkeKeyPair,
@@ -45,70 +43,10 @@ import {
   type ServerProcess,
 } from '../server/server-process.js';
 import { RECORDER_BIN } from './recording-fixture.js';
+import { runAgent, startAgent, type AgentProcess } from '../agent/agent-process.js';
 
-const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/latchkey-agent.js', import.meta.url));
 const PROMPT = '[lk-prompt] ';
-/** The sources of this checkout, even where a bundle (agent/dist) was built. */
-const FROM_SOURCE = { ...process.env, LATCHKEY_FROM_SOURCE: '1' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface AgentProcess {
-  readonly child: ChildProcess;
-  output(): string;
-  waitForOutput(pattern: RegExp, timeoutMs: number, since?: number): Promise<void>;
-  mark(): number;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-function startAgent(args: string[]): AgentProcess {
-  const child = spawn(process.execPath, [AGENT_BIN, 'run', ...args], {
-    env: FROM_SOURCE,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const onData = (chunk: Buffer) => (output += chunk.toString());
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const handle = registerCleanup('latchkey-agent run', () => stop());
-  void exited.then(() => handle.release());
-  return {
-    child,
-    output: () => output,
-    mark: () => output.length,
-    async waitForOutput(pattern, timeoutMs, since = 0) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(output.slice(since))) {
-        if (Date.now() > deadline || child.exitCode !== null) {
-          throw new Error(`no ${pattern} from the agent within ${timeoutMs} ms; it said:\n${output}`);
-        }
-        await sleep(50);
-      }
-    },
-    stop,
-  };
-}
-
-function runAgent(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AGENT_BIN, ...args], {
-      env: FROM_SOURCE,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /**
  * A loopback TCP proxy between the agent and the server. With `holdUploads` it stops forwarding a
