@@ -1,16 +1,17 @@
 import type { SshLog } from '@latchkey/shared';
+import { renderTextTable } from '../text-table.js';
 
 const HEADINGS = ['LOG ID', 'STARTED (UTC)', 'DURATION', 'USER', 'AS', 'TARGET', 'PROGRAM', 'STATUS', 'SIZE'];
 
 /**
- * Session logs as an aligned text table (like the targets table: two spaces between columns, no trailing
- * spaces), newest first as the server lists them. No logs: a sentence instead.
+ * Session logs as an aligned text table (text-table.ts), newest first as the server lists them. No
+ * logs: a sentence instead.
  */
 export function renderLogsTable(logs: readonly SshLog[]): string {
   if (logs.length === 0) return 'No session logs match.\n';
-  const rows: string[][] = [
-    [...HEADINGS],
-    ...logs.map((log) => [
+  return renderTextTable(
+    HEADINGS,
+    logs.map((log) => [
       log.id,
       log.session_start_datetime.replace('T', ' ').replace(/(\.\d+)?Z$/, ''),
       duration(log.session_start_datetime, log.session_finish_datetime),
@@ -21,17 +22,7 @@ export function renderLogsTable(logs: readonly SshLog[]): string {
       log.status,
       humanBytes(log.size_bytes),
     ]),
-  ];
-  const widths = HEADINGS.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .map((line) => `${line}\n`)
-    .join('');
+  );
 }
 
 /** `1h02m`, `3m04s`, `12s`; `-` while the session has no finish time. */
