@@ -1,9 +1,10 @@
 /**
  * `latchkey logs decrypt` end to end (target: at least 100 MB/s of session output): seals a PTY session of
  * SIZE_MB megabytes (default 200) of realistic terminal output (coloured `ls -l`-style lines, some UTF-8)
- * in the recorder's 32 KiB chunks, bundles the CLI as scripts/build.mjs does, then times the real
- * executable decrypting the file into its zip (ssh-log-cli's files, session.cast, commands.json,
- * verify.txt). Also times, in this process, readSessionLog, writing the zip, and the decrypt use-case.
+ * in the recorder's 32 KiB chunks, builds the CLI with scripts/build.mjs, then times the real executable
+ * decrypting the file into its zip (ssh-log-cli's files, session.cast, commands.json, verify.txt). Also
+ * times, in this process, readSessionLog, writing the zip (session.cast rendered on this thread, then on
+ * a worker thread as the CLI does), and the decrypt use-case.
  * The files go to TMPDIR (default /tmp): TMPDIR=/dev/shm leaves the disk out.
  *
  *   node --conditions=latchkey-source --import tsx bench/logs-decrypt-cli.bench.ts [SIZE_MB]
@@ -12,7 +13,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import {
   ORIGIN,
   SessionLogWriter,
@@ -87,7 +87,10 @@ try {
   };
   let log: ReturnType<typeof readSessionLog> | undefined;
   await timed('readSessionLog', () => (log = readSessionLog(file, keys.privateKey)));
-  await timed('render + write the zip', () =>
+  await timed('render + zip, one thread', () =>
+    writeZipFile(join(dir, 'stages.zip'), decryptedLogEntries(log!), new Date(), { workers: false }),
+  );
+  await timed('render + zip, cast on a worker', () =>
     writeZipFile(join(dir, 'stages.zip'), decryptedLogEntries(log!)),
   );
   log = undefined;
@@ -95,29 +98,21 @@ try {
     decryptLog(localLogFiles, { input: logPath, keyFile: keyPath, output: join(dir, 'use-case.zip') }),
   );
 
-  // The real executable, bundled like the shipped CLI.
-  const bundle = join(dir, 'latchkey.js');
-  await build({
-    entryPoints: [new URL('../cli/src/main.ts', import.meta.url).pathname],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    conditions: ['latchkey-source'],
-    minify: true,
-    banner: {
-      js: "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-  });
+  // The real executable, built as it ships (scripts/build.mjs: cli/dist/main.js and its bundle).
+  const built = spawnSync(
+    process.execPath,
+    [new URL('../scripts/build.mjs', import.meta.url).pathname, '--cli-out', join(dir, 'dist')],
+    { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' },
+  );
+  if (built.status !== 0) throw new Error(`build failed: ${built.stderr}`);
+  const bundle = join(dir, 'dist', 'main.js');
   // /usr/bin/time reports the child's wall and CPU seconds (GNU time: -f).
   const runs: { wall: number; cpu: number }[] = [];
   for (let run = 0; run < 3; run++) {
     const result = spawnSync(
       '/usr/bin/time',
       ['-f', 'TIME %e %U %S', process.execPath, bundle, 'logs', 'decrypt', '-i', logPath, '-k', keyPath],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') } },
     );
     if (result.status !== 0) throw new Error(`latchkey logs decrypt failed: ${result.stderr}`);
     const [wall, user, system] = /TIME (\S+) (\S+) (\S+)/.exec(result.stderr)!.slice(1).map(Number);
@@ -129,6 +124,9 @@ try {
     `  latchkey logs decrypt (best of 3)  ${(megabytes / best.wall).toFixed(0).padStart(5)} MB/s wall, ` +
       `${(megabytes / best.cpu).toFixed(0).padStart(5)} MB/s of CPU time ` +
       `(${best.wall.toFixed(2)} s; zip ${(zipSize / 1e6).toFixed(0)} MB)`,
+  );
+  console.log(
+    `  every run: ${runs.map((run) => `${(megabytes / run.wall).toFixed(0)}/${(megabytes / run.cpu).toFixed(0)}`).join(', ')} MB/s wall/CPU`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -36,7 +36,14 @@ interface Batch {
  */
 const SCRIPT = (source: string) => `'use strict';
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
-const { batches: port, counters, limit } = workerData;
+const { batches: port, returns, counters, limit } = workerData;
+/** A buffer of at least \`size\` bytes: a written piece's, given back, when there is one. */
+function allocate(size) {
+  for (let back = receiveMessageOnPort(returns); back !== undefined; back = receiveMessageOnPort(returns)) {
+    if (back.message.byteLength >= size) return Buffer.from(back.message);
+  }
+  return Buffer.allocUnsafe(size);
+}
 const shared = new Int32Array(counters);
 let received = 0;
 function* packets() {
@@ -62,11 +69,13 @@ run(workerData.input, (piece) => {
     Atomics.wait(shared, ${OUTPUT}, ahead, 100);
     ahead = Atomics.load(shared, ${OUTPUT});
   }
-}, packets());
+}, packets(), allocate);
 parentPort.postMessage({ done: true });
 `;
 
 export interface WorkerPieces extends AsyncIterable<Uint8Array> {
+  /** Gives a piece's buffer back to the worker, for a later piece: once it is written, not before. */
+  recycle(piece: Uint8Array): void;
   /** Ends the worker (when the pieces are not all wanted, e.g. the zip failed). */
   stop(): Promise<void>;
 }
@@ -74,16 +83,24 @@ export interface WorkerPieces extends AsyncIterable<Uint8Array> {
 export function workerJobPieces(job: WorkerJob, limit = AHEAD): WorkerPieces {
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const channel = new MessageChannel();
+  const returns = new MessageChannel();
   const worker = new Worker(SCRIPT(job.source), {
     eval: true,
     execArgv: [], // nothing to load: the script uses only Node's built-in modules
-    workerData: { input: job.input, batches: channel.port2, counters: shared.buffer, limit },
-    transferList: [channel.port2],
+    workerData: {
+      input: job.input,
+      batches: channel.port2,
+      returns: returns.port2,
+      counters: shared.buffer,
+      limit,
+    },
+    transferList: [channel.port2, returns.port2],
   });
   const pieces: Uint8Array[] = [];
   const spare: Uint8Array[] = [];
   let buffers = 0;
   let done = false;
+  worker.once('exit', () => returns.port1.close());
   let failure: Error | undefined;
   /** Both the feeder and the reader may be waiting for the worker's next message. */
   let waiting: (() => void)[] = [];
@@ -178,9 +195,13 @@ export function workerJobPieces(job: WorkerJob, limit = AHEAD): WorkerPieces {
         }
       }
     },
+    recycle: (piece) => {
+      if (!done) returns.port1.postMessage(piece.buffer, [piece.buffer as ArrayBuffer]);
+    },
     stop: async () => {
       await worker.terminate();
       channel.port1.close();
+      returns.port1.close();
     },
   };
 }

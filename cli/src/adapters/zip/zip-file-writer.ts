@@ -47,7 +47,9 @@ export async function writeZipFile(
     for (const entry of entries) {
       const file = new StoredEntry(entry.name, now);
       zip.add(file);
-      await pushAll(file, inWorkers.get(entry) ?? entry.pieces(), output);
+      const worker = inWorkers.get(entry);
+      if (worker === undefined) await pushAll(file, entry.pieces(), output);
+      else await pushAll(file, worker, output, (piece) => worker.recycle(piece));
       if (failure !== null) throw failure;
     }
     zip.end();
@@ -75,6 +77,7 @@ class OrderedWrites {
   private tail: Promise<void> = Promise.resolve();
   private gathered: Uint8Array[] = [];
   private gatheredBytes = 0;
+  private whenGatheredWritten: (() => void)[] = [];
 
   constructor(private readonly handle: FileHandle) {}
 
@@ -84,6 +87,11 @@ class OrderedWrites {
     this.gatheredBytes += chunk.length;
     this.pending += chunk.length;
     if (this.gatheredBytes >= GATHER) this.flush();
+  }
+
+  /** Calls `callback` once everything given so far is written. */
+  afterWritten(callback: () => void): void {
+    this.whenGatheredWritten.push(callback);
   }
 
   /** Resolves when everything given is written; rejects with the first write error. */
@@ -96,8 +104,10 @@ class OrderedWrites {
     if (this.gathered.length === 0) return;
     const chunks = this.gathered;
     const bytes = this.gatheredBytes;
+    const callbacks = this.whenGatheredWritten;
     this.gathered = [];
     this.gatheredBytes = 0;
+    this.whenGatheredWritten = [];
     this.tail = this.tail.then(async () => {
       const { bytesWritten } = await this.handle.writev(chunks);
       if (bytesWritten !== bytes) {
@@ -108,6 +118,7 @@ class OrderedWrites {
         }
       }
       this.pending -= bytes;
+      for (const callback of callbacks) callback();
     });
   }
 }
@@ -138,9 +149,11 @@ async function pushAll(
   file: StoredEntry,
   pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   output: OrderedWrites,
+  written?: (piece: Uint8Array) => void,
 ) {
   for await (const piece of pieces) {
     file.push(piece);
+    if (written !== undefined) output.afterWritten(() => written(piece));
     if (output.pending > WRITE_AHEAD) await output.drained();
   }
   file.push(new Uint8Array(0), true);

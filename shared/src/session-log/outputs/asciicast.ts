@@ -119,11 +119,12 @@ function* originPackets(log: DecryptedLog): Generator<LogPacket> {
  */
 export function asciicastWorkerJob(log: AsciicastLog, pieceBytes = 1 << 20): WorkerJob {
   return {
-    source: `(frame, emit, packets) => {
+    source: `(frame, emit, packets, allocate) => {
       const __name = (target) => target;
       const kit = (${jsonBytesKit.toString()})();
       const render = ${renderAsciicast.toString()};
-      for (const piece of render(frame, packets, kit, require('node:buffer').isUtf8, ${pieceBytes})) emit(piece);
+      const { isUtf8 } = require('node:buffer');
+      for (const piece of render(frame, packets, kit, isUtf8, ${pieceBytes}, allocate)) emit(piece);
     }`,
     input: asciicastFrame(log),
     packets: originPackets(log),
@@ -142,10 +143,11 @@ export function* renderAsciicast(
   kit: JsonBytesKit,
   isUtf8: (bytes: Uint8Array) => boolean,
   pieceBytes: number,
+  allocate?: (size: number) => Buffer,
 ): Generator<Uint8Array> {
   const seconds = (micros: number) => (micros / 1e6).toFixed(6);
   const resizes = frame.resizes;
-  const out = new kit.ByteWriter(pieceBytes + (pieceBytes >> 2));
+  const out = new kit.ByteWriter(pieceBytes + (pieceBytes >> 2), allocate);
   out.text(frame.header);
   let nextResize = 0;
   const resizeLine = () => {

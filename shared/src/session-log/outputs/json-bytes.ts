@@ -46,13 +46,19 @@ export function jsonBytesKit() {
     return at;
   }
 
-  /** Pieces of output built in large buffers; `take()` hands over what is written so far. */
+  /**
+   * Pieces of output built in large buffers; `take()` hands over what is written so far. `allocate` gives
+   * the next buffer (one of at least `size` bytes): a caller can hand back buffers it is done with.
+   */
   class ByteWriter {
     private buffer: Buffer;
     private used = 0;
 
-    constructor(private readonly size = 1 << 20) {
-      this.buffer = Buffer.allocUnsafe(size);
+    constructor(
+      private readonly size = 1 << 20,
+      private readonly allocate: (size: number) => Buffer = (bytes) => Buffer.allocUnsafe(bytes),
+    ) {
+      this.buffer = allocate(size);
     }
 
     get length(): number {
@@ -102,7 +108,7 @@ export function jsonBytesKit() {
     /** What is written so far (the writer starts a new buffer). */
     take(): Uint8Array {
       const out = this.buffer.subarray(0, this.used);
-      this.buffer = Buffer.allocUnsafe(this.size);
+      this.buffer = this.allocate(this.size);
       this.used = 0;
       return out;
     }

@@ -15,11 +15,12 @@ export interface OutputEntry {
 }
 
 /**
- * `source` is a function expression `(input, emit, packets) => void` that refers to nothing but its
- * arguments, globals and `require` of Node's built-in modules. It reads `input` (structured-cloneable) and
- * `packets` (the job's `packets`, copied over in batches: a packet's data is good only until the next is
- * asked for), and calls `emit` with the entry's pieces in order, handing each over (its buffer may be
- * transferred to another thread).
+ * `source` is a function expression `(input, emit, packets, allocate) => void` that refers to nothing but
+ * its arguments, globals and `require` of Node's built-in modules. It reads `input` (structured-cloneable)
+ * and `packets` (the job's `packets`, copied over in batches: a packet's data is good only until the next
+ * is asked for), and calls `emit` with the entry's pieces in order, handing each over: each piece is a
+ * view of its own buffer, made by `allocate(size)` (which returns a buffer of at least `size` bytes, often
+ * one of the job's pieces that has been written and given back, so that memory is reused).
  */
 export interface WorkerJob {
   source: string;
