@@ -41,6 +41,13 @@ async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
 }
+/** RSS split as /proc/<pid>/smaps_rollup has it: anonymous memory (heaps, malloc) and mapped files (code). */
+async function rssSplit(pid: number): Promise<string> {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
+  const mb = (value: number) => `${(value / 1024).toFixed(1)} MB`;
+  return `anonymous ${mb(kb('Anonymous'))}, file-backed ${mb(kb('Rss') - kb('Anonymous'))}`;
+}
 async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -58,8 +65,12 @@ async function repairTime(path: string, tamper: () => Promise<void>, isRight: (t
   }
 }
 
-/** An esbuild bundle of the agent, run on this Node. */
+/**
+ * An esbuild bundle of the agent, run on this Node. systeminformation stays out of it, as in the package:
+ * the agent resolves it for its worker (adapters/os/os-info.ts), here through NODE_PATH.
+ */
 async function bundledAgent(): Promise<string[]> {
+  process.env.NODE_PATH = new URL('../node_modules', import.meta.url).pathname;
   const bundle = dir.file('latchkey-agent.mjs');
   await build({
     entryPoints: [new URL('../agent/src/main.ts', import.meta.url).pathname],
@@ -69,6 +80,7 @@ async function bundledAgent(): Promise<string[]> {
     target: 'node20',
     format: 'esm',
     conditions: ['latchkey-source'],
+    external: ['systeminformation'],
     banner: {
       js: "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url);",
     },
@@ -164,6 +176,7 @@ try {
       `idle over ${IDLE_SECONDS} s: RSS max ${Math.max(...samples).toFixed(1)} MB (target < 60), ` +
         `CPU ${(cpu * 100).toFixed(2)} % of a core (target ~0)`,
     );
+    console.log(`idle RSS split: ${await rssSplit(agent.pid!)}`);
 
     const caTimes: number[] = [];
     const configTimes: number[] = [];

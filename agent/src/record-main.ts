@@ -12,7 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { constants, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { generateHpkeKeyPair, SessionLogWriter, type ExitData } from '@latchkey/shared';
+import { generateHpkeKeyPair } from '@latchkey/shared/session-log/hpke-base';
+import type { ExitData } from '@latchkey/shared/session-log/log-metadata';
+import { SessionLogWriter } from '@latchkey/shared/session-log/session-log-writer';
 import { PEER_PROOF_DIR } from './domain/recording/spool-protocol.js';
 import { decideWhenSpoolUnavailable } from './domain/recording/unavailable-spool-policy.js';
 import {

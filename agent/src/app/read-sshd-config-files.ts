@@ -1,4 +1,4 @@
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { parseSshdConfig } from '../domain/sshd/sshd-config-lines.js';
 import { absoluteIncludePattern, includePatternMatches } from '../domain/sshd/sshd-include.js';
 import type { SshdConfigFiles } from '../domain/sshd/sshd-global-directives.js';

@@ -1,4 +1,4 @@
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 
 /**
  * sshd reads its files as bytes, and an admin's file may hold bytes that are not UTF-8 (a Latin-1

@@ -1,4 +1,5 @@
-import { LatchkeyError, hostnameProblem } from '@latchkey/shared';
+import { hostnameProblem } from '@latchkey/shared/api/hostname';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 
 /**
  * The hostname the agent registers, made to fit the target API's rules (shared/api/hostname.ts:

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { SessionIdentity } from '@latchkey/shared';
+import type { SessionIdentity } from '@latchkey/shared/session-log/log-records';
 import {
   DEFAULT_STATE_DIR,
   parseRecordingSettings,

@@ -1,4 +1,5 @@
-import type { CommandRecord, PacketSource, TransferRecord } from '@latchkey/shared';
+import type { PacketSource } from '@latchkey/shared/session-log/log-packet';
+import type { CommandRecord, TransferRecord } from '@latchkey/shared/session-log/log-records';
 
 /** What the session runners tell the recording; SessionRecording keeps it, NO_RECORDING drops it. */
 export interface RecordingSink {

@@ -3,8 +3,10 @@
  * a short flush timer (so little is lost if the recorder dies), and the hand-off of every sealed chunk to
  * the spool client at once.
  */
-import type { SessionLogWriter } from '@latchkey/shared';
-import { type CommandRecord, type ExitData, type PacketSource, type TransferRecord } from '@latchkey/shared';
+import type { SessionLogWriter } from '@latchkey/shared/session-log/session-log-writer';
+import type { ExitData } from '@latchkey/shared/session-log/log-metadata';
+import type { PacketSource } from '@latchkey/shared/session-log/log-packet';
+import type { CommandRecord, TransferRecord } from '@latchkey/shared/session-log/log-records';
 import type { RecordingSink } from './recording-sink.js';
 import type { SpoolClient } from './spool-client.js';
 

@@ -6,7 +6,7 @@
  * with history recall is read as shown, which is what ran.
  */
 import xtermHeadless from '@xterm/headless';
-import type { CommandRecord } from '@latchkey/shared';
+import type { CommandRecord } from '@latchkey/shared/session-log/log-records';
 
 const { Terminal } = xtermHeadless;
 

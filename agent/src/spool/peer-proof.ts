@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { chmod, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { PEER_PROOF_NAME } from '../domain/recording/spool-protocol.js';
 
 /** Makes the directory; proofs older than a day (recorders that never reached a spool) are removed. */

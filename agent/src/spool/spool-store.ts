@@ -27,7 +27,9 @@ import {
   type FileHandle,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeHeader, LatchkeyError, type PtyMetadata, type SessionIdentity } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
+import { encodeHeader, type PtyMetadata } from '@latchkey/shared/session-log/log-metadata';
+import type { SessionIdentity } from '@latchkey/shared/session-log/log-records';
 import { logIdOfStateFile, newLogId, spoolFileNames } from '../domain/recording/spool-naming.js';
 import { wholeChunksLength, type HelloMessage } from '../domain/recording/spool-protocol.js';
 

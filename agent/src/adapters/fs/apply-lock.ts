@@ -11,7 +11,7 @@
 import { constants } from 'node:fs';
 import { link, mkdir, open, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import type { SshdChangeLock } from '../../app/ports/sshd-change-lock.js';
 
 export const APPLY_LOCK_NAME = 'apply.lock';

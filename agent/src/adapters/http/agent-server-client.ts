@@ -1,13 +1,9 @@
 /** The AgentServer over HTTP: the access server's /v1/agents routes. */
 import { createHash } from 'node:crypto';
-import { LatchkeyError, SSH_LOG_METADATA_HEADER } from '@latchkey/shared';
-import type {
-  AgentCredential,
-  AgentEnrollBody,
-  AgentHeartbeatBody,
-  AgentRecordingSettings,
-  SshLogUploadMetadata,
-} from '@latchkey/shared';
+import { SSH_LOG_METADATA_HEADER } from '@latchkey/shared/api/ssh-logs';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
+import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared/api/agents';
+import type { AgentRecordingSettings, SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
 import type { AgentServer, SessionLogServer } from '../../app/ports/agent-server.js';
 import { clockOffsetMs } from '../../domain/agent/clock-offset.js';
 import { requestJson } from './json-api.js';

@@ -6,8 +6,9 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { ERROR_CODES, LatchkeyError } from '@latchkey/shared';
-import type { ErrorCode } from '@latchkey/shared';
+import { ERROR_CODES } from '@latchkey/shared/errors/error-codes';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
+import type { ErrorCode } from '@latchkey/shared/errors/error-codes';
 
 export interface JsonAnswer {
   readonly result: unknown;

@@ -1,15 +1,16 @@
 /**
  * HostInfo from the OS: the hostname and interfaces from node:os, the machine id from /etc/machine-id,
- * the distro from systeminformation, the sshd version from `sshd -V`. Distro and sshd version are read
- * once (they change only with a reinstall or an upgrade, and the agent restarts then).
+ * the distro from systeminformation (in a short-lived child process, os-info.ts), the sshd version from
+ * `sshd -V`. Distro and sshd version are read once (they change only with a reinstall or an upgrade, and
+ * the agent restarts then).
  */
 import { hostname, networkInterfaces } from 'node:os';
-import si from 'systeminformation';
 import type { CommandRunner } from '../../app/ports/command-runner.js';
 import type { FileSystem } from '../../app/ports/file-system.js';
 import type { HostInfo } from '../../app/ports/host-info.js';
 import type { InterfaceAddress } from '../../domain/agent/pick-addresses.js';
 import { readSshdVersion } from './os-facts.js';
+import { readOsInfo } from './os-info.js';
 
 export class NodeHostInfo implements HostInfo {
   private distroText: Promise<string> | undefined;
@@ -46,8 +47,7 @@ export class NodeHostInfo implements HostInfo {
   }
 
   distro(): Promise<string> {
-    this.distroText ??= si
-      .osInfo()
+    this.distroText ??= readOsInfo()
       .then((os) => [os.distro, os.release].filter((part) => part !== '' && part !== 'unknown').join(' '))
       .catch(() => 'unknown');
     return this.distroText;

@@ -1,8 +1,8 @@
-import si from 'systeminformation';
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import type { CommandRunner } from '../../app/ports/command-runner.js';
 import type { FileSystem } from '../../app/ports/file-system.js';
 import type { InitSystem, OsFacts } from '../../domain/sshd/distro.js';
+import { readOsInfo } from './os-info.js';
 import { parseOsRelease } from './os-release.js';
 
 const OS_RELEASE_PATHS = ['/etc/os-release', '/usr/lib/os-release'];
@@ -11,11 +11,11 @@ const SSH_UNITS = ['ssh.service', 'ssh.socket', 'sshd.service', 'sshd.socket'];
 
 /**
  * Reads the facts that decide how sshd is managed here. systeminformation gives the platform and the
- * release; it has no os-release ID or ID_LIKE, so those come from os-release itself. The init system is
- * PID 1's name (/proc/1/comm); systemd is asked which ssh units exist and whether ssh.socket is enabled.
+ * release (in a short-lived child process, os-info.ts); it has no os-release ID or ID_LIKE, so those come from
+ * os-release itself. The init system is PID 1's name (/proc/1/comm); systemd is asked which ssh units exist and whether ssh.socket is enabled.
  */
 export async function readOsFacts(files: FileSystem, commands: CommandRunner): Promise<OsFacts> {
-  const os = await si.osInfo();
+  const os = await readOsInfo();
   if (os.platform !== 'linux') {
     throw new LatchkeyError(
       'unavailable',

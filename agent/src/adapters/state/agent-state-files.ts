@@ -2,7 +2,7 @@
  * The agent's state directory as JSON files: enrolment.json (the credential: 0600, the directory 0700),
  * registration.json, ca-keys.json (the CA keys last fetched) and status.json. Written atomically (a crash leaves the old file or the new one).
  */
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import type { AgentStateStore, AgentStatus, Enrolment, Registration } from '../../app/ports/agent-state.js';
 import type { FileSystem } from '../../app/ports/file-system.js';
 

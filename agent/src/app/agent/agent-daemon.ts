@@ -10,8 +10,8 @@
  * Each cycle also brings the recorder's settings (recording.json) up to date (app/recording/
  * sync-recording-settings.ts), whether or not the server answered: the last known key is kept.
  */
-import { LatchkeyError } from '@latchkey/shared';
-import type { DriftRepair, SshdConfigState } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
+import type { DriftRepair, SshdConfigState } from '@latchkey/shared/api/agents';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../../domain/agent/backoff.js';
 import type { BackoffSettings } from '../../domain/agent/backoff.js';
 import { shouldRenewCredential } from '../../domain/agent/credential-renewal.js';

@@ -3,7 +3,7 @@
  * Cloudflare (`createIfMissing`): `POST gateway_ca` first, as Cloudflare's guide does, and on
  * `gateway_ca_already_exists` the `GET`.
  */
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import type { ControlPlane } from '../ports/control-plane.js';
 
 export async function fetchCaKeys(

@@ -3,7 +3,7 @@
  * hostname, its addresses on the configured interfaces, in the default or a named virtual network.
  * Remembers the target id in the state directory, which is how it knows the target is its own.
  */
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { normalizeHostname } from '../../domain/hostname-rules.js';
 import { noAddressMessage, pickAddresses } from '../../domain/agent/pick-addresses.js';
 import { planRegistration } from '../../domain/agent/plan-registration.js';

@@ -5,13 +5,8 @@
  * cannot be reached or answers 5xx (retried), `conflict` when it already holds another log under that id,
  * otherwise the server's own code.
  */
-import type {
-  AgentCredential,
-  AgentEnrollBody,
-  AgentHeartbeatBody,
-  AgentRecordingSettings,
-  SshLogUploadMetadata,
-} from '@latchkey/shared';
+import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared/api/agents';
+import type { AgentRecordingSettings, SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
 
 export interface AgentServer {
   enroll(body: AgentEnrollBody): Promise<AgentCredential>;

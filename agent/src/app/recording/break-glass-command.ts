@@ -3,7 +3,7 @@
  * break-glass.json (root's, what the daemon carries into every recording.json it writes) and puts the same
  * into recording.json at once, so it works while the daemon is down, which is when it is needed.
  */
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { newBreakGlass, type BreakGlass } from '../../domain/recording/break-glass.js';
 import type { RecordingStateFiles } from './sync-recording-settings.js';
 

@@ -8,7 +8,7 @@
  * disk), so an outage never turns recording off; mode and break-glass changes still apply. In Cloudflare
  * mode there are no recording settings to fetch: only a local `--auditor-public-key` turns recording on.
  */
-import { parseAuditorKey } from '@latchkey/shared';
+import { parseAuditorKey } from '@latchkey/shared/session-log/auditor-keys';
 import { activeBreakGlass, type BreakGlass } from '../../domain/recording/break-glass.js';
 import type { RecordingMode } from '../../domain/recording/recording-settings.js';
 import { recordingSettingsText } from '../../domain/recording/recording-settings-file.js';

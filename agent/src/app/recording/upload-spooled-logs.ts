@@ -10,7 +10,8 @@
  * exponentially (domain/agent/backoff.ts). A log the server refuses for good (409 conflict, a rejected
  * upload) stays in the spool, is reported in the journal, and is offered again only after an hour.
  */
-import { LatchkeyError, parseHeader, type SessionLogMetadata } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
+import { parseHeader, type SessionLogMetadata } from '@latchkey/shared/session-log/log-metadata';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffSettings } from '../../domain/agent/backoff.js';
 import {
   decideUpload,

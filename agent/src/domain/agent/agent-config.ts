@@ -2,7 +2,8 @@
  * The agent's settings, checked once at start-up (main.ts passes what the command line and the
  * environment said; nothing else reads them). Each mistake is reported naming the flag and the fix.
  */
-import { LatchkeyError, parseAuditorKey } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
+import { parseAuditorKey } from '@latchkey/shared/session-log/auditor-keys';
 import { DEFAULT_SPOOL_SOCKET } from '../recording/recording-settings.js';
 import { DEFAULT_STATE_DIR } from '../sshd/apply-plan.js';
 

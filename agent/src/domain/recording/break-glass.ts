@@ -6,7 +6,7 @@
  * session run and marks the log (when one reaches the spool later) with the break-glass and its reason.
  * It changes nothing in best-effort mode, and nothing when logs can be kept: sessions are still recorded.
  */
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 
 export const BREAK_GLASS_FILE = 'break-glass.json';
 export const DEFAULT_BREAK_GLASS_MS = 30 * 60 * 1000;

@@ -6,7 +6,7 @@
  * cwd is the one reported before it started (a `cd /tmp` runs in the old directory; the next command runs
  * in /tmp).
  */
-import type { CommandRecord } from '@latchkey/shared';
+import type { CommandRecord } from '@latchkey/shared/session-log/log-records';
 import type { ShellMark } from './shell-marks.js';
 
 export class CommandTracker {

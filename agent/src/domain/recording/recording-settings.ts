@@ -14,7 +14,8 @@
  * (unavailable-spool-policy.ts); the default is best effort. `break_glass` (break-glass.ts) lets
  * sessions in under strict mode while logs cannot be kept, until it expires.
  */
-import { LatchkeyError, parseAuditorKey } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
+import { parseAuditorKey } from '@latchkey/shared/session-log/auditor-keys';
 
 export type RecordingMode = 'best-effort' | 'strict';
 

@@ -9,7 +9,8 @@
  * session. Without ExposeAuthInfo (or without a certificate) the log still records, under a session id the
  * recorder draws, and the sshd log's "Accepted publickey … ID <key id>" line ties it to the person.
  */
-import { parseCertificate, type SessionIdentity } from '@latchkey/shared';
+import type { SessionIdentity } from '@latchkey/shared/session-log/log-records';
+import { parseCertificate } from '@latchkey/shared/ssh/parse-certificate';
 import { isSftpServerCommand } from './transfer-commands.js';
 
 export interface CertificateIdentity {

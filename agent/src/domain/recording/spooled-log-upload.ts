@@ -17,12 +17,9 @@
  * is cut to the length
  * the server accepts (shared/src/api/ssh-logs.ts).
  */
-import type {
-  PtyMetadata,
-  SessionIdentity,
-  SessionLogMetadata,
-  SshLogUploadMetadata,
-} from '@latchkey/shared';
+import type { SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
+import type { PtyMetadata, SessionLogMetadata } from '@latchkey/shared/session-log/log-metadata';
+import type { SessionIdentity } from '@latchkey/shared/session-log/log-records';
 
 export const DEFAULT_INCOMPLETE_GRACE_MS = 2 * 60 * 1000;
 /** How long a log the server refused for good waits before it is offered again. */

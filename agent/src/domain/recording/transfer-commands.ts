@@ -8,7 +8,7 @@
  * (`--sender` means the server sends: a download); the sftp subsystem as `internal-sftp` or the path of
  * an `sftp-server` binary (both ways).
  */
-import type { TransferRecord } from '@latchkey/shared';
+import type { TransferRecord } from '@latchkey/shared/session-log/log-records';
 
 export interface TransferCommand {
   readonly program: 'scp' | 'rsync' | 'sftp-server';

@@ -1,4 +1,4 @@
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { dominantLineEnding, quoteArgument, splitLines, type LineEnding } from './sshd-config-lines.js';
 
 /**

@@ -1,4 +1,6 @@
-import { LatchkeyError, isLatchkeyError, parseSshPublicKey, type SshPublicKey } from '@latchkey/shared';
+import { LatchkeyError, isLatchkeyError } from '@latchkey/shared/errors/latchkey-error';
+import { parseSshPublicKey } from '@latchkey/shared/ssh/parse-public-key';
+import type { SshPublicKey } from '@latchkey/shared/ssh/ssh-public-key';
 
 /**
  * The CA file sshd trusts (TrustedUserCAKeys, /etc/ssh/ca.pub): one key per line, `#` comments and blank

@@ -1,4 +1,4 @@
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 
 /**
  * A line-preserving reader of sshd_config text. Every line keeps its exact bytes (`text` without the line

@@ -1,4 +1,4 @@
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { parseSshdConfig, type SshdConfigLine } from './sshd-config-lines.js';
 import { DEFAULT_SSH_DIR, absoluteIncludePattern, expandIncludePattern } from './sshd-include.js';
 
