@@ -207,13 +207,16 @@ async function bundleAgent(outDir) {
 // The wrapper: finds its real directory (it is reached through symlinks), runs the bundle on the bundled
 // Node. The daemon (`run`) idles for days: a small young generation and V8's lite mode (no optimising
 // compiler, lazily allocated feedback) take about 10 MB off its idle RSS at no cost that shows in drift
-// repair times (bench/agent-daemon.bench.ts, docs/benchmarks.md). Other commands (the session recorder
-// above all) keep the optimising compiler.
+// repair times (bench/agent-daemon.bench.ts, docs/benchmarks.md). glibc's malloc with one arena (not one
+// per thread that ever allocated) and giving freed memory back from 64 KB up takes about 3 MB more. Other
+// commands (the session recorder above all) keep the optimising compiler and the default malloc.
 const WRAPPER = `#!/bin/sh
 # latchkey-agent: runs the bundled agent on its own Node runtime (the package needs no Node on the host).
 here=$(dirname "$(readlink -f "$0")")
 case "\${1:-}" in
-  run) exec "$here/../node/bin/node" --max-semi-space-size=1 --lite-mode "$here/../lib/main.js" "$@" ;;
+  run)
+    export MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=65536
+    exec "$here/../node/bin/node" --max-semi-space-size=1 --lite-mode "$here/../lib/main.js" "$@" ;;
   *) exec "$here/../node/bin/node" "$here/../lib/main.js" "$@" ;;
 esac
 `;
