@@ -8,16 +8,13 @@
  * Speed (bench/logs-decrypt-cli.bench.ts): the entries are fflate ZipInputFiles of our own whose CRC-32 is
  * node:zlib's native one (fflate's JavaScript CRC ran at ~150 MB/s here); the pieces are not copied but
  * gathered into writev calls that go out through libuv's thread pool while the next pieces are rendered,
- * at most WRITE_AHEAD bytes ahead. An entry with a worker job (session.cast, most of the CPU time) is rendered
- * on a worker thread started before the first entry is written, so it is ready or nearly when its turn
- * comes; the zip's bytes are the same either way (`workers: false` renders everything on this thread).
+ * at most WRITE_AHEAD bytes ahead.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { Zip, type AsyncFlateStreamHandler, type ZipInputFile } from 'fflate';
 import type { OutputEntry } from '@latchkey/shared';
-import { workerJobPieces, type WorkerPieces } from './worker-job-pieces.js';
 
 /** Chunks are written in groups of about this many bytes (one writev each). */
 const GATHER = 1 << 20;
@@ -28,17 +25,12 @@ export async function writeZipFile(
   path: string,
   entries: Iterable<OutputEntry>,
   now = new Date(),
-  { workers = true }: { workers?: boolean } = {},
 ): Promise<void> {
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'wx', 0o600);
   const output = new OrderedWrites(handle);
-  const inWorkers = new Map<OutputEntry, WorkerPieces>();
+  const buffers = new BufferPool();
   try {
-    entries = [...entries];
-    for (const entry of entries) {
-      if (workers && entry.workerJob !== undefined) inWorkers.set(entry, workerJobPieces(entry.workerJob()));
-    }
     let failure: Error | null = null;
     const zip = new Zip((error, chunk) => {
       if (error !== null) failure = error;
@@ -47,9 +39,7 @@ export async function writeZipFile(
     for (const entry of entries) {
       const file = new StoredEntry(entry.name, now);
       zip.add(file);
-      const worker = inWorkers.get(entry);
-      if (worker === undefined) await pushAll(file, entry.pieces(), output);
-      else await pushAll(file, worker, output, (piece) => worker.recycle(piece));
+      await pushAll(file, entry.pieces(buffers.allocate), output, buffers);
       if (failure !== null) throw failure;
     }
     zip.end();
@@ -59,7 +49,6 @@ export async function writeZipFile(
     await chmod(temporary, 0o600);
     await rename(temporary, path);
   } catch (error) {
-    await Promise.all([...inWorkers.values()].map((pieces) => pieces.stop()));
     await output.drained().catch(() => {});
     await handle.close().catch(() => {});
     await unlink(temporary).catch(() => {});
@@ -144,16 +133,38 @@ class StoredEntry implements ZipInputFile {
   }
 }
 
+/**
+ * Buffers for the entries' pieces (OutputEntry.pieces' `allocate`), given back once written: rendering
+ * into fresh memory cost more here than the rendering (page faults: ~250 MB of session.cast).
+ */
+class BufferPool {
+  private readonly spare: Buffer[] = [];
+  private readonly ours = new WeakSet<ArrayBufferLike>();
+
+  readonly allocate = (size: number): Buffer => {
+    const index = this.spare.findIndex((buffer) => buffer.length >= size);
+    if (index >= 0) return this.spare.splice(index, 1)[0]!;
+    const buffer = Buffer.allocUnsafeSlow(size); // never a slice of Node's shared pool
+    this.ours.add(buffer.buffer);
+    return buffer;
+  };
+
+  /** Takes back the buffer of a written piece, when it is one of ours. */
+  release(piece: Uint8Array): void {
+    if (this.ours.has(piece.buffer)) this.spare.push(Buffer.from(piece.buffer));
+  }
+}
+
 /** Pushes the pieces through the entry, pausing while the disk lags more than WRITE_AHEAD behind. */
 async function pushAll(
   file: StoredEntry,
-  pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  pieces: Iterable<Uint8Array>,
   output: OrderedWrites,
-  written?: (piece: Uint8Array) => void,
+  buffers: BufferPool,
 ) {
-  for await (const piece of pieces) {
+  for (const piece of pieces) {
     file.push(piece);
-    if (written !== undefined) output.afterWritten(() => written(piece));
+    output.afterWritten(() => buffers.release(piece));
     if (output.pending > WRITE_AHEAD) await output.drained();
   }
   file.push(new Uint8Array(0), true);

@@ -43,6 +43,29 @@ describe('cli/adapters/zip: writeZipFile', () => {
     );
   });
 
+  it('gives an entry its written buffers back for later pieces, never one still waiting for the disk', async () => {
+    const buffers = new Set<ArrayBufferLike>();
+    const expected: Buffer[] = [];
+    const entry: OutputEntry = {
+      name: 'session.cast',
+      pieces: function* (allocate) {
+        // 48 MiB in 1 MiB pieces: more than the writer lets rendering run ahead of the disk.
+        for (let index = 0; index < 48; index++) {
+          const buffer = allocate!(1 << 20);
+          buffers.add(buffer.buffer);
+          buffer.fill(index);
+          const piece = buffer.subarray(0, (1 << 20) - index);
+          expected.push(Buffer.from(piece));
+          yield piece;
+        }
+      },
+    };
+    const path = dir.file('out.zip');
+    await writeZipFile(path, [entry]);
+    assert.ok(buffers.size < 48, `${buffers.size} buffers for 48 pieces: none was reused`);
+    assert.ok(Buffer.from(unzipSync(await readFile(path))['session.cast']!).equals(Buffer.concat(expected)));
+  });
+
   it('leaves nothing behind when an entry fails, and keeps an existing file', async () => {
     const path = dir.file('out.zip');
     await writeZipFile(path, [{ name: 'a.txt', pieces: () => [Buffer.from('old')] }]);
