@@ -3,8 +3,7 @@
  * SIZE_MB megabytes (default 200) of realistic terminal output (coloured `ls -l`-style lines, some UTF-8)
  * in the recorder's 32 KiB chunks, builds the CLI with scripts/build.mjs, then times the real executable
  * decrypting the file into its zip (ssh-log-cli's files, session.cast, commands.json, verify.txt). Also
- * times, in this process, readSessionLog, writing the zip (session.cast rendered on this thread, then on
- * a worker thread as the CLI does), and the decrypt use-case.
+ * times, in this process, readSessionLog, writing the zip, and the decrypt use-case.
  * The files go to TMPDIR (default /tmp): TMPDIR=/dev/shm leaves the disk out.
  *
  *   node --conditions=latchkey-source --import tsx bench/logs-decrypt-cli.bench.ts [SIZE_MB]
@@ -87,10 +86,7 @@ try {
   };
   let log: ReturnType<typeof readSessionLog> | undefined;
   await timed('readSessionLog', () => (log = readSessionLog(file, keys.privateKey)));
-  await timed('render + zip, one thread', () =>
-    writeZipFile(join(dir, 'stages.zip'), decryptedLogEntries(log!), new Date(), { workers: false }),
-  );
-  await timed('render + zip, cast on a worker', () =>
+  await timed('render + write the zip', () =>
     writeZipFile(join(dir, 'stages.zip'), decryptedLogEntries(log!)),
   );
   log = undefined;

@@ -13,10 +13,10 @@
  * it is already in the output.
  */
 import type { LatchkeyRecord, SessionIdentity } from '../log-records.js';
-import { ORIGIN, type LogPacket } from '../log-packet.js';
+import { ORIGIN } from '../log-packet.js';
 import type { DecryptedLog } from './ssh-log-cli-files.js';
-import { isUtf8, jsonBytesKit, type JsonBytesKit } from './json-bytes.js';
-import type { OutputEntry, WorkerJob } from './output-entry.js';
+import { ByteWriter, completeUtf8Length, isUtf8 } from './json-bytes.js';
+import type { OutputEntry } from './output-entry.js';
 
 export const ASCIICAST_FILE = 'session.cast';
 
@@ -36,11 +36,7 @@ export interface AsciicastHeader {
 }
 
 export function asciicastEntry(log: AsciicastLog): OutputEntry {
-  return {
-    name: ASCIICAST_FILE,
-    pieces: () => asciicastPieces(log),
-    workerJob: () => asciicastWorkerJob(log),
-  };
+  return { name: ASCIICAST_FILE, pieces: (allocate) => asciicastPieces(log, 1 << 20, allocate) };
 }
 
 export function asciicastHeader(log: AsciicastLog): AsciicastHeader {
@@ -88,96 +84,42 @@ export function* asciicastLines(log: AsciicastLog): Generator<string> {
  * not goes through TextDecoder, so its invalid bytes become U+FFFD as in asciicastLines. The event text
  * concatenated is the same; an invalid sequence split across packets may land in a neighbouring event.
  */
-export function asciicastPieces(log: AsciicastLog, pieceBytes = 1 << 20): Generator<Uint8Array> {
-  return renderAsciicast(asciicastFrame(log), originPackets(log), jsonBytesKit(), isUtf8, pieceBytes);
-}
-
-/** What renderAsciicast needs of a log besides its packets: plain data, for a worker thread too. */
-export interface AsciicastFrame {
-  /** The header line, \n included. */
-  header: string;
-  resizes: { elapsedMicros: number; width: number; height: number }[];
-}
-
-export function asciicastFrame(log: AsciicastLog): AsciicastFrame {
-  const resizes = log.records.flatMap((record) => {
-    if (record.kind !== 'resize') return [];
-    const body = record.body as { width: number; height: number };
-    return [{ elapsedMicros: record.elapsedMicros, width: body.width, height: body.height }];
-  });
-  return { header: `${JSON.stringify(asciicastHeader(log))}\n`, resizes };
-}
-
-function* originPackets(log: DecryptedLog): Generator<LogPacket> {
-  for (const packet of log.packets) if (packet.source === ORIGIN) yield packet;
-}
-
-/**
- * asciicastPieces as a job for a worker thread: escaping session.cast is most of what `logs decrypt` does
- * (bench/logs-decrypt-cli.bench.ts), and the zip writer can have it done while it writes term_data.txt.
- * `__name` is what tsx's transform wraps named functions in; the bundle has none.
- */
-export function asciicastWorkerJob(log: AsciicastLog, pieceBytes = 1 << 20): WorkerJob {
-  return {
-    source: `(frame, emit, packets, allocate) => {
-      const __name = (target) => target;
-      const kit = (${jsonBytesKit.toString()})();
-      const render = ${renderAsciicast.toString()};
-      const { isUtf8 } = require('node:buffer');
-      for (const piece of render(frame, packets, kit, isUtf8, ${pieceBytes}, allocate)) emit(piece);
-    }`,
-    input: asciicastFrame(log),
-    packets: originPackets(log),
-  };
-}
-
-/**
- * session.cast's bytes in pieces of about `pieceBytes`, from the origin packets in order. Self-contained
- * like jsonBytesKit (it refers to nothing outside its body but its arguments and globals), so that a
- * worker thread can run its source: see asciicastWorkerJob. A packet's data is not kept once the next one
- * is asked for.
- */
-export function* renderAsciicast(
-  frame: AsciicastFrame,
-  packets: Iterable<{ data: Uint8Array; elapsedMicros: number }>,
-  kit: JsonBytesKit,
-  isUtf8: (bytes: Uint8Array) => boolean,
-  pieceBytes: number,
+export function* asciicastPieces(
+  log: AsciicastLog,
+  pieceBytes = 1 << 20,
   allocate?: (size: number) => Buffer,
 ): Generator<Uint8Array> {
-  const seconds = (micros: number) => (micros / 1e6).toFixed(6);
-  const resizes = frame.resizes;
-  const out = new kit.ByteWriter(pieceBytes + (pieceBytes >> 2), allocate);
-  out.text(frame.header);
+  const out = new ByteWriter(pieceBytes + (pieceBytes >> 2), allocate);
+  out.text(`${JSON.stringify(asciicastHeader(log))}\n`);
+  const resizes = log.records.filter((record) => record.kind === 'resize');
   let nextResize = 0;
-  const resizeLine = () => {
-    const resize = resizes[nextResize++]!;
-    return `[${seconds(resize.elapsedMicros)}, "r", "${resize.width}x${resize.height}"]\n`;
-  };
   let lastTime = 0;
   let carry: Uint8Array = new Uint8Array(0);
-  for (const { data, elapsedMicros: time } of packets) {
-    while (nextResize < resizes.length && resizes[nextResize]!.elapsedMicros <= time) out.text(resizeLine());
-    lastTime = time;
-    const chunk = carry.length === 0 ? data : Buffer.concat([carry, data]);
-    const complete = kit.completeUtf8Length(chunk);
-    carry = chunk.slice(complete);
+  for (const packet of log.packets) {
+    if (packet.source !== ORIGIN) continue;
+    while (nextResize < resizes.length && resizes[nextResize]!.elapsedMicros <= packet.elapsedMicros) {
+      out.text(resizeLine(resizes[nextResize++]!));
+    }
+    lastTime = packet.elapsedMicros;
+    const bytes = carry.length === 0 ? packet.data : Buffer.concat([carry, packet.data]);
+    const complete = completeUtf8Length(bytes);
+    carry = bytes.slice(complete);
     if (complete === 0) continue;
-    const body = chunk.subarray(0, complete);
+    const body = bytes.subarray(0, complete);
     if (isUtf8(body)) {
-      out.text(`[${seconds(time)}, "o", "`);
+      out.text(`[${seconds(packet.elapsedMicros)}, "o", "`);
       out.jsonEscaped(body);
       out.text('"]\n');
     } else {
       const text = new TextDecoder().decode(body);
-      out.text(`[${seconds(time)}, "o", ${JSON.stringify(text)}]\n`);
+      out.text(`[${seconds(packet.elapsedMicros)}, "o", ${JSON.stringify(text)}]\n`);
     }
     if (out.length >= pieceBytes) yield out.take();
   }
   if (carry.length > 0) {
     out.text(`[${seconds(lastTime)}, "o", ${JSON.stringify(new TextDecoder().decode(carry))}]\n`);
   }
-  while (nextResize < resizes.length) out.text(resizeLine());
+  while (nextResize < resizes.length) out.text(resizeLine(resizes[nextResize++]!));
   if (out.length > 0) yield out.take();
 }
 

@@ -5,27 +5,12 @@
 export interface OutputEntry {
   /** The file name inside the zip, e.g. term_data.txt. */
   name: string;
-  /** The file's bytes, in order. May be iterated once. */
-  pieces(): Iterable<Uint8Array>;
   /**
-   * The same bytes as a job that a worker thread can run, for an entry worth rendering alongside the others
-   * (the zip writer starts it before writing the first entry).
+   * The file's bytes, in order. May be iterated once. An entry may build its pieces in buffers from
+   * `allocate` (one of at least `size` bytes, each piece a view of its own): the writer gives them back
+   * once written, so that a large file reuses a few megabytes instead of touching fresh memory all along.
    */
-  workerJob?(): WorkerJob;
-}
-
-/**
- * `source` is a function expression `(input, emit, packets, allocate) => void` that refers to nothing but
- * its arguments, globals and `require` of Node's built-in modules. It reads `input` (structured-cloneable)
- * and `packets` (the job's `packets`, copied over in batches: a packet's data is good only until the next
- * is asked for), and calls `emit` with the entry's pieces in order, handing each over: each piece is a
- * view of its own buffer, made by `allocate(size)` (which returns a buffer of at least `size` bytes, often
- * one of the job's pieces that has been written and given back, so that memory is reused).
- */
-export interface WorkerJob {
-  source: string;
-  input: unknown;
-  packets: Iterable<{ data: Uint8Array; elapsedMicros: number }>;
+  pieces(allocate?: (size: number) => Buffer): Iterable<Uint8Array>;
 }
 
 const encoder = new TextEncoder();
