@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { lazyModules } from './esbuild-lazy-modules.mjs';
 
 const { values: options } = parseArgs({ options: { 'cli-out': { type: 'string' } } });
 
@@ -30,43 +31,13 @@ const externalizeThirdParty = {
  * connection starts) never uses them: sshpk with tweetnacl, jsbn, asn1… (two fifths of the bundle; only
  * OpenSSH private-key files need it, and latchkey ssh keeps its key in memory, in its agent), https and
  * its TLS stack (when the server is plain HTTP), zlib, and fflate with worker_threads (session-log
- * archives). Each import resolves to a stand-in: the default export is a proxy, each named export a
- * function that loads the module and calls (or constructs) the real one. A name not listed here fails the
- * build ("No matching export").
+ * archives). See esbuild-lazy-modules.mjs: a name not listed here fails the build ("No matching export").
  */
 const LAZY_MODULES = {
   sshpk: 'default',
   'node:https': ['request'],
   'node:zlib': ['crc32'],
   fflate: ['Zip'],
-};
-
-const lazyModules = {
-  name: 'lazy-modules',
-  setup(pluginBuild) {
-    const filter = new RegExp(`^(${Object.keys(LAZY_MODULES).join('|')})$`);
-    pluginBuild.onResolve({ filter }, (args) =>
-      args.namespace === 'lazy-module'
-        ? undefined
-        : { path: args.path, namespace: 'lazy-module', pluginData: { resolveDir: args.resolveDir } },
-    );
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => {
-      const exports = LAZY_MODULES[args.path];
-      const load = `let real; const load = () => (real ??= require(${JSON.stringify(args.path)}));\n`;
-      const contents =
-        exports === 'default'
-          ? `${load}export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });\n`
-          : load +
-            exports
-              .map(
-                (name) =>
-                  `export function ${name}(...args) { const real = load().${name}; ` +
-                  `return new.target ? new real(...args) : real.apply(this, args); }\n`,
-              )
-              .join('');
-      return { contents, resolveDir: args.pluginData.resolveDir, loader: 'js' };
-    });
-  },
 };
 
 const ESM_REQUIRE_BANNER =
@@ -90,7 +61,7 @@ async function buildCli(outDir) {
     sourcemap: true,
     conditions: ['latchkey-source'],
     minify: true,
-    plugins: [lazyModules],
+    plugins: [lazyModules(LAZY_MODULES)],
     logLevel: 'warning',
   });
   const hash = createHash('sha256')

@@ -36,6 +36,7 @@ import {
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazyModules } from './esbuild-lazy-modules.mjs';
 
 export const NODE_VERSION = '24.21.0';
 export const PACKAGE_NAME = 'latchkey-agent-linux-x64.tar.gz';
@@ -78,7 +79,9 @@ function inputHash() {
     ...listFiles(join(repo, 'shared/src')),
     join(repo, 'agent/package.json'),
     join(repo, 'package-lock.json'),
+    join(repo, 'shared/package.json'),
     join(repo, 'scripts/package-agent.mjs'),
+    join(repo, 'scripts/esbuild-lazy-modules.mjs'),
     join(repo, 'scripts/systemd/latchkey-agent.service'),
   ];
   for (const file of files) hash.update(`${relative(repo, file)}\0${sha256(file)}\n`);
@@ -181,7 +184,8 @@ const builtinsByRequire = {
 
 async function bundleAgent(outDir) {
   await build({
-    plugins: [builtinsByRequire],
+    // sshpk is for PEM keys only (the daemon reads ca.pub's OpenSSH lines itself): loaded if one comes.
+    plugins: [builtinsByRequire, lazyModules({ sshpk: 'default' })],
     entryPoints: {
       main: join(repo, 'agent/src/main.ts'),
       'record-main': join(repo, 'agent/src/record-main.ts'),

@@ -11,8 +11,7 @@ import { Uuid } from './common.js';
 export const CA_KEY_TYPES = ['ed25519', 'ecdsa-p256'] as const;
 export type CaKeyType = (typeof CA_KEY_TYPES)[number];
 
-/** Cloudflare's message for a second CA; clients match on it and then GET the existing one. */
-export const GATEWAY_CA_ALREADY_EXISTS_MESSAGE = 'access.api.error.gateway_ca_already_exists';
+export { GATEWAY_CA_ALREADY_EXISTS_MESSAGE } from './wire-names.js';
 
 const KeyType = Type.Enum([...CA_KEY_TYPES], { description: 'The CA key algorithm (default ed25519).' });
 

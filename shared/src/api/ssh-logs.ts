@@ -28,8 +28,7 @@ import { PageQueryFields, Timestamp } from './common.js';
 export const SSH_LOG_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
 export const SshLogId = Type.String({ pattern: SSH_LOG_ID_PATTERN, description: 'The log id.' });
 
-/** The header carrying the upload's index fields (base64url of the JSON). */
-export const SSH_LOG_METADATA_HEADER = 'latchkey-log-metadata';
+export { SSH_LOG_METADATA_HEADER } from './wire-names.js';
 
 export const SshLogStatusSchema = Type.Union([Type.Literal('complete'), Type.Literal('incomplete')], {
   description: '`incomplete`: the recorder or the agent stopped before the session ended; `error` says why.',

@@ -1,6 +1,6 @@
 /** The AgentServer over HTTP: the access server's /v1/agents routes. */
 import { createHash } from 'node:crypto';
-import { SSH_LOG_METADATA_HEADER } from '@latchkey/shared/api/ssh-logs';
+import { SSH_LOG_METADATA_HEADER } from '@latchkey/shared/api/wire-names';
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared/api/agents';
 import type { AgentRecordingSettings, SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';

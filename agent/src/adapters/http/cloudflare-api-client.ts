@@ -2,7 +2,7 @@
  * The ControlPlane over HTTP: Cloudflare's paths under an API base — Cloudflare's own
  * (https://api.cloudflare.com/client/v4) or the access server's agent mirror (<server>/v1/agents/client/v4).
  */
-import { GATEWAY_CA_ALREADY_EXISTS_MESSAGE } from '@latchkey/shared/api/gateway-ca';
+import { GATEWAY_CA_ALREADY_EXISTS_MESSAGE } from '@latchkey/shared/api/wire-names';
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import type { ControlPlane } from '../../app/ports/control-plane.js';
 import type { ListedTarget, TargetBody } from '../../domain/agent/plan-registration.js';
