@@ -16,3 +16,4 @@ export * from './sshd.js';
 export * from './temp-dir.js';
 export * from './traversable-path.js';
 export * from './unix-users.js';
+export * from './eventually.js';

@@ -14,6 +14,7 @@ import type { LatchkeyApp } from '../../../server/src/adapters/http/build-app.js
 import {
   createTempDir,
   createTestUser,
+  eventually,
   generateKeyWithSshKeygen,
   registerCleanup,
   removeTestUser,
@@ -24,24 +25,6 @@ import type { RunningSshd, TempDir, TestUser } from '../../harness/index.js';
 import { postJson, signInBuiltIn } from '../../server/sign-in/sign-in-client.js';
 import { startTestServer, TEST_PASSWORD_HASHER } from '../../server/support/test-server.js';
 import type { Json, TestServer } from '../../server/support/test-server.js';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function eventually<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 describe('e2e: the agent daemon against a real access server and a real sshd', function () {
   this.timeout(90_000);

@@ -24,6 +24,7 @@ import {
 import { spawn as spawnPty, type IPty } from 'node-pty';
 import {
   createTestUser,
+  eventually,
   findFreePort,
   generateKeyWithSshKeygen,
   makeTraversableForOthers,
@@ -132,20 +133,6 @@ class TerminalSession {
 
   type(text: string): void {
     this.pty.write(text);
-  }
-}
-
-async function eventually<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(250);
   }
 }
 
