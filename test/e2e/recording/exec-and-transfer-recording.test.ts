@@ -52,7 +52,11 @@ describe('e2e: recorded non-interactive sessions, scp, rsync and sftp through th
       assert.equal(status, 'complete');
       assert.equal(log.integrity.status, 'verified', log.integrity.problems.join('\n'));
     }
-    return logs.flatMap(({ log }) => log.records.flatMap((r) => (r.kind === 'transfer' ? [r.body] : [])));
+    // Uploads first: two sessions started in the same second come out of the spool in either order (its
+    // log ids hold the start time to the second, then random hex).
+    return logs
+      .flatMap(({ log }) => log.records.flatMap((r) => (r.kind === 'transfer' ? [r.body] : [])))
+      .sort((a, b) => Number(b.direction === 'upload') - Number(a.direction === 'upload'));
   }
 
   it('runs a command with plain pipes: its output, input and exit status pass through, and are recorded', async () => {
