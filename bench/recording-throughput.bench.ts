@@ -13,6 +13,8 @@
  *   of the session's side (recorder, shell, the program) is known; recorded minus unrecorded is the
  *   recorder's cost, per MB of output. Less noisy than MB/s on a shared machine. The spool's CPU is read
  *   from /proc.
+ * - The floor: a third session whose force-command is util-linux `script` (a second PTY hop, in C, with
+ *   nothing recorded), in the same alternating loop. Any recorder with a PTY of its own pays at least that.
  *
  *   node --conditions=latchkey-source --import tsx bench/recording-throughput.bench.ts [--mb 64] [--runs 3] [--keys 400] [--profile DIR]
  */
@@ -236,20 +238,41 @@ try {
     timesFile: path.join(timesDir, 'recorded'),
   };
 
-  const idleRuns = { unrecorded: [] as number[], recorded: [] as number[] };
+  // A second PTY hop alone, in C, nothing recorded: the floor of any recorder with a PTY of its own.
+  const scriptHop: Session = {
+    certificateFile: await certificateWith(
+      target,
+      'script',
+      `${timed('script')} /usr/bin/script -qfec "$SSH_ORIGINAL_COMMAND" /dev/null`,
+    ),
+    timesFile: path.join(timesDir, 'script'),
+  };
+
+  const idleRuns = { unrecorded: [] as number[], recorded: [] as number[], script: [] as number[] };
   for (let run = 0; run < 3; run++) {
     idleRuns.unrecorded.push(await idleSessionCpu(target, knownHosts, unrecorded));
     idleRuns.recorded.push(await idleSessionCpu(target, knownHosts, recorded));
+    idleRuns.script.push(await idleSessionCpu(target, knownHosts, scriptHop));
   }
-  const idle = { unrecorded: median(idleRuns.unrecorded), recorded: median(idleRuns.recorded) };
+  const idle = {
+    unrecorded: median(idleRuns.unrecorded),
+    recorded: median(idleRuns.recorded),
+    script: median(idleRuns.script),
+  };
 
-  const runs = { recorded: [] as BulkRun[], unrecorded: [] as BulkRun[], passThrough: [] as BulkRun[] };
+  const runs = {
+    recorded: [] as BulkRun[],
+    unrecorded: [] as BulkRun[],
+    passThrough: [] as BulkRun[],
+    script: [] as BulkRun[],
+  };
   let spoolCpuSeconds = 0;
   for (let run = 0; run < RUNS; run++) {
     runs.unrecorded.push(await bulk(target, knownHosts, unrecorded));
     const spoolBefore = await processCpuSeconds(spoolProcess.pid!);
     runs.recorded.push(await bulk(target, knownHosts, recorded));
     spoolCpuSeconds += (await processCpuSeconds(spoolProcess.pid!)) - spoolBefore;
+    runs.script.push(await bulk(target, knownHosts, scriptHop));
   }
   // The same recorder with no recording settings: the PTY pass-through alone, nothing sealed or spooled.
   const settingsFile = path.join(target.stateDir, 'recording.json');
@@ -273,13 +296,28 @@ try {
       `(${ratio(runs.passThrough)} %)`,
   );
   console.log(
+    `  a second PTY hop alone, in C (util-linux script, nothing recorded): ${best(runs.script).toFixed(1)} MB/s ` +
+      `(${ratio(runs.script)} %) — the floor of any recorder with a PTY of its own; ` +
+      `CPU ms per MB ${cpuPerMb(runs.script, idle.script).toFixed(2)} ` +
+      `(${(cpuPerMb(runs.script, idle.script) - cpuPerMb(runs.unrecorded, idle.unrecorded)).toFixed(2)} over unrecorded)`,
+  );
+  console.log(
     `  all runs: unrecorded ${runs.unrecorded.map((r) => r.speed.toFixed(1)).join(', ')}; ` +
       `recorded ${runs.recorded.map((r) => r.speed.toFixed(1)).join(', ')}; ` +
+      `script ${runs.script.map((r) => r.speed.toFixed(1)).join(', ')}; ` +
       `pass-through ${runs.passThrough.map((r) => r.speed.toFixed(1)).join(', ')}`,
+  );
+  const medianSpeed = (list: BulkRun[]) => median(list.map((r) => r.speed));
+  const medianRatio = (list: BulkRun[]) =>
+    ((100 * medianSpeed(list)) / medianSpeed(runs.unrecorded)).toFixed(1);
+  console.log(
+    `  medians of ${RUNS}: unrecorded ${medianSpeed(runs.unrecorded).toFixed(1)} MB/s, ` +
+      `recorded ${medianRatio(runs.recorded)} %, script ${medianRatio(runs.script)} %, ` +
+      `pass-through ${medianRatio(runs.passThrough)} %`,
   );
   console.log(
     `  an idle session's CPU (start-up and end): unrecorded ${(1000 * idle.unrecorded).toFixed(0)} ms, ` +
-      `recorded ${(1000 * idle.recorded).toFixed(0)} ms`,
+      `recorded ${(1000 * idle.recorded).toFixed(0)} ms, script ${(1000 * idle.script).toFixed(0)} ms`,
   );
   console.log(
     `  CPU ms per MB (median, start-up taken off), session side: unrecorded ${cpuPerMb(runs.unrecorded, idle.unrecorded).toFixed(2)}, ` +
