@@ -79,6 +79,10 @@ function agentOptions(command: Command): Command {
       '--recording-mode <mode>',
       'strict: refuse sessions whose log cannot be kept (default best-effort)',
     )
+    .option(
+      '--recorder-command <command>',
+      'what sshd runs for recorded sessions on this host, reported to the server (default: latchkey-agent record)',
+    )
     .option('--record-socket <path>', "the recorders' spool socket (default /run/latchkey-agent/record.sock)")
     .option('--spool-dir <dir>', 'where session logs wait for upload (default <state-dir>/spool)')
     .option(
@@ -184,6 +188,7 @@ async function buildDaemon(
     register,
     createCa: config.cloudflare !== undefined,
     intervalMs: config.intervalMs,
+    recording: { recorderCommand: config.recording.recorderCommand, mode: config.recording.mode },
   });
 }
 

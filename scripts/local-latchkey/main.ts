@@ -94,6 +94,7 @@ async function main(): Promise<void> {
       paths.serverData,
       '--listen',
       `${settings.serverListen.host}:${settings.serverListen.port}`,
+      // Also the agent's own report (below); this covers certificates issued before its first heartbeat.
       '--recorder-command',
       recorderCommand(paths),
     ],
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
   const agent = children.start(
     'latchkey-agent',
     node,
-    [AGENT_BIN, 'run', ...agentLocation(), '--interval', '30'],
+    [AGENT_BIN, 'run', ...agentLocation(), '--interval', '30', '--recorder-command', recorderCommand(paths)],
     resolve(logsDir, 'agent.log'),
     { env: fromSource },
   );

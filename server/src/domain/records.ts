@@ -265,6 +265,17 @@ export interface AgentHeartbeat {
   clockOffsetMs?: number;
   /** The state of its sshd configuration (`trusted`, `rolled_back`, …) and details, as JSON. */
   sshdConfig: JsonObject;
+  /** How it records sessions; absent from agents older than this report. */
+  recording?: AgentRecordingReport;
+}
+
+/** What an agent says about recording on its host (see AgentRecordingSchema in shared). */
+export interface AgentRecordingReport {
+  /** The force-command its certificates must carry: its own recorder's command line. */
+  recorderCommand: string;
+  mode: 'best-effort' | 'strict';
+  /** A break-glass in force: strict recording lets sessions in unrecorded until then. */
+  breakGlass?: { until: string; reason: string };
 }
 
 /**

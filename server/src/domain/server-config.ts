@@ -28,7 +28,7 @@
  * |                       |                              | upload (bytes, or with KiB / MiB / GiB)         |
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import { LatchkeyError, isIpv4Literal, isIpv6Literal } from '@latchkey/shared';
+import { LatchkeyError, forceCommandProblem, isIpv4Literal, isIpv6Literal } from '@latchkey/shared';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8443';
 export const DEFAULT_MAX_LOG_SIZE_BYTES = 256 * 1024 * 1024;
@@ -306,10 +306,6 @@ function invalid(setting: Setting, problem: string): LatchkeyError {
   });
 }
 
-/**
- * sshd runs a force-command through the user's shell, so any command line works; a newline would end the
- * certificate option early in sshd's eyes, and a control character is a mistake.
- */
 /** Session-log size limits: bytes, or a number with KiB, MiB or GiB (K, M, G for short); 1 MiB to 4 GiB. */
 function parseByteSize(value: string, setting: Setting): number {
   const match = /^(\d{1,13})\s*(?:(k|m|g)(?:ib)?|b)?$/i.exec(value.trim());
@@ -325,10 +321,10 @@ function parseByteSize(value: string, setting: Setting): number {
   return bytes;
 }
 
+/** The rule of forceCommandProblem (shared): sshd runs it through the user's shell, on one line. */
 function recorderCommandSetting(value: string | undefined): { recorderCommand?: string } {
   if (value === undefined) return {};
-  if ([...value].some((character) => character < ' ' || character === '\u007f')) {
-    throw invalid(SETTINGS.recorderCommand, 'must be one line without control characters');
-  }
+  const problem = forceCommandProblem(value);
+  if (problem !== undefined) throw invalid(SETTINGS.recorderCommand, problem);
   return { recorderCommand: value.trim() };
 }

@@ -6,6 +6,7 @@
  */
 import Type from 'typebox';
 import type { Static } from 'typebox';
+import { MAX_FORCE_COMMAND_LENGTH } from '../ssh/force-command.js';
 import { Timestamp, Uuid } from './common.js';
 
 /** A join token lives 24 hours and enrols one host unless its creator says otherwise. */
@@ -84,6 +85,34 @@ export const DriftRepairSchema = Type.Object(
 );
 export type DriftRepair = Static<typeof DriftRepairSchema>;
 
+export const RECORDING_MODES = ['best-effort', 'strict'] as const;
+export type RecordingMode = (typeof RECORDING_MODES)[number];
+
+/**
+ * How the agent records sessions on its host: the command its certificates' force-command must run (the
+ * server puts it into certificates for this target, so a host whose recorder is not `latchkey-agent
+ * record` on PATH still records), the mode, and a break-glass in force, if any (admins see it, and it is
+ * an audit event when it starts).
+ */
+export const AgentRecordingSchema = Type.Object(
+  {
+    recorder_command: Type.String({
+      minLength: 1,
+      maxLength: MAX_FORCE_COMMAND_LENGTH,
+      description: 'One line, no control characters.',
+    }),
+    mode: Type.Enum([...RECORDING_MODES]),
+    break_glass: Type.Optional(
+      Type.Object(
+        { until: Timestamp, reason: Type.String({ maxLength: 1000 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AgentRecording = Static<typeof AgentRecordingSchema>;
+
 export const AgentHeartbeatSchema = Type.Object(
   {
     version: AgentVersion,
@@ -100,6 +129,7 @@ export const AgentHeartbeatSchema = Type.Object(
       { additionalProperties: false },
     ),
     drift_repairs: Type.Optional(Type.Array(DriftRepairSchema, { maxItems: 100 })),
+    recording: Type.Optional(AgentRecordingSchema),
   },
   { additionalProperties: false },
 );
@@ -120,6 +150,7 @@ export const AgentSchema = Type.Object({
   sshd_version: Type.Optional(Type.String()),
   clock_offset_ms: Type.Optional(Type.Integer()),
   sshd_config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  recording: Type.Optional(AgentRecordingSchema),
   last_seen_at: Type.Optional(Timestamp),
   created_at: Timestamp,
 });

@@ -29,3 +29,4 @@ export {
 } from './verify-certificate.js';
 export { signSshData, verifySshSignature, type SshSignature } from './ssh-signature.js';
 export { SshWireReader, SshWireWriter } from './ssh-wire.js';
+export { MAX_FORCE_COMMAND_LENGTH, forceCommandProblem } from './force-command.js';

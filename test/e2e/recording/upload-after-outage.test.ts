@@ -154,6 +154,7 @@ describe('e2e: spooled session logs reach the server across an outage and an age
   let agentArgs: string[];
   let sshOptions: string[];
   let targetId: string;
+  let recorderCommand: string;
   const auditor = generateHpkeKeyPair();
   const stateDir = () => path.join(base, 'state');
   const spoolDir = () => path.join(base, 'state', 'spool');
@@ -206,16 +207,10 @@ describe('e2e: spooled session logs reach the server across an outage and an age
     registerCleanup(`upload e2e dir ${base}`, () => rm(base, { recursive: true, force: true }));
     await chmod(base, 0o755);
     await mkdir(path.join(base, 'client'));
+    recorderCommand = `LATCHKEY_FROM_SOURCE=1 LATCHKEY_AGENT_STATE_DIR=${stateDir()} ${process.execPath} ${RECORDER_BIN}`;
 
     const port = await findFreePort('127.0.0.1');
-    serverArgs = [
-      '--data-dir',
-      path.join(base, 'server'),
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--recorder-command',
-      `LATCHKEY_FROM_SOURCE=1 LATCHKEY_AGENT_STATE_DIR=${stateDir()} ${process.execPath} ${RECORDER_BIN}`,
-    ];
+    serverArgs = ['--data-dir', path.join(base, 'server'), '--listen', `127.0.0.1:${port}`];
     server = await startServerProcess(serverArgs);
     adminToken = (await readFile(path.join(base, 'server', 'admin.token'), 'utf8')).trim();
     const accounts = await api(server, 'GET', '/client/v4/accounts', adminToken);
@@ -282,12 +277,20 @@ describe('e2e: spooled session logs reach the server across an outage and an age
       path.join(base, 'run', 'record.sock'),
       '--interval',
       '2',
+      // The server keeps its default (latchkey-agent record, not on PATH here): the recorder reaches
+      // certificates only through the agent's heartbeat, so every session below proves that path.
+      '--recorder-command',
+      recorderCommand,
     ];
     agent = startAgent(agentArgs);
     await agent.waitForOutput(/sshd now trusts the CA/, 30_000);
     await agent.waitForOutput(/session recording is on \(best-effort\)/, 30_000);
     assert.match(await readFile(sshd.configPath, 'utf8'), /^ExposeAuthInfo yes$/m);
     targetId = (await admin('GET', '/infrastructure/targets?hostname=upload-box'))[0].id;
+    await eventually("the agent's recorder in its heartbeat", 20_000, async () => {
+      const agents = (await admin('GET', '/latchkey/agents')) as Json[];
+      return agents.some((a) => a.recording?.recorder_command === recorderCommand) ? true : undefined;
+    });
     // recording.json names the target once the agent knows it.
     await eventually('recording.json with the target', 20_000, async () => {
       const text = await readFile(path.join(stateDir(), 'recording.json'), 'utf8');

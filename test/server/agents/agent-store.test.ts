@@ -148,6 +148,13 @@ for (const backend of [sqlite(), postgres()]) {
         seenAt,
       );
       assert.deepEqual(beat?.lastSeenAt, seenAt);
+      assert.deepEqual(await store.agents.listForTarget(account.id, '11111111-1111-4111-8111-111111111111'), [
+        beat,
+      ]);
+      assert.deepEqual(
+        await store.agents.listForTarget(account.id, '22222222-2222-4222-8222-222222222222'),
+        [],
+      );
       assert.deepEqual(beat?.heartbeat?.sshdConfig, { state: 'trusted', method: 'drop-in' });
       assert.deepEqual(await store.agents.list(account.id), [beat]);
 

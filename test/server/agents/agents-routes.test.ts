@@ -220,4 +220,42 @@ describe('server: join tokens, enrolment and agents', function () {
     });
     assert.equal(bad.status, 400);
   });
+
+  it("heartbeats report the host's recorder and mode; a break-glass is audited once, when it starts", async () => {
+    const token = await createJoinToken();
+    const agent = (await enroll(token.token, 'rec-1')).body.result;
+    const beat = (recording: Json) =>
+      server.call('POST', '/v1/agents/heartbeat', {
+        token: agent.api_token,
+        body: { version: '0.1.0', distro: 'debian 12', sshd_config: { state: 'trusted' }, recording },
+      });
+    const breakGlass = { until: '2026-11-25T14:00:00.000Z', reason: 'spool disk full' };
+    const recording = { recorder_command: '/opt/lk/latchkey-agent record', mode: 'strict' };
+    assert.equal((await beat(recording)).status, 200);
+    assert.equal((await beat({ ...recording, break_glass: breakGlass })).status, 200);
+    assert.equal((await beat({ ...recording, break_glass: breakGlass })).status, 200);
+    const agents = await server.call('GET', `${server.base}/latchkey/agents`, {
+      token: await server.token(['Zero Trust: Read']),
+    });
+    const listed = agents.body.result.find((a: Json) => a.id === agent.agent_id);
+    assert.deepEqual(listed.recording, { ...recording, break_glass: breakGlass });
+    const audit = await server.call('GET', '/v1/audit?action=agent.break_glass');
+    const events = audit.body.result.filter((e: Json) => e.resource_id === agent.agent_id);
+    assert.equal(events.length, 1, 'once, not on every heartbeat');
+    assert.deepEqual(events[0].after, { ...breakGlass, hostname: 'rec-1' });
+
+    for (const recorder_command of ['latchkey-agent record\nPermitTTY no', '   ', 'x'.repeat(1001)]) {
+      const refused = await beat({ recorder_command, mode: 'strict' });
+      assert.equal(refused.status, 400, JSON.stringify(recorder_command));
+      assert.match(refused.body.errors[0].message, /recorder_command/);
+    }
+    const after = await server.call('GET', `${server.base}/latchkey/agents`, {
+      token: await server.token(['Zero Trust: Read']),
+    });
+    assert.deepEqual(
+      after.body.result.find((a: Json) => a.id === agent.agent_id).recording,
+      { ...recording, break_glass: breakGlass },
+      'a refused heartbeat changes nothing',
+    );
+  });
 });

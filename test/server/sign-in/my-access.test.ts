@@ -262,9 +262,62 @@ describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
         (await certificate(bob, { target_id: ids['web-1'], username: 'deploy' })).body.result.certificate,
       );
       assert.deepEqual(cert.criticalOptions, { 'force-command': 'latchkey-agent record' });
+
+      // db-1's agent reports its own recorder: db-1's certificates run it; web-1 (no agent) keeps the default.
+      const { store, accountId } = server;
+      const joinToken = await store.joinTokens.create(accountId, {
+        name: 'db-1',
+        tokenHash: 'ab'.repeat(32),
+        maxUses: 1,
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
+      const credential = await store.apiTokens.create(accountId, {
+        name: 'agent db-1',
+        tokenHash: 'cd'.repeat(32),
+        permissions: ['Latchkey: Agent'],
+      });
+      const agent = await store.agents.create(accountId, {
+        hostname: 'db-1',
+        apiTokenId: credential.id,
+        joinTokenId: joinToken.id,
+      });
+      await store.agents.setTarget(accountId, agent.id, ids['db-1']!);
+      const optionsFor = async (hostname: string) =>
+        parseCertificate(
+          (await certificate(bob, { target_id: ids[hostname], username: 'deploy' })).body.result.certificate,
+        ).criticalOptions;
+      assert.deepEqual(
+        await optionsFor('db-1'),
+        { 'force-command': 'latchkey-agent record' },
+        'an agent that has not reported a recorder yet: the default',
+      );
+      await store.agents.recordHeartbeat(
+        accountId,
+        agent.id,
+        {
+          version: '0.1.0',
+          distro: 'debian 12',
+          sshdConfig: { state: 'trusted' },
+          recording: { recorderCommand: '/opt/latchkey/latchkey-agent record', mode: 'strict' },
+        },
+        new Date(),
+      );
+      assert.deepEqual(await optionsFor('db-1'), { 'force-command': '/opt/latchkey/latchkey-agent record' });
+      assert.deepEqual(await optionsFor('web-1'), { 'force-command': 'latchkey-agent record' });
+      const issued = await store.auditEvents.list(accountId, { action: 'certificate.issue' });
+      assert.equal((issued.items[0]!.after as Json).recorded, true);
     } finally {
       await admin('PUT', '/gateway/audit_ssh_settings', { public_key: '' });
     }
+  });
+
+  it('no force-command, and recorded: false in the audit event, when the account keeps no session-log key', async () => {
+    const cert = parseCertificate(
+      (await certificate(bob, { target_id: ids['db-1'], username: 'deploy' })).body.result.certificate,
+    );
+    assert.deepEqual(cert.criticalOptions, {});
+    const issued = await server.store.auditEvents.list(server.accountId, { action: 'certificate.issue' });
+    assert.equal((issued.items[0]!.after as Json).recorded, false);
   });
 
   it('re-evaluates policy on every request: a policy change applies to the next certificate', async () => {

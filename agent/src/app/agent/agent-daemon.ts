@@ -48,7 +48,9 @@ export interface AgentDaemonDeps {
   readonly latchkey?: LatchkeyConnection;
   /** Keeps recording.json current (RecordingSettingsSync); absent when the daemon does not record. */
   readonly recording?: {
-    sync(target: { targetId?: string; hostname?: string }): Promise<unknown>;
+    sync(target: { targetId?: string; hostname?: string }): Promise<{
+      readonly breakGlass?: { readonly until: string; readonly reason: string };
+    }>;
   };
   readonly now: () => Date;
   readonly random: () => number;
@@ -67,6 +69,8 @@ export interface AgentDaemonSettings {
   /** Pause between cycles when all is well. */
   readonly intervalMs: number;
   readonly backoff?: BackoffSettings;
+  /** How this host records sessions, for the heartbeat (the server sets certificates' force-command from it). */
+  readonly recording?: { readonly recorderCommand: string; readonly mode: 'best-effort' | 'strict' };
 }
 
 export interface CycleOutcome {
@@ -76,6 +80,8 @@ export interface CycleOutcome {
 
 export class AgentDaemon {
   private lastKeys: string[] | undefined;
+  /** The break-glass in force as the last recording sync found it, for the heartbeat. */
+  private breakGlass: { until: string; reason: string } | undefined;
   private sshdState: { state: SshdConfigState; method?: string; message?: string } = { state: 'unknown' };
   private pendingRepairs: DriftRepair[] = [];
   /** A drift repair is in the queue; changes rolled back in a row; a repair waiting because of them. */
@@ -96,6 +102,7 @@ export class AgentDaemon {
   async cycle(): Promise<CycleOutcome> {
     const { deps } = this;
     let registration: RegisterOutcome | undefined;
+    let recordingSynced = false;
     const problems: string[] = [];
     try {
       await this.renewIfDue();
@@ -127,8 +134,10 @@ export class AgentDaemon {
         this.sshdState = { state: 'failed', message: messageOf(error) };
         problems.push(`sshd: ${messageOf(error)}`);
       }
-      await this.heartbeat();
+      // Recording first: the heartbeat reports a break-glass as it stands after this cycle's sync.
       await this.syncRecording(registration);
+      recordingSynced = true;
+      await this.heartbeat();
       const status = this.status(true, registration, problems);
       await deps.state.writeStatus(status);
       return { ok: problems.length === 0 && this.sshdState.state === 'trusted', status };
@@ -141,7 +150,7 @@ export class AgentDaemon {
             : ''),
       );
       deps.log(reachable ? `cycle failed: ${problems.at(-1)}` : `server unreachable: ${messageOf(error)}`);
-      await this.syncRecording(registration);
+      if (!recordingSynced) await this.syncRecording(registration);
       const status = this.status(reachable, registration, problems);
       await deps.state.writeStatus(status).catch(() => undefined);
       return { ok: false, status };
@@ -263,10 +272,14 @@ export class AgentDaemon {
     try {
       const targetId =
         registration?.targetId ?? (await this.deps.state.readRegistration().catch(() => undefined))?.targetId;
-      await recording.sync({
+      const outcome = await recording.sync({
         ...(targetId === undefined ? {} : { targetId }),
         ...(registration === undefined ? {} : { hostname: registration.hostname }),
       });
+      this.breakGlass =
+        outcome.breakGlass === undefined
+          ? undefined
+          : { until: outcome.breakGlass.until, reason: outcome.breakGlass.reason };
     } catch (error) {
       this.deps.log(`cannot update the recording settings: ${messageOf(error)}`);
     }
@@ -308,6 +321,15 @@ export class AgentDaemon {
           ...(this.lastKeys === undefined ? {} : { ca_keys: this.lastKeys.length }),
         },
         ...(repairs.length === 0 ? {} : { drift_repairs: repairs }),
+        ...(this.settings.recording === undefined
+          ? {}
+          : {
+              recording: {
+                recorder_command: this.settings.recording.recorderCommand,
+                mode: this.settings.recording.mode,
+                ...(this.breakGlass === undefined ? {} : { break_glass: this.breakGlass }),
+              },
+            }),
       });
       if (clockOffsetMs !== undefined) this.clockOffsetMs = clockOffsetMs;
       if (clockOffsetMs !== undefined && Math.abs(clockOffsetMs) > 30_000) {

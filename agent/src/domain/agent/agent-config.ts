@@ -4,11 +4,14 @@
  */
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { parseAuditorKey } from '@latchkey/shared/session-log/auditor-keys';
+import { forceCommandProblem } from '@latchkey/shared/ssh/force-command';
 import { DEFAULT_SPOOL_SOCKET } from '../recording/recording-settings.js';
 import { DEFAULT_STATE_DIR } from '../sshd/apply-plan.js';
 
 export const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4';
 export const DEFAULT_INTERVAL_SECONDS = 60;
+/** The recorder as the agent package installs it (/usr/local/bin/latchkey-agent). */
+export const DEFAULT_RECORDER_COMMAND = 'latchkey-agent record';
 
 /** Options as commander hands them over (all strings). */
 export interface RawAgentOptions {
@@ -28,6 +31,7 @@ export interface RawAgentOptions {
   readonly recordSocket?: string;
   readonly spoolDir?: string;
   readonly recordingMode?: string;
+  readonly recorderCommand?: string;
   readonly auditorPublicKey?: string;
 }
 
@@ -54,6 +58,11 @@ export interface AgentConfig {
     readonly socketPath: string;
     readonly spoolDir: string;
     readonly mode: 'best-effort' | 'strict';
+    /**
+     * The command sshd must run for recorded sessions on this host (the certificates' force-command):
+     * reported in each heartbeat, and the server puts it into certificates for this target.
+     */
+    readonly recorderCommand: string;
     /** Cloudflare mode only: the auditors' key (base64 of the raw X25519 key). */
     readonly localAuditorKey?: string;
   };
@@ -85,6 +94,11 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       `--recording-mode must be best-effort or strict, not ${JSON.stringify(mode)}`,
     );
   }
+  const recorderCommand = raw.recorderCommand ?? DEFAULT_RECORDER_COMMAND;
+  const recorderCommandProblem = forceCommandProblem(recorderCommand);
+  if (recorderCommandProblem !== undefined) {
+    throw invalid('--recorder-command', `--recorder-command ${recorderCommandProblem}`);
+  }
   if (raw.auditorPublicKey !== undefined) {
     if (raw.cloudflareAccountId === undefined) {
       throw invalid(
@@ -114,6 +128,7 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       socketPath: absolutePath(raw.recordSocket ?? DEFAULT_SPOOL_SOCKET, '--record-socket'),
       spoolDir: absolutePath(raw.spoolDir ?? `${stateDir}/spool`, '--spool-dir'),
       mode,
+      recorderCommand: recorderCommand.trim(),
       ...(raw.auditorPublicKey === undefined ? {} : { localAuditorKey: raw.auditorPublicKey.trim() }),
     },
     ...(raw.hostname === undefined ? {} : { hostname: raw.hostname }),

@@ -485,6 +485,8 @@ export interface AgentRepository {
   findByMachineId(accountId: string, machineId: string): Promise<AgentRecord | undefined>;
   /** Sorted by hostname, then id. */
   list(accountId: string): Promise<AgentRecord[]>;
+  /** The agents registered as this target (usually one), in no particular order. */
+  listForTarget(accountId: string, targetId: string): Promise<AgentRecord[]>;
   /** A new credential (re-enrolment or renewal), and the hostname the agent gave. */
   replaceCredential(
     accountId: string,

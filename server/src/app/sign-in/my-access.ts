@@ -5,6 +5,7 @@
  */
 import { LatchkeyError, issueCertificate, parseSshPublicKey } from '@latchkey/shared';
 import { decideCertificate, reachableTargets } from '../../domain/access/evaluate-access.js';
+import { recorderCommandFor } from '../../domain/recorder-command.js';
 import type { TargetGrant } from '../../domain/access/evaluate-access.js';
 import type { TargetRecord, VirtualNetworkRecord } from '../../domain/records.js';
 import type { Services } from '../services.js';
@@ -127,8 +128,14 @@ export async function issueMyCertificate(
   const extensions: Record<string, string> = { 'permit-pty': '' };
   if (grant.allowAgentForwarding) extensions['permit-agent-forwarding'] = '';
   if (grant.allowPortForwarding) extensions['permit-port-forwarding'] = '';
+  const recorded = config.auditPublicKey !== '';
+  const forceCommand = recorderCommandFor(
+    recorded,
+    recorded ? await store.agents.listForTarget(caller.accountId, grant.target.id) : [],
+    settings.recorderCommand,
+  );
   const criticalOptions: Record<string, string> =
-    config.auditPublicKey !== '' ? { 'force-command': settings.recorderCommand } : {};
+    forceCommand === undefined ? {} : { 'force-command': forceCommand };
   const certificate = issueCertificate(
     await config.caPrivateKey(),
     {
@@ -156,6 +163,7 @@ export async function issueMyCertificate(
       serial: certificate.serial.toString(),
       session_id: sessionId,
       key_fingerprint: subjectKey.fingerprint(),
+      recorded,
       valid_before: certificate.validBefore.toISOString(),
       sign_in_session: caller.sessionId,
       ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { LatchkeyError, generateSshKeyPair } from '@latchkey/shared';
 import { AgentDaemon } from '../../../../agent/src/app/agent/agent-daemon.js';
-import type { AgentDaemonDeps } from '../../../../agent/src/app/agent/agent-daemon.js';
+import type { AgentDaemonDeps, AgentDaemonSettings } from '../../../../agent/src/app/agent/agent-daemon.js';
 import { enrollAgent } from '../../../../agent/src/app/agent/enroll-agent.js';
 import type { OsFacts } from '../../../../agent/src/domain/sshd/distro.js';
 import { BLOCK_BEGIN } from '../../../../agent/src/domain/sshd/latchkey-sshd-block.js';
@@ -24,6 +24,7 @@ function setUp(
     cloudflare?: boolean;
     sleep?: AgentDaemonDeps['sleep'];
     recording?: AgentDaemonDeps['recording'];
+    recordingReport?: AgentDaemonSettings['recording'];
   } = {},
 ) {
   const sshdHost = new InMemorySshdHost({
@@ -73,6 +74,7 @@ function setUp(
     register: {},
     createCa: options.cloudflare === true,
     intervalMs: 60_000,
+    ...(options.recordingReport === undefined ? {} : { recording: options.recordingReport }),
   });
   return {
     daemon,
@@ -179,6 +181,7 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
         sync: async (target) => {
           if (failSync) throw new Error('read-only file system');
           synced.push(target);
+          return {};
         },
       },
     });
@@ -193,6 +196,29 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     const { ok } = await t.daemon.cycle();
     assert.ok(ok, 'a recording.json that cannot be written does not fail the cycle');
     assert.match(t.log.join('\n'), /cannot update the recording settings: read-only file system/);
+  });
+
+  it("the heartbeat reports the host's recorder, its mode and a break-glass in force after this cycle's sync", async () => {
+    let breakGlass: { until: string; reason: string } | undefined;
+    const t = setUp({
+      recording: { sync: async () => (breakGlass === undefined ? {} : { breakGlass }) },
+      recordingReport: { recorderCommand: '/opt/latchkey/bin/latchkey-agent record', mode: 'strict' },
+    });
+    assert.ok((await t.daemon.cycle()).ok);
+    assert.deepEqual(t.server.heartbeats[0]!.recording, {
+      recorder_command: '/opt/latchkey/bin/latchkey-agent record',
+      mode: 'strict',
+    });
+    breakGlass = { until: '2026-11-25T13:00:00.000Z', reason: 'spool disk full' };
+    await t.daemon.cycle();
+    assert.deepEqual(
+      t.server.heartbeats[1]!.recording?.break_glass,
+      breakGlass,
+      'the same cycle, not the next',
+    );
+    breakGlass = undefined;
+    await t.daemon.cycle();
+    assert.equal(t.server.heartbeats[2]!.recording?.break_glass, undefined, 'ended');
   });
 
   it('a credential the server no longer accepts says how to fix it', async () => {

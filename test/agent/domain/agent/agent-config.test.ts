@@ -12,6 +12,7 @@ describe('agent/domain: parseAgentConfig', () => {
         socketPath: '/run/latchkey-agent/record.sock',
         spoolDir: '/var/lib/latchkey-agent/spool',
         mode: 'best-effort',
+        recorderCommand: 'latchkey-agent record',
       },
     });
   });
@@ -30,8 +31,17 @@ describe('agent/domain: parseAgentConfig', () => {
       socketPath: '/run/x/record.sock',
       spoolDir: '/srv/agent/spool',
       mode: 'strict',
+      recorderCommand: 'latchkey-agent record',
       localAuditorKey: key,
     });
+    assert.equal(
+      parseAgentConfig({ recorderCommand: ' /opt/lk/bin/latchkey-agent record ' }).recording.recorderCommand,
+      '/opt/lk/bin/latchkey-agent record',
+    );
+    assert.throws(
+      () => parseAgentConfig({ recorderCommand: 'latchkey-agent record\nPermitTTY no' }),
+      /--recorder-command must be one line without control characters/,
+    );
     assert.throws(
       () => parseAgentConfig({ recordingMode: 'always' }),
       /--recording-mode must be best-effort or strict/,

@@ -9,6 +9,7 @@ import { targetIpIndexes } from './0002-target-ip-indexes.js';
 import { signInSchema } from './0003-sign-in.js';
 import { agentsSchema } from './0004-agents.js';
 import { sshLogsSchema } from './0005-ssh-logs.js';
+import { agentsByTarget } from './0006-agents-by-target.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -19,6 +20,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0003-sign-in': signInSchema(kind),
         '0004-agents': agentsSchema(kind),
         '0005-ssh-logs': sshLogsSchema(kind),
+        '0006-agents-by-target': agentsByTarget(),
       };
     },
   };

@@ -4,6 +4,12 @@ import { LatchkeyError } from '@latchkey/shared';
 import { uniqueViolation } from '../db-errors.js';
 import type { AgentsTable } from '../schema.js';
 import { now, withTransaction, type RepositoryContext } from './context.js';
+import { precompiledQuery } from './precompiled-query.js';
+
+/** The agents of one target (compiled once: certificate requests read them when sessions are recorded). */
+const agentsOfTarget = precompiledQuery(2, (db, accountId, targetId) =>
+  db.selectFrom('agents').selectAll().where('account_id', '=', accountId!).where('target_id', '=', targetId!),
+);
 
 function toRecord(ctx: RepositoryContext, row: AgentsTable): AgentRecord {
   const { codec } = ctx;
@@ -90,6 +96,10 @@ export function agentRepository(ctx: RepositoryContext): AgentRepository {
         .orderBy('hostname')
         .orderBy('id')
         .execute();
+      return rows.map((row) => toRecord(ctx, row));
+    },
+    async listForTarget(accountId, targetId) {
+      const rows = await agentsOfTarget(ctx, accountId, targetId);
       return rows.map((row) => toRecord(ctx, row));
     },
     replaceCredential: (accountId, id, change) =>

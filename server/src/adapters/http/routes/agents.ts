@@ -255,6 +255,17 @@ function presentAgent(record: AgentRecord): Agent {
           ...(heartbeat.sshdVersion === undefined ? {} : { sshd_version: heartbeat.sshdVersion }),
           ...(heartbeat.clockOffsetMs === undefined ? {} : { clock_offset_ms: heartbeat.clockOffsetMs }),
           sshd_config: heartbeat.sshdConfig,
+          ...(heartbeat.recording === undefined
+            ? {}
+            : {
+                recording: {
+                  recorder_command: heartbeat.recording.recorderCommand,
+                  mode: heartbeat.recording.mode,
+                  ...(heartbeat.recording.breakGlass === undefined
+                    ? {}
+                    : { break_glass: heartbeat.recording.breakGlass }),
+                },
+              }),
         }),
     ...(record.lastSeenAt === undefined ? {} : { last_seen_at: record.lastSeenAt.toISOString() }),
     created_at: record.createdAt.toISOString(),
