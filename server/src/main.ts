@@ -376,7 +376,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--max-log-size <size>', 'the largest session log an agent may upload (default 256MiB)')
     .option(
       '--recorder-command <command>',
-      "the force-command of recorded sessions' certificates (default: latchkey-agent record)",
+      "recorded sessions' force-command where the target's agent has not reported its own (default: latchkey-agent record)",
     )
     .option(
       '--agent-package <file>',
