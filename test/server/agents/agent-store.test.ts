@@ -8,46 +8,11 @@ import { isLatchkeyError } from '@latchkey/shared';
 import { openStore } from '../../../server/src/adapters/db/open-store.js';
 import type { Store, StoreOptions } from '../../../server/src/app/ports/store.js';
 import type { AccountRecord } from '../../../server/src/domain/records.js';
-import { startPostgres } from '../../harness/postgres.js';
-import type { RunningPostgres } from '../../harness/postgres.js';
-import { createTempDir } from '../../harness/temp-dir.js';
-import type { TempDir } from '../../harness/temp-dir.js';
+import { storeBackends } from '../support/store-backends.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 
-interface Backend {
-  readonly name: string;
-  setUp(): Promise<void>;
-  tearDown(): Promise<void>;
-  fresh(): Promise<StoreOptions>;
-}
-
-function sqlite(): Backend {
-  let dir: TempDir | undefined;
-  let n = 0;
-  return {
-    name: 'sqlite',
-    setUp: async () => {
-      dir = await createTempDir('agent-store');
-    },
-    tearDown: async () => dir?.remove(),
-    fresh: async () => ({ sqlitePath: dir!.file(`db-${++n}.sqlite`) }),
-  };
-}
-
-function postgres(): Backend {
-  let server: RunningPostgres | undefined;
-  return {
-    name: 'postgres',
-    setUp: async () => {
-      server = await startPostgres();
-    },
-    tearDown: async () => server?.stop(),
-    fresh: async () => ({ databaseUrl: await server!.createDatabase() }),
-  };
-}
-
-for (const backend of [sqlite(), postgres()]) {
+for (const backend of storeBackends('agent-store')) {
   describe(`agent store on ${backend.name}`, function () {
     this.timeout(60_000);
     let options: StoreOptions;
@@ -63,7 +28,7 @@ for (const backend of [sqlite(), postgres()]) {
     before(() => backend.setUp());
     after(() => backend.tearDown());
     beforeEach(async () => {
-      options = await backend.fresh();
+      options = await backend.freshDatabase();
       store = await open();
       account = (await store.accounts.ensureDefaultAccount()).account;
     });

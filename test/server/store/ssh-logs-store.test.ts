@@ -9,46 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { isLatchkeyError } from '@latchkey/shared';
 import { openStore } from '../../../server/src/adapters/db/open-store.js';
 import { SSH_LOG_PIECE_BYTES } from '../../../server/src/adapters/db/repositories/ssh-logs.js';
-import type { SshLogInput, Store, StoreOptions } from '../../../server/src/app/ports/store.js';
+import type { SshLogInput, Store } from '../../../server/src/app/ports/store.js';
 import type { AccountRecord } from '../../../server/src/domain/records.js';
-import { startPostgres } from '../../harness/postgres.js';
-import type { RunningPostgres } from '../../harness/postgres.js';
-import { createTempDir } from '../../harness/temp-dir.js';
-import type { TempDir } from '../../harness/temp-dir.js';
+import { storeBackends } from '../support/store-backends.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
-
-interface Backend {
-  readonly name: string;
-  setUp(): Promise<void>;
-  tearDown(): Promise<void>;
-  fresh(): Promise<StoreOptions>;
-}
-
-function sqlite(): Backend {
-  let dir: TempDir | undefined;
-  let n = 0;
-  return {
-    name: 'sqlite',
-    setUp: async () => {
-      dir = await createTempDir('ssh-log-store');
-    },
-    tearDown: async () => dir?.remove(),
-    fresh: async () => ({ sqlitePath: dir!.file(`db-${++n}.sqlite`) }),
-  };
-}
-
-function postgres(): Backend {
-  let server: RunningPostgres | undefined;
-  return {
-    name: 'postgres',
-    setUp: async () => {
-      server = await startPostgres();
-    },
-    tearDown: async () => server?.stop(),
-    fresh: async () => ({ databaseUrl: await server!.createDatabase() }),
-  };
-}
 
 function input(id: string, overrides: Partial<SshLogInput> = {}): SshLogInput {
   return {
@@ -74,7 +39,7 @@ async function readAll(content: AsyncIterable<Uint8Array>): Promise<{ bytes: Buf
   return { bytes: Buffer.concat(parts), pieces: parts.map((part) => part.length) };
 }
 
-for (const backend of [sqlite(), postgres()]) {
+for (const backend of storeBackends('ssh-log-store')) {
   describe(`session-log store on ${backend.name}`, function () {
     this.timeout(60_000);
     let store: Store;
@@ -83,7 +48,7 @@ for (const backend of [sqlite(), postgres()]) {
     before(() => backend.setUp());
     after(() => backend.tearDown());
     beforeEach(async () => {
-      store = await openStore({ ...(await backend.fresh()), clock: () => NOW });
+      store = await openStore({ ...(await backend.freshDatabase()), clock: () => NOW });
       account = (await store.accounts.ensureDefaultAccount()).account;
     });
     afterEach(async () => store?.close());

@@ -17,50 +17,8 @@ import {
   type TargetInput,
 } from '../../../server/src/app/ports/store.js';
 import type { AccountRecord, TargetRecord } from '../../../server/src/domain/records.js';
-import { startPostgres, type RunningPostgres } from '../../harness/postgres.js';
 import { runCommandOrThrow } from '../../harness/run-command.js';
-import { createTempDir, type TempDir } from '../../harness/temp-dir.js';
-
-interface Backend {
-  readonly name: 'sqlite' | 'postgres';
-  setUp(): Promise<void>;
-  tearDown(): Promise<void>;
-  /** Options for a new, empty database. */
-  freshDatabase(): Promise<StoreOptions>;
-}
-
-function sqliteBackend(): Backend {
-  let dir: TempDir | undefined;
-  let counter = 0;
-  return {
-    name: 'sqlite',
-    async setUp() {
-      dir = await createTempDir('store-sqlite');
-    },
-    async tearDown() {
-      await dir?.remove();
-    },
-    async freshDatabase() {
-      return { sqlitePath: dir!.file(`store-${++counter}.sqlite`) };
-    },
-  };
-}
-
-function postgresBackend(): Backend {
-  let server: RunningPostgres | undefined;
-  return {
-    name: 'postgres',
-    async setUp() {
-      server = await startPostgres();
-    },
-    async tearDown() {
-      await server?.stop();
-    },
-    async freshDatabase() {
-      return { databaseUrl: await server!.createDatabase() };
-    },
-  };
-}
+import { storeBackends } from '../support/store-backends.js';
 
 /** A clock the test moves by hand (starts 2024-01-01T00:00:00.000Z, ticks 1 ms per read). */
 function manualClock() {
@@ -86,7 +44,7 @@ async function expectError(promise: Promise<unknown>, code: ErrorCode, message?:
 
 const childScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'write-from-another-process.ts');
 
-for (const backend of [sqliteBackend(), postgresBackend()]) {
+for (const backend of storeBackends('store-sqlite')) {
   describe(`store on ${backend.name}`, function () {
     this.timeout(60_000);
 
