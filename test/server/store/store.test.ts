@@ -742,49 +742,29 @@ for (const backend of storeBackends('store-sqlite')) {
       });
 
       it('refuses links to unknown policies, repeated policies and repeated precedences, storing nothing', async () => {
-        const p = await store.policies.create(account.id, {
-          name: 'p',
-          decision: 'allow',
-          include: [],
-          reusable: true,
-        });
+        const reusablePolicy = (name: string) =>
+          store.policies.create(account.id, { name, decision: 'allow', include: [], reusable: true });
         const input = (policies: Array<{ policyId: string; precedence: number }>) => ({
           name: 'app',
           type: 'infrastructure',
           targetCriteria: [],
           policies,
         });
+        const refused = (policies: Parameters<typeof input>[0], message?: RegExp) =>
+          expectError(store.apps.create(account.id, input(policies)), 'invalid_argument', message);
+        const p = await reusablePolicy('p');
         const missing = crypto.randomUUID();
-        await expectError(
-          store.apps.create(account.id, input([{ policyId: missing, precedence: 1 }])),
-          'invalid_argument',
-          new RegExp(`policy ${missing} does not exist`),
-        );
-        await expectError(
-          store.apps.create(
-            account.id,
-            input([
-              { policyId: p.id, precedence: 1 },
-              { policyId: p.id, precedence: 2 },
-            ]),
-          ),
-          'invalid_argument',
-        );
-        const q = await store.policies.create(account.id, {
-          name: 'q',
-          decision: 'allow',
-          include: [],
-          reusable: true,
-        });
-        await expectError(
-          store.apps.create(
-            account.id,
-            input([
-              { policyId: p.id, precedence: 1 },
-              { policyId: q.id, precedence: 1 },
-            ]),
-          ),
-          'invalid_argument',
+        await refused([{ policyId: missing, precedence: 1 }], new RegExp(`policy ${missing} does not exist`));
+        await refused([
+          { policyId: p.id, precedence: 1 },
+          { policyId: p.id, precedence: 2 },
+        ]);
+        const q = await reusablePolicy('q');
+        await refused(
+          [
+            { policyId: p.id, precedence: 1 },
+            { policyId: q.id, precedence: 1 },
+          ],
           /precedence/,
         );
         assert.deepEqual(await store.apps.list(account.id), []);
