@@ -12,34 +12,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ORIGIN,
-  SessionLogWriter,
-  decryptedLogEntries,
-  encodeAuditorKey,
-  generateHpkeKeyPair,
-  readSessionLog,
-} from '@latchkey/shared';
+import { ORIGIN, decryptedLogEntries, encodeAuditorKey, readSessionLog } from '@latchkey/shared';
 import { localLogFiles } from '../cli/src/adapters/fs/log-files.js';
 import { writeZipFile } from '../cli/src/adapters/zip/zip-file-writer.js';
 import { decryptLog } from '../cli/src/app/logs/decrypt-log.js';
+import { benchSessionWriter } from './support/sealed-session.js';
 
 const sizeMb = Number(process.argv[2] ?? 200);
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-decrypt-'));
 try {
-  const keys = generateHpkeKeyPair();
-  const writer = new SessionLogWriter({
-    auditorPublicKey: keys.publicKey,
-    identity: {
-      session_id: 'bench',
-      target_id: 'bench',
-      user_email: 'bench@example.com',
-      principal: 'bench',
-      program_type: 'shell',
-    },
-    pty: { term: 'xterm-256color', width: 120, height: 40, modes: [] },
-    startedAt: new Date(),
-  });
+  const { keys, writer } = benchSessionWriter();
   // About 4 KiB per write, like a busy terminal: coloured listing lines with a little UTF-8.
   const lines: string[] = [];
   for (let index = 0; index < 40; index++) {

@@ -6,22 +6,11 @@
  *   node --conditions=latchkey-source --import tsx bench/session-log-decrypt.bench.ts [SIZE_MB]
  */
 import { randomBytes } from 'node:crypto';
-import { ORIGIN, SessionLogWriter, generateHpkeKeyPair, readSessionLog } from '@latchkey/shared';
+import { ORIGIN, readSessionLog } from '@latchkey/shared';
+import { benchSessionWriter } from './support/sealed-session.js';
 
 const sizeMb = Number(process.argv[2] ?? 200);
-const keys = generateHpkeKeyPair();
-const writer = new SessionLogWriter({
-  auditorPublicKey: keys.publicKey,
-  identity: {
-    session_id: 'bench',
-    target_id: 'bench',
-    user_email: 'bench@example.com',
-    principal: 'bench',
-    program_type: 'shell',
-  },
-  pty: { term: 'xterm-256color', width: 120, height: 40, modes: [] },
-  startedAt: new Date(),
-});
+const { keys, writer } = benchSessionWriter();
 
 const output = randomBytes(4096);
 const sealed: Uint8Array[] = [];
