@@ -147,6 +147,26 @@ export async function startRecordingTarget(): Promise<RecordingTarget> {
 
 /** The ssh arguments for this target (no command, no -tt). */
 export function sshArgs(target: RecordingTarget, knownHostsFile: string): string[] {
+  return sshClientArgs({
+    identityFile: target.identityFile,
+    certificateFile: target.certificateFile,
+    knownHostsFile,
+    port: target.sshd.port,
+    user: target.user.name,
+  });
+}
+
+/**
+ * The ssh client's arguments (no host, command or -tt) for a private sshd: no config file, no agent, only
+ * the given key (and certificate, if given), the server's host key checked against `knownHostsFile`.
+ */
+export function sshClientArgs(client: {
+  identityFile: string;
+  certificateFile?: string;
+  knownHostsFile: string;
+  port: number;
+  user: string;
+}): string[] {
   return [
     '-F',
     '/dev/null',
@@ -157,21 +177,20 @@ export function sshArgs(target: RecordingTarget, knownHostsFile: string): string
     '-o',
     'IdentityAgent=none',
     '-o',
-    `IdentityFile=${target.identityFile}`,
-    '-o',
-    `CertificateFile=${target.certificateFile}`,
+    `IdentityFile=${client.identityFile}`,
+    ...(client.certificateFile === undefined ? [] : ['-o', `CertificateFile=${client.certificateFile}`]),
     '-o',
     'StrictHostKeyChecking=yes',
     '-o',
-    `UserKnownHostsFile=${knownHostsFile}`,
+    `UserKnownHostsFile=${client.knownHostsFile}`,
     '-o',
     'GlobalKnownHostsFile=/dev/null',
     '-o',
     'ControlPath=none',
     '-p',
-    String(target.sshd.port),
+    String(client.port),
     '-l',
-    target.user.name,
+    client.user,
   ];
 }
 

@@ -43,7 +43,7 @@ import {
   type Json,
   type ServerProcess,
 } from '../server/server-process.js';
-import { RECORDER_BIN } from './recording-fixture.js';
+import { RECORDER_BIN, sshClientArgs } from './recording-fixture.js';
 import { runAgent, startAgent, type AgentProcess } from '../agent/agent-process.js';
 
 const PROMPT = '[lk-prompt] ';
@@ -300,30 +300,12 @@ describe('e2e: spooled session logs reach the server across an outage and an age
     await generateKeyWithSshKeygen(path.join(base, 'client', 'id_ed25519'));
     const knownHosts = path.join(base, 'client', 'known_hosts');
     await writeFile(knownHosts, sshd.knownHostsLine() + '\n');
-    sshOptions = [
-      '-F',
-      '/dev/null',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'IdentityAgent=none',
-      '-o',
-      `IdentityFile=${path.join(base, 'client', 'id_ed25519')}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'GlobalKnownHostsFile=/dev/null',
-      '-o',
-      'ControlPath=none',
-      '-p',
-      String(sshd.port),
-      '-l',
-      user.name,
-    ];
+    sshOptions = sshClientArgs({
+      identityFile: path.join(base, 'client', 'id_ed25519'),
+      knownHostsFile: knownHosts,
+      port: sshd.port,
+      user: user.name,
+    });
   });
 
   after(async () => {
