@@ -19,7 +19,8 @@ const FLUSH_INTERVAL_MS = 50;
 const SHIP_BATCH_BYTES = 256 * 1024;
 
 export class SessionRecording implements RecordingSink {
-  private readonly startedAt = process.hrtime.bigint();
+  /** The session clock: performance.now() is monotonic like hrtime, without a BigInt per call. */
+  private readonly startedAt = performance.now();
   private readonly flushTimer: NodeJS.Timeout;
   private dirty = false;
   private readonly markers: string[] = [];
@@ -35,7 +36,7 @@ export class SessionRecording implements RecordingSink {
   }
 
   elapsedMicros(): number {
-    return Number((process.hrtime.bigint() - this.startedAt) / 1000n);
+    return Math.floor((performance.now() - this.startedAt) * 1000);
   }
 
   data(source: PacketSource, bytes: Uint8Array): void {
@@ -112,7 +113,9 @@ export class SessionRecording implements RecordingSink {
 
   private ship(): void {
     this.unshippedBytes = 0;
-    const sealed = this.writer.takeSealed();
-    if (sealed.length > 0) this.spool.send(Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length));
+    // Pieces, not one concatenated buffer: the spool client writes them with one writev, and fewer large
+    // buffers (external memory) means fewer of V8's full collections.
+    const pieces = this.writer.takeSealedPieces();
+    if (pieces.length > 0) this.spool.sendPieces(pieces);
   }
 }

@@ -10,6 +10,7 @@ import { connect, type Socket } from 'node:net';
 import {
   encodeFinishPayload,
   encodeFrame,
+  encodeFrameHead,
   encodeJsonFrame,
   FRAME,
   FrameDecoder,
@@ -89,10 +90,26 @@ export class SpoolClient {
   }
 
   send(sealed: Buffer): void {
-    if (sealed.length === 0) return;
-    this.backlog.push(sealed);
-    this.backlogBytes += sealed.length;
-    if (this.socket && this.ready) this.socket.write(encodeFrame(FRAME.chunks, sealed));
+    this.sendPieces([sealed]);
+  }
+
+  /**
+   * Sends sealed bytes given in pieces (SessionLogWriter.takeSealedPieces()) as one CHUNKS frame, written
+   * with one writev: the pieces are kept as they are, not copied into one buffer.
+   */
+  sendPieces(pieces: readonly Uint8Array[]): void {
+    let bytes = 0;
+    for (const piece of pieces) bytes += piece.length;
+    if (bytes === 0) return;
+    const buffers = pieces.map(asBuffer);
+    this.backlog.push(...buffers);
+    this.backlogBytes += bytes;
+    const socket = this.socket;
+    if (!socket || !this.ready) return;
+    socket.cork();
+    socket.write(encodeFrameHead(FRAME.chunks, bytes));
+    for (const buffer of buffers) if (buffer.length > 0) socket.write(buffer);
+    socket.uncork();
   }
 
   /**
@@ -225,4 +242,8 @@ export class SpoolClient {
     this.reconnectTimer.unref();
     this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 2000);
   }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -328,11 +328,19 @@ export class ChunkAppender {
   private async writeBatches(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch = Buffer.concat(this.queue);
+        // One writev of the queued buffers (not concatenated first: no copy).
+        const batch = this.queue;
         this.queue = [];
-        await this.handle.write(batch);
+        let bytes = 0;
+        for (const buffer of batch) bytes += buffer.length;
+        let written = 0;
+        while (written < bytes) {
+          const { bytesWritten } = await this.handle.writev(written === 0 ? batch : rest(batch, written));
+          if (bytesWritten === 0) throw new Error('the spool file took no bytes (write returned 0)');
+          written += bytesWritten;
+        }
         await this.handle.sync();
-        this.persisted += batch.length;
+        this.persisted += bytes;
         this.onPersisted(this.persisted);
       }
     } catch (error) {
@@ -340,6 +348,20 @@ export class ChunkAppender {
       this.queue = [];
     }
   }
+}
+
+/** The buffers of `batch` after its first `skip` bytes (what a short write left). */
+function rest(batch: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const buffer of batch) {
+    if (skip >= buffer.length) {
+      skip -= buffer.length;
+      continue;
+    }
+    out.push(skip > 0 ? buffer.subarray(skip) : buffer);
+    skip = 0;
+  }
+  return out;
 }
 
 function withoutReason(state: SpooledLogState): SpooledLogState {

@@ -32,12 +32,28 @@ export function encodePacket(packet: LogPacket): Uint8Array {
 /** Writes `packet` at `offset` of `target` (which must have room) and returns the offset after it. */
 export function writePacket(target: Uint8Array, offset: number, packet: LogPacket): number {
   const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
-  view.setUint32(offset, COUNTED_HEADER_LENGTH + packet.data.length);
-  view.setUint8(offset + 4, packet.source);
-  view.setUint32(offset + 5, packet.code);
-  view.setBigUint64(offset + 9, BigInt(packet.elapsedMicros));
+  writePacketHeader(view, offset, packet.source, packet.code, packet.elapsedMicros, packet.data.length);
   target.set(packet.data, offset + PACKET_HEADER_LENGTH);
   return offset + PACKET_HEADER_LENGTH + packet.data.length;
+}
+
+/**
+ * Writes a packet's 17-byte header at `offset` of `view`; the data (`dataLength` bytes) goes right after
+ * it. `elapsedMicros` is a non-negative integer below 2^53 (written as a u64 without a BigInt).
+ */
+export function writePacketHeader(
+  view: DataView,
+  offset: number,
+  source: PacketSource,
+  code: number,
+  elapsedMicros: number,
+  dataLength: number,
+): void {
+  view.setUint32(offset, COUNTED_HEADER_LENGTH + dataLength);
+  view.setUint8(offset + 4, source);
+  view.setUint32(offset + 5, code);
+  view.setUint32(offset + 9, Math.floor(elapsedMicros / 0x1_0000_0000));
+  view.setUint32(offset + 13, elapsedMicros % 0x1_0000_0000);
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   DATA_CODE,
   PACKET_HEADER_LENGTH,
   writePacket,
+  writePacketHeader,
   type LogPacket,
   type PacketSource,
 } from './log-packet.js';
@@ -47,9 +48,19 @@ export class SessionLogWriter {
   private readonly maxChunkBytes: number;
   private readonly inBandRecords: boolean;
   private readonly deferredRecords: InBandRecord[] = [];
-  private pending: LogPacket[] = [];
+  /**
+   * The next chunk's plaintext, packets written into it as they come (no packet objects kept, no
+   * reference to the caller's bytes): `pendingBytes` of it are used, by `pendingPackets` packets. Reused
+   * after each seal. Larger than maxChunkBytes only for a record that does not fit in one (it then makes
+   * a chunk of its own, as before).
+   */
+  private plaintext: Buffer;
+  private view: DataView;
   private pendingBytes = 0;
+  private pendingPackets = 0;
+  /** Framed chunks sealed since the last takeSealed(): each a 4-byte length and its ciphertext. */
   private sealedChunks: Uint8Array[] = [];
+  private sealedBytes = 0;
   private dataChunks = 0;
   private dataPackets = 0;
   private dataBytes = 0;
@@ -61,6 +72,8 @@ export class SessionLogWriter {
       ephemeralPrivateKey: options.ephemeralPrivateKey,
     });
     this.maxChunkBytes = Math.max(options.maxChunkBytes ?? 32 * 1024, PACKET_HEADER_LENGTH + 1024);
+    this.plaintext = Buffer.allocUnsafeSlow(this.maxChunkBytes);
+    this.view = new DataView(this.plaintext.buffer, this.plaintext.byteOffset, this.plaintext.byteLength);
     this.inBandRecords = options.pty !== null;
     this.record({ kind: 'start', elapsedMicros: 0, body: { format: 1, identity: options.identity } });
   }
@@ -69,12 +82,14 @@ export class SessionLogWriter {
   data(source: PacketSource, elapsedMicros: number, bytes: Uint8Array): void {
     const room = this.maxChunkBytes - PACKET_HEADER_LENGTH;
     for (let offset = 0; offset < bytes.length; offset += room) {
-      this.push({
-        source,
-        code: DATA_CODE,
-        elapsedMicros: this.monotonic(elapsedMicros),
-        data: bytes.subarray(offset, offset + room),
-      });
+      const length = Math.min(room, bytes.length - offset);
+      const elapsed = this.monotonic(elapsedMicros);
+      const at = this.reserve(PACKET_HEADER_LENGTH + length);
+      writePacketHeader(this.view, at, source, DATA_CODE, elapsed, length);
+      this.plaintext.set(
+        offset === 0 && length === bytes.length ? bytes : bytes.subarray(offset, offset + length),
+        at + PACKET_HEADER_LENGTH,
+      );
     }
   }
 
@@ -87,23 +102,31 @@ export class SessionLogWriter {
 
   /** Seals whatever is buffered into a chunk now (the recorder calls this on a short timer). */
   flush(): void {
-    if (this.pending.length === 0) return;
-    const plaintext = new Uint8Array(this.pendingBytes);
-    let offset = 0;
-    for (const packet of this.pending) offset = writePacket(plaintext, offset, packet);
+    if (this.pendingPackets === 0) return;
     this.dataChunks++;
-    this.dataPackets += this.pending.length;
-    this.dataBytes += plaintext.length;
-    this.sealChunk(plaintext);
-    this.pending = [];
+    this.dataPackets += this.pendingPackets;
+    this.dataBytes += this.pendingBytes;
+    this.sealChunk(this.plaintext.subarray(0, this.pendingBytes));
+    this.pendingPackets = 0;
     this.pendingBytes = 0;
+    if (this.plaintext.length > this.maxChunkBytes) this.useBuffer(this.maxChunkBytes);
   }
 
   /** The framed chunks sealed since the last call, to append to the log in order. */
   takeSealed(): Uint8Array {
-    const out = Buffer.concat(this.sealedChunks);
+    const bytes = this.sealedBytes;
+    return Buffer.concat(this.takeSealedPieces(), bytes);
+  }
+
+  /**
+   * The same bytes as takeSealed(), not copied into one buffer: pieces (each chunk's 4-byte length, then
+   * its ciphertext) to write in order, e.g. with one writev.
+   */
+  takeSealedPieces(): Uint8Array[] {
+    const pieces = this.sealedChunks;
     this.sealedChunks = [];
-    return out;
+    this.sealedBytes = 0;
+    return pieces;
   }
 
   finish(end: {
@@ -160,19 +183,36 @@ export class SessionLogWriter {
   }
 
   private push(packet: LogPacket): void {
+    const at = this.reserve(PACKET_HEADER_LENGTH + packet.data.length);
+    writePacket(this.plaintext, at, packet);
+  }
+
+  /**
+   * Room for one packet of `size` bytes in the pending chunk (sealing it first when the packet does not
+   * fit): returns where the packet goes.
+   */
+  private reserve(size: number): number {
     if (this.finished) throw new Error('SessionLogWriter: the log is already finished');
-    const size = PACKET_HEADER_LENGTH + packet.data.length;
     if (this.pendingBytes + size > this.maxChunkBytes) this.flush();
-    this.pending.push(packet);
+    if (size > this.plaintext.length) this.useBuffer(size);
+    const at = this.pendingBytes;
     this.pendingBytes += size;
+    this.pendingPackets++;
+    return at;
+  }
+
+  /** A fresh plaintext buffer of `size` bytes (nothing pending). */
+  private useBuffer(size: number): void {
+    this.plaintext = Buffer.allocUnsafeSlow(size);
+    this.view = new DataView(this.plaintext.buffer, this.plaintext.byteOffset, this.plaintext.byteLength);
   }
 
   private sealChunk(plaintext: Uint8Array): void {
     const ciphertext = this.sealer.seal(plaintext);
-    const framed = new Uint8Array(4 + ciphertext.length);
-    new DataView(framed.buffer).setUint32(0, ciphertext.length);
-    framed.set(ciphertext, 4);
-    this.sealedChunks.push(framed);
+    const length = Buffer.allocUnsafe(4);
+    length.writeUInt32BE(ciphertext.length, 0);
+    this.sealedChunks.push(length, ciphertext);
+    this.sealedBytes += 4 + ciphertext.length;
   }
 
   private monotonic(elapsedMicros: number): number {

@@ -27,7 +27,10 @@ export interface ScannedOutput {
 }
 
 const OSC_PREFIX = Buffer.from('\x1b]633;LK;', 'latin1');
+const ESC = 0x1b;
 const BEL = 0x07;
+const EMPTY = Buffer.alloc(0);
+const NO_MARKS: readonly ShellMark[] = Object.freeze([]);
 /** A mark longer than this is not one of ours (a command line this long is cut by the shell side). */
 const MAX_MARK_BYTES = 256 * 1024;
 
@@ -37,7 +40,7 @@ const MAX_MARK_BYTES = 256 * 1024;
  */
 export class ShellMarkScanner {
   private readonly prefix: Buffer;
-  private held: Buffer = Buffer.alloc(0);
+  private held: Buffer = EMPTY;
 
   constructor(nonce: string) {
     if (!/^[A-Za-z0-9]{8,64}$/.test(nonce))
@@ -45,9 +48,15 @@ export class ShellMarkScanner {
     this.prefix = Buffer.concat([OSC_PREFIX, Buffer.from(`${nonce};`, 'latin1')]);
   }
 
+  /**
+   * The output may share memory with `chunk` (it is not copied when nothing is taken out): the caller
+   * must not change `chunk` afterwards.
+   */
   scan(chunk: Uint8Array): ScannedOutput {
-    let input: Buffer = this.held.length > 0 ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
-    this.held = Buffer.alloc(0);
+    let input: Buffer = this.held.length > 0 ? Buffer.concat([this.held, chunk]) : asBuffer(chunk);
+    this.held = EMPTY;
+    // The common case, streaming output: no escape byte, so no mark and nothing to hold back.
+    if (input.indexOf(ESC) < 0) return { output: input, marks: NO_MARKS };
     const marks: ShellMark[] = [];
     const pieces: Buffer[] = [];
     let from = 0;
@@ -56,7 +65,7 @@ export class ShellMarkScanner {
       if (start < 0) {
         const keep = partialPrefixAt(input, this.prefix, from);
         pieces.push(input.subarray(from, keep));
-        this.held = Buffer.from(input.subarray(keep));
+        if (keep < input.length) this.held = Buffer.from(input.subarray(keep));
         break;
       }
       const end = input.indexOf(BEL, start + this.prefix.length);
@@ -76,15 +85,19 @@ export class ShellMarkScanner {
       from = end + 1;
     }
     input = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
-    return { output: input, marks };
+    return { output: input, marks: marks.length > 0 ? marks : NO_MARKS };
   }
 
   /** Whatever is held back (the session ended inside a possible mark): it is output after all. */
   drain(): Buffer {
     const rest = this.held;
-    this.held = Buffer.alloc(0);
+    this.held = EMPTY;
     return rest;
   }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Where a trailing partial copy of `prefix` starts in `input` (input.length when there is none). */

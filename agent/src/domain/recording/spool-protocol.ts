@@ -67,10 +67,15 @@ export interface Frame {
 }
 
 export function encodeFrame(type: number, payload: Uint8Array): Buffer {
+  return Buffer.concat([encodeFrameHead(type, payload.length), payload]);
+}
+
+/** The 5 bytes before a payload of `payloadLength` bytes (for writing the payload apart, with writev). */
+export function encodeFrameHead(type: number, payloadLength: number): Buffer {
   const head = Buffer.alloc(5);
-  head.writeUInt32BE(payload.length + 1, 0);
+  head.writeUInt32BE(payloadLength + 1, 0);
   head.writeUInt8(type, 4);
-  return Buffer.concat([head, payload]);
+  return head;
 }
 
 export function encodeJsonFrame(type: number, value: unknown): Buffer {
@@ -99,6 +104,13 @@ export class FrameDecoder {
     this.buffered.push(bytes);
     this.bufferedBytes += bytes.length;
     if (this.bufferedBytes < 5) return [];
+    // A large frame comes in many reads: join them once it is whole, not at every read.
+    const first = this.buffered[0]!;
+    if (first.length >= 4) {
+      const length = first.readUInt32BE(0);
+      if (length > MAX_FRAME_BYTES) throw new Error(`a spool frame of ${length} bytes is out of range`);
+      if (this.bufferedBytes < 4 + length) return [];
+    }
     let data = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
     const frames: Frame[] = [];
     let offset = 0;
