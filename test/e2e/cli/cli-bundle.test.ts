@@ -5,12 +5,12 @@
 // OpenSSH key files (sshpk).
 import assert from 'node:assert/strict';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { createTempDir, createTestUser, removeTestUser, runCommand, startSshd } from '../../harness/index.js';
+import { createTempDir, removeTestUser, runCommand } from '../../harness/index.js';
 import type { RunningSshd, TempDir, TestUser } from '../../harness/index.js';
-import { startTestServer } from '../../server/support/test-server.js';
 import type { TestServer } from '../../server/support/test-server.js';
 import { loginWithDeviceFlow, makeCliHome } from './latchkey-cli.js';
 import type { CliHome } from './latchkey-cli.js';
+import { startSshAccess } from './ssh-access-fixture.js';
 
 const ALICE = { email: 'alice@example.com', password: 'correct horse battery staple' };
 const HOST = 'web-1';
@@ -35,33 +35,12 @@ describe('the built latchkey bundle end to end (code cache, agent, ssh-config he
     );
     assert.equal(built.code, 0, built.stderr);
     entry = dir.file('dist/main.js');
-    server = await startTestServer({ listen: true });
-    await server.addUser(ALICE.email, ALICE.password);
-    const ca = await server.call('POST', `${server.base}/access/gateway_ca`);
-    assert.equal(ca.status, 200, JSON.stringify(ca.body));
-    await writeFile(dir.file('ca.pub'), `${ca.body.result.public_key}\n`);
-    user = await createTestUser();
-    sshd = await startSshd({ settings: { TrustedUserCAKeys: dir.file('ca.pub') } });
-    const target = await server.call('POST', `${server.base}/infrastructure/targets`, {
-      body: { hostname: HOST, ip: { ipv4: { ip_addr: sshd.host } } },
-    });
-    assert.equal(target.status, 200, JSON.stringify(target.body));
-    const app = await server.call('POST', `${server.base}/access/apps`, {
-      body: {
-        name: 'web servers',
-        type: 'infrastructure',
-        target_criteria: [{ target_attributes: { hostname: [HOST] }, port: sshd.port, protocol: 'SSH' }],
-        policies: [
-          {
-            name: 'alice',
-            decision: 'allow',
-            include: [{ email: { email: ALICE.email } }],
-            connection_rules: { ssh: { usernames: [user.name], allow_agent_forwarding: true } },
-          },
-        ],
-      },
-    });
-    assert.equal(app.status, 200, JSON.stringify(app.body));
+    ({ server, sshd, user } = await startSshAccess(dir, {
+      hostname: HOST,
+      people: [ALICE],
+      allowed: ALICE,
+      sshRules: { allow_agent_forwarding: true },
+    }));
     cli = await makeCliHome(dir.path, server.url);
     const login = await loginWithDeviceFlow(cli, ALICE);
     assert.equal(login.code, 0, login.stderr);

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { generateSshKeyPair } from '@latchkey/shared';
-import { createTempDir, createTestUser, removeTestUser, runCommand, startSshd } from '../../harness/index.js';
+import { createTempDir, removeTestUser, runCommand } from '../../harness/index.js';
 import type { RunningSshd, TempDir, TestUser } from '../../harness/index.js';
-import { startTestServer } from '../../server/support/test-server.js';
 import type { TestServer } from '../../server/support/test-server.js';
 import { LATCHKEY_BIN, loginWithDeviceFlow, makeCliHome, runLatchkey } from './latchkey-cli.js';
 import type { CliHome } from './latchkey-cli.js';
+import { startSshAccess } from './ssh-access-fixture.js';
 
 const ALICE = { email: 'alice@example.com', password: 'correct horse battery staple' };
 const BOB = { email: 'bob@example.com', password: 'another long password' };
@@ -27,35 +27,11 @@ describe('latchkey CLI end to end (access server, device flow, real sshd)', func
   before(async function () {
     this.timeout(120_000);
     dir = await createTempDir('cli-e2e');
-    server = await startTestServer({ listen: true });
-    await server.addUser(ALICE.email, ALICE.password);
-    await server.addUser(BOB.email, BOB.password);
-    const ca = await server.call('POST', `${server.base}/access/gateway_ca`);
-    assert.equal(ca.status, 200, JSON.stringify(ca.body));
-    const caFile = dir.file('ca.pub');
-    await writeFile(caFile, `${ca.body.result.public_key}\n`);
-    user = await createTestUser();
-    sshd = await startSshd({ settings: { TrustedUserCAKeys: caFile } });
-    const target = await server.call('POST', `${server.base}/infrastructure/targets`, {
-      body: { hostname: HOST, ip: { ipv4: { ip_addr: sshd.host } } },
-    });
-    assert.equal(target.status, 200, JSON.stringify(target.body));
-    const app = await server.call('POST', `${server.base}/access/apps`, {
-      body: {
-        name: 'web servers',
-        type: 'infrastructure',
-        target_criteria: [{ target_attributes: { hostname: [HOST] }, port: sshd.port, protocol: 'SSH' }],
-        policies: [
-          {
-            name: 'alice',
-            decision: 'allow',
-            include: [{ email: { email: ALICE.email } }],
-            connection_rules: { ssh: { usernames: [user.name] } },
-          },
-        ],
-      },
-    });
-    assert.equal(app.status, 200, JSON.stringify(app.body));
+    ({ server, sshd, user } = await startSshAccess(dir, {
+      hostname: HOST,
+      people: [ALICE, BOB],
+      allowed: ALICE,
+    }));
     cli = await makeCliHome(dir.path, server.url);
   });
 
