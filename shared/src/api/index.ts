@@ -18,3 +18,4 @@ export * from './virtual-networks.js';
 export * from './me.js';
 export * from './agents.js';
 export * from './ssh-logs.js';
+export * from './access-server-protocol.js';

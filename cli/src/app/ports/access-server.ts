@@ -1,26 +1,7 @@
-import type {
-  CertificateRequest,
-  DeviceAuthorization,
-  DeviceTokenPoll,
-  IssuedCertificate,
-  Me,
-  MeTarget,
-  TokenSet,
-} from '../../domain/access-api.js';
-
 /**
- * The access server as the CLI uses it (docs/sign-in.md). Failures are LatchkeyErrors: `unauthenticated`
- * for a 401 or a refused refresh token (`invalid_grant`), `permission_denied` with the server's own words
- * for a 403, `unavailable` when the server cannot be reached or answers 5xx.
+ * The access server as the CLI uses it (docs/sign-in.md): the operations every client shares, with the
+ * failures shared/src/api/access-server-protocol.ts gives (`unauthenticated` for a 401 or a refused
+ * refresh token, `permission_denied` with the server's own words for a 403, `unavailable` when the server
+ * cannot be reached or answers 5xx).
  */
-export interface AccessServer {
-  readonly url: string;
-  startDeviceAuthorization(clientId: string): Promise<DeviceAuthorization>;
-  pollDeviceToken(deviceCode: string, clientId: string): Promise<DeviceTokenPoll>;
-  refresh(refreshToken: string): Promise<TokenSet>;
-  /** RFC 7009: ends the whole sign-in session. */
-  revoke(token: string): Promise<void>;
-  me(accessToken: string): Promise<Me>;
-  myTargets(accessToken: string): Promise<MeTarget[]>;
-  issueCertificate(accessToken: string, request: CertificateRequest): Promise<IssuedCertificate>;
-}
+export type { AccessServerOperations as AccessServer } from '@latchkey/shared';
