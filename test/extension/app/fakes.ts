@@ -123,7 +123,7 @@ export class FakeServer implements AccessServer {
   async issueCertificate(accessToken: string, request: CertificateRequest): Promise<IssuedCertificateResult> {
     this.check(accessToken);
     this.certificateRequests.push(request);
-    if (this.denial !== undefined) throw new LatchkeyError('access_denied', this.denial);
+    if (this.denial !== undefined) throw new LatchkeyError('permission_denied', this.denial);
     return {
       certificate: 'ssh-ed25519-cert-v01@openssh.com AAAA',
       serial: '1',
