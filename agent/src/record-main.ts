@@ -13,7 +13,7 @@ import { open, rm } from 'node:fs/promises';
 import { constants, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { generateHpkeKeyPair } from '@latchkey/shared/session-log/hpke-base';
-import type { ExitData } from '@latchkey/shared/session-log/log-metadata';
+import type { ExitData, PtyMetadata } from '@latchkey/shared/session-log/log-metadata';
 import { SessionLogWriter } from '@latchkey/shared/session-log/session-log-writer';
 import { PEER_PROOF_DIR } from './domain/recording/spool-protocol.js';
 import { decideWhenSpoolUnavailable } from './domain/recording/unavailable-spool-policy.js';
@@ -57,17 +57,19 @@ export async function runRecorder(): Promise<number> {
 
   const startedAt = new Date();
   const ephemeral = generateHpkeKeyPair();
+  // Taken once: the log's header and the spool's hello must describe the same terminal.
+  const pty: PtyMetadata | null = environment.hasPty
+    ? {
+        term: environment.term,
+        width: process.stdout.columns || 80,
+        height: process.stdout.rows || 24,
+        modes: [],
+      }
+    : null;
   const writer = new SessionLogWriter({
     auditorPublicKey: settings.auditorPublicKey,
     identity,
-    pty: environment.hasPty
-      ? {
-          term: environment.term,
-          width: process.stdout.columns || 80,
-          height: process.stdout.rows || 24,
-          modes: [],
-        }
-      : null,
+    pty,
     startedAt,
     ephemeralPrivateKey: ephemeral.privateKey,
   });
@@ -78,14 +80,7 @@ export async function runRecorder(): Promise<number> {
       protocol: 1,
       started_at: Math.floor(startedAt.getTime() / 1000),
       encapsulated_key: Buffer.from(ephemeral.publicKey).toString('hex'),
-      pty: environment.hasPty
-        ? {
-            term: environment.term,
-            width: process.stdout.columns || 80,
-            height: process.stdout.rows || 24,
-            modes: [],
-          }
-        : null,
+      pty,
       // The person and the session come from the certificate sshd verified (SSH_USER_AUTH, with
       // ExposeAuthInfo), the UNIX user from this process's own uid: never from what the client says.
       identity,
