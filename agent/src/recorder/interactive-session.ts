@@ -5,7 +5,6 @@
  * (SIGWINCH), signals and the exit status; it records the output, the input, resizes and each command.
  */
 import { spawnSync } from 'node:child_process';
-import { writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
@@ -24,7 +23,7 @@ import type { RecordingSink } from './recording-sink.js';
 import type { SessionExit } from './session-exit.js';
 import { TerminalCommandTracker } from './terminal-command-tracker.js';
 import { PtyInput } from './pty-input.js';
-import { TerminalOutput, type DirectWrite, type OutputSource } from './terminal-output.js';
+import { TerminalOutput, type OutputSource } from './terminal-output.js';
 
 export interface InteractiveSessionOptions {
   readonly shell: string;
@@ -44,7 +43,7 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   const { recording } = options;
   const stdin = process.stdin;
   const stdout = process.stdout;
-  const { terminal, fd: terminalFd } = nonBlockingTerminal(stdout);
+  const terminal = nonBlockingTerminal(stdout);
   const cols = stdout.columns || 80;
   const rows = stdout.rows || 24;
   const nonce = randomBytes(12).toString('hex');
@@ -75,7 +74,7 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   }
   let exited = false;
   const source = holdablePty(pty);
-  const output = new TerminalOutput(terminal, source, terminalFd === null ? null : directWriter(terminalFd));
+  const output = new TerminalOutput(terminal, source);
 
   pty.onData((chunk) => {
     const { output: bytes, marks } = scanner.scan(chunk as unknown as Buffer);
@@ -193,36 +192,14 @@ function holdablePty(pty: IPty): OutputSource & { hold(reason: string): boolean 
 /**
  * A writer to our terminal that does not block. Node makes TTY writes blocking on Unix, which here
  * would stall reading the program's PTY while sshd drains ours; libuv reopens the terminal device for
- * the new handle, so making it non-blocking does not touch the descriptor others share. `fd`: that
- * non-blocking descriptor, null when output is not a terminal or could not be made non-blocking.
+ * the new handle, so making it non-blocking does not touch the descriptor others share.
  */
-function nonBlockingTerminal(stdout: NodeJS.WriteStream): {
-  terminal: NodeJS.WriteStream;
-  fd: number | null;
-} {
-  if (!stdout.isTTY) return { terminal: stdout, fd: null };
+function nonBlockingTerminal(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!stdout.isTTY) return stdout;
   const stream = new WriteStream(1);
-  const handle = (
-    stream as unknown as { _handle?: { setBlocking?: (blocking: boolean) => number; fd?: number } }
-  )._handle;
-  const nonBlocking = handle?.setBlocking?.(false) === 0;
-  const fd = nonBlocking && typeof handle?.fd === 'number' && handle.fd >= 0 ? handle.fd : null;
-  return { terminal: stream, fd };
-}
-
-/**
- * write(2) straight to our non-blocking terminal's descriptor (see TerminalOutput). EAGAIN (the
- * terminal is full) and any error answer 0: the stream then queues the bytes, waits for 'drain', and
- * reports errors (a hung-up terminal) as before.
- */
-function directWriter(fd: number): DirectWrite {
-  return (bytes) => {
-    try {
-      return writeSync(fd, bytes);
-    } catch {
-      return 0;
-    }
-  };
+  const handle = (stream as unknown as { _handle?: { setBlocking?: (blocking: boolean) => number } })._handle;
+  handle?.setBlocking?.(false);
+  return stream;
 }
 
 interface PreparedShell {

@@ -8,9 +8,6 @@
  *   it has drained, so the program waits, not our memory; the few chunks that still arrive meanwhile are
  *   gathered and written with one write once it has drained.
  * - end() resolves once the terminal has taken everything (or is gone).
- * - With a direct writer (the non-blocking terminal's descriptor), a chunk is written with one write(2)
- *   while the stream holds nothing (the stream's machinery per ~1 KiB piece costs more than the write);
- *   whatever the terminal does not take goes through the stream as above.
  *
  * Why gather only then, not on a timer: measured (docs/benchmarks.md), gathering streaming output for a
  * millisecond cut the writes but not the recorder's CPU, which goes to reading the PTY's small pieces,
@@ -20,8 +17,6 @@
 export interface OutputTerminal {
   /** false: the terminal's queue is full, wait for 'drain'. */
   write(bytes: Uint8Array | string, callback?: () => void): boolean;
-  /** Bytes queued in write()'s stream, not yet taken by the terminal. */
-  readonly writableLength: number;
   once(event: 'drain' | 'close', listener: () => void): unknown;
   /** The terminal is gone (hung up): nothing more can be written. */
   readonly destroyed: boolean;
@@ -33,13 +28,6 @@ export interface OutputSource {
   release(reason: string): void;
 }
 
-/**
- * Writes at once to the terminal's descriptor, bypassing the stream (no write request, no callback per
- * chunk): answers how many bytes the terminal took, 0 when it is full or the write failed (the stream then
- * writes the rest, and reports a failure as it always did).
- */
-export type DirectWrite = (bytes: Uint8Array) => number;
-
 export class TerminalOutput {
   private gathered: Buffer[] = [];
   private gatheredBytes = 0;
@@ -48,7 +36,6 @@ export class TerminalOutput {
   constructor(
     private readonly terminal: OutputTerminal,
     private readonly source: OutputSource,
-    private readonly directWrite: DirectWrite | null = null,
   ) {}
 
   write(bytes: Buffer): void {
@@ -85,13 +72,6 @@ export class TerminalOutput {
   }
 
   private writeOut(bytes: Buffer): void {
-    // Streaming output comes in ~1 KiB pieces: one write(2) each, without the stream's machinery, while
-    // nothing waits in the stream (so the order holds).
-    if (this.directWrite !== null && this.terminal.writableLength === 0 && !this.terminal.destroyed) {
-      const written = this.directWrite(bytes);
-      if (written >= bytes.length) return;
-      if (written > 0) bytes = bytes.subarray(written);
-    }
     if (this.terminal.write(bytes)) return;
     // The user's terminal is slower than the program: hold the program until it catches up.
     this.draining = true;
