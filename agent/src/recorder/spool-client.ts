@@ -102,7 +102,7 @@ export class SpoolClient {
     for (const piece of pieces) bytes += piece.length;
     if (bytes === 0) return;
     const buffers = pieces.map(asBuffer);
-    this.backlog.push(...buffers);
+    for (const buffer of buffers) this.backlog.push(buffer);
     this.backlogBytes += bytes;
     const socket = this.socket;
     if (!socket || !this.ready) return;

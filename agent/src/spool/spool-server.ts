@@ -153,7 +153,8 @@ class SpoolConnection {
       case FRAME.hello:
         return this.hello(JSON.parse(frame.payload.toString('utf8')) as HelloMessage);
       case FRAME.chunks:
-        // Not copied: the payload is a view of the bytes read for this frame alone, kept until written.
+        // Not copied: the payload is a view of bytes read from the socket (Node never reuses them),
+        // kept until written.
         this.requireLog().append(frame.payload);
         return;
       case FRAME.finish: {
