@@ -163,11 +163,13 @@ describe('e2e: recorded non-interactive sessions, scp, rsync and sftp through th
         ['subsystem', 'sftp'],
       ],
     );
-    const records = await transfers();
+    // Both sessions are sftp ('both' directions), so transfers() cannot put the upload first: the one
+    // that took more from the client is the upload, whichever the spool listed first.
+    const records = (await transfers()).sort((a, b) => b.bytes_from_client - a.bytes_from_client);
     assert.equal(records.length, 2);
     assert.ok(records.every((r) => r.program === 'sftp-server' && r.direction === 'both'));
-    assert.ok(records[0]!.bytes_from_client > payload.length);
-    assert.ok(records[1]!.bytes_to_client > payload.length);
+    assert.ok(records[0]!.bytes_from_client > payload.length, 'the upload');
+    assert.ok(records[1]!.bytes_to_client > payload.length, 'the download');
     // Payload is not recorded: the logs hold far less than the files moved.
     assert.ok(logs.every(({ log }) => log.metadata.data_size < 10_000));
   });
