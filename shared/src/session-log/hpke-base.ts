@@ -59,6 +59,12 @@ export interface HpkeSealer {
   /** The encapsulated key (the ephemeral public key), sent to the recipient. */
   readonly enc: Uint8Array;
   seal(plaintext: Uint8Array, aad?: Uint8Array): Uint8Array;
+  /**
+   * The same message as seal(), as its two pieces (the ciphertext body, then the 16-byte tag) for a
+   * caller that writes pieces anyway: joining them would copy every sealed byte once more (the recorder
+   * seals 32 KiB at a time, and that copy was most of its garbage).
+   */
+  sealPieces(plaintext: Uint8Array, aad?: Uint8Array): [body: Uint8Array, tag: Uint8Array];
   /** How many messages were sealed so far (the next sequence number). */
   readonly sequence: number;
 }
@@ -86,20 +92,25 @@ export function setupHpkeSender(
   const sharedSecret = extractAndExpand(dh, concat(enc, recipientPublicKey));
   const { key, baseNonce } = keySchedule(sharedSecret, options.info ?? new Uint8Array(0));
   let sequence = 0;
+  const sealPieces = (plaintext: Uint8Array, aad?: Uint8Array): [Uint8Array, Uint8Array] => {
+    const cipher = createCipheriv('chacha20-poly1305', key, nonceFor(baseNonce, sequence++), {
+      authTagLength: TAG_LENGTH,
+    });
+    if (aad !== undefined && aad.length > 0) cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const body = cipher.update(plaintext);
+    cipher.final();
+    return [body, cipher.getAuthTag()];
+  };
   return {
     enc,
     get sequence() {
       return sequence;
     },
     seal(plaintext, aad) {
-      const cipher = createCipheriv('chacha20-poly1305', key, nonceFor(baseNonce, sequence++), {
-        authTagLength: TAG_LENGTH,
-      });
-      if (aad !== undefined && aad.length > 0) cipher.setAAD(aad, { plaintextLength: plaintext.length });
-      const body = cipher.update(plaintext);
-      cipher.final();
-      return concat(body, cipher.getAuthTag());
+      const [body, tag] = sealPieces(plaintext, aad);
+      return concat(body, tag);
     },
+    sealPieces,
   };
 }
 

@@ -208,11 +208,12 @@ export class SessionLogWriter {
   }
 
   private sealChunk(plaintext: Uint8Array): void {
-    const ciphertext = this.sealer.seal(plaintext);
+    const [body, tag] = this.sealer.sealPieces(plaintext);
+    const ciphertextLength = body.length + tag.length;
     const length = Buffer.allocUnsafe(4);
-    length.writeUInt32BE(ciphertext.length, 0);
-    this.sealedChunks.push(length, ciphertext);
-    this.sealedBytes += 4 + ciphertext.length;
+    length.writeUInt32BE(ciphertextLength, 0);
+    this.sealedChunks.push(length, body, tag);
+    this.sealedBytes += 4 + ciphertextLength;
   }
 
   private monotonic(elapsedMicros: number): number {

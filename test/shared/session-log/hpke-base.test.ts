@@ -59,6 +59,22 @@ describe('HPKE base mode (X25519, HKDF-SHA256, ChaCha20-Poly1305)', () => {
     assert.equal(Buffer.from(inOrder.open(second)).toString(), 'same');
   });
 
+  it('sealPieces: the body and the tag of the same message as seal(), numbered in the same sequence', () => {
+    const joined = setupHpkeSender(hex(A_2_1.pkRm), { info: A_2_1.info, ephemeralPrivateKey: A_2_1.skEm });
+    const pieces = setupHpkeSender(hex(A_2_1.pkRm), { info: A_2_1.info, ephemeralPrivateKey: A_2_1.skEm });
+    for (const aad of [A_2_1.aad0, undefined, A_2_1.aad0]) {
+      const [body, tag] = pieces.sealPieces(A_2_1.pt, aad);
+      assert.equal(tag.length, 16);
+      assert.equal(toHex(Buffer.concat([body, tag])), toHex(joined.seal(A_2_1.pt, aad)));
+    }
+    assert.equal(pieces.sequence, 3);
+    const [body, tag] = setupHpkeSender(hex(A_2_1.pkRm), {
+      info: A_2_1.info,
+      ephemeralPrivateKey: A_2_1.skEm,
+    }).sealPieces(A_2_1.pt, A_2_1.aad0);
+    assert.equal(toHex(Buffer.concat([body, tag])), A_2_1.ct0, 'RFC 9180 A.2.1 encryption 0');
+  });
+
   it('interoperates with @hpke/core in both directions', async () => {
     const keys = generateHpkeKeyPair();
     const message = Buffer.from('ls -la /etc\r\n');
