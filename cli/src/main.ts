@@ -7,6 +7,7 @@
  *   latchkey ssh-config [--write]            Host entries so that plain ssh, scp and rsync get certificates
  *   latchkey known-hosts forget TARGET       forget a target's pinned host key
  *   latchkey logs keygen|list|download|decrypt|verify|play   auditors (adapters/cli/logs-command.ts)
+ *   latchkey admin targets|agents|join-token|audit           admins, with an API token (adapters/cli/admin-command.ts)
  *
  * Credentials are kept per server in $XDG_CONFIG_HOME/latchkey (default ~/.config/latchkey). Exit codes:
  * see domain/exit-codes.ts; `latchkey ssh` exits with ssh's status.
@@ -26,6 +27,7 @@ import { refreshSshCertificate } from './app/refresh-ssh-certificate.js';
 import type { SessionDeps } from './app/signed-in-session.js';
 import { sshConfig } from './app/write-ssh-config.js';
 import { browserOpener } from './adapters/browser/open-browser.js';
+import { addAdminCommand } from './adapters/cli/admin-command.js';
 import { addLogsCommand } from './adapters/cli/logs-command.js';
 import { CredentialsFileStore } from './adapters/fs/credentials-file-store.js';
 import { localSshKeyFiles, localTextFiles } from './adapters/fs/local-files.js';
@@ -308,6 +310,17 @@ function buildProgram(): Command {
     },
     notify,
     exit: (code) => process.exit(code),
+  });
+
+  addAdminCommand(program, {
+    env: process.env,
+    userAgent: `latchkey/${VERSION}`,
+    signedInServer: async () => {
+      const known = await new CredentialsFileStore(credentialsPath(defaultConfigDir())).servers();
+      return known.length === 1 ? known[0] : undefined;
+    },
+    notify,
+    now: () => new Date(),
   });
 
   return program;

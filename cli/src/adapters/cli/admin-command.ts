@@ -1,0 +1,226 @@
+/**
+ * The `latchkey admin …` command group, the admin's tools over the access server's API (docs/admin-guide.md,
+ * "Admin commands"), so that day-to-day changes need neither the server's host nor curl:
+ *
+ *   admin targets [list] [--hostname H] [--json]              the targets (id, hostname, IPv4, IPv6, network)
+ *   admin targets add HOSTNAME --ip ADDR [--ip ADDR6] [--vnet NAME]   a new target
+ *   admin targets remove ID|HOSTNAME                          remove one target
+ *   admin agents [--json]                                     the enrolled agents and their last heartbeat
+ *   admin join-token create [--name N] [--uses N] [--expires 24h]     a join token, its secret once
+ *   admin audit [--action A] [--limit N] [--json]             the audit log, newest first
+ *
+ * Every command uses an API token (--api-token or LATCHKEY_API_TOKEN): "Zero Trust: Read" to list targets
+ * and agents, "Zero Trust: Edit" to change targets and make join tokens, "Audit Logs: Read" for the audit
+ * log. The server is --server, LATCHKEY_SERVER, or the one you signed in to. Wiring only: the work is in
+ * app/admin/, the checks and tables in domain/admin/. The HTTP client and the use-cases are loaded when an
+ * admin command runs, not when `latchkey` starts.
+ */
+import type { Command } from 'commander';
+import { LatchkeyError } from '@latchkey/shared';
+import type { AdminApi } from '../../app/admin/ports.js';
+import {
+  checkTargetHostname,
+  installLine,
+  parseJoinTokenLifetime,
+  parseJoinTokenUses,
+  parseLimit,
+  parseTargetAddresses,
+  tokenHint,
+  type AdminPermission,
+} from '../../domain/admin/admin-arguments.js';
+import { normaliseServerUrl } from '../../domain/server-url.js';
+
+export interface AdminCommandContext {
+  env: NodeJS.ProcessEnv;
+  userAgent: string;
+  /** The server of the only stored sign-in, if there is exactly one. */
+  signedInServer(): Promise<string | undefined>;
+  notify(line: string): void;
+  now(): Date;
+}
+
+interface ApiOptions {
+  server?: string;
+  apiToken?: string;
+  account?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, all: string[] = []) => [...all, value];
+
+export function addAdminCommand(program: Command, context: AdminCommandContext): void {
+  const admin = program
+    .command('admin')
+    .description('admins: targets, agents, join tokens and the audit log, over the API with an API token');
+
+  // `targets` alone lists (its default subcommand), so that each subcommand parses its own options.
+  const targets = admin
+    .command('targets')
+    .description('the targets of the account: list (the default), add, remove');
+
+  withApiOptions(
+    targets
+      .command('list', { isDefault: true })
+      .description('the targets of the account (id, hostname, IPv4, IPv6, virtual network)'),
+    'Zero Trust: Read',
+  )
+    .option('--hostname <name>', 'only targets with this hostname')
+    .action(async (options: ApiOptions & { hostname?: string }) => {
+      const api = await adminApi(context, options, 'Zero Trust: Read');
+      const { listAdminTargets } = await import('../../app/admin/targets.js');
+      const found = await listAdminTargets(api, {
+        ...withDefined('account', options.account),
+        ...withDefined('hostname', options.hostname),
+      });
+      const { renderAdminTargetsTable } = await import('../../domain/admin/admin-tables.js');
+      print(options, found.targets, () => renderAdminTargetsTable(found.targets, found.networkNames));
+    });
+
+  withApiOptions(
+    targets
+      .command('add')
+      .description('add a target: a hostname and its address(es) in a virtual network')
+      .argument('<hostname>', 'the name people connect to (letters, digits, "-" and ".")'),
+    'Zero Trust: Edit',
+  )
+    .option('--ip <addr>', 'its IPv4 or IPv6 address (give --ip twice for one of each)', collect)
+    .option('--vnet <name>', "the virtual network's name (default: the account's default network)")
+    .action(async (hostname: string, options: ApiOptions & { ip?: string[]; vnet?: string }) => {
+      const ip = parseTargetAddresses(options.ip ?? []);
+      checkTargetHostname(hostname);
+      const api = await adminApi(context, options, 'Zero Trust: Edit');
+      const { addAdminTarget } = await import('../../app/admin/targets.js');
+      const target = await addAdminTarget(api, {
+        ...withDefined('account', options.account),
+        hostname,
+        ip,
+        ...withDefined('vnet', options.vnet),
+      });
+      print(options, target, () => `Added target ${target.hostname} (${target.id}).\n`);
+    });
+
+  withApiOptions(
+    targets
+      .command('remove')
+      .description('remove a target (people can no longer get certificates for it)')
+      .argument('<target>', 'the target id, or its hostname when only one target has it'),
+    'Zero Trust: Edit',
+  ).action(async (target: string, options: ApiOptions) => {
+    const api = await adminApi(context, options, 'Zero Trust: Edit');
+    const { removeAdminTarget } = await import('../../app/admin/targets.js');
+    const removed = await removeAdminTarget(api, { ...withDefined('account', options.account), target });
+    print(options, removed, () => `Removed target ${removed.hostname} (${removed.id}).\n`);
+  });
+
+  withApiOptions(
+    admin
+      .command('agents')
+      .description(
+        'the enrolled agents: target, version, sshd config state, recording, last heartbeat, break-glass',
+      ),
+    'Zero Trust: Read',
+  ).action(async (options: ApiOptions) => {
+    const api = await adminApi(context, options, 'Zero Trust: Read');
+    const { listAdminAgents } = await import('../../app/admin/agents.js');
+    const found = await listAdminAgents(api, { ...withDefined('account', options.account) });
+    const { renderAgentsTable } = await import('../../domain/admin/admin-tables.js');
+    print(options, found.agents, () => renderAgentsTable(found.agents, found.targetHostnames, context.now()));
+  });
+
+  withApiOptions(
+    admin
+      .command('join-token')
+      .description('join tokens, which let a host enrol its agent')
+      .command('create')
+      .description('make a join token; prints its secret once, and the line to run on each host'),
+    'Zero Trust: Edit',
+  )
+    .option('--name <name>', 'what it is for (default: "join token created TIME")')
+    .option('--uses <n>', 'how many hosts may enrol with it, 1 to 100000 (default 1)')
+    .option('--expires <lifetime>', 'how long it lasts: 30m, 24h, 7d … up to 366d (default 24h)')
+    .action(async (options: ApiOptions & { name?: string; uses?: string; expires?: string }) => {
+      const maxUses = parseJoinTokenUses(options.uses);
+      const expiresInSeconds = parseJoinTokenLifetime(options.expires);
+      const api = await adminApi(context, options, 'Zero Trust: Edit');
+      const { createAdminJoinToken } = await import('../../app/admin/join-tokens.js');
+      const made = await createAdminJoinToken(api, {
+        ...withDefined('account', options.account),
+        name: options.name ?? `join token created ${context.now().toISOString()}`,
+        ...withDefined('maxUses', maxUses),
+        ...withDefined('expiresInSeconds', expiresInSeconds),
+      });
+      if (options.json === true) {
+        process.stdout.write(`${JSON.stringify(made, null, 2)}\n`);
+        return;
+      }
+      if (made.token === undefined) {
+        throw new LatchkeyError('unavailable', `${api.url} made join token ${made.id} but sent no secret`);
+      }
+      context.notify(
+        `join token ${made.id} (${made.name}): ${made.max_uses} use(s), expires ${made.expires_at}. ` +
+          'The secret is printed once; on each host run:\n' +
+          `  ${installLine(api.url, made.token)}`,
+      );
+      process.stdout.write(`${made.token}\n`);
+    });
+
+  withApiOptions(
+    admin.command('audit').description('the audit log, newest first: who changed what, and when'),
+    'Audit Logs: Read',
+  )
+    .option('--action <action>', 'only this action, e.g. target.create')
+    .option('--limit <n>', 'at most this many', '50')
+    .action(async (options: ApiOptions & { action?: string; limit: string }) => {
+      const limit = parseLimit(options.limit);
+      const api = await adminApi(context, options, 'Audit Logs: Read');
+      const { listAdminAuditEvents } = await import('../../app/admin/audit-events.js');
+      const events = await listAdminAuditEvents(api, { ...withDefined('action', options.action), limit });
+      const { renderAuditTable } = await import('../../domain/admin/admin-tables.js');
+      print(options, events, () => renderAuditTable(events));
+    });
+}
+
+function print(options: { json?: boolean }, result: unknown, table: () => string): void {
+  process.stdout.write(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : table());
+}
+
+function withApiOptions(command: Command, permission: AdminPermission): Command {
+  return command
+    .option('--server <url>', 'the access server (default: LATCHKEY_SERVER, or the one you signed in to)')
+    .option('--api-token <token>', `an API token with "${permission}" (default: LATCHKEY_API_TOKEN)`)
+    .option('--account <id>', 'the account (default: the only one the token sees)')
+    .option('--json', "print the API's result as JSON");
+}
+
+async function adminApi(
+  context: AdminCommandContext,
+  options: ApiOptions,
+  permission: AdminPermission,
+): Promise<AdminApi> {
+  let server: string | undefined;
+  if (options.server !== undefined) server = normaliseServerUrl(options.server, '--server');
+  else if (context.env.LATCHKEY_SERVER !== undefined && context.env.LATCHKEY_SERVER !== '') {
+    server = normaliseServerUrl(context.env.LATCHKEY_SERVER, 'LATCHKEY_SERVER');
+  } else server = await context.signedInServer();
+  if (server === undefined) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      'say which access server: --server URL (or set LATCHKEY_SERVER, or sign in with `latchkey login`)',
+      { pointer: '--server' },
+    );
+  }
+  const token = options.apiToken ?? context.env.LATCHKEY_API_TOKEN;
+  if (token === undefined || token === '') {
+    throw new LatchkeyError(
+      'unauthenticated',
+      `an API token with the permission "${permission}" is needed: set LATCHKEY_API_TOKEN (or --api-token); ` +
+        tokenHint(permission),
+    );
+  }
+  const { HttpAdminApi } = await import('../http/admin-api-client.js');
+  return new HttpAdminApi(server, token, { userAgent: context.userAgent });
+}
+
+function withDefined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

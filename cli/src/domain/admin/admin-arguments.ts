@@ -1,0 +1,110 @@
+/**
+ * The checks `latchkey admin …` makes on its arguments before it asks the server, so a typo gets a
+ * one-line error naming the option rather than a 400 from the server: target hostnames and addresses,
+ * join-token uses and lifetime, list limits. Also the words every admin error shares: which permission a
+ * command needs and how an admin makes a token that holds it.
+ */
+import { LatchkeyError, hostnameProblem, normaliseIp } from '@latchkey/shared';
+
+/** The API token permissions the admin commands use (docs/admin-guide.md, section 5). */
+export type AdminPermission = 'Zero Trust: Read' | 'Zero Trust: Edit' | 'Audit Logs: Read';
+
+/** "… an admin makes one with `latchkey-server token create --permission "P"`". */
+export function tokenHint(permission: AdminPermission): string {
+  return `an admin makes one with \`latchkey-server token create --permission "${permission}"\``;
+}
+
+export function checkTargetHostname(hostname: string): string {
+  const problem = hostnameProblem(hostname);
+  if (problem !== undefined) {
+    throw new LatchkeyError('invalid_argument', `the hostname ${JSON.stringify(hostname)} ${problem}`, {
+      pointer: 'HOSTNAME',
+    });
+  }
+  return hostname;
+}
+
+/** `--ip` given once or twice: at most one IPv4 and one IPv6 literal, normalised. */
+export function parseTargetAddresses(given: readonly string[]): { ipv4?: string; ipv6?: string } {
+  if (given.length === 0) {
+    throw new LatchkeyError('invalid_argument', "say the target's address: --ip ADDR (IPv4 or IPv6)", {
+      pointer: '--ip',
+    });
+  }
+  const found: { ipv4?: string; ipv6?: string } = {};
+  for (const text of given) {
+    const ip = normaliseIp(text.trim());
+    if (ip === undefined) {
+      throw new LatchkeyError(
+        'invalid_argument',
+        `--ip ${JSON.stringify(text)} is not an IP address (IPv4 like 10.0.0.5, or IPv6 like 2001:db8::5)`,
+        { pointer: '--ip' },
+      );
+    }
+    const key = ip.family === 4 ? 'ipv4' : 'ipv6';
+    if (found[key] !== undefined) {
+      throw new LatchkeyError(
+        'invalid_argument',
+        `--ip given two IPv${ip.family} addresses (${found[key]}, ${ip.address}); a target has at most one of each`,
+        { pointer: '--ip' },
+      );
+    }
+    found[key] = ip.address;
+  }
+  return found;
+}
+
+/** `--uses`: a whole number from 1 to 100000 (the server's rule). */
+export function parseJoinTokenUses(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const uses = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(uses) || uses < 1 || uses > 100_000) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `--uses must be a whole number from 1 to 100000, not ${text}`,
+      {
+        pointer: '--uses',
+      },
+    );
+  }
+  return uses;
+}
+
+const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
+
+/** `--expires`: `30m`, `24h`, `7d` from now, as seconds; between 1 minute and 366 days (the server's rule). */
+export function parseJoinTokenLifetime(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)([mhd])$/.exec(text.trim());
+  const seconds = match === null ? NaN : Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+  if (!Number.isSafeInteger(seconds) || seconds < 60 || seconds > 366 * 86_400) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `--expires must be a lifetime like 30m, 24h or 7d, between 1 minute and 366 days, not ${text}`,
+      { pointer: '--expires' },
+    );
+  }
+  return seconds;
+}
+
+/** `--limit`: a whole number above 0. */
+export function parseLimit(text: string): number {
+  const limit = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(limit) || limit < 1) {
+    throw new LatchkeyError('invalid_argument', `--limit must be a whole number above 0, not ${text}`, {
+      pointer: '--limit',
+    });
+  }
+  return limit;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+/** The line each host runs to install the agent with this join token (docs/admin-guide.md, section 7). */
+export function installLine(server: string, secret: string): string {
+  return `curl -fsSL ${server.replace(/\/+$/, '')}/install.sh | sudo bash -s -- --token ${secret}`;
+}

@@ -1,0 +1,136 @@
+/**
+ * The tables `latchkey admin targets | agents | audit` print (`--json` prints the API's result instead).
+ * Pure: names of virtual networks and targets are looked up in maps the caller fills.
+ */
+import type { Agent, AuditEvent, Target } from '@latchkey/shared';
+import { renderTextTable } from '../text-table.js';
+
+const NONE = '-';
+
+export function renderAdminTargetsTable(
+  targets: readonly Target[],
+  networkNames: ReadonlyMap<string, string>,
+): string {
+  if (targets.length === 0) return 'No targets.\n';
+  const network = (target: Target) => {
+    const ids = [
+      ...new Set(
+        [target.ip.ipv4?.virtual_network_id, target.ip.ipv6?.virtual_network_id].filter(
+          (id): id is string => id !== undefined,
+        ),
+      ),
+    ];
+    return ids.map((id) => networkNames.get(id) ?? id).join(', ') || NONE;
+  };
+  return renderTextTable(
+    ['ID', 'HOSTNAME', 'IPV4', 'IPV6', 'VIRTUAL NETWORK'],
+    targets.map((target) => [
+      target.id,
+      target.hostname,
+      target.ip.ipv4?.ip_addr ?? NONE,
+      target.ip.ipv6?.ip_addr ?? NONE,
+      network(target),
+    ]),
+  );
+}
+
+/** "3m ago", "2h ago", "5d ago" (or the time itself when in the future or unreadable). */
+export function ago(at: string | undefined, now: Date): string {
+  if (at === undefined) return 'never';
+  const then = Date.parse(at);
+  if (Number.isNaN(then)) return at;
+  const seconds = Math.round((now.getTime() - then) / 1000);
+  if (seconds < 0) return at;
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86_400)}d ago`;
+}
+
+export function renderAgentsTable(
+  agents: readonly Agent[],
+  targetHostnames: ReadonlyMap<string, string>,
+  now: Date,
+): string {
+  if (agents.length === 0) {
+    return 'No agents enrolled. Make a join token with `latchkey admin join-token create`.\n';
+  }
+  const rows = agents.map((agent) => {
+    const state = agent.sshd_config?.state;
+    const breakGlass = agent.recording?.break_glass;
+    const activeBreakGlass =
+      breakGlass !== undefined && Date.parse(breakGlass.until) > now.getTime() ? breakGlass : undefined;
+    return [
+      agent.hostname,
+      agent.target_id === undefined ? NONE : (targetHostnames.get(agent.target_id) ?? agent.target_id),
+      agent.version ?? NONE,
+      typeof state === 'string' ? state : NONE,
+      agent.recording === undefined ? NONE : `${agent.recording.mode} (${agent.recording.recorder_command})`,
+      ago(agent.last_seen_at, now),
+      activeBreakGlass === undefined
+        ? NONE
+        : `until ${activeBreakGlass.until}: ${oneLine(activeBreakGlass.reason, 60)}`,
+    ];
+  });
+  return renderTextTable(
+    ['HOSTNAME', 'TARGET', 'VERSION', 'SSHD CONFIG', 'RECORDING', 'LAST SEEN', 'BREAK-GLASS'],
+    rows,
+  );
+}
+
+export function renderAuditTable(events: readonly AuditEvent[]): string {
+  if (events.length === 0) return 'No audit events.\n';
+  return renderTextTable(
+    ['TIME', 'ACTOR', 'ACTION', 'RESOURCE', 'SUMMARY'],
+    events.map((event) => [
+      event.created_at,
+      event.actor,
+      event.action,
+      event.resource_id === undefined ? event.resource_type : `${event.resource_type} ${event.resource_id}`,
+      summariseAuditEvent(event),
+    ]),
+  );
+}
+
+/**
+ * A short line about what changed: the name or hostname of what was made or removed, else the fields that
+ * differ between before and after, else the keys of what was recorded.
+ */
+export function summariseAuditEvent(event: AuditEvent): string {
+  const after = asRecord(event.after);
+  const before = asRecord(event.before);
+  const state = after ?? before;
+  const label = state === undefined ? undefined : nameOf(state);
+  if (after !== undefined && before !== undefined) {
+    const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+      (key) => key !== 'modified_at' && JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+    );
+    const what = changed.length === 0 ? 'no field changed' : `changed ${changed.join(', ')}`;
+    return oneLine(label === undefined ? what : `${label}: ${what}`, 80);
+  }
+  if (label !== undefined) return oneLine(label, 80);
+  if (state !== undefined) return oneLine(Object.keys(state).join(', '), 80);
+  const scalar = event.after ?? event.before;
+  return scalar === undefined ? '' : oneLine(JSON.stringify(scalar), 80);
+}
+
+function nameOf(state: Record<string, unknown>): string | undefined {
+  for (const key of ['hostname', 'name', 'email', 'username']) {
+    const value = state[key];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** Control characters become spaces; longer than `max` ends in "…". */
+function oneLine(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

@@ -1,0 +1,244 @@
+/**
+ * `latchkey admin …` against a real latchkey-server process, run as a person would (the real `latchkey`
+ * executable): targets added, listed and removed; a join token made (its secret and the install line); an
+ * agent enrolled with it through the API listed with its heartbeat; the audit log shows target.create; a
+ * token without the permission is refused with a message naming it; bad input is refused before the
+ * server is asked.
+ */
+import assert from 'node:assert/strict';
+import { findFreePort } from '../../harness/network.js';
+import { createTempDir, type TempDir } from '../../harness/temp-dir.js';
+import { runServerCommand, startServerProcess, type ServerProcess } from '../server/server-process.js';
+import { makeCliHome, runLatchkey, type CliHome } from './latchkey-cli.js';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+describe('e2e: latchkey admin against a real server', function () {
+  this.timeout(240_000);
+  let dir: TempDir;
+  let server: ServerProcess;
+  let cli: CliHome;
+  let editToken: string;
+  let readToken: string;
+  let auditToken: string;
+
+  async function createToken(permission: string): Promise<string> {
+    const created = await runServerCommand([
+      'token',
+      'create',
+      '--data-dir',
+      dir.file('server'),
+      '--permission',
+      permission,
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    return created.stdout.trim();
+  }
+
+  /** `latchkey admin ARGS` with this API token in LATCHKEY_API_TOKEN. */
+  function admin(token: string, args: string[]) {
+    return runLatchkey(cli, ['admin', ...args], { env: { LATCHKEY_API_TOKEN: token } });
+  }
+
+  before(async () => {
+    dir = await createTempDir('admin-commands');
+    const port = await findFreePort('127.0.0.1');
+    server = await startServerProcess(['--data-dir', dir.file('server'), '--listen', `127.0.0.1:${port}`]);
+    cli = await makeCliHome(dir.file('admin'), server.url);
+    editToken = await createToken('Zero Trust: Edit');
+    readToken = await createToken('Zero Trust: Read');
+    auditToken = await createToken('Audit Logs: Read');
+  });
+  after(async () => {
+    await server?.stop();
+    await dir?.remove();
+  });
+
+  it('adds a target, lists it (table and JSON), and removes it by hostname and by id', async () => {
+    const added = await admin(editToken, [
+      'targets',
+      'add',
+      'web-1',
+      '--ip',
+      '10.0.0.5',
+      '--ip',
+      '2001:db8::5',
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    const id = UUID.exec(added.stdout)?.[0];
+    assert.ok(id, added.stdout);
+    assert.match(added.stdout, /^Added target web-1 \(/);
+
+    const taken = await admin(editToken, ['targets', 'add', 'web-1b', '--ip', '10.0.0.5']);
+    assert.equal(taken.code, 1, taken.stderr);
+    assert.match(
+      taken.stderr,
+      /^latchkey: .* a target with ip 10\.0\.0\.5 in virtual network \S+ already exists\n$/,
+    );
+
+    const listed = await admin(readToken, ['targets']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [heading, ...rows] = listed.stdout.trimEnd().split('\n');
+    assert.match(heading!, /^ID +HOSTNAME +IPV4 +IPV6 +VIRTUAL NETWORK$/);
+    assert.equal(rows.length, 1, listed.stdout);
+    assert.match(rows[0]!, new RegExp(`^${id} +web-1 +10\\.0\\.0\\.5 +2001:db8::5 +default$`));
+
+    const json = await admin(readToken, ['targets', '--hostname', 'web-1', '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const targets = JSON.parse(json.stdout) as { id: string; ip: { ipv4: { ip_addr: string } } }[];
+    assert.deepEqual(
+      targets.map((t) => [t.id, t.ip.ipv4.ip_addr]),
+      [[id, '10.0.0.5']],
+    );
+    const none = await admin(readToken, ['targets', 'list', '--hostname', 'nothing-here']);
+    assert.equal(none.stdout, 'No targets.\n');
+
+    const removed = await admin(editToken, ['targets', 'remove', 'web-1']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout, `Removed target web-1 (${id}).\n`);
+    assert.equal((await admin(readToken, ['targets'])).stdout, 'No targets.\n');
+
+    const again = await admin(editToken, ['targets', 'add', 'web-2', '--ip', '10.0.0.6', '--json']);
+    const second = (JSON.parse(again.stdout) as { id: string }).id;
+    const byId = await admin(editToken, ['targets', 'remove', second]);
+    assert.equal(byId.code, 0, byId.stderr);
+    const gone = await admin(editToken, ['targets', 'remove', second]);
+    assert.equal(gone.code, 6, gone.stderr);
+    assert.match(gone.stderr, /^latchkey: no target has the id .*latchkey admin targets/);
+  });
+
+  it('refuses bad input with one clear line and a usage exit, before asking the server', async () => {
+    const badIp = await admin(editToken, ['targets', 'add', 'web-3', '--ip', '10.0.0.300']);
+    assert.equal(badIp.code, 2);
+    assert.equal(
+      badIp.stderr,
+      'latchkey: --ip "10.0.0.300" is not an IP address (IPv4 like 10.0.0.5, or IPv6 like 2001:db8::5)\n',
+    );
+    const badName = await admin(editToken, ['targets', 'add', 'web 3', '--ip', '10.0.0.7']);
+    assert.equal(badName.code, 2);
+    assert.match(badName.stderr, /^latchkey: the hostname "web 3" contains " "/);
+    const unknown = await admin(editToken, ['targets', 'remove', 'no-such-host']);
+    assert.equal(unknown.code, 6);
+    assert.match(unknown.stderr, /^latchkey: no target is named no-such-host/);
+    const vnet = await admin(editToken, ['targets', 'add', 'web-3', '--ip', '10.0.0.7', '--vnet', 'nowhere']);
+    assert.equal(vnet.code, 6);
+    assert.match(vnet.stderr, /no virtual network is named "nowhere"/);
+    const uses = await admin(editToken, ['join-token', 'create', '--uses', '0']);
+    assert.equal(uses.code, 2);
+    assert.match(uses.stderr, /--uses must be a whole number from 1 to 100000/);
+    const noToken = await runLatchkey(cli, ['admin', 'agents']);
+    assert.equal(noToken.code, 3);
+    assert.match(
+      noToken.stderr,
+      /"Zero Trust: Read" is needed: set LATCHKEY_API_TOKEN.*latchkey-server token create --permission "Zero Trust: Read"/,
+    );
+  });
+
+  it('refuses a token without the permission, naming it and how to make one', async () => {
+    const denied = await admin(readToken, ['targets', 'add', 'web-4', '--ip', '10.0.0.8']);
+    assert.equal(denied.code, 4, denied.stderr);
+    assert.match(denied.stderr, /lacks the permission "Zero Trust: Edit"/);
+    assert.match(denied.stderr, /latchkey-server token create --permission "Zero Trust: Edit"/);
+    assert.equal(denied.stderr.trimEnd().split('\n').length, 1, denied.stderr);
+    const audit = await admin(readToken, ['audit']);
+    assert.equal(audit.code, 4, audit.stderr);
+    assert.match(audit.stderr, /"Audit Logs: Read"/);
+    const agents = await admin(auditToken, ['agents']);
+    assert.equal(agents.code, 4, agents.stderr);
+    assert.match(agents.stderr, /"Zero Trust: Read"/);
+  });
+
+  it('makes a join token: the secret on stdout once, the install line on stderr; an agent enrols and is listed', async () => {
+    const made = await admin(editToken, [
+      'join-token',
+      'create',
+      '--name',
+      'web servers',
+      '--uses',
+      '2',
+      '--expires',
+      '2h',
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const secret = made.stdout.trim();
+    assert.match(secret, /^\S{16,}$/);
+    assert.match(made.stderr, /join token \S+ \(web servers\): 2 use\(s\), expires /);
+    assert.ok(
+      made.stderr.includes(`  curl -fsSL ${server.url}/install.sh | sudo bash -s -- --token ${secret}\n`),
+      made.stderr,
+    );
+
+    assert.match((await admin(readToken, ['agents'])).stdout, /^No agents enrolled/);
+
+    // An agent enrols with the token (as install.sh would) and sends a heartbeat.
+    const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        join_token: secret,
+        hostname: 'db-1',
+        agent: { version: '0.1.0', distro: 'debian 12' },
+      }),
+    });
+    assert.equal(enrolled.status, 200, await enrolled.clone().text());
+    const credential = ((await enrolled.json()) as { result: { api_token: string; account_id: string } })
+      .result;
+    const agentToken = credential.api_token;
+    // …registers its host as a target (as the agent service does on start)…
+    const registered = await fetch(
+      `${server.url}/v1/agents/client/v4/accounts/${credential.account_id}/infrastructure/targets`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
+        body: JSON.stringify({ hostname: 'db-1.internal', ip: { ipv4: { ip_addr: '10.0.1.9' } } }),
+      },
+    );
+    assert.equal(registered.status, 200, await registered.clone().text());
+    const beat = await fetch(`${server.url}/v1/agents/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
+      body: JSON.stringify({
+        version: '0.1.0',
+        distro: 'debian 12',
+        sshd_config: { state: 'trusted' },
+        recording: { recorder_command: 'latchkey-agent record', mode: 'strict' },
+      }),
+    });
+    assert.equal(beat.status, 200, await beat.text());
+
+    const listed = await admin(readToken, ['agents']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [heading, row, ...rest] = listed.stdout.trimEnd().split('\n');
+    assert.match(heading!, /^HOSTNAME +TARGET +VERSION +SSHD CONFIG +RECORDING +LAST SEEN +BREAK-GLASS$/);
+    assert.match(
+      row!,
+      /^db-1 +db-1\.internal +0\.1\.0 +trusted +strict \(latchkey-agent record\) +\d+s ago +-$/,
+    );
+    assert.equal(rest.length, 0);
+    const json = JSON.parse((await admin(readToken, ['agents', '--json'])).stdout) as { hostname: string }[];
+    assert.deepEqual(
+      json.map((agent) => agent.hostname),
+      ['db-1'],
+    );
+  });
+
+  it('shows the audit log, filtered by action', async () => {
+    const audit = await admin(auditToken, ['audit', '--action', 'target.create']);
+    assert.equal(audit.code, 0, audit.stderr);
+    const [heading, ...rows] = audit.stdout.trimEnd().split('\n');
+    assert.match(heading!, /^TIME +ACTOR +ACTION +RESOURCE +SUMMARY$/);
+    assert.ok(rows.length >= 2, audit.stdout);
+    assert.ok(
+      rows.every((row) => / target\.create +target /.test(row)),
+      audit.stdout,
+    );
+    assert.ok(
+      rows.some((row) => /\btoken:\S+ +target\.create +target \S+ +web-1$/.test(row)),
+      audit.stdout,
+    );
+    const one = JSON.parse(
+      (await admin(auditToken, ['audit', '--limit', '1', '--json'])).stdout,
+    ) as unknown[];
+    assert.equal(one.length, 1);
+  });
+});
