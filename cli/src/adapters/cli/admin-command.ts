@@ -25,10 +25,9 @@ import {
   parseJoinTokenUses,
   parseLimit,
   parseTargetAddresses,
-  tokenHint,
   type AdminPermission,
 } from '../../domain/admin/admin-arguments.js';
-import { normaliseServerUrl } from '../../domain/server-url.js';
+import { apiTokenConnection } from './api-token-connection.js';
 
 export interface AdminCommandContext {
   env: NodeJS.ProcessEnv;
@@ -197,26 +196,7 @@ async function adminApi(
   options: ApiOptions,
   permission: AdminPermission,
 ): Promise<AdminApi> {
-  let server: string | undefined;
-  if (options.server !== undefined) server = normaliseServerUrl(options.server, '--server');
-  else if (context.env.LATCHKEY_SERVER !== undefined && context.env.LATCHKEY_SERVER !== '') {
-    server = normaliseServerUrl(context.env.LATCHKEY_SERVER, 'LATCHKEY_SERVER');
-  } else server = await context.signedInServer();
-  if (server === undefined) {
-    throw new LatchkeyError(
-      'invalid_argument',
-      'say which access server: --server URL (or set LATCHKEY_SERVER, or sign in with `latchkey login`)',
-      { pointer: '--server' },
-    );
-  }
-  const token = options.apiToken ?? context.env.LATCHKEY_API_TOKEN;
-  if (token === undefined || token === '') {
-    throw new LatchkeyError(
-      'unauthenticated',
-      `an API token with the permission "${permission}" is needed: set LATCHKEY_API_TOKEN (or --api-token); ` +
-        tokenHint(permission),
-    );
-  }
+  const { server, token } = await apiTokenConnection(context, options, permission);
   const { HttpAdminApi } = await import('../http/admin-api-client.js');
   return new HttpAdminApi(server, token, { userAgent: context.userAgent });
 }

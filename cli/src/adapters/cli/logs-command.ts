@@ -24,9 +24,9 @@ import { auditorKeySetupHint } from '../../domain/logs/auditor-key-setup.js';
 import { humanBytes, renderLogsTable } from '../../domain/logs/render-logs-table.js';
 import { exitCodeForVerdict } from '../../domain/logs/verdict-exit-code.js';
 import { parseTime } from '../../domain/logs/parse-time.js';
-import { normaliseServerUrl } from '../../domain/server-url.js';
 import { localLogFiles } from '../fs/log-files.js';
 import { HttpAuditApi } from '../http/audit-api-client.js';
+import { apiTokenConnection, serverOrUndefined } from './api-token-connection.js';
 
 export interface LogsCommandContext {
   env: NodeJS.ProcessEnv;
@@ -257,33 +257,8 @@ function withApiOptions(command: Command): Command {
     .option('--account <id>', 'the account (default: the only one the token sees)');
 }
 
-async function serverOrUndefined(
-  context: LogsCommandContext,
-  given: string | undefined,
-): Promise<string | undefined> {
-  if (given !== undefined) return normaliseServerUrl(given, '--server');
-  const fromEnv = context.env.LATCHKEY_SERVER;
-  if (fromEnv !== undefined && fromEnv !== '') return normaliseServerUrl(fromEnv, 'LATCHKEY_SERVER');
-  return context.signedInServer();
-}
-
 async function auditApi(context: LogsCommandContext, options: ApiOptions): Promise<HttpAuditApi> {
-  const server = await serverOrUndefined(context, options.server);
-  if (server === undefined) {
-    throw new LatchkeyError(
-      'invalid_argument',
-      'say which access server: --server URL (or set LATCHKEY_SERVER, or sign in with `latchkey login`)',
-      { pointer: '--server' },
-    );
-  }
-  const token = options.apiToken ?? context.env.LATCHKEY_API_TOKEN;
-  if (token === undefined || token === '') {
-    throw new LatchkeyError(
-      'unauthenticated',
-      'an API token with the permission "Access: SSH Auditing: Read" is needed: set LATCHKEY_API_TOKEN ' +
-        '(or --api-token); an admin makes one with `latchkey-server token create --permission "Access: SSH Auditing: Read"`',
-    );
-  }
+  const { server, token } = await apiTokenConnection(context, options, 'Access: SSH Auditing: Read');
   return new HttpAuditApi(server, token, { userAgent: context.userAgent });
 }
 

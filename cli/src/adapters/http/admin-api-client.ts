@@ -25,7 +25,8 @@ import {
   type VirtualNetwork,
 } from '@latchkey/shared';
 import type { AdminApi, Page } from '../../app/admin/ports.js';
-import { tokenHint, type AdminPermission } from '../../domain/admin/admin-arguments.js';
+import type { AdminPermission } from '../../domain/admin/admin-arguments.js';
+import { tokenHint } from '../../domain/api-token-permission.js';
 
 type Method = 'GET' | 'POST' | 'DELETE';
 

@@ -1,13 +1,14 @@
 /** `latchkey admin agents`: the enrolled agents and the hostnames of their targets. */
 import type { Agent } from '@latchkey/shared';
-import { collectPages, resolveAdminAccount } from './account.js';
+import { resolveAccountId } from '../api-token-account.js';
+import { collectPages } from './collect-pages.js';
 import type { AdminApi } from './ports.js';
 
 export async function listAdminAgents(
   api: AdminApi,
   request: { account?: string },
 ): Promise<{ agents: Agent[]; targetHostnames: Map<string, string> }> {
-  const accountId = await resolveAdminAccount(api, request.account);
+  const accountId = await resolveAccountId(api, request.account);
   const agents = await api.listAgents(accountId);
   const targetHostnames = new Map<string, string>();
   if (agents.some((agent) => agent.target_id !== undefined)) {

@@ -1,6 +1,6 @@
 /** `latchkey admin audit [--action A] [--limit N]`: the audit events, newest first (`GET /v1/audit`). */
 import type { AuditEvent } from '@latchkey/shared';
-import { collectPages } from './account.js';
+import { collectPages } from './collect-pages.js';
 import type { AdminApi } from './ports.js';
 
 export function listAdminAuditEvents(

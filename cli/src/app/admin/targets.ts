@@ -4,7 +4,8 @@
  */
 import { LatchkeyError, isLatchkeyError, type Target, type TargetInputBody } from '@latchkey/shared';
 import { isUuid } from '../../domain/admin/admin-arguments.js';
-import { collectPages, resolveAdminAccount } from './account.js';
+import { resolveAccountId } from '../api-token-account.js';
+import { collectPages } from './collect-pages.js';
 import type { AdminApi } from './ports.js';
 
 const ALL = 100_000;
@@ -14,7 +15,7 @@ export async function listAdminTargets(
   api: AdminApi,
   request: { account?: string; hostname?: string },
 ): Promise<{ targets: Target[]; networkNames: Map<string, string> }> {
-  const accountId = await resolveAdminAccount(api, request.account);
+  const accountId = await resolveAccountId(api, request.account);
   const targets = await collectPages(
     (page, per_page) =>
       api.listTargets(accountId, {
@@ -32,7 +33,7 @@ export async function addAdminTarget(
   api: AdminApi,
   request: { account?: string; hostname: string; ip: { ipv4?: string; ipv6?: string }; vnet?: string },
 ): Promise<Target> {
-  const accountId = await resolveAdminAccount(api, request.account);
+  const accountId = await resolveAccountId(api, request.account);
   let virtualNetworkId: string | undefined;
   if (request.vnet !== undefined) {
     const found = await api.listVirtualNetworks(accountId, { name: request.vnet });
@@ -63,7 +64,7 @@ export async function removeAdminTarget(
   api: AdminApi,
   request: { account?: string; target: string },
 ): Promise<Target> {
-  const accountId = await resolveAdminAccount(api, request.account);
+  const accountId = await resolveAccountId(api, request.account);
   const byId = isUuid(request.target);
   const matches = byId
     ? await api.getTarget(accountId, request.target.toLowerCase()).then(

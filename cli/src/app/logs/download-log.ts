@@ -3,7 +3,7 @@
  * sends and the sha256 of its index entry (checked before the file is kept), written atomically 0600 (default `LOG_ID.sshlog`).
  */
 import type { SshLog } from '@latchkey/shared';
-import { resolveAccountId } from './audit-access.js';
+import { resolveAccountId } from '../api-token-account.js';
 import type { AuditApi } from './ports.js';
 
 export async function downloadLog(

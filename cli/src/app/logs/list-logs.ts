@@ -1,6 +1,6 @@
 /** `latchkey logs list`: the session logs matching the filters, newest first, up to `limit`. */
 import type { SshLog } from '@latchkey/shared';
-import { resolveAccountId } from './audit-access.js';
+import { resolveAccountId } from '../api-token-account.js';
 import type { AuditApi, LogListQuery } from './ports.js';
 
 const PER_PAGE = 100;

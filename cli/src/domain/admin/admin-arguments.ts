@@ -1,18 +1,12 @@
 /**
  * The checks `latchkey admin …` makes on its arguments before it asks the server, so a typo gets a
  * one-line error naming the option rather than a 400 from the server: target hostnames and addresses,
- * join-token uses and lifetime, list limits. Also the words every admin error shares: which permission a
- * command needs and how an admin makes a token that holds it.
+ * join-token uses and lifetime, list limits; and the permissions the admin commands need.
  */
 import { LatchkeyError, hostnameProblem, normaliseIp } from '@latchkey/shared';
 
 /** The API token permissions the admin commands use (docs/admin-guide.md, section 5). */
 export type AdminPermission = 'Zero Trust: Read' | 'Zero Trust: Edit' | 'Audit Logs: Read';
-
-/** "… an admin makes one with `latchkey-server token create --permission "P"`". */
-export function tokenHint(permission: AdminPermission): string {
-  return `an admin makes one with \`latchkey-server token create --permission "${permission}"\``;
-}
 
 export function checkTargetHostname(hostname: string): string {
   const problem = hostnameProblem(hostname);

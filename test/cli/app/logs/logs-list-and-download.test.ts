@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Account, SshLog } from '@latchkey/shared';
-import { resolveAccountId } from '../../../../cli/src/app/logs/audit-access.js';
+import { resolveAccountId } from '../../../../cli/src/app/api-token-account.js';
 import { downloadLog } from '../../../../cli/src/app/logs/download-log.js';
 import { listLogs } from '../../../../cli/src/app/logs/list-logs.js';
 import type { AuditApi, LogListQuery } from '../../../../cli/src/app/logs/ports.js';

@@ -9,8 +9,8 @@ import {
   parseJoinTokenUses,
   parseLimit,
   parseTargetAddresses,
-  tokenHint,
 } from '../../../../cli/src/domain/admin/admin-arguments.js';
+import { tokenHint } from '../../../../cli/src/domain/api-token-permission.js';
 import {
   ago,
   renderAdminTargetsTable,
