@@ -301,13 +301,15 @@ function buildProgram(): Command {
       );
     });
 
+  // The API-token commands' default server: that of the only stored sign-in.
+  const signedInServer = async () => {
+    const known = await new CredentialsFileStore(credentialsPath(defaultConfigDir())).servers();
+    return known.length === 1 ? known[0] : undefined;
+  };
   addLogsCommand(program, {
     env: process.env,
     userAgent: `latchkey/${VERSION}`,
-    signedInServer: async () => {
-      const known = await new CredentialsFileStore(credentialsPath(defaultConfigDir())).servers();
-      return known.length === 1 ? known[0] : undefined;
-    },
+    signedInServer,
     notify,
     exit: (code) => process.exit(code),
   });
@@ -315,10 +317,7 @@ function buildProgram(): Command {
   addAdminCommand(program, {
     env: process.env,
     userAgent: `latchkey/${VERSION}`,
-    signedInServer: async () => {
-      const known = await new CredentialsFileStore(credentialsPath(defaultConfigDir())).servers();
-      return known.length === 1 ? known[0] : undefined;
-    },
+    signedInServer,
     notify,
     now: () => new Date(),
   });

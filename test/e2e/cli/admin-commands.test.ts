@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { findFreePort } from '../../harness/network.js';
 import { createTempDir, type TempDir } from '../../harness/temp-dir.js';
-import { runServerCommand, startServerProcess, type ServerProcess } from '../server/server-process.js';
+import { createApiToken, startServerProcess, type ServerProcess } from '../server/server-process.js';
 import { makeCliHome, runLatchkey, type CliHome } from './latchkey-cli.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -22,18 +22,7 @@ describe('e2e: latchkey admin against a real server', function () {
   let readToken: string;
   let auditToken: string;
 
-  async function createToken(permission: string): Promise<string> {
-    const created = await runServerCommand([
-      'token',
-      'create',
-      '--data-dir',
-      dir.file('server'),
-      '--permission',
-      permission,
-    ]);
-    assert.equal(created.code, 0, created.stderr);
-    return created.stdout.trim();
-  }
+  const createToken = (permission: string) => createApiToken(dir.file('server'), permission);
 
   /** `latchkey admin ARGS` with this API token in LATCHKEY_API_TOKEN. */
   function admin(token: string, args: string[]) {

@@ -10,7 +10,7 @@ import { hpkePublicKeyFor, parseAuditorKey, type SshLog } from '@latchkey/shared
 import { findFreePort } from '../../harness/network.js';
 import { runCommand } from '../../harness/run-command.js';
 import { createTempDir, type TempDir } from '../../harness/temp-dir.js';
-import { api, runServerCommand, startServerProcess, type ServerProcess } from '../server/server-process.js';
+import { api, createApiToken, startServerProcess, type ServerProcess } from '../server/server-process.js';
 import { LATCHKEY_BIN, makeCliHome, type CliHome } from './latchkey-cli.js';
 import { execLog, ptyLog } from './logs-fixtures.js';
 
@@ -23,18 +23,7 @@ describe('e2e: latchkey logs list and download against a real server', function 
   let otherToken: string;
   const uploaded = new Map<string, Buffer>();
 
-  async function createToken(permission: string): Promise<string> {
-    const created = await runServerCommand([
-      'token',
-      'create',
-      '--data-dir',
-      dir.file('server'),
-      '--permission',
-      permission,
-    ]);
-    assert.equal(created.code, 0, created.stderr);
-    return created.stdout.trim();
-  }
+  const createToken = (permission: string) => createApiToken(dir.file('server'), permission);
 
   before(async () => {
     dir = await createTempDir('logs-server');

@@ -85,6 +85,20 @@ export function runServerCommand(args: string[], timeoutMs = 30_000, input?: str
   });
 }
 
+/** An API token with `permission`, made with `latchkey-server token create` on the server's data dir. */
+export async function createApiToken(dataDir: string, permission: string): Promise<string> {
+  const created = await runServerCommand([
+    'token',
+    'create',
+    '--data-dir',
+    dataDir,
+    '--permission',
+    permission,
+  ]);
+  if (created.code !== 0) throw new Error(`latchkey-server token create failed: ${created.stderr}`);
+  return created.stdout.trim();
+}
+
 /** Response JSON as tests read it: any shape, checked by assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
