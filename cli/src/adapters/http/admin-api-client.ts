@@ -2,40 +2,34 @@
  * The admin's side of the access server's API, with an API token: targets and virtual networks
  * (`…/infrastructure/targets`, `…/teamnet/virtual_networks`, "Zero Trust: Read" / "Edit"), agents and join
  * tokens (`…/latchkey/agents`, `…/latchkey/join_tokens`), and the audit log (`GET /v1/audit`, "Audit Logs:
- * Read"). Answers come in Cloudflare's envelope, read by the shared protocol's `envelopeResult` (401
- * unauthenticated, 403 permission_denied with the server's words, 404 not_found, 400/422
- * invalid_argument, else unavailable); this client makes a 409 `conflict` and adds which permission the
- * call needs and how an admin makes such a token. node:http, as the rest of the CLI (no fetch start-up).
+ * Read"). The requests, the envelope and the refusals (with the permission each call needs and how an
+ * admin makes such a token) are api-token-http.ts's.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import {
-  LatchkeyError,
-  envelopeResult,
-  isLatchkeyError,
-  type AccessServerRequest,
-  type Account,
-  type Agent,
-  type AuditEvent,
-  type AuditEventListQuery,
-  type JoinToken,
-  type JoinTokenCreateBody,
-  type Target,
-  type TargetInputBody,
-  type VirtualNetwork,
+import type {
+  Account,
+  Agent,
+  AuditEvent,
+  AuditEventListQuery,
+  JoinToken,
+  JoinTokenCreateBody,
+  Target,
+  TargetInputBody,
+  VirtualNetwork,
 } from '@latchkey/shared';
 import type { AdminApi, Page } from '../../app/admin/ports.js';
 import type { AdminPermission } from '../../domain/admin/admin-arguments.js';
-import { tokenHint } from '../../domain/api-token-permission.js';
-
-type Method = 'GET' | 'POST' | 'DELETE';
+import { ApiTokenHttp, searchOf, type ApiMethod, type ApiTokenHttpOptions } from './api-token-http.js';
 
 export class HttpAdminApi implements AdminApi {
+  private readonly http: ApiTokenHttp;
+
   constructor(
     readonly url: string,
-    private readonly token: string,
-    private readonly options: { userAgent?: string; timeoutMs?: number } = {},
-  ) {}
+    token: string,
+    options: ApiTokenHttpOptions = {},
+  ) {
+    this.http = new ApiTokenHttp(url, token, options);
+  }
 
   async accounts(): Promise<Account[]> {
     return (await this.call<Account[]>('GET', '/client/v4/accounts', undefined)).result;
@@ -92,99 +86,19 @@ export class HttpAdminApi implements AdminApi {
     permission: AdminPermission,
   ): Promise<Page<T>> {
     const answer = await this.call<T[]>('GET', `${path}${searchOf(query)}`, permission);
-    const info = (answer.json as { result_info?: { total_pages?: unknown } } | null)?.result_info;
+    const info = answer.resultInfo as { total_pages?: unknown } | undefined;
     return {
       items: answer.result,
       ...(typeof info?.total_pages === 'number' ? { totalPages: info.total_pages } : {}),
     };
   }
 
-  /** One request; the envelope's result, or a LatchkeyError that says what to do about it. */
   private async call<T>(
-    method: Method,
+    method: ApiMethod,
     path: string,
     permission: AdminPermission | undefined,
     body?: unknown,
-  ): Promise<{ result: T; json: unknown }> {
-    const answer = await this.send(method, path, body);
-    // envelopeResult's type names only GET and POST; it uses the method in its words alone, so DELETE is fine.
-    const request = { method: method as AccessServerRequest['method'], path };
-    try {
-      return { result: envelopeResult<T>(this.url, request, answer), json: answer.json };
-    } catch (error) {
-      if (!isLatchkeyError(error)) throw error;
-      const where = error.message.startsWith(`${method} ${this.url}`)
-        ? ''
-        : `${this.url} refused ${method} ${path.split('?')[0]}: `;
-      const hint =
-        error.code === 'unauthenticated'
-          ? ' (is the API token right, and not expired?)'
-          : error.code === 'permission_denied' && permission !== undefined
-            ? error.message.includes(`"${permission}"`)
-              ? `; ${tokenHint(permission)}`
-              : ` (this needs an API token with the permission "${permission}"; ${tokenHint(permission)})`
-            : '';
-      // A 409 (an address already taken) is the server's `conflict`, not a server failure.
-      const code = answer.status === 409 ? 'conflict' : error.code;
-      throw new LatchkeyError(code, `${where}${error.message}${hint}`);
-    }
-  }
-
-  private send(method: Method, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      authorization: `Bearer ${this.token}`,
-    };
-    if (this.options.userAgent !== undefined) headers['user-agent'] = this.options.userAgent;
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    if (text !== undefined) headers['content-type'] = 'application/json';
-    const url = `${this.url}${path}`;
-    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const request = send(
-        url,
-        { method, headers, timeout: this.options.timeoutMs ?? 30_000 },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              json: parseJson(Buffer.concat(chunks).toString('utf8')),
-            }),
-          );
-        },
-      );
-      request.on('timeout', () =>
-        request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
-      );
-      request.on('error', (error) => {
-        const why = (error as NodeJS.ErrnoException).code ?? error.message;
-        reject(
-          new LatchkeyError('unavailable', `cannot reach the access server at ${this.url} (${why})`, {
-            cause: error,
-          }),
-        );
-      });
-      request.end(text);
-    });
-  }
-}
-
-function searchOf(query: Record<string, string | number | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) search.set(key, String(value));
-  }
-  const text = search.toString();
-  return text === '' ? '' : `?${text}`;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return text === '' ? null : JSON.parse(text);
-  } catch {
-    return null;
+  ): Promise<{ result: T; resultInfo?: unknown }> {
+    return this.http.json<T>(method, path, permission, body);
   }
 }
