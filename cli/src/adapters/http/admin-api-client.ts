@@ -18,21 +18,11 @@ import type {
 } from '@latchkey/shared';
 import type { AdminApi, Page } from '../../app/admin/ports.js';
 import type { AdminPermission } from '../../domain/admin/admin-arguments.js';
-import { ApiTokenHttp, searchOf, type ApiMethod, type ApiTokenHttpOptions } from './api-token-http.js';
+import { ApiTokenHttp, searchOf } from './api-token-http.js';
 
-export class HttpAdminApi implements AdminApi {
-  private readonly http: ApiTokenHttp;
-
-  constructor(
-    readonly url: string,
-    token: string,
-    options: ApiTokenHttpOptions = {},
-  ) {
-    this.http = new ApiTokenHttp(url, token, options);
-  }
-
+export class HttpAdminApi extends ApiTokenHttp implements AdminApi {
   async accounts(): Promise<Account[]> {
-    return (await this.call<Account[]>('GET', '/client/v4/accounts', undefined)).result;
+    return (await this.json<Account[]>('GET', '/client/v4/accounts', undefined)).result;
   }
 
   async listTargets(
@@ -44,32 +34,32 @@ export class HttpAdminApi implements AdminApi {
 
   async getTarget(accountId: string, targetId: string): Promise<Target> {
     const path = `${this.account(accountId)}/infrastructure/targets/${encodeURIComponent(targetId)}`;
-    return (await this.call<Target>('GET', path, 'Zero Trust: Read')).result;
+    return (await this.json<Target>('GET', path, 'Zero Trust: Read')).result;
   }
 
   async createTarget(accountId: string, body: TargetInputBody): Promise<Target> {
     const path = `${this.account(accountId)}/infrastructure/targets`;
-    return (await this.call<Target>('POST', path, 'Zero Trust: Edit', body)).result;
+    return (await this.json<Target>('POST', path, 'Zero Trust: Edit', body)).result;
   }
 
   async deleteTarget(accountId: string, targetId: string): Promise<void> {
     const path = `${this.account(accountId)}/infrastructure/targets/${encodeURIComponent(targetId)}`;
-    await this.call<null>('DELETE', path, 'Zero Trust: Edit');
+    await this.json<null>('DELETE', path, 'Zero Trust: Edit');
   }
 
   async listVirtualNetworks(accountId: string, query: { name?: string }): Promise<VirtualNetwork[]> {
     const path = `${this.account(accountId)}/teamnet/virtual_networks${searchOf(query)}`;
-    return (await this.call<VirtualNetwork[]>('GET', path, 'Zero Trust: Read')).result;
+    return (await this.json<VirtualNetwork[]>('GET', path, 'Zero Trust: Read')).result;
   }
 
   async listAgents(accountId: string): Promise<Agent[]> {
     const path = `${this.account(accountId)}/latchkey/agents`;
-    return (await this.call<Agent[]>('GET', path, 'Zero Trust: Read')).result;
+    return (await this.json<Agent[]>('GET', path, 'Zero Trust: Read')).result;
   }
 
   async createJoinToken(accountId: string, body: JoinTokenCreateBody): Promise<JoinToken> {
     const path = `${this.account(accountId)}/latchkey/join_tokens`;
-    return (await this.call<JoinToken>('POST', path, 'Zero Trust: Edit', body)).result;
+    return (await this.json<JoinToken>('POST', path, 'Zero Trust: Edit', body)).result;
   }
 
   async listAuditEvents(query: AuditEventListQuery): Promise<Page<AuditEvent>> {
@@ -85,20 +75,11 @@ export class HttpAdminApi implements AdminApi {
     query: Record<string, string | number | undefined>,
     permission: AdminPermission,
   ): Promise<Page<T>> {
-    const answer = await this.call<T[]>('GET', `${path}${searchOf(query)}`, permission);
+    const answer = await this.json<T[]>('GET', `${path}${searchOf(query)}`, permission);
     const info = answer.resultInfo as { total_pages?: unknown } | undefined;
     return {
       items: answer.result,
       ...(typeof info?.total_pages === 'number' ? { totalPages: info.total_pages } : {}),
     };
-  }
-
-  private async call<T>(
-    method: ApiMethod,
-    path: string,
-    permission: AdminPermission | undefined,
-    body?: unknown,
-  ): Promise<{ result: T; resultInfo?: unknown }> {
-    return this.http.json<T>(method, path, permission, body);
   }
 }

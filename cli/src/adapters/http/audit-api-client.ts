@@ -10,27 +10,17 @@ import { createWriteStream } from 'node:fs';
 import { chmod, rename, unlink } from 'node:fs/promises';
 import { LatchkeyError, type Account, type SshLog } from '@latchkey/shared';
 import type { AuditApi, LogListPage, LogListQuery } from '../../app/logs/ports.js';
-import { ApiTokenHttp, parseJson, readAll, searchOf, type ApiTokenHttpOptions } from './api-token-http.js';
+import { ApiTokenHttp, parseJson, readAll, searchOf } from './api-token-http.js';
 
 const PERMISSION = 'Access: SSH Auditing: Read';
 
-export class HttpAuditApi implements AuditApi {
-  private readonly http: ApiTokenHttp;
-
-  constructor(
-    readonly url: string,
-    token: string,
-    options: ApiTokenHttpOptions = {},
-  ) {
-    this.http = new ApiTokenHttp(url, token, options);
-  }
-
+export class HttpAuditApi extends ApiTokenHttp implements AuditApi {
   async accounts(): Promise<Account[]> {
-    return (await this.json<Account[]>('/client/v4/accounts')).result;
+    return (await this.get<Account[]>('/client/v4/accounts')).result;
   }
 
   async listLogs(accountId: string, query: LogListQuery): Promise<LogListPage> {
-    const answer = await this.json<SshLog[]>(
+    const answer = await this.get<SshLog[]>(
       `/client/v4/accounts/${encodeURIComponent(accountId)}/ssh_logs${searchOf({ ...query })}`,
     );
     const info = answer.resultInfo as { total_pages?: number; total_count?: number } | undefined;
@@ -42,7 +32,7 @@ export class HttpAuditApi implements AuditApi {
   }
 
   async getLog(accountId: string, logId: string): Promise<SshLog> {
-    return (await this.json<SshLog>(this.logPath(accountId, logId))).result;
+    return (await this.get<SshLog>(this.logPath(accountId, logId))).result;
   }
 
   async downloadLog(
@@ -53,10 +43,10 @@ export class HttpAuditApi implements AuditApi {
     onProgress: (received: number, total: number | undefined) => void,
   ): Promise<{ bytes: number; sha256: string }> {
     const path = `${this.logPath(accountId, logId)}/file`;
-    const response = await this.http.send('GET', path, 'application/octet-stream');
+    const response = await this.send('GET', path, 'application/octet-stream');
     if (response.statusCode !== 200) {
       const text = await readAll(response);
-      throw this.http.refusal('GET', path, response.statusCode ?? 0, parseJson(text), PERMISSION);
+      throw this.refusal('GET', path, response.statusCode ?? 0, parseJson(text), PERMISSION);
     }
     const digestHeader = response.headers['content-digest'];
     const expected = /sha-256=:([A-Za-z0-9+/=]+):/.exec(String(digestHeader ?? ''))?.[1];
@@ -118,7 +108,7 @@ export class HttpAuditApi implements AuditApi {
     return `/client/v4/accounts/${encodeURIComponent(accountId)}/ssh_logs/${encodeURIComponent(logId)}`;
   }
 
-  private json<T>(path: string): Promise<{ result: T; resultInfo?: unknown }> {
-    return this.http.json<T>('GET', path, PERMISSION);
+  private get<T>(path: string): Promise<{ result: T; resultInfo?: unknown }> {
+    return this.json<T>('GET', path, PERMISSION);
   }
 }
