@@ -89,10 +89,6 @@ export class SpoolClient {
     else setImmediate(listener);
   }
 
-  send(sealed: Buffer): void {
-    this.sendPieces([sealed]);
-  }
-
   /**
    * Sends sealed bytes given in pieces (SessionLogWriter.takeSealedPieces()) as one CHUNKS frame, written
    * with one writev: the pieces are kept as they are, not copied into one buffer.

@@ -50,7 +50,7 @@ function recorder(socketPath: string, extra: Partial<HelloMessage> = {}) {
     ...extra,
   };
   const client = new SpoolClient({ socketPath, hello });
-  const ship = () => client.send(Buffer.from(writer.takeSealed()));
+  const ship = () => client.sendPieces(writer.takeSealedPieces());
   const data = (text: string, at: number) => {
     writer.data(1, at, Buffer.from(text));
     writer.flush();
