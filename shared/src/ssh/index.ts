@@ -30,3 +30,4 @@ export {
 export { signSshData, verifySshSignature, type SshSignature } from './ssh-signature.js';
 export { SshWireReader, SshWireWriter } from './ssh-wire.js';
 export { MAX_FORCE_COMMAND_LENGTH, forceCommandProblem } from './force-command.js';
+export { TARGET_BINDING_OPTION } from './target-binding.js';

@@ -29,6 +29,11 @@ export interface CertificatePolicy {
   principal?: string;
   /** The client's IP address, checked against a source-address critical option. */
   sourceAddress?: string;
+  /**
+   * Critical options the verifier understands beyond OpenSSH's own (e.g. TARGET_BINDING_OPTION): they
+   * pass this check, and checking their values is the caller's job.
+   */
+  understoodCriticalOptions?: readonly string[];
 }
 
 /** The critical options OpenSSH 9 understands; any other one makes sshd refuse the certificate. */
@@ -100,7 +105,10 @@ export function verifyCertificate(cert: SshCertificate, policy: CertificatePolic
       `host certificates must not carry critical options (${critical.join(', ')})`,
     );
   }
-  const unknown = critical.find((name) => !KNOWN_CRITICAL_OPTIONS.includes(name));
+  const understood = policy.understoodCriticalOptions ?? [];
+  const unknown = critical.find(
+    (name) => !KNOWN_CRITICAL_OPTIONS.includes(name) && !understood.includes(name),
+  );
   if (unknown !== undefined) {
     return reject('unknown_critical_option', `critical option ${JSON.stringify(unknown)} is not supported`);
   }
