@@ -267,6 +267,29 @@ export interface AgentHeartbeat {
   sshdConfig: JsonObject;
   /** How it records sessions; absent from agents older than this report. */
   recording?: AgentRecordingReport;
+  /** Its SSH front, when it runs one: the target is then fronted (certificates bound to it). */
+  front?: AgentFrontReport;
+  /** The sessions open at its front when it sent the heartbeat. */
+  sessions?: AgentSessionRecord[];
+}
+
+/** An agent's SSH front: where it listens and its host key (a normalised OpenSSH public key line). */
+export interface AgentFrontReport {
+  port: number;
+  hostKey: string;
+}
+
+/** One session open at an agent's front (see AgentSessionReportSchema in shared). */
+export interface AgentSessionRecord {
+  sessionId: string;
+  /** The person's email as the certificate names it. */
+  person: string;
+  unixUser: string;
+  program: 'shell' | 'exec' | 'subsystem';
+  command?: string;
+  /** ISO-8601, as the agent reported it. */
+  startedAt: string;
+  clientAddress?: string;
 }
 
 /** What an agent says about recording on its host (see AgentRecordingSchema in shared). */
@@ -325,4 +348,24 @@ export interface SshLogRecord {
   sizeBytes: number;
   sha256: string;
   uploadedAt: Date;
+}
+
+/**
+ * An order to end sessions at agents' SSH fronts (DESIGN.md flow 9): every open session that matches all
+ * of `sessionId` and `person` that are set and started before `issuedBefore`. Agents long-poll for the
+ * ones above their cursor; rows are never changed.
+ */
+export interface SessionTerminationRecord {
+  /** Increasing across the installation, in commit order (agents poll for ids above their cursor). */
+  id: number;
+  accountId: string;
+  /** The one agent that must act, or undefined: every agent of the account. */
+  agentId?: string;
+  sessionId?: string;
+  /** An email, lowercased. */
+  person?: string;
+  issuedBefore: Date;
+  /** One of SESSION_END_REASONS (shared/src/api/ssh-sessions.ts). */
+  reason: string;
+  createdAt: Date;
 }

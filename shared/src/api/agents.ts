@@ -113,6 +113,45 @@ export const AgentRecordingSchema = Type.Object(
 );
 export type AgentRecording = Static<typeof AgentRecordingSchema>;
 
+/**
+ * The agent's SSH front (DESIGN.md flow 6): the port it listens on and its host key. A target whose agent
+ * reports a front gets certificates bound to it (shared/src/ssh/target-binding.ts) and clients connect
+ * to this port, trusting this host key.
+ */
+export const AgentFrontSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    host_key: Type.String({
+      minLength: 1,
+      maxLength: 8192,
+      description: 'One OpenSSH public key line, e.g. `ssh-ed25519 AAAA…`.',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type AgentFront = Static<typeof AgentFrontSchema>;
+
+export const LIVE_SESSION_PROGRAMS = ['shell', 'exec', 'subsystem'] as const;
+export type LiveSessionProgram = (typeof LIVE_SESSION_PROGRAMS)[number];
+
+/** The most sessions one heartbeat may report. */
+export const MAX_REPORTED_SESSIONS = 2000;
+
+/** One session open at the agent's front, as its heartbeat reports it. */
+export const AgentSessionReportSchema = Type.Object(
+  {
+    session_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]{1,64}$' }),
+    person: Type.String({ maxLength: 320, description: "The person's email, from the certificate." }),
+    unix_user: Type.String({ maxLength: 64 }),
+    program: Type.Enum([...LIVE_SESSION_PROGRAMS]),
+    command: Type.Optional(Type.String({ maxLength: 1000 })),
+    started_at: Timestamp,
+    client_address: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type AgentSessionReport = Static<typeof AgentSessionReportSchema>;
+
 export const AgentHeartbeatSchema = Type.Object(
   {
     version: AgentVersion,
@@ -130,6 +169,13 @@ export const AgentHeartbeatSchema = Type.Object(
     ),
     drift_repairs: Type.Optional(Type.Array(DriftRepairSchema, { maxItems: 100 })),
     recording: Type.Optional(AgentRecordingSchema),
+    front: Type.Optional(AgentFrontSchema),
+    sessions: Type.Optional(
+      Type.Array(AgentSessionReportSchema, {
+        maxItems: MAX_REPORTED_SESSIONS,
+        description: "The front's open sessions.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -151,6 +197,15 @@ export const AgentSchema = Type.Object({
   clock_offset_ms: Type.Optional(Type.Integer()),
   sshd_config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   recording: Type.Optional(AgentRecordingSchema),
+  front: Type.Optional(
+    Type.Object(
+      { port: Type.Integer(), host_key: Type.String() },
+      { description: 'Its SSH front, if it runs one.' },
+    ),
+  ),
+  session_count: Type.Optional(
+    Type.Integer({ description: 'How many sessions its front had open at its last heartbeat.' }),
+  ),
   last_seen_at: Type.Optional(Timestamp),
   created_at: Timestamp,
 });

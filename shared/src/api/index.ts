@@ -19,3 +19,4 @@ export * from './me.js';
 export * from './agents.js';
 export * from './ssh-logs.js';
 export * from './access-server-protocol.js';
+export * from './ssh-sessions.js';

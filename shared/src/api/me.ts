@@ -24,8 +24,24 @@ export const MyTargetSchema = Type.Object({
   hostname: Type.String(),
   ip: Type.Object({ ipv4: Type.Optional(MyIpEntry), ipv6: Type.Optional(MyIpEntry) }),
   virtual_network: Type.Object({ id: Uuid, name: Type.String() }),
-  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  port: Type.Integer({
+    minimum: 1,
+    maximum: 65535,
+    description: "Where to connect: the agent's SSH front for a fronted target, else the port policy covers.",
+  }),
   usernames: Type.Array(Type.String(), { description: 'The UNIX usernames policy allows, sorted.' }),
+  front: Type.Optional(
+    Type.Object(
+      {
+        port: Type.Integer({ minimum: 1, maximum: 65535 }),
+        host_key: Type.String({ description: "The front's host key, one OpenSSH public key line." }),
+      },
+      {
+        description:
+          "Present when the target's agent runs an SSH front: certificates for it are bound to this target and work only there.",
+      },
+    ),
+  ),
 });
 export type MyTarget = Static<typeof MyTargetSchema>;
 
@@ -38,7 +54,14 @@ export const CertificateRequestSchema = Type.Object(
       maxLength: 16384,
       description: 'An OpenSSH public key line (ssh-ed25519 AAAA…, ecdsa-sha2-nistp256 …, ssh-rsa …).',
     }),
-    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    port: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description:
+          "The SSH port policy covers (or, for a fronted target, the front's port); default: the lowest covered port allowing the username.",
+      }),
+    ),
     valid_seconds: Type.Optional(
       Type.Integer({ minimum: 1, description: 'Wanted lifetime; capped by the server configuration.' }),
     ),
@@ -59,7 +82,13 @@ export const IssuedCertificateSchema = Type.Object({
     id: Uuid,
     hostname: Type.String(),
     address: Type.String(),
-    port: Type.Integer(),
+    port: Type.Integer({ description: "The agent's SSH front's port for a fronted target." }),
+    host_key: Type.Optional(
+      Type.String({
+        description:
+          "For a fronted target (a certificate bound to it): the front's host key, one OpenSSH public key line, to trust for this target.",
+      }),
+    ),
   }),
 });
 export type IssuedCertificateResult = Static<typeof IssuedCertificateSchema>;

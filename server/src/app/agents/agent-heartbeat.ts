@@ -1,10 +1,23 @@
 /**
  * Heartbeats: what the agent says about its host (version, distro, sshd version, clock offset, the state
- * of sshd's configuration, how it records sessions), stored per agent with the time it was seen; drift
- * repairs it reports, and a break-glass it reports for the first time, become audit events.
+ * of sshd's configuration, how it records sessions, its SSH front and the sessions open there), stored
+ * per agent with the time it was seen; drift repairs it reports, and a break-glass it reports for the
+ * first time, become audit events.
  */
-import { LatchkeyError, forceCommandProblem, type AgentHeartbeatBody } from '@latchkey/shared';
-import type { AgentHeartbeat, AgentRecord, AgentRecordingReport, JsonObject } from '../../domain/records.js';
+import {
+  LatchkeyError,
+  forceCommandProblem,
+  parseSshPublicKey,
+  type AgentHeartbeatBody,
+} from '@latchkey/shared';
+import type {
+  AgentFrontReport,
+  AgentHeartbeat,
+  AgentRecord,
+  AgentRecordingReport,
+  AgentSessionRecord,
+  JsonObject,
+} from '../../domain/records.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
 import type { Services } from '../services.js';
@@ -23,6 +36,8 @@ export async function recordAgentHeartbeat(
     ...(body.clock_offset_ms === undefined ? {} : { clockOffsetMs: body.clock_offset_ms }),
     sshdConfig: body.sshd_config as JsonObject,
     ...(body.recording === undefined ? {} : { recording: recordingReport(body.recording) }),
+    ...(body.front === undefined ? {} : { front: frontReport(body.front) }),
+    ...(body.sessions === undefined ? {} : { sessions: body.sessions.map(sessionRecord) }),
   };
   const breakGlass = heartbeat.recording?.breakGlass;
   const newBreakGlass =
@@ -61,6 +76,43 @@ function recordingReport(recording: NonNullable<AgentHeartbeatBody['recording']>
     recorderCommand: recording.recorder_command.trim(),
     mode: recording.mode,
     ...(recording.break_glass === undefined ? {} : { breakGlass: { ...recording.break_glass } }),
+  };
+}
+
+/**
+ * The front's host key goes to clients as the key to trust for the target: one OpenSSH public key line
+ * (`ssh-ed25519 AAAA…`, an optional comment), stored normalised without the comment.
+ */
+function frontReport(front: NonNullable<AgentHeartbeatBody['front']>): AgentFrontReport {
+  const line = front.host_key.trim();
+  let problem: string | undefined;
+  let hostKey: string | undefined;
+  if (/[\r\n]/.test(line)) problem = 'must be one line';
+  else if (!/^[a-z0-9][a-z0-9.@-]* /.test(line)) problem = 'must start with the key type (ssh-ed25519 AAAA…)';
+  else {
+    try {
+      hostKey = parseSshPublicKey(line).toAuthorizedKey();
+    } catch (error) {
+      problem = `is not an OpenSSH public key: ${(error as Error).message}`;
+    }
+  }
+  if (hostKey === undefined) {
+    throw new LatchkeyError('invalid_argument', `/front/host_key ${problem ?? 'is not a public key'}`, {
+      pointer: '/front/host_key',
+    });
+  }
+  return { port: front.port, hostKey };
+}
+
+function sessionRecord(session: NonNullable<AgentHeartbeatBody['sessions']>[number]): AgentSessionRecord {
+  return {
+    sessionId: session.session_id,
+    person: session.person.toLowerCase(),
+    unixUser: session.unix_user,
+    program: session.program,
+    ...(session.command === undefined ? {} : { command: session.command }),
+    startedAt: session.started_at,
+    ...(session.client_address === undefined ? {} : { clientAddress: session.client_address }),
   };
 }
 

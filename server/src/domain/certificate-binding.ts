@@ -1,0 +1,67 @@
+/**
+ * What a certificate for one target carries and where the client connects (DESIGN.md flows 5 and 6),
+ * decided from what is stored; no I/O.
+ *
+ * - The target is *fronted* when its most recently seen agent reported an SSH front in its last
+ *   heartbeat. Its certificates are bound to it: critical option `TARGET_BINDING_OPTION` = the target's
+ *   id, which OpenSSH refuses and only that target's front accepts; no force-command (the front records,
+ *   when the account's session-log key says so: the agent reads that itself). Clients connect to the
+ *   front's port and trust its host key.
+ * - Otherwise (no agent, or an agent without a front) the certificate is what it always was: the
+ *   recorder's force-command when the account records sessions (recorder-command.ts), else no critical
+ *   option; the port is the one policy covers.
+ */
+import { TARGET_BINDING_OPTION } from '@latchkey/shared';
+import { recorderCommandFor } from './recorder-command.js';
+import type { AgentFrontReport, AgentRecord } from './records.js';
+
+export type TargetAgent = Pick<AgentRecord, 'heartbeat' | 'lastSeenAt'>;
+
+export interface CertificateBindingInput {
+  /** The account keeps a session-log key. */
+  recordsSessions: boolean;
+  targetId: string;
+  /** The agents registered as the target (usually one, none for a target made through the API). */
+  targetAgents: readonly TargetAgent[];
+  /** The server's --recorder-command, for a recorded target whose agent has not reported one. */
+  defaultRecorderCommand: string;
+}
+
+export interface CertificateBinding {
+  criticalOptions: Record<string, string>;
+  /** True when the certificate is bound to the target (it carries TARGET_BINDING_OPTION). */
+  boundToTarget: boolean;
+  /** The front clients connect to, for a fronted target. */
+  front?: AgentFrontReport;
+}
+
+/** The front of the target's most recently seen agent, if it reported one (undefined: not fronted). */
+export function targetFront(targetAgents: readonly TargetAgent[]): AgentFrontReport | undefined {
+  let latest: TargetAgent | undefined;
+  for (const agent of targetAgents) {
+    if (agent.heartbeat === undefined) continue;
+    const seenAt = agent.lastSeenAt?.getTime() ?? 0;
+    if (latest === undefined || seenAt > (latest.lastSeenAt?.getTime() ?? 0)) latest = agent;
+  }
+  return latest?.heartbeat?.front;
+}
+
+export function certificateBinding(input: CertificateBindingInput): CertificateBinding {
+  const front = targetFront(input.targetAgents);
+  if (front !== undefined) {
+    return {
+      criticalOptions: { [TARGET_BINDING_OPTION]: input.targetId.toLowerCase() },
+      boundToTarget: true,
+      front: { port: front.port, hostKey: front.hostKey },
+    };
+  }
+  const forceCommand = recorderCommandFor(
+    input.recordsSessions,
+    input.targetAgents,
+    input.defaultRecorderCommand,
+  );
+  return {
+    criticalOptions: forceCommand === undefined ? {} : { 'force-command': forceCommand },
+    boundToTarget: false,
+  };
+}
