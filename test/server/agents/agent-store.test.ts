@@ -156,5 +156,71 @@ for (const backend of storeBackends('agent-store')) {
       }
       assert.equal((await store.agents.list(account.id)).length, 3);
     });
+
+    it('lists the agents of several targets in one call, scoped by account; keeps front and sessions', async () => {
+      const token = await joinToken(10);
+      const targets = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
+      const agents = [];
+      for (const [i, targetId] of [targets[0], targets[1], targets[1], undefined].entries()) {
+        const credential = await store.apiTokens.create(account.id, {
+          name: `agent ${i}`,
+          tokenHash: String(i).repeat(64),
+          permissions: ['Latchkey: Agent'],
+        });
+        const agent = await store.agents.create(account.id, {
+          hostname: `host-${i}`,
+          apiTokenId: credential.id,
+          joinTokenId: token.id,
+        });
+        agents.push(
+          targetId === undefined ? agent : (await store.agents.setTarget(account.id, agent.id, targetId))!,
+        );
+      }
+      const beat = await store.agents.recordHeartbeat(
+        account.id,
+        agents[0]!.id,
+        {
+          version: '0.2.0',
+          distro: 'debian 12',
+          sshdConfig: { state: 'trusted' },
+          front: { port: 2022, hostKey: 'ssh-ed25519 AAAA' },
+          sessions: [
+            {
+              sessionId: 'abc-1',
+              person: 'ada@example.com',
+              unixUser: 'deploy',
+              program: 'exec',
+              command: 'uptime',
+              startedAt: '2026-11-24T11:59:00.000Z',
+            },
+          ],
+        },
+        NOW,
+      );
+      const ids = (list: { id: string }[]) => list.map((a) => a.id).sort();
+      const found = await store.agents.listForTargets(account.id, [
+        ...targets,
+        '33333333-3333-4333-8333-333333333333',
+      ]);
+      assert.deepEqual(ids(found), ids(agents.slice(0, 3)));
+      assert.deepEqual(
+        found.find((a) => a.id === agents[0]!.id),
+        beat,
+        'the heartbeat, front and sessions included, reads back as stored',
+      );
+      assert.deepEqual(await store.agents.listForTargets(account.id, []), []);
+      assert.deepEqual(
+        await store.agents.listForTargets('00000000-0000-4000-8000-000000000000', targets),
+        [],
+      );
+      const many = Array.from(
+        { length: 1200 },
+        (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      );
+      assert.deepEqual(
+        ids(await store.agents.listForTargets(account.id, [...many, targets[1]!])),
+        ids(agents.slice(1, 3)),
+      );
+    });
   });
 }

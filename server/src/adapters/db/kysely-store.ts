@@ -20,6 +20,7 @@ import { targetRepository } from './repositories/targets.js';
 import { virtualNetworkRepository } from './repositories/virtual-networks.js';
 import { deviceAuthorizationRepository } from './repositories/device-authorizations.js';
 import { signInSessionRepository } from './repositories/sign-in-sessions.js';
+import { sessionTerminationRepository } from './repositories/session-terminations.js';
 import { sshLogRepository } from './repositories/ssh-logs.js';
 import { tokenSigningKeyRepository } from './repositories/token-signing-keys.js';
 import { upstreamLoginRepository } from './repositories/upstream-logins.js';
@@ -46,6 +47,7 @@ function repositories(ctx: RepositoryContext): Repositories {
     joinTokens: joinTokenRepository(ctx),
     agents: agentRepository(ctx),
     sshLogs: sshLogRepository(ctx),
+    sessionTerminations: sessionTerminationRepository(ctx),
   };
 }
 

@@ -262,6 +262,21 @@ export interface SshLogFilesTable {
   data: Uint8Array;
 }
 
+/** Orders to end sessions at agents' fronts (migration 0007); only ever inserted. */
+export interface SessionTerminationsTable {
+  /** Increasing; bigint on PostgreSQL (comes back as a string). */
+  id: Generated<number | string>;
+  account_id: string;
+  /** NULL: every agent of the account. */
+  agent_id: string | null;
+  session_id: string | null;
+  /** An email, lowercased. */
+  person: string | null;
+  issued_before: TimeColumn;
+  reason: string;
+  created_at: TimeColumn;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   virtual_networks: VirtualNetworksTable;
@@ -284,4 +299,5 @@ export interface DatabaseSchema {
   agents: AgentsTable;
   ssh_logs: SshLogsTable;
   ssh_log_files: SshLogFilesTable;
+  session_terminations: SessionTerminationsTable;
 }

@@ -28,6 +28,7 @@ import type {
   JsonObject,
   JsonValue,
   PolicyRecord,
+  SessionTerminationRecord,
   SignInSessionRecord,
   SshLogRecord,
   TargetRecord,
@@ -487,6 +488,8 @@ export interface AgentRepository {
   list(accountId: string): Promise<AgentRecord[]>;
   /** The agents registered as this target (usually one), in no particular order. */
   listForTarget(accountId: string, targetId: string): Promise<AgentRecord[]>;
+  /** The agents registered as any of these targets, in one query, in no particular order. */
+  listForTargets(accountId: string, targetIds: readonly string[]): Promise<AgentRecord[]>;
   /** A new credential (re-enrolment or renewal), and the hostname the agent gave. */
   replaceCredential(
     accountId: string,
@@ -550,6 +553,31 @@ export interface SshLogRepository {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Session terminations: orders to end sessions at agents' SSH fronts
+
+export type SessionTerminationInput = Omit<SessionTerminationRecord, 'id' | 'accountId' | 'createdAt'>;
+
+export interface SessionTerminationRepository {
+  /**
+   * Stores an order; its id is above every id stored before, and ids become visible in increasing order
+   * (on PostgreSQL inserts take a table lock until their transaction ends, so a reader that sees id n
+   * sees every id below it): a poller that moves its cursor to the highest id it has seen misses none.
+   */
+  create(accountId: string, input: SessionTerminationInput): Promise<SessionTerminationRecord>;
+  /** The highest id stored, in any account; 0 when there is none. */
+  latestId(): Promise<number>;
+  /**
+   * The account's orders for `agentId` (its own, and those for every agent) with `after` < id <= `upTo`,
+   * by increasing id, at most `limit`.
+   */
+  listForAgent(
+    accountId: string,
+    agentId: string,
+    range: { after: number; upTo: number; limit: number },
+  ): Promise<SessionTerminationRecord[]>;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The store
 
 /** Every repository. Inside `transaction`, the same interface bound to the transaction. */
@@ -572,6 +600,7 @@ export interface Repositories {
   readonly joinTokens: JoinTokenRepository;
   readonly agents: AgentRepository;
   readonly sshLogs: SshLogRepository;
+  readonly sessionTerminations: SessionTerminationRepository;
 }
 
 export interface Store extends Repositories {

@@ -10,6 +10,7 @@ import { signInSchema } from './0003-sign-in.js';
 import { agentsSchema } from './0004-agents.js';
 import { sshLogsSchema } from './0005-ssh-logs.js';
 import { agentsByTarget } from './0006-agents-by-target.js';
+import { sessionTerminationsSchema } from './0007-session-terminations.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -21,6 +22,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0004-agents': agentsSchema(kind),
         '0005-ssh-logs': sshLogsSchema(kind),
         '0006-agents-by-target': agentsByTarget(),
+        '0007-session-terminations': sessionTerminationsSchema(kind),
       };
     },
   };

@@ -6,7 +6,7 @@ import type { AgentsTable } from '../schema.js';
 import { now, withTransaction, type RepositoryContext } from './context.js';
 import { precompiledQuery } from './precompiled-query.js';
 
-/** The agents of one target (compiled once: certificate requests read them when sessions are recorded). */
+/** The agents of one target (compiled once: every certificate request reads them). */
 const agentsOfTarget = precompiledQuery(2, (db, accountId, targetId) =>
   db.selectFrom('agents').selectAll().where('account_id', '=', accountId!).where('target_id', '=', targetId!),
 );
@@ -100,6 +100,22 @@ export function agentRepository(ctx: RepositoryContext): AgentRepository {
     },
     async listForTarget(accountId, targetId) {
       const rows = await agentsOfTarget(ctx, accountId, targetId);
+      return rows.map((row) => toRecord(ctx, row));
+    },
+    async listForTargets(accountId, targetIds) {
+      if (targetIds.length === 0) return [];
+      const rows: AgentsTable[] = [];
+      // In slices, to stay far below SQLite's and PostgreSQL's limits on bound parameters.
+      for (let start = 0; start < targetIds.length; start += 500) {
+        rows.push(
+          ...(await db
+            .selectFrom('agents')
+            .selectAll()
+            .where('account_id', '=', accountId)
+            .where('target_id', 'in', targetIds.slice(start, start + 500))
+            .execute()),
+        );
+      }
       return rows.map((row) => toRecord(ctx, row));
     },
     replaceCredential: (accountId, id, change) =>
