@@ -8,7 +8,22 @@ import type { ExitData } from '@latchkey/shared/session-log/log-metadata';
 import type { PacketSource } from '@latchkey/shared/session-log/log-packet';
 import type { CommandRecord, TransferRecord } from '@latchkey/shared/session-log/log-records';
 import type { RecordingSink } from './recording-sink.js';
-import type { SpoolClient } from './spool-client.js';
+
+/** Where sealed chunks go: the spool socket (SpoolClient) or, in the agent's front, the spool itself. */
+export interface SealedLogSpool {
+  /** True while the backlog is over its bound: session data is then counted, not kept. */
+  readonly overflowing: boolean;
+  /** Bytes not yet taken (backpressure). */
+  readonly writableLength: number;
+  onDrain(listener: () => void): void;
+  sendPieces(pieces: readonly Uint8Array[]): void;
+  finish(
+    header: Uint8Array,
+    sealed: Uint8Array,
+    timeoutMs: number,
+  ): Promise<{ ok: true } | { ok: false; reason: string }>;
+  close(): void;
+}
 
 /** How often buffered packets are sealed and shipped even when no chunk filled up. */
 const FLUSH_INTERVAL_MS = 50;
@@ -29,7 +44,7 @@ export class SessionRecording implements RecordingSink {
 
   constructor(
     private readonly writer: SessionLogWriter,
-    private readonly spool: SpoolClient,
+    private readonly spool: SealedLogSpool,
   ) {
     this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
     this.flushTimer.unref();

@@ -48,6 +48,13 @@ export interface SessionIdentity {
 
 export interface CommandRecord {
   command: string;
+  /**
+   * Where the command was learned: `terminal` (reconstructed by the agent's front from the terminal's
+   * screen at each Enter), `exec` (the command line the client asked to run), `shell` (reported by the
+   * shell's own integration: it runs as the user, so the terminal stream is the evidence). Absent in
+   * logs written before the front.
+   */
+  source?: 'terminal' | 'exec' | 'shell';
   cwd?: string;
   exit_status?: number;
   /** ISO 8601 times, when the shell reported them. */

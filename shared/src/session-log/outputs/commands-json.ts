@@ -1,6 +1,6 @@
 /**
  * `commands.json`: the commands the session ran, from the recorder's command records, as a JSON array in
- * time order: `{time, elapsed, command, cwd?, exit_status?, started_at?, finished_at?}`. `time` is the
+ * time order: `{time, elapsed, command, source?, cwd?, exit_status?, started_at?, finished_at?}`. `time` is the
  * record's time as an ISO 8601 UTC string (the session start plus `elapsed` seconds); the other fields are
  * present when the shell reported them. An exec session's command line is in verify.txt's identity.
  */
@@ -29,6 +29,7 @@ export function listCommands(log: {
         time: new Date(start + Math.floor(record.elapsedMicros / 1000)).toISOString(),
         elapsed: record.elapsedMicros / 1e6,
         command: String(body.command),
+        ...(body.source === undefined ? {} : { source: body.source }),
         ...(body.cwd === undefined ? {} : { cwd: body.cwd }),
         ...(body.exit_status === undefined ? {} : { exit_status: body.exit_status }),
         ...(body.started_at === undefined ? {} : { started_at: body.started_at }),

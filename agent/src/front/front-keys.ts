@@ -1,0 +1,70 @@
+/**
+ * The front's two keys, made once (at enrolment, or by the first agent that runs the front) and kept in
+ * the agent's state directory, root's, 0600 in a 0700 directory, never sent anywhere:
+ * - `ssh_host_ed25519_key`: the front's SSH host key; the agent reports its public half to the access
+ *   server, which hands it to clients, so they never trust a front on first use;
+ * - `host_ca_ed25519_key`: the host-local CA that signs the front's one-minute inner certificates; sshd
+ *   on this host trusts it (TrustedUserCAKeys) instead of the account CA.
+ * A key file that exists is never replaced (a changed host key would make every client refuse the host).
+ */
+import { chmod, mkdir, open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { utils } from 'ssh2';
+import { parseSshPrivateKey } from '@latchkey/shared/ssh/parse-private-key';
+import type { SshPrivateKey } from '@latchkey/shared/ssh/ssh-private-key';
+
+export interface FrontKeys {
+  /** OpenSSH private key text, for ssh2's server. */
+  readonly hostKeyOpenSsh: string;
+  /** `ssh-ed25519 AAAA…`. */
+  readonly hostPublicKeyLine: string;
+  readonly hostCa: SshPrivateKey;
+  /** `ssh-ed25519 AAAA… latchkey-host-ca`: what sshd's ca.pub holds. */
+  readonly hostCaPublicKeyLine: string;
+}
+
+export const FRONT_KEYS_DIR = 'front';
+export const HOST_KEY_FILE = 'ssh_host_ed25519_key';
+export const HOST_CA_FILE = 'host_ca_ed25519_key';
+
+export async function loadOrCreateFrontKeys(stateDir: string): Promise<FrontKeys> {
+  const dir = join(stateDir, FRONT_KEYS_DIR);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const hostKeyText = await loadOrCreate(join(dir, HOST_KEY_FILE), 'latchkey-front-host');
+  const hostCaText = await loadOrCreate(join(dir, HOST_CA_FILE), 'latchkey-host-ca');
+  const hostKey = parseSshPrivateKey(hostKeyText);
+  const hostCa = parseSshPrivateKey(hostCaText);
+  return {
+    hostKeyOpenSsh: hostKeyText,
+    hostPublicKeyLine: hostKey.publicKey.toAuthorizedKey(),
+    hostCa,
+    hostCaPublicKeyLine: hostCa.publicKey.toAuthorizedKey('latchkey-host-ca'),
+  };
+}
+
+/** An in-memory Ed25519 key for the inner hop (a new one each time the agent starts). */
+export function generateInnerKey(): { keyOpenSsh: string; key: SshPrivateKey } {
+  const pair = utils.generateKeyPairSync('ed25519', { comment: 'latchkey-front-inner' });
+  return { keyOpenSsh: pair.private, key: parseSshPrivateKey(pair.private) };
+}
+
+async function loadOrCreate(path: string, comment: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const pair = utils.generateKeyPairSync('ed25519', { comment });
+  // O_EXCL: two agents starting at once keep one key, never a half-written one.
+  try {
+    const handle = await open(path, 'wx', 0o600);
+    await handle.writeFile(pair.private);
+    await handle.sync();
+    await handle.close();
+    return pair.private;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFile(path, 'utf8');
+    throw error;
+  }
+}
