@@ -162,7 +162,11 @@ function buildProgram(): Command {
   withServer(program.command('targets').description('the targets you may reach, and as whom'))
     .option('--json', 'print JSON')
     .action(async (options: ServerOption & { json?: boolean }) => {
-      const targets = await myTargets(await session(options));
+      const configDir = defaultConfigDir();
+      const targets = await myTargets({
+        ...(await session(options, configDir)),
+        targetCache: new TargetCacheFile(join(configDir, 'targets-cache.json'), clock),
+      });
       process.stdout.write(
         options.json === true ? `${JSON.stringify(targets, null, 2)}\n` : renderTargetsTable(targets),
       );
@@ -229,6 +233,7 @@ function buildProgram(): Command {
             generateKey,
             notify,
             knownHostsFile: knownHostsPath(configDir),
+            files: localTextFiles,
           },
           { destination, command, passThrough, ...(local === undefined ? {} : { localUsername: local }) },
         );
@@ -255,6 +260,10 @@ function buildProgram(): Command {
         'for this connection into <config>/ssh/NAME/USER/, keeping the key pair until its certificate expires so',
         'that concurrent connections (scp, rsync, VS Code Remote-SSH) always find a certificate for their key.',
         'When the helper fails (signed out, denied), it says why and no Latchkey key is offered.',
+        '',
+        "A target fronted by its agent (an SSH server inside the agent) is reached at the front's port, and ssh",
+        'accepts only the host key the access server gives for it (StrictHostKeyChecking yes): --write and the',
+        "helper pin that key in Latchkey's known_hosts. Other targets pin the key ssh is first shown.",
       ].join('\n'),
     )
     .action(async (options: ServerOption & { write?: boolean }) => {
@@ -278,16 +287,37 @@ function buildProgram(): Command {
     .requiredOption('--config-dir <dir>', "latchkey's config dir")
     .argument('<target>', 'the target hostname')
     .argument('<user>', 'the UNIX user')
-    .action(async (target: string, user: string, options: { server: string; configDir: string }) => {
-      await refreshSshCertificate(
-        { ...(await session(options, options.configDir)), keyFiles: localSshKeyFiles, generateKey },
-        { configDir: options.configDir, hostname: target, username: user },
-      );
-    });
+    .argument('[port]', 'the port ssh is going to (to tell an out-of-date ssh config)')
+    .action(
+      async (
+        target: string,
+        user: string,
+        port: string | undefined,
+        options: { server: string; configDir: string },
+      ) => {
+        await refreshSshCertificate(
+          {
+            ...(await session(options, options.configDir)),
+            keyFiles: localSshKeyFiles,
+            generateKey,
+            files: localTextFiles,
+            notify,
+          },
+          {
+            configDir: options.configDir,
+            hostname: target,
+            username: user,
+            ...(port === undefined ? {} : { port }),
+          },
+        );
+      },
+    );
 
   program
     .command('known-hosts')
-    .description('the host keys Latchkey pinned on first use (in <config>/known_hosts)')
+    .description(
+      "the host keys Latchkey pinned (in <config>/known_hosts): the access server's for agent-fronted targets, else the first one seen",
+    )
     .command('forget')
     .description('forget the pinned host key of a target, after its host key changed on purpose')
     .argument('<target>', 'the target hostname')
@@ -297,7 +327,8 @@ function buildProgram(): Command {
       notify(
         removed === 0
           ? `No host key pinned for ${target} in ${file}.`
-          : `Forgot ${removed} host key(s) of ${target}; the next connection pins the key it is shown.`,
+          : `Forgot ${removed} host key(s) of ${target}; the next connection pins the key the access server gives ` +
+              'for it (a target fronted by its agent), or else the key it is shown.',
       );
     });
 

@@ -28,6 +28,8 @@ export interface ObtainedCertificate {
   target: MeTarget;
   username: string;
   issued: IssuedCertificate;
+  /** The target was picked from `knownTargets` (a recent list), not from a list the server just gave. */
+  fromKnownTargets: boolean;
 }
 
 export interface ObtainDeps extends SessionDeps {
@@ -44,20 +46,23 @@ export async function obtainCertificate(
   request: CertificateFor,
 ): Promise<ObtainedCertificate> {
   return withAccessToken(deps, async (accessToken) => {
-    const issueFrom = async (targets: readonly MeTarget[]) => {
+    const issueFrom = async (
+      targets: readonly MeTarget[],
+      fromKnownTargets: boolean,
+    ): Promise<ObtainedCertificate> => {
       const target = resolveTarget(targets, request.target);
       const username = chooseUsername(target, request.username, request.localUsername);
       request.onTarget?.(target, username);
-      const issued = await deps.server.issueCertificate(accessToken, {
+      const issued: IssuedCertificate = await deps.server.issueCertificate(accessToken, {
         target_id: target.id,
         username,
         public_key: request.key.publicKey.toAuthorizedKey(),
       });
-      return { target, username, issued };
+      return { target, username, issued, fromKnownTargets };
     };
     if (request.knownTargets !== undefined) {
       try {
-        return await issueFrom(request.knownTargets);
+        return await issueFrom(request.knownTargets, true);
       } catch (error) {
         // An out-of-date list (a target gone, renamed or ambiguous now, usernames changed): the server's.
         // A denial of a username the person named is the server's answer, whatever the list said.
@@ -69,11 +74,11 @@ export async function obtainCertificate(
         await deps.targetCache?.forget(deps.server.url);
       }
     }
-    const targets = await deps.server.myTargets(accessToken);
+    const targets: MeTarget[] = await deps.server.myTargets(accessToken);
     // Saved while the certificate is being issued.
     const saving = deps.targetCache?.put(deps.server.url, targets);
     try {
-      return await issueFrom(targets);
+      return await issueFrom(targets, false);
     } finally {
       await saving;
     }

@@ -1,6 +1,8 @@
+import type { MeTarget } from '../domain/access-api.js';
 import { addInclude } from '../domain/ssh-include.js';
-import { generatedSshConfigPath } from '../domain/ssh-key-paths.js';
-import { renderSshConfig } from '../domain/render-ssh-config.js';
+import { generatedSshConfigPath, knownHostsPath } from '../domain/ssh-key-paths.js';
+import { renderSshConfig, sshConfigHostKeys } from '../domain/render-ssh-config.js';
+import { pinServerHostKeys } from './pin-server-host-keys.js';
 import type { TextFiles } from './ports/files.js';
 import type { Notify } from './ports/environment.js';
 import { withAccessToken } from './signed-in-session.js';
@@ -21,12 +23,14 @@ export interface SshConfigRequest {
 }
 
 /**
- * `latchkey ssh-config`: Host entries for every target the person may reach. With `write`, they go to
- * `<config>/ssh_config` (replaced each time) and ~/.ssh/config gains one Include line at the top unless
- * it has one already; its other contents and its mode are kept.
+ * `latchkey ssh-config`: Host entries for every target the person may reach. With `write`, the host keys
+ * the access server gives for fronted targets are pinned in Latchkey's known_hosts first (so no ssh reads
+ * an entry that checks strictly before its key is there), then the entries go to `<config>/ssh_config`
+ * (replaced each time) and ~/.ssh/config gains one Include line at the top unless it has one already;
+ * its other contents and its mode are kept.
  */
 export async function sshConfig(deps: SshConfigDeps, request: SshConfigRequest): Promise<string> {
-  const targets = await withAccessToken(deps, (token) => deps.server.myTargets(token));
+  const targets: MeTarget[] = await withAccessToken(deps, (token) => deps.server.myTargets(token));
   const text = renderSshConfig({
     server: deps.server.url,
     configDir: request.configDir,
@@ -34,6 +38,7 @@ export async function sshConfig(deps: SshConfigDeps, request: SshConfigRequest):
     targets,
   });
   if (!request.write) return text;
+  await pinServerHostKeys(deps.files, knownHostsPath(request.configDir), sshConfigHostKeys(targets));
   const generated = generatedSshConfigPath(request.configDir);
   await deps.files.write(generated, text, 0o600);
   const existing = await deps.files.read(request.userSshConfig);

@@ -1,24 +1,22 @@
 import { createHmac } from 'node:crypto';
+import { LatchkeyError, hostnameProblem, parseSshPublicKey, type SshPublicKey } from '@latchkey/shared';
 
 /**
- * Latchkey's own known_hosts (`<config>/known_hosts`): ssh pins a target's host key there on first use
- * under the target's hostname (HostKeyAlias). These functions read and edit its text; no file access.
+ * Latchkey's own known_hosts (`<config>/known_hosts`), where host keys are pinned under the target's
+ * hostname (HostKeyAlias): for a fronted target (its agent's SSH front), the key the access server gives,
+ * written by Latchkey before ssh starts; for any other target, the key ssh was shown on first use. These
+ * functions read and edit its text and read ssh's complaints; no file access.
  */
 
 /** The lines of a known_hosts text without the entries for `hostname`, and how many were removed. */
 export function forgetHostKey(text: string, hostname: string): { text: string; removed: number } {
   const name = hostname.toLowerCase();
   let removed = 0;
+  // Comments, blank lines and marker lines (@cert-authority, @revoked) are not pins: they are kept.
   const kept = text.split('\n').filter((line) => {
-    const trimmed = line.trim();
-    // Comments, blank lines and marker lines (@cert-authority, @revoked) are not pins: keep them.
-    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('@')) return true;
-    const patterns = trimmed.split(/\s+/)[0]!.split(',');
-    if (patterns.some((pattern) => patternNamesHost(pattern, name))) {
-      removed++;
-      return false;
-    }
-    return true;
+    if (!isEntryFor(line, name)) return true;
+    removed++;
+    return false;
   });
   return { text: kept.join('\n'), removed };
 }
@@ -35,6 +33,73 @@ function patternNamesHost(pattern: string, host: string): boolean {
   return lower === host || (lower.startsWith(`[${host}]:`) && /^\d+$/.test(lower.slice(host.length + 3)));
 }
 
+/**
+ * The host key the access server gives for a fronted target (one OpenSSH public key line, as the target's
+ * agent reported it), as the canonical `TYPE BASE64` that Latchkey pins, or a LatchkeyError when it is not
+ * exactly one plain public key. Checked strictly because it ends up in a known_hosts file: a line break or
+ * a marker (`@cert-authority`) smuggled into it would pin keys for other hosts too.
+ */
+export function serverHostKey(hostKey: string, hostname: string): string {
+  const refuse = (why: string) =>
+    new LatchkeyError(
+      'internal',
+      `the access server's host key for ${hostname} ${why}; not connecting (tell your administrator)`,
+    );
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(hostKey.trim()))
+    throw refuse('contains a control character or a line break');
+  const [, type, data] = /^(\S+) (\S+)(?: .*)?$/.exec(hostKey.trim()) ?? [];
+  if (type === undefined || data === undefined || type.startsWith('@')) {
+    throw refuse('is not one OpenSSH public key line (TYPE BASE64 [COMMENT])');
+  }
+  if (type.includes('-cert-')) throw refuse('is a certificate, not a public key');
+  let key: SshPublicKey;
+  try {
+    key = parseSshPublicKey(`${type} ${data}`);
+  } catch (error) {
+    throw refuse(`cannot be read (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (key.sshType !== type) throw refuse(`says ${type} but holds a ${key.sshType} key`);
+  return key.toAuthorizedKey();
+}
+
+/**
+ * A known_hosts text with `hostKey` (canonical, from serverHostKey) as the only pin of `hostname`: every
+ * earlier entry for that name (plain, `[name]:port`, hashed, or in a list of names) is removed, the other
+ * lines are kept as they are. `changed` is false when the text already pinned exactly that key, and only
+ * that, so the file need not be written.
+ */
+export function pinHostKey(
+  text: string | undefined,
+  hostname: string,
+  hostKey: string,
+): { text: string; changed: boolean } {
+  const name = hostname.toLowerCase();
+  const problem = hostnameProblem(name);
+  if (problem !== undefined) {
+    throw new LatchkeyError(
+      'internal',
+      `cannot pin a host key for ${JSON.stringify(hostname)}: it ${problem}`,
+    );
+  }
+  const pin = `${name} ${hostKey}`;
+  const before = text ?? '';
+  const entries = before.split('\n').filter((line) => isEntryFor(line, name));
+  if (entries.length === 1 && entries[0]!.trim() === pin) return { text: before, changed: false };
+  const kept = forgetHostKey(before, name).text;
+  const prefix = kept === '' || kept.endsWith('\n') ? kept : `${kept}\n`;
+  return { text: `${prefix}${pin}\n`, changed: true };
+}
+
+function isEntryFor(line: string, name: string): boolean {
+  const trimmed = line.trim();
+  if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('@')) return false;
+  return trimmed
+    .split(/\s+/)[0]!
+    .split(',')
+    .some((pattern) => patternNamesHost(pattern, name));
+}
+
 /** ssh said the host key it was shown is not the pinned one (it refuses to connect then). */
 export function reportsChangedHostKey(sshStderr: string): boolean {
   return /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for \S+ has changed/.test(sshStderr);
@@ -46,5 +111,23 @@ export function changedHostKeyMessage(hostname: string, knownHostsFile: string):
     'so ssh refused to connect. If the target was reinstalled or its host key was replaced on purpose, run ' +
     `\`latchkey known-hosts forget ${hostname}\` and connect again to pin the new key. ` +
     'If you do not know why it changed, do not: someone may be intercepting the connection; tell your administrator.'
+  );
+}
+
+/**
+ * ssh refused the host key under StrictHostKeyChecking=yes: another key than the pinned one, or (a key of
+ * another type) none it knows. It refuses before it authenticates, so nothing of the person's was sent.
+ */
+export function reportsRefusedHostKey(sshStderr: string): boolean {
+  return reportsChangedHostKey(sshStderr) || /Host key verification failed/.test(sshStderr);
+}
+
+/** What Latchkey says when a fronted target showed another host key than the access server's. */
+export function refusedServerHostKeyMessage(hostname: string): string {
+  return (
+    `The host that answered is not the one the access server knows for ${hostname}: it showed another host key ` +
+    `than the one the server gives for ${hostname}, so ssh refused to connect before logging in. ` +
+    `If ${hostname}'s agent was reinstalled just now, \`latchkey targets\` refreshes the list of targets and their ` +
+    'keys; then connect again. Otherwise someone may be intercepting the connection: do not go on, and tell your administrator.'
   );
 }

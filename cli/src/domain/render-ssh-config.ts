@@ -1,6 +1,7 @@
 import { LatchkeyError } from '@latchkey/shared';
 import type { MeTarget } from './access-api.js';
 import { targetAddress } from './access-api.js';
+import { listedHostKey } from './host-key-check.js';
 import { CERTIFICATE_FILE_NAME, KEY_FILE_NAME, knownHostsPath, sshKeysDir } from './ssh-key-paths.js';
 
 export interface SshConfigInput {
@@ -32,6 +33,11 @@ export interface SshConfigInput {
  *   and the Host entry comes first so that its `User` is what `%r` expands to when none is typed.
  * - IdentityFile and CertificateFile sit under the Match, so they apply only when the helper succeeded:
  *   after a logout or a denial, a certificate left from an earlier connection is not offered.
+ * - A fronted target (reached at its agent's SSH front) has `Port` = the front's port and
+ *   `StrictHostKeyChecking yes` with no global known_hosts: ssh accepts only the host key the access
+ *   server gives, which `ssh-config --write` pins in Latchkey's known_hosts (sshConfigHostKeys) and the
+ *   helper pins again on each connection, so there is never a trust-on-first-use prompt. Other targets
+ *   pin on first use (accept-new). The helper gets `%p` too, to say when the file is out of date.
  */
 export function renderSshConfig(input: SshConfigInput): string {
   const configDir = checkedPath(input.configDir, 'the config dir');
@@ -44,35 +50,78 @@ export function renderSshConfig(input: SshConfigInput): string {
     '# For each target, the `Match originalhost … exec` line runs `latchkey ssh-cert`, which writes a fresh',
     '# short-lived certificate (and, when the last one has expired, a new key pair) into the files that',
     '# IdentityFile and CertificateFile name, before ssh loads them. Concurrent connections share the key',
-    '# and each sees a complete certificate for it (written atomically). See `latchkey ssh-config --help`.',
+    '# and each sees a complete certificate for it (written atomically). A target fronted by its agent',
+    "# accepts only the host key the access server gives, which the helper pins in Latchkey's known_hosts.",
+    '# See `latchkey ssh-config --help`.',
   ];
-  const seen = new Set<string>();
-  for (const target of input.targets) {
-    const host = target.hostname.toLowerCase();
-    if (seen.has(host)) {
-      lines.push(
-        '',
-        `# ${host} (${target.id}) skipped: another target has that hostname; use \`latchkey ssh ${target.id}\`.`,
-      );
+  for (const entry of configEntries(input.targets)) {
+    if (entry.kind === 'skipped') {
+      lines.push('', `# ${entry.comment}`);
       continue;
     }
-    seen.add(host);
+    const { host, target, hostKey } = entry;
     const keysDir = `${escapePercent(sshKeysDir(configDir))}/${host}/%r`;
     lines.push('', `Host ${host}`, `  HostName ${targetAddress(target)}`, `  Port ${target.port}`);
     if (target.usernames.length === 1) lines.push(`  User ${target.usernames[0]}`);
     lines.push(
       `  UserKnownHostsFile ${configValue(escapePercent(knownHostsPath(configDir)))}`,
       `  HostKeyAlias ${host}`,
-      '  StrictHostKeyChecking accept-new',
+      ...(hostKey === undefined
+        ? ['  StrictHostKeyChecking accept-new']
+        : ['  StrictHostKeyChecking yes', '  GlobalKnownHostsFile /dev/null']),
       '  IdentitiesOnly yes',
       `Match originalhost ${host} exec "${escapePercent(
         [...helper, 'ssh-cert', '--server', server, '--config-dir', shellWord(configDir), host].join(' '),
-      )} '%r'"`,
+      )} '%r' '%p'"`,
       `  IdentityFile ${configValue(`${keysDir}/${KEY_FILE_NAME}`)}`,
       `  CertificateFile ${configValue(`${keysDir}/${CERTIFICATE_FILE_NAME}`)}`,
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The host keys `ssh-config --write` pins in Latchkey's known_hosts for the fronted targets it writes
+ * entries for (canonical keys, under the lowercase hostname).
+ */
+export function sshConfigHostKeys(targets: readonly MeTarget[]): { hostname: string; hostKey: string }[] {
+  return configEntries(targets).flatMap((entry) =>
+    entry.kind === 'host' && entry.hostKey !== undefined
+      ? [{ hostname: entry.host, hostKey: entry.hostKey }]
+      : [],
+  );
+}
+
+type ConfigEntry =
+  { kind: 'host'; host: string; target: MeTarget; hostKey?: string } | { kind: 'skipped'; comment: string };
+
+/**
+ * One Host entry per hostname (the first target with it), with the host key the server gives for a
+ * fronted target. A fronted target whose key is not one plain public key gets no entry: without a key to
+ * pin, ssh could only trust on first use.
+ */
+function configEntries(targets: readonly MeTarget[]): ConfigEntry[] {
+  const seen = new Set<string>();
+  return targets.map((target): ConfigEntry => {
+    const host = target.hostname.toLowerCase();
+    if (seen.has(host)) {
+      return {
+        kind: 'skipped',
+        comment: `${host} (${target.id}) skipped: another target has that hostname; use \`latchkey ssh ${target.id}\`.`,
+      };
+    }
+    seen.add(host);
+    let hostKey: string | undefined;
+    try {
+      hostKey = listedHostKey(target);
+    } catch {
+      return {
+        kind: 'skipped',
+        comment: `${host} (${target.id}) skipped: the access server's host key for it is not an OpenSSH public key; tell your administrator.`,
+      };
+    }
+    return hostKey === undefined ? { kind: 'host', host, target } : { kind: 'host', host, target, hostKey };
+  });
 }
 
 /** Refuses what cannot be written safely into ssh_config and a shell command: quotes, backslashes, newlines. */

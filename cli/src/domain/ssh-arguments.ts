@@ -1,10 +1,16 @@
 /**
  * The argument list for the system `ssh` that `latchkey ssh` runs: the fresh key's certificate only, from
  * latchkey's own one-key agent (IdentityAgent; IdentityFile=none so that no default key file is tried,
- * and no other agent is asked), Latchkey's own known_hosts with the host key pinned on first use under the target's
+ * and no other agent is asked), Latchkey's own known_hosts with the host key pinned under the target's
  * hostname (HostKeyAlias, so a changed address does not look like a new host and a reused address does
  * not mix two targets), then the person's own ssh options, then `--` and the destination and command.
- * Latchkey's `-o` settings come first because ssh keeps the first value it sees.
+ * Latchkey's `-o` settings come first because ssh keeps the first value it sees, so the person's options
+ * cannot loosen the host key check.
+ *
+ * The host key: for a fronted target, Latchkey has pinned the key the access server gives before ssh
+ * starts, and ssh checks strictly (StrictHostKeyChecking=yes, and no global known_hosts whose entries
+ * could accept another key): another key, or none, and ssh refuses before it authenticates. For any
+ * other target, ssh pins the key it is shown on first use (accept-new).
  */
 export interface SshPassThroughOptions {
   /** `-L` specs. */
@@ -47,6 +53,11 @@ export interface SshInvocation {
   knownHostsFile: string;
   /** The target's hostname: the name its host key is pinned under. */
   hostKeyAlias: string;
+  /**
+   * `server`: Latchkey has pinned the access server's key for this fronted target, ssh accepts only
+   * that one. `first-use`: ssh pins the key it is first shown.
+   */
+  hostKeyCheck: 'server' | 'first-use';
   address: string;
   port: number;
   username: string;
@@ -66,8 +77,9 @@ export function sshArguments(invocation: SshInvocation): string[] {
     'IdentitiesOnly=no',
     '-o',
     `UserKnownHostsFile=${invocation.knownHostsFile}`,
-    '-o',
-    'StrictHostKeyChecking=accept-new',
+    ...(invocation.hostKeyCheck === 'server'
+      ? ['-o', 'StrictHostKeyChecking=yes', '-o', 'GlobalKnownHostsFile=/dev/null']
+      : ['-o', 'StrictHostKeyChecking=accept-new']),
     '-o',
     `HostKeyAlias=${invocation.hostKeyAlias.toLowerCase()}`,
     '-p',

@@ -7,7 +7,7 @@ import { credentialsFromTokens } from '../../../cli/src/domain/credentials.js';
 import type { MeTarget } from '../../../cli/src/domain/access-api.js';
 import { NO_PASS_THROUGH } from '../../../cli/src/domain/ssh-arguments.js';
 import { meTarget } from '../domain/fixtures.js';
-import { FakeAccessServer, FakeClock, FakeCredentialStore } from './fakes.js';
+import { FakeAccessServer, FakeClock, FakeCredentialStore, MemoryTextFiles } from './fakes.js';
 
 class MemoryTargetCache implements TargetCache {
   readonly lists = new Map<string, readonly MeTarget[]>();
@@ -51,7 +51,10 @@ describe('connectSsh', () => {
               return {
                 result: Promise.resolve(answer),
                 keep: () => void (run.kept = true),
-                abandon: async () => void (run.abandoned = true),
+                abandon: async () => {
+                  events.push(`abandon ssh ${starts.indexOf(run) + 1}`);
+                  run.abandoned = true;
+                },
               };
             },
           });
@@ -62,17 +65,19 @@ describe('connectSsh', () => {
     };
     const notes: string[] = [];
     const targetCache = new MemoryTargetCache();
+    const files = new MemoryTextFiles(events);
     const deps = {
       server,
       store,
       clock,
       ssh,
       targetCache,
+      files,
       generateKey: () => generateSshKeyPair('ed25519'),
       notify: (line: string) => notes.push(line),
       knownHostsFile: '/c/known_hosts',
     };
-    return { server, starts, provided, events, notes, deps, targetCache, isOpen: () => sessionOpen };
+    return { server, starts, provided, events, notes, deps, files, targetCache, isOpen: () => sessionOpen };
   }
   const request = (destination: string) => ({
     destination,
@@ -172,5 +177,138 @@ describe('connectSsh', () => {
       ['certificate'],
       'a denied username the person named is not asked again with a fresh list',
     );
+  });
+
+  describe("a fronted target (its agent's SSH front, with the host key the server gives)", () => {
+    const SERVER_KEY = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    const OLD_KEY = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    const FIRST_USE_KEY = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    const front = (hostKey: string) => ({
+      port: 2201,
+      front: { port: 2201, host_key: `${hostKey} agent@web-1` },
+    });
+    const option = (args: string[], name: string) => args.find((a) => a.startsWith(`${name}=`));
+    const port = (args: string[]) => args[args.indexOf('-p') + 1];
+
+    async function fronted(answer: SshRunResult = { exitCode: 0, stderrTail: '' }) {
+      const setup = await setUp(answer);
+      setup.server.targets = [meTarget('web-1', { usernames: ['ubuntu', 'deploy'], ...front(SERVER_KEY) })];
+      return setup;
+    }
+
+    it("pins the server's key before ssh starts (replacing an earlier pin, keeping other lines), and ssh checks strictly at the front's port", async () => {
+      const { starts, events, files, deps } = await fronted();
+      files.files.set('/c/known_hosts', `db-1 ${FIRST_USE_KEY}\nweb-1 ${FIRST_USE_KEY}\n`);
+      assert.equal(await connectSsh(deps, request('web-1')), 0);
+      assert.equal(files.files.get('/c/known_hosts'), `db-1 ${FIRST_USE_KEY}\nweb-1 ${SERVER_KEY}\n`);
+      // Without a recent list, the pin is written (and ssh started) while the certificate is requested.
+      assert.deepEqual(events, [
+        'write /c/known_hosts',
+        'start after 2 server calls',
+        'provide after 2 server calls',
+      ]);
+      assert.equal(starts.length, 1);
+      const args = starts[0]!.args;
+      assert.equal(option(args, 'StrictHostKeyChecking'), 'StrictHostKeyChecking=yes');
+      assert.equal(option(args, 'GlobalKnownHostsFile'), 'GlobalKnownHostsFile=/dev/null');
+      assert.equal(option(args, 'HostKeyAlias'), 'HostKeyAlias=web-1');
+      assert.equal(port(args), '2201');
+    });
+
+    it('writes nothing when that key is already the pin, and starts at once from a recent list', async () => {
+      const { starts, events, files, server, targetCache, deps } = await fronted();
+      files.files.set('/c/known_hosts', `web-1 ${SERVER_KEY}\n`);
+      await targetCache.put(server.url, server.targets);
+      assert.equal(await connectSsh(deps, request('web-1')), 0);
+      assert.deepEqual(events, ['start after 0 server calls', 'provide after 1 server calls']);
+      assert.equal(starts[0]!.kept, true);
+    });
+
+    it("a stale key in the recent list: the early ssh is ended before it is offered the identity, and the one kept is held to the certificate answer's key", async () => {
+      const { starts, events, files, server, targetCache, deps } = await fronted();
+      await targetCache.put(server.url, [{ ...server.targets[0]!, ...front(OLD_KEY) }]);
+      assert.equal(await connectSsh(deps, request('web-1')), 0);
+      assert.deepEqual(events, [
+        'write /c/known_hosts',
+        'start after 0 server calls',
+        'abandon ssh 1',
+        'write /c/known_hosts',
+        'start after 1 server calls',
+        'provide after 1 server calls',
+      ]);
+      assert.deepEqual(
+        starts.map((run) => [run.abandoned, run.kept]),
+        [
+          [true, false],
+          [false, true],
+        ],
+      );
+      assert.equal(files.files.get('/c/known_hosts'), `web-1 ${SERVER_KEY}\n`);
+    });
+
+    it('a recent list that did not know the target was fronted: the first-use ssh is ended, a strict one goes to the front', async () => {
+      const { starts, files, server, targetCache, deps } = await fronted();
+      await targetCache.put(server.url, [meTarget('web-1', { usernames: ['ubuntu', 'deploy'], port: 22 })]);
+      assert.equal(await connectSsh(deps, request('web-1')), 0);
+      assert.equal(starts.length, 2);
+      assert.equal(option(starts[0]!.args, 'StrictHostKeyChecking'), 'StrictHostKeyChecking=accept-new');
+      assert.equal(starts[0]!.abandoned, true);
+      assert.equal(option(starts[1]!.args, 'StrictHostKeyChecking'), 'StrictHostKeyChecking=yes');
+      assert.equal(port(starts[1]!.args), '2201');
+      assert.equal(files.files.get('/c/known_hosts'), `web-1 ${SERVER_KEY}\n`);
+    });
+
+    it('when the host shows another key: says it is not the host the server knows, how to refresh, and forgets the recent list', async () => {
+      const { notes, server, targetCache, deps } = await fronted({
+        exitCode: 255,
+        stderrTail:
+          '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key for web-1 has changed and you have requested strict checking.\nHost key verification failed.\n',
+      });
+      await targetCache.put(server.url, server.targets);
+      assert.equal(await connectSsh(deps, request('web-1')), 255);
+      assert.equal(notes.length, 1);
+      assert.match(notes[0]!, /not the one the access server knows for web-1/);
+      assert.match(notes[0]!, /`latchkey targets` refreshes/);
+      assert.equal(targetCache.lists.get(server.url), undefined, 'the next connection lists afresh');
+    });
+
+    it('when the host shows a key of another type (none of it known): the same refusal', async () => {
+      const { notes, deps } = await fronted({
+        exitCode: 255,
+        stderrTail:
+          'No ECDSA host key is known for web-1 and you have requested strict checking.\nHost key verification failed.\n',
+      });
+      assert.equal(await connectSsh(deps, request('web-1')), 255);
+      assert.match(notes[0] ?? '', /not the one the access server knows for web-1/);
+    });
+
+    it('a certificate answer without host_key, with a recent list that says fronted: lists again and holds ssh to the key listed now', async () => {
+      const { starts, files, server, targetCache, deps } = await fronted();
+      server.omitHostKey = true;
+      await targetCache.put(server.url, [{ ...server.targets[0]!, ...front(OLD_KEY) }]);
+      assert.equal(await connectSsh(deps, request('web-1')), 0);
+      assert.deepEqual(
+        server.calls.map((c) => c.split(' ')[0]),
+        ['certificate', 'targets'],
+      );
+      assert.equal(starts.at(-1)!.kept, true);
+      assert.equal(option(starts.at(-1)!.args, 'StrictHostKeyChecking'), 'StrictHostKeyChecking=yes');
+      assert.equal(files.files.get('/c/known_hosts'), `web-1 ${SERVER_KEY}\n`);
+      assert.equal(
+        targetCache.lists.get(server.url)?.[0]?.front?.host_key,
+        server.targets[0]!.front!.host_key,
+        'the recent list is renewed',
+      );
+    });
+
+    it('a host key from the server that is not one public key line: no connection, no identity, and the early ssh ended', async () => {
+      const { starts, provided, files, server, targetCache, deps } = await fronted();
+      await targetCache.put(server.url, server.targets);
+      server.targets = [{ ...server.targets[0]!, ...front(`${SERVER_KEY}\n* ${OLD_KEY}`) }];
+      await assert.rejects(connectSsh(deps, request('web-1')), (e) => isLatchkeyError(e, 'internal'));
+      assert.equal(provided.length, 0);
+      assert.ok(starts.every((run) => run.abandoned && !run.kept));
+      assert.doesNotMatch(files.files.get('/c/known_hosts') ?? '', /\* /);
+    });
   });
 });

@@ -7,6 +7,7 @@ import { LatchkeyError, generateSshKeyPair, issueCertificate, parseSshPublicKey 
 import type { AccessServer } from '../../../cli/src/app/ports/access-server.js';
 import type { CredentialStore } from '../../../cli/src/app/ports/credential-store.js';
 import type { Clock } from '../../../cli/src/app/ports/environment.js';
+import type { TextFiles } from '../../../cli/src/app/ports/files.js';
 import type {
   CertificateRequest,
   DeviceTokenPoll,
@@ -53,6 +54,19 @@ export class FakeCredentialStore implements CredentialStore {
   }
 }
 
+/** Text files in memory; `events` says what was written, in order (shared with other fakes when given). */
+export class MemoryTextFiles implements TextFiles {
+  readonly files = new Map<string, string>();
+  constructor(readonly events: string[] = []) {}
+  async read(path: string) {
+    return this.files.get(path);
+  }
+  async write(path: string, text: string) {
+    this.events.push(`write ${path}`);
+    this.files.set(path, text);
+  }
+}
+
 export class FakeAccessServer implements AccessServer {
   readonly url = 'https://latchkey.test';
   readonly ca = generateSshKeyPair('ed25519');
@@ -68,6 +82,8 @@ export class FakeAccessServer implements AccessServer {
   certificatesIssued: CertificateRequest[] = [];
   /** `(target, username) => reason` for a denial. */
   deny?: (target: MeTarget, username: string) => string | undefined;
+  /** Certificate answers leave out a fronted target's host_key (a server short of the contract). */
+  omitHostKey = false;
   private counter = 0;
 
   constructor(private readonly clock: FakeClock) {}
@@ -179,7 +195,13 @@ export class FakeAccessServer implements AccessServer {
       principals: [request.username],
       valid_after: certificate.validAfter.toISOString(),
       valid_before: certificate.validBefore.toISOString(),
-      target: { id: target.id, hostname: target.hostname, address: targetAddress(target), port: target.port },
+      target: {
+        id: target.id,
+        hostname: target.hostname,
+        address: targetAddress(target),
+        port: target.port,
+        ...(target.front === undefined || this.omitHostKey ? {} : { host_key: target.front.host_key }),
+      },
     };
   }
 }

@@ -13,7 +13,7 @@ import { credentialsFromTokens } from '../../../cli/src/domain/credentials.js';
 import { sshKeyPaths } from '../../../cli/src/domain/ssh-key-paths.js';
 import { createTempDir, type TempDir } from '../../harness/index.js';
 import { meTarget } from '../domain/fixtures.js';
-import { FakeAccessServer, FakeClock, FakeCredentialStore } from './fakes.js';
+import { FakeAccessServer, FakeClock, FakeCredentialStore, MemoryTextFiles } from './fakes.js';
 
 describe('refreshSshCertificate (the ssh-config helper)', () => {
   let dir: TempDir;
@@ -21,6 +21,8 @@ describe('refreshSshCertificate (the ssh-config helper)', () => {
   let server: FakeAccessServer;
   let generated: number;
   let deps: Parameters<typeof refreshSshCertificate>[0];
+  let files: MemoryTextFiles;
+  let notes: string[];
 
   beforeEach(async () => {
     dir = await createTempDir('cli-ssh-cert');
@@ -30,7 +32,11 @@ describe('refreshSshCertificate (the ssh-config helper)', () => {
     const store = new FakeCredentialStore();
     await store.put(credentialsFromTokens(server.url, server.issueTokens(), clock.now()));
     generated = 0;
+    files = new MemoryTextFiles();
+    notes = [];
     deps = {
+      files,
+      notify: (line: string) => void notes.push(line),
       server,
       store,
       clock,
@@ -113,5 +119,43 @@ describe('refreshSshCertificate (the ssh-config helper)', () => {
       (e) => isLatchkeyError(e, 'permission_denied') && e.message === 'you may not log in to web-1 as ubuntu',
     );
     assert.equal(await readFile(paths().certificate, 'utf8'), before);
+  });
+
+  describe('a fronted target', () => {
+    const SERVER_KEY = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    const OLD_KEY = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    const knownHosts = () => `${dir.path}/known_hosts`;
+    beforeEach(() => {
+      server.targets = [
+        meTarget('web-1', {
+          usernames: ['ubuntu'],
+          port: 2201,
+          front: { port: 2201, host_key: `${SERVER_KEY} agent` },
+        }),
+      ];
+    });
+
+    it("pins the certificate answer's host key in Latchkey's known_hosts (ssh checks it next), keeping other lines", async () => {
+      files.files.set(knownHosts(), `db-1 ${OLD_KEY}\nweb-1 ${OLD_KEY}\n`);
+      await refreshSshCertificate(deps, { ...request(), port: '2201' });
+      assert.equal(files.files.get(knownHosts()), `db-1 ${OLD_KEY}\nweb-1 ${SERVER_KEY}\n`);
+      assert.deepEqual(notes, []);
+    });
+
+    it('says the ssh config is out of date when ssh goes to another port than the front', async () => {
+      await refreshSshCertificate(deps, { ...request(), port: '22' });
+      assert.equal(notes.length, 1);
+      assert.match(
+        notes[0]!,
+        /port 22 of Web-1, but the access server says 2201.*latchkey ssh-config --write/,
+      );
+    });
+
+    it('pins nothing for a target that is not fronted', async () => {
+      server.targets = [meTarget('web-1', { usernames: ['ubuntu'] })];
+      await refreshSshCertificate(deps, { ...request(), port: '22' });
+      assert.equal(files.files.size, 0);
+      assert.deepEqual(notes, []);
+    });
   });
 });

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
 import {
   changedHostKeyMessage,
   forgetHostKey,
+  pinHostKey,
+  refusedServerHostKeyMessage,
   reportsChangedHostKey,
+  reportsRefusedHostKey,
+  serverHostKey,
 } from '../../../cli/src/domain/known-hosts.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
@@ -69,5 +74,126 @@ describe('changed host keys', () => {
     assert.match(message, /web-1/);
     assert.match(message, /\/home\/a\/\.config\/latchkey\/known_hosts/);
     assert.match(message, /`latchkey known-hosts forget web-1`/);
+  });
+});
+
+describe('serverHostKey (the host key the access server gives for a fronted target)', () => {
+  const key = generateSshKeyPair('ed25519').publicKey;
+  const canonical = key.toAuthorizedKey();
+  const data = canonical.split(' ')[1]!;
+  const rsa = generateSshKeyPair('rsa').publicKey.toAuthorizedKey();
+
+  const accepted: [string, string, string][] = [
+    ['a plain line', canonical, canonical],
+    ['a line with a comment (dropped)', `${canonical} root@web-1`, canonical],
+    ['a comment with spaces', `${canonical} the front of web-1`, canonical],
+    ['surrounding blanks and a final newline', `  ${canonical}\n`, canonical],
+    ['an RSA key', rsa, rsa],
+  ];
+  for (const [what, given, expected] of accepted) {
+    it(`takes ${what}`, () => assert.equal(serverHostKey(given, 'web-1'), expected));
+  }
+
+  const refused: [string, string, RegExp][] = [
+    ['a second line', `${canonical}\n* ${canonical}`, /line break/],
+    ['a carriage return', `${canonical}\r@cert-authority * ${canonical}`, /control character/],
+    ['a tab', `ssh-ed25519\t${data}`, /control character/],
+    ['a marker line', `@cert-authority * ${canonical}`, /not one OpenSSH public key line/],
+    ['a host pattern before the key', `* ${canonical}`, /cannot be read|not one OpenSSH/],
+    ['a certificate', `ssh-ed25519-cert-v01@openssh.com ${data}`, /certificate/],
+    ['a type that does not match the data', `ssh-rsa ${data}`, /ssh-rsa but its data is a ssh-ed25519 key/],
+    ['data that is not base64', 'ssh-ed25519 not*base64', /cannot be read/],
+    ['only a type', 'ssh-ed25519', /not one OpenSSH public key line/],
+    ['nothing', '', /not one OpenSSH public key line/],
+  ];
+  for (const [what, given, reason] of refused) {
+    it(`refuses ${what}, naming the target`, () => {
+      assert.throws(
+        () => serverHostKey(given, 'web-1'),
+        (e) =>
+          isLatchkeyError(e, 'internal') &&
+          e.message.includes("the access server's host key for web-1") &&
+          reason.test(e.message),
+      );
+    });
+  }
+});
+
+describe('pinHostKey (the only pin of a fronted target)', () => {
+  const serverKey = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+  const cases: [string, string | undefined, string, boolean][] = [
+    ['no file yet', undefined, `web-1 ${serverKey}\n`, true],
+    ['an empty file', '', `web-1 ${serverKey}\n`, true],
+    ['other hosts only (kept, in order)', `db-1 ${KEY}\n`, `db-1 ${KEY}\nweb-1 ${serverKey}\n`, true],
+    ['a file without a final newline', `db-1 ${KEY}`, `db-1 ${KEY}\nweb-1 ${serverKey}\n`, true],
+    [
+      'a first-use pin of another key (replaced)',
+      `web-1 ${KEY}\ndb-1 ${KEY}\n`,
+      `db-1 ${KEY}\nweb-1 ${serverKey}\n`,
+      true,
+    ],
+    [
+      'pins under every spelling of the name (all replaced), markers and comments kept',
+      [
+        '# latchkey',
+        `${hashed('web-1')} ${KEY}`,
+        `[web-1]:2222 ${KEY}`,
+        `a,WEB-1 ${KEY}`,
+        `@cert-authority web-1 ${KEY}`,
+        `web-10 ${KEY}`,
+        '',
+      ].join('\n'),
+      ['# latchkey', `@cert-authority web-1 ${KEY}`, `web-10 ${KEY}`, `web-1 ${serverKey}`, ''].join('\n'),
+      true,
+    ],
+    [
+      'exactly that pin already',
+      `db-1 ${KEY}\nweb-1 ${serverKey}\n`,
+      `db-1 ${KEY}\nweb-1 ${serverKey}\n`,
+      false,
+    ],
+    [
+      'that pin and another key for the host (the other removed)',
+      `web-1 ${serverKey}\nweb-1 ${KEY}\n`,
+      `web-1 ${serverKey}\n`,
+      true,
+    ],
+  ];
+  for (const [what, before, after, changed] of cases) {
+    it(what, () => assert.deepEqual(pinHostKey(before, 'Web-1', serverKey), { text: after, changed }));
+  }
+
+  it('refuses a name that is not a plain hostname (a known_hosts pattern would pin other hosts)', () => {
+    for (const name of ['*', 'web-1,db-1', 'web 1', '!web-1', '']) {
+      assert.throws(
+        () => pinHostKey('', name, serverKey),
+        (e) => isLatchkeyError(e, 'internal'),
+      );
+    }
+  });
+});
+
+describe('a fronted target that showed another host key', () => {
+  it("recognises ssh's refusals under strict checking: a changed key, or none of that type known", () => {
+    assert.ok(
+      reportsRefusedHostKey(
+        '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.\n',
+      ),
+    );
+    assert.ok(
+      reportsRefusedHostKey(
+        'No ECDSA host key is known for web-1 and you have requested strict checking.\nHost key verification failed.\n',
+      ),
+    );
+    assert.ok(!reportsRefusedHostKey('Permission denied (publickey).'));
+    assert.ok(!reportsRefusedHostKey('Connection refused'));
+  });
+
+  it('says the host is not the one the access server knows, and how to refresh the list', () => {
+    const message = refusedServerHostKeyMessage('web-1');
+    assert.match(message, /not the one the access server knows for web-1/);
+    assert.match(message, /`latchkey targets` refreshes/);
+    assert.match(message, /reinstalled/);
+    assert.doesNotMatch(message, /known-hosts forget/, 'forgetting the pin is no fix for a fronted target');
   });
 });

@@ -6,6 +6,7 @@ describe('sshArguments', () => {
     agentSocket: '/tmp/x/agent.sock',
     knownHostsFile: '/home/a/.config/latchkey/known_hosts',
     hostKeyAlias: 'Web-1',
+    hostKeyCheck: 'first-use' as const,
     address: '10.0.0.5',
     port: 2222,
     username: 'ubuntu',
@@ -32,6 +33,34 @@ describe('sshArguments', () => {
       '--',
       'ubuntu@10.0.0.5',
     ]);
+  });
+
+  it("a fronted target: strict checking against the key Latchkey pinned, no global known_hosts, before the person's options", () => {
+    const args = sshArguments({
+      ...base,
+      hostKeyCheck: 'server',
+      passThrough: {
+        ...NO_PASS_THROUGH,
+        options: ['StrictHostKeyChecking=no', 'GlobalKnownHostsFile=/etc/x'],
+      },
+    });
+    assert.deepEqual(args.slice(6, 16), [
+      '-o',
+      'UserKnownHostsFile=/home/a/.config/latchkey/known_hosts',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'HostKeyAlias=web-1',
+      '-p',
+      '2222',
+    ]);
+    assert.ok(!args.includes('StrictHostKeyChecking=accept-new'));
+    assert.ok(
+      args.indexOf('StrictHostKeyChecking=yes') < args.indexOf('StrictHostKeyChecking=no'),
+      'ssh keeps the first value it sees',
+    );
   });
 
   it('passes the person’s options after Latchkey’s (ssh keeps the first value) and the command after --', () => {
