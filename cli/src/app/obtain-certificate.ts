@@ -53,7 +53,7 @@ export async function obtainCertificate(
       const target = resolveTarget(targets, request.target);
       const username = chooseUsername(target, request.username, request.localUsername);
       request.onTarget?.(target, username);
-      const issued: IssuedCertificate = await deps.server.issueCertificate(accessToken, {
+      const issued = await deps.server.issueCertificate(accessToken, {
         target_id: target.id,
         username,
         public_key: request.key.publicKey.toAuthorizedKey(),
@@ -74,7 +74,7 @@ export async function obtainCertificate(
         await deps.targetCache?.forget(deps.server.url);
       }
     }
-    const targets: MeTarget[] = await deps.server.myTargets(accessToken);
+    const targets = await deps.server.myTargets(accessToken);
     // Saved while the certificate is being issued.
     const saving = deps.targetCache?.put(deps.server.url, targets);
     try {

@@ -14,7 +14,7 @@ export function whoAmI(deps: SessionDeps): Promise<Me> {
  * ports and host keys (after a target's agent was reinstalled, say).
  */
 export async function myTargets(deps: SessionDeps & { targetCache?: TargetCache }): Promise<MeTarget[]> {
-  const targets: MeTarget[] = await withAccessToken(deps, (token) => deps.server.myTargets(token));
+  const targets = await withAccessToken(deps, (token) => deps.server.myTargets(token));
   await deps.targetCache?.put(deps.server.url, targets);
   return targets;
 }

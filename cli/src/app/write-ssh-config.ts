@@ -1,4 +1,3 @@
-import type { MeTarget } from '../domain/access-api.js';
 import { addInclude } from '../domain/ssh-include.js';
 import { generatedSshConfigPath, knownHostsPath } from '../domain/ssh-key-paths.js';
 import { renderSshConfig, sshConfigHostKeys } from '../domain/render-ssh-config.js';
@@ -30,7 +29,7 @@ export interface SshConfigRequest {
  * its other contents and its mode are kept.
  */
 export async function sshConfig(deps: SshConfigDeps, request: SshConfigRequest): Promise<string> {
-  const targets: MeTarget[] = await withAccessToken(deps, (token) => deps.server.myTargets(token));
+  const targets = await withAccessToken(deps, (token) => deps.server.myTargets(token));
   const text = renderSshConfig({
     server: deps.server.url,
     configDir: request.configDir,
