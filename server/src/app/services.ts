@@ -1,6 +1,7 @@
 /**
  * What the use-cases run on: the store, time, randomness, the CA key protector, and the sign-in
- * machinery (password hashing, access tokens, upstream identity providers, lifetimes).
+ * machinery (password hashing, access tokens, upstream identity providers, lifetimes), and the feed
+ * that wakes agents waiting for session terminations.
  */
 import type { SignInSettings } from '../domain/sign-in-settings.js';
 import type { CaKeyProtector } from './ca-key-protector.js';
@@ -9,6 +10,7 @@ import type { AccessTokenCodec } from './ports/access-token-codec.js';
 import type { PasswordHasher } from './ports/password-hasher.js';
 import type { Store } from './ports/store.js';
 import type { UpstreamIdentityProvider } from './ports/upstream-identity-provider.js';
+import type { TerminationFeed } from './ssh-sessions/termination-feed.js';
 
 export interface Services {
   store: Store;
@@ -20,4 +22,6 @@ export interface Services {
   /** By id (the `login_method` selector's value). */
   identityProviders: ReadonlyMap<string, UpstreamIdentityProvider>;
   signIn: SignInSettings;
+  /** Wakes agents' session-control polls when a session termination is stored. */
+  sessionTerminationFeed: TerminationFeed;
 }

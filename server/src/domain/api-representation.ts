@@ -11,7 +11,9 @@ import type {
   GatewayCa,
   InfrastructureApp,
   Policy,
+  SessionTermination,
   SshLog,
+  SshSession,
   Target,
   TargetCriterion,
   VirtualNetwork,
@@ -25,10 +27,13 @@ import type {
   InfrastructureAppRecord,
   JsonObject,
   PolicyRecord,
+  SessionTerminationRecord,
   SshLogRecord,
   TargetRecord,
   VirtualNetworkRecord,
 } from './records.js';
+
+import type { LiveSession } from './live-sessions.js';
 
 const time = (date: Date): string => date.toISOString();
 
@@ -183,4 +188,30 @@ export function presentSshLog(log: SshLogRecord): SshLog {
 /** An API value as the store's JSON type (API shapes are JSON by construction). */
 export function asJson(value: unknown): JsonObject {
   return value as JsonObject;
+}
+
+export function presentSshSession(session: LiveSession): SshSession {
+  return {
+    session_id: session.sessionId,
+    person: session.person,
+    unix_user: session.unixUser,
+    program: session.program,
+    ...(session.command === undefined ? {} : { command: session.command }),
+    started_at: session.startedAt,
+    ...(session.clientAddress === undefined ? {} : { client_address: session.clientAddress }),
+    ...(session.targetId === undefined ? {} : { target_id: session.targetId }),
+    hostname: session.hostname,
+    agent_id: session.agentId,
+    reported_at: time(session.reportedAt),
+  };
+}
+
+export function presentSessionTermination(termination: SessionTerminationRecord): SessionTermination {
+  return {
+    id: termination.id,
+    ...(termination.sessionId === undefined ? {} : { session_id: termination.sessionId }),
+    ...(termination.person === undefined ? {} : { person: termination.person }),
+    issued_before: time(termination.issuedBefore),
+    reason: termination.reason,
+  };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { isLatchkeyError } from '@latchkey/shared';
 import { openStore } from '../../../server/src/adapters/db/open-store.js';
 import type { Store, StoreOptions } from '../../../server/src/app/ports/store.js';
-import type { AccountRecord } from '../../../server/src/domain/records.js';
+import type { AccountRecord, AgentRecord } from '../../../server/src/domain/records.js';
 import { storeBackends } from '../support/store-backends.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
@@ -160,7 +160,7 @@ for (const backend of storeBackends('agent-store')) {
     it('lists the agents of several targets in one call, scoped by account; keeps front and sessions', async () => {
       const token = await joinToken(10);
       const targets = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
-      const agents = [];
+      const agents: AgentRecord[] = [];
       for (const [i, targetId] of [targets[0], targets[1], targets[1], undefined].entries()) {
         const credential = await store.apiTokens.create(account.id, {
           name: `agent ${i}`,

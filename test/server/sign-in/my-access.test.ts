@@ -2,6 +2,7 @@
 // certificate says exactly what policy allowed, denials say why without leaking, all of it audited.
 import assert from 'node:assert/strict';
 import {
+  TARGET_BINDING_OPTION,
   generateSshKeyPair,
   parseCertificate,
   parseSshPublicKey,
@@ -306,6 +307,7 @@ describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
       assert.deepEqual(await optionsFor('web-1'), { 'force-command': 'latchkey-agent record' });
       const issued = await store.auditEvents.list(accountId, { action: 'certificate.issue' });
       assert.equal((issued.items[0]!.after as Json).recorded, true);
+      assert.equal((issued.items[0]!.after as Json).bound_to_target, false);
     } finally {
       await admin('PUT', '/gateway/audit_ssh_settings', { public_key: '' });
     }
@@ -339,5 +341,128 @@ describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
     });
     const denied = await certificate(bob, { target_id: ids['db-1'], username: 'deploy' });
     assert.equal(denied.status, 403);
+  });
+
+  it("binds certificates of a fronted target to it, sends clients to the front's port and host key", async () => {
+    const { store, accountId } = server;
+    const hostKey = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    const extraApp = await admin('POST', '/access/apps', {
+      name: 'web-1 maintenance on 2200',
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: ['web-1'] }, port: 2200, protocol: 'SSH' }],
+      policies: [
+        {
+          name: 'ops as maint',
+          decision: 'allow',
+          include: [{ email: { email: 'ada@example.com' } }],
+          connection_rules: { ssh: { usernames: ['maint'] } },
+        },
+      ],
+    });
+    await admin('PUT', '/gateway/audit_ssh_settings', { public_key: Buffer.alloc(32, 9).toString('base64') });
+    const joinToken = await store.joinTokens.create(accountId, {
+      name: 'web-1',
+      tokenHash: 'ef'.repeat(32),
+      maxUses: 1,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    const credential = await store.apiTokens.create(accountId, {
+      name: 'agent web-1',
+      tokenHash: '12'.repeat(32),
+      permissions: ['Latchkey: Agent'],
+    });
+    const agent = await store.agents.create(accountId, {
+      hostname: 'web-1',
+      apiTokenId: credential.id,
+      joinTokenId: joinToken.id,
+    });
+    await store.agents.setTarget(accountId, agent.id, ids['web-1']!);
+    const beat = (front?: { port: number; hostKey: string }) =>
+      store.agents.recordHeartbeat(
+        accountId,
+        agent.id,
+        {
+          version: '0.2.0',
+          distro: 'debian 12',
+          sshdConfig: { state: 'trusted' },
+          recording: { recorderCommand: '/opt/latchkey/latchkey-agent record', mode: 'strict' },
+          ...(front === undefined ? {} : { front }),
+        },
+        new Date(),
+      );
+    try {
+      // Before the agent reports a front: as before (its recorder as force-command, the policy's port).
+      await beat();
+      const plain = (await certificate(ada, { target_id: ids['web-1'], username: 'deploy' })).body.result;
+      assert.deepEqual(parseCertificate(plain.certificate).criticalOptions, {
+        'force-command': '/opt/latchkey/latchkey-agent record',
+      });
+      assert.deepEqual(plain.target, { id: ids['web-1'], hostname: 'web-1', address: '10.0.0.1', port: 22 });
+      const unfronted = (await getJson(server.url, '/v1/me/targets', ada)).body.result.filter(
+        (t: Json) => t.hostname === 'web-1',
+      );
+      assert.deepEqual(
+        unfronted.map((t: Json) => [t.port, t.usernames, t.front]),
+        [
+          [22, ['ada', 'deploy', 'root'], undefined],
+          [2200, ['maint'], undefined],
+        ],
+      );
+
+      await beat({ port: 2022, hostKey });
+      const listed = (await getJson(server.url, '/v1/me/targets', ada)).body.result;
+      const web = listed.filter((t: Json) => t.hostname === 'web-1');
+      assert.deepEqual(
+        web.map((t: Json) => [t.port, t.usernames, t.front]),
+        [[2022, ['ada', 'deploy', 'maint', 'root'], { port: 2022, host_key: hostKey }]],
+        'listed once, at the front, with the usernames of every port',
+      );
+      assert.equal(
+        listed.find((t: Json) => t.hostname === 'Bastion').front,
+        undefined,
+        'other targets are not fronted',
+      );
+
+      const answer = await certificate(ada, { target_id: ids['web-1'], username: 'deploy' });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      const bound = answer.body.result;
+      assert.deepEqual(
+        parseCertificate(bound.certificate).criticalOptions,
+        { [TARGET_BINDING_OPTION]: ids['web-1'] },
+        'bound to the target, and no force-command although the account records: the front records',
+      );
+      assert.deepEqual(bound.target, {
+        id: ids['web-1'],
+        hostname: 'web-1',
+        address: '10.0.0.1',
+        port: 2022,
+        host_key: hostKey,
+      });
+      const events = await store.auditEvents.list(accountId, { action: 'certificate.issue' });
+      const event = events.items.find((e) => (e.after as Json)?.session_id === bound.session_id);
+      assert.equal((event?.after as Json).bound_to_target, true);
+      assert.equal((event?.after as Json).recorded, true);
+
+      // Asking for the front's port is asking for the target; a port policy covers still picks its grant.
+      const atFront = await certificate(ada, { target_id: ids['web-1'], username: 'maint', port: 2022 });
+      assert.equal(atFront.status, 200, JSON.stringify(atFront.body));
+      assert.equal(atFront.body.result.target.port, 2022);
+      const byPolicyPort = await certificate(ada, { target_id: ids['web-1'], username: 'maint', port: 2200 });
+      assert.equal(byPolicyPort.status, 200);
+      assert.equal(byPolicyPort.body.result.target.port, 2022);
+      assert.equal(
+        (await certificate(ada, { target_id: ids['web-1'], username: 'maint', port: 22 })).status,
+        403,
+        'the grant of port 22 does not include maint',
+      );
+      assert.equal(
+        (await certificate(ada, { target_id: ids['web-1'], username: 'maint', port: 2023 })).status,
+        403,
+      );
+    } finally {
+      await admin('PUT', '/gateway/audit_ssh_settings', { public_key: '' });
+      await admin('DELETE', `/access/apps/${extraApp.id}`);
+      await store.agents.setTarget(accountId, agent.id, undefined);
+    }
   });
 });

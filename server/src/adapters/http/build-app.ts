@@ -15,6 +15,7 @@ import type { Store } from '../../app/ports/store.js';
 import type { Services } from '../../app/services.js';
 import type { PasswordHasher } from '../../app/ports/password-hasher.js';
 import type { UpstreamIdentityProvider } from '../../app/ports/upstream-identity-provider.js';
+import { TerminationFeed } from '../../app/ssh-sessions/termination-feed.js';
 import { DEFAULT_MAX_LOG_SIZE_BYTES } from '../../domain/server-config.js';
 import { DEFAULT_SIGN_IN_SETTINGS } from '../../domain/sign-in-settings.js';
 import type { SignInSettings } from '../../domain/sign-in-settings.js';
@@ -37,6 +38,7 @@ import { agentRoutes } from './routes/agents.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { sshAuditingRoutes } from './routes/ssh-auditing.js';
 import { sshLogFileRoutes, sshLogRoutes } from './routes/ssh-logs.js';
+import { sshSessionRoutes } from './routes/ssh-sessions.js';
 import { targetRoutes } from './routes/targets.js';
 import type { RouteContext } from './routes/route-context.js';
 import { virtualNetworkRoutes } from './routes/virtual-networks.js';
@@ -60,6 +62,11 @@ export interface AppOptions {
   signIn?: Partial<SignInSettings>;
   /** The largest session log an agent may upload, in bytes (default DEFAULT_MAX_LOG_SIZE_BYTES). */
   maxLogSizeBytes?: number;
+  /**
+   * How often a process with agents waiting for session terminations reads the newest one from the
+   * database (terminations stored by other processes); default 500 ms.
+   */
+  sessionControlPollMs?: number;
   /** The agent package and installer served to targets (routes/agent-downloads.ts); default: none. */
   agentDownloads?: { packagePath?: string; installScriptPath?: string };
 }
@@ -90,6 +97,10 @@ export async function createServices(options: AppOptions): Promise<Services> {
     }),
     identityProviders: options.identityProviders ?? new Map(),
     signIn,
+    sessionTerminationFeed: new TerminationFeed({
+      latestId: () => options.store.sessionTerminations.latestId(),
+      ...(options.sessionControlPollMs === undefined ? {} : { pollIntervalMs: options.sessionControlPollMs }),
+    }),
   };
 }
 
@@ -112,6 +123,8 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
 
   installErrorHandling(app);
   installRequestValidation(app);
+  // Agents' session-control polls wait up to 25 s: answer them now, so that closing does not wait.
+  app.addHook('preClose', async () => services.sessionTerminationFeed.close());
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -149,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   meRoutes(context);
   agentRoutes(context);
   sshLogRoutes(context);
+  sshSessionRoutes(context);
   // Session-log files are application/octet-stream; only their routes parse it.
   await app.register(async (files) =>
     sshLogFileRoutes(files, services, routes, {

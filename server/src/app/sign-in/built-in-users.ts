@@ -1,10 +1,13 @@
 /**
  * Built-in accounts, the embedded identity provider: add, disable, enable, reset the password, list;
  * and check a password at sign-in. Emails are stored lowercased; every change is an audit event.
+ * Disabling an account or resetting its password also ends the person's SSH sessions on every target
+ * (DESIGN.md flow 9), in the same transaction.
  */
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, type SessionEndReason } from '@latchkey/shared';
 import type { UserRecord } from '../../domain/records.js';
 import type { Services } from '../services.js';
+import { endSessionsOfPerson } from '../ssh-sessions/live-ssh-sessions.js';
 
 export const MIN_PASSWORD_LENGTH = 8;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
@@ -86,9 +89,10 @@ async function updateUser(
   action: string,
   actor: string,
   patch: { passwordHash?: string; groups?: string[]; disabled?: boolean },
+  endSessions?: SessionEndReason,
 ): Promise<UserRecord> {
   const lowered = checkEmail(email);
-  return services.store.transaction(async (tx) => {
+  const updated = await services.store.transaction(async (tx) => {
     const before = await tx.users.getByEmail(accountId, lowered);
     if (before === undefined) throw new LatchkeyError('not_found', `no built-in user ${lowered}`);
     const after = await tx.users.update(accountId, before.id, patch);
@@ -101,11 +105,19 @@ async function updateUser(
       before: auditView(before),
       after: auditView(after),
     });
+    if (endSessions !== undefined) {
+      await endSessionsOfPerson(services, tx, accountId, actor, after.email, endSessions);
+    }
     return after;
   });
+  if (endSessions !== undefined) services.sessionTerminationFeed.notify();
+  return updated;
 }
 
-/** A disabled user's access tokens stop working at once (every request checks), and refreshes fail. */
+/**
+ * A disabled user's access tokens stop working at once (every request checks), refreshes fail, and
+ * their SSH sessions are ended.
+ */
 export function setUserDisabled(
   services: Services,
   accountId: string,
@@ -113,11 +125,18 @@ export function setUserDisabled(
   disabled: boolean,
   actor: string,
 ): Promise<UserRecord> {
-  return updateUser(services, accountId, email, disabled ? 'user.disable' : 'user.enable', actor, {
-    disabled,
-  });
+  return updateUser(
+    services,
+    accountId,
+    email,
+    disabled ? 'user.disable' : 'user.enable',
+    actor,
+    { disabled },
+    disabled ? 'user_disabled' : undefined,
+  );
 }
 
+/** A new password ends the person's SSH sessions (whoever knew the old one is out). */
 export async function resetUserPassword(
   services: Services,
   accountId: string,
@@ -127,7 +146,15 @@ export async function resetUserPassword(
 ): Promise<UserRecord> {
   checkPassword(password);
   const passwordHash = await services.passwords.hash(password);
-  return updateUser(services, accountId, email, 'user.reset_password', actor, { passwordHash });
+  return updateUser(
+    services,
+    accountId,
+    email,
+    'user.reset_password',
+    actor,
+    { passwordHash },
+    'password_reset',
+  );
 }
 
 export function setUserGroups(

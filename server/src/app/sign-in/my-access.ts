@@ -2,19 +2,31 @@
  * What a signed-in person may reach, and their certificates: the targets with the usernames policy
  * grants them, and a certificate for (target, username) after policy is evaluated again. Every issuance
  * and every denial is an audit event, written with the issuance in one transaction.
+ *
+ * A target whose agent runs an SSH front is *fronted* (domain/certificate-binding.ts): it is listed with
+ * the front's port and host key, once (its policy ports merged: the front is the one way in), and its
+ * certificates are bound to it.
  */
 import { LatchkeyError, issueCertificate, parseSshPublicKey } from '@latchkey/shared';
 import { decideCertificate, reachableTargets } from '../../domain/access/evaluate-access.js';
-import { recorderCommandFor } from '../../domain/recorder-command.js';
+import { certificateBinding, targetFront } from '../../domain/certificate-binding.js';
 import type { TargetGrant } from '../../domain/access/evaluate-access.js';
-import type { TargetRecord, VirtualNetworkRecord } from '../../domain/records.js';
+import type {
+  AgentFrontReport,
+  AgentRecord,
+  TargetRecord,
+  VirtualNetworkRecord,
+} from '../../domain/records.js';
 import type { Services } from '../services.js';
 import { currentAccessConfig } from './access-config.js';
 import type { PersonCaller } from './person-caller.js';
 
 export interface ReachableTarget {
+  /** For a fronted target, the grants of all its ports merged (the usernames of any of them). */
   grant: TargetGrant;
   virtualNetwork: VirtualNetworkRecord | undefined;
+  /** The agent's SSH front, for a fronted target: clients connect to its port. */
+  front?: AgentFrontReport;
 }
 
 export async function listMyTargets(services: Services, caller: PersonCaller): Promise<ReachableTarget[]> {
@@ -36,12 +48,50 @@ export async function listMyTargets(services: Services, caller: PersonCaller): P
     targets.push(...page.items);
   }
   const networkById = new Map(networks.map((network) => [network.id, network]));
-  return reachableTargets(caller.person, catalog, targets).map((grant) => ({
-    grant,
-    virtualNetwork: networkById.get(
-      grant.target.ipv4?.virtualNetworkId ?? grant.target.ipv6?.virtualNetworkId ?? '',
-    ),
-  }));
+  const grants = reachableTargets(caller.person, catalog, targets);
+  const fronts = await frontsOf(services, caller.accountId, [...new Set(grants.map((g) => g.target.id))]);
+  const reachable: ReachableTarget[] = [];
+  const frontedEntry = new Map<string, ReachableTarget>();
+  for (const grant of grants) {
+    const front = fronts.get(grant.target.id);
+    const merged = front === undefined ? undefined : frontedEntry.get(grant.target.id);
+    if (merged !== undefined) {
+      merged.grant = {
+        ...merged.grant,
+        usernames: [...new Set([...merged.grant.usernames, ...grant.usernames])].sort(),
+      };
+      continue;
+    }
+    const entry: ReachableTarget = {
+      grant,
+      virtualNetwork: networkById.get(
+        grant.target.ipv4?.virtualNetworkId ?? grant.target.ipv6?.virtualNetworkId ?? '',
+      ),
+      ...(front === undefined ? {} : { front }),
+    };
+    if (front !== undefined) frontedEntry.set(grant.target.id, entry);
+    reachable.push(entry);
+  }
+  return reachable;
+}
+
+/** The front of each fronted target among `targetIds`, from one read of their agents. */
+async function frontsOf(
+  services: Services,
+  accountId: string,
+  targetIds: string[],
+): Promise<Map<string, AgentFrontReport>> {
+  const byTarget = new Map<string, AgentRecord[]>();
+  for (const agent of await services.store.agents.listForTargets(accountId, targetIds)) {
+    if (agent.targetId === undefined) continue;
+    byTarget.set(agent.targetId, [...(byTarget.get(agent.targetId) ?? []), agent]);
+  }
+  const fronts = new Map<string, AgentFrontReport>();
+  for (const [targetId, agents] of byTarget) {
+    const front = targetFront(agents);
+    if (front !== undefined) fronts.set(targetId, front);
+  }
+  return fronts;
 }
 
 export interface CertificateRequestInput {
@@ -61,7 +111,8 @@ export interface IssuedCertificate {
   principals: string[];
   validAfter: Date;
   validBefore: Date;
-  target: { id: string; hostname: string; address: string; port: number };
+  /** Where to connect: for a fronted target, the front's port and the host key to trust there. */
+  target: { id: string; hostname: string; address: string; port: number; hostKey?: string };
 }
 
 function uuidFrom(bytes: Uint8Array): string {
@@ -92,16 +143,30 @@ export async function issueMyCertificate(
       pointer: '/valid_seconds',
     });
   }
-  const [config, target] = await Promise.all([
+  const targetId = input.targetId.toLowerCase();
+  const [config, target, targetAgents] = await Promise.all([
     currentAccessConfig(services, caller.accountId),
-    store.targets.get(caller.accountId, input.targetId.toLowerCase()),
+    store.targets.get(caller.accountId, targetId),
+    store.agents.listForTarget(caller.accountId, targetId),
   ]);
   const { catalog } = config;
-  const decision = decideCertificate(caller.person, catalog, target, {
-    targetRef: input.targetId,
-    username: input.username,
-    ...(input.port === undefined ? {} : { port: input.port }),
-  });
+  const decide = (port: number | undefined) =>
+    decideCertificate(caller.person, catalog, target, {
+      targetRef: input.targetId,
+      username: input.username,
+      ...(port === undefined ? {} : { port }),
+    });
+  let decision = decide(input.port);
+  // Clients of a fronted target know only the front's port (/v1/me/targets answers it): asking for it is
+  // asking for the target, as if no port were given, unless an app covers that port itself.
+  if (
+    !decision.allowed &&
+    decision.reason === 'no_app' &&
+    input.port !== undefined &&
+    input.port === targetFront(targetAgents)?.port
+  ) {
+    decision = decide(undefined);
+  }
   if (!decision.allowed) {
     await store.auditEvents.append(caller.accountId, {
       actor: caller.actor,
@@ -129,13 +194,13 @@ export async function issueMyCertificate(
   if (grant.allowAgentForwarding) extensions['permit-agent-forwarding'] = '';
   if (grant.allowPortForwarding) extensions['permit-port-forwarding'] = '';
   const recorded = config.auditPublicKey !== '';
-  const forceCommand = recorderCommandFor(
-    recorded,
-    recorded ? await store.agents.listForTarget(caller.accountId, grant.target.id) : [],
-    settings.recorderCommand,
-  );
-  const criticalOptions: Record<string, string> =
-    forceCommand === undefined ? {} : { 'force-command': forceCommand };
+  const binding = certificateBinding({
+    recordsSessions: recorded,
+    targetId: grant.target.id,
+    targetAgents,
+    defaultRecorderCommand: settings.recorderCommand,
+  });
+  const criticalOptions = binding.criticalOptions;
   const certificate = issueCertificate(
     await config.caPrivateKey(),
     {
@@ -164,6 +229,7 @@ export async function issueMyCertificate(
       session_id: sessionId,
       key_fingerprint: subjectKey.fingerprint(),
       recorded,
+      bound_to_target: binding.boundToTarget,
       valid_before: certificate.validBefore.toISOString(),
       sign_in_session: caller.sessionId,
       ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),
@@ -177,6 +243,12 @@ export async function issueMyCertificate(
     principals: [input.username],
     validAfter: certificate.validAfter,
     validBefore: certificate.validBefore,
-    target: { id: targetRecord.id, hostname: targetRecord.hostname, address, port: grant.port },
+    target: {
+      id: targetRecord.id,
+      hostname: targetRecord.hostname,
+      address,
+      port: binding.front?.port ?? grant.port,
+      ...(binding.front === undefined ? {} : { hostKey: binding.front.hostKey }),
+    },
   };
 }

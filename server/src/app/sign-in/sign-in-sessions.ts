@@ -8,6 +8,7 @@ import { LatchkeyError } from '@latchkey/shared';
 import type { JsonObject, SignInSessionRecord } from '../../domain/records.js';
 import { formatSecret, hashSecret, isSecretOfKind } from '../../domain/sign-in-secrets.js';
 import type { Services } from '../services.js';
+import { endSessionsOfPerson } from '../ssh-sessions/live-ssh-sessions.js';
 import { actorOf } from './person-caller.js';
 import type { PersonCaller } from './person-caller.js';
 
@@ -147,8 +148,9 @@ export async function refreshSession(services: Services, refreshToken: string): 
 }
 
 /**
- * RFC 7009: ends the session of a refresh or access token. Unknown and invalid tokens are not an
- * error (the RFC says so: the client wanted the token gone, and it is).
+ * RFC 7009: ends the session of a refresh or access token, and the person's SSH sessions on every
+ * target (DESIGN.md flow 9). Unknown and invalid tokens are not an error (the RFC says so: the client
+ * wanted the token gone, and it is).
  */
 export async function revokeSession(services: Services, token: string): Promise<void> {
   let session: SignInSessionRecord | undefined;
@@ -168,7 +170,9 @@ export async function revokeSession(services: Services, token: string): Promise<
       resourceType: 'sign_in_session',
       resourceId: ended.id,
     });
+    await endSessionsOfPerson(services, tx, ended.accountId, actorOf(ended.email), ended.email, 'signed_out');
   });
+  services.sessionTerminationFeed.notify();
 }
 
 /** The person behind `Authorization: Bearer <access token>`, with the request's client address. */

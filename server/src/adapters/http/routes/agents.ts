@@ -130,7 +130,10 @@ export function agentRoutes({ route, services }: RouteContext): void {
     method: 'POST',
     url: '/v1/agents/heartbeat',
     access: agentAccess,
-    summary: "The agent's heartbeat: version, distro, sshd version, clock offset, sshd config state",
+    summary:
+      "The agent's heartbeat: version, distro, sshd version, clock offset, sshd config state, recording, its SSH front and the sessions open there",
+    description:
+      "`front.host_key` must be one OpenSSH public key line (400 with pointer /front/host_key otherwise); it is stored without its comment. A target whose agent reports a front gets certificates bound to it, and people's clients connect to the front's port.",
     tags: agentTags,
     body: AgentHeartbeatSchema,
     result: AgentHeartbeatResultSchema,
@@ -266,6 +269,10 @@ function presentAgent(record: AgentRecord): Agent {
                     : { break_glass: heartbeat.recording.breakGlass }),
                 },
               }),
+          ...(heartbeat.front === undefined
+            ? {}
+            : { front: { port: heartbeat.front.port, host_key: heartbeat.front.hostKey } }),
+          ...(heartbeat.sessions === undefined ? {} : { session_count: heartbeat.sessions.length }),
         }),
     ...(record.lastSeenAt === undefined ? {} : { last_seen_at: record.lastSeenAt.toISOString() }),
     created_at: record.createdAt.toISOString(),

@@ -38,12 +38,13 @@ export function meRoutes({ personRoute, services }: RouteContext): void {
     url: '/v1/me/targets',
     summary: 'The targets the signed-in person may reach',
     description:
-      'One entry per target and SSH port with at least one UNIX username that policy allows, sorted by hostname then port.',
+      'One entry per target and SSH port with at least one UNIX username that policy allows, sorted by hostname then port. ' +
+      "A target whose agent runs an SSH front is listed once, with the front's port and host key (`front`), and the usernames of all its ports.",
     tags,
     result: Type.Array(MyTargetSchema),
     handle: async ({ person }) => {
       const reachable = await listMyTargets(services, person);
-      const result: MyTarget[] = reachable.map(({ grant, virtualNetwork }) => {
+      const result: MyTarget[] = reachable.map(({ grant, virtualNetwork, front }) => {
         const { target } = grant;
         const ip: MyTarget['ip'] = {};
         if (target.ipv4 !== undefined)
@@ -56,8 +57,9 @@ export function meRoutes({ personRoute, services }: RouteContext): void {
           hostname: target.hostname,
           ip,
           virtual_network: { id: networkId, name: virtualNetwork?.name ?? '' },
-          port: grant.port,
+          port: front?.port ?? grant.port,
           usernames: grant.usernames,
+          ...(front === undefined ? {} : { front: { port: front.port, host_key: front.hostKey } }),
         };
       });
       return { result };
@@ -70,7 +72,8 @@ export function meRoutes({ personRoute, services }: RouteContext): void {
     summary: 'A short-lived SSH certificate for one target and one UNIX username',
     description:
       'Policy is evaluated again. A denial is 403 access_denied saying why (no app covers the target, no policy ' +
-      'matches you, or the username is not allowed), without naming other people, policies or usernames.',
+      'matches you, or the username is not allowed), without naming other people, policies or usernames. ' +
+      "For a target whose agent runs an SSH front the certificate is bound to the target (critical option target@latchkey.dev) and `target` names the front's port and host key.",
     tags,
     body: CertificateRequestSchema,
     result: IssuedCertificateSchema,
@@ -90,7 +93,13 @@ export function meRoutes({ personRoute, services }: RouteContext): void {
         principals: issued.principals,
         valid_after: issued.validAfter.toISOString(),
         valid_before: issued.validBefore.toISOString(),
-        target: issued.target,
+        target: {
+          id: issued.target.id,
+          hostname: issued.target.hostname,
+          address: issued.target.address,
+          port: issued.target.port,
+          ...(issued.target.hostKey === undefined ? {} : { host_key: issued.target.hostKey }),
+        },
       };
       return { result };
     },
