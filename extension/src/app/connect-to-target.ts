@@ -1,6 +1,15 @@
 import { LatchkeyError } from '@latchkey/shared';
-import type { MyTarget } from '../domain/access-api.js';
-import { changedHostKeyMessage, checkHostKey, withPin } from '../domain/host-key-pins.js';
+import type { IssuedCertificateResult, MyTarget } from '../domain/access-api.js';
+import {
+  changedHostKeyMessage,
+  checkHostKey,
+  expectedHostKey,
+  parseServerHostKey,
+  refusedServerHostKeyMessage,
+  pinKey,
+  withPin,
+} from '../domain/host-key-pins.js';
+import type { ServerHostKey } from '../domain/host-key-pins.js';
 import type { AccessServer } from './ports/access-server.js';
 import type { HostKeyStore, KeyFactory, SshConnector, SshShell, TerminalSize } from './ports/ssh.js';
 import type { SignedInSession } from './signed-in-session.js';
@@ -25,8 +34,10 @@ export interface ConnectRequest {
 
 /**
  * One connection: a fresh in-memory Ed25519 key, a certificate for (target, username) from the server,
- * then an SSH shell to the address the server named, with the host key checked against the pins
- * (first use pins it; a changed key stops the connection before authentication).
+ * then an SSH shell to the address and port the server named (a fronted target's: its agent's SSH front).
+ * The host key is checked before authentication: for a fronted target, against exactly the key the
+ * access server gives (no prompt, no pin; another key stops the connection); for any other, against the
+ * pins (first use pins it; a changed key stops the connection).
  */
 export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest): Promise<SshShell> {
   const { target, username } = request;
@@ -40,8 +51,22 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
     }),
   );
   const { address, port } = issued.target;
+  const serverKey = await serverHostKey(deps, issued.target, target);
   let hostKeyProblem: LatchkeyError | undefined;
   const verifyHostKey = async (fingerprint: string): Promise<boolean> => {
+    if (serverKey !== undefined) {
+      if (fingerprint === serverKey.fingerprint) return true;
+      hostKeyProblem = new LatchkeyError(
+        'permission_denied',
+        refusedServerHostKeyMessage(
+          target.hostname,
+          pinKey(address, port),
+          serverKey.fingerprint,
+          fingerprint,
+        ),
+      );
+      return false;
+    }
     const pins = await deps.hostKeys.load();
     const verdict = checkHostKey(pins, address, port, fingerprint);
     if (verdict.kind === 'known') return true;
@@ -65,9 +90,28 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
       certificate: issued.certificate,
       size: request.size,
       verifyHostKey,
+      ...(serverKey === undefined ? {} : { hostKeyAlgorithms: serverKey.algorithms }),
     });
   } catch (error) {
     if (hostKeyProblem !== undefined) throw hostKeyProblem;
     throw error;
   }
+}
+
+/**
+ * The access server's host key for this connection, or undefined when the target is not fronted. The
+ * certificate answer's key is fresh; a key only the listed target names (a server that left `host_key`
+ * out) is taken from the list as the server gives it now, not from the view's older copy.
+ */
+async function serverHostKey(
+  deps: ConnectDeps,
+  issued: IssuedCertificateResult['target'],
+  listed: MyTarget,
+): Promise<ServerHostKey | undefined> {
+  let line = expectedHostKey(issued, listed);
+  if (line !== undefined && issued.host_key === undefined) {
+    const fresh = await deps.session.withAccessToken((token) => deps.server.myTargets(token));
+    line = expectedHostKey(issued, fresh.find((t) => t.id === listed.id) ?? {});
+  }
+  return line === undefined ? undefined : parseServerHostKey(line, listed.hostname);
 }

@@ -1,8 +1,12 @@
 /**
- * Trust on first use for target host keys: the first key a (host, port) shows is pinned; later
- * connections must show the same key. A changed key is never accepted silently: the connection stops
- * and the person must remove the pin on purpose ("Latchkey: Forget Host Key").
+ * Host keys of targets. A target fronted by its agent is held to the key the access server gives
+ * (ServerHostKey below). Any other target is trusted on first use: the first key a (host, port) shows is
+ * pinned; later connections must show the same key. A changed key is never accepted silently: the
+ * connection stops and the person must remove the pin on purpose ("Latchkey: Forget Host Key").
  */
+import { createHash } from 'node:crypto';
+import { LatchkeyError } from '@latchkey/shared';
+
 export type HostKeyPins = Record<string, string>;
 
 export type HostKeyVerdict = { kind: 'known' } | { kind: 'new' } | { kind: 'changed'; pinned: string };
@@ -37,5 +41,91 @@ export function changedHostKeyMessage(host: string, port: number, pinned: string
     `The host key of ${pinKey(host, port)} has CHANGED (pinned ${pinned}, now ${shown}). ` +
     'Someone may be intercepting the connection, or the server was reinstalled. Not connecting. ' +
     'If you know why it changed, run "Latchkey: Forget Host Key" and connect again.'
+  );
+}
+
+/**
+ * A fronted target (its agent runs an SSH front) is not trusted on first use: the access server gives its
+ * host key (as the agent reported it), in the certificate answer, and the connection accepts exactly that
+ * key. Nothing is pinned or asked for it.
+ */
+export interface ServerHostKey {
+  /** `ssh-ed25519`, `ecdsa-sha2-nistp256`, … */
+  type: string;
+  /** `SHA256:…` of the key's wire blob, as ssh-keygen -l prints it (and as the connector reports keys). */
+  fingerprint: string;
+  /** The host key algorithms to negotiate, so the front shows this key and no other of its keys. */
+  algorithms: string[];
+}
+
+const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+/**
+ * The key a connection must find, from the freshest source: the certificate answer's `host_key`; else,
+ * when the listed target is fronted at the port the certificate names, its front's key (so a server that
+ * leaves `host_key` out never turns a fronted target back into trust on first use); else undefined
+ * (first use).
+ */
+export function expectedHostKey(
+  issued: { port: number; host_key?: string },
+  listed: { front?: { port: number; host_key: string } },
+): string | undefined {
+  if (issued.host_key !== undefined) return issued.host_key;
+  return listed.front !== undefined && listed.front.port === issued.port ? listed.front.host_key : undefined;
+}
+
+/**
+ * Reads the server's host key line strictly (one `TYPE BASE64 [COMMENT]` line of a known key type whose
+ * data names the same type); a LatchkeyError naming the target otherwise.
+ */
+export function parseServerHostKey(line: string, hostname: string): ServerHostKey {
+  const refuse = (why: string) =>
+    new LatchkeyError(
+      'internal',
+      `the access server's host key for ${hostname} ${why}; not connecting (tell your administrator)`,
+    );
+  const trimmed = line.trim();
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw refuse('contains a control character or a line break');
+  const [, type, data] = /^(\S+) (\S+)(?: .*)?$/.exec(trimmed) ?? [];
+  if (type === undefined || data === undefined) {
+    throw refuse('is not one OpenSSH public key line (TYPE BASE64 [COMMENT])');
+  }
+  const algorithms = HOST_KEY_ALGORITHMS[type];
+  if (algorithms === undefined) throw refuse(`is of a type Latchkey does not take (${type})`);
+  const blob = Buffer.from(data, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data) || blob.toString('base64') !== data) {
+    throw refuse('is not valid base64');
+  }
+  const nameLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
+  const inner =
+    nameLength >= 0 && 4 + nameLength <= blob.length ? blob.subarray(4, 4 + nameLength) : undefined;
+  if (inner?.toString('latin1') !== type || blob.length === 4 + nameLength) {
+    throw refuse(`says ${type} but its data is not a ${type} key`);
+  }
+  return {
+    type,
+    fingerprint: `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`,
+    algorithms: [...algorithms],
+  };
+}
+
+export function refusedServerHostKeyMessage(
+  hostname: string,
+  where: string,
+  expected: string,
+  shown: string,
+): string {
+  return (
+    `The host at ${where} is not the one the access server knows for ${hostname}: it showed the host key ${shown}, ` +
+    `the server gives ${expected}. Not connecting (nothing was sent to it). If ${hostname}'s agent was reinstalled ` +
+    'just now, refresh the Latchkey view and connect again once the agent has reported its new key; otherwise ' +
+    'someone may be intercepting the connection: tell your administrator.'
   );
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { isLatchkeyError } from '@latchkey/shared';
+import { generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
 import { connectToTarget } from '../../../extension/src/app/connect-to-target.js';
 import type { ShellRequest, SshConnector, SshShell } from '../../../extension/src/app/ports/ssh.js';
 import { SignedInSession } from '../../../extension/src/app/signed-in-session.js';
+import type { MyTarget } from '../../../extension/src/domain/access-api.js';
 import type { HostKeyPins } from '../../../extension/src/domain/host-key-pins.js';
 import { FakeClock, FakeServer, MemoryStore, storedSession, target } from './fakes.js';
 
@@ -106,4 +107,97 @@ describe('extension/app: connect to a target', () => {
     );
     assert.deepEqual(requests, []);
   });
+
+  describe("a fronted target (its agent's SSH front)", () => {
+    const key = generateSshKeyPair('ed25519').publicKey;
+    const SERVER_KEY = `${key.toAuthorizedKey()} agent@box`;
+    const frontedBox: MyTarget = { ...box, port: 2222, front: { port: 2222, host_key: SERVER_KEY } };
+
+    it('accepts exactly the key the server gives: no prompt, no pin, only its algorithm offered', async () => {
+      const { deps, server, saved, notices, requests, shell } = setup(key.fingerprint());
+      server.hostKey = SERVER_KEY;
+      const opened = await connectToTarget(deps, {
+        target: frontedBox,
+        username: 'dev',
+        size: { columns: 80, rows: 24 },
+      });
+      assert.equal(opened, shell);
+      assert.equal(requests[0]?.port, 2222);
+      assert.deepEqual(requests[0]?.hostKeyAlgorithms, ['ssh-ed25519']);
+      assert.deepEqual(saved, []);
+      assert.deepEqual(notices, []);
+    });
+
+    it('refuses another key with a clear message, whatever a pin says', async () => {
+      const { deps, server, saved } = setup('SHA256:someone-else', {
+        '10.0.0.1:2222': 'SHA256:someone-else',
+      });
+      server.hostKey = SERVER_KEY;
+      await assert.rejects(
+        connectToTarget(deps, { target: frontedBox, username: 'dev', size: { columns: 80, rows: 24 } }),
+        (error: unknown) => {
+          assert.ok(isLatchkeyError(error, 'permission_denied'));
+          assert.match(
+            error.message,
+            /host at 10\.0\.0\.1:2222 is not the one the access server knows for box/,
+          );
+          assert.match(
+            error.message,
+            new RegExp(
+              `showed the host key SHA256:someone-else, the server gives ${escape(key.fingerprint())}`,
+            ),
+          );
+          assert.match(error.message, /Not connecting/);
+          return true;
+        },
+      );
+      assert.deepEqual(saved, []);
+    });
+
+    it("holds to the certificate answer's key over the view's older one", async () => {
+      const { deps, server } = setup(key.fingerprint());
+      server.hostKey = SERVER_KEY;
+      const stale = {
+        ...frontedBox,
+        front: { port: 2222, host_key: generateSshKeyPair('ed25519').publicKey.toAuthorizedKey() },
+      };
+      await connectToTarget(deps, { target: stale, username: 'dev', size: { columns: 80, rows: 24 } });
+      assert.equal(server.listCalls, 0);
+    });
+
+    it("a view that did not know the target was fronted: the certificate answer's key still applies", async () => {
+      const { deps, server } = setup('SHA256:sshd-key');
+      server.hostKey = SERVER_KEY;
+      await assert.rejects(
+        connectToTarget(deps, { target: box, username: 'dev', size: { columns: 80, rows: 24 } }),
+        (error: unknown) => isLatchkeyError(error, 'permission_denied'),
+      );
+    });
+
+    it("a certificate answer without host_key: the key the server lists now, not the view's", async () => {
+      const { deps, server, requests } = setup(key.fingerprint());
+      server.targets = [frontedBox];
+      const stale = {
+        ...frontedBox,
+        front: { port: 2222, host_key: generateSshKeyPair('ed25519').publicKey.toAuthorizedKey() },
+      };
+      await connectToTarget(deps, { target: stale, username: 'dev', size: { columns: 80, rows: 24 } });
+      assert.equal(server.listCalls, 1);
+      assert.deepEqual(requests[0]?.hostKeyAlgorithms, ['ssh-ed25519']);
+    });
+
+    it('a server key that is not one public key line: no connection at all', async () => {
+      const { deps, server, requests } = setup(key.fingerprint());
+      server.hostKey = `${SERVER_KEY}\n@cert-authority * ${SERVER_KEY}`;
+      await assert.rejects(
+        connectToTarget(deps, { target: frontedBox, username: 'dev', size: { columns: 80, rows: 24 } }),
+        (error: unknown) => isLatchkeyError(error, 'internal') && /host key for box/.test(error.message),
+      );
+      assert.deepEqual(requests, []);
+    });
+  });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -78,6 +78,9 @@ export class FakeServer implements AccessServer {
   validAccessTokens = new Set<string>(['a0']);
   targets: MyTarget[] = [];
   denial: string | undefined;
+  /** The host key certificate answers name (a fronted target's), none when undefined. */
+  hostKey: string | undefined;
+  listCalls = 0;
   private counter = 0;
 
   async startDeviceAuthorization(clientId: string): Promise<DeviceAuthorization> {
@@ -117,6 +120,7 @@ export class FakeServer implements AccessServer {
 
   async myTargets(accessToken: string): Promise<MyTarget[]> {
     this.check(accessToken);
+    this.listCalls++;
     return this.targets;
   }
 
@@ -132,7 +136,13 @@ export class FakeServer implements AccessServer {
       principals: [request.username],
       valid_after: '2030-01-01T00:00:00Z',
       valid_before: '2030-01-01T00:05:00Z',
-      target: { id: request.target_id, hostname: 'box', address: '10.0.0.1', port: 2222 },
+      target: {
+        id: request.target_id,
+        hostname: 'box',
+        address: '10.0.0.1',
+        port: 2222,
+        ...(this.hostKey === undefined ? {} : { host_key: this.hostKey }),
+      },
     };
   }
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { LatchkeyError } from '@latchkey/shared';
 import { Client } from 'ssh2';
-import type { ClientChannel } from 'ssh2';
+import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
 import { ED25519, certificateBlob } from '../../domain/openssh-keys.js';
 import type { ShellEnd, ShellRequest, SshConnector, SshShell } from '../../app/ports/ssh.js';
 import { offerCertificate } from './certificate-auth.js';
@@ -53,6 +53,9 @@ export class Ssh2Connector implements SshConnector {
         port: request.port,
         username: request.username,
         readyTimeout: READY_TIMEOUT_MS,
+        ...(request.hostKeyAlgorithms === undefined
+          ? {}
+          : { algorithms: { serverHostKey: request.hostKeyAlgorithms as ServerHostKeyAlgorithm[] } }),
         hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
           request.verifyHostKey(sha256Fingerprint(key)).then(verify, () => verify(false));
         },

@@ -165,6 +165,12 @@ export function activate(context: vscode.ExtensionContext): LatchkeyExtensionApi
       const { hostKeys } = services();
       const pins = await hostKeys.load();
       let key: string | undefined;
+      if (node?.kind === 'target' && node.target.front !== undefined) {
+        void vscode.window.showInformationMessage(
+          `Latchkey: ${node.target.hostname} is reached through its agent, whose host key the access server gives; there is no pinned key to forget`,
+        );
+        return;
+      }
       if (node?.kind === 'target') {
         const address = node.target.ip.ipv4?.ip_addr ?? node.target.ip.ipv6?.ip_addr ?? '';
         key = pinKey(address, node.target.port);

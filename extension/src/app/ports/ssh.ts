@@ -40,6 +40,8 @@ export interface ShellRequest {
   size: TerminalSize;
   /** Answers whether the host key (its SHA256 fingerprint) may be trusted; false stops the connection. */
   verifyHostKey(fingerprint: string): Promise<boolean>;
+  /** The host key algorithms to offer (a fronted target: those of the key the server gives); default: all. */
+  hostKeyAlgorithms?: string[];
 }
 
 export interface SshConnector {
