@@ -15,7 +15,8 @@
  * |                                  | its session logs, the recording key) only                       |
  *
  * Join tokens and the agent list (`…/latchkey/join_tokens`, `…/latchkey/agents`) need Zero Trust: Edit
- * / Read: enrolling a host makes a target.
+ * / Read: enrolling a host makes a target. Live SSH sessions (`…/access/ssh_sessions`) are targets' state:
+ * Zero Trust: Read lists them, Zero Trust: Edit ends one.
  */
 import { LatchkeyError } from '@latchkey/shared';
 
