@@ -348,7 +348,9 @@ describe('server: live SSH sessions and session control', function () {
         })
       ).body.result;
       const headers = { authorization: `Bearer ${agent.api_token}` };
-      const first = await (await fetch(`${another.url}/v1/agents/session_control`, { headers })).json();
+      const first = (await (
+        await fetch(`${another.url}/v1/agents/session_control`, { headers })
+      ).json()) as Json;
       const polling = fetch(
         `${another.url}/v1/agents/session_control?after=${first.result.cursor}&wait_seconds=25`,
         { headers },
