@@ -8,16 +8,18 @@
  *   admin agents [--json]                                     the enrolled agents and their last heartbeat
  *   admin join-token create [--name N] [--uses N] [--expires 24h]     a join token, its secret once
  *   admin audit [--action A] [--limit N] [--json]             the audit log, newest first
+ *   admin sessions [list] [--json]                            the live SSH sessions at agents' SSH fronts
+ *   admin sessions end SESSION_ID                             end one (its agent closes it within seconds)
  *
- * Every command uses an API token (--api-token or LATCHKEY_API_TOKEN): "Zero Trust: Read" to list targets
- * and agents, "Zero Trust: Edit" to change targets and make join tokens, "Audit Logs: Read" for the audit
- * log. The server is --server, LATCHKEY_SERVER, or the one you signed in to. Wiring only: the work is in
+ * Every command uses an API token (--api-token or LATCHKEY_API_TOKEN): "Zero Trust: Read" to list targets,
+ * agents and sessions, "Zero Trust: Edit" to change targets, make join tokens and end sessions, "Audit
+ * Logs: Read" for the audit log. What agents report (sessions) is escaped before it reaches the terminal. The server is --server, LATCHKEY_SERVER, or the one you signed in to. Wiring only: the work is in
  * app/admin/, the checks and tables in domain/admin/. The HTTP client and the use-cases are loaded when an
  * admin command runs, not when `latchkey` starts.
  */
 import type { Command } from 'commander';
 import { LatchkeyError } from '@latchkey/shared';
-import type { AdminApi } from '../../app/admin/ports.js';
+import type { AdminApi, SshSessionsApi } from '../../app/admin/ports.js';
 import {
   checkTargetHostname,
   installLine,
@@ -50,7 +52,9 @@ const collect = (value: string, all: string[] = []) => [...all, value];
 export function addAdminCommand(program: Command, context: AdminCommandContext): void {
   const admin = program
     .command('admin')
-    .description('admins: targets, agents, join tokens and the audit log, over the API with an API token');
+    .description(
+      'admins: targets, agents, join tokens, live SSH sessions and the audit log, over the API with an API token',
+    );
 
   // `targets` alone lists (its default subcommand), so that each subcommand parses its own options.
   const targets = admin
@@ -177,6 +181,52 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
       const { renderAuditTable } = await import('../../domain/admin/admin-tables.js');
       print(options, events, () => renderAuditTable(events));
     });
+
+  // `sessions` alone lists (its default subcommand), as `targets` does.
+  const sessions = admin
+    .command('sessions')
+    .description("the SSH sessions open at agents' SSH fronts: list (the default), end");
+
+  withApiOptions(
+    sessions
+      .command('list', { isDefault: true })
+      .description(
+        "the live SSH sessions at agents' SSH fronts: session, person, UNIX user, target, program, started, client",
+      ),
+    'Zero Trust: Read',
+  ).action(async (options: ApiOptions) => {
+    const api = await adminApi(context, options, 'Zero Trust: Read');
+    const { listAdminSshSessions } = await import('../../app/admin/ssh-sessions.js');
+    const found = await listAdminSshSessions(api, { ...withDefined('account', options.account) });
+    const { renderSshSessionsTable } = await import('../../domain/admin/admin-tables.js');
+    await printForTerminal(options, found, () => renderSshSessionsTable(found, context.now()));
+  });
+
+  withApiOptions(
+    sessions
+      .command('end')
+      .description('end a live SSH session: its agent closes it within seconds')
+      .argument('<session_id>', 'the session, as `latchkey admin sessions` lists it'),
+    'Zero Trust: Edit',
+  ).action(async (sessionId: string, options: ApiOptions) => {
+    const { checkSessionId } = await import('../../domain/admin/admin-arguments.js');
+    checkSessionId(sessionId);
+    const api = await adminApi(context, options, 'Zero Trust: Edit');
+    const { endAdminSshSession } = await import('../../app/admin/ssh-sessions.js');
+    const ended = await endAdminSshSession(api, { ...withDefined('account', options.account), sessionId });
+    const { describeEndedSession } = await import('../../domain/admin/admin-tables.js');
+    await printForTerminal(options, ended, () => describeEndedSession(ended));
+  });
+}
+
+/** As print, for results that hold what agents reported: the JSON is escaped for the terminal too. */
+async function printForTerminal(
+  options: { json?: boolean },
+  result: unknown,
+  table: () => string,
+): Promise<void> {
+  const { jsonForTerminal } = await import('../../domain/terminal-text.js');
+  process.stdout.write(options.json === true ? `${jsonForTerminal(result)}\n` : table());
 }
 
 function print(options: { json?: boolean }, result: unknown, table: () => string): void {
@@ -195,7 +245,7 @@ async function adminApi(
   context: AdminCommandContext,
   options: ApiOptions,
   permission: AdminPermission,
-): Promise<AdminApi> {
+): Promise<AdminApi & SshSessionsApi> {
   const { server, token } = await apiTokenConnection(context, options, permission);
   const { HttpAdminApi } = await import('../http/admin-api-client.js');
   return new HttpAdminApi(server, token, { userAgent: context.userAgent });

@@ -1,8 +1,8 @@
 /**
  * The admin's side of the access server's API, with an API token: targets and virtual networks
  * (`…/infrastructure/targets`, `…/teamnet/virtual_networks`, "Zero Trust: Read" / "Edit"), agents and join
- * tokens (`…/latchkey/agents`, `…/latchkey/join_tokens`), and the audit log (`GET /v1/audit`, "Audit Logs:
- * Read"). The requests, the envelope and the refusals (with the permission each call needs and how an
+ * tokens (`…/latchkey/agents`, `…/latchkey/join_tokens`), live SSH sessions (`…/access/ssh_sessions`,
+ * "Zero Trust: Read" to list, "Edit" to end one), and the audit log (`GET /v1/audit`, "Audit Logs: Read"). The requests, the envelope and the refusals (with the permission each call needs and how an
  * admin makes such a token) are api-token-http.ts's.
  */
 import type {
@@ -12,15 +12,17 @@ import type {
   AuditEventListQuery,
   JoinToken,
   JoinTokenCreateBody,
+  SshSession,
+  SshSessionEnd,
   Target,
   TargetInputBody,
   VirtualNetwork,
 } from '@latchkey/shared';
-import type { AdminApi, Page } from '../../app/admin/ports.js';
+import type { AdminApi, Page, SshSessionsApi } from '../../app/admin/ports.js';
 import type { AdminPermission } from '../../domain/admin/admin-arguments.js';
 import { ApiTokenHttp, searchOf } from './api-token-http.js';
 
-export class HttpAdminApi extends ApiTokenHttp implements AdminApi {
+export class HttpAdminApi extends ApiTokenHttp implements AdminApi, SshSessionsApi {
   async accounts(): Promise<Account[]> {
     return (await this.json<Account[]>('GET', '/client/v4/accounts', undefined)).result;
   }
@@ -60,6 +62,16 @@ export class HttpAdminApi extends ApiTokenHttp implements AdminApi {
   async createJoinToken(accountId: string, body: JoinTokenCreateBody): Promise<JoinToken> {
     const path = `${this.account(accountId)}/latchkey/join_tokens`;
     return (await this.json<JoinToken>('POST', path, 'Zero Trust: Edit', body)).result;
+  }
+
+  async listSshSessions(accountId: string): Promise<SshSession[]> {
+    const path = `${this.account(accountId)}/access/ssh_sessions`;
+    return (await this.json<SshSession[]>('GET', path, 'Zero Trust: Read')).result;
+  }
+
+  async endSshSession(accountId: string, sessionId: string): Promise<SshSessionEnd> {
+    const path = `${this.account(accountId)}/access/ssh_sessions/${encodeURIComponent(sessionId)}`;
+    return (await this.json<SshSessionEnd>('DELETE', path, 'Zero Trust: Edit')).result;
   }
 
   async listAuditEvents(query: AuditEventListQuery): Promise<Page<AuditEvent>> {

@@ -5,6 +5,8 @@ import type {
   AuditEventListQuery,
   JoinToken,
   JoinTokenCreateBody,
+  SshSession,
+  SshSessionEnd,
   Target,
   TargetInputBody,
   VirtualNetwork,
@@ -39,4 +41,14 @@ export interface AdminApi {
   createJoinToken(accountId: string, body: JoinTokenCreateBody): Promise<JoinToken>;
   /** Audit Logs: Read (not per account: `GET /v1/audit`). */
   listAuditEvents(query: AuditEventListQuery): Promise<Page<AuditEvent>>;
+}
+
+/** The live SSH sessions at agents' SSH fronts (`…/access/ssh_sessions`), with an API token. */
+export interface SshSessionsApi {
+  readonly url: string;
+  accounts(): Promise<Account[]>;
+  /** Zero Trust: Read. */
+  listSshSessions(accountId: string): Promise<SshSession[]>;
+  /** Zero Trust: Edit; a not_found LatchkeyError when no live session has that id. */
+  endSshSession(accountId: string, sessionId: string): Promise<SshSessionEnd>;
 }

@@ -92,6 +92,18 @@ export function parseLimit(text: string): number {
   return limit;
 }
 
+/** `admin sessions end SESSION_ID`: letters, digits and "-", at most 64 (the server's rule). */
+export function checkSessionId(text: string): string {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(text)) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `${JSON.stringify(text)} is not a session id (letters, digits and "-", as \`latchkey admin sessions\` lists them)`,
+      { pointer: 'SESSION_ID' },
+    );
+  }
+  return text;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(text: string): boolean {

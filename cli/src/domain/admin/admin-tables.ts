@@ -1,8 +1,9 @@
 /**
- * The tables `latchkey admin targets | agents | audit` print (`--json` prints the API's result instead).
- * Pure: names of virtual networks and targets are looked up in maps the caller fills.
+ * The tables `latchkey admin targets | agents | audit | sessions` print (`--json` prints the API's result
+ * instead). Pure: names of virtual networks and targets are looked up in maps the caller fills.
  */
-import type { Agent, AuditEvent, Target } from '@latchkey/shared';
+import type { Agent, AuditEvent, SshSession, SshSessionEnd, Target } from '@latchkey/shared';
+import { escapeForTerminal } from '../terminal-text.js';
 import { renderTextTable } from '../text-table.js';
 
 const NONE = '-';
@@ -76,6 +77,43 @@ export function renderAgentsTable(
     ['HOSTNAME', 'TARGET', 'VERSION', 'SSHD CONFIG', 'RECORDING', 'LAST SEEN', 'BREAK-GLASS'],
     rows,
   );
+}
+
+/**
+ * The live sessions at agents' SSH fronts. Every field comes from an agent's report, so each is escaped
+ * for the terminal (escapeForTerminal) before it is measured and printed; long commands are cut.
+ */
+export function renderSshSessionsTable(sessions: readonly SshSession[], now: Date): string {
+  if (sessions.length === 0) return "No live SSH sessions at agents' SSH fronts.\n";
+  const safe = (text: string) => escapeForTerminal(text);
+  return renderTextTable(
+    ['SESSION', 'PERSON', 'UNIX USER', 'TARGET', 'PROGRAM', 'STARTED', 'CLIENT'],
+    sessions.map((session) => [
+      safe(session.session_id),
+      safe(session.person),
+      safe(session.unix_user),
+      safe(session.hostname),
+      session.command === undefined
+        ? safe(session.program)
+        : cut(`${safe(session.program)}: ${safe(session.command)}`, 60),
+      safe(ago(session.started_at, now)),
+      session.client_address === undefined ? NONE : safe(session.client_address),
+    ]),
+  );
+}
+
+/** What `admin sessions end` says when the server took the order (fields escaped, as in the table). */
+export function describeEndedSession(ended: SshSessionEnd): string {
+  const { session } = ended;
+  return (
+    `Ending session ${escapeForTerminal(session.session_id)} of ${escapeForTerminal(session.person)} ` +
+    `as ${escapeForTerminal(session.unix_user)} on ${escapeForTerminal(session.hostname)}: ` +
+    'its agent closes it within seconds.\n'
+  );
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 export function renderAuditTable(events: readonly AuditEvent[]): string {

@@ -1,7 +1,8 @@
 /** The pure parts of `latchkey admin …`: argument checks and the tables. */
 import assert from 'node:assert/strict';
-import { isLatchkeyError, type Agent, type AuditEvent, type Target } from '@latchkey/shared';
+import { isLatchkeyError, type Agent, type AuditEvent, type SshSession, type Target } from '@latchkey/shared';
 import {
+  checkSessionId,
   checkTargetHostname,
   installLine,
   isUuid,
@@ -13,9 +14,11 @@ import {
 import { tokenHint } from '../../../../cli/src/domain/api-token-permission.js';
 import {
   ago,
+  describeEndedSession,
   renderAdminTargetsTable,
   renderAgentsTable,
   renderAuditTable,
+  renderSshSessionsTable,
   summariseAuditEvent,
 } from '../../../../cli/src/domain/admin/admin-tables.js';
 
@@ -193,5 +196,92 @@ describe('cli/domain/admin: tables', () => {
       `2026-11-24T10:00:00Z  token:abc  target.create  target ${TARGET_ID}  web-1`,
     );
     assert.equal(renderAuditTable([]), 'No audit events.\n');
+  });
+});
+
+describe('cli/domain/admin: live SSH sessions', () => {
+  const now = new Date('2026-12-08T12:00:00Z');
+  const session = (overrides: Partial<SshSession> = {}): SshSession => ({
+    session_id: 'f3a1c2d4-0000-4000-8000-000000000001',
+    person: 'alice@example.com',
+    unix_user: 'deploy',
+    program: 'shell',
+    started_at: '2026-12-08T11:57:00Z',
+    client_address: '192.0.2.7',
+    target_id: TARGET_ID,
+    hostname: 'web-1',
+    agent_id: '33333333-3333-4333-8333-333333333333',
+    reported_at: '2026-12-08T11:59:50Z',
+    ...overrides,
+  });
+
+  it('takes a session id as the server does (letters, digits, "-", up to 64), else names the argument', () => {
+    assert.equal(
+      checkSessionId('f3a1c2d4-0000-4000-8000-000000000001'),
+      'f3a1c2d4-0000-4000-8000-000000000001',
+    );
+    for (const bad of ['', 'a/b', '../x', 'a b', 'x'.repeat(65), 'é']) {
+      assert.throws(() => checkSessionId(bad), invalid('SESSION_ID', /is not a session id/));
+    }
+  });
+
+  it('lists session, person, UNIX user, target, program (with its command), started, client', () => {
+    const table = renderSshSessionsTable(
+      [
+        session(),
+        session({ session_id: 's-2', program: 'exec', command: 'uptime', client_address: undefined }),
+      ],
+      now,
+    );
+    assert.equal(
+      table,
+      [
+        'SESSION                               PERSON             UNIX USER  TARGET  PROGRAM       STARTED  CLIENT',
+        'f3a1c2d4-0000-4000-8000-000000000001  alice@example.com  deploy     web-1   shell         3m ago   192.0.2.7',
+        's-2                                   alice@example.com  deploy     web-1   exec: uptime  3m ago   -',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says when there are none', () => {
+    assert.match(renderSshSessionsTable([], now), /^No live SSH sessions/);
+  });
+
+  it("escapes control characters in every field (an agent's report cannot drive the terminal)", () => {
+    const hostile = '\x1b]0;owned\x07\x1b[2K\r\u202e';
+    const table = renderSshSessionsTable(
+      [
+        session({
+          session_id: hostile,
+          person: `mallory${hostile}`,
+          unix_user: hostile,
+          program: hostile as SshSession['program'],
+          command: `ls${hostile}`,
+          started_at: hostile,
+          client_address: hostile,
+          hostname: hostile,
+        }),
+      ],
+      now,
+    );
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(table.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f\u202e]/);
+    const row = table.split('\n')[1]!;
+    assert.ok(row.includes('mallory\\x1b]0;owned\\x07\\x1b[2K\\r\\u202e'), row);
+    assert.equal(table.split('\n').length, 3, 'one row: no line break got through');
+  });
+
+  it('cuts a long command', () => {
+    const table = renderSshSessionsTable([session({ program: 'exec', command: 'x'.repeat(200) })], now);
+    assert.match(table, /exec: x+… /);
+    assert.ok(table.split('\n')[1]!.length < 200);
+  });
+
+  it('says which session is being ended, escaped', () => {
+    assert.equal(
+      describeEndedSession({ session: session({ person: 'eve\x1b[8m' }), termination_ids: [4] }),
+      'Ending session f3a1c2d4-0000-4000-8000-000000000001 of eve\\x1b[8m as deploy on web-1: its agent closes it within seconds.\n',
+    );
   });
 });
