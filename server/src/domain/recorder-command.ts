@@ -1,5 +1,6 @@
 /**
- * Which force-command a certificate carries (issue 6), decided from what is stored; no I/O.
+ * Which force-command a certificate for a target without an SSH front carries (issue 6), decided from
+ * what is stored; no I/O. Fronted targets get none: certificate-binding.ts decides which case applies.
  *
  * - The account keeps no session-log key: none; sessions are not recorded (removing the key stops
  *   logging for new connections, as in Cloudflare's product).
