@@ -1,11 +1,13 @@
 /**
  * `latchkey admin …` against a real latchkey-server process, run as a person would (the real `latchkey`
  * executable): targets added, listed and removed; a join token made (its secret and the install line); an
- * agent enrolled with it through the API listed with its heartbeat; the audit log shows target.create; a
+ * agent enrolled with it through the API listed with its heartbeat; the live sessions an agent's front
+ * reports listed (escaped for the terminal) and one ended; the audit log shows target.create; a
  * token without the permission is refused with a message naming it; bad input is refused before the
  * server is asked.
  */
 import assert from 'node:assert/strict';
+import { generateSshKeyPair } from '@latchkey/shared';
 import { findFreePort } from '../../harness/network.js';
 import { createTempDir, type TempDir } from '../../harness/temp-dir.js';
 import { createApiToken, startServerProcess, type ServerProcess } from '../server/server-process.js';
@@ -209,6 +211,106 @@ describe('e2e: latchkey admin against a real server', function () {
       json.map((agent) => agent.hostname),
       ['db-1'],
     );
+  });
+
+  it("lists the sessions an agent's front reports, escaped for the terminal, and ends one", async () => {
+    const made = await admin(editToken, ['join-token', 'create', '--json']);
+    assert.equal(made.code, 0, made.stderr);
+    const secret = (JSON.parse(made.stdout) as { token: string }).token;
+    const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        join_token: secret,
+        hostname: 'app-1',
+        agent: { version: '0.1.0', distro: 'debian 12' },
+      }),
+    });
+    assert.equal(enrolled.status, 200, await enrolled.clone().text());
+    const credential = ((await enrolled.json()) as { result: { api_token: string; account_id: string } })
+      .result;
+    const agent = { 'content-type': 'application/json', authorization: `Bearer ${credential.api_token}` };
+    const registered = await fetch(
+      `${server.url}/v1/agents/client/v4/accounts/${credential.account_id}/infrastructure/targets`,
+      {
+        method: 'POST',
+        headers: agent,
+        body: JSON.stringify({ hostname: 'app-1.internal', ip: { ipv4: { ip_addr: '10.0.1.10' } } }),
+      },
+    );
+    assert.equal(registered.status, 200, await registered.clone().text());
+    // What a compromised agent might report: escape sequences that would retitle, hide and rewrite (in
+    // lowercase: the server keeps people's emails in lowercase).
+    const hostile = '\x1b]0;owned\x07\x1b[8m\r\u202e';
+    const beat = await fetch(`${server.url}/v1/agents/heartbeat`, {
+      method: 'POST',
+      headers: agent,
+      body: JSON.stringify({
+        version: '0.1.0',
+        distro: 'debian 12',
+        sshd_config: { state: 'trusted' },
+        front: { port: 2201, host_key: generateSshKeyPair('ed25519').publicKey.toAuthorizedKey() },
+        sessions: [
+          {
+            session_id: 'sess-1',
+            person: 'alice@example.com',
+            unix_user: 'deploy',
+            program: 'shell',
+            started_at: new Date(Date.now() - 120_000).toISOString(),
+            client_address: '192.0.2.7',
+          },
+          {
+            session_id: 'sess-2',
+            person: `mallory@example.com${hostile}`,
+            unix_user: 'deploy',
+            program: 'exec',
+            command: `uptime${hostile}`,
+            started_at: new Date().toISOString(),
+          },
+        ],
+      }),
+    });
+    assert.equal(beat.status, 200, await beat.text());
+
+    const listed = await admin(readToken, ['sessions']);
+    assert.equal(listed.code, 0, listed.stderr);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(listed.stdout.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f\u202e]/);
+    const [heading, ...rows] = listed.stdout.trimEnd().split('\n');
+    assert.match(heading!, /^SESSION +PERSON +UNIX USER +TARGET +PROGRAM +STARTED +CLIENT$/);
+    assert.equal(rows.length, 2, listed.stdout);
+    assert.match(rows[0]!, /^sess-1 +alice@example\.com +deploy +app-1 +shell +\d+m ago +192\.0\.2\.7$/);
+    assert.ok(rows[1]!.includes('mallory@example.com\\x1b]0;owned\\x07\\x1b[8m\\r\\u202e'), rows[1]);
+    assert.match(rows[1]!, /exec: uptime\\x1b/);
+    const json = await admin(readToken, ['sessions', 'list', '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.doesNotMatch(json.stdout, /\u202e|\x1b/);
+    const sessions = JSON.parse(json.stdout) as { session_id: string; person: string }[];
+    assert.deepEqual(
+      sessions.map((session) => session.session_id),
+      ['sess-1', 'sess-2'],
+    );
+    assert.equal(sessions[1]!.person, `mallory@example.com${hostile}`, 'the JSON value is the reported one');
+
+    const denied = await admin(readToken, ['sessions', 'end', 'sess-1']);
+    assert.equal(denied.code, 4, denied.stderr);
+    assert.match(denied.stderr, /"Zero Trust: Edit"/);
+    assert.match(denied.stderr, /latchkey-server token create --permission "Zero Trust: Edit"/);
+    const ended = await admin(editToken, ['sessions', 'end', 'sess-1']);
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.equal(
+      ended.stdout,
+      'Ending session sess-1 of alice@example.com as deploy on app-1: its agent closes it within seconds.\n',
+    );
+    const unknown = await admin(editToken, ['sessions', 'end', 'sess-9']);
+    assert.equal(unknown.code, 6, unknown.stderr);
+    assert.match(
+      unknown.stderr,
+      /no live session has the id sess-9.*`latchkey admin sessions` lists the live ones/,
+    );
+    const bad = await admin(editToken, ['sessions', 'end', '../targets']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /is not a session id/);
   });
 
   it('shows the audit log, filtered by action', async () => {
