@@ -111,7 +111,7 @@ describe('server: join tokens, enrolment and agents', function () {
     assert.match(unknown.body.errors[0].message, /not valid/);
   });
 
-  it('the agent creates its target, may replace only its own, and re-enrols as the same agent', async () => {
+  it('the agent creates its target and may replace only its own; a machine id takes over nothing', async () => {
     const token = await createJoinToken({ max_uses: 3 });
     const a = (await enroll(token.token, 'db-1', MACHINE_A)).body.result;
     const b = (await enroll(token.token, 'db-2', MACHINE_B)).body.result;
@@ -148,16 +148,17 @@ describe('server: join tokens, enrolment and agents', function () {
       ['10.1.0.2'],
     );
 
-    // The same host enrols again: same agent, the old credential stops working, the target stays its own.
-    const again = (await enroll(token.token, 'db-1', MACHINE_A)).body.result;
-    assert.equal(again.agent_id, a.agent_id);
-    const old = await server.call('GET', `${mirror()}/access/gateway_ca`, { token: a.api_token });
-    assert.equal(old.status, 401);
-    const replaced = await server.call('PUT', `${mirror()}/infrastructure/targets/${targetId}`, {
-      token: again.api_token,
-      body: { hostname: 'db-1', ip: { ipv4: { ip_addr: '10.1.0.3' } } },
+    // The attack (issue 13): anyone with a join token enrols with db-1's machine id (world-readable).
+    // They get a new agent of their own; db-1's agent, credential and target are untouched.
+    const thief = (await enroll(token.token, 'db-1', MACHINE_A)).body.result;
+    assert.notEqual(thief.agent_id, a.agent_id);
+    const stillA = await server.call('GET', `${mirror()}/access/gateway_ca`, { token: a.api_token });
+    assert.notEqual(stillA.status, 401, "the real host's credential still works");
+    const hijack = await server.call('PUT', `${mirror()}/infrastructure/targets/${targetId}`, {
+      token: thief.api_token,
+      body: { hostname: 'db-1', ip: { ipv4: { ip_addr: '10.6.6.6' } } },
     });
-    assert.equal(replaced.status, 200);
+    assert.equal(hijack.status, 403);
   });
 
   it('renewal swaps the credential (the old one is revoked) and is audited', async () => {

@@ -1,8 +1,10 @@
 /**
  * Enrolment: a host trades a join token for its own credential. The token's use is taken with a
  * compare-and-swap (see JoinTokenRepository.consumeUse), so N uses enrol at most N hosts however many
- * try at once. A host that enrols again (same machine id) stays the same agent, keeps its target, and
- * gets a fresh credential (the old one is revoked).
+ * try at once. A join token always makes a new agent: a machine id is no secret (world-readable
+ * /etc/machine-id, shown to every reader of the agent list), so it never selects an existing agent
+ * (issue 13: "takeover by machine id"). Two agents with one machine id (a cloned VM, or a second
+ * enrolment) are both kept, and the audit event says so.
  */
 import { LatchkeyError, hostnameProblem } from '@latchkey/shared';
 import type { AgentCredential, AgentEnrollBody } from '@latchkey/shared';
@@ -40,27 +42,19 @@ export async function enrollAgent(services: Services, body: AgentEnrollBody): Pr
     // The check above answers clearly; this is the one that counts (another enrolment may have won).
     if (!(await tx.joinTokens.consumeUse(joinToken.id, now))) throw refuse('has been used up');
     const { record: token, secret } = await issueAgentCredential(services, tx, joinToken.accountId, hostname);
-    const existing =
+    const sameMachine =
       machineId === undefined ? undefined : await tx.agents.findByMachineId(joinToken.accountId, machineId);
-    let agent: AgentRecord;
-    if (existing === undefined) {
-      agent = await tx.agents.create(joinToken.accountId, {
-        hostname,
-        ...(machineId === undefined ? {} : { machineId }),
-        apiTokenId: token.id,
-        joinTokenId: joinToken.id,
-      });
-    } else {
-      await tx.apiTokens.revoke(joinToken.accountId, existing.apiTokenId);
-      agent = (await tx.agents.replaceCredential(joinToken.accountId, existing.id, {
-        apiTokenId: token.id,
-        hostname,
-        joinTokenId: joinToken.id,
-      }))!;
-    }
+    // The stored machine id stays unique per account (it is how an admin tells hosts apart): a second
+    // agent on one machine keeps it only in its audit event.
+    const agent: AgentRecord = await tx.agents.create(joinToken.accountId, {
+      hostname,
+      ...(machineId === undefined || sameMachine !== undefined ? {} : { machineId }),
+      apiTokenId: token.id,
+      joinTokenId: joinToken.id,
+    });
     await tx.auditEvents.append(joinToken.accountId, {
       actor: `join_token:${joinToken.id}`,
-      action: existing === undefined ? 'agent.enroll' : 'agent.reenroll',
+      action: 'agent.enroll',
       resourceType: 'agent',
       resourceId: agent.id,
       after: {
@@ -69,6 +63,7 @@ export async function enrollAgent(services: Services, body: AgentEnrollBody): Pr
         ...(body.agent.distro === undefined ? {} : { distro: body.agent.distro }),
         ...(machineId === undefined ? {} : { machine_id: machineId }),
         join_token_id: joinToken.id,
+        ...(sameMachine === undefined ? {} : { same_machine_id_as_agent: sameMachine.id }),
       },
     });
     return {
