@@ -1,4 +1,4 @@
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
 import type { IssuedCertificateResult, MyTarget } from '../domain/access-api.js';
 import {
   changedHostKeyMessage,
@@ -62,7 +62,7 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
           target.hostname,
           pinKey(address, port),
           serverKey.fingerprint,
-          fingerprint,
+          `the host key ${fingerprint}`,
         ),
       );
       return false;
@@ -94,6 +94,20 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
     });
   } catch (error) {
     if (hostKeyProblem !== undefined) throw hostKeyProblem;
+    // A fronted target's host that has no key of the expected type fails the handshake before any key
+    // is shown (the connector says permission_denied): the same refusal.
+    if (serverKey !== undefined && isLatchkeyError(error, 'permission_denied')) {
+      throw new LatchkeyError(
+        'permission_denied',
+        refusedServerHostKeyMessage(
+          target.hostname,
+          pinKey(address, port),
+          serverKey.fingerprint,
+          `no ${serverKey.type} host key`,
+        ),
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

@@ -116,6 +116,10 @@ export function parseServerHostKey(line: string, hostname: string): ServerHostKe
   };
 }
 
+/**
+ * `shown`: what the host showed instead, e.g. `the host key SHA256:…`, or `no ssh-ed25519 host key` (it
+ * has none of the key's type to show).
+ */
 export function refusedServerHostKeyMessage(
   hostname: string,
   where: string,
@@ -123,7 +127,7 @@ export function refusedServerHostKeyMessage(
   shown: string,
 ): string {
   return (
-    `The host at ${where} is not the one the access server knows for ${hostname}: it showed the host key ${shown}, ` +
+    `The host at ${where} is not the one the access server knows for ${hostname}: it showed ${shown}, ` +
     `the server gives ${expected}. Not connecting (nothing was sent to it). If ${hostname}'s agent was reinstalled ` +
     'just now, refresh the Latchkey view and connect again once the agent has reported its new key; otherwise ' +
     'someone may be intercepting the connection: tell your administrator.'

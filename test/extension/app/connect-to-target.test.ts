@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
 import { connectToTarget } from '../../../extension/src/app/connect-to-target.js';
 import type { ShellRequest, SshConnector, SshShell } from '../../../extension/src/app/ports/ssh.js';
 import { SignedInSession } from '../../../extension/src/app/signed-in-session.js';
@@ -184,6 +184,27 @@ describe('extension/app: connect to a target', () => {
       await connectToTarget(deps, { target: stale, username: 'dev', size: { columns: 80, rows: 24 } });
       assert.equal(server.listCalls, 1);
       assert.deepEqual(requests[0]?.hostKeyAlgorithms, ['ssh-ed25519']);
+    });
+
+    it('a host with no key of the expected type (the handshake fails): the same refusal', async () => {
+      const { deps, server } = setup(key.fingerprint());
+      server.hostKey = SERVER_KEY;
+      deps.ssh = {
+        async openShell() {
+          throw new LatchkeyError(
+            'permission_denied',
+            'dev@10.0.0.1:2222 has no host key of the type asked for',
+          );
+        },
+      };
+      await assert.rejects(
+        connectToTarget(deps, { target: frontedBox, username: 'dev', size: { columns: 80, rows: 24 } }),
+        (error: unknown) =>
+          isLatchkeyError(error, 'permission_denied') &&
+          /not the one the access server knows for box: it showed no ssh-ed25519 host key/.test(
+            error.message,
+          ),
+      );
     });
 
     it('a server key that is not one public key line: no connection at all', async () => {

@@ -91,7 +91,12 @@ describe("extension/domain: a fronted target's host key, as the access server gi
   }
 
   it('says the host is not the one the server knows, with both fingerprints, and what to do', () => {
-    const message = refusedServerHostKeyMessage('box', '10.0.0.1:2201', 'SHA256:server', 'SHA256:shown');
+    const message = refusedServerHostKeyMessage(
+      'box',
+      '10.0.0.1:2201',
+      'SHA256:server',
+      'the host key SHA256:shown',
+    );
     assert.match(message, /host at 10\.0\.0\.1:2201 is not the one the access server knows for box/);
     assert.match(message, /showed the host key SHA256:shown, the server gives SHA256:server/);
     assert.match(message, /reinstalled/);

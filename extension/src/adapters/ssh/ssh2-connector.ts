@@ -100,6 +100,13 @@ function describeConnectError(
       { cause: error },
     );
   }
+  if (/no matching host key/i.test(error.message)) {
+    return new LatchkeyError(
+      'permission_denied',
+      `${where(request)} has no host key of the type asked for (${(request.hostKeyAlgorithms ?? []).join(', ')})`,
+      { cause: error },
+    );
+  }
   if (/verification failed/i.test(error.message)) {
     return new LatchkeyError('permission_denied', `${where(request)}: the host key was not accepted`, {
       cause: error,
