@@ -5,9 +5,9 @@
  *   latchkey logout | whoami | targets [--json]
  *   latchkey ssh [USER@]TARGET [-- COMMAND…]  a fresh key pair and certificate, then the system ssh
  *   latchkey ssh-config [--write]            Host entries so that plain ssh, scp and rsync get certificates
- *   latchkey known-hosts forget TARGET       forget a target's pinned host key
+ *   latchkey known-hosts forget TARGET       forget a target's pinned host key (a fronted target's is the server's)
  *   latchkey logs keygen|list|download|decrypt|verify|play   auditors (adapters/cli/logs-command.ts)
- *   latchkey admin targets|agents|join-token|audit           admins, with an API token (adapters/cli/admin-command.ts)
+ *   latchkey admin targets|agents|join-token|audit|sessions  admins, with an API token (adapters/cli/admin-command.ts)
  *
  * Credentials are kept per server in $XDG_CONFIG_HOME/latchkey (default ~/.config/latchkey). Exit codes:
  * see domain/exit-codes.ts; `latchkey ssh` exits with ssh's status.
