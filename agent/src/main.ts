@@ -30,6 +30,17 @@ import { RecordingSettingsSync } from './app/recording/sync-recording-settings.j
 import { SpooledLogUploader } from './app/recording/upload-spooled-logs.js';
 import { parseBreakGlassDuration } from './domain/recording/break-glass.js';
 import { startRecordingSpool } from './spool/spool-server.js';
+import { SpoolStore } from './spool/spool-store.js';
+import { SshFront } from './front/ssh-front.js';
+import { generateInnerKey, loadOrCreateFrontKeys, type FrontKeys } from './front/front-keys.js';
+import { SshdEndpointReader } from './adapters/ssh/sshd-endpoint-reader.js';
+import { followSessionControl } from './app/front/follow-session-control.js';
+import type { FrontSessionReport } from './app/ports/front-sessions.js';
+import type { FrontTrust } from './domain/front/login-certificate.js';
+import type { OsFacts } from './domain/sshd/distro.js';
+import { parseRecordingSettings } from './domain/recording/recording-settings.js';
+import { DEFAULT_MAIN_PATH } from './app/sshd-host.js';
+import { parseSshPublicKey } from '@latchkey/shared/ssh/parse-public-key';
 import type { AgentDaemonDeps, LatchkeyConnection } from './app/agent/agent-daemon.js';
 import { AGENT_VERSION } from './app/agent/agent-version.js';
 import { enrollAgent } from './app/agent/enroll-agent.js';
@@ -85,15 +96,21 @@ function agentOptions(command: Command): Command {
     )
     .option('--record-socket <path>', "the recorders' spool socket (default /run/latchkey-agent/record.sock)")
     .option('--spool-dir <dir>', 'where session logs wait for upload (default <state-dir>/spool)')
+    .option('--auditor-public-key <base64>', "Cloudflare mode: record sessions, sealed to this auditors' key")
     .option(
-      '--auditor-public-key <base64>',
-      "Cloudflare mode: record sessions, sealed to this auditors' key",
+      '--front-listen <address>',
+      "where the SSH front listens for people's certificate logins: PORT, HOST:PORT, [IPV6]:PORT, or off (default 0.0.0.0:3022)",
     );
 }
 
-/** What buildDaemon made that `run` needs too (filled in by buildDaemon). */
+/** What buildDaemon made that `run` needs too (filled in by buildDaemon), and what `run` made first. */
 interface DaemonWiring {
   logServer?: SessionLogServer;
+  /** The host's facts, when the caller read them already. */
+  facts?: OsFacts;
+  /** The front as it runs (its bound port), or as `apply` reports it (the configured port). */
+  front?: { port: number; keys: FrontKeys };
+  frontSessions?: () => readonly FrontSessionReport[];
 }
 
 /** `sshdLock`: the daemon waits up to a minute for another process's change to sshd; null: no lock. */
@@ -103,7 +120,11 @@ async function buildDaemon(
   wiring: DaemonWiring = {},
 ): Promise<AgentDaemon> {
   const sshdHost = nodeSshdHost();
-  const facts = await readOsFacts(sshdHost.files, sshdHost.commands);
+  const facts = wiring.facts ?? (await readOsFacts(sshdHost.files, sshdHost.commands));
+  wiring.facts = facts;
+  if (config.front !== undefined && wiring.front === undefined) {
+    wiring.front = { port: config.front.port, keys: await loadOrCreateFrontKeys(config.stateDir) };
+  }
   const state = new AgentStateFiles(sshdHost.files, config.stateDir);
   const host = new NodeHostInfo(sshdHost.files, sshdHost.commands, facts.sshdPath);
   let latchkey: LatchkeyConnection | undefined;
@@ -182,6 +203,7 @@ async function buildDaemon(
     sleep: abortableSleep,
     log,
     ...(sshdLock === null ? {} : { sshdLock }),
+    ...(wiring.frontSessions === undefined ? {} : { frontSessions: wiring.frontSessions }),
   };
   return new AgentDaemon(deps, {
     version: AGENT_VERSION,
@@ -189,6 +211,15 @@ async function buildDaemon(
     createCa: config.cloudflare !== undefined,
     intervalMs: config.intervalMs,
     recording: { recorderCommand: config.recording.recorderCommand, mode: config.recording.mode },
+    ...(wiring.front === undefined
+      ? {}
+      : {
+          front: {
+            port: wiring.front.port,
+            hostKey: wiring.front.keys.hostPublicKeyLine,
+            hostCaPublicKey: wiring.front.keys.hostCaPublicKeyLine,
+          },
+        }),
   });
 }
 
@@ -272,32 +303,128 @@ stateDirOption(
  * The recorders' spool socket and the uploader of what it keeps. A spool that cannot start (no /run,
  * no rights) is logged and leaves the rest of the daemon running: recorders then follow their mode.
  */
-async function startRecording(config: AgentConfig, logServer: SessionLogServer | undefined) {
+async function startRecording(config: AgentConfig) {
   let uploader: SpooledLogUploader | undefined;
   let spool: Awaited<ReturnType<typeof startRecordingSpool>> | undefined;
+  let store: SpoolStore | undefined;
   try {
-    spool = await startRecordingSpool({
-      socketPath: config.recording.socketPath,
-      spoolDir: config.recording.spoolDir,
-      onLogEnded: () => uploader?.nudge(),
-    });
-    log(`recording spool listening on ${spool.socketPath}, logs in ${config.recording.spoolDir}`);
+    if (config.front !== undefined) {
+      // The front writes logs itself: no socket that local users could reach.
+      store = new SpoolStore(config.recording.spoolDir);
+      await store.init();
+      log(`session logs in ${config.recording.spoolDir}`);
+    } else {
+      spool = await startRecordingSpool({
+        socketPath: config.recording.socketPath,
+        spoolDir: config.recording.spoolDir,
+        onLogEnded: () => uploader?.nudge(),
+      });
+      store = spool.store;
+      log(`recording spool listening on ${spool.socketPath}, logs in ${config.recording.spoolDir}`);
+    }
   } catch (error) {
     log(`cannot start the recording spool: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (spool !== undefined && logServer !== undefined) {
-    uploader = new SpooledLogUploader({
-      spool: spool.store,
-      server: logServer,
-      now: () => new Date(),
-      random: Math.random,
-      sleep: abortableSleep,
-      log,
-    });
-  }
+  let started: ((signal: AbortSignal) => Promise<void>) | undefined;
   return {
-    run: (signal: AbortSignal) => uploader?.run(signal) ?? Promise.resolve(),
+    store,
+    /** Starts uploading once the daemon knows the server; logs wait in the spool until then. */
+    upload(logServer: SessionLogServer | undefined): void {
+      if (store === undefined || logServer === undefined) return;
+      uploader = new SpooledLogUploader({
+        spool: store,
+        server: logServer,
+        now: () => new Date(),
+        random: Math.random,
+        sleep: abortableSleep,
+        log,
+      });
+      const running = uploader;
+      started = (signal) => running.run(signal);
+    },
+    nudge: () => uploader?.nudge(),
+    run: (signal: AbortSignal) => started?.(signal) ?? Promise.resolve(),
     close: () => spool?.close() ?? Promise.resolve(),
+  };
+}
+
+/**
+ * The SSH front (DESIGN.md flow 6): its keys, the sshd it logs in to, the recording, and the long poll
+ * that ends sessions when the server says so. `daemon` is read at each login (trust and target).
+ */
+async function startFront(
+  config: AgentConfig,
+  facts: OsFacts,
+  spool: SpoolStore | undefined,
+  onLogFinished: () => void,
+  daemon: () => AgentDaemon | undefined,
+) {
+  const settings = config.front!;
+  const keys = await loadOrCreateFrontKeys(config.stateDir);
+  const inner = generateInnerKey();
+  const sshdHost = nodeSshdHost();
+  const sshd = new SshdEndpointReader(
+    sshdHost.commands,
+    facts.sshdPath ?? '/usr/sbin/sshd',
+    config.sshd.mainPath ?? DEFAULT_MAIN_PATH,
+    log,
+  );
+  const recordingFiles = new NodeRecordingStateFiles(config.stateDir);
+  let trustCache: { text: string; trust: FrontTrust } | undefined;
+  const front = await SshFront.start(
+    {
+      host: settings.host,
+      port: settings.port,
+      hostKeyOpenSsh: keys.hostKeyOpenSsh,
+      identity: {
+        hostCa: keys.hostCa,
+        key: inner.key,
+        keyOpenSsh: inner.keyOpenSsh,
+        publicKey: inner.key.publicKey,
+      },
+    },
+    {
+      trust: () => {
+        const current = daemon()?.trust();
+        if (current === undefined) return undefined;
+        const text = `${current.targetId}\n${current.accountCaKeys.join('\n')}`;
+        if (trustCache?.text !== text) {
+          const accountCaKeys = current.accountCaKeys.flatMap((line) => {
+            try {
+              return [parseSshPublicKey(line)];
+            } catch {
+              return [];
+            }
+          });
+          trustCache = { text, trust: { targetId: current.targetId, accountCaKeys } };
+        }
+        return trustCache.trust;
+      },
+      targetHostname: () => daemon()?.trust()?.hostname,
+      sshd,
+      recording: {
+        spool,
+        readSettings: async () => {
+          const text = await recordingFiles.readSettings();
+          return text === undefined ? undefined : parseRecordingSettings(text, recordingFiles.settingsPath);
+        },
+        now: () => new Date(),
+        onLogFinished,
+      },
+      now: () => new Date(),
+      log,
+    },
+  );
+  log(`ssh front listening on ${settings.host}:${front.port}`);
+  let following: ((signal: AbortSignal) => Promise<void>) | undefined;
+  return {
+    front,
+    keys,
+    follow(server: AgentServerClient): void {
+      following = (signal) =>
+        followSessionControl({ server, front, random: Math.random, sleep: abortableSleep, log }, signal);
+    },
+    run: (signal: AbortSignal) => following?.(signal) ?? Promise.resolve(),
   };
 }
 
@@ -310,11 +437,24 @@ agentOptions(
 ).action(async (options: RawAgentOptions) => {
   let daemon: AgentDaemon;
   let recording: Awaited<ReturnType<typeof startRecording>>;
+  let front: Awaited<ReturnType<typeof startFront>> | undefined;
   try {
     const config = parseAgentConfig(options);
     const wiring: DaemonWiring = {};
+    recording = await startRecording(config);
+    if (config.front !== undefined) {
+      const sshdHost = nodeSshdHost();
+      wiring.facts = await readOsFacts(sshdHost.files, sshdHost.commands);
+      front = await startFront(config, wiring.facts, recording.store, recording.nudge, () => daemon);
+      wiring.front = { port: front.front.port, keys: front.keys };
+      wiring.frontSessions = () => front!.front.sessions();
+    }
     daemon = await buildDaemon(config, undefined, wiring);
-    recording = await startRecording(config, wiring.logServer);
+    await daemon.restoreState();
+    recording.upload(wiring.logServer);
+    if (front !== undefined && wiring.logServer instanceof AgentServerClient) {
+      front.follow(wiring.logServer);
+    }
   } catch (error) {
     fail(error);
   }
@@ -325,7 +465,8 @@ agentOptions(
       stop.abort();
     });
   }
-  await Promise.all([daemon.run(stop.signal), recording.run(stop.signal)]);
+  await Promise.all([daemon.run(stop.signal), recording.run(stop.signal), front?.run(stop.signal)]);
+  await front?.front.close();
   await recording.close();
   process.exit(0);
 });

@@ -9,7 +9,7 @@
  */
 import { chmod, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { parseSshPrivateKey } from '@latchkey/shared/ssh/parse-private-key';
 import type { SshPrivateKey } from '@latchkey/shared/ssh/ssh-private-key';
 
@@ -45,7 +45,7 @@ export async function loadOrCreateFrontKeys(stateDir: string): Promise<FrontKeys
 
 /** An in-memory Ed25519 key for the inner hop (a new one each time the agent starts). */
 export function generateInnerKey(): { keyOpenSsh: string; key: SshPrivateKey } {
-  const pair = utils.generateKeyPairSync('ed25519', { comment: 'latchkey-front-inner' });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'latchkey-front-inner' });
   return { keyOpenSsh: pair.private, key: parseSshPrivateKey(pair.private) };
 }
 
@@ -55,7 +55,7 @@ async function loadOrCreate(path: string, comment: string): Promise<string> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
   // O_EXCL: two agents starting at once keep one key, never a half-written one.
   try {
     const handle = await open(path, 'wx', 0o600);

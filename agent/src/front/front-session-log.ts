@@ -24,6 +24,8 @@ export interface FrontRecordingDeps {
   /** The current recording settings, or undefined when recording is off. Throws when unreadable. */
   readSettings(): Promise<RecordingSettings | undefined>;
   readonly now: () => Date;
+  /** A log was finished (complete or not): the uploader can take it. */
+  readonly onLogFinished?: () => void;
 }
 
 export type SessionLogStart =

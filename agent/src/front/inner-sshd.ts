@@ -10,7 +10,7 @@
  * 1.28-1.32x when started after); authentication waits for the person's login, and an inner connection
  * whose person never logs in is closed without ever authenticating.
  */
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
 import { issueCertificate } from '@latchkey/shared/ssh/issue-certificate';
 import type { SshPrivateKey } from '@latchkey/shared/ssh/ssh-private-key';
 import type { SshPublicKey } from '@latchkey/shared/ssh/ssh-public-key';
@@ -36,7 +36,7 @@ export interface InnerIdentity {
 const READY_TIMEOUT_MS = 20_000;
 
 export class InnerSshdConnection {
-  readonly client = new Client();
+  readonly client = new ssh2.Client();
   private login: PersonLogin | undefined;
   private resolveLogin: ((login: PersonLogin | undefined) => void) | undefined;
   private readonly loginDecided: Promise<PersonLogin | undefined>;

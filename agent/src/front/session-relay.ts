@@ -19,6 +19,7 @@ import type { RecordingSink } from '../recorder/recording-sink.js';
 import { NO_RECORDING } from '../recorder/recording-sink.js';
 import type { SessionRecording } from '../recorder/session-recording.js';
 import { TerminalCommandTracker } from '../recorder/terminal-command-tracker.js';
+import type { FrontSessionReport } from '../app/ports/front-sessions.js';
 import type { FrontRecordingDeps } from './front-session-log.js';
 import { startSessionLog } from './front-session-log.js';
 import type { InnerSshdConnection, PtyRequest } from './inner-sshd.js';
@@ -40,15 +41,7 @@ export interface SessionContext {
   readonly onStart: (live: LiveSession) => () => void;
 }
 
-export interface LiveSession {
-  readonly sessionId: string;
-  readonly person: string;
-  readonly unixUser: string;
-  readonly program: 'shell' | 'exec' | 'subsystem';
-  readonly command?: string;
-  readonly startedAt: Date;
-  readonly clientAddress: string;
-}
+export type LiveSession = FrontSessionReport;
 
 /** Bound on the session's log writes waiting for the disk before the program's output is held. */
 const SPOOL_BACKPRESSURE_BYTES = 8 * 1024 * 1024;
@@ -272,10 +265,9 @@ class ActiveSession {
       outer.end();
     }
     this.inner?.close();
-    this.sessionRecording?.finish(
-      { timestamp: Math.floor(Date.now() / 1000), status: 1, signal: null, core_dumped: false },
-      0,
-    );
+    void this.sessionRecording
+      ?.finish({ timestamp: Math.floor(Date.now() / 1000), status: 1, signal: null, core_dumped: false }, 0)
+      .then(() => this.context.recording.onLogFinished?.());
   }
 
   private async finish(): Promise<void> {
@@ -307,6 +299,7 @@ class ActiveSession {
       },
       30_000,
     );
+    this.context.recording.onLogFinished?.();
     if (result !== undefined && !result.ok) {
       this.context.log(
         `the log of session ${this.context.sessionId} could not be finished: ${result.reason ?? ''}`,

@@ -10,7 +10,7 @@
  * an inner connection to sshd started before they have logged in.
  */
 import { type AddressInfo } from 'node:net';
-import { Server, type AuthContext, type Connection, type PublicKeyAuthContext } from 'ssh2';
+import ssh2, { type AuthContext, type Connection, type PublicKeyAuthContext } from 'ssh2';
 import type { ClientInfo } from 'ssh2';
 import type { SshCertificate } from '@latchkey/shared/ssh/certificate';
 import { checkLoginCertificate, type FrontTrust } from '../domain/front/login-certificate.js';
@@ -31,8 +31,8 @@ export interface SshFrontDeps {
   /** This target and the account CA as the daemon last fetched them; undefined before registration. */
   readonly trust: () => FrontTrust | undefined;
   readonly targetHostname: () => string | undefined;
-  /** Where the local sshd listens, and its host keys. */
-  readonly sshd: () => Promise<SshdEndpoint>;
+  /** Where the local sshd listens, and its host keys; invalidate() when a connection to it failed. */
+  readonly sshd: { endpoint(): Promise<SshdEndpoint>; invalidate(): void };
   readonly recording: FrontRecordingDeps;
   readonly now: () => Date;
   readonly log: (line: string) => void;
@@ -51,7 +51,7 @@ const MAX_SPECULATIVE = 16;
 const LOGIN_GRACE_MS = 60_000;
 
 export class SshFront {
-  private readonly server: Server;
+  private readonly server: InstanceType<typeof ssh2.Server>;
   private unauthenticated = 0;
   private speculative = 0;
   /** Session channels running a program: what the heartbeat reports. */
@@ -63,7 +63,7 @@ export class SshFront {
     private readonly settings: SshFrontSettings,
     private readonly deps: SshFrontDeps,
   ) {
-    this.server = new Server(
+    this.server = new ssh2.Server(
       { hostKeys: [settings.hostKeyOpenSsh], ident: 'LatchkeyFront' },
       (client, info) => this.accept(client, info),
     );
@@ -136,7 +136,7 @@ export class SshFront {
     let innerSpeculative = false;
     const openInner = async (): Promise<InnerSshdConnection> => {
       if (inner === undefined) {
-        inner = new InnerSshdConnection(await deps.sshd(), this.settings.identity, deps.now);
+        inner = new InnerSshdConnection(await deps.sshd.endpoint(), this.settings.identity, deps.now);
       }
       return inner;
     };
@@ -152,6 +152,7 @@ export class SshFront {
     };
 
     let login: PersonOnFront | undefined;
+    let refusalLogged = false;
 
     client.on('error', () => undefined);
     client.on('close', () => {
@@ -181,7 +182,9 @@ export class SshFront {
         deps.now(),
       );
       if (!verdict.ok) {
-        if (pk.signature !== undefined) {
+        // Logged once per connection: a client offers each of its keys in turn.
+        if (!refusalLogged) {
+          refusalLogged = true;
           deps.log(`ssh front: refused ${pk.username} from ${info.ip}: ${verdict.reason}`);
         }
         context.reject(['publickey']);
@@ -220,6 +223,7 @@ export class SshFront {
             context.accept();
           },
           (error: unknown) => {
+            deps.sshd.invalidate();
             deps.log(
               `ssh front: ${current.person} as ${current.username}: the local sshd refused the login: ${(error as Error).message}`,
             );

@@ -24,7 +24,7 @@ export class TerminalCommandTracker {
   }
 
   output(bytes: Uint8Array): void {
-    this.terminal.write(bytes);
+    this.terminal.write(bytes, () => this.capturePending(false));
   }
 
   resize(cols: number, rows: number): void {
@@ -36,7 +36,9 @@ export class TerminalCommandTracker {
       if (byte === 0x0d || byte === 0x0a) {
         const start = this.lineStart;
         this.lineStart = null;
-        this.afterParsing(() => this.enter(start, at));
+        // The line is read once its echo (and the newline's) is on the screen: input typed ahead of the
+        // echo (a paste, a fast typist, a script) would otherwise be read from an empty line.
+        if (start !== null) this.afterParsing(() => this.queueEnter(start, at));
       } else if (this.lineStart === null) {
         const start = { x: -1, y: -1 };
         this.lineStart = start;
@@ -49,16 +51,43 @@ export class TerminalCommandTracker {
     }
   }
 
+  /** Reads what is still waiting for its echo as the screen shows it now, then frees the emulator. */
   dispose(): void {
+    this.capturePending(true);
     this.terminal.dispose();
   }
 
-  private enter(start: { x: number; y: number } | null, at: Date): void {
+  private readonly pending: { start: { x: number; y: number }; at: Date }[] = [];
+
+  private queueEnter(start: { x: number; y: number }, at: Date): void {
+    this.pending.push({ start, at });
+    this.capturePending(false);
+  }
+
+  /**
+   * Reads each pending line whose echo has ended: the cursor has moved to a row below it that is not a
+   * wrapped continuation of it. `all`: read them now whatever the screen shows (the session ended).
+   */
+  private capturePending(all: boolean): void {
     const buffer = this.terminal.buffer.active;
-    if (start === null || start.y < 0 || buffer.type === 'alternate') return;
-    const cursorRow = buffer.baseY + buffer.cursorY;
+    while (this.pending.length > 0) {
+      const { start, at } = this.pending[0]!;
+      const cursorRow = buffer.baseY + buffer.cursorY;
+      // The command's rows: its first, and those that continue it (wrapped).
+      let lastRow = start.y;
+      while (lastRow < cursorRow && buffer.getLine(lastRow + 1)?.isWrapped === true) lastRow++;
+      const moved = cursorRow > lastRow;
+      if (!moved && !all) return;
+      this.pending.shift();
+      this.enter(start, at, lastRow);
+    }
+  }
+
+  private enter(start: { x: number; y: number }, at: Date, lastRow: number): void {
+    const buffer = this.terminal.buffer.active;
+    if (start.y < 0 || buffer.type === 'alternate') return;
     let text = '';
-    for (let row = start.y; row <= cursorRow; row++) {
+    for (let row = start.y; row <= lastRow; row++) {
       const line = buffer.getLine(row);
       if (line === undefined) continue;
       text += line.translateToString(true, row === start.y ? start.x : 0);

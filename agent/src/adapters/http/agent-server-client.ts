@@ -4,6 +4,7 @@ import { SSH_LOG_METADATA_HEADER } from '@latchkey/shared/api/wire-names';
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared/api/agents';
 import type { AgentRecordingSettings, SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
+import type { SessionControl } from '@latchkey/shared/api/ssh-sessions';
 import type { AgentServer, SessionLogServer } from '../../app/ports/agent-server.js';
 import { clockOffsetMs } from '../../domain/agent/clock-offset.js';
 import { requestJson } from './json-api.js';
@@ -45,6 +46,23 @@ export class AgentServerClient implements AgentServer, SessionLogServer {
     });
     const offset = clockOffsetMs(answer.date, answer.sentAt, answer.receivedAt);
     return offset === undefined ? {} : { clockOffsetMs: offset };
+  }
+
+  async sessionControl(after: number | undefined, waitSeconds: number): Promise<SessionControl> {
+    const query = new URLSearchParams({ wait_seconds: String(waitSeconds) });
+    if (after !== undefined) query.set('after', String(after));
+    const answer = await requestJson({
+      method: 'GET',
+      url: `${this.base}/v1/agents/session_control?${query.toString()}`,
+      // The server holds the answer up to waitSeconds: allow that and a margin.
+      timeoutMs: (waitSeconds + 15) * 1000,
+      ...this.auth(),
+    });
+    const result = answer.result as Partial<SessionControl> | undefined;
+    if (!Array.isArray(result?.terminations) || typeof result?.cursor !== 'number') {
+      throw new LatchkeyError('invalid_argument', 'GET /v1/agents/session_control answered without a cursor');
+    }
+    return { terminations: result.terminations, cursor: result.cursor };
   }
 
   async uploadLog(logId: string, bytes: Uint8Array, metadata: SshLogUploadMetadata): Promise<void> {

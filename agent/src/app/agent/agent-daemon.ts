@@ -22,6 +22,7 @@ import type { ControlPlane } from '../ports/control-plane.js';
 import type { FileWatcher } from '../ports/file-watcher.js';
 import type { HostInfo } from '../ports/host-info.js';
 import type { SshdChangeLock } from '../ports/sshd-change-lock.js';
+import type { FrontSessionReport } from '../ports/front-sessions.js';
 import type { SshdChangeResult } from '../sshd-change-result.js';
 import type { SshdChangeContext } from '../sshd-host.js';
 import { DEFAULT_DROP_IN_NAME } from '../../domain/sshd/edit-sshd-config.js';
@@ -59,6 +60,8 @@ export interface AgentDaemonDeps {
   readonly log: (line: string) => void;
   /** The host-wide lock on changes to sshd's files; absent: this process is the only one changing them. */
   readonly sshdLock?: SshdChangeLock;
+  /** The front's open sessions, for the heartbeat; absent without a front. */
+  readonly frontSessions?: () => readonly FrontSessionReport[];
 }
 
 export interface AgentDaemonSettings {
@@ -71,6 +74,17 @@ export interface AgentDaemonSettings {
   readonly backoff?: BackoffSettings;
   /** How this host records sessions, for the heartbeat (the server sets certificates' force-command from it). */
   readonly recording?: { readonly recorderCommand: string; readonly mode: 'best-effort' | 'strict' };
+  /**
+   * The agent's SSH front (DESIGN.md flow 6). With it, sshd trusts only the host-local CA (the front's
+   * inner logins), never the account CA: a person's certificate opens this host only through the front.
+   */
+  readonly front?: {
+    readonly port: number;
+    /** The front's host key (public), reported so the server can hand it to clients. */
+    readonly hostKey: string;
+    /** What sshd's ca.pub holds instead of the account CA. */
+    readonly hostCaPublicKey: string;
+  };
 }
 
 export interface CycleOutcome {
@@ -92,6 +106,9 @@ export class AgentDaemon {
   private sshdQueue: Promise<unknown> = Promise.resolve();
   /** Measured on the previous heartbeat's answer, sent with the next. */
   private clockOffsetMs: number | undefined;
+  /** This host's target, as last registered (or read from the state at start). */
+  private targetId: string | undefined;
+  private hostname: string | undefined;
 
   constructor(
     private readonly deps: AgentDaemonDeps,
@@ -108,6 +125,8 @@ export class AgentDaemon {
       await this.renewIfDue();
       try {
         registration = await registerTarget(deps, this.settings.register);
+        this.targetId = registration.targetId;
+        this.hostname = registration.hostname;
         if (registration.kind !== 'unchanged') {
           deps.log(
             `target ${registration.targetId} ${registration.kind === 'create' ? 'registered' : 'updated'}: ` +
@@ -167,7 +186,7 @@ export class AgentDaemon {
       `${paths.dropInDir ?? `${paths.sshDir}/sshd_config.d`}/${paths.dropInName ?? DEFAULT_DROP_IN_NAME}`,
     ];
     // The keys of the last run, so drift is repaired even if the server is away from the start.
-    this.lastKeys ??= (await deps.state.readCaKeys().catch(() => undefined))?.slice();
+    await this.restoreState();
     const stopWatching = await deps.watcher.watch(watched, (path) => this.onFileChanged(path));
     deps.log(`watching ${watched.join(', ')}`);
     try {
@@ -217,7 +236,7 @@ export class AgentDaemon {
     this.repairQueued = true;
     void this.enqueue(async () => {
       this.repairQueued = false;
-      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: keys });
+      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: this.sshdKeys(keys) });
       this.noteResult(result);
       if (result.status === 'unchanged') return;
       const repair: DriftRepair = { path, at: this.deps.now().toISOString(), status: result.status };
@@ -229,9 +248,29 @@ export class AgentDaemon {
     });
   }
 
+  /**
+   * The account CA's keys (what the front verifies people's certificates with), as last fetched or, before
+   * the first fetch, as the last run stored them; and this host's target. Undefined until both are known.
+   */
+  trust(): { targetId: string; hostname: string | undefined; accountCaKeys: readonly string[] } | undefined {
+    if (this.targetId === undefined || this.lastKeys === undefined) return undefined;
+    return { targetId: this.targetId, hostname: this.hostname, accountCaKeys: this.lastKeys };
+  }
+
+  /** Reads what the last run knew (keys and target), so the front works before the server answers. */
+  async restoreState(): Promise<void> {
+    this.lastKeys ??= (await this.deps.state.readCaKeys().catch(() => undefined))?.slice();
+    this.targetId ??= (await this.deps.state.readRegistration().catch(() => undefined))?.targetId;
+  }
+
+  /** What sshd trusts: the host-local CA when the front is on, else the account CA's keys. */
+  private sshdKeys(accountKeys: string[]): string[] {
+    return this.settings.front === undefined ? accountKeys : [this.settings.front.hostCaPublicKey];
+  }
+
   private applyKeys(keys: string[]): Promise<SshdChangeResult> {
     return this.enqueue(async () => {
-      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: keys });
+      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: this.sshdKeys(keys) });
       this.noteResult(result);
       return result;
     });
@@ -321,6 +360,20 @@ export class AgentDaemon {
           ...(this.lastKeys === undefined ? {} : { ca_keys: this.lastKeys.length }),
         },
         ...(repairs.length === 0 ? {} : { drift_repairs: repairs }),
+        ...(this.settings.front === undefined
+          ? {}
+          : {
+              front: { port: this.settings.front.port, host_key: this.settings.front.hostKey },
+              sessions: (this.deps.frontSessions?.() ?? []).slice(0, 2000).map((session) => ({
+                session_id: session.sessionId,
+                person: session.person,
+                unix_user: session.unixUser,
+                program: session.program,
+                ...(session.command === undefined ? {} : { command: session.command.slice(0, 1000) }),
+                started_at: session.startedAt.toISOString(),
+                client_address: session.clientAddress,
+              })),
+            }),
         ...(this.settings.recording === undefined
           ? {}
           : {

@@ -7,12 +7,18 @@
  */
 import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared/api/agents';
 import type { AgentRecordingSettings, SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
+import type { SessionControl } from '@latchkey/shared/api/ssh-sessions';
 
 export interface AgentServer {
   enroll(body: AgentEnrollBody): Promise<AgentCredential>;
   renewCredential(): Promise<AgentCredential>;
   /** Returns the clock offset measured on the answer (server minus agent, ms), when it could be. */
   heartbeat(body: AgentHeartbeatBody): Promise<{ clockOffsetMs?: number }>;
+  /**
+   * The sessions the front must end: waits up to `waitSeconds` for new orders after `after`; without
+   * `after`, answers at once with the current cursor only.
+   */
+  sessionControl(after: number | undefined, waitSeconds: number): Promise<SessionControl>;
 }
 
 /** Where spooled session logs go. Resolves only once the server has stored the log (2xx). */

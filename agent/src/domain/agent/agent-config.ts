@@ -12,6 +12,11 @@ export const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4';
 export const DEFAULT_INTERVAL_SECONDS = 60;
 /** The recorder as the agent package installs it (/usr/local/bin/latchkey-agent). */
 export const DEFAULT_RECORDER_COMMAND = 'latchkey-agent record';
+/**
+ * Where the agent's SSH front listens by default: every IPv4 address, port 3022 (Teleport's node port;
+ * sshd keeps 22, so administrators' own keys keep working). Open it in the host's firewall.
+ */
+export const DEFAULT_FRONT_LISTEN = { host: '0.0.0.0', port: 3022 } as const;
 
 /** Options as commander hands them over (all strings). */
 export interface RawAgentOptions {
@@ -33,6 +38,8 @@ export interface RawAgentOptions {
   readonly recordingMode?: string;
   readonly recorderCommand?: string;
   readonly auditorPublicKey?: string;
+  /** `HOST:PORT`, `[V6]:PORT`, `PORT`, or `off` (no front: the old force-command recorder). */
+  readonly frontListen?: string;
 }
 
 export interface SshdPathSettings {
@@ -66,6 +73,11 @@ export interface AgentConfig {
     /** Cloudflare mode only: the auditors' key (base64 of the raw X25519 key). */
     readonly localAuditorKey?: string;
   };
+  /**
+   * The SSH front (DESIGN.md flow 6): absent in Cloudflare mode and with `--front-listen off`. Port 0
+   * picks a free port (tests).
+   */
+  readonly front?: { readonly host: string; readonly port: number };
 }
 
 export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
@@ -112,6 +124,8 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       throw invalid('--auditor-public-key', (error as Error).message);
     }
   }
+  const front =
+    raw.cloudflareAccountId !== undefined ? undefined : parseFrontListen(raw.frontListen ?? undefined);
   const interfaces = (raw.interface ?? []).map((name) => name.trim()).filter((name) => name !== '');
   return {
     stateDir,
@@ -131,6 +145,7 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       recorderCommand: recorderCommand.trim(),
       ...(raw.auditorPublicKey === undefined ? {} : { localAuditorKey: raw.auditorPublicKey.trim() }),
     },
+    ...(front === undefined ? {} : { front }),
     ...(raw.hostname === undefined ? {} : { hostname: raw.hostname }),
     ...(interfaces.length === 0 ? {} : { interfaces }),
     ...(raw.vnet === undefined || raw.vnet === '' ? {} : { virtualNetwork: raw.vnet }),
@@ -144,6 +159,22 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
           },
         }),
   };
+}
+
+/** `--front-listen`: `off`, `PORT`, `HOST:PORT` or `[V6]:PORT`; undefined is the default. */
+export function parseFrontListen(value: string | undefined): { host: string; port: number } | undefined {
+  if (value === undefined) return { ...DEFAULT_FRONT_LISTEN };
+  const text = value.trim();
+  if (text === 'off') return undefined;
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]:|([^:[\]]+):)?(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (match === null || !Number.isInteger(port) || port > 65535) {
+    throw invalid(
+      '--front-listen',
+      `--front-listen must be PORT, HOST:PORT, [IPV6]:PORT or off, not ${JSON.stringify(value)}`,
+    );
+  }
+  return { host: match[1] ?? match[2] ?? DEFAULT_FRONT_LISTEN.host, port };
 }
 
 /** The access server's URL given to `enroll`: http(s), no trailing slash. */

@@ -1,5 +1,6 @@
 /** In-memory ports for the agent's use-cases: a control plane, an access server, state, host facts, a watcher. */
 import { LatchkeyError } from '@latchkey/shared';
+import type { SessionControl } from '@latchkey/shared/api/ssh-sessions';
 import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared';
 import type { AgentServer } from '../../../../agent/src/app/ports/agent-server.js';
 import type {
@@ -85,6 +86,14 @@ export class FakeAgentServer implements AgentServer {
     if (!this.reachable) throw unreachable();
     this.heartbeats.push(structuredClone(body));
     return this.clockOffsetMs === undefined ? {} : { clockOffsetMs: this.clockOffsetMs };
+  }
+  /** Orders to end sessions, answered in turn; an empty queue answers "nothing new" at the cursor. */
+  readonly sessionOrders: SessionControl[] = [];
+  readonly sessionControlCalls: { after: number | undefined; waitSeconds: number }[] = [];
+  async sessionControl(after: number | undefined, waitSeconds: number): Promise<SessionControl> {
+    if (!this.reachable) throw unreachable();
+    this.sessionControlCalls.push({ after, waitSeconds });
+    return this.sessionOrders.shift() ?? { terminations: [], cursor: after ?? 0 };
   }
 }
 
