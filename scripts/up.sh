@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The README's first command: a complete local Latchkey on the embedded defaults (the access server with
-# SQLite and built-in accounts; a local target, a private sshd on 127.0.0.1:2222 managed by a real agent;
-# a demo person, app and policy; an auditor key pair with session logging on), then how to use it.
-# Ctrl-C stops everything it started. Runs as root: see scripts/local-latchkey/main.ts.
+# SQLite and built-in accounts; a local target: a real agent whose SSH front on 127.0.0.1:2022 checks and
+# records people's logins in front of a private sshd on 127.0.0.1:2222; a demo person, app and policy; an
+# auditor key pair with session logging on), then how to use it. Everything it keeps is in the checkout's
+# .latchkey-dev/, so any number of checkouts each have their own. Ctrl-C stops everything it started; a
+# start after a crash stops what the crashed one left running. Runs as root: see
+# scripts/local-latchkey/main.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,6 +1,6 @@
 /** What the local Latchkey prints once it is up: plainly, what to run next, in order. */
 import { relative } from 'node:path';
-import { localPaths, serverUrl, type LocalLatchkeySettings } from './settings.js';
+import { localPaths, serverUrl, showHostPort, type LocalLatchkeySettings } from './settings.js';
 
 export interface UpFacts {
   readonly settings: LocalLatchkeySettings;
@@ -29,7 +29,9 @@ export function renderInstructions({
 Latchkey is up.
 
   access server  ${url}  (database and keys in ${show(paths.serverData)})
-  local target   ${target} = ${settings.targetListen.host}:${settings.targetListen.port}, a private sshd managed by a real latchkey-agent
+  local target   ${target}: people reach it at ${showHostPort(settings.frontListen)}, the SSH front of a real latchkey-agent,
+                 which checks each certificate, records the session and logs in to the private sshd on
+                 ${showHostPort(settings.targetListen)} (it trusts only the agent's host CA, not the account CA)
   demo person    ${settings.demoEmail}   password: ${demoPassword}
   may log in as  ${settings.demoUnixUser}   (policy of the app "${settings.appName}")
   session logs   on, sealed to the auditor key ${show(paths.auditorPrivateKey)}
@@ -42,7 +44,7 @@ In another terminal, from ${settings.root}:
   1. Sign in       latchkey login --server ${url}
                    open the page it prints, sign in as ${settings.demoEmail} with the password above, approve
   2. List          latchkey targets
-  3. Connect       latchkey ssh ${login}
+  3. Connect       latchkey ssh ${login}      (through the front; its host key comes from the server)
   4. Copy a file   latchkey ssh-config --write      (once; then plain ssh, scp, rsync and sftp work)
                    scp README.md ${login}:
   5. VS Code       ${vsixPath === undefined ? 'node extension/build.mjs --package   (then install the .vsix it prints)' : `code --install-extension ${show(vsixPath)}`}

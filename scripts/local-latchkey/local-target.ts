@@ -1,8 +1,8 @@
 /**
  * The local target: a private sshd of its own on a loopback address (its config, host key and pid file in
- * the runtime directory; the machine's own sshd and /etc/ssh are never touched), and the demo UNIX user
- * the demo person logs in as. The sshd config starts without any Latchkey line: the agent adds the CA
- * trust, as it would on any server.
+ * the data directory; the machine's own sshd and /etc/ssh are never touched), and the demo UNIX user the
+ * demo person logs in as. The sshd config starts without any Latchkey line: the agent adds the trust in its
+ * host-local CA, as it would on any server, and its SSH front is then the only way in.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -2,29 +2,36 @@
  * The README's first command (scripts/up.sh runs this): a complete local Latchkey on the embedded
  * defaults, then instructions. In order:
  *
- * 1. the access server (SQLite, built-in accounts) on 127.0.0.1:8443, data in .latchkey-dev/server;
- * 2. through its admin API: the SSH CA, an auditor key pair with session logging on, the demo person (a
+ * 1. what an earlier start of this checkout left running (it was killed outright) is stopped, and the
+ *    ports are checked to be free;
+ * 2. the access server (SQLite, built-in accounts) on 127.0.0.1:8443, data in .latchkey-dev/server;
+ * 3. through its admin API: the SSH CA, an auditor key pair with session logging on, the demo person (a
  *    built-in account), the app and policy that let that person in as the demo UNIX user;
- * 3. the local target: a private sshd on 127.0.0.1:2222 and a real latchkey-agent, enrolled with a join
- *    token, that registers the target, makes that sshd trust the CA, and keeps its recordings until the
- *    server has them;
- * 4. the VS Code extension's .vsix, built when missing.
+ * 4. the local target: a private sshd on 127.0.0.1:2222 and a real latchkey-agent, enrolled with a join
+ *    token (again, when its enrolment is not this server's), that registers the target, makes that sshd
+ *    trust only its host-local CA, and runs its SSH front on 127.0.0.1:2022: people's certificate logins
+ *    go there, are checked, relayed to sshd and recorded into the agent's spool until the server has them;
+ * 5. the VS Code extension's .vsix, built when missing.
  *
+ * Everything is kept in the data directory (.latchkey-dev/), so every checkout has its own Latchkey.
  * Ctrl-C (or SIGTERM) stops every process it started, newest first; nothing is left running. Each
  * process logs to .latchkey-dev/logs/. A second start reuses the data and changes nothing that is right.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { AdminApi } from './admin-api.js';
+import { ensureAgentEnrolment } from './agent-enrolment.js';
 import { Children, type Child } from './children.js';
 import { renderInstructions } from './instructions.js';
+import { findLeftovers, stopLeftovers } from './leftovers.js';
 import { ensureDemoUnixUser, prepareSshd, sshdArguments, sshdTrustsCa } from './local-target.js';
-import { recorderCommand, stageRecorder } from './recorder-runtime.js';
-import { demoPassword, ensureApp, ensureAuditorKey, ensureCa, joinToken } from './seed.js';
-import { localPaths, readSettings, serverUrl } from './settings.js';
+import { ensurePortsFree } from './ports.js';
+import { readProcesses, showCommand } from './processes.js';
+import { demoPassword, ensureApp, ensureAuditorKey, ensureCa } from './seed.js';
+import { localPaths, readSettings, serverUrl, showHostPort } from './settings.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..', '..');
@@ -34,8 +41,6 @@ const AGENT_BIN = resolve(root, 'agent/bin/latchkey-agent.js');
 
 const settings = readSettings(root, process.env);
 const paths = localPaths(settings);
-const logsDir = resolve(settings.devDir, 'logs');
-const auditorTokenFile = resolve(paths.auditorDir, 'api-token');
 const fromSource = { ...process.env, LATCHKEY_FROM_SOURCE: '1' };
 
 let shuttingDown = false;
@@ -70,15 +75,16 @@ async function main(): Promise<void> {
         'both need root. Run: sudo bash scripts/up.sh',
     );
   }
-  for (const dir of [settings.devDir, paths.serverData, paths.auditorDir, logsDir]) {
+  await stopWhatWasLeftBehind();
+  await ensurePortsFree([
+    { what: 'the access server', address: settings.serverListen, variable: 'LATCHKEY_LISTEN' },
+    { what: "the agent's SSH front", address: settings.frontListen, variable: 'LATCHKEY_FRONT_LISTEN' },
+    { what: "the local target's sshd", address: settings.targetListen, variable: 'LATCHKEY_TARGET_LISTEN' },
+  ]);
+  for (const dir of [settings.devDir, paths.serverData, paths.auditorDir, paths.logsDir]) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
-  // The runtime dir holds what the demo user's sessions run and read: traversable, not listable by others.
-  await mkdir(settings.runtimeDir, { recursive: true, mode: 0o711 });
-  await chmod(settings.runtimeDir, 0o711);
 
-  step('staging the session recorder');
-  await stageRecorder(root, paths);
   step(`preparing the UNIX user ${settings.demoUnixUser} and the private sshd`);
   await ensureDemoUnixUser(settings.demoUnixUser);
   await prepareSshd(settings, paths);
@@ -87,18 +93,8 @@ async function main(): Promise<void> {
   const server = children.start(
     'latchkey-server',
     node,
-    [
-      SERVER_BIN,
-      'start',
-      '--data-dir',
-      paths.serverData,
-      '--listen',
-      `${settings.serverListen.host}:${settings.serverListen.port}`,
-      // Also the agent's own report (below); this covers certificates issued before its first heartbeat.
-      '--recorder-command',
-      recorderCommand(paths),
-    ],
-    resolve(logsDir, 'server.log'),
+    [SERVER_BIN, 'start', '--data-dir', paths.serverData, '--listen', showHostPort(settings.serverListen)],
+    resolve(paths.logsDir, 'server.log'),
     { env: fromSource },
   );
   await server.waitFor(/^LISTENING \S+$/m, 60_000);
@@ -112,27 +108,70 @@ async function main(): Promise<void> {
   await ensureApp(api, settings);
   await ensureAuditorToken();
 
-  step('starting the local target: sshd, and the agent that manages it');
-  const sshd = children.start('sshd', '/usr/sbin/sshd', sshdArguments(paths), resolve(logsDir, 'sshd.log'));
+  step(
+    `starting the local target: sshd on ${showHostPort(settings.targetListen)}, and the agent that manages ` +
+      `it, with its SSH front on ${showHostPort(settings.frontListen)}`,
+  );
+  const sshd = children.start(
+    'sshd',
+    '/usr/sbin/sshd',
+    sshdArguments(paths),
+    resolve(paths.logsDir, 'sshd.log'),
+  );
   await sshd.waitFor(/Server listening on/, 20_000);
-  await enrollAgent(api);
+  const enrolment = await ensureAgentEnrolment({
+    api,
+    stateDir: paths.agentState,
+    targetHostname: settings.targetHostname,
+    enroll: enrollAgent,
+  });
+  step(`the agent: ${enrolment.said}`);
   const agent = children.start(
     'latchkey-agent',
     node,
-    [AGENT_BIN, 'run', ...agentLocation(), '--interval', '30', '--recorder-command', recorderCommand(paths)],
-    resolve(logsDir, 'agent.log'),
+    [AGENT_BIN, 'run', ...agentLocation(), '--interval', '30'],
+    resolve(paths.logsDir, 'agent.log'),
     { env: fromSource },
   );
-  await waitForTrust(agent);
+  await waitForAgent(agent, api, enrolment.agentId);
 
   const vsixPath = await findOrBuildVsix();
-  console.log(renderInstructions({ settings, demoPassword: password, vsixPath, auditorTokenFile, logsDir }));
+  console.log(
+    renderInstructions({
+      settings,
+      demoPassword: password,
+      vsixPath,
+      auditorTokenFile: paths.auditorToken,
+      logsDir: paths.logsDir,
+    }),
+  );
 }
 
 /**
- * The agent's paths for this target: the private sshd's files, not /etc/ssh; the recorders' socket in
- * the runtime dir (sessions run as the demo user reach it), the spool in the private data dir (it
- * survives a reboot, like /var/lib/latchkey-agent on a real host).
+ * A start that was killed outright leaves its server, sshd and agent running: stop them (by pid), unless
+ * the start that made them is still alive, which means this Latchkey is running already.
+ */
+async function stopWhatWasLeftBehind(): Promise<void> {
+  const verdict = findLeftovers(readProcesses(), paths, process.pid);
+  if (verdict.kind === 'none') return;
+  if (verdict.kind === 'running') {
+    throw new Error(
+      `this Latchkey (${settings.devDir}) is running already, started by pid ${verdict.main.pid} ` +
+        `(${showCommand(verdict.main)}): stop it with Ctrl-C in its terminal, or kill ${verdict.main.pid}`,
+    );
+  }
+  step(
+    `stopping what an earlier start left running: ${verdict.leftovers
+      .map((leftover) => `${leftover.role} (pid ${leftover.pid})`)
+      .join(', ')}`,
+  );
+  await stopLeftovers(verdict.leftovers);
+}
+
+/**
+ * The agent's paths for this target: the private sshd's files, not /etc/ssh; its state (credential, front
+ * keys) and spool in the data directory, like /var/lib/latchkey-agent on a real host. Its front listens on
+ * the front address: people log in there, and it logs in to the private sshd over loopback.
  */
 function agentLocation(): string[] {
   return [
@@ -146,10 +185,10 @@ function agentLocation(): string[] {
     paths.caPath,
     '--sshd-pid-file',
     paths.sshdPidFile,
-    '--record-socket',
-    paths.spoolSocket,
     '--spool-dir',
     paths.spoolDir,
+    '--front-listen',
+    showHostPort(settings.frontListen),
   ];
 }
 
@@ -174,7 +213,7 @@ async function ensureDemoPerson(password: string): Promise<void> {
 
 /** An API token that can only read session logs, for the auditor's commands. */
 async function ensureAuditorToken(): Promise<void> {
-  if (existsSync(auditorTokenFile)) return;
+  if (existsSync(paths.auditorToken)) return;
   const created = await run(
     node,
     [
@@ -190,21 +229,20 @@ async function ensureAuditorToken(): Promise<void> {
     ],
     { env: fromSource },
   );
-  await writeFile(auditorTokenFile, `${created.stdout.trim()}\n`, { mode: 0o600 });
+  await writeFile(paths.auditorToken, `${created.stdout.trim()}\n`, { mode: 0o600 });
 }
 
-/** Enrols once; a second start finds the agent's credential in its state directory. */
-async function enrollAgent(api: AdminApi): Promise<void> {
-  if (existsSync(resolve(paths.agentState, 'enrolment.json'))) return;
+/** `latchkey-agent enroll` with a join token, into the agent's state directory. */
+async function enrollAgent(joinToken: string): Promise<void> {
   await run(
     node,
     [
       AGENT_BIN,
       'enroll',
       '--server',
-      api.url,
+      serverUrl(settings),
       '--token',
-      await joinToken(api),
+      joinToken,
       '--state-dir',
       paths.agentState,
       '--hostname',
@@ -216,16 +254,31 @@ async function enrollAgent(api: AdminApi): Promise<void> {
   );
 }
 
-async function waitForTrust(agent: Child): Promise<void> {
+/**
+ * Ready when sshd trusts the agent's host CA and the server knows the agent's front (its heartbeat reported
+ * it): from then on `latchkey targets` lists the front's port and host key, and certificates are bound to
+ * the target. A refused credential ends the wait at once with what to do.
+ */
+async function waitForAgent(agent: Child, api: AdminApi, agentId: string): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while (!(await sshdTrustsCa(paths))) {
-    if (Date.now() > deadline) {
+  const what = () =>
+    `the agent did not make sshd trust its host CA and report its SSH front within 60 s; its log (${agent.logFile}) ends:\n${agent.output().slice(-2000)}`;
+  for (;;) {
+    if (/invalid API token|API token has been revoked/.test(agent.output())) {
       throw new Error(
-        `the agent did not make sshd trust the CA within 60 s; its log (${agent.logFile}) ends:\n${agent.output().slice(-2000)}`,
+        `the access server refuses the agent's credential; remove ${paths.enrolment} and start again. ` +
+          `Its log (${agent.logFile}) ends:\n${agent.output().slice(-2000)}`,
       );
     }
+    if ((await sshdTrustsCa(paths)) && (await frontReported(api, agentId))) return;
+    if (Date.now() > deadline) throw new Error(what());
     await new Promise((done) => setTimeout(done, 250));
   }
+}
+
+async function frontReported(api: AdminApi, agentId: string): Promise<boolean> {
+  const agents = await api.call<{ id: string; front?: { port: number } }[]>('GET', '/latchkey/agents');
+  return agents.some((agent) => agent.id === agentId && agent.front?.port === settings.frontListen.port);
 }
 
 /** The extension's .vsix: the newest one built, else built now (about half a minute). */

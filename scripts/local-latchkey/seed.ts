@@ -54,7 +54,10 @@ interface App {
   name: string;
 }
 
-/** The app for the local target and its one policy: the demo person, as the demo UNIX user. */
+/**
+ * The app for the local target and its one policy: the demo person, as the demo UNIX user. Its port is
+ * the agent's SSH front, the one way people reach the target (the private sshd behind it is the front's).
+ */
 export async function ensureApp(api: AdminApi, settings: LocalLatchkeySettings): Promise<void> {
   const body = {
     name: settings.appName,
@@ -62,7 +65,7 @@ export async function ensureApp(api: AdminApi, settings: LocalLatchkeySettings):
     target_criteria: [
       {
         target_attributes: { hostname: [settings.targetHostname] },
-        port: settings.targetListen.port,
+        port: settings.frontListen.port,
         protocol: 'SSH',
       },
     ],
@@ -79,13 +82,4 @@ export async function ensureApp(api: AdminApi, settings: LocalLatchkeySettings):
   const existing = apps.find((app) => app.name === settings.appName);
   if (existing === undefined) await api.call('POST', '/access/apps', body);
   else await api.call('PUT', `/access/apps/${existing.id}`, body);
-}
-
-/** A join token for the local agent's enrolment (one use, one hour). */
-export async function joinToken(api: AdminApi): Promise<string> {
-  const created = await api.call<{ token: string }>('POST', '/latchkey/join_tokens', {
-    name: 'local target (scripts/up.sh)',
-    expires_in_seconds: 3600,
-  });
-  return created.token;
 }

@@ -1,13 +1,14 @@
 // The README's walkthrough, literally, as a newcomer would do it: `bash scripts/up.sh` brings up the whole
-// local Latchkey (server, a private sshd managed by a real agent, the demo person, app and policy, session
-// logging), and the commands it prints are run as printed: sign in with the device flow, list, connect
-// with `latchkey ssh` in a real terminal and type commands, copy a file with plain scp through
-// `latchkey ssh-config`, then as the auditor list, download and decrypt the session's log and find the
-// typed commands in it. Ctrl-C then stops everything. Nothing here is a stand-in.
+// local Latchkey (server, a real agent whose SSH front stands before a private sshd, the demo person, app
+// and policy, session logging), and the commands it prints are run as printed: sign in with the device
+// flow, list, connect with `latchkey ssh` in a real terminal through the front and type commands, copy a
+// file with plain scp through `latchkey ssh-config`, then as the auditor list, download and decrypt the
+// session's log (the front recorded it) and find the typed commands in it. Ctrl-C then stops everything.
+// Nothing here is a stand-in.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { spawn as spawnPty } from 'node-pty';
 import {
@@ -64,8 +65,9 @@ function sleep(ms: number): Promise<void> {
 describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted session log', function () {
   this.timeout(600_000);
   const unixUser = `lk-demo-${randomBytes(3).toString('hex')}`;
-  const runtimeDir = `/tmp/latchkey-walkthrough-${randomBytes(4).toString('hex')}`;
   let dir: TempDir;
+  let devDir: string;
+  let frontAddress: string;
   let up: LocalLatchkey;
   let cli: CliHome;
   let url: string;
@@ -78,15 +80,17 @@ describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted sessi
     this.timeout(400_000);
     dir = await createTempDir('walkthrough');
     const serverPort = await findFreePort('127.0.0.1');
+    const frontPort = await findFreePort('127.0.0.1');
     const targetPort = await findFreePort('127.0.0.1');
+    devDir = dir.file('dev');
     const child = spawn('bash', ['scripts/up.sh'], {
       cwd: ROOT,
       env: {
         ...process.env,
         LATCHKEY_LISTEN: `127.0.0.1:${serverPort}`,
+        LATCHKEY_FRONT_LISTEN: `127.0.0.1:${frontPort}`,
         LATCHKEY_TARGET_LISTEN: `127.0.0.1:${targetPort}`,
-        LATCHKEY_DEV_DIR: dir.file('dev'),
-        LATCHKEY_RUNTIME_DIR: runtimeDir,
+        LATCHKEY_DEV_DIR: devDir,
         LATCHKEY_DEMO_UNIX_USER: unixUser,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,6 +105,8 @@ describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted sessi
     auditorKey = (await up.waitFor(/latchkey logs decrypt -i session\.log -k (\S+)/, 1000))[1]!;
     auditorTokenFile = (await up.waitFor(/LATCHKEY_API_TOKEN=\$\(cat (\S+)\)/, 1000))[1]!;
     cli = await makeCliHome(dir.file('person'), url);
+    assert.match(up.output, new RegExp(`people reach it at 127\\.0\\.0\\.1:${frontPort}, the SSH front`));
+    frontAddress = `127.0.0.1:${frontPort}`;
   });
 
   it('0. prints where the VS Code extension is, and it is there', async () => {
@@ -113,11 +119,10 @@ describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted sessi
     if (up !== undefined) {
       assert.equal(await up.interrupt(), 0, up.output);
       assert.match(up.output, /Stopped: nothing is left running\./);
-      const left = await runCommand('pgrep', ['-f', runtimeDir]);
+      const left = await runCommand('pgrep', ['-f', devDir]);
       assert.equal(left.stdout.trim(), '', `processes left running:\n${left.stdout}`);
     }
     await runCommand('userdel', ['-r', unixUser]);
-    await rm(runtimeDir, { recursive: true, force: true });
     await dir?.remove();
   });
 
@@ -130,11 +135,18 @@ describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted sessi
     assert.match(result.stdout + result.stderr, /demo@latchkey\.test/);
   });
 
-  it('2. lists the local target with the demo UNIX user', async () => {
+  it("2. lists the local target with the demo UNIX user, at the agent's SSH front", async () => {
     const result = await runLatchkey(cli, ['targets']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /local-target/);
     assert.match(result.stdout, new RegExp(unixUser));
+    const listed = await runLatchkey(cli, ['targets', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const target = (
+      JSON.parse(listed.stdout) as { hostname: string; port: number; front?: { port: number } }[]
+    ).find((entry) => entry.hostname === 'local-target');
+    assert.equal(`127.0.0.1:${target?.port}`, frontAddress, listed.stdout);
+    assert.equal(target?.front?.port, target?.port, listed.stdout);
   });
 
   it('3. connects with `latchkey ssh` in a real terminal and runs commands', async () => {
@@ -154,10 +166,14 @@ describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted sessi
         await sleep(50);
       }
     };
-    await until(/\$ $/m, 'the first prompt');
+    // A person types at the prompt: each command once the shell has shown its prompt (the front reads
+    // commands from the screen, where a line typed ahead of its prompt has no place yet).
+    await until(/\$ $/, 'the first prompt');
     terminal.write('cd /tmp\r');
+    // (bash's prompt is coloured: \S* steps over the escape sequence between the directory and the $.)
+    await until(/\/tmp\S*\$ $/, 'the prompt in /tmp');
     terminal.write('echo walkthrough-$((6*7))\r');
-    await until(/^walkthrough-42\r?$/m, 'the echo');
+    await until(/^walkthrough-42\r?\n[^\n]*\/tmp\S*\$ $/m, 'the echo and the next prompt');
     terminal.write('exit\r');
     assert.equal(await exited, 0, screen);
     handle.release();
@@ -218,15 +234,16 @@ describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted sessi
     assert.match(decrypted.stdout + decrypted.stderr, /verified/);
 
     const zip = `${file}-decrypted.zip`;
+    // The front reconstructs typed commands from the screen (source "terminal"), each once, in order.
     const commands = JSON.parse(await unzipEntry(zip, 'commands.json')) as {
       command: string;
-      exit_status?: number;
+      source?: string;
     }[];
-    const typed = commands.map((command) => command.command);
-    assert.ok(typed.includes('cd /tmp'), JSON.stringify(commands));
-    const echo = commands.find((command) => command.command === 'echo walkthrough-$((6*7))');
-    assert.ok(echo, JSON.stringify(commands));
-    assert.equal(echo.exit_status, 0);
+    assert.deepEqual(
+      commands.map(({ command, source }) => ({ command, source })),
+      ['cd /tmp', 'echo walkthrough-$((6*7))', 'exit'].map((command) => ({ command, source: 'terminal' })),
+      JSON.stringify(commands),
+    );
     assert.match(await unzipEntry(zip, 'term_data.txt'), /walkthrough-42/);
   });
 });
