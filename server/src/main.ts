@@ -8,9 +8,12 @@
  *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h] [--agent-package FILE]
  *                         [--max-log-size 256MiB]
  *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
+ *   latchkey-server token list [--json]
+ *   latchkey-server token revoke TOKEN_ID
+ *   latchkey-server token rotate-admin   (a new DATA_DIR/admin.token; the token it held is revoked)
  *   latchkey-server join-token create [--name NAME] [--uses N] [--expires 24h|ISO]
  *   latchkey-server user add EMAIL [--group G]…     (the password is read from stdin, or prompted for)
- *   latchkey-server user disable|enable|reset EMAIL
+ *   latchkey-server user disable|enable|reset|signout EMAIL
  *   latchkey-server user list
  *
  * Exit codes: 0 success, 2 a bad setting (the message names it), 1 anything else.
@@ -22,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { DEFAULT_JOIN_TOKEN_MAX_USES, LatchkeyError, isLatchkeyError } from '@latchkey/shared';
 import { createJoinToken } from './app/agents/join-tokens.js';
-import { issueApiToken } from './app/api-tokens.js';
+import { issueApiToken, listApiTokens, revokeApiToken, rotateAdminToken } from './app/api-tokens.js';
 import { bootstrap } from './app/bootstrap.js';
 import type { Store } from './app/ports/store.js';
 import type { Services } from './app/services.js';
@@ -33,6 +36,8 @@ import { discoverUpstreamProviders } from './adapters/oidc/openid-client-provide
 import { readIdentityProvidersFile } from './adapters/oidc/read-identity-providers-file.js';
 import { readPassword } from './adapters/terminal/read-password.js';
 import { addUser, listUsers, resetUserPassword, setUserDisabled } from './app/sign-in/built-in-users.js';
+import { signOutEverywhere } from './app/sign-in/sign-in-sessions.js';
+import { presentApiToken } from './domain/api-representation.js';
 import { ALL_PERMISSIONS, parsePermission } from './domain/permissions.js';
 import { DEFAULT_LISTEN, parseServerConfig } from './domain/server-config.js';
 import type { ServerConfig, ServerOptions } from './domain/server-config.js';
@@ -266,6 +271,59 @@ async function withOfflineServices<T>(
 }
 
 const CLI_ACTOR = 'server:cli';
+const cliCaller = (accountId: string) => ({
+  accountId,
+  tokenId: CLI_ACTOR,
+  permissions: [],
+  actor: CLI_ACTOR,
+});
+
+/** `token list`: the account's API tokens, never a secret; `--json` for scripts. */
+async function listTokensCommand(options: ServerOptions & { json?: boolean }): Promise<void> {
+  await withOfflineServices(options, async (services, accountId) => {
+    const now = services.clock();
+    const tokens = (await listApiTokens(services, cliCaller(accountId))).map((t) => presentApiToken(t, now));
+    if (options.json === true) {
+      process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
+      return;
+    }
+    for (const token of tokens) {
+      const until = token.expires_at === undefined ? '' : ` until ${token.expires_at}`;
+      process.stdout.write(
+        `${token.id}\t${token.status}\t${token.name}\t${token.permissions.join(', ')}${until}\n`,
+      );
+    }
+  });
+}
+
+/** `token revoke ID`: its next request gets 401 on every server process. */
+async function revokeTokenCommand(id: string, options: ServerOptions): Promise<void> {
+  await withOfflineServices(options, async (services, accountId) => {
+    const token = await revokeApiToken(services, cliCaller(accountId), id.trim().toLowerCase());
+    process.stdout.write(
+      `revoked API token ${token.id} (${token.name}) at ${token.revokedAt?.toISOString()}\n`,
+    );
+  });
+}
+
+/**
+ * `token rotate-admin`: a new admin token (every permission) written to DATA_DIR/admin.token (0600,
+ * atomically); the token the file held is revoked in the same transaction.
+ */
+async function rotateAdminTokenCommand(options: ServerOptions): Promise<void> {
+  const config = parseServerConfig(options, facts());
+  const previous = await readFile(config.adminTokenFile, 'utf8').catch(() => undefined);
+  await withOfflineServices(options, async (services, accountId) => {
+    const { issued, revoked } = await rotateAdminToken(services, accountId, previous);
+    await writeSecretFile(config.adminTokenFile, `${issued.secret}\n`);
+    process.stderr.write(
+      `a new admin API token ${issued.record.id} is in ${config.adminTokenFile} (mode 0600); ` +
+        (revoked === undefined
+          ? 'the file held no active token of this account, so none was revoked\n'
+          : `the token it held (${revoked.id}) is revoked\n`),
+    );
+  });
+}
 
 /**
  * `join-token create`: a join token for enrolling hosts, without the API (the admin on the server's host).
@@ -307,7 +365,7 @@ async function createJoinTokenCommand(
 }
 
 async function userCommand(
-  action: 'add' | 'disable' | 'enable' | 'reset' | 'list',
+  action: 'add' | 'disable' | 'enable' | 'reset' | 'signout' | 'list',
   email: string | undefined,
   options: ServerOptions & { group?: string[] },
 ): Promise<void> {
@@ -334,7 +392,13 @@ async function userCommand(
       say(`added ${user.email}${user.groups.length === 0 ? '' : ` (groups: ${user.groups.join(', ')})`}`);
     } else if (action === 'reset') {
       const user = await resetUserPassword(services, accountId, target, password ?? '', CLI_ACTOR);
-      say(`reset the password of ${user.email}`);
+      say(`reset the password of ${user.email}: every sign-in of it has ended`);
+    } else if (action === 'signout') {
+      const done = await signOutEverywhere(services, accountId, target, CLI_ACTOR);
+      say(
+        `signed ${done.email} out everywhere: ${done.signInSessions.length} sign-in(s) revoked, ` +
+          'SSH sessions ending on every target',
+      );
     } else {
       const user = await setUserDisabled(services, accountId, target, action === 'disable', CLI_ACTOR);
       say(`${action}d ${user.email}${action === 'disable' ? ': its sign-ins stop working now' : ''}`);
@@ -397,6 +461,17 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (options: ServerOptions & { permission: string[]; expires?: string; name?: string }) =>
       createToken(options),
     );
+  withServerOptions(token.command('list').description("list the account's API tokens (never a secret)"))
+    .option('--json', 'print JSON')
+    .action(async (options: ServerOptions & { json?: boolean }) => listTokensCommand(options));
+  withServerOptions(
+    token.command('revoke <token_id>').description('revoke an API token: refused from its next request on'),
+  ).action(async (id: string, options: ServerOptions) => revokeTokenCommand(id, options));
+  withServerOptions(
+    token
+      .command('rotate-admin')
+      .description('write a new admin token to DATA_DIR/admin.token and revoke the one it held'),
+  ).action(async (options: ServerOptions) => rotateAdminTokenCommand(options));
 
   const joinToken = program
     .command('join-token')
@@ -422,11 +497,12 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (email: string, options: ServerOptions & { group: string[] }) =>
       userCommand('add', email, options),
     );
-  for (const action of ['disable', 'enable', 'reset'] as const) {
+  for (const action of ['disable', 'enable', 'reset', 'signout'] as const) {
     const what = {
-      disable: 'disable a user: their tokens stop working at once',
-      enable: 'enable a disabled user',
-      reset: 'set a new password (from stdin or a prompt)',
+      disable: 'disable a user: every sign-in of theirs ends at once',
+      enable: 'enable a disabled user (their earlier sign-ins stay ended)',
+      reset: 'set a new password (from stdin or a prompt); every sign-in of theirs ends',
+      signout: 'sign a person out everywhere (any identity provider): sign-ins, refresh tokens, SSH sessions',
     }[action];
     withServerOptions(user.command(`${action} <email>`).description(what)).action(
       async (email: string, options: ServerOptions) => userCommand(action, email, options),

@@ -1,8 +1,15 @@
-/** API tokens: issue one (the secret is shown once, only its hash is stored) and authenticate a bearer. */
+/**
+ * API tokens: issue one (the secret is shown once, only its hash is stored), authenticate a bearer, and
+ * the admin's list, read and revocation of the account's tokens. Authentication reads the token from the
+ * database on every request (no cache), so a revocation made through any server process refuses the
+ * token's very next request everywhere.
+ */
 import { LatchkeyError } from '@latchkey/shared';
 import { formatApiTokenSecret, hashApiTokenSecret } from '../domain/api-token-secret.js';
+import { AGENT_PERMISSION, ALL_PERMISSIONS } from '../domain/permissions.js';
 import type { Permission } from '../domain/permissions.js';
 import type { ApiTokenRecord } from '../domain/records.js';
+import { recordChange } from './audit-trail.js';
 import { callerOfToken } from './caller.js';
 import type { Caller } from './caller.js';
 import type { Repositories } from './ports/store.js';
@@ -22,6 +29,7 @@ export async function issueApiToken(
   repositories: Repositories,
   accountId: string,
   request: { name: string; permissions: Permission[]; expiresAt?: Date },
+  actor = 'server:cli',
 ): Promise<IssuedToken> {
   if (request.permissions.length === 0) {
     throw new LatchkeyError('invalid_argument', 'a token needs at least one permission', {
@@ -36,7 +44,7 @@ export async function issueApiToken(
     ...(request.expiresAt === undefined ? {} : { expiresAt: request.expiresAt }),
   });
   await repositories.auditEvents.append(accountId, {
-    actor: 'server:cli',
+    actor,
     action: 'api_token.create',
     resourceType: 'api_token',
     resourceId: record.id,
@@ -69,4 +77,97 @@ export async function authenticate(services: Services, authorization: string | u
     await services.store.apiTokens.touch(token.id);
   }
   return callerOfToken(token);
+}
+
+/** An agent's credential: managed with its agent (…/latchkey/agents), not as an admin's API token. */
+export function isAgentCredential(token: Pick<ApiTokenRecord, 'permissions'>): boolean {
+  return token.permissions.includes(AGENT_PERMISSION);
+}
+
+/** The account's API tokens (not agents' credentials), oldest first; revoked and expired ones too. */
+export async function listApiTokens(services: Services, caller: Caller): Promise<ApiTokenRecord[]> {
+  return (await services.store.apiTokens.list(caller.accountId)).filter((token) => !isAgentCredential(token));
+}
+
+export async function getApiToken(services: Services, caller: Caller, id: string): Promise<ApiTokenRecord> {
+  return adminToken(await services.store.apiTokens.get(caller.accountId, id), id);
+}
+
+/** The token, unless it is missing or an agent's credential (both: not found, saying which). */
+function adminToken(token: ApiTokenRecord | undefined, id: string): ApiTokenRecord {
+  if (token === undefined) throw new LatchkeyError('not_found', `API token ${id} was not found`);
+  if (isAgentCredential(token)) {
+    throw new LatchkeyError(
+      'not_found',
+      `API token ${id} is an agent's credential: remove or replace its agent (…/latchkey/agents/{agent_id})`,
+    );
+  }
+  return token;
+}
+
+/**
+ * Revokes an API token (idempotent: a second revocation keeps the first time and writes no event). The
+ * token is refused from its next request on, on every server process. A token may revoke itself.
+ */
+export async function revokeApiToken(
+  services: Services,
+  caller: Caller,
+  id: string,
+): Promise<ApiTokenRecord> {
+  return services.store.transaction(async (tx) => {
+    const before = adminToken(await tx.apiTokens.get(caller.accountId, id), id);
+    const after = (await tx.apiTokens.revoke(caller.accountId, id))!;
+    if (before.revokedAt === undefined) {
+      await recordChange(tx, caller, {
+        action: 'api_token.revoke',
+        resourceType: 'api_token',
+        resourceId: id,
+        after: {
+          id,
+          name: after.name,
+          permissions: after.permissions,
+          revoked_at: after.revokedAt?.toISOString() ?? null,
+        },
+      });
+    }
+    return after;
+  });
+}
+
+/**
+ * A new admin token (every permission) in place of the one whose secret is `previousSecret` (the
+ * content of DATA_DIR/admin.token), which is revoked in the same transaction. An unknown, revoked or
+ * absent previous secret revokes nothing; the new token is issued all the same.
+ */
+export async function rotateAdminToken(
+  services: Services,
+  accountId: string,
+  previousSecret: string | undefined,
+  actor = 'server:cli',
+): Promise<{ issued: IssuedToken; revoked?: ApiTokenRecord }> {
+  const previous =
+    previousSecret === undefined || previousSecret.trim() === ''
+      ? undefined
+      : await services.store.apiTokens.findByHash(hashApiTokenSecret(previousSecret.trim()));
+  return services.store.transaction(async (tx) => {
+    const issued = await issueApiToken(
+      services,
+      tx,
+      accountId,
+      { name: 'admin', permissions: [...ALL_PERMISSIONS] },
+      actor,
+    );
+    let revoked: ApiTokenRecord | undefined;
+    if (previous !== undefined && previous.accountId === accountId && previous.revokedAt === undefined) {
+      revoked = await tx.apiTokens.revoke(accountId, previous.id);
+    }
+    await tx.auditEvents.append(accountId, {
+      actor,
+      action: 'api_token.rotate_admin',
+      resourceType: 'api_token',
+      resourceId: issued.record.id,
+      after: { id: issued.record.id, ...(revoked === undefined ? {} : { revoked_token_id: revoked.id }) },
+    });
+    return { issued, ...(revoked === undefined ? {} : { revoked }) };
+  });
 }

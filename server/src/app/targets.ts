@@ -1,8 +1,12 @@
-/** Use-cases of infrastructure targets. Every change is audited in its own transaction. */
+/**
+ * Use-cases of infrastructure targets. Every change is audited in its own transaction. Deleting a target
+ * removes its agents and revokes their credentials in the same transaction (agents/manage-agents.ts).
+ */
 import { LatchkeyError } from '@latchkey/shared';
 import type { TargetListQuery, ValidTargetInput } from '@latchkey/shared';
 import { presentTarget } from '../domain/api-representation.js';
 import type { TargetRecord } from '../domain/records.js';
+import { removeAgentsOfTargets } from './agents/manage-agents.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
@@ -112,6 +116,7 @@ export async function deleteTarget(services: Services, caller: Caller, id: strin
       resourceId: id,
       before: presentTarget(deleted),
     });
+    await removeAgentsOfTargets(tx, caller, [deleted.id]);
     return deleted;
   });
 }
@@ -133,6 +138,11 @@ export async function deleteTargets(
         resourceType: 'target',
         before: deleted.map((target) => target.id),
       });
+      await removeAgentsOfTargets(
+        tx,
+        caller,
+        deleted.map((target) => target.id),
+      );
     }
     return deleted;
   });

@@ -6,6 +6,7 @@
 import type {
   AccessGroup,
   Account,
+  ApiToken,
   AuditEvent,
   AuditSshSettings,
   GatewayCa,
@@ -21,6 +22,7 @@ import type {
 import type {
   AccessGroupRecord,
   AccountRecord,
+  ApiTokenRecord,
   AuditEventRecord,
   AuditSshSettingsRecord,
   GatewayCaRecord,
@@ -39,6 +41,26 @@ const time = (date: Date): string => date.toISOString();
 
 export function presentAccount(account: AccountRecord): Account {
   return { id: account.id, name: account.name, type: 'standard', created_on: time(account.createdAt) };
+}
+
+/** An API token without its secret (nothing of it is stored but its hash, which is never shown). */
+export function presentApiToken(token: ApiTokenRecord, now: Date): ApiToken {
+  const status =
+    token.revokedAt !== undefined
+      ? 'revoked'
+      : token.expiresAt !== undefined && token.expiresAt.getTime() <= now.getTime()
+        ? 'expired'
+        : 'active';
+  return {
+    id: token.id,
+    name: token.name,
+    permissions: [...token.permissions],
+    status,
+    created_at: time(token.createdAt),
+    ...(token.expiresAt === undefined ? {} : { expires_at: time(token.expiresAt) }),
+    ...(token.lastUsedAt === undefined ? {} : { last_used_at: time(token.lastUsedAt) }),
+    ...(token.revokedAt === undefined ? {} : { revoked_at: time(token.revokedAt) }),
+  };
 }
 
 export function presentTarget(target: TargetRecord): Target {

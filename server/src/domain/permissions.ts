@@ -10,13 +10,16 @@
  * | Access: SSH Auditing: R / E      | the SSH CA (gateway_ca), audit_ssh_settings; Read: listing and  |
  * |                                  | downloading session logs (…/ssh_logs, …/ssh_logs/{id}/file)     |
  * | Audit Logs: Read                 | GET /v1/audit                                                   |
+ * | Account API Tokens: Read / Edit  | the account's API tokens (…/latchkey/api_tokens): Read lists    |
+ * |                                  | and shows them (never a secret), Edit revokes one               |
  * | Latchkey: Agent                  | an enrolled agent's own credential: /v1/agents/* (its heartbeat, |
  * |                                  | its credential, its own target, the CA's public keys, uploading |
  * |                                  | its session logs, the recording key) only                       |
  *
  * Join tokens and the agent list (`…/latchkey/join_tokens`, `…/latchkey/agents`) need Zero Trust: Edit
  * / Read: enrolling a host makes a target. Live SSH sessions (`…/access/ssh_sessions`) are targets' state:
- * Zero Trust: Read lists them, Zero Trust: Edit ends one.
+ * Zero Trust: Read lists them, Zero Trust: Edit ends one. Removing or replacing an agent, and signing a
+ * person out everywhere (`…/latchkey/people/sign_out`), end access like ending a session: Zero Trust: Edit.
  */
 import { LatchkeyError } from '@latchkey/shared';
 
@@ -28,6 +31,8 @@ export const PERMISSIONS = {
   sshAuditingRead: 'Access: SSH Auditing: Read',
   sshAuditingEdit: 'Access: SSH Auditing: Edit',
   auditLogsRead: 'Audit Logs: Read',
+  apiTokensRead: 'Account API Tokens: Read',
+  apiTokensEdit: 'Account API Tokens: Edit',
 } as const;
 
 /**
@@ -45,6 +50,7 @@ const IMPLIED: Partial<Record<Permission, Permission[]>> = {
   [PERMISSIONS.zeroTrustEdit]: [PERMISSIONS.zeroTrustRead],
   [PERMISSIONS.appsAndPoliciesEdit]: [PERMISSIONS.appsAndPoliciesRead],
   [PERMISSIONS.sshAuditingEdit]: [PERMISSIONS.sshAuditingRead],
+  [PERMISSIONS.apiTokensEdit]: [PERMISSIONS.apiTokensRead],
 };
 
 /** True when a token holding `granted` may do what `needed` allows. */

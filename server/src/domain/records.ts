@@ -254,6 +254,11 @@ export interface JoinTokenRecord {
   expiresAt: Date;
   createdAt: Date;
   revokedAt?: Date;
+  /**
+   * Set on a token an admin made to replace this one agent: enrolling with it gives that agent a new
+   * credential (its old one revoked) and keeps its target, instead of making a new agent.
+   */
+  replacesAgentId?: string;
 }
 
 /** What an agent last said about its host in a heartbeat. */
@@ -302,8 +307,9 @@ export interface AgentRecordingReport {
 }
 
 /**
- * An enrolled agent: one host. `machineId` (the host's /etc/machine-id, when it has one) makes a
- * re-enrolment of the same host the same agent, so it keeps its target.
+ * An enrolled agent: one host. `machineId` (the host's /etc/machine-id, when it has one) tells hosts apart
+ * for admins; it is no secret and selects nothing. The same agent re-enrols only by proving its current
+ * credential (`POST /v1/agents/reenroll`) or with a join token an admin made to replace it.
  */
 export interface AgentRecord {
   id: string;

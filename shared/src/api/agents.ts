@@ -1,8 +1,13 @@
 /**
  * Agents (Latchkey additions, no Cloudflare counterpart): join tokens an admin makes
  * (`/accounts/{account_id}/latchkey/join_tokens`), the enrolment a host makes with one
- * (`POST /v1/agents/enroll`), the agent's credential renewal and heartbeat (`/v1/agents/…`), and the
- * agent list admins read (`/accounts/{account_id}/latchkey/agents`).
+ * (`POST /v1/agents/enroll`), the agent's credential renewal, re-enrolment and heartbeat
+ * (`/v1/agents/…`), and the agents admins read, remove and replace
+ * (`/accounts/{account_id}/latchkey/agents[/{agent_id}[/replace]]`).
+ *
+ * A join token always makes a new agent; a machine id selects none. An enrolled host re-enrols only by
+ * proving its current credential (`POST /v1/agents/reenroll`), or with a join token an admin made to
+ * replace its agent (`…/agents/{agent_id}/replace`), which keeps the agent's target.
  */
 import Type from 'typebox';
 import type { Static } from 'typebox';
@@ -35,8 +40,26 @@ export const JoinTokenSchema = Type.Object({
   revoked_at: Type.Optional(Timestamp),
   /** Only in the answer to the creation: the secret is shown once. */
   token: Type.Optional(Type.String({ description: 'The secret, only in the answer to POST.' })),
+  replaces_agent_id: Type.Optional(
+    Type.String({
+      format: 'uuid',
+      description: 'A token made to replace this agent: enrolling with it keeps the agent and its target.',
+    }),
+  ),
 });
 export type JoinToken = Static<typeof JoinTokenSchema>;
+
+/** The body of `POST …/latchkey/agents/{agent_id}/replace` (all optional). */
+export const AgentReplaceSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    expires_in_seconds: Type.Optional(
+      Type.Integer({ minimum: 60, maximum: 7 * 24 * 60 * 60, description: 'Default 86400 (24 h).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AgentReplaceBody = Static<typeof AgentReplaceSchema>;
 
 const AgentVersion = Type.String({ minLength: 1, maxLength: 100 });
 const Distro = Type.String({ maxLength: 200 });
@@ -52,7 +75,8 @@ export const AgentEnrollSchema = Type.Object(
         machine_id: Type.Optional(
           Type.String({
             pattern: '^[0-9a-fA-F]{32}$',
-            description: "The host's /etc/machine-id: a re-enrolment of the same host is the same agent.",
+            description:
+              "The host's /etc/machine-id, to tell hosts apart; it is no secret and selects no existing agent.",
           }),
         ),
       },
@@ -63,12 +87,33 @@ export const AgentEnrollSchema = Type.Object(
 );
 export type AgentEnrollBody = Static<typeof AgentEnrollSchema>;
 
+/**
+ * The body of `POST /v1/agents/reenroll`, sent with the agent's current credential (the proof): what the
+ * host says about itself now. The answer is a fresh credential for the same agent; the old one is revoked.
+ */
+export const AgentReenrollSchema = Type.Object(
+  {
+    hostname: AgentEnrollSchema.properties.hostname,
+    agent: AgentEnrollSchema.properties.agent,
+  },
+  { additionalProperties: false },
+);
+export type AgentReenrollBody = Static<typeof AgentReenrollSchema>;
+
 /** The agent's credential: an API token that reaches only the agent's own routes. */
 export const AgentCredentialSchema = Type.Object({
   agent_id: Uuid,
   account_id: Uuid,
   api_token: Type.String(),
   expires_at: Timestamp,
+  target_id: Type.Optional(
+    Type.String({
+      format: 'uuid',
+      description:
+        "The agent's target, when it has one (a re-enrolled or replaced agent keeps it): its registration " +
+        'updates that target, never creates another.',
+    }),
+  ),
 });
 export type AgentCredential = Static<typeof AgentCredentialSchema>;
 

@@ -20,3 +20,5 @@ export * from './agents.js';
 export * from './ssh-logs.js';
 export * from './access-server-protocol.js';
 export * from './ssh-sessions.js';
+export * from './api-tokens.js';
+export * from './people.js';

@@ -1,5 +1,6 @@
 // `latchkey-server user …` against a running server on the same SQLite database: add (password from
-// stdin), list, disable (tokens stop at once), enable, reset; and clear errors for bad input.
+// stdin), list, disable (tokens stop at once, and stay dead after enable), enable, reset; and clear
+// errors for bad input.
 import assert from 'node:assert/strict';
 import { createTempDir } from '../../harness/index.js';
 import type { TempDir } from '../../harness/index.js';
@@ -46,7 +47,9 @@ describe('e2e: latchkey-server user commands', function () {
     assert.match((await user(['list'])).stdout, /ada@example\.com\tdev,ops\tdisabled /);
 
     assert.equal((await user(['enable', 'ada@example.com'])).code, 0);
-    assert.equal((await getJson(server.url, '/v1/me', tokens.access_token)).status, 200);
+    // Disabling ended the sign-in (issue 13): enabling the account does not bring it back.
+    assert.equal((await getJson(server.url, '/v1/me', tokens.access_token)).status, 401);
+    await signInBuiltIn(server.url, 'ada@example.com', 'a long password');
 
     const reset = await user(['reset', 'ada@example.com'], 'another long password\n');
     assert.equal(reset.code, 0, reset.stderr);

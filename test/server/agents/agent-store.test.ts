@@ -137,7 +137,15 @@ for (const backend of storeBackends('agent-store')) {
         }),
         (error) => isLatchkeyError(error, 'conflict'),
       );
-      const replaced = await store.agents.replaceCredential(account.id, agent.id, { apiTokenId: another.id });
+      const stale = await store.agents.replaceCredential(account.id, agent.id, {
+        previousApiTokenId: another.id,
+        apiTokenId: another.id,
+      });
+      assert.equal(stale, undefined, 'a compare-and-swap: not the credential the agent holds');
+      const replaced = await store.agents.replaceCredential(account.id, agent.id, {
+        previousApiTokenId: credential.id,
+        apiTokenId: another.id,
+      });
       assert.equal(replaced?.apiTokenId, another.id);
       assert.equal(replaced?.targetId, '11111111-1111-4111-8111-111111111111', 'the target stays');
       assert.equal(await store.agents.findByApiTokenId(credential.id), undefined);

@@ -15,6 +15,8 @@ describe('permissions, token secrets and expiry', () => {
         'Access: SSH Auditing: Read',
         'Access: SSH Auditing: Edit',
         'Audit Logs: Read',
+        'Account API Tokens: Read',
+        'Account API Tokens: Edit',
       ],
     );
   });
@@ -26,6 +28,7 @@ describe('permissions, token secrets and expiry', () => {
     ['Access: Apps and Policies Edit', PERMISSIONS.appsAndPoliciesEdit],
     ['access: ssh auditing: read', PERMISSIONS.sshAuditingRead],
     ['Audit Logs Read', PERMISSIONS.auditLogsRead],
+    ['account api tokens write', PERMISSIONS.apiTokensEdit],
   ];
   for (const [text, expected] of spellings) {
     it(`reads "${text}" as "${expected}"`, () => assert.equal(parsePermission(text), expected));

@@ -219,7 +219,7 @@ describe('sign-in: the device flow with built-in accounts', () => {
     assert.equal((await getJson(server.url, '/v1/me', tokens.access_token)).status, 401);
   });
 
-  it("a disabled user's tokens stop working at once, and work again when enabled", async () => {
+  it("a disabled user's tokens stop working at once, and stay dead when the account is enabled again", async () => {
     await server.addUser('carol@example.com', 'carol password');
     const tokens = await signInBuiltIn(server.url, 'carol@example.com', 'carol password');
     const { setUserDisabled } = await import('../../../server/src/app/sign-in/built-in-users.js');
@@ -241,7 +241,16 @@ describe('sign-in: the device flow with built-in accounts', () => {
       /this account is disabled/,
     );
     await setUserDisabled(server.services, server.accountId, 'carol@example.com', false, 'test');
-    assert.equal((await getJson(server.url, '/v1/me', tokens.access_token)).status, 200);
+    const after = await getJson(server.url, '/v1/me', tokens.access_token);
+    assert.equal(after.status, 401, 'disabling ended the sign-in; enabling does not bring it back');
+    assert.match(after.body.errors[0].message, /this sign-in has ended/);
+    const again = await postForm(server.url, '/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+    });
+    assert.equal(again.body.error, 'invalid_grant');
+    const fresh = await signInBuiltIn(server.url, 'carol@example.com', 'carol password');
+    assert.equal((await getJson(server.url, '/v1/me', fresh.access_token)).status, 200);
   });
 
   it('refuses malformed, foreign and missing access tokens, and API tokens, with clear messages', async () => {

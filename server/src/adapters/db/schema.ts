@@ -211,6 +211,8 @@ export interface JoinTokensTable {
   expires_at: TimeColumn;
   created_at: TimeColumn;
   revoked_at: TimeColumn | null;
+  /** Set on a token made to replace this agent (migration 0008). */
+  replaces_agent_id: string | null;
 }
 
 export interface AgentsTable {
@@ -277,6 +279,13 @@ export interface SessionTerminationsTable {
   created_at: TimeColumn;
 }
 
+/** Refresh tokens rotated away (migration 0008): presented again, they revoke their session. */
+export interface RetiredRefreshTokensTable {
+  refresh_token_hash: string;
+  session_id: string;
+  retired_at: TimeColumn;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   virtual_networks: VirtualNetworksTable;
@@ -300,4 +309,5 @@ export interface DatabaseSchema {
   ssh_logs: SshLogsTable;
   ssh_log_files: SshLogFilesTable;
   session_terminations: SessionTerminationsTable;
+  retired_refresh_tokens: RetiredRefreshTokensTable;
 }

@@ -35,6 +35,8 @@ import type { DeclaredRoute, RouteSpec } from './route.js';
 import { accessAppRoutes, accessGroupRoutes, accessPolicyRoutes } from './routes/access.js';
 import { accountRoutes } from './routes/accounts.js';
 import { agentRoutes } from './routes/agents.js';
+import { apiTokenRoutes } from './routes/api-tokens.js';
+import { peopleRoutes } from './routes/people.js';
 import { auditLogRoutes } from './routes/audit-log.js';
 import { sshAuditingRoutes } from './routes/ssh-auditing.js';
 import { sshLogFileRoutes, sshLogRoutes } from './routes/ssh-logs.js';
@@ -163,6 +165,8 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   agentRoutes(context);
   sshLogRoutes(context);
   sshSessionRoutes(context);
+  apiTokenRoutes(context);
+  peopleRoutes(context);
   // Session-log files are application/octet-stream; only their routes parse it.
   await app.register(async (files) =>
     sshLogFileRoutes(files, services, routes, {

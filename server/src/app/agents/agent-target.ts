@@ -1,7 +1,9 @@
 /**
  * The agent's view of the targets API (served under /v1/agents/client/v4, the same shapes as
- * Cloudflare's): it may look targets up by hostname, create one (which becomes its target), and read
- * and replace only its own. So a compromised host can move no other target.
+ * Cloudflare's): it may look targets up by hostname, create exactly one target (which becomes its own),
+ * and read and replace only that one. A hostname another target already has is refused, at creation and
+ * on a rename. So a compromised host can move no other target, and cannot put copies of real targets
+ * into people's target lists (issue 13, "an agent acts for its own target only").
  */
 import { LatchkeyError } from '@latchkey/shared';
 import type { ValidTargetInput } from '@latchkey/shared';
@@ -10,7 +12,7 @@ import type { TargetRecord } from '../../domain/records.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
 import { found } from '../not-found.js';
-import type { Page, TargetInput } from '../ports/store.js';
+import type { Page, Repositories, TargetInput } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { agentActor, agentOfCaller } from './agent-caller.js';
 
@@ -41,8 +43,16 @@ export async function createAgentTarget(
 ): Promise<TargetRecord> {
   const agent = await agentOfCaller(services, caller);
   return services.store.transaction(async (tx) => {
+    const current =
+      agent.targetId === undefined ? undefined : await tx.targets.get(caller.accountId, agent.targetId);
+    if (current !== undefined) throw alreadyHasTarget(current.id);
+    await refuseTakenHostname(tx, caller.accountId, input.hostname, undefined);
     const target = await tx.targets.create(caller.accountId, toStoreInput(input));
-    await tx.agents.setTarget(agent.accountId, agent.id, target.id);
+    // A compare-and-swap: two creates racing leave one target (the loser's is rolled back).
+    if (!(await tx.agents.claimTarget(agent.accountId, agent.id, target.id, agent.targetId))) {
+      const now = await tx.agents.get(agent.accountId, agent.id);
+      throw alreadyHasTarget(now?.targetId ?? 'another');
+    }
     await recordChange(tx, agentActor(agent), {
       action: 'target.create',
       resourceType: 'target',
@@ -68,6 +78,9 @@ export async function replaceAgentTarget(
   }
   return services.store.transaction(async (tx) => {
     const before = found(await tx.targets.get(caller.accountId, id), 'target', id);
+    if (before.hostname.toLowerCase() !== input.hostname.toLowerCase()) {
+      await refuseTakenHostname(tx, caller.accountId, input.hostname, id);
+    }
     const after = found(await tx.targets.replace(caller.accountId, id, toStoreInput(input)), 'target', id);
     await recordChange(tx, agentActor(agent), {
       action: 'target.update',
@@ -78,6 +91,35 @@ export async function replaceAgentTarget(
     });
     return after;
   });
+}
+
+function alreadyHasTarget(targetId: string): LatchkeyError {
+  return new LatchkeyError(
+    'conflict',
+    `this agent has already registered its target (${targetId}); an agent registers exactly one target: ` +
+      `update it with PUT …/infrastructure/targets/${targetId}`,
+  );
+}
+
+/** Another target's hostname cannot be an agent's: no copies of real targets in people's lists. */
+async function refuseTakenHostname(
+  tx: Repositories,
+  accountId: string,
+  hostname: string,
+  ownId: string | undefined,
+): Promise<void> {
+  const taken = (await tx.targets.list(accountId, { hostname, perPage: 10 })).items.filter(
+    (target) => target.id !== ownId,
+  );
+  if (taken.length > 0) {
+    throw new LatchkeyError(
+      'conflict',
+      `a target named ${hostname} already exists (${taken.map((t) => t.id).join(', ')}) and is not this ` +
+        "agent's; an agent cannot take another target's hostname. Delete that target, or register this " +
+        'host under another name (--hostname)',
+      { pointer: '/hostname' },
+    );
+  }
 }
 
 function toStoreInput(input: ValidTargetInput): TargetInput {

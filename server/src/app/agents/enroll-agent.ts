@@ -5,13 +5,19 @@
  * /etc/machine-id, shown to every reader of the agent list), so it never selects an existing agent
  * (issue 13: "takeover by machine id"). Two agents with one machine id (a cloned VM, or a second
  * enrolment) are both kept, and the audit event says so.
+ *
+ * The one exception is an admin's explicit "replace this agent" (`…/agents/{agent_id}/replace`): its
+ * join token names the agent, and enrolling with it gives that agent a new credential (the old one is
+ * revoked at once) and keeps its target (audit event `agent.replaced`).
  */
 import { LatchkeyError, hostnameProblem } from '@latchkey/shared';
 import type { AgentCredential, AgentEnrollBody } from '@latchkey/shared';
-import type { AgentRecord } from '../../domain/records.js';
+import type { AgentRecord, JoinTokenRecord } from '../../domain/records.js';
+import type { Repositories } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { issueAgentCredential } from './agent-credential.js';
 import { hashJoinTokenSecret } from './join-tokens.js';
+import { credentialAnswer, swapAgentCredential } from './renew-agent-credential.js';
 
 export async function enrollAgent(services: Services, body: AgentEnrollBody): Promise<AgentCredential> {
   const now = services.clock();
@@ -41,6 +47,9 @@ export async function enrollAgent(services: Services, body: AgentEnrollBody): Pr
   return services.store.transaction(async (tx) => {
     // The check above answers clearly; this is the one that counts (another enrolment may have won).
     if (!(await tx.joinTokens.consumeUse(joinToken.id, now))) throw refuse('has been used up');
+    if (joinToken.replacesAgentId !== undefined) {
+      return replaceAgent(services, tx, joinToken, { hostname, machineId, body }, refuse);
+    }
     const { record: token, secret } = await issueAgentCredential(services, tx, joinToken.accountId, hostname);
     const sameMachine =
       machineId === undefined ? undefined : await tx.agents.findByMachineId(joinToken.accountId, machineId);
@@ -73,4 +82,55 @@ export async function enrollAgent(services: Services, body: AgentEnrollBody): Pr
       expires_at: token.expiresAt!.toISOString(),
     };
   });
+}
+
+/** Enrolment with a join token made to replace one agent: that agent, a new credential, its target kept. */
+async function replaceAgent(
+  services: Services,
+  tx: Repositories,
+  joinToken: JoinTokenRecord,
+  host: { hostname: string; machineId: string | undefined; body: AgentEnrollBody },
+  refuse: (why: string) => LatchkeyError,
+): Promise<AgentCredential> {
+  const agent = await tx.agents.get(joinToken.accountId, joinToken.replacesAgentId!);
+  if (agent === undefined) throw refuse('was made to replace an agent that has since been removed');
+  const machineId = await machineIdFor(tx, agent, host.machineId);
+  const { record, secret, renewed } = await swapAgentCredential(services, tx, agent, {
+    hostname: host.hostname,
+    joinTokenId: joinToken.id,
+    ...(machineId === undefined ? {} : { machineId }),
+  });
+  await tx.auditEvents.append(joinToken.accountId, {
+    actor: `join_token:${joinToken.id}`,
+    action: 'agent.replaced',
+    resourceType: 'agent',
+    resourceId: agent.id,
+    before: {
+      hostname: agent.hostname,
+      ...(agent.machineId === undefined ? {} : { machine_id: agent.machineId }),
+    },
+    after: {
+      hostname: renewed.hostname,
+      version: host.body.agent.version,
+      ...(renewed.machineId === undefined ? {} : { machine_id: renewed.machineId }),
+      join_token_id: joinToken.id,
+      ...(renewed.targetId === undefined ? {} : { target_id: renewed.targetId }),
+      revoked_token_id: agent.apiTokenId,
+    },
+  });
+  return credentialAnswer(renewed, secret, record.expiresAt!);
+}
+
+/**
+ * The machine id to store for an agent that re-enrols: the host's, unless another agent of the account
+ * holds it (the stored machine id stays unique; the audit event keeps the host's); undefined: unchanged.
+ */
+export async function machineIdFor(
+  tx: Repositories,
+  agent: AgentRecord,
+  machineId: string | undefined,
+): Promise<string | undefined> {
+  if (machineId === undefined || machineId === agent.machineId) return undefined;
+  const holder = await tx.agents.findByMachineId(agent.accountId, machineId);
+  return holder === undefined ? machineId : undefined;
 }

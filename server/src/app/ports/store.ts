@@ -401,7 +401,17 @@ export interface SignInSessionRepository {
     currentHash: string,
     next: { refreshTokenHash: string; refreshExpiresAt: Date },
   ): Promise<boolean>;
-  revoke(id: string): Promise<void>;
+  /**
+   * The session whose refresh token once was `refreshTokenHash` and has been rotated away since (the
+   * hashes of rotated tokens are kept, so a replay is recognised), if any.
+   */
+  findByRetiredRefreshHash(refreshTokenHash: string): Promise<SignInSessionRecord | undefined>;
+  /** Revokes the session; true when it was not revoked before. */
+  revoke(id: string): Promise<boolean>;
+  /** Revokes every unrevoked session of the built-in account; their ids. */
+  revokeAllOfUser(accountId: string, userId: string): Promise<string[]>;
+  /** Revokes every unrevoked session whose email is `email` (lowercased), whatever signed it in; their ids. */
+  revokeAllOfEmail(accountId: string, email: string): Promise<string[]>;
 }
 
 export interface DeviceAuthorizationInput {
@@ -454,6 +464,8 @@ export interface JoinTokenInput {
   tokenHash: string;
   maxUses: number;
   expiresAt: Date;
+  /** A token made to replace this agent (see JoinTokenRecord.replacesAgentId). */
+  replacesAgentId?: string;
 }
 
 export interface JoinTokenRepository {
@@ -490,13 +502,35 @@ export interface AgentRepository {
   listForTarget(accountId: string, targetId: string): Promise<AgentRecord[]>;
   /** The agents registered as any of these targets, in one query, in no particular order. */
   listForTargets(accountId: string, targetIds: readonly string[]): Promise<AgentRecord[]>;
-  /** A new credential (re-enrolment or renewal), and the hostname the agent gave. */
+  /**
+   * A new credential (re-enrolment or renewal), and what the agent gave about its host. Compare-and-swap
+   * on the credential: only if the agent still holds `previousApiTokenId` (a credential revoked or renewed
+   * meanwhile changes nothing); undefined when it did not, or the agent is gone. `machineId: null` clears it.
+   */
   replaceCredential(
     accountId: string,
     id: string,
-    change: { apiTokenId: string; hostname?: string; joinTokenId?: string },
+    change: {
+      previousApiTokenId: string;
+      apiTokenId: string;
+      hostname?: string;
+      joinTokenId?: string;
+      machineId?: string | null;
+    },
   ): Promise<AgentRecord | undefined>;
   setTarget(accountId: string, id: string, targetId: string | undefined): Promise<AgentRecord | undefined>;
+  /**
+   * Sets the agent's target only if it still is `expected` (undefined: none): an agent registers one target,
+   * even when two of its requests race. False when it was not (or the agent is gone).
+   */
+  claimTarget(
+    accountId: string,
+    id: string,
+    targetId: string,
+    expected: string | undefined,
+  ): Promise<boolean>;
+  /** Removes the agent (its credential is revoked by the caller, in the same transaction). */
+  delete(accountId: string, id: string): Promise<AgentRecord | undefined>;
   /** Stores the heartbeat and sets lastSeenAt. */
   recordHeartbeat(
     accountId: string,

@@ -1,13 +1,15 @@
 /**
  * Built-in accounts, the embedded identity provider: add, disable, enable, reset the password, list;
  * and check a password at sign-in. Emails are stored lowercased; every change is an audit event.
- * Disabling an account or resetting its password also ends the person's SSH sessions on every target
- * (DESIGN.md flow 9), in the same transaction.
+ * Disabling an account or resetting its password revokes every sign-in session of the account (its
+ * refresh tokens die with them: enabling it again brings none back) and ends the person's SSH sessions on
+ * every target (DESIGN.md flow 9), in the same transaction.
  */
 import { LatchkeyError, type SessionEndReason } from '@latchkey/shared';
 import type { UserRecord } from '../../domain/records.js';
 import type { Services } from '../services.js';
 import { endSessionsOfPerson } from '../ssh-sessions/live-ssh-sessions.js';
+import { revokeSignInsOfUser } from './sign-in-sessions.js';
 
 export const MIN_PASSWORD_LENGTH = 8;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
@@ -106,6 +108,7 @@ async function updateUser(
       after: auditView(after),
     });
     if (endSessions !== undefined) {
+      await revokeSignInsOfUser(tx, accountId, actor, after, endSessions);
       await endSessionsOfPerson(services, tx, accountId, actor, after.email, endSessions);
     }
     return after;

@@ -2,11 +2,18 @@
  * Sign-in sessions: start one when a person has signed in (the device flow's approval), refresh its
  * tokens (single-use refresh tokens, rotated), revoke it (logout), and authenticate each request's
  * access token against it, so logout and a disabled account take effect at once.
+ *
+ * A refresh token rotated away and presented again is treated as theft (RFC 6819 5.2.2.3, OAuth 2.1):
+ * the whole sign-in session is revoked, its newest refresh token included, and the event is audited
+ * (`sign_in.refresh_reuse`). An admin's "sign out everywhere", disabling an account and resetting its
+ * password revoke every sign-in session of the person (`signOutEverywhere`, `revokeSignInsOfUser`), so
+ * none comes back to life when the account is enabled again.
  */
 import { isIP } from 'node:net';
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, type SessionEndReason } from '@latchkey/shared';
 import type { JsonObject, SignInSessionRecord } from '../../domain/records.js';
 import { formatSecret, hashSecret, isSecretOfKind } from '../../domain/sign-in-secrets.js';
+import type { Repositories } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { endSessionsOfPerson } from '../ssh-sessions/live-ssh-sessions.js';
 import { actorOf } from './person-caller.js';
@@ -105,16 +112,16 @@ export async function firstTokens(services: Services, session: SignInSessionReco
   };
 }
 
-const SIGNED_OUT = 'this sign-in has ended (signed out): sign in again';
+const SIGNED_OUT = 'this sign-in has ended (signed out, or ended by an admin): sign in again';
 
 /** Why a session cannot be used now, or undefined when it can. */
 async function sessionProblem(services: Services, session: SignInSessionRecord): Promise<string | undefined> {
-  if (session.revokedAt !== undefined) return SIGNED_OUT;
   if (session.userId !== undefined) {
     const user = await services.store.users.get(session.accountId, session.userId);
     if (user === undefined) return 'this account no longer exists';
     if (user.disabledAt !== undefined) return 'this account is disabled';
   }
+  if (session.revokedAt !== undefined) return SIGNED_OUT;
   return undefined;
 }
 
@@ -126,6 +133,8 @@ export async function refreshSession(services: Services, refreshToken: string): 
   const hash = hashSecret(refreshToken);
   const session = await services.store.signInSessions.findByRefreshHash(hash);
   if (session === undefined) {
+    const replayed = await services.store.signInSessions.findByRetiredRefreshHash(hash);
+    if (replayed !== undefined) throw await refreshTokenReused(services, replayed);
     throw new LatchkeyError('unauthenticated', 'unknown or already used refresh token: sign in again');
   }
   if (session.refreshExpiresAt.getTime() <= services.clock().getTime()) {
@@ -138,13 +147,98 @@ export async function refreshSession(services: Services, refreshToken: string): 
     refreshTokenHash: next.refreshTokenHash,
     refreshExpiresAt: next.refreshExpiresAt,
   });
-  if (!rotated)
-    throw new LatchkeyError('unauthenticated', 'unknown or already used refresh token: sign in again');
+  // Lost the compare-and-swap: the same token was used twice at once, which is a replay too.
+  if (!rotated) throw await refreshTokenReused(services, session);
   return {
     accessToken: await accessTokenFor(services, session),
     refreshToken: next.refreshToken,
     expiresIn: services.signIn.accessTokenTtlSeconds,
   };
+}
+
+/**
+ * A refresh token that was already rotated away came back: someone holds a copy. The whole session is
+ * revoked (the thief's and the client's newest tokens alike) and the event audited; the answer is the
+ * error to throw.
+ */
+async function refreshTokenReused(services: Services, session: SignInSessionRecord): Promise<LatchkeyError> {
+  await services.store.transaction(async (tx) => {
+    const revoked = await tx.signInSessions.revoke(session.id);
+    if (!revoked) return;
+    await tx.auditEvents.append(session.accountId, {
+      actor: actorOf(session.email),
+      action: 'sign_in.refresh_reuse',
+      resourceType: 'sign_in_session',
+      resourceId: session.id,
+      after: { client_id: session.clientId, login_method: session.loginMethod, revoked: true },
+    });
+  });
+  return new LatchkeyError(
+    'unauthenticated',
+    'this refresh token was already used: a refresh token presented twice may have been stolen, so its ' +
+      'whole sign-in has been ended; sign in again',
+  );
+}
+
+/**
+ * Inside `tx`: revokes every sign-in session of the built-in account (disable, password reset), with an
+ * audit event when there was any. The ids revoked.
+ */
+export async function revokeSignInsOfUser(
+  tx: Repositories,
+  accountId: string,
+  actor: string,
+  user: { id: string; email: string },
+  reason: SessionEndReason,
+): Promise<string[]> {
+  const ids = await tx.signInSessions.revokeAllOfUser(accountId, user.id);
+  if (ids.length > 0) {
+    await tx.auditEvents.append(accountId, {
+      actor,
+      action: 'sign_in.revoke_all',
+      resourceType: 'user',
+      resourceId: user.id,
+      after: { person: user.email, reason, sign_in_sessions: ids },
+    });
+  }
+  return ids;
+}
+
+/**
+ * An admin's "sign out everywhere": every sign-in session of the person with this email (built-in or
+ * from any provider) is revoked, their refresh tokens with them, and their SSH sessions are ended on
+ * every target (reason `signed_out`). Audit event `user.sign_out_everywhere`.
+ */
+export async function signOutEverywhere(
+  services: Services,
+  accountId: string,
+  email: string,
+  actor: string,
+): Promise<{ email: string; signInSessions: string[]; terminationId: number }> {
+  const lowered = email.trim().toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+$/.test(lowered)) {
+    throw new LatchkeyError('invalid_argument', `${JSON.stringify(email)} is not an email address`, {
+      pointer: '/email',
+    });
+  }
+  const result = await services.store.transaction(async (tx) => {
+    const user = await tx.users.getByEmail(accountId, lowered);
+    const ids = new Set(await tx.signInSessions.revokeAllOfEmail(accountId, lowered));
+    if (user !== undefined) {
+      for (const id of await tx.signInSessions.revokeAllOfUser(accountId, user.id)) ids.add(id);
+    }
+    await tx.auditEvents.append(accountId, {
+      actor,
+      action: 'user.sign_out_everywhere',
+      resourceType: 'person',
+      resourceId: lowered,
+      after: { person: lowered, sign_in_sessions: [...ids] },
+    });
+    const termination = await endSessionsOfPerson(services, tx, accountId, actor, lowered, 'signed_out');
+    return { email: lowered, signInSessions: [...ids], terminationId: termination.id };
+  });
+  services.sessionTerminationFeed.notify();
+  return result;
 }
 
 /**
@@ -198,12 +292,12 @@ export async function authenticatePerson(
   }
   const { session, account } = found;
   const problem =
-    session.revokedAt !== undefined
-      ? SIGNED_OUT
-      : account === 'missing'
-        ? 'this account no longer exists'
-        : account === 'disabled'
-          ? 'this account is disabled'
+    account === 'missing'
+      ? 'this account no longer exists'
+      : account === 'disabled'
+        ? 'this account is disabled'
+        : session.revokedAt !== undefined
+          ? SIGNED_OUT
           : undefined;
   if (problem !== undefined) throw new LatchkeyError('unauthenticated', problem);
   return {

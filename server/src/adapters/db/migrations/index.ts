@@ -11,6 +11,7 @@ import { agentsSchema } from './0004-agents.js';
 import { sshLogsSchema } from './0005-ssh-logs.js';
 import { agentsByTarget } from './0006-agents-by-target.js';
 import { sessionTerminationsSchema } from './0007-session-terminations.js';
+import { revocationSchema } from './0008-revocation.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -23,6 +24,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0005-ssh-logs': sshLogsSchema(kind),
         '0006-agents-by-target': agentsByTarget(),
         '0007-session-terminations': sessionTerminationsSchema(kind),
+        '0008-revocation': revocationSchema(kind),
       };
     },
   };

@@ -119,12 +119,43 @@ export function agentRepository(ctx: RepositoryContext): AgentRepository {
       return rows.map((row) => toRecord(ctx, row));
     },
     replaceCredential: (accountId, id, change) =>
-      update(accountId, id, {
-        api_token_id: change.apiTokenId,
-        ...(change.hostname === undefined ? {} : { hostname: change.hostname }),
-        ...(change.joinTokenId === undefined ? {} : { join_token_id: change.joinTokenId }),
+      withTransaction(ctx, async (tx) => {
+        const result = await tx.db
+          .updateTable('agents')
+          .set({
+            api_token_id: change.apiTokenId,
+            ...(change.hostname === undefined ? {} : { hostname: change.hostname }),
+            ...(change.joinTokenId === undefined ? {} : { join_token_id: change.joinTokenId }),
+            ...(change.machineId === undefined ? {} : { machine_id: change.machineId }),
+          })
+          .where('account_id', '=', accountId)
+          .where('id', '=', id)
+          .where('api_token_id', '=', change.previousApiTokenId)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) return undefined;
+        return findBy(tx, { accountId, column: 'id', value: id });
       }),
     setTarget: (accountId, id, targetId) => update(accountId, id, { target_id: targetId ?? null }),
+    async claimTarget(accountId, id, targetId, expected) {
+      let query = db
+        .updateTable('agents')
+        .set({ target_id: targetId })
+        .where('account_id', '=', accountId)
+        .where('id', '=', id);
+      query =
+        expected === undefined
+          ? query.where('target_id', 'is', null)
+          : query.where('target_id', '=', expected);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    delete: (accountId, id) =>
+      withTransaction(ctx, async (tx) => {
+        const agent = await findBy(tx, { accountId, column: 'id', value: id });
+        if (agent === undefined) return undefined;
+        await tx.db.deleteFrom('agents').where('account_id', '=', accountId).where('id', '=', id).execute();
+        return agent;
+      }),
     recordHeartbeat: (accountId, id, heartbeat, seenAt) =>
       update(accountId, id, {
         heartbeat: codec.json(heartbeat as unknown as JsonValue),

@@ -18,6 +18,9 @@ function toRecord(ctx: RepositoryContext, row: JoinTokensTable): JoinTokenRecord
     expiresAt: codec.readTime(row.expires_at),
     createdAt: codec.readTime(row.created_at),
     ...(revokedAt === undefined ? {} : { revokedAt }),
+    ...(row.replaces_agent_id === null || row.replaces_agent_id === undefined
+      ? {}
+      : { replacesAgentId: row.replaces_agent_id }),
   };
 }
 
@@ -45,6 +48,7 @@ export function joinTokenRepository(ctx: RepositoryContext): JoinTokenRepository
         expires_at: codec.time(input.expiresAt),
         created_at: codec.time(now(ctx)),
         revoked_at: null,
+        replaces_agent_id: input.replacesAgentId ?? null,
       };
       try {
         return toRecord(

@@ -1,7 +1,7 @@
 import type { SignInSessionRepository } from '../../../app/ports/store.js';
 import type { JsonObject, SignInSessionRecord } from '../../../domain/records.js';
 import type { SignInSessionsTable } from '../schema.js';
-import { now, type RepositoryContext } from './context.js';
+import { now, withTransaction, type RepositoryContext } from './context.js';
 import { precompiledQuery } from './precompiled-query.js';
 
 /** Every request's session check (compiled once: it runs on each authenticated request). */
@@ -47,6 +47,27 @@ export function signInSessionRepository(ctx: RepositoryContext): SignInSessionRe
     return row === undefined ? undefined : toRecord(ctx, row);
   };
 
+  const revokeWhere = (accountId: string, column: 'user_id' | 'email', value: string) =>
+    withTransaction(ctx, async (tx) => {
+      const rows = await tx.db
+        .selectFrom('sign_in_sessions')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .where(column, '=', value)
+        .where('revoked_at', 'is', null)
+        .execute();
+      const ids = rows.map((row) => row.id);
+      for (let start = 0; start < ids.length; start += 500) {
+        await tx.db
+          .updateTable('sign_in_sessions')
+          .set({ revoked_at: tx.codec.time(now(tx)) })
+          .where('id', 'in', ids.slice(start, start + 500))
+          .where('revoked_at', 'is', null)
+          .execute();
+      }
+      return ids;
+    });
+
   return {
     async create(accountId, input) {
       const row: SignInSessionsTable = {
@@ -89,28 +110,51 @@ export function signInSessionRepository(ctx: RepositoryContext): SignInSessionRe
     },
     findByRefreshHash: (hash) => findBy('refresh_token_hash', hash),
 
-    async rotateRefreshToken(id, currentHash, next) {
+    rotateRefreshToken: (id, currentHash, next) =>
+      withTransaction(ctx, async (tx) => {
+        const at = tx.codec.time(now(tx));
+        const result = await tx.db
+          .updateTable('sign_in_sessions')
+          .set({
+            refresh_token_hash: next.refreshTokenHash,
+            refresh_expires_at: tx.codec.time(next.refreshExpiresAt),
+            refreshed_at: at,
+          })
+          .where('id', '=', id)
+          .where('refresh_token_hash', '=', currentHash)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) return false;
+        // The rotated-away token is remembered: presented again, it is recognised as a replay.
+        await tx.db
+          .insertInto('retired_refresh_tokens')
+          .values({ refresh_token_hash: currentHash, session_id: id, retired_at: at })
+          .onConflict((oc) => oc.column('refresh_token_hash').doNothing())
+          .execute();
+        return true;
+      }),
+
+    async findByRetiredRefreshHash(hash) {
+      const row = await db
+        .selectFrom('retired_refresh_tokens')
+        .innerJoin('sign_in_sessions', 'sign_in_sessions.id', 'retired_refresh_tokens.session_id')
+        .selectAll('sign_in_sessions')
+        .where('retired_refresh_tokens.refresh_token_hash', '=', hash)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toRecord(ctx, row);
+    },
+
+    async revoke(id) {
       const result = await db
         .updateTable('sign_in_sessions')
-        .set({
-          refresh_token_hash: next.refreshTokenHash,
-          refresh_expires_at: codec.time(next.refreshExpiresAt),
-          refreshed_at: codec.time(now(ctx)),
-        })
+        .set({ revoked_at: codec.time(now(ctx)) })
         .where('id', '=', id)
-        .where('refresh_token_hash', '=', currentHash)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
-    async revoke(id) {
-      await db
-        .updateTable('sign_in_sessions')
-        .set({ revoked_at: codec.time(now(ctx)) })
-        .where('id', '=', id)
-        .where('revoked_at', 'is', null)
-        .execute();
-    },
+    revokeAllOfUser: (accountId, userId) => revokeWhere(accountId, 'user_id', userId),
+    revokeAllOfEmail: (accountId, email) => revokeWhere(accountId, 'email', email.toLowerCase()),
   };
 }

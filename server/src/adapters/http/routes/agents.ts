@@ -1,7 +1,8 @@
 /**
- * Agents (Latchkey additions): join tokens and the agent list for admins, under
- * /client/v4/accounts/{account_id}/latchkey; enrolment (public, with a join token), credential renewal
- * and heartbeats under /v1/agents; and the agent's scoped mirror of the Cloudflare API under
+ * Agents (Latchkey additions): join tokens and the agents for admins (list, remove, replace), under
+ * /client/v4/accounts/{account_id}/latchkey; enrolment (public, with a join token), re-enrolment (with the
+ * current credential), credential renewal and heartbeats under /v1/agents; and the agent's scoped mirror
+ * of the Cloudflare API under
  * /v1/agents/client/v4 (the same paths and shapes, so the agent has one client for Latchkey and for
  * Cloudflare), which lets an agent credential look targets up by hostname, create its target, replace
  * only its own, read the CA's public keys and list virtual networks.
@@ -14,6 +15,8 @@ import {
   AgentEnrollSchema,
   AgentHeartbeatResultSchema,
   AgentHeartbeatSchema,
+  AgentReenrollSchema,
+  AgentReplaceSchema,
   AgentSchema,
   GatewayCaSchema,
   JoinTokenCreateSchema,
@@ -34,6 +37,8 @@ import {
   replaceAgentTarget,
 } from '../../../app/agents/agent-target.js';
 import { enrollAgent } from '../../../app/agents/enroll-agent.js';
+import { createReplaceToken, removeAgent } from '../../../app/agents/manage-agents.js';
+import { reenrollAgent } from '../../../app/agents/reenroll-agent.js';
 import { createJoinToken, listJoinTokens, revokeJoinToken } from '../../../app/agents/join-tokens.js';
 import { renewAgentCredential } from '../../../app/agents/renew-agent-credential.js';
 import { listGatewayCas } from '../../../app/gateway-ca.js';
@@ -106,6 +111,56 @@ export function agentRoutes({ route, services }: RouteContext): void {
     result: Type.Array(AgentSchema),
     handle: async ({ caller }) => ({ result: (await listAgents(services, caller)).map(presentAgent) }),
   });
+  route({
+    method: 'DELETE',
+    url: `${ACCOUNT_PREFIX}/latchkey/agents/:agent_id`,
+    access: PERMISSIONS.zeroTrustEdit,
+    summary: 'Remove an agent: its credential dies at once; its target too unless ?keep_target=true',
+    description:
+      "The agent's credential is revoked in the same transaction: its next request gets 401 on every " +
+      'server process, and it can no longer renew. Its target is deleted with it, or kept without an ' +
+      'agent with `keep_target=true`. Audit events `agent.delete` (and `target.delete`).',
+    tags: agentTags,
+    params: AccountAndIdParams('agent_id'),
+    querystring: Type.Object(
+      {
+        keep_target: Type.Optional(
+          Type.Boolean({ description: "Keep the agent's target (agentless). Default false." }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    result: AgentSchema,
+    handle: async ({ caller, params, query }) => {
+      const { agent } = await removeAgent(services, caller, params.agent_id.toLowerCase(), {
+        keepTarget: query.keep_target === true,
+      });
+      return { result: presentAgent(agent) };
+    },
+  });
+  route({
+    method: 'POST',
+    url: `${ACCOUNT_PREFIX}/latchkey/agents/:agent_id/replace`,
+    access: PERMISSIONS.zeroTrustEdit,
+    summary: 'A one-use join token that replaces this agent (keeping its target)',
+    description:
+      'Enrolling with it (`POST /v1/agents/enroll`) gives this agent a new credential, revokes the old one ' +
+      'and keeps its target, instead of making a new agent: for a reinstalled or rebuilt host. The ' +
+      'secret is shown only here. Audit events `agent.replace`, then `agent.replaced` at the enrolment.',
+    tags: agentTags,
+    params: AccountAndIdParams('agent_id'),
+    body: AgentReplaceSchema,
+    result: JoinTokenSchema,
+    handle: async ({ caller, params, body }) => {
+      const { record, secret } = await createReplaceToken(
+        services,
+        caller,
+        params.agent_id.toLowerCase(),
+        body,
+      );
+      return { result: { ...presentJoinToken(record), token: secret } };
+    },
+  });
 
   route({
     method: 'POST',
@@ -119,9 +174,24 @@ export function agentRoutes({ route, services }: RouteContext): void {
   });
   route({
     method: 'POST',
+    url: '/v1/agents/reenroll',
+    access: agentAccess,
+    summary: 'Re-enrol this host with its current credential (the proof); answers a fresh one',
+    description:
+      'For a host that runs `latchkey-agent enroll` again while its agent is enrolled: the same agent and ' +
+      'target, a new credential, the old one revoked at once. A join token never re-enrols an existing ' +
+      'agent (it always makes a new one). Audit event `agent.reenroll`.',
+    tags: agentTags,
+    body: AgentReenrollSchema,
+    result: AgentCredentialSchema,
+    handle: async ({ caller, body }) => ({ result: await reenrollAgent(services, caller, body) }),
+  });
+  route({
+    method: 'POST',
     url: '/v1/agents/credential/renew',
     access: agentAccess,
     summary: "Renew the agent's credential (the old one is revoked)",
+    description: 'A revoked credential (its agent removed or replaced) renews nothing: 401.',
     tags: agentTags,
     result: AgentCredentialSchema,
     handle: async ({ caller }) => ({ result: await renewAgentCredential(services, caller) }),
@@ -168,7 +238,10 @@ export function agentRoutes({ route, services }: RouteContext): void {
     method: 'POST',
     url: targets,
     access: agentAccess,
-    summary: "Create the agent's target",
+    summary: "Create the agent's target (exactly one per agent)",
+    description:
+      'An agent registers exactly one target: a second create is a 409 naming the one it has (update that ' +
+      "with PUT). A hostname another target already has is a 409 too: an agent cannot copy another's.",
     tags: agentTags,
     params: AccountParams,
     body: TargetInputSchema,
@@ -240,6 +313,7 @@ function presentJoinToken(record: JoinTokenRecord): JoinToken {
     expires_at: record.expiresAt.toISOString(),
     created_at: record.createdAt.toISOString(),
     ...(record.revokedAt === undefined ? {} : { revoked_at: record.revokedAt.toISOString() }),
+    ...(record.replacesAgentId === undefined ? {} : { replaces_agent_id: record.replacesAgentId }),
   };
 }
 
