@@ -197,7 +197,10 @@ async function bundleAgent(outDir) {
     target: 'node24',
     format: 'esm',
     conditions: ['latchkey-source'],
-    external: ['node-pty', 'systeminformation'],
+    // ssh2's optional native parts (its crypto binding, cpu-features) are built for the machine's Node,
+    // not the packaged one: left out, ssh2 uses Node's own crypto (the front then offers AES, see
+    // agent/src/front/ssh-front.ts).
+    external: ['node-pty', 'systeminformation', 'cpu-features', '*.node'],
     minify: true,
     legalComments: 'external',
     chunkNames: 'chunk-[hash]',

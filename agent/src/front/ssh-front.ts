@@ -9,8 +9,14 @@
  * time (more are dropped at once), each for at most LOGIN_GRACE_MS, and only MAX_SPECULATIVE of them get
  * an inner connection to sshd started before they have logged in.
  */
+import { createRequire } from 'node:module';
 import { type AddressInfo } from 'node:net';
-import ssh2, { type AuthContext, type Connection, type PublicKeyAuthContext } from 'ssh2';
+import ssh2, {
+  type AuthContext,
+  type CipherAlgorithm,
+  type Connection,
+  type PublicKeyAuthContext,
+} from 'ssh2';
 import type { ClientInfo } from 'ssh2';
 import type { SshCertificate } from '@latchkey/shared/ssh/certificate';
 import { checkLoginCertificate, type FrontTrust } from '../domain/front/login-certificate.js';
@@ -64,7 +70,7 @@ export class SshFront {
     private readonly deps: SshFrontDeps,
   ) {
     this.server = new ssh2.Server(
-      { hostKeys: [settings.hostKeyOpenSsh], ident: 'LatchkeyFront' },
+      { hostKeys: [settings.hostKeyOpenSsh], ident: 'LatchkeyFront', algorithms: { cipher: frontCiphers() } },
       (client, info) => this.accept(client, info),
     );
     this.server.on('error', (error: Error) => deps.log(`ssh front: ${error.message}`));
@@ -275,6 +281,30 @@ export class SshFront {
       });
       client.on('request', (_accept, reject) => reject?.());
     });
+  }
+}
+
+/**
+ * AES-GCM first (AES-NI), then AES-CTR; chacha20-poly1305 only where ssh2's native binding is loaded:
+ * without it ssh2 computes Poly1305 in JavaScript, which would cost the front more than the recording.
+ * OpenSSH clients take the first of their own list that the server offers.
+ */
+function frontCiphers(): CipherAlgorithm[] {
+  const aes: CipherAlgorithm[] = [
+    'aes128-gcm@openssh.com',
+    'aes256-gcm@openssh.com',
+    'aes128-ctr',
+    'aes192-ctr',
+    'aes256-ctr',
+  ];
+  return sshCryptoBinding() ? ['chacha20-poly1305@openssh.com', ...aes] : aes;
+}
+
+function sshCryptoBinding(): boolean {
+  try {
+    return createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js').bindingAvailable === true;
+  } catch {
+    return false;
   }
 }
 

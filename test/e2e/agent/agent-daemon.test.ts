@@ -1,12 +1,14 @@
 // The real agent, as a child process, against a real access server (listening on loopback) and a real
 // sshd (the harness's, no service manager: the reload is a SIGHUP to its PidFile): enrol with a join
 // token, run the daemon, and check what a sysadmin would — the target appears with its addresses, a
-// certificate the server issues logs in, tampering with ca.pub is repaired (and audited), and a server
+// certificate the server issues logs in through the agent's SSH front (sshd itself trusts only the
+// agent's host CA), tampering with ca.pub is repaired (and audited), and a server
 // that goes away and comes back breaks nothing. The waits are generous bounds, not timings: how fast drift
 // is repaired is measured by bench/agent-daemon.bench.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { parseSshPrivateKey } from '@latchkey/shared';
 import { buildApp } from '../../../server/src/adapters/http/build-app.js';
 import { runAgent, startAgent } from './agent-process.js';
 import type { AgentProcess } from './agent-process.js';
@@ -85,13 +87,32 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     const certificateFile = dir.file(`cert-${randomBytes(4).toString('hex')}-cert.pub`);
     await writeFile(certificateFile, `${issued.body.result.certificate}\n`);
     lastCertificateFile = certificateFile;
+    return sshThroughFront(certificateFile);
+  }
+
+  /** The agent's front: its port from the agent's log, its host key from its state directory. */
+  async function sshThroughFront(certificateFile: string) {
+    const port = Number(/ssh front listening on 127\.0\.0\.1:(\d+)/.exec(agent.output())?.[1]);
+    const hostKey = parseSshPrivateKey(
+      await readFile(`${stateDir()}/front/ssh_host_ed25519_key`, 'utf8'),
+    ).publicKey.toAuthorizedKey();
+    const knownHostsFile = dir.file('front_known_hosts');
+    await writeFile(knownHostsFile, `[127.0.0.1]:${port} ${hostKey}\n`);
     return sshAcrossReloads({
-      server: sshd,
+      host: '127.0.0.1',
+      port,
+      knownHostsFile,
       user: user.name,
       identityFile: keyFile,
       certificateFile,
       command: 'id -un',
     });
+  }
+
+  /** What sshd's ca.pub must hold: the agent's host-local CA, never the account CA. */
+  async function hostCaKey(): Promise<string> {
+    const hostCa = parseSshPrivateKey(await readFile(`${stateDir()}/front/host_ca_ed25519_key`, 'utf8'));
+    return hostCa.publicKey.toAuthorizedKey().split(' ')[1]!;
   }
 
   async function agentTarget(): Promise<Json | undefined> {
@@ -189,7 +210,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
 
   it('run: the target appears with its addresses, sshd trusts the CA, and a server-issued certificate logs in', async () => {
     await assert.rejects(stat(caPath), 'no CA file before the agent runs');
-    agent = startAgent([...sshdArgs, '--interval', '2', '--record-socket', dir.file('record.sock')], {
+    agent = startAgent([...sshdArgs, '--interval', '2', '--front-listen', '127.0.0.1:0'], {
       cleanup: false,
     });
     await agent.waitForOutput(/sshd now trusts the CA/, 20_000);
@@ -197,7 +218,9 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     assert.equal(target.hostname, 'e2e-box');
     assert.equal(target.ip.ipv4.ip_addr, '127.0.0.1');
     assert.equal(target.ip.ipv6?.ip_addr, '::1');
-    assert.ok((await readFile(caPath, 'utf8')).includes(caPublicKey.split(' ')[1]!));
+    const trusted = await readFile(caPath, 'utf8');
+    assert.ok(trusted.includes(await hostCaKey()), "sshd trusts the agent's host CA");
+    assert.ok(!trusted.includes(caPublicKey.split(' ')[1]!), 'and not the account CA');
 
     const login = await certificateLogin(target.id);
     assert.equal(login.code, 0, login.stderr);
@@ -217,7 +240,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     const mark = agent.mark();
     await writeFile(caPath, '# emptied by hand\n');
     await agent.waitForOutput(/drift in .*ca\.pub repaired/, 15_000, mark);
-    assert.ok((await readFile(caPath, 'utf8')).includes(caPublicKey.split(' ')[1]!));
+    assert.ok((await readFile(caPath, 'utf8')).includes(await hostCaKey()));
     const target = await agentTarget();
     const login = await certificateLogin(target.id);
     assert.equal(login.code, 0, login.stderr);
@@ -242,15 +265,9 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     try {
       const mark = agent.mark();
       await agent.waitForOutput(/server unreachable/, 10_000, mark);
-      // A certificate issued before the server stopped still logs in: sshd keeps trusting the CA.
+      // A certificate issued before the server stopped still logs in: the front keeps the account CA.
       void target;
-      const login = await sshAcrossReloads({
-        server: sshd,
-        user: user.name,
-        identityFile: keyFile,
-        certificateFile: lastCertificateFile!,
-        command: 'id -un',
-      });
+      const login = await sshThroughFront(lastCertificateFile!);
       assert.equal(login.code, 0, login.stderr);
       // The drift watcher keeps working from the last keys.
       await writeFile(caPath, '');

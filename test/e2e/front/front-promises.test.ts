@@ -11,7 +11,8 @@ import { access, chown, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { issueCertificate, parseSshPrivateKey, parseSshPublicKey } from '@latchkey/shared';
 import type { LatchkeyRecord } from '@latchkey/shared';
-import { runCommand, runSsh } from '../../harness/index.js';
+import { eventually, runCommand, runSsh } from '../../harness/index.js';
+import { runServerCommand, type Json } from '../server/server-process.js';
 import { startFrontWorld, type FrontWorld } from './front-fixture.js';
 
 function outputOf(records: { source: number; data: Uint8Array }[]): string {
@@ -218,6 +219,56 @@ describe('e2e: the SSH front — one target per certificate, every session recor
       ]);
       assert.notEqual(attempt.code, 0);
       await assert.rejects(access(path.join(spool, 'forged.json')));
+    });
+  });
+
+  describe('live sessions', () => {
+    it('an admin sees an open session and ends it; the client is disconnected within 5 s', async () => {
+      const certificate = await world.certificateFor(world.web);
+      const terminal = await world.terminal(world.web, certificate);
+      await terminal.waitFor('[lk-prompt] ');
+      const live = await eventually('the session in the admin list', 20_000, async () => {
+        const sessions = (await world.admin('GET', '/access/ssh_sessions')) as Json[];
+        return sessions.find((s) => s.target_id === world.web.targetId && s.program === 'shell');
+      });
+      assert.equal(live.person, 'bob@corp.example');
+      assert.equal(live.unix_user, world.user.name);
+      const started = Date.now();
+      await world.admin('DELETE', `/access/ssh_sessions/${live.session_id}`);
+      const code = await terminal.exited;
+      assert.ok(Date.now() - started < 5000, `the session ended after ${Date.now() - started} ms`);
+      assert.notEqual(code, 0);
+    });
+
+    it('disabling a person ends their open sessions on every target within 10 s', async () => {
+      const onWeb = await world.terminal(world.web, await world.certificateFor(world.web, 'bob'));
+      const onDb = await world.terminal(world.db, await world.certificateFor(world.db, 'carol'));
+      await onWeb.waitFor('[lk-prompt] ');
+      await onDb.waitFor('[lk-prompt] ');
+      const started = Date.now();
+      const disabled = await runServerCommand([
+        'user',
+        'disable',
+        'bob@corp.example',
+        '--data-dir',
+        path.join(world.base, 'server'),
+      ]);
+      assert.equal(disabled.code, 0, disabled.stderr);
+      await onWeb.exited;
+      assert.ok(Date.now() - started < 10_000, `bob's session ended after ${Date.now() - started} ms`);
+      // carol's session on the other target goes on.
+      onDb.type('echo still-here\r');
+      await onDb.waitFor('still-here');
+      onDb.type('exit\r');
+      assert.equal(await onDb.exited, 0);
+      const enabled = await runServerCommand([
+        'user',
+        'enable',
+        'bob@corp.example',
+        '--data-dir',
+        path.join(world.base, 'server'),
+      ]);
+      assert.equal(enabled.code, 0, enabled.stderr);
     });
   });
 });

@@ -1,8 +1,8 @@
 // Session logs reach the access server whatever happens between the target and it. Everything is real:
 // the latchkey-server executable (SQLite in a temp dir), an agent enrolled with a join token and running
-// as `latchkey-agent run` (spool socket, uploader, recording.json from the server), the harness's sshd
-// that the agent makes trust the CA (with ExposeAuthInfo), and OpenSSH's client in a terminal, logging in
-// with a certificate the server issued, whose force-command is the recorder.
+// as `latchkey-agent run` (its SSH front, spool, uploader, recording.json from the server), the harness's
+// sshd behind it (trusting the agent's host CA), and OpenSSH's client in a terminal, logging in through
+// the front with a target-bound certificate the server issued.
 //
 // 1. The server is stopped during an interactive session; the session ends; the log waits in the spool;
 //    the server comes back and the log arrives; an auditor lists it, downloads it and opens it with the
@@ -27,7 +27,6 @@ import {
   eventually,
   findFreePort,
   generateKeyWithSshKeygen,
-  makeTraversableForOthers,
   registerCleanup,
   removeTestUser,
   runSsh,
@@ -43,7 +42,7 @@ import {
   type Json,
   type ServerProcess,
 } from '../server/server-process.js';
-import { RECORDER_BIN, sshClientArgs } from './recording-fixture.js';
+import { sshClientArgs } from './recording-fixture.js';
 import { runAgent, startAgent, type AgentProcess } from '../agent/agent-process.js';
 
 const PROMPT = '[lk-prompt] ';
@@ -154,7 +153,7 @@ describe('e2e: spooled session logs reach the server across an outage and an age
   let agentArgs: string[];
   let sshOptions: string[];
   let targetId: string;
-  let recorderCommand: string;
+  let frontPort: number;
   const auditor = generateHpkeKeyPair();
   const stateDir = () => path.join(base, 'state');
   const spoolDir = () => path.join(base, 'state', 'spool');
@@ -201,13 +200,10 @@ describe('e2e: spooled session logs reach the server across an outage and an age
   }
 
   before(async () => {
-    await makeTraversableForOthers(RECORDER_BIN);
-    // The state dir (recording.json) and the socket's dir must be reachable by the test user.
     base = await mkdtemp(path.join(tmpdir(), 'latchkey-upload-e2e-'));
     registerCleanup(`upload e2e dir ${base}`, () => rm(base, { recursive: true, force: true }));
     await chmod(base, 0o755);
     await mkdir(path.join(base, 'client'));
-    recorderCommand = `LATCHKEY_FROM_SOURCE=1 LATCHKEY_AGENT_STATE_DIR=${stateDir()} ${process.execPath} ${RECORDER_BIN}`;
 
     const port = await findFreePort('127.0.0.1');
     serverArgs = ['--data-dir', path.join(base, 'server'), '--listen', `127.0.0.1:${port}`];
@@ -262,6 +258,7 @@ describe('e2e: spooled session logs reach the server across an outage and an age
       'lo',
     ]);
     assert.equal(enrolled.code, 0, enrolled.stderr);
+    frontPort = await findFreePort('127.0.0.1');
     agentArgs = [
       '--state-dir',
       stateDir(),
@@ -273,23 +270,20 @@ describe('e2e: spooled session logs reach the server across an outage and an age
       `${sshd.dir}/ca.pub`,
       '--sshd-pid-file',
       `${sshd.dir}/sshd.pid`,
-      '--record-socket',
-      path.join(base, 'run', 'record.sock'),
       '--interval',
       '2',
-      // The server keeps its default (latchkey-agent record, not on PATH here): the recorder reaches
-      // certificates only through the agent's heartbeat, so every session below proves that path.
-      '--recorder-command',
-      recorderCommand,
+      // A fixed port: the agent is restarted below and its front must come back where clients know it.
+      '--front-listen',
+      `127.0.0.1:${frontPort}`,
     ];
     agent = startAgent(agentArgs);
     await agent.waitForOutput(/sshd now trusts the CA/, 30_000);
     await agent.waitForOutput(/session recording is on \(best-effort\)/, 30_000);
     assert.match(await readFile(sshd.configPath, 'utf8'), /^ExposeAuthInfo yes$/m);
     targetId = (await admin('GET', '/infrastructure/targets?hostname=upload-box'))[0].id;
-    await eventually("the agent's recorder in its heartbeat", 20_000, async () => {
+    const front = await eventually("the agent's front in its heartbeat", 20_000, async () => {
       const agents = (await admin('GET', '/latchkey/agents')) as Json[];
-      return agents.some((a) => a.recording?.recorder_command === recorderCommand) ? true : undefined;
+      return agents.find((a) => a.front?.port === frontPort)?.front as Json | undefined;
     });
     // recording.json names the target once the agent knows it.
     await eventually('recording.json with the target', 20_000, async () => {
@@ -299,11 +293,11 @@ describe('e2e: spooled session logs reach the server across an outage and an age
 
     await generateKeyWithSshKeygen(path.join(base, 'client', 'id_ed25519'));
     const knownHosts = path.join(base, 'client', 'known_hosts');
-    await writeFile(knownHosts, sshd.knownHostsLine() + '\n');
+    await writeFile(knownHosts, `[127.0.0.1]:${frontPort} ${front.host_key}\n`);
     sshOptions = sshClientArgs({
       identityFile: path.join(base, 'client', 'id_ed25519'),
       knownHostsFile: knownHosts,
-      port: sshd.port,
+      port: frontPort,
       user: user.name,
     });
   });
@@ -324,7 +318,7 @@ describe('e2e: spooled session logs reach the server across an outage and an age
       '-o',
       `CertificateFile=${certificateFile}`,
       '-tt',
-      sshd.host,
+      '127.0.0.1',
     ]);
     await session.prompts(1);
     const mark = agent.mark();
@@ -342,7 +336,7 @@ describe('e2e: spooled session logs reach the server across an outage and an age
       assert.equal(spooled[0].status, 'complete');
       assert.equal(spooled[0].identity.user_email, 'bob@corp.example', 'the person from the certificate');
       assert.equal(spooled[0].unix_user, user.name);
-      assert.equal(spooled[0].unix_user_verified, true, 'the recorder proved its uid');
+      assert.equal(spooled[0].unix_user_verified, true, 'the front authenticated the user');
     } finally {
       server = await startServerProcess(serverArgs);
     }
@@ -381,7 +375,9 @@ describe('e2e: spooled session logs reach the server across an outage and an age
     proxy.holdUploads = true;
     const certificateFile = await certificate();
     const result = await runSsh({
-      server: sshd,
+      host: '127.0.0.1',
+      port: frontPort,
+      knownHostsFile: path.join(base, 'client', 'known_hosts'),
       user: user.name,
       identityFile: path.join(base, 'client', 'id_ed25519'),
       certificateFile,

@@ -24,19 +24,32 @@ export interface SessionControlDeps {
 }
 
 const WAIT_SECONDS = 20;
+const EMPTY_ANSWER_PAUSE_MS = 1000;
 
 export async function followSessionControl(deps: SessionControlDeps, signal: AbortSignal): Promise<void> {
   let cursor: number | undefined;
   let failures = 0;
+  // A poll in flight is abandoned (not awaited) when the agent stops: it may hold for WAIT_SECONDS.
+  const stopped = new Promise<undefined>((resolve) => {
+    if (signal.aborted) resolve(undefined);
+    signal.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
   while (!signal.aborted) {
     try {
-      const answer = await deps.server.sessionControl(cursor, cursor === undefined ? 0 : WAIT_SECONDS);
+      const poll = deps.server.sessionControl(cursor, cursor === undefined ? 0 : WAIT_SECONDS);
+      poll.catch(() => undefined);
+      const answer = await Promise.race([poll, stopped]);
+      if (answer === undefined) return;
       for (const order of answer.terminations) {
         if (cursor !== undefined && order.id <= cursor) continue;
         carryOut(deps, order);
       }
+      const waited = cursor !== undefined;
       cursor = Math.max(cursor ?? 0, answer.cursor);
       failures = 0;
+      // An empty answer normally comes after the server's wait; a server that answers at once must not
+      // make this a busy loop.
+      if (waited && answer.terminations.length === 0) await deps.sleep(EMPTY_ANSWER_PAUSE_MS, signal);
     } catch (error) {
       if (signal.aborted) return;
       failures++;

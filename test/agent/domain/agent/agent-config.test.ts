@@ -3,9 +3,10 @@ import { LatchkeyError } from '@latchkey/shared';
 import { parseAgentConfig, parseServerUrl } from '../../../../agent/src/domain/agent/agent-config.js';
 
 describe('agent/domain: parseAgentConfig', () => {
-  it('defaults: /var/lib/latchkey-agent, 60 s, Latchkey mode', () => {
+  it('defaults: /var/lib/latchkey-agent, 60 s, Latchkey mode, the front on 0.0.0.0:3022', () => {
     assert.deepEqual(parseAgentConfig({}), {
       stateDir: '/var/lib/latchkey-agent',
+      front: { host: '0.0.0.0', port: 3022 },
       sshd: { stateDir: '/var/lib/latchkey-agent' },
       intervalMs: 60_000,
       recording: {
@@ -15,6 +16,22 @@ describe('agent/domain: parseAgentConfig', () => {
         recorderCommand: 'latchkey-agent record',
       },
     });
+  });
+
+  it('--front-listen: PORT, HOST:PORT, [IPV6]:PORT or off; anything else refused naming the flag', () => {
+    const front = (value: string) => parseAgentConfig({ frontListen: value }).front;
+    assert.deepEqual(front('2022'), { host: '0.0.0.0', port: 2022 });
+    assert.deepEqual(front('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(front('[::1]:3022'), { host: '::1', port: 3022 });
+    assert.equal(front('off'), undefined);
+    for (const bad of ['', 'x', '70000', 'host:', ':22', '1.2.3.4:99999']) {
+      assert.throws(() => front(bad), /--front-listen must be PORT, HOST:PORT, \[IPV6\]:PORT or off/);
+    }
+    assert.equal(
+      parseAgentConfig({ cloudflareAccountId: 'a', apiToken: 't' }).front,
+      undefined,
+      'Cloudflare mode has no front: its gateway records',
+    );
   });
 
   it('takes the recording flags; a local auditor key only in Cloudflare mode, and checked', () => {
