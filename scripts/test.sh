@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # debootstrap and systemd-container (systemd-nspawn): the installer's suite boots a fresh Debian with systemd.
-need=(openssh-server openssh-client rsync postgresql passwd procps iproute2 systemd zsh debootstrap systemd-container)
+need=(openssh-server openssh-client rsync git postgresql passwd procps iproute2 systemd zsh debootstrap systemd-container)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -10,7 +10,7 @@
  * 1.28-1.32x when started after); authentication waits for the person's login, and an inner connection
  * whose person never logs in is closed without ever authenticating.
  */
-import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { type BaseAgent, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { issueCertificate } from '@latchkey/shared/ssh/issue-certificate';
 import type { SshPrivateKey } from '@latchkey/shared/ssh/ssh-private-key';
 import type { SshPublicKey } from '@latchkey/shared/ssh/ssh-public-key';
@@ -43,7 +43,8 @@ export class InnerSshdConnection {
   readonly ready: Promise<void>;
   private closed = false;
 
-  constructor(endpoint: SshdEndpoint, identity: InnerIdentity, now: () => Date) {
+  /** `agent`: the person's forwarded agent, reached through the front (used only by sessions that ask). */
+  constructor(endpoint: SshdEndpoint, identity: InnerIdentity, now: () => Date, agent?: BaseAgent) {
     this.loginDecided = new Promise((resolve) => (this.resolveLogin = resolve));
     this.ready = new Promise<void>((resolve, reject) => {
       this.client.once('ready', () => resolve());
@@ -61,6 +62,7 @@ export class InnerSshdConnection {
         // AES-GCM on loopback: the cheapest AEAD with AES-NI; the person's side uses what their client prefers.
         cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com'],
       },
+      ...(agent === undefined ? {} : { agent }),
       hostVerifier: (key: Buffer) =>
         endpoint.hostKeys.length === 0 || endpoint.hostKeys.some((pinned) => pinned.equals(key)),
       authHandler: (methodsLeft, _partial, next) => {
@@ -112,12 +114,15 @@ export class InnerSshdConnection {
 
   openSession(
     kind: 'shell' | 'exec' | 'subsystem',
-    options: { command?: string; pty?: PtyRequest; env: Record<string, string> },
+    options: { command?: string; pty?: PtyRequest; env: Record<string, string>; agentForward?: boolean },
   ): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       const done = (error: Error | undefined, channel: ClientChannel): void =>
         error ? reject(error) : resolve(channel);
-      const env = Object.keys(options.env).length > 0 ? { env: options.env } : {};
+      const env = {
+        ...(Object.keys(options.env).length > 0 ? { env: options.env } : {}),
+        ...(options.agentForward === true ? { agentForward: true } : {}),
+      };
       if (kind === 'shell') {
         this.client.shell(options.pty === undefined ? false : options.pty, env, done);
       } else if (kind === 'exec') {

@@ -21,6 +21,7 @@ import type { SessionRecording } from '../recorder/session-recording.js';
 import { TerminalCommandTracker } from '../recorder/terminal-command-tracker.js';
 import type { FrontSessionReport } from '../app/ports/front-sessions.js';
 import type { FrontRecordingDeps } from './front-session-log.js';
+import type { ForwardedAgent } from './forwarded-agent.js';
 import { startSessionLog } from './front-session-log.js';
 import type { InnerSshdConnection, PtyRequest } from './inner-sshd.js';
 import { OutputCoalescer } from './output-coalescer.js';
@@ -36,6 +37,8 @@ export interface SessionContext {
   readonly clientAddress: string;
   readonly serverAddress: string;
   readonly recording: FrontRecordingDeps;
+  /** The person's agent through the front; used by sessions that ask and whose certificate permits. */
+  readonly agent: ForwardedAgent;
   readonly log: (line: string) => void;
   /** The live-session registry: called when the program starts and when the channel closes. */
   readonly onStart: (live: LiveSession) => () => void;
@@ -52,6 +55,7 @@ export function relaySession(session: Session, context: SessionContext): void {
   let pty: PseudoTtyInfo | undefined;
   const env: Record<string, string> = {};
   let started: ActiveSession | undefined;
+  let agentForward = false;
   // Requests before the program starts: remembered, and sent with the inner channel.
   session.on('pty', (accept, reject, info) => {
     if (!permits(context.certificate, 'pty')) return reject?.();
@@ -73,18 +77,22 @@ export function relaySession(session: Session, context: SessionContext): void {
     started?.signal(info.name);
     accept?.();
   });
-  // Not relayed yet: each is refused, which the client reports and goes on without.
-  session.on('auth-agent', (_accept, reject) => reject?.());
+  session.on('auth-agent', (accept, reject) => {
+    if (!permits(context.certificate, 'agent-forwarding')) return reject?.();
+    agentForward = true;
+    accept?.();
+  });
+  // X11 is not relayed: refused, which the client reports and goes on without.
   session.on('x11', (_accept, reject) => reject?.());
   // ssh2 loses a client's end of input that arrives before accept(): accept at once, relay once ready.
   session.on('shell', (accept) => {
-    started = new ActiveSession(accept(), context, 'shell', undefined, pty, env);
+    started = new ActiveSession(accept(), context, 'shell', undefined, pty, env, agentForward);
   });
   session.on('exec', (accept, _reject, info) => {
-    started = new ActiveSession(accept(), context, 'exec', info.command, pty, env);
+    started = new ActiveSession(accept(), context, 'exec', info.command, pty, env, agentForward);
   });
   session.on('subsystem', (accept, _reject, info) => {
-    started = new ActiveSession(accept(), context, 'subsystem', info.name, pty, env);
+    started = new ActiveSession(accept(), context, 'subsystem', info.name, pty, env, false);
   });
 }
 
@@ -99,6 +107,7 @@ class ActiveSession {
   private finished = false;
   private unregister: (() => void) | undefined;
   private readonly transfer;
+  private readonly agentBytesAtStart: { fromClient: number; toClient: number };
 
   constructor(
     private readonly outer: ServerChannel,
@@ -107,7 +116,12 @@ class ActiveSession {
     private readonly command: string | undefined,
     private pty: PseudoTtyInfo | undefined,
     private readonly env: Record<string, string>,
+    private readonly agentForward: boolean,
   ) {
+    this.agentBytesAtStart = {
+      fromClient: context.agent.bytesFromClient,
+      toClient: context.agent.bytesToClient,
+    };
     this.transfer =
       program === 'subsystem' && command === 'sftp'
         ? ({ program: 'sftp-server', direction: 'both' } as const)
@@ -151,7 +165,12 @@ class ActiveSession {
         recording.command({ ...command, source: 'terminal' }),
       );
     }
-    const request: { command?: string; pty?: PtyRequest; env: Record<string, string> } = { env: this.env };
+    const request: {
+      command?: string;
+      pty?: PtyRequest;
+      env: Record<string, string>;
+      agentForward?: boolean;
+    } = { env: this.env, ...(this.agentForward ? { agentForward: true } : {}) };
     if (this.command !== undefined) request.command = this.command;
     if (this.pty !== undefined) {
       request.pty = {
@@ -282,6 +301,15 @@ class ActiveSession {
         direction: this.transfer.direction,
         bytes_from_client: this.bytesFromClient,
         bytes_to_client: this.bytesToClient,
+      });
+    }
+    if (this.agentForward) {
+      const { agent } = this.context;
+      this.recording.transfer({
+        program: 'agent-forward',
+        direction: 'both',
+        bytes_from_client: agent.bytesFromClient - this.agentBytesAtStart.fromClient,
+        bytes_to_client: agent.bytesToClient - this.agentBytesAtStart.toClient,
       });
     }
     if (outer.writable) {

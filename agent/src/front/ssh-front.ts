@@ -23,6 +23,8 @@ import { checkLoginCertificate, type FrontTrust } from '../domain/front/login-ce
 import { permits } from '../domain/front/inner-certificate.js';
 import type { FrontRecordingDeps } from './front-session-log.js';
 import { InnerSshdConnection, type InnerIdentity, type SshdEndpoint } from './inner-sshd.js';
+import { ForwardedAgent } from './forwarded-agent.js';
+import { relayForward } from './forward-relay.js';
 import { relaySession, type LiveSession } from './session-relay.js';
 
 export interface SshFrontSettings {
@@ -139,10 +141,11 @@ export class SshFront {
     grace.unref();
 
     let inner: InnerSshdConnection | undefined;
+    const agent = new ForwardedAgent(client);
     let innerSpeculative = false;
     const openInner = async (): Promise<InnerSshdConnection> => {
       if (inner === undefined) {
-        inner = new InnerSshdConnection(await deps.sshd.endpoint(), this.settings.identity, deps.now);
+        inner = new InnerSshdConnection(await deps.sshd.endpoint(), this.settings.identity, deps.now, agent);
       }
       return inner;
     };
@@ -254,6 +257,7 @@ export class SshFront {
           clientAddress: joinAddress(info.ip, info.port),
           serverAddress: joinAddress(this.settings.host, this.port),
           recording: deps.recording,
+          agent,
           log: deps.log,
           onStart: (session) => {
             this.live.add(session);
@@ -266,16 +270,30 @@ export class SshFront {
           reject();
           return;
         }
+        const destination = joinAddress(request.destIP, request.destPort);
         connection
           .forwardOut(request.srcIP, request.srcPort, request.destIP, request.destPort)
-          .then((innerChannel) => {
+          .then(async (innerChannel) => {
             const outerChannel = accept();
             deps.log(
-              `ssh front: ${current.person} forwards ${request.srcIP}:${request.srcPort} -> ${request.destIP}:${request.destPort} (session ${current.sessionId})`,
+              `ssh front: ${current.person} forwards to ${destination} (session ${current.sessionId})`,
             );
-            outerChannel.on('error', () => undefined);
-            innerChannel.on('error', () => undefined);
-            outerChannel.pipe(innerChannel).pipe(outerChannel);
+            await relayForward(outerChannel, innerChannel, {
+              recording: deps.recording,
+              identity: {
+                session_id: current.sessionId,
+                target_id: trust?.targetId ?? '',
+                ...(deps.targetHostname() === undefined ? {} : { target_hostname: deps.targetHostname()! }),
+                user_email: current.person,
+                principal: current.username,
+                program_type: 'exec',
+                command: `direct-tcpip ${destination}`,
+                client_address: joinAddress(info.ip, info.port),
+                server_address: joinAddress(this.settings.host, this.port),
+              },
+              unixUser: current.username,
+              destination,
+            });
           })
           .catch(() => reject());
       });

@@ -63,8 +63,13 @@ export interface CommandRecord {
 }
 
 export interface TransferRecord {
-  /** What ran: scp, rsync, sftp-server. */
+  /**
+   * What ran: scp, rsync, sftp-server; or, from the agent's front, `port-forward` (a direct-tcpip channel)
+   * and `agent-forward` (the person's ssh-agent used from the target), whose payload is never kept.
+   */
   program: string;
+  /** For a port forward: where it went, `host:port`. */
+  destination?: string;
   direction: 'upload' | 'download' | 'both' | 'unknown';
   bytes_from_client: number;
   bytes_to_client: number;

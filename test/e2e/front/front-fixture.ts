@@ -110,6 +110,8 @@ export interface FrontWorld {
     command: string,
     extra?: Partial<Parameters<typeof runSsh>[0]>,
   ): Promise<SshResult>;
+  /** The OpenSSH options (-F /dev/null, identity, certificate, pinned front host key) for ssh, scp, sftp. */
+  clientOptions(target: FrontedTarget, certificateFile: string): Promise<string[]>;
   /** `ssh -tt` through a target's front in a terminal of the test's own (node-pty). */
   terminal(target: FrontedTarget, certificateFile: string): Promise<TestTerminal>;
   /** The logs the server holds for a target (uploaded by its agent), decrypted with the auditors' key. */
@@ -160,7 +162,13 @@ export async function startFrontWorld(): Promise<FrontWorld> {
           name: email,
           decision: 'allow',
           include: [{ email: { email } }],
-          connection_rules: { ssh: { usernames: [user.name] } },
+          // bob on web-1 may forward ports and his agent; carol on db-1 may not.
+          connection_rules: {
+            ssh: {
+              usernames: [user.name],
+              ...(hostname === 'web-1' ? { allow_agent_forwarding: true, allow_port_forwarding: true } : {}),
+            },
+          },
         },
       ],
     });
@@ -283,6 +291,16 @@ export async function startFrontWorld(): Promise<FrontWorld> {
         command,
         ...extra,
       });
+    },
+    async clientOptions(target, certificateFile) {
+      const knownHostsFile = path.join(base, 'client', `known_hosts-${target.hostname}`);
+      await writeFile(knownHostsFile, `${target.frontKnownHosts}\n`);
+      return [
+        ...['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes'],
+        ...['-o', `IdentityFile=${identityFile}`, '-o', `CertificateFile=${certificateFile}`],
+        ...['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHostsFile}`],
+        ...['-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'ControlPath=none'],
+      ];
     },
     async terminal(target, certificateFile) {
       const knownHostsFile = path.join(base, 'client', `known_hosts-${target.hostname}`);
