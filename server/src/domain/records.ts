@@ -375,3 +375,27 @@ export interface SessionTerminationRecord {
   reason: string;
   createdAt: Date;
 }
+
+/**
+ * What the server issued with one certificate (issue 13): the session id in its key id, the person, the
+ * target and the UNIX user. A session log an agent uploads is indexed from this, never from the agent's
+ * own claims, and only when the session was issued for the uploading agent's target.
+ */
+export interface IssuedSessionRecord {
+  accountId: string;
+  sessionId: string;
+  targetId: string;
+  /** The target's hostname when the certificate was issued. */
+  targetHostname: string;
+  /** The person's email, lowercased. */
+  person: string;
+  /** The built-in account the person signed in with, if any. */
+  userId?: string;
+  username: string;
+  signInSessionId: string;
+  /** Decimal. */
+  serial: string;
+  boundToTarget: boolean;
+  issuedAt: Date;
+  validBefore: Date;
+}

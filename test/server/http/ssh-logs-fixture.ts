@@ -1,11 +1,19 @@
 /**
  * Session logs for the server's tests: real sealed files made with shared's SessionLogWriter for an
- * auditor key pair, the upload headers an agent sends with them, and an enrolled agent's credential.
+ * auditor key pair, the upload headers an agent sends with them, an enrolled agent's credential with its
+ * target, and sessions issued the real way (a person signed in asks for a certificate), since an upload
+ * is indexed from what the server issued (issue 13).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { SessionLogWriter, encodeAuditorKey, generateHpkeKeyPair } from '@latchkey/shared';
+import {
+  SessionLogWriter,
+  encodeAuditorKey,
+  generateHpkeKeyPair,
+  generateSshKeyPair,
+} from '@latchkey/shared';
 import type { HpkeKeyPair, SshLogUploadMetadata } from '@latchkey/shared';
+import { firstTokens, startSession } from '../../../server/src/app/sign-in/sign-in-sessions.js';
 import type { Json, TestServer } from '../support/test-server.js';
 
 export interface Auditor extends HpkeKeyPair {
@@ -77,11 +85,21 @@ export function uploadHeaders(file: Uint8Array, metadata: unknown): Record<strin
   };
 }
 
-/** Enrols an agent through the HTTP API (join token, then enrol) and returns its credential. */
-export async function enrollAgent(
-  server: TestServer,
-  hostname: string,
-): Promise<{ token: string; agentId: string }> {
+export interface EnrolledAgent {
+  token: string;
+  agentId: string;
+  /** The target the agent registered (named like the agent). */
+  targetId: string;
+  hostname: string;
+}
+
+let addressCounter = 0;
+
+/**
+ * Enrols an agent through the HTTP API (join token, then enrol) and registers its target with the
+ * agent's own credential, as the agent service does on its first start.
+ */
+export async function enrollAgent(server: TestServer, hostname: string): Promise<EnrolledAgent> {
   const joinToken = await server.call('POST', `${server.base}/latchkey/join_tokens`, {
     body: { name: hostname },
   });
@@ -96,5 +114,77 @@ export async function enrollAgent(
   });
   assert.equal(enrolled.status, 200, JSON.stringify(enrolled.body));
   const credential: Json = enrolled.body.result;
-  return { token: credential.api_token, agentId: credential.agent_id };
+  const n = ++addressCounter;
+  const target = await server.call(
+    'POST',
+    `/v1/agents/client/v4/accounts/${server.accountId}/infrastructure/targets`,
+    {
+      token: credential.api_token,
+      body: { hostname, ip: { ipv4: { ip_addr: `10.99.${Math.floor(n / 250)}.${(n % 250) + 1}` } } },
+    },
+  );
+  assert.equal(target.status, 200, JSON.stringify(target.body));
+  return {
+    token: credential.api_token,
+    agentId: credential.agent_id,
+    targetId: target.body.result.id,
+    hostname,
+  };
+}
+
+let appCounter = 0;
+
+/**
+ * A session the server issues for real: an app covers the agent's target for `person.email` as
+ * `person.username`, the person signs in (a built-in account's sign-in when one has that email) and asks
+ * for a certificate. Returns the certificate's session id.
+ */
+export async function issueSession(
+  server: TestServer,
+  agent: Pick<EnrolledAgent, 'targetId' | 'hostname'>,
+  person: { email: string; username: string },
+): Promise<string> {
+  const ca = await server.call('POST', `${server.base}/access/gateway_ca`);
+  assert.ok(ca.status === 200 || ca.status === 409, JSON.stringify(ca.body));
+  const app = await server.call('POST', `${server.base}/access/apps`, {
+    body: {
+      name: `session logs ${++appCounter}`,
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: [agent.hostname] }, port: 22, protocol: 'SSH' }],
+      policies: [
+        {
+          name: `${person.email} as ${person.username}`,
+          decision: 'allow',
+          include: [{ email: { email: person.email } }],
+          connection_rules: { ssh: { usernames: [person.username] } },
+        },
+      ],
+    },
+  });
+  assert.equal(app.status, 200, JSON.stringify(app.body));
+  const user = await server.store.users.getByEmail(server.accountId, person.email);
+  const signIn = await startSession(
+    server.services,
+    server.accountId,
+    {
+      email: person.email,
+      groups: user?.groups ?? [],
+      loginMethod: user === undefined ? 'corp' : 'builtin',
+      authMethods: ['pwd'],
+      claims: {},
+      ...(user === undefined ? {} : { userId: user.id }),
+    },
+    'latchkey-cli',
+  );
+  const { accessToken } = await firstTokens(server.services, signIn);
+  const issued = await server.call('POST', '/v1/me/certificates', {
+    token: accessToken,
+    body: {
+      target_id: agent.targetId,
+      username: person.username,
+      public_key: generateSshKeyPair('ed25519').publicKey.toAuthorizedKey(),
+    },
+  });
+  assert.equal(issued.status, 200, JSON.stringify(issued.body));
+  return issued.body.result.session_id as string;
 }

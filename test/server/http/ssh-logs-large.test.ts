@@ -10,7 +10,8 @@ import { encodeHeader } from '@latchkey/shared';
 import { PERMISSIONS } from '../../../server/src/domain/permissions.js';
 import { startTestServer } from '../support/test-server.js';
 import type { TestServer } from '../support/test-server.js';
-import { enrollAgent, metadataFor, sha256Hex, uploadHeaders } from './ssh-logs-fixture.js';
+import type { SshLogUploadMetadata } from '@latchkey/shared';
+import { enrollAgent, issueSession, metadataFor, sha256Hex, uploadHeaders } from './ssh-logs-fixture.js';
 
 const MiB = 1024 * 1024;
 
@@ -76,10 +77,14 @@ describe('server HTTP: a 50 MB session log over a real socket', function () {
   this.timeout(180_000);
   let server: TestServer;
   let agent: { token: string; agentId: string };
+  let metadata: SshLogUploadMetadata;
 
   before(async () => {
     server = await startTestServer({ listen: true, maxLogSizeBytes: 64 * MiB });
-    agent = await enrollAgent(server, 'big-1');
+    const enrolled = await enrollAgent(server, 'big-1');
+    agent = enrolled;
+    const session = await issueSession(server, enrolled, { email: 'alice@example.com', username: 'alice' });
+    metadata = metadataFor({ session_id: session, target_id: enrolled.targetId });
   });
   after(async () => server?.close());
 
@@ -92,7 +97,7 @@ describe('server HTTP: a 50 MB session log over a real socket', function () {
     const upload = await peakMemoryDuring(async () => {
       const response = await fetch(`${server.url}/v1/agents/ssh_logs/big.1`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${agent.token}`, ...uploadHeaders(file, metadataFor()) },
+        headers: { authorization: `Bearer ${agent.token}`, ...uploadHeaders(file, metadata) },
         body: file,
       });
       return { status: response.status, body: (await response.json()) as { result: { sha256: string } } };
@@ -142,7 +147,7 @@ describe('server HTTP: a 50 MB session log over a real socket', function () {
     const file = largeLogFile(65 * MiB);
     const response = await fetch(`${server.url}/v1/agents/ssh_logs/too-big.1`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${agent.token}`, ...uploadHeaders(file, metadataFor()) },
+      headers: { authorization: `Bearer ${agent.token}`, ...uploadHeaders(file, metadata) },
       body: file,
     });
     assert.equal(response.status, 413);

@@ -1,6 +1,7 @@
 // Session logs over the real HTTP app and a real SQLite store: agents upload sealed logs (idempotent,
-// incomplete replaced, conflicts, bad digests, bad metadata, garbage, too large), auditors list, read and
-// download them (bytes identical and decryptable with the auditor key), and every change is audited.
+// incomplete replaced, conflicts, bad digests, bad metadata, garbage, too large) of sessions the server
+// issued for their own target (anything else is refused: issue 13), auditors list, read and download them
+// (bytes identical and decryptable with the auditor key), and every change is audited.
 import assert from 'node:assert/strict';
 import { readSessionLog } from '@latchkey/shared';
 import { AGENT_PERMISSION, ALL_PERMISSIONS, PERMISSIONS } from '../../../server/src/domain/permissions.js';
@@ -8,8 +9,10 @@ import { startPostgres } from '../../harness/postgres.js';
 import type { RunningPostgres } from '../../harness/postgres.js';
 import { startTestServer } from '../support/test-server.js';
 import type { Json, TestServer } from '../support/test-server.js';
+import { buildApp } from '../../../server/src/adapters/http/build-app.js';
 import {
   enrollAgent,
+  issueSession,
   makeAuditor,
   makeSessionLog,
   metadataFor,
@@ -17,22 +20,29 @@ import {
   sha256Hex,
   uploadHeaders,
 } from './ssh-logs-fixture.js';
+import type { EnrolledAgent } from './ssh-logs-fixture.js';
+import type { SshLogUploadMetadata } from '@latchkey/shared';
 
 const MAX_LOG_SIZE = 1024 * 1024;
 
 describe('server HTTP: session logs', function () {
   this.timeout(30_000);
   let server: TestServer;
-  let agent: { token: string; agentId: string };
+  let agent: EnrolledAgent;
+  let session: string;
   const auditor = makeAuditor();
 
   before(async () => {
     server = await startTestServer({ maxLogSizeBytes: MAX_LOG_SIZE });
     agent = await enrollAgent(server, 'web-1');
+    session = await issueSession(server, agent, { email: 'alice@example.com', username: 'alice' });
   });
   after(async () => server?.close());
 
-  const upload = (id: string, file: Uint8Array, metadata: unknown = metadataFor(), headers = {}) =>
+  /** The metadata of a log of the issued session, as the agent sends it. */
+  const meta = (overrides: Partial<SshLogUploadMetadata> = {}) =>
+    metadataFor({ session_id: session, target_id: agent.targetId, ...overrides });
+  const upload = (id: string, file: Uint8Array, metadata: unknown = meta(), headers = {}) =>
     server.call('PUT', `/v1/agents/ssh_logs/${id}`, {
       token: agent.token,
       body: Buffer.from(file),
@@ -51,6 +61,9 @@ describe('server HTTP: session logs', function () {
     assert.equal(log.program_type, 'shell');
     assert.equal(log.pty, true);
     assert.equal(log.status, 'complete');
+    assert.equal(log.session_id, session);
+    assert.equal(log.target_id, agent.targetId);
+    assert.equal(log.target_hostname, 'web-1', "the target's hostname as issued, not the agent's claim");
     assert.equal(log.session_start_datetime, '2026-11-24T10:00:00.000Z');
     assert.equal(log.session_finish_datetime, '2026-11-24T10:05:00.000Z');
     assert.equal(log.size_bytes, file.length);
@@ -71,11 +84,7 @@ describe('server HTTP: session logs', function () {
 
   it('an incomplete log is replaced by a later upload of the same id; a complete one with other bytes is a 409', async () => {
     const partial = makeSessionLog(auditor, 'cut short');
-    const first = await upload(
-      'grow.1',
-      partial,
-      metadataFor({ status: 'incomplete', error: 'recorder died' }),
-    );
+    const first = await upload('grow.1', partial, meta({ status: 'incomplete', error: 'recorder died' }));
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.equal(first.body.result.status, 'incomplete');
     assert.equal(first.body.result.error, 'recorder died');
@@ -102,22 +111,133 @@ describe('server HTTP: session logs', function () {
     assert.equal(replace.after.sha256, sha256Hex(whole));
   });
 
-  it('another agent cannot replace a log it did not upload', async () => {
+  it('another agent cannot replace a log it did not upload, even with a session of its own', async () => {
     const other = await enrollAgent(server, 'web-2');
     const partial = makeSessionLog(auditor, 'mine');
-    assert.equal((await upload('owned.1', partial, metadataFor({ status: 'incomplete' }))).status, 200);
+    assert.equal((await upload('owned.1', partial, meta({ status: 'incomplete' }))).status, 200);
+    const claimed = await server.call('PUT', '/v1/agents/ssh_logs/owned.1', {
+      token: other.token,
+      body: partial,
+      headers: uploadHeaders(partial, meta()),
+    });
+    assert.equal(claimed.status, 403, "web-1's session is not web-2's");
+    const itsOwn = await issueSession(server, other, { email: 'alice@example.com', username: 'alice' });
     const answer = await server.call('PUT', '/v1/agents/ssh_logs/owned.1', {
       token: other.token,
       body: partial,
-      headers: uploadHeaders(partial, metadataFor()),
+      headers: uploadHeaders(partial, meta({ session_id: itsOwn, target_id: other.targetId })),
     });
     assert.equal(answer.status, 409, JSON.stringify(answer.body));
     assert.match(answer.body.errors[0].message, /uploaded by another agent/);
   });
 
+  it('the attack: logs indexed under another target, another person or a session never issued are refused (403)', async () => {
+    const file = makeSessionLog(auditor, 'forged');
+    const other = await enrollAgent(server, 'web-3');
+    const elsewhere = await issueSession(server, other, { email: 'bob@example.com', username: 'bob' });
+    const cases: [string, SshLogUploadMetadata, RegExp][] = [
+      [
+        'never issued',
+        meta({ session_id: 'made-up-session' }),
+        /session made-up-session was never issued by this server/,
+      ],
+      [
+        "another target's session",
+        meta({
+          session_id: elsewhere,
+          target_id: other.targetId,
+          user_email: 'bob@example.com',
+          username: 'bob',
+        }),
+        new RegExp(
+          `session ${elsewhere} was issued for target ${other.targetId} \\(web-3\\), not for this agent's target ${agent.targetId}`,
+        ),
+      ],
+      [
+        'another person',
+        meta({ user_email: 'ceo@example.com' }),
+        /claims person ceo@example\.com, but session .* was issued to alice@example\.com/,
+      ],
+      [
+        'another UNIX user',
+        meta({ username: 'root' }),
+        /claims UNIX user root, but session .* was issued for alice/,
+      ],
+      [
+        'another target',
+        meta({ target_id: other.targetId }),
+        /claims target .*, but session .* was issued for target/,
+      ],
+    ];
+    for (const [what, metadata, message] of cases) {
+      const answer = await upload(`forged.${what.replace(/\W+/g, '-')}`, file, metadata);
+      assert.equal(answer.status, 403, `${what}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.errors[0].latchkey_code, 'permission_denied');
+      assert.match(answer.body.errors[0].message, message, what);
+    }
+    const listed = await server.call('GET', `${server.base}/ssh_logs?since=2000-01-01T00:00:00Z`);
+    assert.ok(!listed.body.result.some((log: Json) => log.id.startsWith('forged.')), 'nothing stored');
+  });
+
+  it('the index comes from what was issued: empty claims are filled in, the hostname is the issued one', async () => {
+    const file = makeSessionLog(auditor, 'claims left empty');
+    const answer = await upload(
+      'empty-claims.1',
+      file,
+      meta({ user_email: '', target_id: '', target_hostname: 'somewhere-else' }),
+    );
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.result.user_email, 'alice@example.com');
+    assert.equal(answer.body.result.target_id, agent.targetId);
+    assert.equal(answer.body.result.target_hostname, 'web-1');
+  });
+
+  it('a log uploaded after a restart (another server on the same database) is accepted', async () => {
+    const restarted = await buildApp({ store: server.store, caKeys: server.services.caKeys });
+    try {
+      const file = makeSessionLog(auditor, 'after a restart');
+      const answer = await restarted.app.inject({
+        method: 'PUT',
+        url: '/v1/agents/ssh_logs/restart.1',
+        headers: { authorization: `Bearer ${agent.token}`, ...uploadHeaders(file, meta()) },
+        payload: file,
+      });
+      assert.equal(answer.statusCode, 200, answer.body);
+    } finally {
+      await restarted.app.close();
+    }
+  });
+
+  it("a fronted target's logs (bound certificates) upload the same way", async () => {
+    const fronted = await enrollAgent(server, 'web-front');
+    const beat = await server.call('POST', '/v1/agents/heartbeat', {
+      token: fronted.token,
+      body: {
+        version: '0.1.0',
+        distro: 'debian 12',
+        sshd_config: { state: 'trusted' },
+        front: {
+          port: 2222,
+          host_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+        },
+      },
+    });
+    assert.equal(beat.status, 200, JSON.stringify(beat.body));
+    const bound = await issueSession(server, fronted, { email: 'alice@example.com', username: 'alice' });
+    const issued = await server.store.issuedSessions.get(server.accountId, bound);
+    assert.equal(issued?.boundToTarget, true);
+    const file = makeSessionLog(auditor, 'through the front');
+    const answer = await server.call('PUT', '/v1/agents/ssh_logs/fronted.1', {
+      token: fronted.token,
+      body: file,
+      headers: uploadHeaders(file, meta({ session_id: bound, target_id: fronted.targetId })),
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  });
+
   it('a wrong or missing Content-Digest is a 400 saying so; nothing is stored', async () => {
     const file = makeSessionLog(auditor, 'digest');
-    const wrong = await upload('digest.1', file, metadataFor(), {
+    const wrong = await upload('digest.1', file, meta(), {
       'content-digest': `sha-256=:${sha256Base64(Buffer.from('other'))}:`,
     });
     assert.equal(wrong.status, 400);
@@ -126,22 +246,22 @@ describe('server HTTP: session logs', function () {
       wrong.body.errors[0].message,
       /Content-Digest header says sha-256=.* but the \d+-byte body's is/,
     );
-    const missing = await upload('digest.1', file, metadataFor(), { 'content-digest': '' });
+    const missing = await upload('digest.1', file, meta(), { 'content-digest': '' });
     assert.equal(missing.status, 400);
     assert.match(missing.body.errors[0].message, /Content-Digest header is required/);
-    const noSha256 = await upload('digest.1', file, metadataFor(), { 'content-digest': 'sha-512=:AAAA:' });
+    const noSha256 = await upload('digest.1', file, meta(), { 'content-digest': 'sha-512=:AAAA:' });
     assert.match(noSha256.body.errors[0].message, /has no sha-256 member/);
     assert.equal((await server.call('GET', `${server.base}/ssh_logs/digest.1`)).status, 404);
   });
 
   it('a bad Latchkey-Log-Metadata header is a 400 naming the header and the field', async () => {
     const file = makeSessionLog(auditor, 'metadata');
-    const missingField = await upload('meta.1', file, { ...metadataFor(), username: undefined });
+    const missingField = await upload('meta.1', file, { ...meta(), username: undefined });
     assert.equal(missingField.status, 400, JSON.stringify(missingField.body));
     assert.match(missingField.body.errors[0].message, /Latchkey-Log-Metadata header.*username/);
-    const wrongType = await upload('meta.1', file, metadataFor({ pty: 'yes' as unknown as boolean }));
+    const wrongType = await upload('meta.1', file, meta({ pty: 'yes' as unknown as boolean }));
     assert.match(wrongType.body.errors[0].message, /Latchkey-Log-Metadata header: \/pty/);
-    const notJson = await upload('meta.1', file, metadataFor(), {
+    const notJson = await upload('meta.1', file, meta(), {
       'latchkey-log-metadata': Buffer.from('{oops').toString('base64url'),
     });
     assert.match(notJson.body.errors[0].message, /Latchkey-Log-Metadata header does not decode to JSON/);
@@ -193,29 +313,39 @@ describe('server HTTP: session logs', function () {
 describe('server HTTP: auditors list, read and download session logs', function () {
   this.timeout(30_000);
   let server: TestServer;
-  let agent: { token: string; agentId: string };
+  let agent: EnrolledAgent;
+  let agentB: EnrolledAgent;
+  const sessions: string[] = [];
   const auditor = makeAuditor();
   const files = new Map<string, Buffer>();
 
-  /** Six logs: two users, two targets, one incomplete, sessions an hour apart (log-0 oldest). */
+  /** Six logs: two users, two targets (two agents), one incomplete, sessions an hour apart (log-0 oldest). */
   before(async () => {
     server = await startTestServer();
     agent = await enrollAgent(server, 'db-1');
+    agentB = await enrollAgent(server, 'db-2');
     await server.addUser('bob@example.com', 'a long enough password');
     for (let i = 0; i < 6; i++) {
       const id = `log-${i}`;
-      const file = makeSessionLog(auditor, `session ${i} output\r\n`, `sess-${i}`);
+      const uploader = i < 3 ? agent : agentB;
+      const person =
+        i % 2 === 0
+          ? { email: 'alice@example.com', username: 'alice' }
+          : { email: 'bob@example.com', username: 'bob' };
+      const session = await issueSession(server, uploader, person);
+      sessions.push(session);
+      const file = makeSessionLog(auditor, `session ${i} output\r\n`, session);
       files.set(id, file);
       const metadata = metadataFor({
-        session_id: `sess-${i}`,
+        session_id: session,
         user_email: i % 2 === 0 ? 'alice@example.com' : 'BOB@example.com',
-        username: i % 2 === 0 ? 'alice' : 'bob',
-        target_id: i < 3 ? 'target-a' : 'target-b',
+        username: person.username,
+        target_id: uploader.targetId,
         status: i === 5 ? 'incomplete' : 'complete',
         session_start_datetime: new Date(Date.UTC(2026, 10, 24, 10 + i)).toISOString(),
       });
       const answer = await server.call('PUT', `/v1/agents/ssh_logs/${id}`, {
-        token: agent.token,
+        token: uploader.token,
         body: file,
         headers: uploadHeaders(file, metadata),
       });
@@ -239,10 +369,10 @@ describe('server HTTP: auditors list, read and download session logs', function 
   });
 
   it('filters by session, user (case-insensitively), username, target, status and start time', async () => {
-    assert.deepEqual(ids(await list('?session_id=sess-3')), ['log-3']);
+    assert.deepEqual(ids(await list(`?session_id=${sessions[3]}`)), ['log-3']);
     assert.deepEqual(ids(await list('?user_email=Bob@Example.COM')), ['log-5', 'log-3', 'log-1']);
     assert.deepEqual(ids(await list('?username=alice')), ['log-4', 'log-2', 'log-0']);
-    assert.deepEqual(ids(await list('?target_id=target-a&username=bob')), ['log-1']);
+    assert.deepEqual(ids(await list(`?target_id=${agent.targetId}&username=bob`)), ['log-1']);
     assert.deepEqual(ids(await list('?status=incomplete')), ['log-5']);
     assert.deepEqual(
       ids(await list('?since=2026-11-24T11:00:00.000Z&until=2026-11-24T13:00:00.000Z')),
@@ -267,6 +397,8 @@ describe('server HTTP: auditors list, read and download session logs', function 
     assert.equal(one.body.result.user_id, bob?.id);
     assert.equal(one.body.result.user_email, 'bob@example.com');
     assert.equal(one.body.result.agent_id, agent.agentId);
+    const alsoBob = await server.call('GET', `${server.base}/ssh_logs/log-3`);
+    assert.equal(alsoBob.body.result.agent_id, agentB.agentId);
     const alice = await server.call('GET', `${server.base}/ssh_logs/log-0`);
     assert.equal(alice.body.result.user_id, undefined);
     const missing = await server.call('GET', `${server.base}/ssh_logs/nope`);
@@ -292,7 +424,7 @@ describe('server HTTP: auditors list, read and download session logs', function 
 
     const opened = readSessionLog(bytes, auditor.privateKey);
     assert.equal(opened.integrity.status, 'verified', opened.integrity.problems.join('; '));
-    assert.equal(opened.integrity.identity?.session_id, 'sess-3');
+    assert.equal(opened.integrity.identity?.session_id, sessions[3]);
     const text = Buffer.concat(opened.packets.map((packet) => packet.data)).toString();
     assert.equal(text, 'session 3 output\r\n');
 
@@ -379,13 +511,16 @@ describe('server HTTP: session logs on PostgreSQL', function () {
   this.timeout(60_000);
   let postgres: RunningPostgres | undefined;
   let server: TestServer;
-  let agent: { token: string; agentId: string };
+  let agent: EnrolledAgent;
+  let metadata: SshLogUploadMetadata;
   const auditor = makeAuditor();
 
   before(async () => {
     postgres = await startPostgres();
     server = await startTestServer({ databaseUrl: await postgres.createDatabase() });
     agent = await enrollAgent(server, 'pg-1');
+    const session = await issueSession(server, agent, { email: 'alice@example.com', username: 'alice' });
+    metadata = metadataFor({ session_id: session, target_id: agent.targetId });
   });
   after(async () => {
     await server?.close();
@@ -399,7 +534,7 @@ describe('server HTTP: session logs on PostgreSQL', function () {
         server.call('PUT', '/v1/agents/ssh_logs/race.1', {
           token: agent.token,
           body: file,
-          headers: uploadHeaders(file, metadataFor()),
+          headers: uploadHeaders(file, metadata),
         }),
       ),
     );
@@ -414,7 +549,7 @@ describe('server HTTP: session logs on PostgreSQL', function () {
     const put = await server.call('PUT', '/v1/agents/ssh_logs/pg.1', {
       token: agent.token,
       body: file,
-      headers: uploadHeaders(file, metadataFor()),
+      headers: uploadHeaders(file, metadata),
     });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     const response = await server.app.inject({

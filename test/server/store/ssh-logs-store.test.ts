@@ -53,6 +53,40 @@ for (const backend of storeBackends('ssh-log-store')) {
     });
     afterEach(async () => store?.close());
 
+    it('keeps what each certificate was issued for (issued_sessions), once per session id', async () => {
+      const issued = {
+        accountId: account.id,
+        sessionId: '7f3a0000-0000-4000-8000-000000000001',
+        targetId: '11111111-1111-4111-8111-111111111111',
+        targetHostname: 'web-1',
+        person: 'Alice@Example.com',
+        username: 'alice',
+        signInSessionId: '22222222-2222-4222-8222-222222222222',
+        serial: '18446744073709551615',
+        boundToTarget: true,
+        issuedAt: NOW,
+        validBefore: new Date(NOW.getTime() + 300_000),
+      };
+      await store.issuedSessions.record(issued);
+      assert.deepEqual(await store.issuedSessions.get(account.id, issued.sessionId), {
+        ...issued,
+        person: 'alice@example.com',
+      });
+      await store.issuedSessions.record({
+        ...issued,
+        sessionId: 'other',
+        userId: 'user-1',
+        boundToTarget: false,
+      });
+      const other = await store.issuedSessions.get(account.id, 'other');
+      assert.equal(other?.userId, 'user-1');
+      assert.equal(other?.boundToTarget, false);
+      assert.equal(await store.issuedSessions.get(account.id, 'missing'), undefined);
+      await assert.rejects(store.issuedSessions.record(issued), (error) =>
+        isLatchkeyError(error, 'conflict'),
+      );
+    });
+
     it('keeps every index field, the email lowercased, optionals absent when not given', async () => {
       const full = input('full.1', {
         userId: 'user-1',

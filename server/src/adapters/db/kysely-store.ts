@@ -15,6 +15,7 @@ import { auditEventRepository } from './repositories/audit-events.js';
 import { auditSshSettingsRepository } from './repositories/audit-ssh-settings.js';
 import type { RepositoryContext } from './repositories/context.js';
 import { gatewayCaRepository } from './repositories/gateway-cas.js';
+import { issuedSessionRepository } from './repositories/issued-sessions.js';
 import { policyRepository } from './repositories/policies.js';
 import { targetRepository } from './repositories/targets.js';
 import { virtualNetworkRepository } from './repositories/virtual-networks.js';
@@ -48,6 +49,7 @@ function repositories(ctx: RepositoryContext): Repositories {
     agents: agentRepository(ctx),
     sshLogs: sshLogRepository(ctx),
     sessionTerminations: sessionTerminationRepository(ctx),
+    issuedSessions: issuedSessionRepository(ctx),
   };
 }
 

@@ -286,6 +286,24 @@ export interface RetiredRefreshTokensTable {
   retired_at: TimeColumn;
 }
 
+/** What the server issued with each certificate (migration 0009): session logs are indexed from it. */
+export interface IssuedSessionsTable {
+  account_id: string;
+  session_id: string;
+  target_id: string;
+  target_hostname: string;
+  /** An email, lowercased. */
+  person: string;
+  user_id: string | null;
+  username: string;
+  sign_in_session_id: string;
+  /** The certificate's serial, in decimal. */
+  serial: string;
+  bound_to_target: BoolColumn;
+  issued_at: TimeColumn;
+  valid_before: TimeColumn;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   virtual_networks: VirtualNetworksTable;
@@ -310,4 +328,5 @@ export interface DatabaseSchema {
   ssh_log_files: SshLogFilesTable;
   session_terminations: SessionTerminationsTable;
   retired_refresh_tokens: RetiredRefreshTokensTable;
+  issued_sessions: IssuedSessionsTable;
 }

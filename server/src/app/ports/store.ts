@@ -25,6 +25,7 @@ import type {
   AuditSshSettingsRecord,
   GatewayCaRecord,
   InfrastructureAppRecord,
+  IssuedSessionRecord,
   JsonObject,
   JsonValue,
   PolicyRecord,
@@ -612,6 +613,15 @@ export interface SessionTerminationRepository {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Issued sessions: what each certificate was issued for (session logs are indexed from it)
+
+export interface IssuedSessionRepository {
+  /** Stores the record (sets nothing: the caller gives every field). A session id is unique per account. */
+  record(input: IssuedSessionRecord): Promise<void>;
+  get(accountId: string, sessionId: string): Promise<IssuedSessionRecord | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The store
 
 /** Every repository. Inside `transaction`, the same interface bound to the transaction. */
@@ -635,6 +645,7 @@ export interface Repositories {
   readonly agents: AgentRepository;
   readonly sshLogs: SshLogRepository;
   readonly sessionTerminations: SessionTerminationRepository;
+  readonly issuedSessions: IssuedSessionRepository;
 }
 
 export interface Store extends Repositories {

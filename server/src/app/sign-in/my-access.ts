@@ -217,23 +217,40 @@ export async function issueMyCertificate(
   );
   const targetRecord = grant.target;
   const address = targetRecord.ipv4?.address ?? targetRecord.ipv6?.address ?? '';
-  await store.auditEvents.append(caller.accountId, {
-    actor: caller.actor,
-    action: 'certificate.issue',
-    resourceType: 'target',
-    resourceId: targetRecord.id,
-    after: {
-      hostname: targetRecord.hostname,
+  // What was issued is kept (issued_sessions): session logs are indexed from it, not from agents' claims.
+  await store.transaction(async (tx) => {
+    await tx.issuedSessions.record({
+      accountId: caller.accountId,
+      sessionId,
+      targetId: targetRecord.id,
+      targetHostname: targetRecord.hostname,
+      person: caller.person.email,
+      ...(caller.userId === undefined ? {} : { userId: caller.userId }),
       username: input.username,
+      signInSessionId: caller.sessionId,
       serial: certificate.serial.toString(),
-      session_id: sessionId,
-      key_fingerprint: subjectKey.fingerprint(),
-      recorded,
-      bound_to_target: binding.boundToTarget,
-      valid_before: certificate.validBefore.toISOString(),
-      sign_in_session: caller.sessionId,
-      ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),
-    },
+      boundToTarget: binding.boundToTarget,
+      issuedAt: services.clock(),
+      validBefore: certificate.validBefore,
+    });
+    await tx.auditEvents.append(caller.accountId, {
+      actor: caller.actor,
+      action: 'certificate.issue',
+      resourceType: 'target',
+      resourceId: targetRecord.id,
+      after: {
+        hostname: targetRecord.hostname,
+        username: input.username,
+        serial: certificate.serial.toString(),
+        session_id: sessionId,
+        key_fingerprint: subjectKey.fingerprint(),
+        recorded,
+        bound_to_target: binding.boundToTarget,
+        valid_before: certificate.validBefore.toISOString(),
+        sign_in_session: caller.sessionId,
+        ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),
+      },
+    });
   });
   return {
     certificate: certificate.toAuthorizedKey(),

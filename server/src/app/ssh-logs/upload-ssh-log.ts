@@ -1,6 +1,9 @@
 /**
  * An agent uploads a session log (PUT /v1/agents/ssh_logs/{log_id}). The server keeps the sealed bytes as
- * they came (it cannot read them) and indexes the clear fields the agent sends beside them.
+ * they came (it cannot read them) and indexes them: who and where (person, session, target, UNIX user)
+ * from what it issued with the session's certificate (issued_sessions, domain/ssh-log-index.ts), the rest
+ * from the clear fields the agent sends beside them. A session not issued for the uploading agent's
+ * target, or a claim that differs from what was issued, is refused (403, naming the mismatch).
  *
  * Checks, each a clear 400 before anything is stored: the metadata header, the Content-Digest against the
  * body, and that the body starts with a session-log header. Then, by log id (the contract's rules):
@@ -13,11 +16,11 @@
  */
 import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
 import type { SshLogUploadMetadata } from '@latchkey/shared';
-import type { AgentRecord, SshLogRecord } from '../../domain/records.js';
+import type { SshLogRecord } from '../../domain/records.js';
+import { vouchedIndex, type VouchedIndex } from '../../domain/ssh-log-index.js';
 import { agentActor, agentOfCaller } from '../agents/agent-caller.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
-import type { Repositories } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { checkLogHeader, sha256OfBody, type LogBody } from './log-body.js';
 import { parseContentDigest, parseLogMetadataHeader } from './upload-headers.js';
@@ -51,6 +54,14 @@ export async function uploadSshLog(
   }
   checkLogHeader(upload.body);
   const sha256 = actual.toString('hex');
+  const decision = vouchedIndex(
+    agent,
+    metadata,
+    await services.store.issuedSessions.get(agent.accountId, metadata.session_id),
+  );
+  if (!decision.ok) {
+    throw new LatchkeyError('permission_denied', `session log ${upload.logId} refused: ${decision.mismatch}`);
+  }
 
   // Two uploads of one id at once: the store's compare-and-swap fails for one; it reads and decides again.
   for (let attempt = 1; ; attempt++) {
@@ -77,7 +88,7 @@ export async function uploadSshLog(
         const input = {
           id: upload.logId,
           agentId: agent.id,
-          ...(await indexFields(tx, agent, metadata)),
+          ...indexFields(decision.index, metadata),
           sizeBytes: upload.body.size,
           sha256,
         };
@@ -103,16 +114,10 @@ export async function uploadSshLog(
   }
 }
 
-async function indexFields(tx: Repositories, agent: AgentRecord, metadata: SshLogUploadMetadata) {
-  const userEmail = metadata.user_email.trim().toLowerCase();
-  const user = userEmail === '' ? undefined : await tx.users.getByEmail(agent.accountId, userEmail);
+/** The index: who and where as the server issued it, the rest as the agent saw the session. */
+function indexFields(vouched: VouchedIndex, metadata: SshLogUploadMetadata) {
   return {
-    sessionId: metadata.session_id,
-    userEmail,
-    ...(user === undefined ? {} : { userId: user.id }),
-    username: metadata.username,
-    targetId: metadata.target_id,
-    ...(metadata.target_hostname === undefined ? {} : { targetHostname: metadata.target_hostname }),
+    ...vouched,
     ...(metadata.client_address === undefined ? {} : { clientAddress: metadata.client_address }),
     ...(metadata.server_address === undefined ? {} : { serverAddress: metadata.server_address }),
     pty: metadata.pty,

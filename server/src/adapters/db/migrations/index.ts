@@ -12,6 +12,7 @@ import { sshLogsSchema } from './0005-ssh-logs.js';
 import { agentsByTarget } from './0006-agents-by-target.js';
 import { sessionTerminationsSchema } from './0007-session-terminations.js';
 import { revocationSchema } from './0008-revocation.js';
+import { issuedSessionsSchema } from './0009-issued-sessions.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -25,6 +26,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0006-agents-by-target': agentsByTarget(),
         '0007-session-terminations': sessionTerminationsSchema(kind),
         '0008-revocation': revocationSchema(kind),
+        '0009-issued-sessions': issuedSessionsSchema(kind),
       };
     },
   };
