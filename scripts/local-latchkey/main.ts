@@ -103,8 +103,9 @@ async function main(): Promise<void> {
   step('setting up the CA, session logging, the demo person, the app and its policy');
   await ensureCa(api);
   await ensureAuditorKey(api, paths);
+  const passwordIsNew = !existsSync(paths.demoPassword);
   const password = await demoPassword(paths);
-  await ensureDemoPerson(password);
+  await ensureDemoPerson(password, passwordIsNew);
   await ensureApp(api, settings);
   await ensureAuditorToken();
 
@@ -192,23 +193,29 @@ function agentLocation(): string[] {
   ];
 }
 
-async function ensureDemoPerson(password: string): Promise<void> {
-  const serverArgs = ['--data-dir', paths.serverData];
-  const listed = await run(node, [SERVER_BIN, 'user', 'list', ...serverArgs], { env: fromSource });
-  const known = listed.stdout.split('\n').some((line) => line.split('\t')[0] === settings.demoEmail);
-  const action = known ? 'reset' : 'add';
-  await new Promise<void>((done, fail) => {
-    const child = execFile(
-      node,
-      [SERVER_BIN, 'user', action, settings.demoEmail, ...serverArgs],
-      { env: fromSource },
-      (error, _out, stderr) =>
-        error === null
-          ? done()
-          : fail(new Error(`latchkey-server user ${action}: ${stderr || error.message}`)),
-    );
-    child.stdin!.end(`${password}\n`);
-  });
+/**
+ * The demo person with the demo password: `user reset` when the data directory had the password already
+ * (the person was made by an earlier start), `user add` when it is new; the other one when that fails
+ * (the server's data and the password file went separate ways). One command in the usual case: each
+ * is a process that loads the server.
+ */
+async function ensureDemoPerson(password: string, passwordIsNew: boolean): Promise<void> {
+  const attempt = (action: 'add' | 'reset') =>
+    new Promise<string | undefined>((done) => {
+      const child = execFile(
+        node,
+        [SERVER_BIN, 'user', action, settings.demoEmail, '--data-dir', paths.serverData],
+        { env: fromSource },
+        (error, _out, stderr) =>
+          done(error === null ? undefined : `latchkey-server user ${action}: ${stderr || error.message}`),
+      );
+      child.stdin!.end(`${password}\n`);
+    });
+  const [first, second] = passwordIsNew ? (['add', 'reset'] as const) : (['reset', 'add'] as const);
+  const failed = await attempt(first);
+  if (failed === undefined) return;
+  const failedToo = await attempt(second);
+  if (failedToo !== undefined) throw new Error(`${failed.trim()}; ${failedToo.trim()}`);
 }
 
 /** An API token that can only read session logs, for the auditor's commands. */

@@ -6,10 +6,8 @@
 // session's log (the front recorded it) and find the typed commands in it. Ctrl-C then stops everything.
 // Nothing here is a stand-in.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { spawn as spawnPty } from 'node-pty';
 import {
   createTempDir,
@@ -25,38 +23,7 @@ import {
   runLatchkey,
   type CliHome,
 } from '../cli/latchkey-cli.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** `bash scripts/up.sh` in the background, its output collected. */
-class LocalLatchkey {
-  output = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.output);
-      if (match !== null) return match;
-      if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`scripts/up.sh did not print ${pattern}; it printed:\n${this.output}`);
-      }
-      await sleep(200);
-    }
-  }
-
-  /** Ctrl-C, as the README says. */
-  async interrupt(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill('SIGINT');
-    return this.exited;
-  }
-}
+import { LocalLatchkey, ROOT } from './local-latchkey.js';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,25 +50,15 @@ describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted sessi
     const frontPort = await findFreePort('127.0.0.1');
     const targetPort = await findFreePort('127.0.0.1');
     devDir = dir.file('dev');
-    const child = spawn('bash', ['scripts/up.sh'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LATCHKEY_LISTEN: `127.0.0.1:${serverPort}`,
-        LATCHKEY_FRONT_LISTEN: `127.0.0.1:${frontPort}`,
-        LATCHKEY_TARGET_LISTEN: `127.0.0.1:${targetPort}`,
-        LATCHKEY_DEV_DIR: devDir,
-        LATCHKEY_DEMO_UNIX_USER: unixUser,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    up = LocalLatchkey.start(ROOT, {
+      ...process.env,
+      LATCHKEY_LISTEN: `127.0.0.1:${serverPort}`,
+      LATCHKEY_FRONT_LISTEN: `127.0.0.1:${frontPort}`,
+      LATCHKEY_TARGET_LISTEN: `127.0.0.1:${targetPort}`,
+      LATCHKEY_DEV_DIR: devDir,
+      LATCHKEY_DEMO_UNIX_USER: unixUser,
     });
-    up = new LocalLatchkey(child);
-    registerCleanup('scripts/up.sh', async () => {
-      await up.interrupt();
-    });
-    await up.waitFor(/Press Ctrl-C to stop everything/, 360_000);
-    url = (await up.waitFor(/latchkey login --server (\S+)/, 1000))[1]!;
-    password = (await up.waitFor(/password: (\S+)/, 1000))[1]!;
+    ({ url, password } = await up.ready());
     auditorKey = (await up.waitFor(/latchkey logs decrypt -i session\.log -k (\S+)/, 1000))[1]!;
     auditorTokenFile = (await up.waitFor(/LATCHKEY_API_TOKEN=\$\(cat (\S+)\)/, 1000))[1]!;
     cli = await makeCliHome(dir.file('person'), url);
