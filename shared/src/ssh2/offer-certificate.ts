@@ -58,7 +58,7 @@ export function offerCertificate(client: Client, identity: CertificateIdentity):
     typeof ssh2Utils.sendPacket !== 'function'
   ) {
     throw new Error(
-      `ssh2's internals changed: certificate-auth.ts was written for ssh2 ${TESTED_SSH2_VERSION}; update it and its test`,
+      `ssh2's internals changed: shared/src/ssh2/offer-certificate.ts was written for ssh2 ${TESTED_SSH2_VERSION}; update it and its test`,
     );
   }
   if ((protocol as { __latchkeyCertificate?: boolean }).__latchkeyCertificate === true) return;

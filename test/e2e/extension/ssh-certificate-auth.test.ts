@@ -1,12 +1,12 @@
 // The extension's SSH path against a real sshd that trusts only a CA: ssh2 offering an OpenSSH
-// certificate (extension/src/adapters/ssh/certificate-auth.ts closes ssh2's gap), a shell with a PTY,
+// certificate (shared/src/ssh2/offer-certificate.ts closes ssh2's gap), a shell with a PTY,
 // exit status, resize, refusal of a wrong principal, and host key pins. If ssh2 changes the internals
 // that module relies on, these tests fail loudly.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isLatchkeyError } from '@latchkey/shared';
-import { TESTED_SSH2_VERSION } from '../../../extension/src/adapters/ssh/certificate-auth.js';
+import { TESTED_SSH2_VERSION } from '../../../shared/src/ssh2/offer-certificate.js';
 import { generateEphemeralKeyPair } from '../../../extension/src/adapters/ssh/ed25519-key-pair.js';
 import { Ssh2Connector, sha256Fingerprint } from '../../../extension/src/adapters/ssh/ssh2-connector.js';
 import type { ShellEnd, ShellRequest, SshShell } from '../../../extension/src/app/ports/ssh.js';
@@ -85,7 +85,7 @@ describe('e2e/extension: ssh2 logs in with a Latchkey certificate through a real
     assert.equal(
       version,
       TESTED_SSH2_VERSION,
-      'ssh2 changed: re-check certificate-auth.ts against its internals',
+      'ssh2 changed: re-check shared/src/ssh2/offer-certificate.ts against its internals',
     );
   });
 

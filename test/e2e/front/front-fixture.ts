@@ -103,6 +103,8 @@ export interface FrontWorld {
   readonly identityFile: string;
   admin(method: string, route: string, body?: unknown): Promise<Json>;
   certificateFor(target: FrontedTarget, person?: 'bob' | 'carol'): Promise<string>;
+  /** The server's answer to a certificate request for `publicKey` (bob's): certificate line and target. */
+  issue(target: FrontedTarget, publicKey: string): Promise<Json>;
   /** ssh through a target's front with a certificate file. */
   sshFront(
     target: FrontedTarget,
@@ -266,6 +268,15 @@ export async function startFrontWorld(): Promise<FrontWorld> {
     auditorPrivateKey: auditor.privateKey,
     identityFile,
     admin,
+    async issue(target, publicKey) {
+      const issued = await postJson(server.url, '/v1/me/certificates', await tokenOf('bob'), {
+        target_id: target.targetId,
+        username: user.name,
+        public_key: publicKey,
+      });
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      return issued.body.result;
+    },
     async certificateFor(target, person = 'bob') {
       const publicKey = (await readFile(`${identityFile}.pub`, 'utf8')).trim();
       const issued = await postJson(server.url, '/v1/me/certificates', await tokenOf(person), {

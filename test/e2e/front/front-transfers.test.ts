@@ -7,7 +7,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import type { LatchkeyRecord, TransferRecord } from '@latchkey/shared';
-import { registerCleanup, runCommand } from '../../harness/index.js';
+import { parseSshPublicKey } from '@latchkey/shared';
+import { generateEphemeralKeyPair } from '../../../extension/src/adapters/ssh/ed25519-key-pair.js';
+import { Ssh2Connector, sha256Fingerprint } from '../../../extension/src/adapters/ssh/ssh2-connector.js';
+import type { ShellEnd } from '../../../extension/src/app/ports/ssh.js';
+import { eventually, registerCleanup, runCommand } from '../../harness/index.js';
 import { startFrontWorld, type FrontWorld, type FrontedTarget } from './front-fixture.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -239,6 +243,51 @@ describe('e2e: scp, rsync, sftp, git and forwarding through the SSH front', func
         if (pid) process.kill(Number(pid));
       }
     });
+  });
+
+  it("the VS Code extension's terminal (ssh2 with the certificate) opens through the front, host key as the server says", async () => {
+    const key = generateEphemeralKeyPair('vscode');
+    const issued = await world.issue(world.web, key.publicKeyLine);
+    assert.equal(issued.target.port, world.web.frontPort);
+    const serverKey = parseSshPublicKey(issued.target.host_key as string);
+    const expected = sha256Fingerprint(Buffer.from(serverKey.blob));
+    const seen: string[] = [];
+    const shell = await new Ssh2Connector().openShell({
+      host: '127.0.0.1',
+      port: issued.target.port,
+      username: world.user.name,
+      key,
+      certificate: issued.certificate,
+      size: { columns: 90, rows: 20 },
+      verifyHostKey: async (fingerprint) => {
+        seen.push(fingerprint);
+        return fingerprint === expected;
+      },
+    });
+    let output = '';
+    shell.onData((data) => (output += data.toString()));
+    const ended = new Promise<ShellEnd>((resolve) => shell.onEnd(resolve));
+    await eventually('the prompt', 20_000, async () => (output.includes('[lk-prompt] ') ? true : undefined));
+    shell.write('echo from-vscode-$((2*21)); stty size\r');
+    await eventually('the output', 20_000, async () =>
+      /from-vscode-42/.test(output) && /20 90/.test(output) ? true : undefined,
+    );
+    shell.write('exit 4\r');
+    assert.equal((await ended).exitCode, 4);
+    assert.deepEqual(seen, [expected]);
+    // The same connector refuses a host that is not the one the server names.
+    await assert.rejects(
+      new Ssh2Connector().openShell({
+        host: '127.0.0.1',
+        port: world.db.frontPort,
+        username: world.user.name,
+        key,
+        certificate: issued.certificate,
+        size: { columns: 90, rows: 20 },
+        verifyHostKey: async (fingerprint) => fingerprint === expected,
+      }),
+      /host key was not accepted/,
+    );
   });
 
   it('exit statuses and a ^C in a terminal come through', async () => {

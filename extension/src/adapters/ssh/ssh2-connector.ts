@@ -1,5 +1,5 @@
 /**
- * The SshConnector port over ssh2: certificate login (through certificate-auth.ts), host key check
+ * The SshConnector port over ssh2: certificate login (through shared/src/ssh2/offer-certificate.ts), host key check
  * before authentication, an interactive shell with a PTY (xterm-256color, so colours work), resize,
  * exit status, and errors that say what failed.
  */
@@ -9,7 +9,7 @@ import { Client } from 'ssh2';
 import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
 import { ED25519, certificateBlob } from '../../domain/openssh-keys.js';
 import type { ShellEnd, ShellRequest, SshConnector, SshShell } from '../../app/ports/ssh.js';
-import { offerCertificate } from './certificate-auth.js';
+import { offerCertificate } from '@latchkey/shared/ssh2/offer-certificate';
 
 const READY_TIMEOUT_MS = 20_000;
 
