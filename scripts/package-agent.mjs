@@ -182,51 +182,113 @@ const builtinsByRequire = {
   },
 };
 
+/** How the agent is bundled; the ssh2 smoke test below bundles with the same. */
+const BUNDLE_OPTIONS = {
+  // sshpk is for PEM keys only (the daemon reads ca.pub's OpenSSH lines itself): loaded if one comes.
+  plugins: [builtinsByRequire, lazyModules({ sshpk: 'default' })],
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  conditions: ['latchkey-source'],
+  // ssh2's optional native parts (its crypto binding, cpu-features) are built for the machine's Node,
+  // not the packaged one: left out, ssh2 uses Node's own crypto (the front then offers AES, see
+  // agent/src/front/ssh-front.ts).
+  external: ['node-pty', 'systeminformation', 'cpu-features', '*.node'],
+  minify: true,
+  // CommonJS's `require`, `__filename` and `__dirname` for the bundled CommonJS packages: ssh2 reads
+  // `__dirname` when it loads (agent.js: the path of its Windows pageant helper, never run here), and an
+  // ES module that names it without defining it fails to load on Node 24 ("Cannot determine intended
+  // module format because both '__dirname' and top-level await are present").
+  banner: {
+    js: "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url); const __filename = import.meta.filename; const __dirname = import.meta.dirname;",
+  },
+  logLevel: 'warning',
+};
+
 async function bundleAgent(outDir) {
   await build({
-    // sshpk is for PEM keys only (the daemon reads ca.pub's OpenSSH lines itself): loaded if one comes.
-    plugins: [builtinsByRequire, lazyModules({ sshpk: 'default' })],
+    ...BUNDLE_OPTIONS,
     entryPoints: {
       main: join(repo, 'agent/src/main.ts'),
       'record-main': join(repo, 'agent/src/record-main.ts'),
     },
     outdir: outDir,
-    bundle: true,
     splitting: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    conditions: ['latchkey-source'],
-    // ssh2's optional native parts (its crypto binding, cpu-features) are built for the machine's Node,
-    // not the packaged one: left out, ssh2 uses Node's own crypto (the front then offers AES, see
-    // agent/src/front/ssh-front.ts).
-    external: ['node-pty', 'systeminformation', 'cpu-features', '*.node'],
-    minify: true,
     legalComments: 'external',
     chunkNames: 'chunk-[hash]',
-    banner: {
-      js: "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
   });
 }
 
 // The wrapper: finds its real directory (it is reached through symlinks), runs the bundle on the bundled
-// Node. The daemon (`run`) idles for days: a small young generation and V8's lite mode (no optimising
-// compiler, lazily allocated feedback) take about 10 MB off its idle RSS at no cost that shows in drift
-// repair times (bench/agent-daemon.bench.ts, docs/benchmarks.md). glibc's malloc with one arena (not one
-// per thread that ever allocated) and giving freed memory back from 64 KB up takes about 3 MB more. Other
-// commands (the session recorder above all) keep the optimising compiler and the default malloc.
+// Node. The daemon (`run`) idles for days: a small young generation takes some MB off its idle RSS, and
+// glibc's malloc with one arena (not one per thread that ever allocated) and giving freed memory back
+// from 64 KB up takes about 3 MB more (bench/agent-daemon.bench.ts, docs/benchmarks.md).
+//
+// Not V8's lite mode (--lite-mode), which took about 10 MB more before the daemon ran the SSH front: it
+// implies --jitless, and jitless V8 has no WebAssembly. ssh2 computes Poly1305 in WebAssembly when its
+// native binding is absent (it is, here), and both its server and its client wait for that module before
+// they speak at all: under lite mode the front accepts TCP connections and closes them before the SSH
+// banner, and the failed init is an unhandled rejection. The front also relays every session byte in
+// JavaScript, which wants the optimising compiler as much as the recorder did.
+const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
 const WRAPPER = `#!/bin/sh
 # latchkey-agent: runs the bundled agent on its own Node runtime (the package needs no Node on the host).
 here=$(dirname "$(readlink -f "$0")")
 case "\${1:-}" in
   run)
     export MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=65536
-    exec "$here/../node/bin/node" --max-semi-space-size=1 --lite-mode "$here/../lib/main.js" "$@" ;;
+    exec "$here/../node/bin/node" ${DAEMON_NODE_FLAGS.join(' ')} "$here/../lib/main.js" "$@" ;;
   *) exec "$here/../node/bin/node" "$here/../lib/main.js" "$@" ;;
 esac
 `;
+
+// The front's SSH library as the package runs it: bundled as the agent is (ESM, the same banner, its
+// native parts left out), started on the packaged Node with the daemon's flags, one handshake over
+// loopback with Node's own crypto. Catches a bundle that cannot load ssh2 and a runtime it cannot run on.
+const SSH2_SMOKE = `
+import ssh2 from 'ssh2';
+const fail = (why) => { console.error('ssh2 smoke test: ' + why); process.exit(1); };
+setTimeout(() => fail('no handshake within 20 s'), 20000).unref();
+const { private: hostKey } = ssh2.utils.generateKeyPairSync('ed25519');
+const server = new ssh2.Server({ hostKeys: [hostKey] }, (peer) => {
+  peer.on('error', () => undefined);
+  peer.on('authentication', (context) => context.accept());
+  peer.on('ready', () => peer.end());
+});
+server.listen(0, '127.0.0.1', () => {
+  const client = new ssh2.Client();
+  client.on('error', (error) => fail(String(error)));
+  client.on('ready', () => {
+    client.end();
+    server.close();
+    console.log('ssh2 handshake ok');
+  });
+  client.connect({
+    host: '127.0.0.1',
+    port: server.address().port,
+    username: 'smoke',
+    algorithms: { cipher: ['aes128-gcm@openssh.com'] },
+  });
+});
+`;
+
+async function smokeTestSsh2(top) {
+  const dir = join(top, '..', 'ssh2-smoke');
+  await build({
+    ...BUNDLE_OPTIONS,
+    stdin: { contents: SSH2_SMOKE, resolveDir: repo, sourcefile: 'ssh2-smoke.mjs', loader: 'js' },
+    outfile: join(dir, 'smoke.mjs'),
+    splitting: false,
+  });
+  const out = execFileSync(join(top, 'node/bin/node'), [...DAEMON_NODE_FLAGS, join(dir, 'smoke.mjs')], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  rmSync(dir, { recursive: true, force: true });
+  if (!out.includes('ssh2 handshake ok')) throw new Error(`ssh2 smoke test: ${out}`);
+}
 
 async function assemble(hash, target) {
   const started = Date.now();
@@ -266,6 +328,10 @@ async function assemble(hash, target) {
   writeFileSync(join(top, 'MANIFEST.sha256'), `${manifest}\n`);
   say('smoke test: the packaged agent starts on its own Node');
   execFileSync(join(top, 'bin/latchkey-agent'), ['--version'], { encoding: 'utf8' });
+  // The daemon's command line (through the wrapper's `run` branch, its flags included) loads and parses.
+  const runHelp = execFileSync(join(top, 'bin/latchkey-agent'), ['run', '--help'], { encoding: 'utf8' });
+  if (!runHelp.includes('--front-listen')) throw new Error(`latchkey-agent run --help:\n${runHelp}`);
+  await smokeTestSsh2(top);
   execFileSync(join(top, 'node/bin/node'), ['-e', "require('node-pty')"], { cwd: top });
   execFileSync(join(top, 'node/bin/node'), ['-e', "require('systeminformation')"], { cwd: top });
   say('writing the tarball');
