@@ -55,19 +55,36 @@ describe('e2e: the latchkey-agent systemd unit', function () {
     }
   });
 
-  it('restarts on failure, keeps its state in /var/lib/latchkey-agent (0711: recorders open recording.json by name), its socket in /run/latchkey-agent, writes only /etc/ssh', () => {
+  it('restarts on failure, keeps its state in /var/lib/latchkey-agent (0700: the front records as root), writes only /etc/ssh, and makes no recorder socket', () => {
+    const lines = text.split('\n');
     for (const line of [
       'ExecStart=/opt/latchkey-agent/bin/latchkey-agent run',
       'Restart=on-failure',
       'StateDirectory=latchkey-agent',
-      'StateDirectoryMode=0711',
-      'RuntimeDirectory=latchkey-agent',
-      'RuntimeDirectoryMode=0755',
+      'StateDirectoryMode=0700',
       'ReadWritePaths=/etc/ssh',
       'ProtectSystem=strict',
       'WantedBy=multi-user.target',
     ]) {
-      assert.ok(text.split('\n').includes(line), `the unit says ${line}`);
+      assert.ok(lines.includes(line), `the unit says ${line}`);
     }
+    // The front (default --front-listen 0.0.0.0:3022) needs neither the legacy recorder's runtime
+    // directory nor a capability to bind: 3022 is not a privileged port.
+    for (const absent of [/^RuntimeDirectory/, /^ExecStart=.*--front-listen/, /CAP_NET_BIND_SERVICE/]) {
+      assert.ok(
+        !lines.some((line) => !line.startsWith('#') && absent.test(line)),
+        `the unit has no ${absent.source}`,
+      );
+    }
+    // No capability beyond the ones that keep sshd's files and signal it.
+    const bounding = lines.find((line) => line.startsWith('CapabilityBoundingSet='));
+    assert.equal(
+      bounding,
+      'CapabilityBoundingSet=CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL',
+    );
+    // ssh2 (the front) runs Poly1305 in WebAssembly and Node's JIT writes code: W^X would kill both.
+    assert.ok(lines.includes('MemoryDenyWriteExecute=no'));
+    // The front listens on IPv4/IPv6 and reaches sshd over loopback; D-Bus and netlink as before.
+    assert.ok(lines.includes('RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK'));
   });
 });
