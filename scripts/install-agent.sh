@@ -17,9 +17,11 @@
 #   --uninstall       stop and remove the agent, putting sshd's files back as they were before it
 #
 # What it changes: /opt/latchkey-agent (releases/<version>, current -> the one in use, bin -> current/bin),
-# /usr/local/bin/latchkey-agent (the command sshd runs as certificates' force-command: latchkey-agent
-# record), /etc/systemd/system/latchkey-agent.service, /var/lib/latchkey-agent (0711: the credential 0600,
-# backups of sshd's files). The agent itself then edits sshd's files (see docs/agent.md).
+# /usr/local/bin/latchkey-agent (the command on PATH: status, break-glass; and the legacy recorder's
+# force-command, latchkey-agent record), /etc/systemd/system/latchkey-agent.service, /var/lib/latchkey-agent
+# (0700: the credential, the front's host key and host CA, the session-log spool, backups of sshd's
+# files). The agent itself then edits sshd's files (see docs/agent.md) and runs the SSH front that people
+# log in through: TCP port 3022, to be opened to them in the host's firewall (sshd's port 22 need not be).
 set -euo pipefail
 
 # The access server replaces the next value with its public URL when it serves this file.
@@ -214,7 +216,8 @@ done
 
 install -m 0644 "$release/systemd/$UNIT" "$UNIT_PATH.new"
 mv -f "$UNIT_PATH.new" "$UNIT_PATH"
-mkdir -p -m 0711 "$STATE_DIR"
+# Root's alone (the unit's StateDirectoryMode says the same at each start).
+mkdir -p -m 0700 "$STATE_DIR"
 
 if [ "$enrolled" -eq 1 ]; then
   say "already enrolled (keeping $STATE_DIR/enrolment.json); --token, --vnet and --hostname are not used again"
@@ -232,7 +235,7 @@ started=$(date +%s)
 systemctl daemon-reload
 systemctl enable --quiet "$UNIT"
 systemctl restart "$UNIT"
-say "started $UNIT; waiting until sshd trusts the Latchkey CA"
+say "started $UNIT; waiting until sshd trusts the agent's CA"
 
 # Done when the agent's last cycle, after this start, left sshd trusting the CA.
 node="$release/node/bin/node"
@@ -256,5 +259,11 @@ while :; do
   sleep 1
 done
 
-say "done: version $version is running, enabled at boot, and sshd trusts the Latchkey CA"
+say "done: version $version is running, enabled at boot, and sshd trusts the agent's CA"
+# Where the SSH front listens, as the agent logged it at this start (absent with --front-listen off).
+front=$(journalctl -u "$UNIT" --since "@$started" -o cat --no-pager 2>/dev/null |
+  sed -n 's/^latchkey-agent: ssh front listening on //p' | tail -n 1 || true)
+if [ -n "$front" ]; then
+  say "the SSH front listens on $front: people log in there (open TCP port ${front##*:} to them in the firewall; sshd's own port can stay closed to them)"
+fi
 say "status: latchkey-agent status; logs: journalctl -u $UNIT; uninstall: bash install.sh --uninstall"

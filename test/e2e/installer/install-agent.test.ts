@@ -5,30 +5,40 @@
 //
 //   curl -fsSL http://SERVER/install.sh | bash -s -- --token T
 //
-// Then: the unit is enabled and active, the target is registered, `sshd -T` shows the trusted CA, a
-// certificate from the server logs in to the distro's own ssh.service (restarted by the agent); a second
-// run is harmless; --uninstall puts sshd's files back byte for byte and removes the unit; and an sshd that
-// cannot take the new config is rolled back, with the installer failing clearly. A few minutes in all
-// (the first run also debootstraps: about a minute more).
+// Then: the unit is enabled and active, the target is registered, `sshd -T` shows the trusted CA (the
+// agent's host-local CA, not the account's), a certificate from the server logs in through the agent's
+// SSH front on port 3022 (held to the host key the server lists for the target, never trusted on first
+// use) and from there into the distro's own ssh.service over loopback, while the same certificate is
+// refused by ssh.service on port 22; the front's keys are root's alone; a second run is harmless;
+// --uninstall puts sshd's files back byte for byte, removes the unit and leaves nothing on port 3022; a
+// recorded session reaches the server sealed to the auditor's key; and an sshd that cannot take the new
+// config is rolled back, with the installer failing clearly. A few minutes in all (the first run also
+// debootstraps: about a minute more).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { encodeAuditorKey, generateHpkeKeyPair, readSessionLog } from '@latchkey/shared';
 import { createTempDir, generateKeyWithSshKeygen, runCommand } from '../../harness/index.js';
 import type { TempDir } from '../../harness/index.js';
-import { postJson, signInBuiltIn } from '../../server/sign-in/sign-in-client.js';
+import { getJson, postJson, signInBuiltIn } from '../../server/sign-in/sign-in-client.js';
 import { runServerCommand, startServerProcess } from '../server/server-process.js';
 import type { Json, ServerProcess } from '../server/server-process.js';
 import { bootHost, pristineDebianRoot, readHostFile } from './nspawn-host.js';
 import type { NspawnHost } from './nspawn-host.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGE = `${REPO}dist/latchkey-agent-linux-x64.tar.gz`;
+const BUILT_PACKAGE = `${REPO}dist/latchkey-agent-linux-x64.tar.gz`;
 const EMAIL = 'alice@corp.example';
 const PASSWORD = 'alice password 42';
 const TARGET = 'lk-installed';
 const DROP_IN = '/etc/ssh/sshd_config.d/00-latchkey.conf';
+/** The agent's SSH front: its default --front-listen, 0.0.0.0:3022, as the unit runs it. */
+const FRONT_PORT = 3022;
+const STATE = '/var/lib/latchkey-agent';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const progress = (line: string) => process.stderr.write(`      [installer e2e] ${line}\n`);
 
@@ -47,6 +57,8 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
   let keyFile: string;
   let publicKey: string;
   let caPublicKey: string;
+  /** This run's copy of the package: a rebuild in the checkout meanwhile must not change what is served. */
+  let packageFile: string;
 
   before(async function () {
     const missing: string[] = [];
@@ -66,6 +78,8 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     progress(built.stdout.trim().split('\n').at(-1) ?? '');
     pristine = pristineDebianRoot();
     dir = await createTempDir('installer-e2e');
+    packageFile = dir.file('latchkey-agent-linux-x64.tar.gz');
+    await copyFile(BUILT_PACKAGE, packageFile);
     keyFile = dir.file('id_ed25519');
     publicKey = (await generateKeyWithSshKeygen(keyFile)).publicKey;
   });
@@ -120,7 +134,7 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
       `${host.hostAddress}:0`,
       '--allow-insecure-http',
       '--agent-package',
-      PACKAGE,
+      packageFile,
     ]);
     const added = await runServerCommand(
       ['user', 'add', EMAIL, '--group', 'sre', '--data-dir', dataDir],
@@ -179,12 +193,26 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     }
   }
 
-  /** A certificate from the server for alice, and an ssh login with it into the container's sshd. */
-  async function certificateLogin(
-    target: NspawnHost,
-    targetId: string,
-    command = 'id -un; command -v latchkey-agent',
-  ) {
+  /** The target as alice's target list shows it, once its agent has reported its front (at most 60 s). */
+  async function listedFront(targetId: string): Promise<{ port: number; hostKey: string }> {
+    const tokens = await signInBuiltIn(server!.url, EMAIL, PASSWORD);
+    for (const started = Date.now(); ; await sleep(500)) {
+      const answer = await getJson(server!.url, '/v1/me/targets', tokens.access_token);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      const entry = (answer.body.result as Json[]).find((listed) => listed.id === targetId);
+      if (entry?.front !== undefined) {
+        assert.equal(entry.port, entry.front.port, 'the listed port is the front, not sshd');
+        return { port: entry.front.port as number, hostKey: entry.front.host_key as string };
+      }
+      assert.ok(
+        Date.now() - started < 60_000,
+        `the target's front is not listed within 60 s: ${JSON.stringify(answer.body)}`,
+      );
+    }
+  }
+
+  /** A certificate from the server for alice (bound to the target: the front is listed for it). */
+  async function certificateFor(targetId: string): Promise<{ file: string; result: Json }> {
     const tokens = await signInBuiltIn(server!.url, EMAIL, PASSWORD);
     const issued = await postJson(server!.url, '/v1/me/certificates', tokens.access_token, {
       target_id: targetId,
@@ -192,35 +220,94 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
       public_key: publicKey,
     });
     assert.equal(issued.status, 200, JSON.stringify(issued.body));
-    const certificateFile = dir.file(`cert-${Date.now()}-cert.pub`);
-    await writeFile(certificateFile, `${issued.body.result.certificate}\n`);
+    const file = dir.file(`cert-${Date.now()}-cert.pub`);
+    await writeFile(file, `${issued.body.result.certificate}\n`);
+    return { file, result: issued.body.result };
+  }
+
+  /** OpenSSH as alice, holding the server to the one host key in `knownHosts` (no trust on first use). */
+  async function ssh(
+    address: string,
+    port: number,
+    certificateFile: string,
+    knownHosts: string,
+    command: string,
+  ) {
+    const knownHostsFile = dir.file(`known_hosts-${Date.now()}`);
+    await writeFile(knownHostsFile, `${knownHosts}\n`);
     return runCommand(
       'ssh',
       [
-        '-F',
-        '/dev/null',
-        '-i',
-        keyFile,
-        '-o',
-        `CertificateFile=${certificateFile}`,
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'ConnectTimeout=10',
-        `alice@${target.address}`,
-        command,
+        ...['-F', '/dev/null', '-i', keyFile, '-o', `CertificateFile=${certificateFile}`],
+        ...['-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'BatchMode=yes'],
+        ...['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHostsFile}`],
+        ...['-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=10'],
+        ...['-p', String(port), `alice@${address}`, command],
       ],
       { timeoutMs: 30_000 },
     );
   }
 
-  it('installs, enrols and starts the agent; sshd trusts the CA and a certificate logs in; a rerun is harmless; --uninstall restores sshd byte for byte', async () => {
+  /**
+   * A login as a person makes it: the target's front from alice's target list (port and host key), a
+   * certificate from the server, ssh to the front with exactly that host key.
+   */
+  async function frontLogin(
+    target: NspawnHost,
+    targetId: string,
+    command = 'id -un; echo "$SSH_CONNECTION"; echo "forced=${SSH_ORIGINAL_COMMAND-none}"',
+  ) {
+    const front = await listedFront(targetId);
+    assert.equal(front.port, FRONT_PORT);
+    const certificate = await certificateFor(targetId);
+    // The certificate answer names the same front: a client needs nothing else to connect.
+    assert.equal(certificate.result.target.port, FRONT_PORT);
+    assert.equal(certificate.result.target.host_key, front.hostKey);
+    const result = await ssh(
+      target.address,
+      FRONT_PORT,
+      certificate.file,
+      `[${target.address}]:${FRONT_PORT} ${front.hostKey}`,
+      command,
+    );
+    return { ...result, sessionId: certificate.result.session_id as string };
+  }
+
+  /** TCP listeners on `port` in the container's network namespace (/proc/net/tcp{,6}: it has no ss). */
+  async function listeners(target: NspawnHost, port: number): Promise<string[]> {
+    const tables = await target.must(['cat', '/proc/net/tcp', '/proc/net/tcp6']);
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    return tables
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A')
+      .map((fields) => fields[1]!);
+  }
+
+  /** Whether a TCP connection from this host to the container's `port` is refused. */
+  function refusesTcp(target: NspawnHost, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect({ host: target.address, port, timeout: 5_000 });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    });
+  }
+
+  /** `ssh-keygen -y` of a private key file of the container (read here, as root): its public key blob. */
+  async function publicBlobOf(target: NspawnHost, path: string): Promise<string> {
+    const derived = await runCommand('ssh-keygen', ['-y', '-f', `${target.root}${path}`]);
+    assert.equal(derived.code, 0, derived.stderr);
+    return derived.stdout.trim().split(/\s+/)[1]!;
+  }
+
+  it('installs, enrols and starts the agent; logins go through its front on 3022 and never straight to sshd; a rerun is harmless; --uninstall restores sshd byte for byte', async () => {
     const { host: target, joinToken } = await freshHostAndServer('lk-inst-a');
     const before = await sshdFiles(target);
 
@@ -228,26 +315,90 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     const first = await runInstaller(target, `--token ${joinToken} --hostname ${TARGET}`);
     assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
     assert.match(first.stdout, /sha256 verified/);
-    assert.match(first.stdout, /sshd trusts the Latchkey CA/);
+    assert.match(first.stdout, /sshd trusts the agent's CA/);
+    assert.match(first.stdout, /the SSH front listens on 0\.0\.0\.0:3022: .*open TCP port 3022/);
 
     assert.equal((await target.exec(['systemctl', 'is-enabled', 'latchkey-agent'])).stdout.trim(), 'enabled');
     assert.equal((await target.exec(['systemctl', 'is-active', 'latchkey-agent'])).stdout.trim(), 'active');
     const targets = await admin('GET', `/infrastructure/targets?hostname=${TARGET}`);
     assert.equal(targets.length, 1, JSON.stringify(targets));
     assert.equal(targets[0].ip.ipv4.ip_addr, target.address);
+
+    // sshd trusts the agent's host-local CA (the front's one-minute certificates), not the account's.
     const effective = await target.must(['sshd', '-T']);
     assert.match(effective, /^trustedusercakeys \/etc\/ssh\/ca\.pub$/m);
-    assert.ok((await readHostFile(target, '/etc/ssh/ca.pub')).includes(caPublicKey.trim().split(' ')[1]!));
-    // The command certificates force for recorded sessions (`latchkey-agent record`) is on PATH.
+    const caPub = await readHostFile(target, '/etc/ssh/ca.pub');
+    assert.ok(caPub.includes(await publicBlobOf(target, `${STATE}/front/host_ca_ed25519_key`)), caPub);
+    assert.ok(!caPub.includes(caPublicKey.trim().split(' ')[1]!), "the account CA is not in sshd's ca.pub");
+    // The front's keys are root's alone.
+    const modes = await target.must([
+      'stat',
+      '-c',
+      '%n %a %U:%G',
+      STATE,
+      `${STATE}/front`,
+      `${STATE}/front/ssh_host_ed25519_key`,
+      `${STATE}/front/host_ca_ed25519_key`,
+      `${STATE}/spool`,
+    ]);
+    assert.deepEqual(modes.trim().split('\n'), [
+      `${STATE} 700 root:root`,
+      `${STATE}/front 700 root:root`,
+      `${STATE}/front/ssh_host_ed25519_key 600 root:root`,
+      `${STATE}/front/host_ca_ed25519_key 600 root:root`,
+      `${STATE}/spool 700 root:root`,
+    ]);
+    assert.deepEqual(
+      await listeners(target, FRONT_PORT),
+      ['00000000:0BCE'],
+      'the front listens on 0.0.0.0:3022',
+    );
+    // latchkey-agent is on root's PATH (status, break-glass), through current/.
     assert.equal(
       (await target.must(['readlink', '-f', '/usr/local/bin/latchkey-agent'])).trim(),
       (await target.must(['readlink', '-f', '/opt/latchkey-agent/current'])).trim() + '/bin/latchkey-agent',
     );
+    assert.match(await target.must(['latchkey-agent', 'status']), /"enrolled": true/);
 
-    progress('certificate login into the container');
-    const login = await certificateLogin(target, targets[0].id);
+    progress("a certificate login through the agent's front on port 3022");
+    const front = await listedFront(targets[0].id);
+    // The host key the server lists is the front's own (its public half, reported by the agent).
+    assert.equal(
+      front.hostKey.split(' ')[1],
+      await publicBlobOf(target, `${STATE}/front/ssh_host_ed25519_key`),
+    );
+    const login = await frontLogin(target, targets[0].id);
     assert.equal(login.code, 0, login.stderr);
-    assert.deepEqual(login.stdout.trim().split('\n'), ['alice', '/usr/local/bin/latchkey-agent']);
+    const [user, connection, forced] = login.stdout.trim().split('\n');
+    assert.equal(user, 'alice');
+    // sshd saw the front's loopback connection (not alice's), and no command was forced.
+    assert.match(connection ?? '', /^127\.0\.0\.1 \d+ 127\.0\.0\.1 22$/);
+    assert.equal(forced, 'forced=none');
+
+    progress('the same certificate straight to ssh.service on port 22: refused');
+    const certificate = await certificateFor(targets[0].id);
+    const sshdHostKey = (await readHostFile(target, '/etc/ssh/ssh_host_ed25519_key.pub')).trim();
+    const direct = await ssh(
+      target.address,
+      22,
+      certificate.file,
+      `${target.address} ${sshdHostKey}`,
+      'id -un',
+    );
+    assert.equal(direct.code, 255, `${direct.stdout}\n${direct.stderr}`);
+    assert.match(direct.stderr, /Permission denied \(publickey/);
+    assert.doesNotMatch(direct.stderr, /Host key verification failed/);
+    // A host key other than the listed one is refused by the client: no trust on first use.
+    const otherKey = (await generateKeyWithSshKeygen(dir.file(`other-${Date.now()}`))).publicKey;
+    const impostor = await ssh(
+      target.address,
+      FRONT_PORT,
+      certificate.file,
+      `[${target.address}]:${FRONT_PORT} ${otherKey.trim()}`,
+      'id -un',
+    );
+    assert.equal(impostor.code, 255, impostor.stdout);
+    assert.match(impostor.stderr, /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
 
     progress('the installer again');
     const afterFirst = await sshdFiles(target);
@@ -258,8 +409,11 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     assert.equal((await target.exec(['systemctl', 'is-active', 'latchkey-agent'])).stdout.trim(), 'active');
     assert.equal((await admin('GET', `/infrastructure/targets?hostname=${TARGET}`)).length, 1);
     assert.deepEqual(await sshdFiles(target), afterFirst);
-    const again = await certificateLogin(target, targets[0].id);
+    // The front keeps its host key across the restart: clients that know it still get in.
+    assert.deepEqual(await listedFront(targets[0].id), front);
+    const again = await frontLogin(target, targets[0].id, 'id -un');
     assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, 'alice\n');
 
     progress('--uninstall');
     const removed = await runInstaller(target, '--uninstall');
@@ -276,6 +430,9 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     assert.notEqual((await target.exec(['systemctl', 'is-enabled', 'latchkey-agent'])).code, 0);
     assert.equal((await target.exec(['systemctl', 'is-active', 'ssh'])).stdout.trim(), 'active');
     assert.doesNotMatch(await target.must(['sshd', '-T']), /^trustedusercakeys \/etc\/ssh\/ca\.pub$/m);
+    // Nothing is left on the front's port.
+    assert.deepEqual(await listeners(target, FRONT_PORT), [], 'nothing listens on 3022');
+    assert.ok(await refusesTcp(target, FRONT_PORT), 'a connection to 3022 is refused');
   });
 
   it('records sessions on the installed host: the sealed log reaches the server and opens only with the auditor key', async () => {
@@ -292,14 +449,15 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     }
     const [registered] = await admin('GET', `/infrastructure/targets?hostname=${TARGET}`);
 
-    progress('a recorded session on the installed host (sshd runs the recorder as alice)');
-    const session = await certificateLogin(target, registered.id, 'echo recorded-$((6*7)); id -un');
+    progress("a recorded session on the installed host (the agent's front records it)");
+    const session = await frontLogin(target, registered.id, 'echo recorded-$((6*7)); id -un');
     assert.equal(session.code, 0, session.stderr);
     assert.equal(session.stdout, 'recorded-42\nalice\n');
 
+    // The front wrote the log into the agent's root-only spool; the agent uploads it.
     let listed: Json[] = [];
     for (let waited = 0; listed.length === 0; waited += 500) {
-      listed = (await admin('GET', '/ssh_logs?username=alice')).filter(
+      listed = (await admin('GET', `/ssh_logs?session_id=${session.sessionId}`)).filter(
         (log: Json) => log.status === 'complete',
       );
       if (listed.length === 0) {
@@ -307,7 +465,10 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+    assert.equal(listed.length, 1, JSON.stringify(listed));
     const [entry] = listed;
+    assert.equal(entry.session_id, session.sessionId);
+    assert.equal(entry.username, 'alice');
     assert.equal(entry.user_email, EMAIL);
     assert.equal(entry.target_id, registered.id);
     assert.equal(entry.program_type, 'exec');
@@ -327,6 +488,28 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     assert.match(output.toString(), /recorded-42/);
     // Another key opens nothing.
     assert.throws(() => readSessionLog(file, generateHpkeKeyPair().privateKey), /decrypt|authenticate/i);
+    // What the front keeps stays root's: its keys and the spool (no user process reads either).
+    const modes = await target.must([
+      'stat',
+      '-c',
+      '%n %a %U:%G',
+      `${STATE}/front`,
+      `${STATE}/front/ssh_host_ed25519_key`,
+      `${STATE}/front/host_ca_ed25519_key`,
+      `${STATE}/spool`,
+    ]);
+    assert.deepEqual(modes.trim().split('\n'), [
+      `${STATE}/front 700 root:root`,
+      `${STATE}/front/ssh_host_ed25519_key 600 root:root`,
+      `${STATE}/front/host_ca_ed25519_key 600 root:root`,
+      `${STATE}/spool 700 root:root`,
+    ]);
+    const stateMode = Number.parseInt((await target.must(['stat', '-c', '%a', STATE])).trim(), 8);
+    assert.equal(
+      stateMode & 0o066,
+      0,
+      `${STATE} is ${stateMode.toString(8)}: nobody but root lists or writes it`,
+    );
   });
 
   it('offline (--package): rolls back when the distro sshd cannot take the new configuration, and the installer says so', async () => {
@@ -341,7 +524,7 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     const before = await sshdFiles(target);
 
     // Offline this time: the package is already on the host (the server is still asked for the enrolment).
-    await copyFile(PACKAGE, `${target.root}/root/agent.tar.gz`);
+    await copyFile(packageFile, `${target.root}/root/agent.tar.gz`);
     const result = await runInstaller(
       target,
       `--package /root/agent.tar.gz --token ${joinToken} --hostname ${TARGET}`,

@@ -118,14 +118,31 @@ export interface NspawnHost {
 
 let nextNetwork = 0;
 
-function childOf(pid: number): number | undefined {
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
   try {
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      if (children !== '') return Number(children.split(/\s+/)[0]);
+      if (children !== '') out.push(...children.split(/\s+/).map(Number));
     }
   } catch {
-    return undefined;
+    return out;
+  }
+  return out;
+}
+
+/**
+ * The container's PID 1 as seen from here: the child of systemd-nspawn that has become systemd (or /sbin/init). While it
+ * starts, nspawn's children are nspawn's own forks (an outer child that clones the inner one and exits):
+ * one of those taken for the init made every later nsenter fail.
+ */
+function containerInit(nspawnPid: number): number | undefined {
+  for (const pid of childrenOf(nspawnPid)) {
+    try {
+      if (['systemd', 'init'].includes(readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) return pid;
+    } catch {
+      // gone meanwhile
+    }
   }
   return undefined;
 }
@@ -174,11 +191,12 @@ export async function bootHost(pristine: string, label: string): Promise<NspawnH
   const cleanup = registerCleanup(`systemd-nspawn ${label}`, stop);
 
   let initPid: number | undefined;
-  const deadline = Date.now() + 60_000;
+  // Two shared cores, often busy with other suites: a boot can take well over its usual few seconds.
+  const deadline = Date.now() + 120_000;
   while (initPid === undefined) {
     if (child.exitCode !== null) throw new Error(`systemd-nspawn exited (${child.exitCode}):\n${output}`);
     if (Date.now() > deadline) throw new Error(`the container did not start:\n${output}`);
-    initPid = child.pid === undefined ? undefined : childOf(child.pid);
+    initPid = child.pid === undefined ? undefined : containerInit(child.pid);
     if (initPid === undefined) await sleep(100);
   }
   const pid = initPid;
@@ -218,7 +236,7 @@ export async function bootHost(pristine: string, label: string): Promise<NspawnH
     const state = (await exec(['systemctl', 'is-system-running'])).stdout.trim();
     if (state === 'running' || state === 'degraded') break;
     if (Date.now() > deadline)
-      throw new Error(`the container's systemd is ${state} after a minute:\n${output}`);
+      throw new Error(`the container's systemd is ${state || '(no answer)'} after two minutes:\n${output}`);
     await sleep(250);
   }
   progress(`booted in ${((Date.now() - started) / 1000).toFixed(1)} s (init pid ${pid})`);
