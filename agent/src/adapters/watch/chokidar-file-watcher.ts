@@ -29,12 +29,17 @@ export class ChokidarFileWatcher implements FileWatcher {
     for (const event of ['add', 'change', 'unlink'] as const) {
       watcher.on(event, (path: string) => onChange(path));
     }
+    // A directory replaced or a watcher error may have hidden events: every file is checked again.
+    const checkAll = (): void => paths.forEach((path) => onChange(path));
+    watcher.on('addDir', checkAll);
+    watcher.on('unlinkDir', checkAll);
     await new Promise<void>((resolve, reject) => {
       watcher.once('ready', () => resolve());
       watcher.once('error', (error: unknown) =>
         reject(error instanceof Error ? error : new Error(String(error))),
       );
     });
+    watcher.on('error', checkAll);
     return () => watcher.close();
   }
 }

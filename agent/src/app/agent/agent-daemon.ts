@@ -87,6 +87,9 @@ export interface AgentDaemonSettings {
   };
 }
 
+/** How long after a repair the files are checked once more. */
+export const FOLLOW_UP_CHECK_MS = 1000;
+
 export interface CycleOutcome {
   readonly ok: boolean;
   readonly status: AgentStatus;
@@ -102,6 +105,8 @@ export class AgentDaemon {
   private repairQueued = false;
   private consecutiveRollbacks = 0;
   private delayedRepair: ReturnType<typeof setTimeout> | undefined;
+  /** The check that follows every repair (see queueRepair). */
+  private followUp: ReturnType<typeof setTimeout> | undefined;
   /** Every sshd change goes through this chain: a drift repair never runs beside a cycle's apply. */
   private sshdQueue: Promise<unknown> = Promise.resolve();
   /** Measured on the previous heartbeat's answer, sent with the next. */
@@ -208,6 +213,8 @@ export class AgentDaemon {
       await stopWatching();
       clearTimeout(this.delayedRepair);
       this.delayedRepair = undefined;
+      clearTimeout(this.followUp);
+      this.followUp = undefined;
       await this.sshdQueue.catch(() => undefined);
     }
   }
@@ -239,6 +246,15 @@ export class AgentDaemon {
       const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: this.sshdKeys(keys) });
       this.noteResult(result);
       if (result.status === 'unchanged') return;
+      // A file event can be lost or merged while a repair runs (its own writes are events too; a watcher
+      // error, a rename mid-write): check once more a moment after every repair, so a second tamper that
+      // landed meanwhile is never left until the next cycle (issue 18).
+      clearTimeout(this.followUp);
+      this.followUp = setTimeout(() => {
+        this.followUp = undefined;
+        this.onFileChanged(path);
+      }, FOLLOW_UP_CHECK_MS);
+      this.followUp.unref?.();
       const repair: DriftRepair = { path, at: this.deps.now().toISOString(), status: result.status };
       this.deps.log(
         `drift in ${path} ${result.status === 'applied' ? 'repaired' : 'could not be repaired: ' + result.failure.message}`,

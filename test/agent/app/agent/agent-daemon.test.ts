@@ -278,6 +278,27 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     await running;
   });
 
+  it('drift: a tamper whose file event was lost during a repair is repaired by the check that follows', async () => {
+    const t = setUp({
+      sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
+    });
+    await t.daemon.cycle();
+    const stop = new AbortController();
+    const running = t.daemon.run(stop.signal);
+    await until('the first cycle of run', () => t.server.heartbeats.length === 2);
+    t.sshdHost.put(CA, '# emptied\n');
+    t.watcher.fire(CA);
+    await until('the first repair', () => t.server.heartbeats.length === 3);
+    // A second tamper whose event never arrives (merged with the repair's own, or lost).
+    t.sshdHost.put(CA, '# emptied again\n');
+    await until(
+      'the follow-up check repairs it',
+      () => t.sshdHost.text(CA)?.includes(caKey.split(' ')[1]!) === true,
+    );
+    stop.abort();
+    await running;
+  });
+
   it('repairs drift from the keys of an earlier run while the server is away from the start', async () => {
     const first = setUp();
     await first.daemon.cycle();
