@@ -9,7 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTempDir, findFreePort, isAlive, runCommand, type TempDir } from '../../harness/index.js';
+import {
+  createTempDir,
+  findFreePort,
+  isAlive,
+  runCommand,
+  terminate,
+  type TempDir,
+} from '../../harness/index.js';
 import { loginWithDeviceFlow, makeCliHome, runLatchkey } from '../cli/latchkey-cli.js';
 import {
   LocalLatchkey,
@@ -47,6 +54,8 @@ describe('e2e: scripts/up.sh always starts (any checkout, after git clean -fdx, 
   });
 
   after(async () => {
+    // Whatever a failed test left running in the copies, before its user and files go.
+    if (dir !== undefined) await terminate((await processesNaming(dir.path)).map((found) => found.pid));
     await runCommand('userdel', ['-r', unixUser]);
     await dir?.remove();
   });
