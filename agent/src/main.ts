@@ -186,7 +186,7 @@ async function buildDaemon(
     recording: new RecordingSettingsSync(
       {
         ...(wiring.logServer === undefined ? {} : { server: wiring.logServer }),
-        files: new NodeRecordingStateFiles(config.stateDir),
+        files: new NodeRecordingStateFiles(config.stateDir, config.front === undefined),
         now: () => new Date(),
         log,
       },
@@ -369,7 +369,7 @@ async function startFront(
     config.sshd.mainPath ?? DEFAULT_MAIN_PATH,
     log,
   );
-  const recordingFiles = new NodeRecordingStateFiles(config.stateDir);
+  const recordingFiles = new NodeRecordingStateFiles(config.stateDir, config.front === undefined);
   let trustCache: { text: string; trust: FrontTrust } | undefined;
   const front = await SshFront.start(
     {
@@ -546,7 +546,7 @@ stateDirOption(
     const config = parseAgentConfig({
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     });
-    const deps = { files: new NodeRecordingStateFiles(config.stateDir), now: () => new Date(), log };
+    const deps = { files: new NodeRecordingStateFiles(config.stateDir, config.front === undefined), now: () => new Date(), log };
     if (options.end === true) {
       await endBreakGlass(deps);
       process.stdout.write('break-glass ended\n');

@@ -9,7 +9,8 @@
  * time (more are dropped at once), each for at most LOGIN_GRACE_MS, and only MAX_SPECULATIVE of them get
  * an inner connection to sshd started before they have logged in.
  */
-import { createRequire } from 'node:module';
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="../../../shared/src/ssh2/ssh2-internals.d.ts" />
 import { type AddressInfo } from 'node:net';
 import ssh2, {
   type AuthContext,
@@ -17,6 +18,7 @@ import ssh2, {
   type Connection,
   type PublicKeyAuthContext,
 } from 'ssh2';
+import ssh2Crypto from 'ssh2/lib/protocol/crypto.js';
 import type { ClientInfo } from 'ssh2';
 import type { SshCertificate } from '@latchkey/shared/ssh/certificate';
 import { checkLoginCertificate, type FrontTrust } from '../domain/front/login-certificate.js';
@@ -319,11 +321,7 @@ function frontCiphers(): CipherAlgorithm[] {
 }
 
 function sshCryptoBinding(): boolean {
-  try {
-    return createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js').bindingAvailable === true;
-  } catch {
-    return false;
-  }
+  return ssh2Crypto.bindingAvailable === true;
 }
 
 interface PersonOnFront {

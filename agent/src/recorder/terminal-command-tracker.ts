@@ -4,6 +4,10 @@
  * prompt ended to the end of the (possibly wrapped) line is taken as the command. Full-screen programs
  * (the alternate screen: vim, less, top) are skipped. It knows no exit status or cwd, and a line edited
  * with history recall is read as shown, which is what ran.
+ *
+ * A line typed ahead (its first key came while an earlier line still waited for its echo: a paste, a
+ * script, a fast typist) has no known place on the screen yet: it is taken from the keys themselves
+ * (printable characters, with backspace applied), in order with the others.
  */
 import xtermHeadless from '@xterm/headless';
 import type { CommandRecord } from '@latchkey/shared/session-log/log-records';
@@ -14,6 +18,10 @@ export class TerminalCommandTracker {
   private readonly terminal: InstanceType<typeof Terminal>;
   /** Where the prompt ended: the cursor when the first key of a line was typed. */
   private lineStart: { x: number; y: number } | null = null;
+  /** The keys of a line typed ahead, or null. */
+  private lineTyped: number[] | null = null;
+  /** Enters whose line has not been read yet (queued, or waiting for the emulator). */
+  private unread = 0;
 
   constructor(
     cols: number,
@@ -35,10 +43,23 @@ export class TerminalCommandTracker {
     for (const byte of bytes) {
       if (byte === 0x0d || byte === 0x0a) {
         const start = this.lineStart;
+        const typed = this.lineTyped;
         this.lineStart = null;
-        // The line is read once its echo (and the newline's) is on the screen: input typed ahead of the
-        // echo (a paste, a fast typist, a script) would otherwise be read from an empty line.
-        if (start !== null) this.afterParsing(() => this.queueEnter(start, at));
+        this.lineTyped = null;
+        // The line is read once its echo (and the newline's) is on the screen.
+        if (start !== null) {
+          this.unread++;
+          this.afterParsing(() => this.queueEnter({ start, at }));
+        } else if (typed !== null) {
+          this.unread++;
+          const text = Buffer.from(typed).toString('utf8');
+          this.afterParsing(() => this.queueEnter({ text, at }));
+        }
+      } else if (this.lineTyped !== null) {
+        typeKey(this.lineTyped, byte);
+      } else if (this.lineStart === null && this.unread > 0) {
+        this.lineTyped = [];
+        typeKey(this.lineTyped, byte);
       } else if (this.lineStart === null) {
         const start = { x: -1, y: -1 };
         this.lineStart = start;
@@ -57,10 +78,10 @@ export class TerminalCommandTracker {
     this.terminal.dispose();
   }
 
-  private readonly pending: { start: { x: number; y: number }; at: Date }[] = [];
+  private readonly pending: PendingLine[] = [];
 
-  private queueEnter(start: { x: number; y: number }, at: Date): void {
-    this.pending.push({ start, at });
+  private queueEnter(line: PendingLine): void {
+    this.pending.push(line);
     this.capturePending(false);
   }
 
@@ -71,7 +92,15 @@ export class TerminalCommandTracker {
   private capturePending(all: boolean): void {
     const buffer = this.terminal.buffer.active;
     while (this.pending.length > 0) {
-      const { start, at } = this.pending[0]!;
+      const line = this.pending[0]!;
+      if ('text' in line) {
+        this.pending.shift();
+        this.unread--;
+        const command = line.text.trim();
+        if (command !== '') this.onCommand({ command, started_at: line.at.toISOString() });
+        continue;
+      }
+      const { start, at } = line;
       const cursorRow = buffer.baseY + buffer.cursorY;
       // The command's rows: its first, and those that continue it (wrapped).
       let lastRow = start.y;
@@ -79,6 +108,7 @@ export class TerminalCommandTracker {
       const moved = cursorRow > lastRow;
       if (!moved && !all) return;
       this.pending.shift();
+      this.unread--;
       this.enter(start, at, lastRow);
     }
   }
@@ -99,5 +129,16 @@ export class TerminalCommandTracker {
   /** Runs `action` once the emulator has parsed everything written so far. */
   private afterParsing(action: () => void): void {
     this.terminal.write('', action);
+  }
+}
+
+type PendingLine = { start: { x: number; y: number }; at: Date } | { text: string; at: Date };
+
+/** A key of a line typed ahead: printable bytes (UTF-8 included) kept, backspace removes a character. */
+function typeKey(line: number[], byte: number): void {
+  if (byte === 0x7f || byte === 0x08) {
+    while (line.length > 0 && ((line.pop() as number) & 0xc0) === 0x80);
+  } else if (byte >= 0x20 || byte === 0x09) {
+    line.push(byte);
   }
 }

@@ -3,3 +3,8 @@ declare module 'ssh2/lib/protocol/utils.js' {
   const utils: { sendPacket(protocol: unknown, packet: Buffer, bypass?: boolean): void };
   export default utils;
 }
+// Whether ssh2's native crypto binding loaded (agent/src/front/ssh-front.ts picks its ciphers by it).
+declare module 'ssh2/lib/protocol/crypto.js' {
+  const crypto: { bindingAvailable: boolean };
+  export default crypto;
+}

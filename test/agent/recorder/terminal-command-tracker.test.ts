@@ -54,6 +54,18 @@ describe('TerminalCommandTracker (the fallback for shells without integration)',
     );
   });
 
+  it('reads lines typed ahead of their echo from the keys, in order (a paste, a script)', async () => {
+    const commands = await play([
+      { out: '$ ' },
+      { keys: 'cd /tmp\recho x\bhi\r' },
+      { out: 'cd /tmp\r\n$ echo hi\r\nhi\r\n$ ' },
+    ]);
+    assert.deepEqual(
+      commands.map((c) => c.command),
+      ['cd /tmp', 'echo hi'],
+    );
+  });
+
   it('skips what is typed in full-screen programs (the alternate screen)', async () => {
     const commands = await play([{ out: '\x1b[?1049h' }, { keys: 'i' }, { out: 'text' }, { keys: '\r' }]);
     assert.deepEqual(commands, []);

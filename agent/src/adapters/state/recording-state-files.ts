@@ -1,7 +1,8 @@
 /**
- * recording.json and break-glass.json in the agent's state directory. recording.json is read by the
- * recorder, which runs as the logged-in user: it is 0644 and the directory is made 0711 (others may
- * open a file whose name they know, never list the directory; the credential stays 0600). break-glass.json
+ * recording.json and break-glass.json in the agent's state directory. With the SSH front (the default)
+ * only the agent reads recording.json: it is 0600 and the directory stays 0700. For the old recorder
+ * (`--front-listen off`), which runs as the logged-in user, `shared` makes it 0644 and the directory 0711
+ * (others may open a file whose name they know, never list the directory; the credential stays 0600). break-glass.json
  * is root's (0600). Both are replaced atomically (temp file, fsync, rename, fsync of the directory).
  */
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,10 @@ export class NodeRecordingStateFiles implements RecordingStateFiles {
   readonly settingsPath: string;
   private readonly breakGlassPath: string;
 
-  constructor(private readonly stateDir: string) {
+  constructor(
+    private readonly stateDir: string,
+    private readonly shared = true,
+  ) {
     this.settingsPath = join(stateDir, RECORDING_SETTINGS_FILE);
     this.breakGlassPath = join(stateDir, BREAK_GLASS_FILE);
   }
@@ -26,12 +30,15 @@ export class NodeRecordingStateFiles implements RecordingStateFiles {
 
   async writeSettings(text: string): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
-    await chmod(this.stateDir, 0o711);
-    await writeAtomic(this.settingsPath, text, 0o644);
+    await chmod(this.stateDir, this.shared ? 0o711 : 0o700);
+    await writeAtomic(this.settingsPath, text, this.shared ? 0o644 : 0o600);
   }
 
+  /** Puts the modes back as they should be (systemd, or an earlier version, may have set others). */
   async shareSettings(): Promise<void> {
-    if (((await stat(this.stateDir)).mode & 0o777) !== 0o711) await chmod(this.stateDir, 0o711);
+    const dirMode = this.shared ? 0o711 : 0o700;
+    if (((await stat(this.stateDir)).mode & 0o777) !== dirMode) await chmod(this.stateDir, dirMode);
+    if (!this.shared) await chmod(this.settingsPath, 0o600).catch(() => undefined);
   }
 
   removeSettings(): Promise<void> {
