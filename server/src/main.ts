@@ -6,7 +6,7 @@
  *                         [--tls-cert FILE --tls-key FILE] [--allow-insecure-http] [--ca-key-file FILE]
  *                         [--public-url URL] [--identity-providers FILE]
  *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h] [--agent-package FILE]
- *                         [--max-log-size 256MiB]
+ *                         [--max-log-size 256MiB] [--trusted-proxy CIDR]…
  *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
  *   latchkey-server token list [--json]
  *   latchkey-server token revoke TOKEN_ID
@@ -132,6 +132,7 @@ async function start(options: ServerOptions): Promise<void> {
     ...(https === undefined ? {} : { https }),
     identityProviders: new Map(providers.map((provider) => [provider.id, provider])),
     maxLogSizeBytes: config.maxLogSizeBytes,
+    trustedProxies: config.trustedProxies,
     signIn: {
       publicUrl: config.publicUrl ?? `${scheme}://${listenHost}:${config.listen.port}`,
       certificateTtlSeconds: config.certificateTtlSeconds,
@@ -162,6 +163,9 @@ async function start(options: ServerOptions): Promise<void> {
       ? `SQLite ${config.database.path}`
       : `PostgreSQL ${redactDatabaseUrl(config.database.url)}`;
   log.info(`account ${account.id}; database ${database}; CA encryption key ${config.caKeyFile}`);
+  if (config.trustedProxies.text.length > 0) {
+    log.info(`X-Forwarded-For is read from the trusted proxies ${config.trustedProxies.text.join(', ')}`);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -438,6 +442,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--certificate-ttl <duration>', 'certificate lifetime (default 5m)')
     .option('--max-certificate-ttl <duration>', 'the longest lifetime a client may ask for (default 1h)')
     .option('--max-log-size <size>', 'the largest session log an agent may upload (default 256MiB)')
+    .option(
+      '--trusted-proxy <cidr>',
+      'a proxy in front of the server whose X-Forwarded-For names the client (repeat for several)',
+      (value: string, all: string[]) => [...all, value],
+      [],
+    )
     .option(
       '--recorder-command <command>',
       "recorded sessions' force-command where the target's agent has not reported its own (default: latchkey-agent record)",

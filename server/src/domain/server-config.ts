@@ -27,9 +27,13 @@
  * |                       |                              | checkout (served to targets; main.ts decides)   |
  * | --max-log-size SIZE   | LATCHKEY_MAX_LOG_SIZE        | 256MiB: the largest session log an agent may    |
  * |                       |                              | upload (bytes, or with KiB / MiB / GiB)         |
+ * | --trusted-proxy CIDR… | LATCHKEY_TRUSTED_PROXIES     | none: X-Forwarded-For is never read (repeat the |
+ * |                       | (comma-separated)            | option; the client is the rightmost untrusted   |
+ * |                       |                              | hop, see domain/client-address.ts)              |
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { LatchkeyError, forceCommandProblem, isIpv4Literal, isIpv6Literal } from '@latchkey/shared';
+import { parseTrustedProxies, type TrustedProxies } from './client-address.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8443';
 export const DEFAULT_MAX_LOG_SIZE_BYTES = 256 * 1024 * 1024;
@@ -61,6 +65,8 @@ export interface ServerConfig {
   agentPackage?: string;
   /** The largest session log an agent may upload, in bytes. */
   maxLogSizeBytes: number;
+  /** The proxies whose X-Forwarded-For names the client (empty: none). */
+  trustedProxies: TrustedProxies;
 }
 
 /** The raw settings as commander hands them over (all optional strings / flags). */
@@ -79,6 +85,8 @@ export interface ServerOptions {
   recorderCommand?: string;
   agentPackage?: string;
   maxLogSize?: string;
+  /** Repeatable: CIDR ranges or addresses. */
+  trustedProxy?: string[];
 }
 
 export interface ConfigFacts {
@@ -108,10 +116,13 @@ const SETTINGS = {
   recorderCommand: { option: '--recorder-command', env: 'LATCHKEY_RECORDER_COMMAND' },
   agentPackage: { option: '--agent-package', env: 'LATCHKEY_AGENT_PACKAGE' },
   maxLogSize: { option: '--max-log-size', env: 'LATCHKEY_MAX_LOG_SIZE' },
+  trustedProxy: { option: '--trusted-proxy', env: 'LATCHKEY_TRUSTED_PROXIES' },
 } as const satisfies Record<keyof ServerOptions, Setting>;
 
 export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): ServerConfig {
-  const text = (key: Exclude<keyof ServerOptions, 'allowInsecureHttp'>): string | undefined => {
+  const text = (
+    key: Exclude<keyof ServerOptions, 'allowInsecureHttp' | 'trustedProxy'>,
+  ): string | undefined => {
     const value = options[key] ?? facts.env[SETTINGS[key].env];
     if (value === undefined) return undefined;
     if (value.trim() === '') throw invalid(SETTINGS[key], 'must not be empty');
@@ -194,6 +205,12 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
     maxCertificateTtlSeconds,
     ...recorderCommandSetting(text('recorderCommand')),
     maxLogSizeBytes: parseByteSize(text('maxLogSize') ?? '256MiB', SETTINGS.maxLogSize),
+    trustedProxies: parseTrustedProxies(
+      options.trustedProxy !== undefined && options.trustedProxy.length > 0
+        ? options.trustedProxy
+        : (facts.env[SETTINGS.trustedProxy.env] ?? '').split(','),
+      `${SETTINGS.trustedProxy.option} (${SETTINGS.trustedProxy.env})`,
+    ),
     ...(agentPackageText === undefined
       ? {}
       : { agentPackage: resolvePath(agentPackageText, facts, SETTINGS.agentPackage) }),

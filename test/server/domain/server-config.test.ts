@@ -19,6 +19,7 @@ describe('parseServerConfig', () => {
       certificateTtlSeconds: 300,
       maxCertificateTtlSeconds: 3600,
       maxLogSizeBytes: 256 * 1024 * 1024,
+      trustedProxies: { ranges: [], text: [] },
     });
     assert.equal(parseServerConfig({}, root).dataDir, '/var/lib/latchkey-server');
     assert.equal(
@@ -111,6 +112,22 @@ describe('parseServerConfig', () => {
       );
     });
   }
+
+  it('--trusted-proxy takes CIDR ranges and addresses (repeated, or comma-separated in the environment)', () => {
+    assert.deepEqual(
+      parseServerConfig({ trustedProxy: ['10.0.0.0/8', '2001:db8::1'] }, user).trustedProxies.text,
+      ['10.0.0.0/8', '2001:db8::1'],
+    );
+    assert.deepEqual(
+      parseServerConfig({}, { ...user, env: { LATCHKEY_TRUSTED_PROXIES: '127.0.0.1, 192.168.0.0/16' } })
+        .trustedProxies.text,
+      ['127.0.0.1', '192.168.0.0/16'],
+    );
+    assert.throws(
+      () => parseServerConfig({ trustedProxy: ['10.0.0.0/33'] }, user),
+      /--trusted-proxy \(LATCHKEY_TRUSTED_PROXIES\): "10.0.0.0\/33" is not an IP address or CIDR range/,
+    );
+  });
 
   it('takes the recorder command for certificates from --recorder-command or the environment', () => {
     assert.equal(parseServerConfig({}, user).recorderCommand, undefined);

@@ -17,6 +17,8 @@ import { scryptPasswordHasher } from '../../../server/src/adapters/crypto/scrypt
 import type { UpstreamIdentityProvider } from '../../../server/src/app/ports/upstream-identity-provider.js';
 import { addUser } from '../../../server/src/app/sign-in/built-in-users.js';
 import type { SignInSettings } from '../../../server/src/domain/sign-in-settings.js';
+import type { SignInLimits } from '../../../server/src/domain/sign-in-limits.js';
+import { parseTrustedProxies } from '../../../server/src/domain/client-address.js';
 import type { UserRecord } from '../../../server/src/domain/records.js';
 import { registerCleanup } from '../../harness/cleanup.js';
 import { findFreePort } from '../../harness/network.js';
@@ -57,6 +59,10 @@ export interface TestServerOptions {
   clock?: () => Date;
   /** The server's --max-log-size, in bytes (default 256 MiB). */
   maxLogSizeBytes?: number;
+  /** Sign-in rate limits and lockout (default: the server's). */
+  signInLimits?: Partial<SignInLimits>;
+  /** --trusted-proxy (default none). */
+  trustedProxies?: string[];
 }
 
 /** Test-strength scrypt: the hash format and code path of production, at 1/128 of the work. */
@@ -80,6 +86,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.identityProviders === undefined ? {} : { identityProviders: options.identityProviders }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.maxLogSizeBytes === undefined ? {} : { maxLogSizeBytes: options.maxLogSizeBytes }),
+    ...(options.signInLimits === undefined ? {} : { signInLimits: options.signInLimits }),
+    ...(options.trustedProxies === undefined
+      ? {}
+      : { trustedProxies: parseTrustedProxies(options.trustedProxies) }),
     signIn: { publicUrl: url, ...options.signIn },
   });
   if (port !== undefined) await built.app.listen({ host: '127.0.0.1', port });

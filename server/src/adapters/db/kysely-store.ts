@@ -20,6 +20,7 @@ import { policyRepository } from './repositories/policies.js';
 import { targetRepository } from './repositories/targets.js';
 import { virtualNetworkRepository } from './repositories/virtual-networks.js';
 import { deviceAuthorizationRepository } from './repositories/device-authorizations.js';
+import { signInLockoutRepository } from './repositories/sign-in-lockouts.js';
 import { signInSessionRepository } from './repositories/sign-in-sessions.js';
 import { sessionTerminationRepository } from './repositories/session-terminations.js';
 import { sshLogRepository } from './repositories/ssh-logs.js';
@@ -50,6 +51,7 @@ function repositories(ctx: RepositoryContext): Repositories {
     sshLogs: sshLogRepository(ctx),
     sessionTerminations: sessionTerminationRepository(ctx),
     issuedSessions: issuedSessionRepository(ctx),
+    signInLockouts: signInLockoutRepository(ctx),
   };
 }
 

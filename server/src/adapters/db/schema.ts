@@ -304,6 +304,16 @@ export interface IssuedSessionsTable {
   valid_before: TimeColumn;
 }
 
+/** Consecutive failed passwords per typed email (migration 0010). */
+export interface SignInLockoutsTable {
+  account_id: string;
+  /** The email as typed, lowercased. */
+  subject: string;
+  failures: number;
+  locked_until: TimeColumn | null;
+  updated_at: TimeColumn;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   virtual_networks: VirtualNetworksTable;
@@ -329,4 +339,5 @@ export interface DatabaseSchema {
   session_terminations: SessionTerminationsTable;
   retired_refresh_tokens: RetiredRefreshTokensTable;
   issued_sessions: IssuedSessionsTable;
+  sign_in_lockouts: SignInLockoutsTable;
 }

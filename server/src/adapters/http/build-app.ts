@@ -15,8 +15,13 @@ import type { Store } from '../../app/ports/store.js';
 import type { Services } from '../../app/services.js';
 import type { PasswordHasher } from '../../app/ports/password-hasher.js';
 import type { UpstreamIdentityProvider } from '../../app/ports/upstream-identity-provider.js';
+import { RateLimiter } from '../../app/sign-in/sign-in-throttle.js';
 import { TerminationFeed } from '../../app/ssh-sessions/termination-feed.js';
 import { DEFAULT_MAX_LOG_SIZE_BYTES } from '../../domain/server-config.js';
+import { NO_TRUSTED_PROXIES } from '../../domain/client-address.js';
+import type { TrustedProxies } from '../../domain/client-address.js';
+import { DEFAULT_SIGN_IN_LIMITS } from '../../domain/sign-in-limits.js';
+import type { SignInLimits } from '../../domain/sign-in-limits.js';
 import { DEFAULT_SIGN_IN_SETTINGS } from '../../domain/sign-in-settings.js';
 import type { SignInSettings } from '../../domain/sign-in-settings.js';
 import { loadAccessTokenCodec } from '../crypto/jose-access-tokens.js';
@@ -62,6 +67,10 @@ export interface AppOptions {
   identityProviders?: ReadonlyMap<string, UpstreamIdentityProvider>;
   /** The public URL and lifetimes; defaults from DEFAULT_SIGN_IN_SETTINGS, public URL http://127.0.0.1:8443. */
   signIn?: Partial<SignInSettings>;
+  /** The proxies whose X-Forwarded-For names the client (--trusted-proxy); default none. */
+  trustedProxies?: TrustedProxies;
+  /** Rate limits and lockout of sign-ins; defaults DEFAULT_SIGN_IN_LIMITS (each part replaces its default). */
+  signInLimits?: Partial<SignInLimits>;
   /** The largest session log an agent may upload, in bytes (default DEFAULT_MAX_LOG_SIZE_BYTES). */
   maxLogSizeBytes?: number;
   /**
@@ -99,6 +108,9 @@ export async function createServices(options: AppOptions): Promise<Services> {
     }),
     identityProviders: options.identityProviders ?? new Map(),
     signIn,
+    signInLimits: { ...DEFAULT_SIGN_IN_LIMITS, ...options.signInLimits },
+    rateLimiter: new RateLimiter(clock),
+    trustedProxies: options.trustedProxies ?? NO_TRUSTED_PROXIES,
     sessionTerminationFeed: new TerminationFeed({
       latestId: () => options.store.sessionTerminations.latestId(),
       ...(options.sessionControlPollMs === undefined ? {} : { pollIntervalMs: options.sessionControlPollMs }),

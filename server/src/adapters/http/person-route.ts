@@ -1,6 +1,8 @@
 /**
  * Routes for signed-in people (`/v1/me…`): like route.ts's API routes (schemas, OpenAPI, Cloudflare's
  * envelope), but authenticated by a sign-in access token, whose session is checked on every request.
+ * Authentication runs first (onRequest), before the body is parsed or validated: an unauthenticated
+ * request gets 401 whatever its body. The person's address is the client behind trusted proxies.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from 'typebox';
@@ -8,6 +10,7 @@ import { successEnvelope } from '@latchkey/shared';
 import { authenticatePerson } from '../../app/sign-in/sign-in-sessions.js';
 import type { PersonCaller } from '../../app/sign-in/person-caller.js';
 import type { Services } from '../../app/services.js';
+import { clientAddressOf } from './request-address.js';
 import { routeSchema } from './route.js';
 import type { DeclaredRoute, RouteSpec } from './route.js';
 
@@ -24,6 +27,12 @@ export interface PersonRouteSpec<P extends TSchema, Q extends TSchema, B extends
   }): Promise<{ result: unknown }>;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    person?: PersonCaller;
+  }
+}
+
 export function definePersonRoute<P extends TSchema, Q extends TSchema, B extends TSchema>(
   app: FastifyInstance,
   services: Services,
@@ -35,10 +44,16 @@ export function definePersonRoute<P extends TSchema, Q extends TSchema, B extend
     method: spec.method,
     url: spec.url,
     schema: routeSchema(spec, 'person'),
+    onRequest: async (request: FastifyRequest) => {
+      request.person = await authenticatePerson(
+        services,
+        request.headers.authorization,
+        clientAddressOf(services, request),
+      );
+    },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const person = await authenticatePerson(services, request.headers.authorization, request.ip);
       const { result } = await spec.handle({
-        person,
+        person: request.person as PersonCaller,
         params: request.params as Static<P>,
         query: request.query as Static<Q>,
         body: request.body as Static<B>,

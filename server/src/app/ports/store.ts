@@ -622,6 +622,27 @@ export interface IssuedSessionRepository {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Sign-in lockouts: consecutive failed passwords per typed email, shared by every server process
+
+export type LockoutAdmission =
+  { admitted: true; failures: number; lockedUntil?: Date } | { admitted: false; lockedUntil: Date };
+
+export interface SignInLockoutRepository {
+  /**
+   * One password attempt for `subject`, atomically (two processes never both pass a lock): refused when
+   * it is locked at `now`; else counted as a failure in advance (failures + 1) and locked for
+   * `lockFor(failures)` ms from `now` (0: not locked). A success then calls `reset`.
+   */
+  admit(
+    accountId: string,
+    subject: string,
+    now: Date,
+    lockFor: (failures: number) => number,
+  ): Promise<LockoutAdmission>;
+  reset(accountId: string, subject: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The store
 
 /** Every repository. Inside `transaction`, the same interface bound to the transaction. */
@@ -646,6 +667,7 @@ export interface Repositories {
   readonly sshLogs: SshLogRepository;
   readonly sessionTerminations: SessionTerminationRepository;
   readonly issuedSessions: IssuedSessionRepository;
+  readonly signInLockouts: SignInLockoutRepository;
 }
 
 export interface Store extends Repositories {

@@ -176,6 +176,9 @@ export function listUsers(services: Services, accountId: string): Promise<UserRe
 
 export type BuiltInLoginResult = { ok: true; user: UserRecord } | { ok: false; message: string };
 
+/** The answer to a wrong email or a wrong password (the same for both). */
+export const WRONG_PASSWORD = 'wrong email or password';
+
 /**
  * Checks an email and password. A wrong email and a wrong password give the same answer after the same
  * work (no account enumeration); a disabled account is said to be disabled only after its password
@@ -187,7 +190,7 @@ export async function verifyBuiltInLogin(
   email: string,
   password: string,
 ): Promise<BuiltInLoginResult> {
-  const wrong = { ok: false, message: 'wrong email or password' } as const;
+  const wrong = { ok: false, message: WRONG_PASSWORD } as const;
   const user = await services.store.users.getByEmail(accountId, email.trim().toLowerCase());
   if (user === undefined) {
     await services.passwords.verifyNothing(password);

@@ -23,7 +23,8 @@ import {
   upstreamIdentityToJson,
 } from '../ports/upstream-identity-provider.js';
 import type { Services } from '../services.js';
-import { verifyBuiltInLogin } from './built-in-users.js';
+import { WRONG_PASSWORD, verifyBuiltInLogin } from './built-in-users.js';
+import { admitPasswordAttempt, passwordChecked, type Throttled } from './sign-in-throttle.js';
 import { firstTokens, startSession } from './sign-in-sessions.js';
 import type { SignInIdentity, TokenPair } from './sign-in-sessions.js';
 
@@ -175,15 +176,33 @@ async function decide(
   }
 }
 
-export type PasswordApproval = { ok: true; email: string } | { ok: false; message: string };
+export type PasswordApproval =
+  | { ok: true; email: string }
+  | { ok: false; message: string }
+  | { ok: false; message: string; throttled: Throttled };
 
-/** The person typed the code, their built-in email and password, and pressed Approve or Deny. */
+/**
+ * The person typed the code, their built-in email and password, and pressed Approve or Deny. The
+ * password is checked only within the rate limits of the address and the account, and outside the
+ * account's lockout (sign-in-throttle.ts); a refusal for those says how long to wait.
+ */
 export async function decideWithPassword(
   services: Services,
-  input: { userCode: string; email: string; password: string; approve: boolean },
+  input: { userCode: string; email: string; password: string; approve: boolean; address?: string },
 ): Promise<PasswordApproval> {
   const authorization = await findPendingAuthorization(services, input.userCode);
+  const attempt = {
+    accountId: authorization.accountId,
+    email: input.email,
+    ...(input.address === undefined ? {} : { address: input.address }),
+  };
+  const admitted = await admitPasswordAttempt(services, attempt);
+  if ('throttled' in admitted) {
+    return { ok: false, message: admitted.throttled.message, throttled: admitted.throttled };
+  }
   const login = await verifyBuiltInLogin(services, authorization.accountId, input.email, input.password);
+  // A disabled account's right password is no guess: only wrong passwords count.
+  await passwordChecked(services, attempt, admitted.admission, login.ok || login.message !== WRONG_PASSWORD);
   if (!login.ok) return login;
   await decide(
     services,

@@ -13,6 +13,7 @@ import { agentsByTarget } from './0006-agents-by-target.js';
 import { sessionTerminationsSchema } from './0007-session-terminations.js';
 import { revocationSchema } from './0008-revocation.js';
 import { issuedSessionsSchema } from './0009-issued-sessions.js';
+import { signInLockoutsSchema } from './0010-sign-in-lockouts.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -27,6 +28,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0007-session-terminations': sessionTerminationsSchema(kind),
         '0008-revocation': revocationSchema(kind),
         '0009-issued-sessions': issuedSessionsSchema(kind),
+        '0010-sign-in-lockouts': signInLockoutsSchema(kind),
       };
     },
   };

@@ -1,6 +1,8 @@
 /**
  * The device sign-in pages (RFC 8628 §3.3): the person opens the verification URI, signs in with a
  * built-in account or an upstream OIDC provider, and approves or denies the code. Plain HTML forms.
+ * Password sign-ins are rate-limited per address and account and locked out per account after repeated
+ * failures: 429 with Retry-After (app/sign-in/sign-in-throttle.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { LatchkeyError, httpStatusFor } from '@latchkey/shared';
@@ -12,6 +14,7 @@ import {
   findPendingAuthorization,
 } from '../../../app/sign-in/device-authorization.js';
 import type { Services } from '../../../app/services.js';
+import { clientAddressOf } from '../request-address.js';
 import { DEVICE_FLOW_CLIENTS } from '../../../domain/sign-in-settings.js';
 import {
   renderConfirmPage,
@@ -87,12 +90,19 @@ export function devicePageRoutes(app: FastifyInstance, services: Services): void
     const userCode = text(request.body, 'user_code');
     const email = text(request.body, 'email');
     try {
+      const address = clientAddressOf(services, request);
       const outcome = await decideWithPassword(services, {
         userCode,
         email,
         password: text(request.body, 'password'),
         approve: text(request.body, 'decision') !== 'deny',
+        ...(address === undefined ? {} : { address }),
       });
+      if (!outcome.ok && 'throttled' in outcome) {
+        // Too many attempts (rate limit or the account's lockout): 429, and when to come back.
+        reply.header('retry-after', String(outcome.throttled.retryAfterSeconds));
+        return signInPage(reply, 429, userCode, { email, error: outcome.message });
+      }
       if (!outcome.ok) return signInPage(reply, 401, userCode, { email, error: outcome.message });
       return html(
         reply,

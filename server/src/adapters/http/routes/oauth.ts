@@ -2,8 +2,12 @@
  * The OAuth 2.0 endpoints of sign-in: the device authorization grant (RFC 8628), refresh (RFC 6749 §6)
  * and revocation (RFC 7009). They speak OAuth, not Cloudflare's envelope: form-encoded requests, JSON
  * answers, failures as `{error, error_description}` with the status the RFCs give, never cached.
+ *
+ * Rate limits (issue 13): `/oauth/device_authorization` per source address, `/oauth/token` per source
+ * address and per grant (device code or refresh token); over the limit the answer is 429
+ * `{error: "too_many_requests"}` with Retry-After.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LatchkeyError } from '@latchkey/shared';
 import {
   beginDeviceAuthorization,
@@ -13,6 +17,10 @@ import {
 import { refreshSession, revokeSession } from '../../../app/sign-in/sign-in-sessions.js';
 import type { TokenPair } from '../../../app/sign-in/sign-in-sessions.js';
 import type { Services } from '../../../app/services.js';
+import { throttled, type Throttled } from '../../../app/sign-in/sign-in-throttle.js';
+import type { RateLimit } from '../../../domain/sign-in-limits.js';
+import { hashSecret } from '../../../domain/sign-in-secrets.js';
+import { clientAddressOf } from '../request-address.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -39,6 +47,14 @@ function tokenResponse(reply: FastifyReply, tokens: TokenPair) {
   });
 }
 
+function tooMany(reply: FastifyReply, refusal: Throttled) {
+  return reply
+    .code(429)
+    .header('retry-after', String(refusal.retryAfterSeconds))
+    .header('cache-control', 'no-store')
+    .send({ error: 'too_many_requests', error_description: refusal.message });
+}
+
 const POLL_DESCRIPTIONS = {
   authorization_pending: 'the person has not approved the code yet',
   slow_down: 'polling too fast: wait longer between polls',
@@ -53,8 +69,21 @@ export function oauthRoutes(
   accountId: () => Promise<string>,
 ): void {
   const hidden = { schema: { hide: true } };
+  /** A refusal when the bucket `key` is empty, else undefined. */
+  const limit = (key: string, rate: RateLimit, why: string): Throttled | undefined => {
+    const taken = services.rateLimiter.take(key, rate);
+    return taken.allowed ? undefined : throttled(taken.retryAfterSeconds, why);
+  };
+  const fromAddress = (request: FastifyRequest, name: string, rate: RateLimit) => {
+    const address = clientAddressOf(services, request);
+    return address === undefined
+      ? undefined
+      : limit(`${name}:address:${address}`, rate, 'too many requests from your address');
+  };
 
   app.post('/oauth/device_authorization', hidden, async (request, reply) => {
+    const refusal = fromAddress(request, 'device', services.signInLimits.deviceStartPerAddress);
+    if (refusal !== undefined) return tooMany(reply, refusal);
     const clientId = field(request.body, 'client_id');
     try {
       checkClientId(clientId);
@@ -73,6 +102,17 @@ export function oauthRoutes(
   });
 
   app.post('/oauth/token', hidden, async (request, reply) => {
+    const refusal = fromAddress(request, 'token', services.signInLimits.tokenPerAddress);
+    if (refusal !== undefined) return tooMany(reply, refusal);
+    const grant = field(request.body, 'device_code') ?? field(request.body, 'refresh_token');
+    if (grant !== undefined) {
+      const perGrant = limit(
+        `token:grant:${hashSecret(grant)}`,
+        services.signInLimits.tokenPerGrant,
+        'too many requests with this grant',
+      );
+      if (perGrant !== undefined) return tooMany(reply, perGrant);
+    }
     const grantType = field(request.body, 'grant_type');
     if (grantType === DEVICE_CODE_GRANT) {
       const deviceCode = field(request.body, 'device_code');

@@ -123,7 +123,9 @@ export function sshLogFileRoutes(
       description:
         'The body is the sealed log file. Same id and SHA-256 again: 200 with the stored log, nothing ' +
         'changes. A log stored incomplete is replaced. A complete log with another SHA-256, or a log of ' +
-        `another agent: 409. Larger than the server's --max-log-size: 413.`,
+        `another agent: 409. Larger than the server's --max-log-size: 413. A session the server did not ` +
+        "issue for this agent's target, or a claimed person, target or UNIX user other than the one issued: " +
+        '403 naming the mismatch (the index takes those from what the server issued).',
       tags,
       security: [{ bearerAuth: [] }],
       params: Type.Object({ log_id: SshLogId }),
