@@ -1,11 +1,12 @@
 /**
  * Target hostname rules (Cloudflare's): case-insensitive, letters, digits, `-` and `.`, no spaces,
- * starting and ending with a letter or digit, at most 253 characters. Not unique, not used for DNS.
+ * starting and ending with a letter or digit, at most 253 characters, and no empty label (`a..b`, issue
+ * 13). Not unique, not used for DNS.
  */
 export const HOSTNAME_MAX_LENGTH = 253;
 
 export const HOSTNAME_RULE =
-  'letters, digits, "-" and "." only, starting and ending with a letter or digit, at most 253 characters';
+  'letters, digits, "-" and "." only, starting and ending with a letter or digit, no empty label (".."), at most 253 characters';
 
 /** Undefined when `hostname` is valid, else what is wrong with it. */
 export function hostnameProblem(hostname: string): string | undefined {
@@ -19,5 +20,6 @@ export function hostnameProblem(hostname: string): string | undefined {
   }
   if (!/^[A-Za-z0-9]/.test(hostname)) return 'must start with a letter or digit';
   if (!/[A-Za-z0-9]$/.test(hostname)) return 'must end with a letter or digit';
+  if (hostname.includes('..')) return 'must not contain an empty label ("..")';
   return undefined;
 }

@@ -27,6 +27,9 @@ describe('shared/api validators', () => {
     ['a b', false],
     ['a_b', false],
     ['ä', false],
+    ['a..b', false],
+    ['web-1..example.com', false],
+    ['a.b.c', true],
   ];
   for (const [hostname, ok] of hostnames) {
     it(`hostname ${JSON.stringify(hostname.length > 20 ? `${hostname.slice(0, 5)}…(${hostname.length})` : hostname)} is ${ok ? 'valid' : 'refused'}`, () => {

@@ -10,6 +10,7 @@
 import { LatchkeyError, issueCertificate, parseSshPublicKey } from '@latchkey/shared';
 import { decideCertificate, reachableTargets } from '../../domain/access/evaluate-access.js';
 import { certificateBinding, targetFront } from '../../domain/certificate-binding.js';
+import { subjectKeyProblem } from '../../domain/subject-key-policy.js';
 import type { TargetGrant } from '../../domain/access/evaluate-access.js';
 import type {
   AgentFrontReport,
@@ -150,6 +151,15 @@ export async function issueMyCertificate(
     store.agents.listForTarget(caller.accountId, targetId),
   ]);
   const { catalog } = config;
+  // A weak RSA key, or the CA's own key, is never certified (domain/subject-key-policy.ts).
+  const caKeys = await config.caPrivateKey().then(
+    (key) => [key.publicKey],
+    () => [],
+  );
+  const keyProblem = subjectKeyProblem(subjectKey, caKeys);
+  if (keyProblem !== undefined) {
+    throw new LatchkeyError('invalid_argument', `/public_key ${keyProblem}`, { pointer: '/public_key' });
+  }
   const decide = (port: number | undefined) =>
     decideCertificate(caller.person, catalog, target, {
       targetRef: input.targetId,
