@@ -12,6 +12,7 @@
  *
  * Exit codes: 0 success, 1 failure, 2 invalid settings, 69 the server cannot be reached (EX_UNAVAILABLE).
  */
+import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { ApplyLockFile } from './adapters/fs/apply-lock.js';
@@ -546,7 +547,13 @@ stateDirOption(
     const config = parseAgentConfig({
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     });
-    const deps = { files: new NodeRecordingStateFiles(config.stateDir, config.front === undefined), now: () => new Date(), log };
+    // This command does not know how the daemon runs: it keeps recording.json readable by others only
+    // where it already is (a daemon with the old recorder, `--front-listen off`, made it so).
+    const shared = await stat(`${config.stateDir}/recording.json`).then(
+      (found) => (found.mode & 0o004) !== 0,
+      () => false,
+    );
+    const deps = { files: new NodeRecordingStateFiles(config.stateDir, shared), now: () => new Date(), log };
     if (options.end === true) {
       await endBreakGlass(deps);
       process.stdout.write('break-glass ended\n');
