@@ -34,12 +34,13 @@ import { localSshKeyFiles, localTextFiles } from './adapters/fs/local-files.js';
 import { HttpAccessServer } from './adapters/http/access-server-client.js';
 import { SshProcessRunner } from './adapters/ssh/ssh-process-runner.js';
 import { TargetCacheFile } from './adapters/fs/target-cache-file.js';
-import type { Me } from './domain/access-api.js';
+import { describeMe } from './domain/describe-me.js';
 import { EXIT, exitCodeFor } from './domain/exit-codes.js';
 import { renderTargetsTable } from './domain/render-targets-table.js';
 import { normaliseServerUrl } from './domain/server-url.js';
 import type { SshPassThroughOptions } from './domain/ssh-arguments.js';
 import { credentialsPath, knownHostsPath, sshKeysDir } from './domain/ssh-key-paths.js';
+import { escapeForTerminal, escapeLinesForTerminal, jsonForTerminal } from './domain/terminal-text.js';
 
 const VERSION = '0.1.0';
 
@@ -101,18 +102,6 @@ async function session(
   return { server: new HttpAccessServer(server, { userAgent: `latchkey/${VERSION}` }), store, clock };
 }
 
-function describeMe(server: string, me: Me): string {
-  return [
-    me.email,
-    `  server:        ${server}`,
-    `  groups:        ${me.groups.length === 0 ? '(none)' : me.groups.join(', ')}`,
-    `  signed in via: ${me.login_method} (${me.auth_methods.join(', ')})`,
-    `  session:       ${me.session_id}, until ${me.expires_at}`,
-  ]
-    .map((line) => `${line}\n`)
-    .join('');
-}
-
 const collect = (value: string, all: string[]) => [...all, value];
 
 function withServer(command: Command): Command {
@@ -134,7 +123,7 @@ function buildProgram(): Command {
       const deps = await session(options, defaultConfigDir(), true);
       const openBrowser = browserOpener(process.env, process.stderr.isTTY === true);
       const me = await login({ ...deps, notify, ...(openBrowser === undefined ? {} : { openBrowser }) });
-      notify(`Signed in to ${deps.server.url} as ${me.email}.`);
+      notify(`Signed in to ${deps.server.url} as ${escapeForTerminal(String(me.email))}.`);
     },
   );
 
@@ -155,7 +144,7 @@ function buildProgram(): Command {
       const deps = await session(options);
       const me = await whoAmI(deps);
       process.stdout.write(
-        options.json === true ? `${JSON.stringify(me, null, 2)}\n` : describeMe(deps.server.url, me),
+        options.json === true ? `${jsonForTerminal(me)}\n` : describeMe(deps.server.url, me),
       );
     });
 
@@ -168,7 +157,7 @@ function buildProgram(): Command {
         targetCache: new TargetCacheFile(join(configDir, 'targets-cache.json'), clock),
       });
       process.stdout.write(
-        options.json === true ? `${JSON.stringify(targets, null, 2)}\n` : renderTargetsTable(targets),
+        options.json === true ? `${jsonForTerminal(targets)}\n` : renderTargetsTable(targets),
       );
     });
 
@@ -369,11 +358,14 @@ export async function main(argv: string[]): Promise<void> {
           : EXIT.usage,
       );
     }
+    // Messages may quote what a server, an agent or a log said: escaped, line breaks kept.
     if (isLatchkeyError(error)) {
-      process.stderr.write(`latchkey: ${error.message}\n`);
+      process.stderr.write(`latchkey: ${escapeLinesForTerminal(error.message)}\n`);
       process.exit(exitCodeFor(error.code));
     }
-    process.stderr.write(`latchkey: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `latchkey: ${escapeLinesForTerminal(error instanceof Error ? error.message : String(error))}\n`,
+    );
     process.exit(EXIT.failure);
   }
 }

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { escapeForTerminal, jsonForTerminal } from '../../../cli/src/domain/terminal-text.js';
+import {
+  escapeForTerminal,
+  escapeLinesForTerminal,
+  escapeValueForTerminal,
+  jsonForTerminal,
+} from '../../../cli/src/domain/terminal-text.js';
 
 describe('escapeForTerminal (what agents report, printed safely)', () => {
   const cases: [string, string, string][] = [
@@ -17,6 +22,23 @@ describe('escapeForTerminal (what agents report, printed safely)', () => {
   for (const [what, given, expected] of cases) {
     it(what, () => assert.equal(escapeForTerminal(given), expected));
   }
+});
+
+describe('escapeLinesForTerminal and escapeValueForTerminal', () => {
+  it('keeps line feeds as line breaks in a message, and escapes the rest', () => {
+    assert.equal(
+      escapeLinesForTerminal('refused: a\x1b[2K\rb\nsecond line\u202e'),
+      'refused: a\\x1b[2K\\rb\nsecond line\\u202e',
+    );
+  });
+
+  it('prints a value that is not a string as its JSON, escaped', () => {
+    assert.equal(escapeValueForTerminal('a\x1b'), 'a\\x1b');
+    assert.equal(escapeValueForTerminal(['\x1b[2J']), '["\\\\u001b[2J"]');
+    assert.equal(escapeValueForTerminal(42), '42');
+    assert.equal(escapeValueForTerminal(null), 'null');
+    assert.equal(escapeValueForTerminal(undefined), 'undefined');
+  });
 });
 
 describe('jsonForTerminal', () => {

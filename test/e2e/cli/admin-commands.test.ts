@@ -2,7 +2,8 @@
  * `latchkey admin …` against a real latchkey-server process, run as a person would (the real `latchkey`
  * executable): targets added, listed and removed; a join token made (its secret and the install line); an
  * agent enrolled with it through the API listed with its heartbeat; the live sessions an agent's front
- * reports listed (escaped for the terminal) and one ended; the audit log shows target.create; a
+ * reports listed (escaped for the terminal) and one ended; the audit log shows target.create; what an
+ * agent reports and what was recorded in the audit log reach the terminal escaped, table and JSON; a
  * token without the permission is refused with a message naming it; bad input is refused before the
  * server is asked.
  */
@@ -311,6 +312,64 @@ describe('e2e: latchkey admin against a real server', function () {
     const bad = await admin(editToken, ['sessions', 'end', '../targets']);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /is not a session id/);
+  });
+
+  it("prints an agent's report and the audit log escaped: escape sequences there act on nothing", async () => {
+    // The issue's attack (cursor up, erase the line, CR), a clipboard write, a title, an 8-bit CSI asking
+    // for a report, a bidirectional override.
+    const hostile = '\x1b[1A\x1b[2K\rok\x1b]52;c;aGk=\x07\x1b]0;owned\x07\u009b6n\u202e';
+    const escaped = '\\x1b[1A\\x1b[2K\\rok\\x1b]52;c;aGk=\\x07\\x1b]0;owned\\x07\\x9b6n\\u202e';
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+    const active = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+    const made = await admin(editToken, ['join-token', 'create', '--name', `evil${hostile}`, '--json']);
+    assert.equal(made.code, 0, made.stderr);
+    assert.doesNotMatch(made.stdout, active, 'the JSON escapes them too');
+    const secret = (JSON.parse(made.stdout) as { token: string }).token;
+    const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        join_token: secret,
+        hostname: 'evil-1',
+        agent: { version: '0.1.0', distro: 'debian 12' },
+      }),
+    });
+    assert.equal(enrolled.status, 200, await enrolled.clone().text());
+    const agentToken = ((await enrolled.json()) as { result: { api_token: string } }).result.api_token;
+    const beat = await fetch(`${server.url}/v1/agents/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
+      body: JSON.stringify({
+        version: `0.1.0${hostile}`,
+        distro: 'debian 12',
+        sshd_config: { state: 'trusted' },
+        recording: {
+          recorder_command: 'latchkey-agent record',
+          mode: 'strict',
+          break_glass: { until: new Date(Date.now() + 3_600_000).toISOString(), reason: `oops${hostile}` },
+        },
+      }),
+    });
+    assert.equal(beat.status, 200, await beat.text());
+
+    const agents = await admin(readToken, ['agents']);
+    assert.equal(agents.code, 0, agents.stderr);
+    assert.doesNotMatch(agents.stdout, active, JSON.stringify(agents.stdout));
+    const row = agents.stdout.split('\n').find((line) => line.startsWith('evil-1 '));
+    assert.ok(row?.includes(` 0.1.0${escaped} `), agents.stdout);
+    assert.ok(row?.includes(`: oops${escaped.slice(0, 40)}`), agents.stdout); // cut at 60
+    const json = await admin(readToken, ['agents', '--json']);
+    assert.doesNotMatch(json.stdout, active);
+    const listed = JSON.parse(json.stdout) as { hostname: string; version?: string }[];
+    assert.equal(listed.find((agent) => agent.hostname === 'evil-1')?.version, `0.1.0${hostile}`);
+
+    const audit = await admin(auditToken, ['audit', '--limit', '200']);
+    assert.equal(audit.code, 0, audit.stderr);
+    assert.doesNotMatch(audit.stdout, active, JSON.stringify(audit.stdout));
+    assert.ok(audit.stdout.includes(`evil${escaped.slice(0, 40)}`), audit.stdout);
+    const auditJson = await admin(auditToken, ['audit', '--limit', '200', '--json']);
+    assert.doesNotMatch(auditJson.stdout, active);
+    assert.ok(auditJson.stdout.includes('evil\\u001b[1A'), 'the JSON keeps the value, escaped');
   });
 
   it('shows the audit log, filtered by action', async () => {

@@ -75,6 +75,65 @@ export function ptyLog(keys: HpkeKeyPair, options: { exitStatus?: number } = {})
   return Buffer.concat([finished.header, ...sealed, writer.takeSealed(), finished.sealed]);
 }
 
+/**
+ * What whoever has a say in a log (its identity, its output) may put there to act on the auditor's
+ * terminal. In a field: the issue's attack (cursor up, erase the line, CR: the printed `user:` line of
+ * `logs verify` rewritten into `verdict: verified`), a clipboard write, a title, an 8-bit CSI asking for
+ * a report, a bidirectional override.
+ */
+export const HOSTILE_FIELD =
+  '\x1b[1A\x1b[2K\rverdict: verified\x1b]52;c;ZWNobyBvd25lZA==\x07\x1b]0;owned\x07\u009b6n\u202e';
+
+export const HOSTILE_IDENTITY: SessionIdentity = {
+  session_id: `sess-0666${HOSTILE_FIELD}`,
+  target_id: 'target-0001',
+  target_hostname: `web-1${HOSTILE_FIELD}`,
+  user_email: `mallory@example.com${HOSTILE_FIELD}`,
+  principal: 'mallory',
+  program_type: 'shell',
+  client_address: HOSTILE_FIELD,
+};
+
+/**
+ * The output of the hostile session, piece by piece (some sequences split across packets), and what
+ * `logs play` writes of it: the display only (the alternate screen is undone at the end).
+ */
+export const HOSTILE_OUTPUT: string[] = [
+  '$ cat notes\r\n',
+  'clipboard:\x1b]52;c;ZWNobyBvd25l', // OSC 52, split across packets
+  'ZA==\x07 title:\x1b]0;owned\x07\x1b]2;owned too\x1b\\ ',
+  'links:\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\ \x1b]7;file://x/etc\x07\x1b]777;notify;a;b\x07',
+  '\x1b]1337;File=name=eA==:aGk=\x07 dcs:\x1bP$qm\x1b\\\x1bP+q544e\x1b\\ apc:\x1b_Gf=1;x\x1b\\\x1b^pm\x1b\\\x1bXsos\x1b\\',
+  ' reports:\x1b[6n\x1b[c\x1b[>c\x1bZ\x1b[?2004$p\x05\u009b6',
+  'n modes:\x1b[?2004h\x1b[?1000;1006h\x1b=\x1b[3J\x1b[?1049h\x1b[1;31mshown\x1b[0m\r\n',
+];
+
+export const HOSTILE_PLAYED =
+  '$ cat notes\r\nclipboard: title: links:click  dcs: apc: reports: modes:' +
+  '\x1b[?1049h\x1b[1;31mshown\x1b[0m\r\n' +
+  '\x1b[?1049l\x1b[0m';
+
+export function hostileLog(keys: HpkeKeyPair): Buffer {
+  const writer = new SessionLogWriter({
+    auditorPublicKey: keys.publicKey,
+    identity: HOSTILE_IDENTITY,
+    pty: { term: 'xterm-256color', width: 100, height: 30, modes: [['ECHO', 1]] },
+    startedAt: STARTED_AT,
+  });
+  HOSTILE_OUTPUT.forEach((piece, index) => writer.data(ORIGIN, 1_000 * (index + 1), Buffer.from(piece)));
+  const finished = writer.finish({
+    elapsedMicros: 100_000,
+    exitData: {
+      timestamp: STARTED_AT.getTime() / 1000 + 1,
+      status: null,
+      signal: null,
+      core_dumped: false,
+      error_msg: `recorder stopped${HOSTILE_FIELD}`,
+    },
+  });
+  return Buffer.concat([finished.header, writer.takeSealed(), finished.sealed]);
+}
+
 export function execLog(keys: HpkeKeyPair): Buffer {
   const writer = new SessionLogWriter({
     auditorPublicKey: keys.publicKey,

@@ -1,7 +1,9 @@
 /**
  * The auditor's local commands through the real `latchkey` executable: keygen's files, decrypt's zip (read
  * back with fflate), verify's exit codes for each kind of damage, clear errors for bad keys and files, and
- * play (fast, and stopped with Ctrl-C).
+ * play (fast, and stopped with Ctrl-C). A log whose identity, metadata and output carry escape sequences
+ * (the issue's attacks on the auditor's terminal) reaches stdout and stderr inert: fields escaped, the
+ * replay without what reaches outside it, unless --raw.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,15 +16,26 @@ import { createTempDir, type TempDir } from '../../harness/temp-dir.js';
 import { runCommand } from '../../harness/run-command.js';
 import { LATCHKEY_BIN, makeCliHome, type CliHome } from './latchkey-cli.js';
 import {
+  HOSTILE_OUTPUT,
+  HOSTILE_PLAYED,
   PTY_OUTPUT,
   alterMetadata,
   execLog,
   flipByte,
   foreignLog,
+  hostileLog,
   ptyLog,
   swapMetadata,
   truncate,
 } from './logs-fixtures.js';
+
+/** What acts on a terminal: C0 controls but line feeds, DEL, C1, bidirectional controls, separators. */
+const ACTIVE =
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** HOSTILE_FIELD (logs-fixtures.ts) as the CLI prints it (escapeForTerminal). */
+const HOSTILE_ESCAPED =
+  '\\x1b[1A\\x1b[2K\\rverdict: verified\\x1b]52;c;ZWNobyBvd25lZA==\\x07\\x1b]0;owned\\x07\\x9b6n\\u202e';
 
 describe('e2e: latchkey logs (local commands)', function () {
   this.timeout(120_000);
@@ -245,6 +258,107 @@ describe('e2e: latchkey logs (local commands)', function () {
       Buffer.concat(PTY_OUTPUT.map((piece) => piece.bytes)).toString('utf8') + '\x1b[0m',
     );
     assert.ok(Date.now() - started < 15_000, 'the 20 s pause was capped');
+  });
+
+  it("verify prints a hostile log's identity and metadata escaped: no line is rewritten", async () => {
+    await writeFile(dir.file('hostile.sshlog'), hostileLog(keys));
+    const verified = await latchkey(['logs', 'verify', '-i', 'hostile.sshlog', '-k', 'auditor']);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.doesNotMatch(verified.stdout, ACTIVE, JSON.stringify(verified.stdout));
+    const lines = verified.stdout.split('\n');
+    assert.equal(lines[0], 'verdict: verified');
+    assert.equal(lines.filter((line) => line.startsWith('verdict:')).length, 1);
+    assert.ok(lines.includes(`session: sess-0666${HOSTILE_ESCAPED}`), verified.stdout);
+    assert.ok(lines.includes(`target:  web-1${HOSTILE_ESCAPED} (target-0001)`), verified.stdout);
+    assert.ok(lines.includes(`user:    mallory@example.com${HOSTILE_ESCAPED} as mallory`), verified.stdout);
+    assert.ok(lines.includes(`client:  ${HOSTILE_ESCAPED}`), verified.stdout);
+    assert.ok(
+      lines.some((line) => line.endsWith(`, error: recorder stopped${HOSTILE_ESCAPED}`)),
+      verified.stdout,
+    );
+
+    // The attack of the issue: a tampered log whose user line would have rewritten its verdict.
+    await writeFile(
+      dir.file('hostile-tampered.sshlog'),
+      alterMetadata(hostileLog(keys), { exit_data: null }),
+    );
+    const tampered = await latchkey(['logs', 'verify', '-i', 'hostile-tampered.sshlog', '-k', 'auditor']);
+    assert.equal(tampered.code, 7, tampered.stdout + tampered.stderr);
+    assert.doesNotMatch(tampered.stdout, ACTIVE);
+    assert.match(tampered.stdout, /^verdict: tampered\n/);
+    assert.ok(
+      tampered.stdout.includes(`\nuser:    mallory@example.com${HOSTILE_ESCAPED} as mallory\n`),
+      tampered.stdout,
+    );
+  });
+
+  it("decrypt's summary and verify.txt are escaped; the session's own files stay as recorded", async () => {
+    // Cut short: the problem quotes the metadata's error message, which the log chose.
+    await writeFile(dir.file('hostile-cut.sshlog'), truncate(hostileLog(keys)));
+    const result = await latchkey(['logs', 'decrypt', '-i', 'hostile-cut.sshlog', '-k', 'auditor']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout + result.stderr, ACTIVE, JSON.stringify(result.stderr));
+    assert.match(result.stderr, /Integrity: warning: incomplete\n/);
+    assert.ok(
+      result.stderr.includes(`end record (recorder stopped${HOSTILE_ESCAPED})\n`),
+      JSON.stringify(result.stderr),
+    );
+    const files = unzipSync(await readFile(dir.file('hostile-cut.sshlog-decrypted.zip')));
+    const verifyText = Buffer.from(files['verify.txt']!).toString('utf8');
+    assert.doesNotMatch(verifyText, ACTIVE);
+    assert.ok(verifyText.includes(`user:    mallory@example.com${HOSTILE_ESCAPED} as mallory`), verifyText);
+    // term_data.txt is ssh-log-cli's file: the output byte for byte (what scriptreplay and cat replay raw).
+    assert.ok(Buffer.from(files['term_data.txt']!).toString('utf8').includes(HOSTILE_OUTPUT[1]!));
+  });
+
+  it('play replays the display and leaves out clipboard, titles, strings, reports and input modes', async () => {
+    await writeFile(dir.file('hostile.sshlog'), hostileLog(keys));
+    const result = await latchkey([
+      'logs',
+      'play',
+      '-i',
+      'hostile.sshlog',
+      '-k',
+      'auditor',
+      '--speed',
+      '100',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, HOSTILE_PLAYED);
+    assert.doesNotMatch(result.stderr, ACTIVE, JSON.stringify(result.stderr));
+    assert.ok(result.stderr.includes(`Replaying sess-0666${HOSTILE_ESCAPED} (100x30)`), result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        'Left out of the replay: clipboard writes \\(OSC 52\\): 1; window title changes \\(OSC 0/1/2\\): 2; ' +
+          'other OSC sequences .*: 5; device control strings .*: 2; APC, PM and SOS strings: 3; ' +
+          'requests the terminal would answer .*: 7; input mode changes .*: 4; other sequences .*: 1\\. ' +
+          '--raw writes them as recorded\\.',
+      ),
+    );
+  });
+
+  it('play --raw writes the output byte for byte, with a warning, and still gives the terminal back', async () => {
+    await writeFile(dir.file('hostile.sshlog'), hostileLog(keys));
+    const result = await latchkey([
+      'logs',
+      'play',
+      '-i',
+      'hostile.sshlog',
+      '-k',
+      'auditor',
+      '--speed',
+      '100',
+      '--raw',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout,
+      `${HOSTILE_OUTPUT.join('')}\x1b[?2004l\x1b[?1000l\x1b[?1006l\x1b[?1049l\x1b[0m`,
+    );
+    assert.match(result.stderr, /warning: --raw writes the recorded output as it is: .*clipboard/);
+    assert.doesNotMatch(result.stderr, /Left out of the replay/);
+    assert.doesNotMatch(result.stderr, ACTIVE);
   });
 
   it('play stops on Ctrl-C and gives the terminal back (shows the cursor it hid)', async () => {

@@ -13,7 +13,9 @@
  *
  * Every command uses an API token (--api-token or LATCHKEY_API_TOKEN): "Zero Trust: Read" to list targets,
  * agents and sessions, "Zero Trust: Edit" to change targets, make join tokens and end sessions, "Audit
- * Logs: Read" for the audit log. What agents report (sessions) is escaped before it reaches the terminal. The server is --server, LATCHKEY_SERVER, or the one you signed in to. Wiring only: the work is in
+ * Logs: Read" for the audit log. Everything the server answers (much of it reported by agents) is escaped
+ * before it reaches the terminal: the tables by domain/admin/admin-tables.ts, --json by jsonForTerminal.
+ * The server is --server, LATCHKEY_SERVER, or the one you signed in to. Wiring only: the work is in
  * app/admin/, the checks and tables in domain/admin/. The HTTP client and the use-cases are loaded when an
  * admin command runs, not when `latchkey` starts.
  */
@@ -76,7 +78,9 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
         ...withDefined('hostname', options.hostname),
       });
       const { renderAdminTargetsTable } = await import('../../domain/admin/admin-tables.js');
-      print(options, found.targets, () => renderAdminTargetsTable(found.targets, found.networkNames));
+      await printForTerminal(options, found.targets, () =>
+        renderAdminTargetsTable(found.targets, found.networkNames),
+      );
     });
 
   withApiOptions(
@@ -99,7 +103,12 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
         ip,
         ...withDefined('vnet', options.vnet),
       });
-      print(options, target, () => `Added target ${target.hostname} (${target.id}).\n`);
+      const { escapeForTerminal: safe } = await import('../../domain/terminal-text.js');
+      await printForTerminal(
+        options,
+        target,
+        () => `Added target ${safe(target.hostname)} (${safe(target.id)}).\n`,
+      );
     });
 
   withApiOptions(
@@ -112,7 +121,12 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
     const api = await adminApi(context, options, 'Zero Trust: Edit');
     const { removeAdminTarget } = await import('../../app/admin/targets.js');
     const removed = await removeAdminTarget(api, { ...withDefined('account', options.account), target });
-    print(options, removed, () => `Removed target ${removed.hostname} (${removed.id}).\n`);
+    const { escapeForTerminal: safe } = await import('../../domain/terminal-text.js');
+    await printForTerminal(
+      options,
+      removed,
+      () => `Removed target ${safe(removed.hostname)} (${safe(removed.id)}).\n`,
+    );
   });
 
   withApiOptions(
@@ -127,7 +141,9 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
     const { listAdminAgents } = await import('../../app/admin/agents.js');
     const found = await listAdminAgents(api, { ...withDefined('account', options.account) });
     const { renderAgentsTable } = await import('../../domain/admin/admin-tables.js');
-    print(options, found.agents, () => renderAgentsTable(found.agents, found.targetHostnames, context.now()));
+    await printForTerminal(options, found.agents, () =>
+      renderAgentsTable(found.agents, found.targetHostnames, context.now()),
+    );
   });
 
   withApiOptions(
@@ -152,15 +168,20 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
         ...withDefined('maxUses', maxUses),
         ...withDefined('expiresInSeconds', expiresInSeconds),
       });
+      const { escapeForTerminal, jsonForTerminal } = await import('../../domain/terminal-text.js');
       if (options.json === true) {
-        process.stdout.write(`${JSON.stringify(made, null, 2)}\n`);
+        process.stdout.write(`${jsonForTerminal(made)}\n`);
         return;
       }
+      const safe = (value: unknown) => escapeForTerminal(String(value));
       if (made.token === undefined) {
-        throw new LatchkeyError('unavailable', `${api.url} made join token ${made.id} but sent no secret`);
+        throw new LatchkeyError(
+          'unavailable',
+          `${api.url} made join token ${safe(made.id)} but sent no secret`,
+        );
       }
       context.notify(
-        `join token ${made.id} (${made.name}): ${made.max_uses} use(s), expires ${made.expires_at}. ` +
+        `join token ${safe(made.id)} (${safe(made.name)}): ${safe(made.max_uses)} use(s), expires ${safe(made.expires_at)}. ` +
           'The secret is printed once; on each host run:\n' +
           `  ${installLine(api.url, made.token)}`,
       );
@@ -179,7 +200,7 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
       const { listAdminAuditEvents } = await import('../../app/admin/audit-events.js');
       const events = await listAdminAuditEvents(api, { ...withDefined('action', options.action), limit });
       const { renderAuditTable } = await import('../../domain/admin/admin-tables.js');
-      print(options, events, () => renderAuditTable(events));
+      await printForTerminal(options, events, () => renderAuditTable(events));
     });
 
   // `sessions` alone lists (its default subcommand), as `targets` does.
@@ -219,7 +240,10 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
   });
 }
 
-/** As print, for results that hold what agents reported: the JSON is escaped for the terminal too. */
+/**
+ * The table (escaped by whoever renders it), or with --json the API's result as JSON escaped for the
+ * terminal too (jsonForTerminal: C1 controls and bidirectional characters as \uXXXX, the same value).
+ */
 async function printForTerminal(
   options: { json?: boolean },
   result: unknown,
@@ -227,10 +251,6 @@ async function printForTerminal(
 ): Promise<void> {
   const { jsonForTerminal } = await import('../../domain/terminal-text.js');
   process.stdout.write(options.json === true ? `${jsonForTerminal(result)}\n` : table());
-}
-
-function print(options: { json?: boolean }, result: unknown, table: () => string): void {
-  process.stdout.write(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : table());
 }
 
 function withApiOptions(command: Command, permission: AdminPermission): Command {

@@ -6,14 +6,17 @@
  *   logs download LOG_ID [-o FILE]                  the encrypted log file, checked against its digest
  *   logs decrypt -i FILE -k KEY [-o OUT.zip]        ssh-log-cli's zip + session.cast, commands.json, verify.txt
  *   logs verify -i FILE -k KEY                      the integrity verdict only (exit 0/7/8/9)
- *   logs play -i FILE -k KEY [--speed N] [--max-idle S]   replay the terminal output
+ *   logs play -i FILE -k KEY [--speed N] [--max-idle S] [--raw]   replay the terminal output
  *
  * list and download talk to the server with an API token (--api-token or LATCHKEY_API_TOKEN) holding
  * "Access: SSH Auditing: Read"; the server is --server, LATCHKEY_SERVER, or the one you signed in to.
- * Wiring only: the work is in app/logs/, the decisions in domain/logs/.
+ * Whatever comes from a log, an agent or the server is escaped before it reaches the terminal
+ * (domain/terminal-text.ts); play leaves out of the session's output what would reach outside the replay
+ * (domain/logs/replay-filter.ts) unless --raw. Wiring only: the work is in app/logs/, the decisions in
+ * domain/logs/.
  */
 import type { Command } from 'commander';
-import { LatchkeyError, renderVerifyReport, type SshLog } from '@latchkey/shared';
+import { LatchkeyError, type SshLog } from '@latchkey/shared';
 import { decryptLog } from '../../app/logs/decrypt-log.js';
 import { downloadLog } from '../../app/logs/download-log.js';
 import { generateAuditorKeyPair } from '../../app/logs/keygen.js';
@@ -24,6 +27,9 @@ import { auditorKeySetupHint } from '../../domain/logs/auditor-key-setup.js';
 import { humanBytes, renderLogsTable } from '../../domain/logs/render-logs-table.js';
 import { exitCodeForVerdict } from '../../domain/logs/verdict-exit-code.js';
 import { parseTime } from '../../domain/logs/parse-time.js';
+import { describeDropped } from '../../domain/logs/replay-filter.js';
+import { renderVerifyReportForTerminal } from '../../domain/logs/verify-report-for-terminal.js';
+import { escapeForTerminal, jsonForTerminal } from '../../domain/terminal-text.js';
 import { localLogFiles } from '../fs/log-files.js';
 import { HttpAuditApi } from '../http/audit-api-client.js';
 import { apiTokenConnection, serverOrUndefined } from './api-token-connection.js';
@@ -121,9 +127,7 @@ export function addLogsCommand(program: Command, context: LogsCommandContext): v
             ...withDefined('until', parseTime(options.until, '--until', now)),
           },
         });
-        process.stdout.write(
-          options.json === true ? `${JSON.stringify(found, null, 2)}\n` : renderLogsTable(found),
-        );
+        process.stdout.write(options.json === true ? `${jsonForTerminal(found)}\n` : renderLogsTable(found));
       },
     );
 
@@ -143,8 +147,9 @@ export function addLogsCommand(program: Command, context: LogsCommandContext): v
         onProgress: progress.update,
       });
       progress.done();
+      const output = escapeForTerminal(result.output);
       context.notify(
-        `Wrote ${result.output} (${humanBytes(result.bytes)}, sha256 checked). Decrypt it with: latchkey logs decrypt -i ${result.output} -k KEY`,
+        `Wrote ${output} (${humanBytes(result.bytes)}, sha256 checked). Decrypt it with: latchkey logs decrypt -i ${output} -k KEY`,
       );
     });
 
@@ -162,7 +167,7 @@ export function addLogsCommand(program: Command, context: LogsCommandContext): v
         keyFile: options.key,
         ...withDefined('output', options.output),
       });
-      context.notify(`Wrote ${result.output}: ${result.entries.join(', ')}.`);
+      context.notify(`Wrote ${escapeForTerminal(result.output)}: ${result.entries.join(', ')}.`);
       reportVerdict(context, result.integrity);
       context.exit(exitCodeForVerdict(result.integrity.status, 'decrypt'));
     });
@@ -173,7 +178,7 @@ export function addLogsCommand(program: Command, context: LogsCommandContext): v
       .description('check a session log: exit 0 verified, 7 tampered, 8 incomplete, 9 unverified'),
   ).action(async (options: { input: string; key: string }) => {
     const log = await openSessionLog(localLogFiles, { input: options.input, keyFile: options.key });
-    process.stdout.write(renderVerifyReport(log));
+    process.stdout.write(renderVerifyReportForTerminal(log));
     context.exit(exitCodeForVerdict(log.integrity.status, 'verify'));
   });
 
@@ -184,17 +189,31 @@ export function addLogsCommand(program: Command, context: LogsCommandContext): v
   )
     .option('--speed <n>', 'play N times faster (default 1: real speed)', '1')
     .option('--max-idle <seconds>', 'shorten every pause to at most this many seconds')
-    .action(async (options: { input: string; key: string; speed: string; maxIdle?: string }) => {
-      const log = await openSessionLog(localLogFiles, { input: options.input, keyFile: options.key });
-      if (log.integrity.status !== 'verified') reportVerdict(context, log.integrity);
-      await replayToStdout(context, log, options);
-    });
+    .option(
+      '--raw',
+      'write the output byte for byte, escape sequences that reach outside the replay included ' +
+        '(clipboard, window title, answers typed into your terminal): only for a log you trust',
+    )
+    .action(
+      async (options: { input: string; key: string; speed: string; maxIdle?: string; raw?: boolean }) => {
+        const log = await openSessionLog(localLogFiles, { input: options.input, keyFile: options.key });
+        if (log.integrity.status !== 'verified') reportVerdict(context, log.integrity);
+        if (options.raw === true) {
+          context.notify(
+            'warning: --raw writes the recorded output as it is: escape sequences in it act on this ' +
+              'terminal (they can set the clipboard and the window title, make the terminal type answers ' +
+              'into its input, change how it reads keys and the mouse). Replay only logs you trust this way.',
+          );
+        }
+        await replayToStdout(context, log, options);
+      },
+    );
 }
 
 async function replayToStdout(
   context: LogsCommandContext,
   log: Awaited<ReturnType<typeof openSessionLog>>,
-  options: { speed: string; maxIdle?: string },
+  options: { speed: string; maxIdle?: string; raw?: boolean },
 ): Promise<void> {
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -205,12 +224,13 @@ async function replayToStdout(
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const pty = log.metadata.pty;
+  const session = log.integrity.identity?.session_id;
   context.notify(
-    `Replaying ${log.integrity.identity?.session_id ?? 'the session'}` +
+    `Replaying ${session === undefined ? 'the session' : escapeForTerminal(String(session))}` +
       (pty === null ? ' (no terminal)' : ` (${pty.width}x${pty.height})`) +
       ` at ${options.speed}x; Ctrl-C stops.`,
   );
-  const { completed } = await playLog(
+  const { completed, dropped } = await playLog(
     {
       write: (bytes) =>
         new Promise<void>((resolve, reject) =>
@@ -231,14 +251,25 @@ async function replayToStdout(
     {
       speed: Number(options.speed),
       ...withDefined('maxIdleSeconds', options.maxIdle === undefined ? undefined : Number(options.maxIdle)),
+      raw: options.raw === true,
     },
   );
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
-  if (!completed) {
-    context.notify('\nReplay stopped.');
-    context.exit(130);
+  // The replay may have left the cursor mid-line: what follows starts on a line of its own.
+  let freshLine = completed ? '\n' : '';
+  if (!completed) context.notify('\nReplay stopped.');
+  const left = describeDropped(dropped);
+  if (left !== undefined) {
+    context.notify(`${freshLine}Left out of the replay: ${left}. --raw writes them as recorded.`);
+    freshLine = '';
   }
+  // The verdict again after the replay, which may have drawn over what was printed before it.
+  if (log.integrity.status !== 'verified') {
+    if (freshLine !== '') context.notify('');
+    reportVerdict(context, log.integrity);
+  }
+  if (!completed) context.exit(130);
 }
 
 function withLogOptions(command: Command): Command {
@@ -270,7 +301,7 @@ function reportVerdict(context: LogsCommandContext, integrity: { status: string;
         ? 'verified'
         : `warning: ${integrity.status}`;
   context.notify(`Integrity: ${label}`);
-  for (const problem of integrity.problems) context.notify(`  - ${problem}`);
+  for (const problem of integrity.problems) context.notify(`  - ${escapeForTerminal(problem)}`);
 }
 
 /** A one-line progress meter on stderr for downloads over 1 MiB, only when stderr is a terminal. */

@@ -1,10 +1,13 @@
 /**
  * `latchkey logs play`: writes a session's terminal output with its timing (domain/logs/replay-steps.ts)
- * against one schedule, so rounding of many short waits does not add up. `stopped` (Ctrl-C) ends the
- * replay between writes; either way the terminal is given back: the modes the replay left on are undone
- * (domain/logs/terminal-restore.ts).
+ * against one schedule, so rounding of many short waits does not add up. By default the output goes
+ * through domain/logs/replay-filter.ts: the session's display is replayed, and what would reach outside
+ * the replay (clipboard, titles, requests the terminal answers, input modes…) is left out and counted.
+ * `raw` writes the output byte for byte instead. `stopped` (Ctrl-C) ends the replay between writes; either
+ * way the terminal is given back: the modes the replay left on are undone.
  */
 import { LatchkeyError, type SessionLogContents } from '@latchkey/shared';
+import { ReplayFilter, type DroppedKind } from '../../domain/logs/replay-filter.js';
 import { replaySteps, type ReplayOptions } from '../../domain/logs/replay-steps.js';
 import { TerminalModeTracker } from '../../domain/logs/terminal-restore.js';
 
@@ -17,11 +20,37 @@ export interface PlayDeps {
   stopped(): boolean;
 }
 
+export interface PlayOptions extends ReplayOptions {
+  /** Write the recorded output byte for byte, escape sequences that reach outside the replay included. */
+  raw?: boolean;
+}
+
+export interface PlayResult {
+  completed: boolean;
+  /** What the filter left out, by kind (empty for a raw replay). */
+  dropped: ReadonlyMap<DroppedKind, number>;
+}
+
+/** The recorded bytes as they are; only the modes left on are undone at the end. */
+class RawReplay {
+  private readonly tracker = new TerminalModeTracker();
+  write(bytes: Uint8Array): Uint8Array {
+    this.tracker.observe(bytes);
+    return bytes;
+  }
+  end(): Uint8Array {
+    return new TextEncoder().encode(this.tracker.restoreSequence());
+  }
+  dropped(): ReadonlyMap<DroppedKind, number> {
+    return new Map();
+  }
+}
+
 export async function playLog(
   deps: PlayDeps,
   log: Pick<SessionLogContents, 'packets'>,
-  options: ReplayOptions,
-): Promise<{ completed: boolean }> {
+  options: PlayOptions,
+): Promise<PlayResult> {
   if (!(options.speed > 0) || !Number.isFinite(options.speed)) {
     throw new LatchkeyError('invalid_argument', '--speed must be a number above 0', { pointer: '--speed' });
   }
@@ -30,7 +59,7 @@ export async function playLog(
       pointer: '--max-idle',
     });
   }
-  const tracker = new TerminalModeTracker();
+  const replay = options.raw === true ? new RawReplay() : new ReplayFilter();
   const start = deps.now();
   let due = 0;
   let completed = true;
@@ -43,11 +72,11 @@ export async function playLog(
         completed = false;
         break;
       }
-      tracker.observe(step.data);
-      await deps.write(step.data);
+      const bytes = replay.write(step.data);
+      if (bytes.length > 0) await deps.write(bytes);
     }
   } finally {
-    await deps.write(tracker.restoreSequence());
+    await deps.write(replay.end());
   }
-  return { completed };
+  return { completed, dropped: replay.dropped() };
 }

@@ -1,12 +1,18 @@
 /**
  * The tables `latchkey admin targets | agents | audit | sessions` print (`--json` prints the API's result
- * instead). Pure: names of virtual networks and targets are looked up in maps the caller fills.
+ * instead). Pure: names of virtual networks and targets are looked up in maps the caller fills. Every field
+ * comes from the server, and much of it from agents (hostnames, versions, recorder commands, break-glass
+ * reasons, sessions) or from what people and agents sent it (audit events), so each is escaped for the
+ * terminal (escapeForTerminal) before it is measured and printed.
  */
 import type { Agent, AuditEvent, SshSession, SshSessionEnd, Target } from '@latchkey/shared';
 import { escapeForTerminal } from '../terminal-text.js';
 import { renderTextTable } from '../text-table.js';
 
 const NONE = '-';
+
+/** Any field as escaped text (a compromised server or agent may send a non-string too). */
+const safe = (value: unknown) => escapeForTerminal(String(value));
 
 export function renderAdminTargetsTable(
   targets: readonly Target[],
@@ -21,15 +27,15 @@ export function renderAdminTargetsTable(
         ),
       ),
     ];
-    return ids.map((id) => networkNames.get(id) ?? id).join(', ') || NONE;
+    return ids.map((id) => safe(networkNames.get(id) ?? id)).join(', ') || NONE;
   };
   return renderTextTable(
     ['ID', 'HOSTNAME', 'IPV4', 'IPV6', 'VIRTUAL NETWORK'],
     targets.map((target) => [
-      target.id,
-      target.hostname,
-      target.ip.ipv4?.ip_addr ?? NONE,
-      target.ip.ipv6?.ip_addr ?? NONE,
+      safe(target.id),
+      safe(target.hostname),
+      safe(target.ip.ipv4?.ip_addr ?? NONE),
+      safe(target.ip.ipv6?.ip_addr ?? NONE),
       network(target),
     ]),
   );
@@ -62,15 +68,17 @@ export function renderAgentsTable(
     const activeBreakGlass =
       breakGlass !== undefined && Date.parse(breakGlass.until) > now.getTime() ? breakGlass : undefined;
     return [
-      agent.hostname,
-      agent.target_id === undefined ? NONE : (targetHostnames.get(agent.target_id) ?? agent.target_id),
-      agent.version ?? NONE,
-      typeof state === 'string' ? state : NONE,
-      agent.recording === undefined ? NONE : `${agent.recording.mode} (${agent.recording.recorder_command})`,
-      ago(agent.last_seen_at, now),
+      safe(agent.hostname),
+      agent.target_id === undefined ? NONE : safe(targetHostnames.get(agent.target_id) ?? agent.target_id),
+      safe(agent.version ?? NONE),
+      typeof state === 'string' ? safe(state) : NONE,
+      agent.recording === undefined
+        ? NONE
+        : `${safe(agent.recording.mode)} (${safe(agent.recording.recorder_command)})`,
+      safe(ago(agent.last_seen_at, now)),
       activeBreakGlass === undefined
         ? NONE
-        : `until ${activeBreakGlass.until}: ${oneLine(activeBreakGlass.reason, 60)}`,
+        : `until ${safe(activeBreakGlass.until)}: ${oneLine(activeBreakGlass.reason, 60)}`,
     ];
   });
   return renderTextTable(
@@ -85,7 +93,6 @@ export function renderAgentsTable(
  */
 export function renderSshSessionsTable(sessions: readonly SshSession[], now: Date): string {
   if (sessions.length === 0) return "No live SSH sessions at agents' SSH fronts.\n";
-  const safe = (text: string) => escapeForTerminal(text);
   return renderTextTable(
     ['SESSION', 'PERSON', 'UNIX USER', 'TARGET', 'PROGRAM', 'STARTED', 'CLIENT'],
     sessions.map((session) => [
@@ -121,10 +128,12 @@ export function renderAuditTable(events: readonly AuditEvent[]): string {
   return renderTextTable(
     ['TIME', 'ACTOR', 'ACTION', 'RESOURCE', 'SUMMARY'],
     events.map((event) => [
-      event.created_at,
-      event.actor,
-      event.action,
-      event.resource_id === undefined ? event.resource_type : `${event.resource_type} ${event.resource_id}`,
+      safe(event.created_at),
+      safe(event.actor),
+      safe(event.action),
+      event.resource_id === undefined
+        ? safe(event.resource_type)
+        : `${safe(event.resource_type)} ${safe(event.resource_id)}`,
       summariseAuditEvent(event),
     ]),
   );
@@ -132,7 +141,7 @@ export function renderAuditTable(events: readonly AuditEvent[]): string {
 
 /**
  * A short line about what changed: the name or hostname of what was made or removed, else the fields that
- * differ between before and after, else the keys of what was recorded.
+ * differ between before and after, else the keys of what was recorded; escaped for the terminal.
  */
 export function summariseAuditEvent(event: AuditEvent): string {
   const after = asRecord(event.after);
@@ -166,9 +175,8 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-/** Control characters become spaces; longer than `max` ends in "…". */
-function oneLine(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+/** Escaped for the terminal (a line break too); longer than `max` ends in "…". */
+function oneLine(text: unknown, max: number): string {
+  const flat = safe(text);
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

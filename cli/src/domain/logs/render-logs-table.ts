@@ -1,26 +1,33 @@
 import type { SshLog } from '@latchkey/shared';
+import { escapeForTerminal } from '../terminal-text.js';
 import { renderTextTable } from '../text-table.js';
 
 const HEADINGS = ['LOG ID', 'STARTED (UTC)', 'DURATION', 'USER', 'AS', 'TARGET', 'PROGRAM', 'STATUS', 'SIZE'];
 
 /**
  * Session logs as an aligned text table (text-table.ts), newest first as the server lists them. No
- * logs: a sentence instead.
+ * logs: a sentence instead. What the index says comes from agents and logs (a command line, a hostname),
+ * so every field is escaped for the terminal (terminal-text.ts) before it is measured and printed.
  */
 export function renderLogsTable(logs: readonly SshLog[]): string {
   if (logs.length === 0) return 'No session logs match.\n';
+  const safe = (value: unknown) => escapeForTerminal(String(value));
   return renderTextTable(
     HEADINGS,
     logs.map((log) => [
-      log.id,
-      log.session_start_datetime.replace('T', ' ').replace(/(\.\d+)?Z$/, ''),
+      safe(log.id),
+      safe(
+        String(log.session_start_datetime)
+          .replace('T', ' ')
+          .replace(/(\.\d+)?Z$/, ''),
+      ),
       duration(log.session_start_datetime, log.session_finish_datetime),
-      log.user_email || '-',
-      log.username,
-      log.target_hostname ?? log.target_id,
-      log.program_type + (log.command === undefined ? '' : ` ${truncate(log.command, 30)}`),
-      log.status,
-      humanBytes(log.size_bytes),
+      log.user_email ? safe(log.user_email) : '-',
+      safe(log.username),
+      safe(log.target_hostname ?? log.target_id),
+      safe(log.program_type) + (log.command === undefined ? '' : ` ${truncate(safe(log.command), 30)}`),
+      safe(log.status),
+      humanBytes(Number(log.size_bytes)),
     ]),
   );
 }
@@ -51,7 +58,8 @@ export function humanBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** Runs of spaces as one (line breaks are escaped already); longer than `length` ends in "…". */
 function truncate(text: string, length: number): string {
-  const oneLine = text.replace(/\s+/g, ' ');
+  const oneLine = text.replace(/ +/g, ' ');
   return oneLine.length <= length ? oneLine : `${oneLine.slice(0, length - 1)}…`;
 }

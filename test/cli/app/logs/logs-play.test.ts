@@ -49,6 +49,28 @@ describe('cli/app/logs: play', () => {
     assert.deepEqual(terminal.written, ['a', 'b', '\x1b[?1049hc', '\x1b[?1049l\x1b[0m']);
   });
 
+  it('leaves out what reaches outside the replay, even split across packets, and counts it', async () => {
+    const terminal = fakeTerminal();
+    const hostile = [
+      origin(0, '$ cat notes\r\n\x1b]52;c;ZWNobyBvd25lZA=='),
+      origin(10, '\x07\x1b]0;owned\x07\x1b[6'),
+      origin(20, 'n\x1b[?2004h\x1b[?1049hhi'),
+    ];
+    const result = await playLog(terminal.deps, { packets: hostile }, { speed: 1000 });
+    assert.equal(result.completed, true);
+    // The second packet writes nothing; the CSI 6n split across packets is dropped whole.
+    assert.deepEqual(terminal.written, ['$ cat notes\r\n', '\x1b[?1049hhi', '\x1b[?1049l\x1b[0m']);
+    assert.deepEqual(Object.fromEntries(result.dropped), { clipboard: 1, title: 1, report: 1, input: 1 });
+  });
+
+  it('--raw writes the recorded bytes as they are, and still gives the terminal back', async () => {
+    const terminal = fakeTerminal();
+    const hostile = [origin(0, '\x1b]52;c;aGk=\x07\x1b[?2004h'), origin(10, '\x1b[6nx')];
+    const result = await playLog(terminal.deps, { packets: hostile }, { speed: 1000, raw: true });
+    assert.deepEqual(terminal.written, ['\x1b]52;c;aGk=\x07\x1b[?2004h', '\x1b[6nx', '\x1b[?2004l\x1b[0m']);
+    assert.equal(result.dropped.size, 0);
+  });
+
   it('refuses a speed that is not above 0', async () => {
     for (const speed of [0, -1, Number.NaN]) {
       await assert.rejects(playLog(fakeTerminal().deps, { packets }, { speed }), {

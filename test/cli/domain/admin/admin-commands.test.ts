@@ -138,7 +138,7 @@ describe('cli/domain/admin: tables', () => {
     assert.match(heading!, /^HOSTNAME +TARGET +VERSION +SSHD CONFIG +RECORDING +LAST SEEN +BREAK-GLASS$/);
     assert.match(
       row!,
-      /^web-1 +web-1\.example\.com +0\.1\.0 +trusted +strict \(latchkey-agent record\) +2m ago +until 2026-11-24T13:00:00Z: recorder broken$/,
+      /^web-1 +web-1\.example\.com +0\.1\.0 +trusted +strict \(latchkey-agent record\) +2m ago +until 2026-11-24T13:00:00Z: recorder\\nbroken$/,
     );
     // A break-glass that ended is not shown; a fresh agent has no heartbeat yet.
     const ended = renderAgentsTable(
