@@ -14,6 +14,7 @@
  *   latchkey-server join-token create [--name NAME] [--uses N] [--expires 24h|ISO]
  *   latchkey-server user add EMAIL [--group G]…     (the password is read from stdin, or prompted for)
  *   latchkey-server user disable|enable|reset|signout EMAIL
+ *   latchkey-server user link EMAIL --issuer URL --subject SUB [--provider ID]
  *   latchkey-server user list
  *
  * Exit codes: 0 success, 2 a bad setting (the message names it), 1 anything else.
@@ -37,6 +38,7 @@ import { readIdentityProvidersFile } from './adapters/oidc/read-identity-provide
 import { readPassword } from './adapters/terminal/read-password.js';
 import { addUser, listUsers, resetUserPassword, setUserDisabled } from './app/sign-in/built-in-users.js';
 import { signOutEverywhere } from './app/sign-in/sign-in-sessions.js';
+import { linkUpstreamIdentity } from './app/sign-in/upstream-identities.js';
 import { presentApiToken } from './domain/api-representation.js';
 import { ALL_PERMISSIONS, parsePermission } from './domain/permissions.js';
 import { DEFAULT_LISTEN, parseServerConfig } from './domain/server-config.js';
@@ -521,6 +523,38 @@ export async function main(argv: string[]): Promise<void> {
   withServerOptions(user.command('list').description('list users')).action(async (options: ServerOptions) =>
     userCommand('list', undefined, options),
   );
+  withServerOptions(
+    user
+      .command('link <email>')
+      .description(
+        'let an upstream sign-in (issuer, subject) be the person with this email, although another has it',
+      ),
+  )
+    .requiredOption('--issuer <url>', "the identity provider's issuer (the refused sign-in names it)")
+    .requiredOption('--subject <sub>', "the person's subject at that provider (the refusal names it)")
+    .option('--provider <id>', "the provider's id in the identity providers file")
+    .action(
+      async (
+        email: string,
+        options: ServerOptions & { issuer: string; subject: string; provider?: string },
+      ) =>
+        withOfflineServices(options, async (services, accountId) => {
+          const linked = await linkUpstreamIdentity(
+            services,
+            accountId,
+            {
+              email,
+              issuer: options.issuer,
+              subject: options.subject,
+              ...(options.provider === undefined ? {} : { providerId: options.provider }),
+            },
+            CLI_ACTOR,
+          );
+          process.stdout.write(
+            `linked ${linked.subject} at ${linked.issuer} to ${linked.email}: it signs in as that person\n`,
+          );
+        }),
+    );
 
   try {
     await program.parseAsync(argv);

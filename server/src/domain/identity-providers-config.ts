@@ -14,9 +14,13 @@
  *   "client_secret": "…",                       // or "client_secret_file": "/etc/latchkey/corp.secret"
  *   "scopes": ["openid", "email", "profile", "groups"],     // default openid email profile
  *   "claims": {"email": "email", "groups": "groups"},       // which ID token claims to read
- *   "allow_unverified_email": false             // accept email_verified: false (default: refuse)
+ *   "trust_unverified_email": false             // use an email the provider does not say is verified
  * }]}
  * ```
+ *
+ * An email is used only when the ID token says `email_verified: true`, unless the provider is configured
+ * with `trust_unverified_email: true` (for providers that never send the claim and verify emails
+ * themselves). `allow_unverified_email` is the older name of the same setting.
  */
 import { LatchkeyError } from '@latchkey/shared';
 import { BUILTIN_LOGIN_METHOD } from './access/person.js';
@@ -38,6 +42,7 @@ export interface IdentityProviderConfig {
   scopes: string[];
   /** The ID token claims to read the email and the groups from. */
   claims: { email: string; groups: string };
+  /** `trust_unverified_email`: use the email even when the ID token does not say `email_verified: true`. */
   allowUnverifiedEmail: boolean;
 }
 
@@ -51,6 +56,7 @@ const PROVIDER_KEYS = new Set([
   'scopes',
   'claims',
   'allow_unverified_email',
+  'trust_unverified_email',
 ]);
 const CLAIMS_KEYS = new Set(['email', 'groups']);
 
@@ -146,7 +152,7 @@ export function parseIdentityProvidersConfig(
       clientSecret,
       scopes: parseScopes(provider.scopes, `${at}/scopes`),
       claims: parseClaims(provider.claims, `${at}/claims`),
-      allowUnverifiedEmail: parseBoolean(provider.allow_unverified_email, `${at}/allow_unverified_email`),
+      allowUnverifiedEmail: trustUnverifiedEmail(provider, at),
     };
   });
 
@@ -200,6 +206,20 @@ export function parseIdentityProvidersConfig(
       claims[key as 'email' | 'groups'] = claim;
     }
     return claims;
+  }
+
+  function trustUnverifiedEmail(provider: Record<string, unknown>, at: string): boolean {
+    const trust = parseBoolean(provider.trust_unverified_email, `${at}/trust_unverified_email`);
+    const older = parseBoolean(provider.allow_unverified_email, `${at}/allow_unverified_email`);
+    if (provider.trust_unverified_email !== undefined && provider.allow_unverified_email !== undefined) {
+      if (trust !== older) {
+        throw fail(
+          `${at}/allow_unverified_email`,
+          'contradicts trust_unverified_email (its newer name); keep only trust_unverified_email',
+        );
+      }
+    }
+    return trust || older;
   }
 
   function parseBoolean(value: unknown, pointer: string): boolean {

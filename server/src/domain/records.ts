@@ -399,3 +399,19 @@ export interface IssuedSessionRecord {
   issuedAt: Date;
   validBefore: Date;
 }
+
+/**
+ * A person from an upstream OIDC provider, keyed by (issuer, subject), with the email they were last seen
+ * with. `linked`: an admin allowed this identity its email although another person (a built-in account,
+ * or another identity) has it.
+ */
+export interface UpstreamIdentityRecord {
+  accountId: string;
+  issuer: string;
+  subject: string;
+  providerId: string;
+  email: string;
+  linked: boolean;
+  createdAt: Date;
+  lastSeenAt?: Date;
+}

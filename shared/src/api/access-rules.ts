@@ -5,7 +5,8 @@
  *
  * Supported: email, email_domain, everyone, ip, group (a Latchkey access group id), login_method (an
  * identity provider id), auth_method (an RFC 8176 `amr` value), geo (ISO 3166-1 alpha-2), oidc (a claim
- * of the upstream OIDC token). Cloudflare's IdP-specific selectors (saml, okta, gsuite, azureAD,
+ * of the upstream OIDC token). `email`, `email_domain` and `oidc` may name the identity provider they
+ * trust (`identity_provider_id`, a Latchkey addition). Cloudflare's IdP-specific selectors (saml, okta, gsuite, azureAD,
  * github-organization) and device posture are not supported.
  */
 import Type from 'typebox';
@@ -22,12 +23,35 @@ export const AUTH_METHODS = [
 
 const strict = { additionalProperties: false } as const;
 const NonEmpty = Type.String({ minLength: 1, maxLength: 1024 });
+/**
+ * On `email`, `email_domain` and `oidc`: the rule matches only people signed in with that identity
+ * provider (its configured id, or `builtin`). The same email from two providers is two people.
+ */
+const ProviderId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'Only people signed in with this identity provider (its id, or "builtin").',
+});
 
 export const AccessRuleSchema = Type.Object(
   {
-    email: Type.Optional(Type.Object({ email: Type.String({ format: 'email', maxLength: 320 }) }, strict)),
+    email: Type.Optional(
+      Type.Object(
+        {
+          email: Type.String({ format: 'email', maxLength: 320 }),
+          identity_provider_id: Type.Optional(ProviderId),
+        },
+        strict,
+      ),
+    ),
     email_domain: Type.Optional(
-      Type.Object({ domain: Type.String({ minLength: 1, maxLength: 253 }) }, strict),
+      Type.Object(
+        {
+          domain: Type.String({ minLength: 1, maxLength: 253 }),
+          identity_provider_id: Type.Optional(ProviderId),
+        },
+        strict,
+      ),
     ),
     everyone: Type.Optional(Type.Object({}, strict)),
     ip: Type.Optional(

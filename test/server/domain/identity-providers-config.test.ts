@@ -48,6 +48,30 @@ describe('parseIdentityProvidersConfig', () => {
     assert.equal(config?.allowUnverifiedEmail, true);
   });
 
+  it('trust_unverified_email (default false), and allow_unverified_email, its older name', () => {
+    assert.equal(
+      parse({ providers: [{ ...corp, trust_unverified_email: true }] })[0]?.allowUnverifiedEmail,
+      true,
+    );
+    assert.equal(
+      parse({ providers: [{ ...corp, allow_unverified_email: true }] })[0]?.allowUnverifiedEmail,
+      true,
+    );
+    assert.equal(
+      parse({ providers: [{ ...corp, trust_unverified_email: true, allow_unverified_email: true }] })[0]
+        ?.allowUnverifiedEmail,
+      true,
+    );
+    assert.throws(
+      () => parse({ providers: [{ ...corp, trust_unverified_email: true, allow_unverified_email: false }] }),
+      /\/providers\/0\/allow_unverified_email contradicts trust_unverified_email/,
+    );
+    assert.throws(
+      () => parse({ providers: [{ ...corp, trust_unverified_email: 'yes' }] }),
+      /\/providers\/0\/trust_unverified_email must be true or false/,
+    );
+  });
+
   it('allows plain http for loopback issuers only', () => {
     for (const issuer of ['http://127.0.0.1:9000', 'http://localhost:9000/realms/x', 'http://[::1]:9000']) {
       assert.equal(parse({ providers: [{ ...corp, issuer }] })[0]?.issuer, issuer);

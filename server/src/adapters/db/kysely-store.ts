@@ -25,6 +25,7 @@ import { signInSessionRepository } from './repositories/sign-in-sessions.js';
 import { sessionTerminationRepository } from './repositories/session-terminations.js';
 import { sshLogRepository } from './repositories/ssh-logs.js';
 import { tokenSigningKeyRepository } from './repositories/token-signing-keys.js';
+import { upstreamIdentityRepository } from './repositories/upstream-identities.js';
 import { upstreamLoginRepository } from './repositories/upstream-logins.js';
 import { userRepository } from './repositories/users.js';
 import type { DatabaseSchema } from './schema.js';
@@ -52,6 +53,7 @@ function repositories(ctx: RepositoryContext): Repositories {
     sessionTerminations: sessionTerminationRepository(ctx),
     issuedSessions: issuedSessionRepository(ctx),
     signInLockouts: signInLockoutRepository(ctx),
+    upstreamIdentities: upstreamIdentityRepository(ctx),
   };
 }
 

@@ -314,6 +314,20 @@ export interface SignInLockoutsTable {
   updated_at: TimeColumn;
 }
 
+/** People from upstream providers, by (issuer, subject) (migration 0011). */
+export interface UpstreamIdentitiesTable {
+  account_id: string;
+  issuer: string;
+  subject: string;
+  provider_id: string;
+  /** Lowercased. */
+  email: string;
+  /** An admin allowed this identity this email, whoever else has it. */
+  linked: BoolColumn;
+  created_at: TimeColumn;
+  last_seen_at: TimeColumn | null;
+}
+
 export interface DatabaseSchema {
   accounts: AccountsTable;
   virtual_networks: VirtualNetworksTable;
@@ -340,4 +354,5 @@ export interface DatabaseSchema {
   retired_refresh_tokens: RetiredRefreshTokensTable;
   issued_sessions: IssuedSessionsTable;
   sign_in_lockouts: SignInLockoutsTable;
+  upstream_identities: UpstreamIdentitiesTable;
 }

@@ -27,6 +27,7 @@ import type { Configuration, DiscoveryRequestOptions } from 'openid-client';
 import { LatchkeyError } from '@latchkey/shared';
 import type { JsonValue } from '../../domain/records.js';
 import type { IdentityProviderConfig } from '../../domain/identity-providers-config.js';
+import { upstreamEmail } from '../../domain/email-address.js';
 import { isLoopbackHost } from '../../domain/server-config.js';
 import type {
   PendingUpstreamLogin,
@@ -220,25 +221,19 @@ export class OpenIdClientProvider implements UpstreamIdentityProvider {
     );
   }
 
+  /**
+   * Who signed in: the person is the provider's (issuer, subject); the email is used only when it is
+   * exactly one address (domain/email-address.ts) and the provider says it is verified
+   * (`email_verified: true`), unless the provider is trusted with unverified emails.
+   */
   private identityFrom(claims: Record<string, JsonValue>): UpstreamIdentity {
-    const emailClaim = this.settings.claims.email;
-    const email = claims[emailClaim];
-    if (typeof email !== 'string' || !email.includes('@')) {
-      throw new LatchkeyError(
-        'unauthenticated',
-        `${this.name} did not say your email: its ID token has no ${JSON.stringify(emailClaim)} claim with an ` +
-          'email address. The administrator must request the email scope or map claims.email to the claim ' +
-          'that holds it',
-      );
-    }
-    const verified = claims.email_verified;
-    if ((verified === false || verified === 'false') && !this.settings.allowUnverifiedEmail) {
-      throw new LatchkeyError(
-        'unauthenticated',
-        `${this.name} says your email ${email} is not verified; verify it with ${this.name} and sign in again ` +
-          '(or the administrator sets allow_unverified_email for this provider)',
-      );
-    }
+    const read = upstreamEmail(claims, {
+      emailClaim: this.settings.claims.email,
+      trustUnverifiedEmail: this.settings.allowUnverifiedEmail,
+      provider: this.name,
+    });
+    if (!read.ok) throw new LatchkeyError('unauthenticated', read.problem);
+    const email = read.email;
     const subject = claims.sub;
     if (typeof subject !== 'string' || subject === '') {
       throw new LatchkeyError(
@@ -246,10 +241,13 @@ export class OpenIdClientProvider implements UpstreamIdentityProvider {
         `${this.name}'s ID token has no subject; start the sign-in again`,
       );
     }
+    // openid-client has checked that the ID token's iss is the discovered issuer.
+    const issuer = typeof claims.iss === 'string' && claims.iss !== '' ? claims.iss : this.settings.issuer;
     return {
       providerId: this.id,
+      issuer,
       subject,
-      email: email.toLowerCase(),
+      email,
       groups: strings(claims[this.settings.claims.groups]),
       authMethods: strings(claims.amr, ['pwd']),
       claims,

@@ -34,6 +34,7 @@ import type {
   SshLogRecord,
   TargetRecord,
   TokenSigningKeyRecord,
+  UpstreamIdentityRecord,
   UpstreamLoginRecord,
   UserRecord,
   VirtualNetworkRecord,
@@ -643,6 +644,25 @@ export interface SignInLockoutRepository {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Upstream identities: people from OIDC providers, by (issuer, subject)
+
+export interface UpstreamIdentityRepository {
+  get(accountId: string, issuer: string, subject: string): Promise<UpstreamIdentityRecord | undefined>;
+  /** Every identity seen with this email (lowercased), linked or not. */
+  listByEmail(accountId: string, email: string): Promise<UpstreamIdentityRecord[]>;
+  /**
+   * Creates or updates the identity (email, provider, last seen; `linked` only when given). A second
+   * unlinked identity with one email is a `conflict`.
+   */
+  save(
+    input: Omit<UpstreamIdentityRecord, 'createdAt' | 'lastSeenAt' | 'linked'> & {
+      linked?: boolean;
+      seenAt?: Date;
+    },
+  ): Promise<UpstreamIdentityRecord>;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The store
 
 /** Every repository. Inside `transaction`, the same interface bound to the transaction. */
@@ -668,6 +688,7 @@ export interface Repositories {
   readonly sessionTerminations: SessionTerminationRepository;
   readonly issuedSessions: IssuedSessionRepository;
   readonly signInLockouts: SignInLockoutRepository;
+  readonly upstreamIdentities: UpstreamIdentityRepository;
 }
 
 export interface Store extends Repositories {

@@ -18,9 +18,11 @@ import type { JsonObject, JsonValue } from '../../domain/records.js';
 export interface UpstreamIdentity {
   /** The provider's configured id (the person's `login_method`). */
   providerId: string;
+  /** The ID token's `iss`: with `subject`, who the person is (an email is not). */
+  issuer: string;
   /** The ID token's `sub`. */
   subject: string;
-  /** The mapped email claim, lowercased. */
+  /** The mapped email claim: exactly one address, verified (or the provider trusted), lowercased. */
   email: string;
   /** The mapped groups claim: its strings (a single string is one group). */
   groups: string[];
@@ -78,7 +80,7 @@ export function upstreamIdentityToJson(identity: UpstreamIdentity): JsonObject {
 
 /** Reads back what `upstreamIdentityToJson` stored; `internal` if it is not that shape. */
 export function upstreamIdentityFromJson(json: JsonObject): UpstreamIdentity {
-  const { providerId, subject, email, groups, authMethods, claims } = json;
+  const { providerId, issuer, subject, email, groups, authMethods, claims } = json;
   const isStrings = (value: JsonValue | undefined): value is string[] =>
     Array.isArray(value) && value.every((item) => typeof item === 'string');
   if (
@@ -96,5 +98,7 @@ export function upstreamIdentityFromJson(json: JsonObject): UpstreamIdentity {
       'a stored upstream identity is not {providerId, subject, email, groups, authMethods, claims}',
     );
   }
-  return { providerId, subject, email, groups, authMethods, claims };
+  // Logins completed before issuers were recorded (an upgrade mid-sign-in) are keyed by provider id.
+  const keyIssuer = typeof issuer === 'string' && issuer !== '' ? issuer : `provider:${providerId}`;
+  return { providerId, issuer: keyIssuer, subject, email, groups, authMethods, claims };
 }

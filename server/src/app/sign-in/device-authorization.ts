@@ -25,6 +25,7 @@ import {
 import type { Services } from '../services.js';
 import { WRONG_PASSWORD, verifyBuiltInLogin } from './built-in-users.js';
 import { admitPasswordAttempt, passwordChecked, type Throttled } from './sign-in-throttle.js';
+import { claimUpstreamIdentity, linkedUserId } from './upstream-identities.js';
 import { firstTokens, startSession } from './sign-in-sessions.js';
 import type { SignInIdentity, TokenPair } from './sign-in-sessions.js';
 
@@ -278,6 +279,8 @@ export async function completeUpstreamLogin(
   if (authorization === undefined || authorization.status !== 'pending') {
     throw new LatchkeyError('conflict', 'this code has already been used');
   }
+  // The person is (issuer, subject): their email must be theirs (upstream-identities.ts).
+  await claimUpstreamIdentity(services, authorization.accountId, identity);
   const confirmation = formatSecret('confirmation', services.randomBytes(32));
   if (
     !(await services.store.upstreamLogins.complete(
@@ -320,6 +323,7 @@ export async function decideAfterUpstreamLogin(
     throw new LatchkeyError('conflict', 'this code has already been used');
   }
   const identity = upstreamIdentityFromJson(login.identity);
+  const userId = await linkedUserId(services, authorization.accountId, identity);
   await decide(
     services,
     authorization,
@@ -329,6 +333,7 @@ export async function decideAfterUpstreamLogin(
       loginMethod: identity.providerId,
       authMethods: identity.authMethods,
       claims: identity.claims,
+      ...(userId === undefined ? {} : { userId }),
     },
     input.approve,
   );

@@ -91,10 +91,12 @@ export class RuleEvaluation {
     switch (selector) {
       case 'email': {
         const email = value.email;
-        return typeof email === 'string' ? email.toLowerCase() === this.person.email : undefined;
+        if (typeof email !== 'string' || !this.providerIsValid(value)) return undefined;
+        return this.providerMatches(value) && email.toLowerCase() === this.person.email;
       }
       case 'email_domain':
-        return typeof value.domain === 'string' ? this.emailDomainMatches(value.domain) : undefined;
+        if (typeof value.domain !== 'string' || !this.providerIsValid(value)) return undefined;
+        return this.providerMatches(value) && this.emailDomainMatches(value.domain);
       case 'everyone':
         return true;
       case 'ip':
@@ -116,12 +118,28 @@ export class RuleEvaluation {
     }
   }
 
+  /** `identity_provider_id`, when present, is a string. */
+  private providerIsValid(value: { [key: string]: JsonValue }): boolean {
+    return value.identity_provider_id === undefined || typeof value.identity_provider_id === 'string';
+  }
+
+  /** The rule names no provider, or the one the person signed in with. */
+  private providerMatches(value: { [key: string]: JsonValue }): boolean {
+    return value.identity_provider_id === undefined || value.identity_provider_id === this.person.loginMethod;
+  }
+
+  /**
+   * The email's one domain is the rule's: an email with more than one `@` (`a@evil.example@corp.example`)
+   * matches no domain (sign-in refuses such emails; this holds whatever reached the person).
+   */
   private emailDomainMatches(ruleDomain: string): boolean {
     const domain = (ruleDomain.startsWith('@') ? ruleDomain.slice(1) : ruleDomain).toLowerCase();
     if (domain.length === 0) return false;
     const email = this.person.email;
     const at = email.length - domain.length - 1;
-    return at > 0 && email.charCodeAt(at) === 0x40 /* @ */ && email.endsWith(domain);
+    return (
+      at > 0 && email.charCodeAt(at) === 0x40 /* @ */ && email.endsWith(domain) && email.indexOf('@') === at
+    );
   }
 
   private ipMatches(range: string): boolean {

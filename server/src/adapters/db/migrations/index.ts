@@ -14,6 +14,7 @@ import { sessionTerminationsSchema } from './0007-session-terminations.js';
 import { revocationSchema } from './0008-revocation.js';
 import { issuedSessionsSchema } from './0009-issued-sessions.js';
 import { signInLockoutsSchema } from './0010-sign-in-lockouts.js';
+import { upstreamIdentitiesSchema } from './0011-upstream-identities.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -29,6 +30,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0008-revocation': revocationSchema(kind),
         '0009-issued-sessions': issuedSessionsSchema(kind),
         '0010-sign-in-lockouts': signInLockoutsSchema(kind),
+        '0011-upstream-identities': upstreamIdentitiesSchema(kind),
       };
     },
   };
