@@ -10,7 +10,15 @@ import { hpkePublicKeyFor, parseAuditorKey, type SshLog } from '@latchkey/shared
 import { findFreePort } from '../../harness/network.js';
 import { runCommand } from '../../harness/run-command.js';
 import { createTempDir, type TempDir } from '../../harness/temp-dir.js';
-import { api, createApiToken, startServerProcess, type ServerProcess } from '../server/server-process.js';
+import { generateSshKeyPair } from '@latchkey/shared';
+import { postJson, signInBuiltIn } from '../../server/sign-in/sign-in-client.js';
+import {
+  api,
+  createApiToken,
+  runServerCommand,
+  startServerProcess,
+  type ServerProcess,
+} from '../server/server-process.js';
 import { LATCHKEY_BIN, makeCliHome, type CliHome } from './latchkey-cli.js';
 import { execLog, ptyLog } from './logs-fixtures.js';
 
@@ -57,6 +65,53 @@ describe('e2e: latchkey logs list and download against a real server', function 
     });
     assert.equal(enrolled.status, 200);
     const agentToken = ((await enrolled.json()) as { result: { api_token: string } }).result.api_token;
+    // The agent registers its target, and ada and bob get certificates for it: an upload is indexed from
+    // what the server issued (the session id names a certificate for this agent's target).
+    const registered = await fetch(
+      `${server.url}/v1/agents/client/v4/accounts/${accounts.body.result[0].id}/infrastructure/targets`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ hostname: 'web-1', ip: { ipv4: { ip_addr: '10.1.0.1' } } }),
+      },
+    );
+    assert.equal(registered.status, 200, await registered.clone().text());
+    const targetId = ((await registered.json()) as { result: { id: string } }).result.id;
+    assert.equal((await api(server, 'POST', `${base}/access/gateway_ca`, admin)).status, 200);
+    const app = await api(server, 'POST', `${base}/access/apps`, admin, {
+      name: 'web-1 over ssh',
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: ['web-1'] }, port: 22, protocol: 'SSH' }],
+      policies: [
+        {
+          name: 'people',
+          decision: 'allow',
+          include: [{ email_domain: { domain: 'example.com' } }],
+          connection_rules: { ssh: { usernames: ['ada', 'bob'] } },
+        },
+      ],
+    });
+    assert.equal(app.status, 200, JSON.stringify(app.body));
+    const issuedSession = async (email: string): Promise<string> => {
+      const added = await runServerCommand(
+        ['user', 'add', email, '--data-dir', dir.file('server')],
+        30_000,
+        `${email} long password\n`,
+      );
+      assert.equal(added.code, 0, added.stderr);
+      const tokens = await signInBuiltIn(server.url, email, `${email} long password`);
+      const issued = await postJson(server.url, '/v1/me/certificates', tokens.access_token, {
+        target_id: targetId,
+        username: email.split('@')[0],
+        public_key: generateSshKeyPair('ed25519').publicKey.toAuthorizedKey(),
+      });
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      return issued.body.result.session_id as string;
+    };
+    const sessionIds = {
+      'ada@example.com': await issuedSession('ada@example.com'),
+      'bob@example.com': await issuedSession('bob@example.com'),
+    };
     const privateKey = parseAuditorKey(await readFile(dir.file('auditor/sshkey'), 'utf8'));
     const keys = { privateKey, publicKey: hpkePublicKeyFor(privateKey) };
     const sessions = [
@@ -78,10 +133,10 @@ describe('e2e: latchkey logs list and download against a real server', function 
     for (const session of sessions) {
       uploaded.set(session.id, session.file);
       const metadata = {
-        session_id: session.id.split('.')[0],
+        session_id: sessionIds[session.user as keyof typeof sessionIds],
         user_email: session.user,
         username: session.user.split('@')[0],
-        target_id: 'target-0001',
+        target_id: targetId,
         target_hostname: 'web-1',
         pty: session.pty,
         program_type: session.pty ? 'shell' : 'exec',
