@@ -37,13 +37,30 @@ export interface CertificateBinding {
 
 /** The front of the target's most recently seen agent, if it reported one (undefined: not fronted). */
 export function targetFront(targetAgents: readonly TargetAgent[]): AgentFrontReport | undefined {
+  return latestHeartbeat(targetAgents)?.front;
+}
+
+/** The last heartbeat of the target's most recently seen agent. */
+export function latestHeartbeat(targetAgents: readonly TargetAgent[]): TargetAgent['heartbeat'] {
   let latest: TargetAgent | undefined;
   for (const agent of targetAgents) {
     if (agent.heartbeat === undefined) continue;
     const seenAt = agent.lastSeenAt?.getTime() ?? 0;
     if (latest === undefined || seenAt > (latest.lastSeenAt?.getTime() ?? 0)) latest = agent;
   }
-  return latest?.heartbeat?.front;
+  return latest?.heartbeat;
+}
+
+/** What the target's agent reported about its UNIX accounts (email aliases, system-accounts.ts). */
+export function targetAccounts(
+  targetAgents: readonly TargetAgent[],
+): { uidMin?: number; systemUsers?: readonly string[] } | undefined {
+  const heartbeat = latestHeartbeat(targetAgents);
+  if (heartbeat === undefined) return undefined;
+  return {
+    ...(heartbeat.uidMin === undefined ? {} : { uidMin: heartbeat.uidMin }),
+    ...(heartbeat.systemUsers === undefined ? {} : { systemUsers: heartbeat.systemUsers }),
+  };
 }
 
 export function certificateBinding(input: CertificateBindingInput): CertificateBinding {

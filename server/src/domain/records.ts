@@ -276,6 +276,10 @@ export interface AgentHeartbeat {
   front?: AgentFrontReport;
   /** The sessions open at its front when it sent the heartbeat. */
   sessions?: AgentSessionRecord[];
+  /** The host's UID_MIN (login.defs), when reported. */
+  uidMin?: number;
+  /** The usernames with a uid below uidMin, when reported: email aliases never map to them. */
+  systemUsers?: string[];
 }
 
 /** An agent's SSH front: where it listens and its host key (a normalised OpenSSH public key line). */

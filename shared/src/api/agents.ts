@@ -182,6 +182,9 @@ export type LiveSessionProgram = (typeof LIVE_SESSION_PROGRAMS)[number];
 /** The most sessions one heartbeat may report. */
 export const MAX_REPORTED_SESSIONS = 2000;
 
+/** The most system accounts (uid below UID_MIN) one heartbeat may report. */
+export const MAX_REPORTED_SYSTEM_USERS = 2000;
+
 /** One session open at the agent's front, as its heartbeat reports it. */
 export const AgentSessionReportSchema = Type.Object(
   {
@@ -221,6 +224,20 @@ export const AgentHeartbeatSchema = Type.Object(
         description: "The front's open sessions.",
       }),
     ),
+    uid_min: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 2_147_483_647,
+        description: "The host's UID_MIN (login.defs): accounts below it are system accounts.",
+      }),
+    ),
+    system_users: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        maxItems: MAX_REPORTED_SYSTEM_USERS,
+        description:
+          'The usernames whose uid is below uid_min. An email alias never maps to one of them (nor to root).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -251,6 +268,7 @@ export const AgentSchema = Type.Object({
   session_count: Type.Optional(
     Type.Integer({ description: 'How many sessions its front had open at its last heartbeat.' }),
   ),
+  uid_min: Type.Optional(Type.Integer({ description: "The host's UID_MIN, as it reported it." })),
   last_seen_at: Type.Optional(Timestamp),
   created_at: Timestamp,
 });

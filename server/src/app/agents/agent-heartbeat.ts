@@ -38,6 +38,10 @@ export async function recordAgentHeartbeat(
     ...(body.recording === undefined ? {} : { recording: recordingReport(body.recording) }),
     ...(body.front === undefined ? {} : { front: frontReport(body.front) }),
     ...(body.sessions === undefined ? {} : { sessions: body.sessions.map(sessionRecord) }),
+    ...(body.uid_min === undefined ? {} : { uidMin: body.uid_min }),
+    ...(body.system_users === undefined
+      ? {}
+      : { systemUsers: [...new Set(body.system_users.map((name) => name.toLowerCase()))] }),
   };
   const breakGlass = heartbeat.recording?.breakGlass;
   const newBreakGlass =

@@ -9,7 +9,7 @@
  */
 import { LatchkeyError, issueCertificate, parseSshPublicKey } from '@latchkey/shared';
 import { decideCertificate, reachableTargets } from '../../domain/access/evaluate-access.js';
-import { certificateBinding, targetFront } from '../../domain/certificate-binding.js';
+import { certificateBinding, targetAccounts, targetFront } from '../../domain/certificate-binding.js';
 import { subjectKeyProblem } from '../../domain/subject-key-policy.js';
 import type { TargetGrant } from '../../domain/access/evaluate-access.js';
 import type {
@@ -49,8 +49,15 @@ export async function listMyTargets(services: Services, caller: PersonCaller): P
     targets.push(...page.items);
   }
   const networkById = new Map(networks.map((network) => [network.id, network]));
-  const grants = reachableTargets(caller.person, catalog, targets);
-  const fronts = await frontsOf(services, caller.accountId, [...new Set(grants.map((g) => g.target.id))]);
+  const agentsByTarget = await agentsOf(services, caller.accountId, [...new Set(targets.map((t) => t.id))]);
+  const grants = reachableTargets(caller.person, catalog, targets, (id) =>
+    targetAccounts(agentsByTarget.get(id) ?? []),
+  );
+  const fronts = new Map<string, AgentFrontReport>();
+  for (const [targetId, agents] of agentsByTarget) {
+    const front = targetFront(agents);
+    if (front !== undefined) fronts.set(targetId, front);
+  }
   const reachable: ReachableTarget[] = [];
   const frontedEntry = new Map<string, ReachableTarget>();
   for (const grant of grants) {
@@ -76,23 +83,18 @@ export async function listMyTargets(services: Services, caller: PersonCaller): P
   return reachable;
 }
 
-/** The front of each fronted target among `targetIds`, from one read of their agents. */
-async function frontsOf(
+/** The agents of each of `targetIds` (fronts, reported accounts), from one read. */
+async function agentsOf(
   services: Services,
   accountId: string,
   targetIds: string[],
-): Promise<Map<string, AgentFrontReport>> {
+): Promise<Map<string, AgentRecord[]>> {
   const byTarget = new Map<string, AgentRecord[]>();
   for (const agent of await services.store.agents.listForTargets(accountId, targetIds)) {
     if (agent.targetId === undefined) continue;
     byTarget.set(agent.targetId, [...(byTarget.get(agent.targetId) ?? []), agent]);
   }
-  const fronts = new Map<string, AgentFrontReport>();
-  for (const [targetId, agents] of byTarget) {
-    const front = targetFront(agents);
-    if (front !== undefined) fronts.set(targetId, front);
-  }
-  return fronts;
+  return byTarget;
 }
 
 export interface CertificateRequestInput {
@@ -160,12 +162,19 @@ export async function issueMyCertificate(
   if (keyProblem !== undefined) {
     throw new LatchkeyError('invalid_argument', `/public_key ${keyProblem}`, { pointer: '/public_key' });
   }
+  const accounts = targetAccounts(targetAgents);
   const decide = (port: number | undefined) =>
-    decideCertificate(caller.person, catalog, target, {
-      targetRef: input.targetId,
-      username: input.username,
-      ...(port === undefined ? {} : { port }),
-    });
+    decideCertificate(
+      caller.person,
+      catalog,
+      target,
+      {
+        targetRef: input.targetId,
+        username: input.username,
+        ...(port === undefined ? {} : { port }),
+      },
+      () => accounts,
+    );
   let decision = decide(input.port);
   // Clients of a fronted target know only the front's port (/v1/me/targets answers it): asking for it is
   // asking for the target, as if no port were given, unless an app covers that port itself.

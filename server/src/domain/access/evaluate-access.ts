@@ -6,7 +6,7 @@
  * `protocol: "SSH"`, that `port`, and lists the target's hostname (case-insensitive). Every policy of
  * every app covering (target, port) is evaluated; the grant is the union over the matching ones of
  * their `connection_rules.ssh` usernames (plus the person's email alias where `allow_email_alias` is
- * true) and forwarding permissions. Precedence does not matter: policies only allow.
+ * true, never root or a system account: system-accounts.ts) and forwarding permissions. Precedence does not matter: policies only allow.
  *
  * This runs for every certificate request, so it works per call without global state, evaluates each
  * app's policies at most once per call, and indexes the apps by hostname when listing many targets.
@@ -16,6 +16,7 @@ import type { InfrastructureAppRecord, JsonValue, PolicyRecord, TargetRecord } f
 import type { AccessCatalog } from './access-catalog.js';
 import { policyMatchesIn } from './evaluate-policy.js';
 import { emailAlias } from './person.js';
+import { aliasAllowed, type TargetAccounts } from './system-accounts.js';
 import type { Person } from './person.js';
 import { RuleEvaluation } from './rule-matches.js';
 
@@ -47,13 +48,20 @@ export interface CertificateRequest {
   port?: number;
 }
 
+/**
+ * What the server knows of each target's UNIX accounts (from its agent), by target id: the email alias
+ * never maps to a system account (system-accounts.ts). Undefined: nothing known (well-known names only).
+ */
+export type TargetAccountsOf = (targetId: string) => TargetAccounts | undefined;
+
 /** The targets (among `targets`) the person may reach: one grant per (target, port) with a username, by hostname then port. */
 export function reachableTargets(
   person: Person,
   catalog: AccessCatalog,
   targets: readonly TargetRecord[],
+  accountsOf?: TargetAccountsOf,
 ): TargetGrant[] {
-  const evaluation = new AccessEvaluation(person, catalog);
+  const evaluation = new AccessEvaluation(person, catalog, accountsOf);
   const index = indexByHostname(catalog.apps);
   const grants: TargetGrant[] = [];
   for (const target of targets) {
@@ -77,6 +85,7 @@ export function decideCertificate(
   catalog: AccessCatalog,
   target: TargetRecord | undefined,
   request: CertificateRequest,
+  accountsOf?: TargetAccountsOf,
 ): CertificateDecision {
   const noApp = (): CertificateDecision => ({
     allowed: false,
@@ -93,7 +102,7 @@ export function decideCertificate(
         : [];
   if (ports.length === 0) return noApp();
 
-  const evaluation = new AccessEvaluation(person, catalog);
+  const evaluation = new AccessEvaluation(person, catalog, accountsOf);
   let anyPolicyMatched = false;
   for (const port of ports) {
     const grant = evaluation.grant(target, port, covering.get(port) ?? []);
@@ -133,6 +142,7 @@ class AccessEvaluation {
   constructor(
     private readonly person: Person,
     private readonly catalog: AccessCatalog,
+    private readonly accountsOf?: TargetAccountsOf,
   ) {
     this.rules = new RuleEvaluation(person, catalog.groups);
   }
@@ -161,8 +171,9 @@ class AccessEvaluation {
     }
     if (appIds.length === 0) return undefined;
     if (alias) {
+      // Never root or a system account, unless a policy names it (then it is in `usernames` already).
       const name = emailAlias(this.person.email);
-      if (name !== undefined) usernames.add(name);
+      if (name !== undefined && aliasAllowed(name, this.accountsOf?.(target.id))) usernames.add(name);
     }
     return {
       target,

@@ -347,6 +347,7 @@ function presentAgent(record: AgentRecord): Agent {
             ? {}
             : { front: { port: heartbeat.front.port, host_key: heartbeat.front.hostKey } }),
           ...(heartbeat.sessions === undefined ? {} : { session_count: heartbeat.sessions.length }),
+          ...(heartbeat.uidMin === undefined ? {} : { uid_min: heartbeat.uidMin }),
         }),
     ...(record.lastSeenAt === undefined ? {} : { last_seen_at: record.lastSeenAt.toISOString() }),
     created_at: record.createdAt.toISOString(),
