@@ -21,7 +21,7 @@ import { innerCertificateRequest, type InnerLogin } from '../domain/front/inner-
 export interface SshdEndpoint {
   readonly host: string;
   readonly port: number;
-  /** Public key blobs sshd serves; empty: not known (any key is taken, and the caller logged why). */
+  /** Public key blobs sshd serves; empty: not known, and then no inner connection is made. */
   readonly hostKeys: readonly Buffer[];
 }
 
@@ -63,8 +63,8 @@ export class InnerSshdConnection {
         cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com'],
       },
       ...(agent === undefined ? {} : { agent }),
-      hostVerifier: (key: Buffer) =>
-        endpoint.hostKeys.length === 0 || endpoint.hostKeys.some((pinned) => pinned.equals(key)),
+      // Only sshd's own host keys: whatever else listens on that port never gets a person's session.
+      hostVerifier: (key: Buffer) => endpoint.hostKeys.some((pinned) => pinned.equals(key)),
       authHandler: (methodsLeft, _partial, next) => {
         const stop = (): void => (next as unknown as (method: false) => void)(false);
         if (methodsLeft !== null) {

@@ -106,6 +106,7 @@ class ActiveSession {
   private bytesToClient = 0;
   private finished = false;
   private unregister: (() => void) | undefined;
+  private outerClosed = false;
   private readonly transfer;
   private readonly agentBytesAtStart: { fromClient: number; toClient: number };
 
@@ -130,6 +131,11 @@ class ActiveSession {
           : null;
     outer.on('error', () => undefined);
     outer.stderr.on('error', () => undefined);
+    // The client may close the channel before the program starts: then nothing starts.
+    outer.once('close', () => {
+      this.outerClosed = true;
+      if (!this.finished) this.inner?.close();
+    });
     outer.pause();
     void this.start().catch((error: unknown) => this.fail(`latchkey: ${(error as Error).message}`));
   }
@@ -183,7 +189,16 @@ class ActiveSession {
       };
     }
     await context.inner.ready;
+    if (this.outerClosed) {
+      void this.finish();
+      return;
+    }
     this.inner = await context.inner.openSession(this.program, request);
+    if (this.outerClosed) {
+      this.inner.close();
+      void this.finish();
+      return;
+    }
     this.unregister = context.onStart({
       sessionId: context.sessionId,
       person: context.person,
@@ -240,10 +255,6 @@ class ActiveSession {
       }
     });
     outer.on('end', () => inner.end());
-    outer.on('close', () => {
-      // The person's client went away: end the program's channel; finish() follows its close.
-      if (!this.finished) inner.close();
-    });
     outer.resume();
   }
 

@@ -6,8 +6,9 @@
  * when the access server says so.
  *
  * Limits against people who never log in: at most MAX_UNAUTHENTICATED connections wait for a login at a
- * time (more are dropped at once), each for at most LOGIN_GRACE_MS, and only MAX_SPECULATIVE of them get
- * an inner connection to sshd started before they have logged in.
+ * time, MAX_UNAUTHENTICATED_PER_ADDRESS of them from one address (more are dropped at once), each for at
+ * most LOGIN_GRACE_MS, and only MAX_SPECULATIVE of them get an inner connection to sshd started before
+ * they have logged in.
  */
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="../../../shared/src/ssh2/ssh2-internals.d.ts" />
@@ -57,17 +58,35 @@ export interface SessionEnding {
 }
 
 const MAX_UNAUTHENTICATED = 64;
-const MAX_SPECULATIVE = 16;
-const LOGIN_GRACE_MS = 60_000;
+/** One address cannot hold every waiting slot (a few idle sockets would lock everyone out). */
+const MAX_UNAUTHENTICATED_PER_ADDRESS = 8;
+/** How long a client gets to close after being told its session ended, before its socket is cut. */
+const TERMINATE_GRACE_MS = 1000;
+/** Orders to end sessions are remembered longer than the longest certificate lifetime (1 h cap). */
+const ORDER_MEMORY_MS = 2 * 60 * 60 * 1000;
+const MAX_ORDERS = 10_000;
+/** Under sshd's default MaxStartups (10): early inner connections never make sshd drop others'. */
+const MAX_SPECULATIVE = 8;
+const LOGIN_GRACE_MS = 20_000;
 
 export class SshFront {
   private readonly server: InstanceType<typeof ssh2.Server>;
   private unauthenticated = 0;
+  private readonly waitingByAddress = new Map<string, number>();
   private speculative = 0;
   /** Session channels running a program: what the heartbeat reports. */
   private readonly live = new Set<LiveSession>();
-  /** Every connection; with its person once logged in (what ending sessions looks at). */
-  private readonly connections = new Map<Connection, PersonOnFront | undefined>();
+  /** Every connection, with how to cut it, and its person once known (what ending sessions looks at). */
+  private readonly connections = new Map<
+    Connection,
+    { person: PersonOnFront | undefined; terminate: () => void }
+  >();
+  /**
+   * Orders to end sessions, kept so that a certificate they cover cannot simply log in again: a session
+   * id ended stays refused, a person's sessions stay refused for certificates issued before the order.
+   * Kept for ORDER_MEMORY_MS (longer than any certificate lives), at most MAX_ORDERS.
+   */
+  private orders: (SessionEnding & { readonly receivedAt: number })[] = [];
 
   private constructor(
     private readonly settings: SshFrontSettings,
@@ -101,55 +120,92 @@ export class SshFront {
     return [...this.live];
   }
 
-  /** Ends every open session that matches; answers how many. */
+  /**
+   * Ends every open session that matches, and refuses the same certificates from now on; answers how
+   * many were open. `startedBefore` is compared with the certificate's issue time (the server's clock, as
+   * is the order's), never with this host's clock.
+   */
   endSessions(ending: SessionEnding): number {
+    const now = Date.now();
+    this.orders = this.orders.filter((order) => now - order.receivedAt < ORDER_MEMORY_MS);
+    this.orders.push({ ...ending, receivedAt: now });
+    if (this.orders.length > MAX_ORDERS) this.orders.splice(0, this.orders.length - MAX_ORDERS);
     let ended = 0;
-    for (const [connection, person] of this.connections) {
-      if (person === undefined) continue;
-      if (ending.sessionId !== undefined && person.sessionId !== ending.sessionId) continue;
-      if (ending.person !== undefined && person.person.toLowerCase() !== ending.person.toLowerCase())
-        continue;
-      if (ending.startedBefore !== undefined && person.loggedInAt >= ending.startedBefore) continue;
+    for (const { person, terminate } of this.connections.values()) {
+      if (person === undefined || !endingCovers(ending, person)) continue;
       this.deps.log(`ssh front: ending session ${person.sessionId} of ${person.person}: ${ending.reason}`);
-      connection.end();
+      terminate();
       ended++;
     }
     return ended;
   }
 
+  /** The order that still refuses this login, if any. */
+  private endedBy(person: PersonOnFront): SessionEnding | undefined {
+    const now = Date.now();
+    return this.orders.find(
+      (order) => now - order.receivedAt < ORDER_MEMORY_MS && endingCovers(order, person),
+    );
+  }
+
   async close(): Promise<void> {
-    for (const connection of this.connections.keys()) connection.end();
+    for (const { terminate } of this.connections.values()) terminate();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private accept(client: Connection, info: ClientInfo): void {
     const { deps } = this;
-    if (this.unauthenticated >= MAX_UNAUTHENTICATED) {
+    const waitingHere = this.waitingByAddress.get(info.ip) ?? 0;
+    // Loopback is this host's own (tests, benchmarks, a local proxy): only the total applies to it.
+    const perAddressCapped = !isLoopback(info.ip) && waitingHere >= MAX_UNAUTHENTICATED_PER_ADDRESS;
+    if (this.unauthenticated >= MAX_UNAUTHENTICATED || perAddressCapped) {
       client.on('error', () => undefined);
       client.end();
       return;
     }
-    this.connections.set(client, undefined);
+    this.waitingByAddress.set(info.ip, waitingHere + 1);
+    let inner: InnerSshdConnection | undefined;
+    let innerOpening: Promise<InnerSshdConnection> | undefined;
+    /**
+     * Ends the connection for good: the inner connection first (nothing more reaches sshd, whatever the
+     * client does), then the client's, and its socket shortly after even if the client ignores the
+     * disconnect.
+     */
+    const terminate = (): void => {
+      inner?.close();
+      void innerOpening?.then(
+        (connection) => connection.close(),
+        () => undefined,
+      );
+      client.end();
+      const socket = (client as unknown as { _sock?: { destroy(): void } })._sock;
+      setTimeout(() => socket?.destroy(), TERMINATE_GRACE_MS).unref();
+    };
+    this.connections.set(client, { person: undefined, terminate });
     this.unauthenticated++;
     let authenticated = false;
     const leavePreAuth = (): void => {
       if (authenticated) return;
       authenticated = true;
       this.unauthenticated--;
+      const left = (this.waitingByAddress.get(info.ip) ?? 1) - 1;
+      if (left <= 0) this.waitingByAddress.delete(info.ip);
+      else this.waitingByAddress.set(info.ip, left);
     };
     const grace = setTimeout(() => {
       if (!authenticated) client.end();
     }, LOGIN_GRACE_MS);
     grace.unref();
 
-    let inner: InnerSshdConnection | undefined;
     const agent = new ForwardedAgent(client);
     let innerSpeculative = false;
-    const openInner = async (): Promise<InnerSshdConnection> => {
-      if (inner === undefined) {
-        inner = new InnerSshdConnection(await deps.sshd.endpoint(), this.settings.identity, deps.now, agent);
-      }
-      return inner;
+    // One inner connection per client connection: the promise is kept, so two callers share it.
+    const openInner = (): Promise<InnerSshdConnection> => {
+      innerOpening ??= deps.sshd.endpoint().then((endpoint) => {
+        inner = new InnerSshdConnection(endpoint, this.settings.identity, deps.now, agent);
+        return inner;
+      });
+      return innerOpening;
     };
     if (this.speculative < MAX_SPECULATIVE) {
       this.speculative++;
@@ -214,6 +270,17 @@ export class SshFront {
         loggedInAt: deps.now(),
       };
       const current = login;
+      const ended = this.endedBy(current);
+      if (ended !== undefined) {
+        deps.log(
+          `ssh front: refused ${current.person} (session ${current.sessionId}): its access was ended (${ended.reason})`,
+        );
+        context.reject([]);
+        terminate();
+        return;
+      }
+      // Known from here on: an order that arrives while sshd is asked still finds this connection.
+      this.connections.set(client, { person: current, terminate });
       void openInner()
         .then((connection) =>
           connection.authenticate({
@@ -227,7 +294,11 @@ export class SshFront {
           () => {
             leavePreAuth();
             releaseSpeculative();
-            this.connections.set(client, current);
+            if (this.endedBy(current) !== undefined) {
+              context.reject([]);
+              terminate();
+              return;
+            }
             deps.log(
               `ssh front: ${current.person} logged in as ${current.username} from ${info.ip} (session ${current.sessionId})`,
             );
@@ -267,12 +338,29 @@ export class SshFront {
           },
         });
       });
+      let forwarding: LiveSession | undefined;
+      client.on('close', () => {
+        if (forwarding !== undefined) this.live.delete(forwarding);
+      });
       client.on('tcpip', (accept, reject, request) => {
         if (!permits(current.certificate, 'port-forwarding')) {
           reject();
           return;
         }
         const destination = joinAddress(request.destIP, request.destPort);
+        // A connection that only forwards (ssh -N -L) is listed too, so an admin can see and end it.
+        if (forwarding === undefined) {
+          forwarding = {
+            sessionId: current.sessionId,
+            person: current.person,
+            unixUser: current.username,
+            program: 'exec',
+            command: `direct-tcpip ${destination}`,
+            startedAt: new Date(),
+            clientAddress: joinAddress(info.ip, info.port),
+          };
+          this.live.add(forwarding);
+        }
         connection
           .forwardOut(request.srcIP, request.srcPort, request.destIP, request.destPort)
           .then(async (innerChannel) => {
@@ -324,12 +412,30 @@ function sshCryptoBinding(): boolean {
   return ssh2Crypto.bindingAvailable === true;
 }
 
+/**
+ * Whether an order to end sessions covers this login: the same session id, or the same person with a
+ * certificate issued before the order (the certificate's valid-after, back-dated by the server, against
+ * the order's time: both the server's clock).
+ */
+function endingCovers(ending: SessionEnding, person: PersonOnFront): boolean {
+  if (ending.sessionId !== undefined && person.sessionId !== ending.sessionId) return false;
+  if (ending.person !== undefined && person.person.toLowerCase() !== ending.person.toLowerCase())
+    return false;
+  if (ending.startedBefore !== undefined && person.certificate.validAfter >= ending.startedBefore)
+    return false;
+  return true;
+}
+
 interface PersonOnFront {
   readonly person: string;
   readonly sessionId: string;
   readonly username: string;
   readonly certificate: SshCertificate;
   readonly loggedInAt: Date;
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
 }
 
 function joinAddress(ip: string, port: number): string {

@@ -238,9 +238,14 @@ describe('e2e: the SSH front — one target per certificate, every session recor
       const code = await terminal.exited;
       assert.ok(Date.now() - started < 5000, `the session ended after ${Date.now() - started} ms`);
       assert.notEqual(code, 0);
+      // The same certificate, still within its five minutes, does not simply log in again.
+      const again = await world.sshFront(world.web, certificate, 'echo reused-after-end');
+      assert.equal(again.code, 255, again.stdout);
+      assert.doesNotMatch(again.stdout, /reused-after-end/);
     });
 
     it('disabling a person ends their open sessions on every target within 10 s', async () => {
+      const spare = await world.certificateFor(world.web, 'bob');
       const onWeb = await world.terminal(world.web, await world.certificateFor(world.web, 'bob'));
       const onDb = await world.terminal(world.db, await world.certificateFor(world.db, 'carol'));
       await onWeb.waitFor('[lk-prompt] ');
@@ -256,6 +261,9 @@ describe('e2e: the SSH front — one target per certificate, every session recor
       assert.equal(disabled.code, 0, disabled.stderr);
       await onWeb.exited;
       assert.ok(Date.now() - started < 10_000, `bob's session ended after ${Date.now() - started} ms`);
+      // A certificate bob got before he was disabled opens nothing any more.
+      const late = await world.sshFront(world.web, spare, 'echo in-after-disable');
+      assert.equal(late.code, 255, late.stdout);
       // carol's session on the other target goes on.
       onDb.type('echo still-here\r');
       await onDb.waitFor('still-here');

@@ -48,7 +48,10 @@ export class SshdEndpointReader {
       }
     }
     if (hostKeys.length === 0) {
-      this.log(`ssh front: no public host key of sshd could be read: sshd's host key is not checked`);
+      throw new Error(
+        `no public host key of sshd could be read (${endpoint.hostKeyFiles.map((f) => `${f}.pub`).join(', ') || 'no HostKey'}): ` +
+          'the front will not log in to a server it cannot recognise; restore the .pub files (ssh-keygen -y -f KEY)',
+      );
     }
     return { host: endpoint.host, port: endpoint.port, hostKeys };
   }
