@@ -254,8 +254,13 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     const mark = agent.mark();
     const config = await readFile(sshd.configPath, 'utf8');
     await writeFile(sshd.configPath, config.replace(/^TrustedUserCAKeys .*\n/m, ''));
-    await agent.waitForOutput(/drift in .*repaired/, 15_000, mark);
-    assert.match(await readFile(sshd.configPath, 'utf8'), /^TrustedUserCAKeys /m);
+    // Repaired by the watcher (and reported as drift) or, if its event is lost under load, by the next
+    // cycle's check: what matters is that the file is whole again.
+    await eventually('sshd_config repaired', 30_000, async () =>
+      /^TrustedUserCAKeys /m.test(await readFile(sshd.configPath, 'utf8')) ? true : undefined,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; the agent said:\n${agent.output().slice(mark)}`);
+    });
   });
 
   it('the server going away breaks nothing: sshd keeps the CA, the agent retries and reconnects', async () => {
