@@ -126,7 +126,11 @@ describe('latchkey CLI end to end (access server, device flow, real sshd)', func
       const during = (await readdir(cli.tmp)).filter((name) => name.startsWith('latchkey-ssh-'));
       assert.equal(during.length, 1, 'the key and certificate are in a temp dir while ssh runs');
       child.kill('SIGTERM');
-      assert.equal(await exited, 128 + 15, "ssh's status: ended by SIGTERM");
+      // ssh's own status, passed on: killed by the signal (143) while it still authenticates, or its
+      // "Killed by signal 15." exit (255) once its client loop has its SIGTERM handler; which one depends
+      // on how far ssh got when the signal came, not on latchkey.
+      const code = await exited;
+      assert.ok(code === 128 + 15 || code === 255, `ssh's status after SIGTERM: ${code}`);
       const after = (await readdir(cli.tmp)).filter((name) => name.startsWith('latchkey-'));
       assert.deepEqual(after, []);
     } finally {
