@@ -7,20 +7,28 @@
  *
  * Parts (--only, comma-separated; all by default):
  *  - bulk:     `ssh -tt … 'head -c 64M /dev/urandom | base64' > /dev/null` (91.8 MB through the PTY):
- *              throughput ratio front/direct (target ≥ 0.9), the agent's CPU per MB, the client's CPU.
- *  - echo:     one character typed into a local PTY running `ssh -tt … cat`, timed until its echo comes
- *              back (target: the front adds < 2 ms at p99).
- *  - scp:      100 MB, /dev/shm to /dev/shm, upload and download, scp's sftp mode and -O (target ≥ 0.8 of
- *              direct); the front with recording on and with it off (the session-log key removed).
+ *              throughput ratio front/direct (target ≥ 0.9), the agent's CPU per MB, the client's CPU;
+ *              `--bulk-modes shell` also types the command into a login shell (the front then follows
+ *              the screen with its terminal emulator; keep it under ~30M there, see docs/benchmarks.md).
+ *  - echo:     one character typed into a local PTY running `ssh -tt … cat` (and at bash's prompt),
+ *              timed until its echo comes back (target: the front adds < 2 ms at p99).
+ *  - scp:      100 MiB, /dev/shm to /dev/shm, upload and download, scp's sftp mode and -O (target ≥ 0.8 of
+ *              direct); the front with recording on and with it off (the session-log key set to "").
  *  - login:    `ssh … echo ready` to the output and to exit: direct with OpenSSH's default kex, direct
  *              with curve25519-sha256 (what the front's ssh2 offers), the front.
  *  - sessions: N concurrent `ssh -tt` shells through the front: the agent's RSS and CPU per session, idle,
  *              then with a line of output a second each.
+ * Before each run the bench waits until the agent has uploaded every log, and reports the agent's and the
+ * server's CPU for that upload apart ("upload after").
  *
  *   node --conditions=latchkey-source --import tsx bench/ssh-front.bench.ts [--only bulk,echo,scp,login,sessions]
- *        [--rounds 7] [--agent packaged|bundle|source] [--megabytes 64] [--scp-megabytes 100]
- *        [--keys 150] [--logins 15] [--sessions 200] [--front-cipher-variant]
+ *        [--rounds 7] [--agent packaged|rebuilt|bundle|source] [--bulk-modes exec,shell] [--megabytes 64]
+ *        [--bulk-command CMD --bulk-bytes N] [--echo-modes cat,shell] [--keys 150] [--scp-megabytes 100]
+ *        [--scp-modes sftp,legacy] [--logins 15] [--sessions 200] [--session-seconds 30]
+ *        [--front-cipher-variant] [--agent-nice N]
  *   BENCH_AGENT_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" …   # profile the agent
+ *   --agent rebuilt with BENCH_AGENT_PATCH, BENCH_AGENT_SSH2_BINDING, BENCH_AGENT_NODE_FLAGS: a changed front
+ *   (bench/support/front-world.ts)
  */
 import { spawn } from 'node:child_process';
 import { chown, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
