@@ -14,10 +14,15 @@ import type { CommandRecord } from '@latchkey/shared/session-log/log-records';
 
 const { Terminal } = xtermHeadless;
 
+/** Output waiting for the emulator beyond which it is not fed (its own hard limit is 50 MB). */
+export const MAX_UNPARSED_BYTES = 4 * 1024 * 1024;
+
 export class TerminalCommandTracker {
   private readonly terminal: InstanceType<typeof Terminal>;
   /** Where the prompt ended: the cursor when the first key of a line was typed. */
   private lineStart: { x: number; y: number } | null = null;
+  private unparsed = 0;
+  private skipped = false;
   /** The keys of a line typed ahead, or null. */
   private lineTyped: number[] | null = null;
   /** Enters whose line has not been read yet (queued, or waiting for the emulator). */
@@ -32,7 +37,28 @@ export class TerminalCommandTracker {
   }
 
   output(bytes: Uint8Array): void {
-    this.terminal.write(bytes, () => this.capturePending(false));
+    // The emulator parses far slower than a terminal can be fed (about 20 MB/s here) and throws past
+    // 50 MB waiting: beyond MAX_UNPARSED_BYTES the screen is not followed (commands are then missed, the
+    // output itself is still recorded) until the emulator has caught up.
+    if (this.unparsed + bytes.length > MAX_UNPARSED_BYTES) {
+      this.skipped = true;
+      return;
+    }
+    this.unparsed += bytes.length;
+    try {
+      this.terminal.write(bytes, () => {
+        this.unparsed -= bytes.length;
+        this.capturePending(false);
+      });
+    } catch {
+      this.unparsed -= bytes.length;
+      this.skipped = true;
+    }
+  }
+
+  /** True once output went past the emulator unparsed (a flood): the command list may miss some. */
+  get missedOutput(): boolean {
+    return this.skipped;
   }
 
   resize(cols: number, rows: number): void {

@@ -66,6 +66,14 @@ describe('TerminalCommandTracker (the fallback for shells without integration)',
     );
   });
 
+  it('a flood of output is not fed past its bound: no throw, the output is skipped, not the session', () => {
+    const tracker = new TerminalCommandTracker(80, 24, () => {});
+    const chunk = Buffer.alloc(1024 * 1024, 0x41);
+    for (let i = 0; i < 80; i++) tracker.output(chunk); // 80 MB at once: xterm alone would throw at 50
+    assert.equal(tracker.missedOutput, true);
+    tracker.dispose();
+  });
+
   it('skips what is typed in full-screen programs (the alternate screen)', async () => {
     const commands = await play([{ out: '\x1b[?1049h' }, { keys: 'i' }, { out: 'text' }, { keys: '\r' }]);
     assert.deepEqual(commands, []);
