@@ -33,7 +33,14 @@ import { parseBreakGlassDuration } from './domain/recording/break-glass.js';
 import { startRecordingSpool } from './spool/spool-server.js';
 import { SpoolStore } from './spool/spool-store.js';
 import { SshFront } from './front/ssh-front.js';
-import { generateInnerKey, loadOrCreateFrontKeys, type FrontKeys } from './front/front-keys.js';
+import {
+  generateInnerKey,
+  loadOrCreateFrontKeys,
+  readFrontHostCertificate,
+  writeFrontHostCertificate,
+  type FrontKeys,
+} from './front/front-keys.js';
+import type { FrontHostCertificateStore } from './app/ports/front-host-certificate.js';
 import { SshdEndpointReader } from './adapters/ssh/sshd-endpoint-reader.js';
 import { followSessionControl } from './app/front/follow-session-control.js';
 import type { FrontSessionReport } from './app/ports/front-sessions.js';
@@ -112,6 +119,7 @@ interface DaemonWiring {
   /** The front as it runs (its bound port), or as `apply` reports it (the configured port). */
   front?: { port: number; keys: FrontKeys };
   frontSessions?: () => readonly FrontSessionReport[];
+  frontHostCertificate?: FrontHostCertificateStore;
 }
 
 /** `sshdLock`: the daemon waits up to a minute for another process's change to sshd; null: no lock. */
@@ -205,6 +213,9 @@ async function buildDaemon(
     log,
     ...(sshdLock === null ? {} : { sshdLock }),
     ...(wiring.frontSessions === undefined ? {} : { frontSessions: wiring.frontSessions }),
+    ...(wiring.frontHostCertificate === undefined
+      ? {}
+      : { frontHostCertificate: wiring.frontHostCertificate }),
   };
   return new AgentDaemon(deps, {
     version: AGENT_VERSION,
@@ -362,6 +373,7 @@ async function startFront(
 ) {
   const settings = config.front!;
   const keys = await loadOrCreateFrontKeys(config.stateDir);
+  let hostCertificate = await readFrontHostCertificate(config.stateDir);
   const inner = generateInnerKey();
   const sshdHost = nodeSshdHost();
   const sshd = new SshdEndpointReader(
@@ -377,6 +389,7 @@ async function startFront(
       host: settings.host,
       port: settings.port,
       hostKeyOpenSsh: keys.hostKeyOpenSsh,
+      ...(hostCertificate === undefined ? {} : { hostCertificate }),
       identity: {
         hostCa: keys.hostCa,
         key: inner.key,
@@ -418,9 +431,18 @@ async function startFront(
   );
   log(`ssh front listening on ${settings.host}:${front.port}`);
   let following: ((signal: AbortSignal) => Promise<void>) | undefined;
+  const hostCertificateStore: FrontHostCertificateStore = {
+    current: () => hostCertificate,
+    async replace(certificateLine) {
+      front.presentHostCertificate(certificateLine);
+      await writeFrontHostCertificate(config.stateDir, certificateLine);
+      hostCertificate = certificateLine;
+    },
+  };
   return {
     front,
     keys,
+    hostCertificate: hostCertificateStore,
     follow(server: AgentServerClient): void {
       following = (signal) =>
         followSessionControl({ server, front, random: Math.random, sleep: abortableSleep, log }, signal);
@@ -449,6 +471,7 @@ agentOptions(
       front = await startFront(config, wiring.facts, recording.store, recording.nudge, () => daemon);
       wiring.front = { port: front.front.port, keys: front.keys };
       wiring.frontSessions = () => front!.front.sessions();
+      wiring.frontHostCertificate = front.hostCertificate;
     }
     daemon = await buildDaemon(config, undefined, wiring);
     await daemon.restoreState();

@@ -6,8 +6,12 @@
  * - `host_ca_ed25519_key`: the host-local CA that signs the front's one-minute inner certificates; sshd
  *   on this host trusts it (TrustedUserCAKeys) instead of the account CA.
  * A key file that exists is never replaced (a changed host key would make every client refuse the host).
+ *
+ * Next to them, `ssh_host_ed25519_key-cert.pub` (0600, replaced atomically): the host key's certificate
+ * from the account's host CA, as the last heartbeat answer gave it; the front presents it so that
+ * clients trust the host CA instead of this one key.
  */
-import { chmod, mkdir, open, readFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { parseSshPrivateKey } from '@latchkey/shared/ssh/parse-private-key';
@@ -26,6 +30,37 @@ export interface FrontKeys {
 export const FRONT_KEYS_DIR = 'front';
 export const HOST_KEY_FILE = 'ssh_host_ed25519_key';
 export const HOST_CA_FILE = 'host_ca_ed25519_key';
+export const HOST_CERTIFICATE_FILE = 'ssh_host_ed25519_key-cert.pub';
+
+/** The stored host certificate line, or undefined when there is none yet. */
+export async function readFrontHostCertificate(stateDir: string): Promise<string | undefined> {
+  try {
+    const text = (await readFile(join(stateDir, FRONT_KEYS_DIR, HOST_CERTIFICATE_FILE), 'utf8')).trim();
+    return text === '' ? undefined : text;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Replaces the stored host certificate: written to a temporary file (0600), synced, renamed over. */
+export async function writeFrontHostCertificate(stateDir: string, certificateLine: string): Promise<void> {
+  const path = join(stateDir, FRONT_KEYS_DIR, HOST_CERTIFICATE_FILE);
+  const temporary = `${path}.${process.pid}.tmp`;
+  const handle = await open(temporary, 'w', 0o600);
+  try {
+    await handle.writeFile(`${certificateLine.trim()}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
 
 export async function loadOrCreateFrontKeys(stateDir: string): Promise<FrontKeys> {
   const dir = join(stateDir, FRONT_KEYS_DIR);

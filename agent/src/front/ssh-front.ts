@@ -14,26 +14,21 @@
 /// <reference path="../../../shared/src/ssh2/ssh2-internals.d.ts" />
 import { type AddressInfo } from 'node:net';
 import ssh2, {
-  type Algorithms,
   type AuthContext,
   type CipherAlgorithm,
   type Connection,
-  type KexAlgorithm,
   type PublicKeyAuthContext,
 } from 'ssh2';
 import ssh2Crypto from 'ssh2/lib/protocol/crypto.js';
 import type { ClientInfo } from 'ssh2';
 import type { SshCertificate } from '@latchkey/shared/ssh/certificate';
-import {
-  MLKEM768X25519_SHA256,
-  registerPostQuantumKeyExchange,
-} from '@latchkey/shared/ssh2/register-post-quantum-kex';
 import { checkLoginCertificate, type FrontTrust } from '../domain/front/login-certificate.js';
 import { permits } from '../domain/front/inner-certificate.js';
 import type { FrontRecordingDeps } from './front-session-log.js';
 import { InnerSshdConnection, type InnerIdentity, type SshdEndpoint } from './inner-sshd.js';
 import { ForwardedAgent } from './forwarded-agent.js';
 import { relayForward } from './forward-relay.js';
+import { presentHostCertificate } from './present-host-certificate.js';
 import { relaySession, type LiveSession } from './session-relay.js';
 
 export interface SshFrontSettings {
@@ -41,6 +36,8 @@ export interface SshFrontSettings {
   readonly host: string;
   readonly port: number;
   readonly hostKeyOpenSsh: string;
+  /** The host certificate of that key (the host CA's), presented alongside the plain key; none yet: undefined. */
+  readonly hostCertificate?: string;
   readonly identity: InnerIdentity;
 }
 
@@ -99,14 +96,23 @@ export class SshFront {
     private readonly deps: SshFrontDeps,
   ) {
     this.server = new ssh2.Server(
-      {
-        hostKeys: [settings.hostKeyOpenSsh],
-        ident: 'LatchkeyFront',
-        algorithms: { kex: frontKeyExchanges(), cipher: frontCiphers() },
-      },
+      { hostKeys: [settings.hostKeyOpenSsh], ident: 'LatchkeyFront', algorithms: { cipher: frontCiphers() } },
       (client, info) => this.accept(client, info),
     );
     this.server.on('error', (error: Error) => deps.log(`ssh front: ${error.message}`));
+    if (settings.hostCertificate !== undefined) {
+      try {
+        presentHostCertificate(this.server, settings.hostKeyOpenSsh, settings.hostCertificate);
+      } catch (error) {
+        // The plain key still works for clients that pin it; the next heartbeat brings a good certificate.
+        deps.log(`ssh front: not presenting the stored host certificate: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** From now on, new connections see this host certificate (a renewed or first one) and the plain key. */
+  presentHostCertificate(certificateLine: string): void {
+    presentHostCertificate(this.server, this.settings.hostKeyOpenSsh, certificateLine);
   }
 
   static async start(settings: SshFrontSettings, deps: SshFrontDeps): Promise<SshFront> {
@@ -403,17 +409,6 @@ export class SshFront {
       client.on('request', (_accept, reject) => reject?.());
     });
   }
-}
-
-/**
- * The post-quantum hybrid first (what OpenSSH 9.9+ prefers; 10.1+ warns without one: the front must not
- * make a connection weaker than a direct one), then ssh2's defaults, curve25519 first, for older clients
- * such as OpenSSH 9.2. Registering it is what lets ssh2 accept the name (register-post-quantum-kex.ts).
- */
-function frontKeyExchanges(): Algorithms['kex'] {
-  registerPostQuantumKeyExchange();
-  // ssh2 takes `{ prepend }` alone (lib/utils.js generateAlgorithmList); its types want every key.
-  return { prepend: [MLKEM768X25519_SHA256 as KexAlgorithm] } as Algorithms['kex'];
 }
 
 /**

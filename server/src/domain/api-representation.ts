@@ -10,6 +10,7 @@ import type {
   AuditEvent,
   AuditSshSettings,
   GatewayCa,
+  HostCa,
   InfrastructureApp,
   Policy,
   SessionTermination,
@@ -26,6 +27,7 @@ import type {
   AuditEventRecord,
   AuditSshSettingsRecord,
   GatewayCaRecord,
+  HostCaRecord,
   InfrastructureAppRecord,
   JsonObject,
   PolicyRecord,
@@ -144,6 +146,10 @@ export function presentAccessGroup(group: AccessGroupRecord): AccessGroup {
 
 export function presentGatewayCa(ca: GatewayCaRecord): GatewayCa {
   return { id: ca.id, public_key: ca.publicKey };
+}
+
+export function presentHostCa(ca: HostCaRecord): HostCa {
+  return { public_key: ca.publicKey, key_algorithm: ca.keyAlgorithm, created_at: ca.createdAt.toISOString() };
 }
 
 /** Settings never written yet show as logging off, stamped with `now` and a nil seed. */

@@ -69,7 +69,11 @@ export function certificateBinding(input: CertificateBindingInput): CertificateB
     return {
       criticalOptions: { [TARGET_BINDING_OPTION]: input.targetId.toLowerCase() },
       boundToTarget: true,
-      front: { port: front.port, hostKey: front.hostKey },
+      front: {
+        port: front.port,
+        hostKey: front.hostKey,
+        ...(front.hostCertificate === undefined ? {} : { hostCertificate: front.hostCertificate }),
+      },
     };
   }
   const forceCommand = recorderCommandFor(

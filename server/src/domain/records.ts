@@ -105,6 +105,20 @@ export interface AccessGroupRecord {
 }
 
 /** The account's SSH certificate authority (at most one per account). */
+/**
+ * The account's host CA (one per account, apart from the user CA): it signs the host keys of agents'
+ * SSH fronts, so clients trust fronts by this CA instead of by each key.
+ */
+export interface HostCaRecord {
+  accountId: string;
+  /** The public key as an authorized-keys line. */
+  publicKey: string;
+  /** The private key, sealed by the CaKeyProtector; the store never sees it in clear. */
+  encryptedPrivateKey: Uint8Array;
+  keyAlgorithm: string;
+  createdAt: Date;
+}
+
 export interface GatewayCaRecord {
   id: string;
   accountId: string;
@@ -286,6 +300,11 @@ export interface AgentHeartbeat {
 export interface AgentFrontReport {
   port: number;
   hostKey: string;
+  /**
+   * The host certificate the front presents (signed by the account's host CA, as the heartbeat answer
+   * gave it); absent for an agent that has none yet (older agents): clients then pin `hostKey`.
+   */
+  hostCertificate?: string;
 }
 
 /** One session open at an agent's front (see AgentSessionReportSchema in shared). */

@@ -171,6 +171,13 @@ export const AgentFrontSchema = Type.Object(
       maxLength: 8192,
       description: 'One OpenSSH public key line, e.g. `ssh-ed25519 AAAA…`.',
     }),
+    host_certificate: Type.Optional(
+      Type.String({
+        maxLength: 16384,
+        description:
+          'The host certificate the front presents now (the last `front_host_certificate` the server answered), if any.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -246,7 +253,14 @@ export type AgentHeartbeatBody = Static<typeof AgentHeartbeatSchema>;
 export const AgentHeartbeatResultSchema = Type.Object({
   agent_id: Uuid,
   server_time: Timestamp,
+  front_host_certificate: Type.Optional(
+    Type.String({
+      description:
+        "The front's host certificate (`ssh-ed25519-cert-v01@openssh.com AAAA…`), signed by the account's host CA, for an agent that reported a front and has a target: the front presents it from now on.",
+    }),
+  ),
 });
+export type AgentHeartbeatResult = Static<typeof AgentHeartbeatResultSchema>;
 
 export const AgentSchema = Type.Object({
   id: Uuid,

@@ -22,3 +22,4 @@ export * from './access-server-protocol.js';
 export * from './ssh-sessions.js';
 export * from './api-tokens.js';
 export * from './people.js';
+export * from './host-ca.js';

@@ -35,6 +35,12 @@ export const MyTargetSchema = Type.Object({
       {
         port: Type.Integer({ minimum: 1, maximum: 65535 }),
         host_key: Type.String({ description: "The front's host key, one OpenSSH public key line." }),
+        host_ca: Type.Optional(
+          Type.String({
+            description:
+              "The account's host CA (one OpenSSH public key line), when the front presents a host certificate from it: trust the CA for this target (principals: target id, hostname, addresses), not `host_key`. Absent for a front without a certificate yet (an older agent): pin `host_key`.",
+          }),
+        ),
       },
       {
         description:
@@ -87,6 +93,12 @@ export const IssuedCertificateSchema = Type.Object({
       Type.String({
         description:
           "For a fronted target (a certificate bound to it): the front's host key, one OpenSSH public key line, to trust for this target.",
+      }),
+    ),
+    host_ca: Type.Optional(
+      Type.String({
+        description:
+          "For a fronted target whose front presents a host certificate: the account's host CA, to trust for this target instead of `host_key`.",
       }),
     ),
   }),

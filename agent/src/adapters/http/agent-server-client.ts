@@ -2,7 +2,12 @@
 import { createHash } from 'node:crypto';
 import { SSH_LOG_METADATA_HEADER } from '@latchkey/shared/api/wire-names';
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
-import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared/api/agents';
+import type {
+  AgentCredential,
+  AgentEnrollBody,
+  AgentHeartbeatBody,
+  AgentHeartbeatResult,
+} from '@latchkey/shared/api/agents';
 import type { AgentRecordingSettings, SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
 import type { SessionControl } from '@latchkey/shared/api/ssh-sessions';
 import type { AgentServer, SessionLogServer } from '../../app/ports/agent-server.js';
@@ -37,7 +42,9 @@ export class AgentServerClient implements AgentServer, SessionLogServer {
     return answer.result as AgentCredential;
   }
 
-  async heartbeat(body: AgentHeartbeatBody): Promise<{ clockOffsetMs?: number }> {
+  async heartbeat(
+    body: AgentHeartbeatBody,
+  ): Promise<{ clockOffsetMs?: number; frontHostCertificate?: string }> {
     const answer = await requestJson({
       method: 'POST',
       url: `${this.base}/v1/agents/heartbeat`,
@@ -45,7 +52,11 @@ export class AgentServerClient implements AgentServer, SessionLogServer {
       ...this.auth(),
     });
     const offset = clockOffsetMs(answer.date, answer.sentAt, answer.receivedAt);
-    return offset === undefined ? {} : { clockOffsetMs: offset };
+    const certificate = (answer.result as AgentHeartbeatResult | undefined)?.front_host_certificate;
+    return {
+      ...(offset === undefined ? {} : { clockOffsetMs: offset }),
+      ...(typeof certificate === 'string' ? { frontHostCertificate: certificate } : {}),
+    };
   }
 
   async sessionControl(after: number | undefined, waitSeconds: number): Promise<SessionControl> {

@@ -22,6 +22,7 @@ import type { ControlPlane } from '../ports/control-plane.js';
 import type { FileWatcher } from '../ports/file-watcher.js';
 import type { HostInfo } from '../ports/host-info.js';
 import type { SshdChangeLock } from '../ports/sshd-change-lock.js';
+import type { FrontHostCertificateStore } from '../ports/front-host-certificate.js';
 import type { FrontSessionReport } from '../ports/front-sessions.js';
 import type { SshdChangeResult } from '../sshd-change-result.js';
 import type { SshdChangeContext } from '../sshd-host.js';
@@ -62,6 +63,8 @@ export interface AgentDaemonDeps {
   readonly sshdLock?: SshdChangeLock;
   /** The front's open sessions, for the heartbeat; absent without a front. */
   readonly frontSessions?: () => readonly FrontSessionReport[];
+  /** The front's host certificate: reported in the heartbeat, replaced from its answer; absent without a front. */
+  readonly frontHostCertificate?: FrontHostCertificateStore;
 }
 
 export interface AgentDaemonSettings {
@@ -365,7 +368,8 @@ export class AgentDaemon {
     const repairs = this.pendingRepairs.splice(0);
     try {
       const sshdVersion = await this.deps.host.sshdVersion();
-      const { clockOffsetMs } = await latchkey.server.heartbeat({
+      const hostCertificate = this.deps.frontHostCertificate?.current();
+      const { clockOffsetMs, frontHostCertificate } = await latchkey.server.heartbeat({
         version: this.settings.version,
         distro: await this.deps.host.distro(),
         ...(sshdVersion === undefined ? {} : { sshd_version: sshdVersion }),
@@ -379,7 +383,11 @@ export class AgentDaemon {
         ...(this.settings.front === undefined
           ? {}
           : {
-              front: { port: this.settings.front.port, host_key: this.settings.front.hostKey },
+              front: {
+                port: this.settings.front.port,
+                host_key: this.settings.front.hostKey,
+                ...(hostCertificate === undefined ? {} : { host_certificate: hostCertificate }),
+              },
               sessions: (this.deps.frontSessions?.() ?? []).slice(0, 2000).map((session) => ({
                 session_id: session.sessionId,
                 person: session.person,
@@ -401,6 +409,9 @@ export class AgentDaemon {
             }),
       });
       if (clockOffsetMs !== undefined) this.clockOffsetMs = clockOffsetMs;
+      if (frontHostCertificate !== undefined && frontHostCertificate !== hostCertificate) {
+        await this.frontHostCertificateReceived(frontHostCertificate);
+      }
       if (clockOffsetMs !== undefined && Math.abs(clockOffsetMs) > 30_000) {
         this.deps.log(
           `this host's clock is ${Math.round(clockOffsetMs / 1000)} s off the server's: certificates may be refused; fix the time (NTP)`,
@@ -409,6 +420,20 @@ export class AgentDaemon {
     } catch (error) {
       this.pendingRepairs.unshift(...repairs);
       throw error;
+    }
+  }
+
+  /** A new host certificate for the front: stored and presented; a failure is logged, the old one stays. */
+  private async frontHostCertificateReceived(certificateLine: string): Promise<void> {
+    const store = this.deps.frontHostCertificate;
+    if (store === undefined) return;
+    try {
+      await store.replace(certificateLine);
+      this.deps.log('ssh front: presenting a new host certificate from the access server');
+    } catch (error) {
+      this.deps.log(
+        `ssh front: cannot use the host certificate the server sent: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 

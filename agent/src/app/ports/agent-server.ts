@@ -12,8 +12,11 @@ import type { SessionControl } from '@latchkey/shared/api/ssh-sessions';
 export interface AgentServer {
   enroll(body: AgentEnrollBody): Promise<AgentCredential>;
   renewCredential(): Promise<AgentCredential>;
-  /** Returns the clock offset measured on the answer (server minus agent, ms), when it could be. */
-  heartbeat(body: AgentHeartbeatBody): Promise<{ clockOffsetMs?: number }>;
+  /**
+   * Returns the clock offset measured on the answer (server minus agent, ms), when it could be, and the
+   * front's host certificate when the server gave one.
+   */
+  heartbeat(body: AgentHeartbeatBody): Promise<{ clockOffsetMs?: number; frontHostCertificate?: string }>;
   /**
    * The sessions the front must end: waits up to `waitSeconds` for new orders after `after`; without
    * `after`, answers at once with the current cursor only.

@@ -15,6 +15,7 @@ import { auditEventRepository } from './repositories/audit-events.js';
 import { auditSshSettingsRepository } from './repositories/audit-ssh-settings.js';
 import type { RepositoryContext } from './repositories/context.js';
 import { gatewayCaRepository } from './repositories/gateway-cas.js';
+import { hostCaRepository } from './repositories/host-cas.js';
 import { issuedSessionRepository } from './repositories/issued-sessions.js';
 import { policyRepository } from './repositories/policies.js';
 import { targetRepository } from './repositories/targets.js';
@@ -39,6 +40,7 @@ function repositories(ctx: RepositoryContext): Repositories {
     policies: policyRepository(ctx),
     groups: accessGroupRepository(ctx),
     gatewayCas: gatewayCaRepository(ctx),
+    hostCas: hostCaRepository(ctx),
     auditSshSettings: auditSshSettingsRepository(ctx),
     apiTokens: apiTokenRepository(ctx),
     auditEvents: auditEventRepository(ctx),

@@ -99,6 +99,15 @@ export interface GatewayCasTable {
   created_at: TimeColumn;
 }
 
+/** One host CA per account (migration 0012): signs agents' front host keys. */
+export interface HostCasTable {
+  account_id: string;
+  public_key: string;
+  encrypted_private_key: Uint8Array;
+  key_algorithm: string;
+  created_at: TimeColumn;
+}
+
 export interface AuditSshSettingsTable {
   account_id: string;
   public_key: string;
@@ -337,6 +346,7 @@ export interface DatabaseSchema {
   app_policies: AppPoliciesTable;
   access_groups: AccessGroupsTable;
   gateway_cas: GatewayCasTable;
+  host_cas: HostCasTable;
   audit_ssh_settings: AuditSshSettingsTable;
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;

@@ -2,7 +2,8 @@
  * Heartbeats: what the agent says about its host (version, distro, sshd version, clock offset, the state
  * of sshd's configuration, how it records sessions, its SSH front and the sessions open there), stored
  * per agent with the time it was seen; drift repairs it reports, and a break-glass it reports for the
- * first time, become audit events.
+ * first time, become audit events. A heartbeat that reports a front is answered with the front's host
+ * certificate (front-host-certificate.ts); a newly signed one is an audit event too.
  */
 import {
   LatchkeyError,
@@ -22,13 +23,28 @@ import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
 import type { Services } from '../services.js';
 import { agentActor, agentOfCaller } from './agent-caller.js';
+import { frontHostCertificate } from './front-host-certificate.js';
+
+export interface HeartbeatOutcome {
+  agent: AgentRecord;
+  /** The host certificate the front presents from now on, when it reported a front and has a target. */
+  frontHostCertificate?: string;
+}
 
 export async function recordAgentHeartbeat(
   services: Services,
   caller: Caller,
   body: AgentHeartbeatBody,
-): Promise<AgentRecord> {
+): Promise<HeartbeatOutcome> {
   const agent = await agentOfCaller(services, caller);
+  const front = body.front === undefined ? undefined : frontReport(body.front);
+  const hostCertificate =
+    front === undefined
+      ? undefined
+      : await frontHostCertificate(services, agent, {
+          hostKey: front.hostKey,
+          reported: body.front?.host_certificate,
+        });
   const heartbeat: AgentHeartbeat = {
     version: body.version,
     distro: body.distro,
@@ -36,7 +52,14 @@ export async function recordAgentHeartbeat(
     ...(body.clock_offset_ms === undefined ? {} : { clockOffsetMs: body.clock_offset_ms }),
     sshdConfig: body.sshd_config as JsonObject,
     ...(body.recording === undefined ? {} : { recording: recordingReport(body.recording) }),
-    ...(body.front === undefined ? {} : { front: frontReport(body.front) }),
+    ...(front === undefined
+      ? {}
+      : {
+          front: {
+            ...front,
+            ...(hostCertificate === undefined ? {} : { hostCertificate: hostCertificate.certificate }),
+          },
+        }),
     ...(body.sessions === undefined ? {} : { sessions: body.sessions.map(sessionRecord) }),
     ...(body.uid_min === undefined ? {} : { uidMin: body.uid_min }),
     ...(body.system_users === undefined
@@ -64,7 +87,27 @@ export async function recordAgentHeartbeat(
         after: { until: breakGlass.until, reason: breakGlass.reason, hostname: agent.hostname },
       });
     }
-    return stored;
+    const issued = hostCertificate?.issued;
+    if (issued !== undefined) {
+      await recordChange(tx, agentActor(agent), {
+        action: 'agent.host_certificate_issue',
+        resourceType: 'target',
+        resourceId: agent.targetId!,
+        after: {
+          agent_id: agent.id,
+          reason: issued.reason,
+          serial: issued.serial,
+          key_id: issued.keyId,
+          principals: issued.principals,
+          host_key_fingerprint: parseSshPublicKey(front!.hostKey).fingerprint(),
+          valid_before: issued.validBefore,
+        },
+      });
+    }
+    return {
+      agent: stored,
+      ...(hostCertificate === undefined ? {} : { frontHostCertificate: hostCertificate.certificate }),
+    };
   });
 }
 

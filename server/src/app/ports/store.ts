@@ -24,6 +24,7 @@ import type {
   AuditEventRecord,
   AuditSshSettingsRecord,
   GatewayCaRecord,
+  HostCaRecord,
   InfrastructureAppRecord,
   IssuedSessionRecord,
   JsonObject,
@@ -290,6 +291,16 @@ export interface GatewayCaRepository {
   get(accountId: string): Promise<GatewayCaRecord | undefined>;
   list(accountId: string): Promise<GatewayCaRecord[]>;
   delete(accountId: string, id: string): Promise<GatewayCaRecord | undefined>;
+}
+
+export interface HostCaRepository {
+  /** The account's host CA, if it has one yet. */
+  get(accountId: string): Promise<HostCaRecord | undefined>;
+  /**
+   * Stores `input` as the account's host CA unless it has one: either way answers the one stored (two
+   * servers making it at once keep the first; the database decides).
+   */
+  createIfAbsent(accountId: string, input: GatewayCaInput): Promise<HostCaRecord>;
 }
 
 export interface AuditSshSettingsRepository {
@@ -674,6 +685,7 @@ export interface Repositories {
   readonly policies: PolicyRepository;
   readonly groups: AccessGroupRepository;
   readonly gatewayCas: GatewayCaRepository;
+  readonly hostCas: HostCaRepository;
   readonly auditSshSettings: AuditSshSettingsRepository;
   readonly apiTokens: ApiTokenRepository;
   readonly auditEvents: AuditEventRepository;

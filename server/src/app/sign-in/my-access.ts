@@ -10,6 +10,7 @@
 import { LatchkeyError, issueCertificate, parseSshPublicKey } from '@latchkey/shared';
 import { decideCertificate, reachableTargets } from '../../domain/access/evaluate-access.js';
 import { certificateBinding, targetAccounts, targetFront } from '../../domain/certificate-binding.js';
+import { frontHostCa } from '../../domain/host-certificate.js';
 import { subjectKeyProblem } from '../../domain/subject-key-policy.js';
 import type { TargetGrant } from '../../domain/access/evaluate-access.js';
 import type {
@@ -28,13 +29,16 @@ export interface ReachableTarget {
   virtualNetwork: VirtualNetworkRecord | undefined;
   /** The agent's SSH front, for a fronted target: clients connect to its port. */
   front?: AgentFrontReport;
+  /** The account's host CA, when the front presents a certificate from it: clients trust it, not the key. */
+  hostCa?: string;
 }
 
 export async function listMyTargets(services: Services, caller: PersonCaller): Promise<ReachableTarget[]> {
   const { store } = services;
-  const [{ catalog }, networks] = await Promise.all([
+  const [{ catalog }, networks, hostCa] = await Promise.all([
     currentAccessConfig(services, caller.accountId),
     store.virtualNetworks.list(caller.accountId),
+    store.hostCas.get(caller.accountId),
   ]);
   const hostnames = new Set<string>();
   for (const app of catalog.apps) {
@@ -59,6 +63,7 @@ export async function listMyTargets(services: Services, caller: PersonCaller): P
     if (front !== undefined) fronts.set(targetId, front);
   }
   const reachable: ReachableTarget[] = [];
+  const now = services.clock();
   const frontedEntry = new Map<string, ReachableTarget>();
   for (const grant of grants) {
     const front = fronts.get(grant.target.id);
@@ -70,12 +75,14 @@ export async function listMyTargets(services: Services, caller: PersonCaller): P
       };
       continue;
     }
+    const frontCa = front === undefined ? undefined : frontHostCa(front, hostCa?.publicKey, now);
     const entry: ReachableTarget = {
       grant,
       virtualNetwork: networkById.get(
         grant.target.ipv4?.virtualNetworkId ?? grant.target.ipv6?.virtualNetworkId ?? '',
       ),
       ...(front === undefined ? {} : { front }),
+      ...(frontCa === undefined ? {} : { hostCa: frontCa }),
     };
     if (front !== undefined) frontedEntry.set(grant.target.id, entry);
     reachable.push(entry);
@@ -115,7 +122,7 @@ export interface IssuedCertificate {
   validAfter: Date;
   validBefore: Date;
   /** Where to connect: for a fronted target, the front's port and the host key to trust there. */
-  target: { id: string; hostname: string; address: string; port: number; hostKey?: string };
+  target: { id: string; hostname: string; address: string; port: number; hostKey?: string; hostCa?: string };
 }
 
 function uuidFrom(bytes: Uint8Array): string {
@@ -147,10 +154,11 @@ export async function issueMyCertificate(
     });
   }
   const targetId = input.targetId.toLowerCase();
-  const [config, target, targetAgents] = await Promise.all([
+  const [config, target, targetAgents, hostCa] = await Promise.all([
     currentAccessConfig(services, caller.accountId),
     store.targets.get(caller.accountId, targetId),
     store.agents.listForTarget(caller.accountId, targetId),
+    store.hostCas.get(caller.accountId),
   ]);
   const { catalog } = config;
   // A weak RSA key, or the CA's own key, is never certified (domain/subject-key-policy.ts).
@@ -271,6 +279,8 @@ export async function issueMyCertificate(
       },
     });
   });
+  const frontCa =
+    binding.front === undefined ? undefined : frontHostCa(binding.front, hostCa?.publicKey, services.clock());
   return {
     certificate: certificate.toAuthorizedKey(),
     serial: certificate.serial,
@@ -285,6 +295,7 @@ export async function issueMyCertificate(
       address,
       port: binding.front?.port ?? grant.port,
       ...(binding.front === undefined ? {} : { hostKey: binding.front.hostKey }),
+      ...(frontCa === undefined ? {} : { hostCa: frontCa }),
     },
   };
 }

@@ -15,6 +15,7 @@ import { revocationSchema } from './0008-revocation.js';
 import { issuedSessionsSchema } from './0009-issued-sessions.js';
 import { signInLockoutsSchema } from './0010-sign-in-lockouts.js';
 import { upstreamIdentitiesSchema } from './0011-upstream-identities.js';
+import { hostCasSchema } from './0012-host-cas.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -31,6 +32,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0009-issued-sessions': issuedSessionsSchema(kind),
         '0010-sign-in-lockouts': signInLockoutsSchema(kind),
         '0011-upstream-identities': upstreamIdentitiesSchema(kind),
+        '0012-host-cas': hostCasSchema(kind),
       };
     },
   };

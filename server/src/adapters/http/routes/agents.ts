@@ -203,13 +203,20 @@ export function agentRoutes({ route, services }: RouteContext): void {
     summary:
       "The agent's heartbeat: version, distro, sshd version, clock offset, sshd config state, recording, its SSH front and the sessions open there",
     description:
-      "`front.host_key` must be one OpenSSH public key line (400 with pointer /front/host_key otherwise); it is stored without its comment. A target whose agent reports a front gets certificates bound to it, and people's clients connect to the front's port.",
+      "`front.host_key` must be one OpenSSH public key line (400 with pointer /front/host_key otherwise); it is stored without its comment. A target whose agent reports a front gets certificates bound to it, and people's clients connect to the front's port. " +
+      "Once the agent's target is registered, the answer's `front_host_certificate` is the front's host certificate (signed by the account's host CA, principals: target id, hostname, addresses; 4 weeks): the one `front.host_certificate` reported while it is valid with more than 2 weeks left and names the current key, hostname and addresses, else a new one (audit event `agent.host_certificate_issue`).",
     tags: agentTags,
     body: AgentHeartbeatSchema,
     result: AgentHeartbeatResultSchema,
     handle: async ({ caller, body }) => {
-      const agent = await recordAgentHeartbeat(services, caller, body);
-      return { result: { agent_id: agent.id, server_time: services.clock().toISOString() } };
+      const { agent, frontHostCertificate } = await recordAgentHeartbeat(services, caller, body);
+      return {
+        result: {
+          agent_id: agent.id,
+          server_time: services.clock().toISOString(),
+          ...(frontHostCertificate === undefined ? {} : { front_host_certificate: frontHostCertificate }),
+        },
+      };
     },
   });
 

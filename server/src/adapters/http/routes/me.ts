@@ -2,12 +2,15 @@
 import Type from 'typebox';
 import {
   CertificateRequestSchema,
+  HostCaSchema,
   IssuedCertificateSchema,
   MeSchema,
   MyTargetSchema,
 } from '@latchkey/shared';
 import type { IssuedCertificateResult, Me, MyTarget } from '@latchkey/shared';
+import { accountHostCa } from '../../../app/host-ca.js';
 import { issueMyCertificate, listMyTargets } from '../../../app/sign-in/my-access.js';
+import { presentHostCa } from '../../../domain/api-representation.js';
 import type { RouteContext } from './route-context.js';
 
 const tags = ['Signed-in person'];
@@ -44,7 +47,7 @@ export function meRoutes({ personRoute, services }: RouteContext): void {
     result: Type.Array(MyTargetSchema),
     handle: async ({ person }) => {
       const reachable = await listMyTargets(services, person);
-      const result: MyTarget[] = reachable.map(({ grant, virtualNetwork, front }) => {
+      const result: MyTarget[] = reachable.map(({ grant, virtualNetwork, front, hostCa }) => {
         const { target } = grant;
         const ip: MyTarget['ip'] = {};
         if (target.ipv4 !== undefined)
@@ -59,7 +62,15 @@ export function meRoutes({ personRoute, services }: RouteContext): void {
           virtual_network: { id: networkId, name: virtualNetwork?.name ?? '' },
           port: front?.port ?? grant.port,
           usernames: grant.usernames,
-          ...(front === undefined ? {} : { front: { port: front.port, host_key: front.hostKey } }),
+          ...(front === undefined
+            ? {}
+            : {
+                front: {
+                  port: front.port,
+                  host_key: front.hostKey,
+                  ...(hostCa === undefined ? {} : { host_ca: hostCa }),
+                },
+              }),
         };
       });
       return { result };
@@ -99,9 +110,24 @@ export function meRoutes({ personRoute, services }: RouteContext): void {
           address: issued.target.address,
           port: issued.target.port,
           ...(issued.target.hostKey === undefined ? {} : { host_key: issued.target.hostKey }),
+          ...(issued.target.hostCa === undefined ? {} : { host_ca: issued.target.hostCa }),
         },
       };
       return { result };
     },
+  });
+
+  personRoute({
+    method: 'GET',
+    url: '/v1/me/host_ca',
+    summary: "The account's host CA: the key that signs agents' SSH front host keys",
+    description:
+      'Clients trust it for fronted targets (`@cert-authority` in known_hosts) instead of pinning each front: ' +
+      'a front presents a host certificate naming its target id, hostname and addresses. Made on first need.',
+    tags,
+    result: HostCaSchema,
+    handle: async ({ person }) => ({
+      result: presentHostCa(await accountHostCa(services, person.accountId)),
+    }),
   });
 }

@@ -8,13 +8,19 @@ import {
   GatewayCaCreateQuerySchema,
   GatewayCaCreateSchema,
   GatewayCaSchema,
+  HostCaSchema,
   IdResult,
   LatchkeyError,
   validateAuditSshSettingsInput,
 } from '@latchkey/shared';
 import { getAuditSshSettings, putAuditSshSettings } from '../../../app/audit-ssh-settings.js';
 import { createGatewayCa, deleteGatewayCa, listGatewayCas } from '../../../app/gateway-ca.js';
-import { presentAuditSshSettings, presentGatewayCa } from '../../../domain/api-representation.js';
+import { accountHostCa } from '../../../app/host-ca.js';
+import {
+  presentAuditSshSettings,
+  presentGatewayCa,
+  presentHostCa,
+} from '../../../domain/api-representation.js';
 import { PERMISSIONS } from '../../../domain/permissions.js';
 import { ACCOUNT_PREFIX } from './route-context.js';
 import type { RouteContext } from './route-context.js';
@@ -69,6 +75,23 @@ export function sshAuditingRoutes({ route, services }: RouteContext): void {
     result: IdResult,
     handle: async ({ caller, params }) => ({
       result: { id: (await deleteGatewayCa(services, caller, params.ca_id.toLowerCase())).id },
+    }),
+  });
+
+  route({
+    method: 'GET',
+    url: `${ACCOUNT_PREFIX}/latchkey/host_ca`,
+    access: PERMISSIONS.sshAuditingRead,
+    summary: "The account's host CA (public key), which signs agents' SSH front host keys",
+    description:
+      "Apart from the SSH CA (gateway_ca): it certifies the agents' fronts to people's clients, never people. " +
+      'Made on first need (this call, a signed-in person asking, or the first heartbeat of an agent with a front); ' +
+      'the private key never leaves the server.',
+    tags: caTags,
+    params: AccountParams,
+    result: HostCaSchema,
+    handle: async ({ caller }) => ({
+      result: presentHostCa(await accountHostCa(services, caller.accountId)),
     }),
   });
 
