@@ -246,12 +246,18 @@ esac
 // The front's SSH library as the package runs it: bundled as the agent is (ESM, the same banner, its
 // native parts left out), started on the packaged Node with the daemon's flags, one handshake over
 // loopback with Node's own crypto. Catches a bundle that cannot load ssh2 and a runtime it cannot run on.
+// The handshake is the front's post-quantum key exchange, with Node's own ML-KEM: proves the bundle
+// carries the patched ssh2 (patches/ssh2+1.17.0.patch) and that this Node's OpenSSL has ML-KEM.
 const SSH2_SMOKE = `
 import ssh2 from 'ssh2';
+import { registerPostQuantumKeyExchange, MLKEM768X25519_SHA256 } from '@latchkey/shared/ssh2/register-post-quantum-kex';
 const fail = (why) => { console.error('ssh2 smoke test: ' + why); process.exit(1); };
+const kem = registerPostQuantumKeyExchange();
+if (kem.implementation !== 'node:crypto') fail('the packaged Node has no ML-KEM: ' + kem.implementation);
+const kex = [MLKEM768X25519_SHA256];
 setTimeout(() => fail('no handshake within 20 s'), 20000).unref();
 const { private: hostKey } = ssh2.utils.generateKeyPairSync('ed25519');
-const server = new ssh2.Server({ hostKeys: [hostKey] }, (peer) => {
+const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { kex } }, (peer) => {
   peer.on('error', () => undefined);
   peer.on('authentication', (context) => context.accept());
   peer.on('ready', () => peer.end());
@@ -259,6 +265,9 @@ const server = new ssh2.Server({ hostKeys: [hostKey] }, (peer) => {
 server.listen(0, '127.0.0.1', () => {
   const client = new ssh2.Client();
   client.on('error', (error) => fail(String(error)));
+  client.on('handshake', (negotiated) => {
+    if (negotiated.kex !== MLKEM768X25519_SHA256) fail('negotiated ' + negotiated.kex);
+  });
   client.on('ready', () => {
     client.end();
     server.close();
@@ -268,7 +277,7 @@ server.listen(0, '127.0.0.1', () => {
     host: '127.0.0.1',
     port: server.address().port,
     username: 'smoke',
-    algorithms: { cipher: ['aes128-gcm@openssh.com'] },
+    algorithms: { cipher: ['aes128-gcm@openssh.com'], kex },
   });
 });
 `;

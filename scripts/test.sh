@@ -41,5 +41,8 @@ fi
 # machine's own mirror) and the agent package (Node 24 from the npm registry, node-pty built against it)
 # are fetched here, once, and cached; the tests themselves download nothing.
 node --import tsx test/e2e/installer/prepare-installer-e2e.ts
+# The front's post-quantum suite logs in with OpenSSH 10's client, from a Debian 13 root (debootstrap,
+# cached like the installer's).
+node --import tsx test/e2e/front/prepare-front-e2e.ts
 
 npm test

@@ -14,14 +14,20 @@
 /// <reference path="../../../shared/src/ssh2/ssh2-internals.d.ts" />
 import { type AddressInfo } from 'node:net';
 import ssh2, {
+  type Algorithms,
   type AuthContext,
   type CipherAlgorithm,
   type Connection,
+  type KexAlgorithm,
   type PublicKeyAuthContext,
 } from 'ssh2';
 import ssh2Crypto from 'ssh2/lib/protocol/crypto.js';
 import type { ClientInfo } from 'ssh2';
 import type { SshCertificate } from '@latchkey/shared/ssh/certificate';
+import {
+  MLKEM768X25519_SHA256,
+  registerPostQuantumKeyExchange,
+} from '@latchkey/shared/ssh2/register-post-quantum-kex';
 import { checkLoginCertificate, type FrontTrust } from '../domain/front/login-certificate.js';
 import { permits } from '../domain/front/inner-certificate.js';
 import type { FrontRecordingDeps } from './front-session-log.js';
@@ -96,7 +102,11 @@ export class SshFront {
     private readonly deps: SshFrontDeps,
   ) {
     this.server = new ssh2.Server(
-      { hostKeys: [settings.hostKeyOpenSsh], ident: 'LatchkeyFront', algorithms: { cipher: frontCiphers() } },
+      {
+        hostKeys: [settings.hostKeyOpenSsh],
+        ident: 'LatchkeyFront',
+        algorithms: { kex: frontKeyExchanges(), cipher: frontCiphers() },
+      },
       (client, info) => this.accept(client, info),
     );
     this.server.on('error', (error: Error) => deps.log(`ssh front: ${error.message}`));
@@ -409,6 +419,17 @@ export class SshFront {
       client.on('request', (_accept, reject) => reject?.());
     });
   }
+}
+
+/**
+ * The post-quantum hybrid first (what OpenSSH 9.9+ prefers; 10.1+ warns without one: the front must not
+ * make a connection weaker than a direct one), then ssh2's defaults, curve25519 first, for older clients
+ * such as OpenSSH 9.2. Registering it is what lets ssh2 accept the name (register-post-quantum-kex.ts).
+ */
+function frontKeyExchanges(): Algorithms['kex'] {
+  registerPostQuantumKeyExchange();
+  // ssh2 takes `{ prepend }` alone (lib/utils.js generateAlgorithmList); its types want every key.
+  return { prepend: [MLKEM768X25519_SHA256 as KexAlgorithm] } as Algorithms['kex'];
 }
 
 /**

@@ -236,7 +236,7 @@ describe('e2e: latchkey admin against a real server', function () {
       {
         method: 'POST',
         headers: agent,
-        body: JSON.stringify({ hostname: 'app-1.internal', ip: { ipv4: { ip_addr: '10.0.1.10' } } }),
+        body: JSON.stringify({ hostname: 'app-1.internal', ip: { ipv4: { ip_addr: '10.0.77.10' } } }),
       },
     );
     assert.equal(registered.status, 200, await registered.clone().text());
@@ -390,5 +390,141 @@ describe('e2e: latchkey admin against a real server', function () {
       (await admin(auditToken, ['audit', '--limit', '1', '--json'])).stdout,
     ) as unknown[];
     assert.equal(one.length, 1);
+  });
+
+  /** What `GET /client/v4/user/tokens/verify` says this token's id is. */
+  async function tokenIdOf(token: string): Promise<string> {
+    const answer = await fetch(`${server.url}/client/v4/user/tokens/verify`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(answer.status, 200, await answer.clone().text());
+    return ((await answer.json()) as { result: { id: string } }).result.id;
+  }
+
+  it('lists API tokens without secrets, shows one, and revokes one: its next request is refused', async () => {
+    const tokensToken = await createToken('Account API Tokens: Edit');
+    const victim = await createToken('Zero Trust: Read');
+    const victimId = await tokenIdOf(victim);
+
+    const listed = await admin(tokensToken, ['tokens']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [heading, ...rows] = listed.stdout.trimEnd().split('\n');
+    assert.match(heading!, /^ID +NAME +PERMISSIONS +STATUS +CREATED +EXPIRES +LAST USED$/);
+    const row = rows.find((line) => line.startsWith(`${victimId} `));
+    assert.match(row ?? listed.stdout, / Zero Trust: Read +active /);
+    for (const secret of [victim, tokensToken, editToken, readToken]) {
+      assert.ok(!listed.stdout.includes(secret), 'a token secret was printed');
+    }
+
+    const shown = await admin(tokensToken, ['tokens', 'show', victimId]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`^id: +${victimId}$`, 'm'));
+    assert.match(shown.stdout, /^status: +active$/m);
+
+    // Reading is not enough to revoke; a malformed id is refused before the server is asked.
+    const readOnly = await createToken('Account API Tokens: Read');
+    const denied = await admin(readOnly, ['tokens', 'revoke', victimId]);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /Account API Tokens: Edit/);
+    const malformed = await admin(tokensToken, ['tokens', 'revoke', victim]);
+    assert.notEqual(malformed.code, 0);
+    assert.match(malformed.stderr, /TOKEN_ID must be an API token id/);
+    assert.ok(!malformed.stderr.includes(victim), 'the refusal echoed a secret');
+
+    assert.equal((await admin(victim, ['agents'])).code, 0, 'the victim token works before the revocation');
+    const revoked = await admin(tokensToken, ['tokens', 'revoke', victimId]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.match(
+      revoked.stdout,
+      new RegExp(`^Revoked API token ${victimId} \\(.*\\): its next request is refused\\.$`, 'm'),
+    );
+    const refused = await admin(victim, ['agents']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /401|not valid|revoked|unauthenticated/i);
+    const after = JSON.parse((await admin(tokensToken, ['tokens', 'show', victimId, '--json'])).stdout) as {
+      status: string;
+      revoked_at?: string;
+    };
+    assert.equal(after.status, 'revoked');
+    assert.ok(after.revoked_at !== undefined);
+  });
+
+  it("replaces an agent with a one-use token and removes agents: a removed agent's credential is refused at once", async () => {
+    /** Enrols an agent with this join token, registers its target and beats once; its credential. */
+    async function enrol(secret: string, hostname: string, targetHostname: string, ip: string) {
+      const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          join_token: secret,
+          hostname,
+          agent: { version: '0.1.0', distro: 'debian 12' },
+        }),
+      });
+      assert.equal(enrolled.status, 200, await enrolled.clone().text());
+      const credential = (
+        (await enrolled.json()) as { result: { api_token: string; account_id: string; agent_id: string } }
+      ).result;
+      const targets = `${server.url}/v1/agents/client/v4/accounts/${credential.account_id}/infrastructure/targets`;
+      const existing = await fetch(`${targets}?hostname=${targetHostname}`, {
+        headers: { authorization: `Bearer ${credential.api_token}` },
+      });
+      if (((await existing.json()) as { result: unknown[] }).result.length === 0) {
+        const registered = await fetch(targets, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${credential.api_token}` },
+          body: JSON.stringify({ hostname: targetHostname, ip: { ipv4: { ip_addr: ip } } }),
+        });
+        assert.equal(registered.status, 200, await registered.clone().text());
+      }
+      return credential;
+    }
+    const beat = (token: string) =>
+      fetch(`${server.url}/v1/agents/heartbeat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ version: '0.1.0', distro: 'debian 12', sshd_config: { state: 'trusted' } }),
+      });
+
+    const joinSecret = (await admin(editToken, ['join-token', 'create', '--uses', '1'])).stdout.trim();
+    const cache = await enrol(joinSecret, 'cache-1', 'cache-1.internal', '10.0.88.10');
+    assert.equal((await beat(cache.api_token)).status, 200);
+
+    // Replace: a one-use token; the rebuilt host enrols with it as the same agent; the old credential dies.
+    const replace = await admin(editToken, ['agents', 'replace', 'cache-1', '--expires', '2h']);
+    assert.equal(replace.code, 0, replace.stderr);
+    const replaceSecret = replace.stdout.trim();
+    assert.match(replace.stderr, /replace token \S+ for agent cache-1 \(/);
+    assert.ok(replace.stderr.includes(`--token ${replaceSecret}\n`), replace.stderr);
+    const rebuilt = await enrol(replaceSecret, 'cache-1', 'cache-1.internal', '10.0.88.10');
+    assert.equal(rebuilt.agent_id, cache.agent_id, 'the replaced host is the same agent');
+    assert.equal((await beat(cache.api_token)).status, 401, "the old host's credential is revoked");
+    assert.equal((await beat(rebuilt.api_token)).status, 200);
+    const tooLong = await admin(editToken, ['agents', 'replace', 'cache-1', '--expires', '8d']);
+    assert.notEqual(tooLong.code, 0);
+    assert.match(tooLong.stderr, /--expires for a replace token is at most 7d/);
+
+    // Remove, keeping its target: the credential is refused at once; the target stays, without an agent.
+    const removed = await admin(editToken, ['agents', 'remove', 'cache-1', '--keep-target']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(
+      removed.stdout,
+      /^Removed agent cache-1 \(\S+\): its credential is revoked; its target is kept/,
+    );
+    assert.equal((await beat(rebuilt.api_token)).status, 401);
+    const targets = await admin(readToken, ['targets', '--hostname', 'cache-1.internal']);
+    assert.match(targets.stdout, /cache-1\.internal/);
+
+    // Remove with its target (db-1 from the join-token test).
+    const unknown = await admin(editToken, ['agents', 'remove', 'no-such-host']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /no agent has the id or hostname "no-such-host"/);
+    const dbRemoved = await admin(editToken, ['agents', 'remove', 'db-1']);
+    assert.equal(dbRemoved.code, 0, dbRemoved.stderr);
+    assert.match(dbRemoved.stdout, /its credential is revoked and its target deleted/);
+    const gone = await admin(readToken, ['targets', '--hostname', 'db-1.internal']);
+    assert.doesNotMatch(gone.stdout, /db-1\.internal/);
+    const audit = await admin(auditToken, ['audit', '--action', 'agent.delete']);
+    assert.equal(audit.stdout.trimEnd().split('\n').length, 3, audit.stdout);
   });
 });

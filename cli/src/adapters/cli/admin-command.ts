@@ -5,23 +5,27 @@
  *   admin targets [list] [--hostname H] [--json]              the targets (id, hostname, IPv4, IPv6, network)
  *   admin targets add HOSTNAME --ip ADDR [--ip ADDR6] [--vnet NAME]   a new target
  *   admin targets remove ID|HOSTNAME                          remove one target
- *   admin agents [--json]                                     the enrolled agents and their last heartbeat
+ *   admin agents [list] [--json]                              the enrolled agents and their last heartbeat
+ *   admin agents remove ID|HOSTNAME [--keep-target]           revoke an agent (and delete its target)
+ *   admin agents replace ID|HOSTNAME [--expires 24h]          a one-use token re-enrolling a rebuilt host
+ *   admin tokens [list] [--json]                              the account's API tokens, never their secrets
+ *   admin tokens show|revoke TOKEN_ID                         one token; revoke it (refused at once)
  *   admin join-token create [--name N] [--uses N] [--expires 24h]     a join token, its secret once
  *   admin audit [--action A] [--limit N] [--json]             the audit log, newest first
  *   admin sessions [list] [--json]                            the live SSH sessions at agents' SSH fronts
  *   admin sessions end SESSION_ID                             end one (its agent closes it within seconds)
  *
  * Every command uses an API token (--api-token or LATCHKEY_API_TOKEN): "Zero Trust: Read" to list targets,
- * agents and sessions, "Zero Trust: Edit" to change targets, make join tokens and end sessions, "Audit
- * Logs: Read" for the audit log. Everything the server answers (much of it reported by agents) is escaped
+ * agents and sessions, "Zero Trust: Edit" to change targets and agents, make join tokens and end sessions,
+ * "Audit Logs: Read" for the audit log, "Account API Tokens: Read" / "Edit" for API tokens. Everything the server answers (much of it reported by agents) is escaped
  * before it reaches the terminal: the tables by domain/admin/admin-tables.ts, --json by jsonForTerminal.
  * The server is --server, LATCHKEY_SERVER, or the one you signed in to. Wiring only: the work is in
  * app/admin/, the checks and tables in domain/admin/. The HTTP client and the use-cases are loaded when an
  * admin command runs, not when `latchkey` starts.
  */
 import type { Command } from 'commander';
-import { LatchkeyError } from '@latchkey/shared';
-import type { AdminApi, SshSessionsApi } from '../../app/admin/ports.js';
+import { LatchkeyError, type JoinToken } from '@latchkey/shared';
+import type { AdminApi, ApiTokensApi, SshSessionsApi } from '../../app/admin/ports.js';
 import {
   checkTargetHostname,
   installLine,
@@ -55,7 +59,7 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
   const admin = program
     .command('admin')
     .description(
-      'admins: targets, agents, join tokens, live SSH sessions and the audit log, over the API with an API token',
+      'admins: targets, agents, join tokens, API tokens, live SSH sessions and the audit log, over the API with an API token',
     );
 
   // `targets` alone lists (its default subcommand), so that each subcommand parses its own options.
@@ -129,9 +133,14 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
     );
   });
 
+  // `agents` alone lists (its default subcommand), as `targets` does.
+  const agents = admin
+    .command('agents')
+    .description('the enrolled agents: list (the default), remove, replace');
+
   withApiOptions(
-    admin
-      .command('agents')
+    agents
+      .command('list', { isDefault: true })
       .description(
         'the enrolled agents: target, version, sshd config state, recording, last heartbeat, break-glass',
       ),
@@ -143,6 +152,126 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
     const { renderAgentsTable } = await import('../../domain/admin/admin-tables.js');
     await printForTerminal(options, found.agents, () =>
       renderAgentsTable(found.agents, found.targetHostnames, context.now()),
+    );
+  });
+
+  withApiOptions(
+    agents
+      .command('remove')
+      .description(
+        'remove an agent: its credential dies at once; its target is deleted too unless --keep-target',
+      )
+      .argument('<agent>', 'the agent id, or its hostname when only one agent has it'),
+    'Zero Trust: Edit',
+  )
+    .option('--keep-target', 'keep its target, without an agent (people reach it with plain certificates)')
+    .action(async (agent: string, options: ApiOptions & { keepTarget?: boolean }) => {
+      const api = await adminApi(context, options, 'Zero Trust: Edit');
+      const { removeAdminAgent } = await import('../../app/admin/agents.js');
+      const removed = await removeAdminAgent(api, {
+        ...withDefined('account', options.account),
+        agent,
+        keepTarget: options.keepTarget === true,
+      });
+      const { escapeForTerminal: safe } = await import('../../domain/terminal-text.js');
+      await printForTerminal(
+        options,
+        removed,
+        () =>
+          `Removed agent ${safe(removed.hostname)} (${safe(removed.id)}): its credential is revoked` +
+          (options.keepTarget === true
+            ? '; its target is kept without an agent.\n'
+            : ' and its target deleted.\n'),
+      );
+    });
+
+  withApiOptions(
+    agents
+      .command('replace')
+      .description(
+        'a one-use join token that re-enrols a rebuilt host as this agent, keeping its target; its secret once',
+      )
+      .argument('<agent>', 'the agent id, or its hostname when only one agent has it'),
+    'Zero Trust: Edit',
+  )
+    .option('--expires <lifetime>', 'how long the token lasts: 30m, 24h … up to 7d (default 24h)')
+    .action(async (agent: string, options: ApiOptions & { expires?: string }) => {
+      const { parseReplaceTokenLifetime } = await import('../../domain/admin/admin-arguments.js');
+      const expiresInSeconds = parseReplaceTokenLifetime(options.expires);
+      const api = await adminApi(context, options, 'Zero Trust: Edit');
+      const { replaceAdminAgent } = await import('../../app/admin/agents.js');
+      const made = await replaceAdminAgent(api, {
+        ...withDefined('account', options.account),
+        agent,
+        ...withDefined('expiresInSeconds', expiresInSeconds),
+      });
+      const { escapeForTerminal } = await import('../../domain/terminal-text.js');
+      const safe = (value: unknown) => escapeForTerminal(String(value));
+      await printSecretOnce(
+        options,
+        made.joinToken,
+        api.url,
+        `replace token ${safe(made.joinToken.id)} for agent ${safe(made.agent.hostname)} (${safe(made.agent.id)}), ` +
+          `expires ${safe(made.joinToken.expires_at)}. Its old credential keeps working until the host ` +
+          'enrols with it. The secret is printed once; on the rebuilt host run:',
+        context,
+      );
+    });
+
+  // `tokens` alone lists (its default subcommand).
+  const tokens = admin
+    .command('tokens')
+    .description("the account's API tokens (never their secrets): list (the default), show, revoke");
+
+  withApiOptions(
+    tokens
+      .command('list', { isDefault: true })
+      .description("the account's API tokens: id, name, permissions, status, dates (agents' are not listed)"),
+    'Account API Tokens: Read',
+  ).action(async (options: ApiOptions) => {
+    const api = await adminApi(context, options, 'Account API Tokens: Read');
+    const { listAdminApiTokens } = await import('../../app/admin/api-tokens.js');
+    const found = await listAdminApiTokens(api, { ...withDefined('account', options.account) });
+    const { renderApiTokensTable } = await import('../../domain/admin/admin-tables.js');
+    await printForTerminal(options, found, () => renderApiTokensTable(found, context.now()));
+  });
+
+  withApiOptions(
+    tokens
+      .command('show')
+      .description('one API token, without its secret')
+      .argument('<token_id>', 'its id, as `latchkey admin tokens` lists it'),
+    'Account API Tokens: Read',
+  ).action(async (tokenId: string, options: ApiOptions) => {
+    const { checkTokenId } = await import('../../domain/admin/admin-arguments.js');
+    checkTokenId(tokenId);
+    const api = await adminApi(context, options, 'Account API Tokens: Read');
+    const { showAdminApiToken } = await import('../../app/admin/api-tokens.js');
+    const token = await showAdminApiToken(api, { ...withDefined('account', options.account), tokenId });
+    const { describeApiToken } = await import('../../domain/admin/admin-tables.js');
+    await printForTerminal(options, token, () => describeApiToken(token, context.now()));
+  });
+
+  withApiOptions(
+    tokens
+      .command('revoke')
+      .description('revoke an API token: its next request is refused, on every server')
+      .argument('<token_id>', 'its id, as `latchkey admin tokens` lists it'),
+    'Account API Tokens: Edit',
+  ).action(async (tokenId: string, options: ApiOptions) => {
+    const { checkTokenId } = await import('../../domain/admin/admin-arguments.js');
+    checkTokenId(tokenId);
+    const api = await adminApi(context, options, 'Account API Tokens: Edit');
+    const { revokeAdminApiToken } = await import('../../app/admin/api-tokens.js');
+    const revoked = await revokeAdminApiToken(api, {
+      ...withDefined('account', options.account),
+      tokenId,
+    });
+    const { escapeForTerminal: safe } = await import('../../domain/terminal-text.js');
+    await printForTerminal(
+      options,
+      revoked,
+      () => `Revoked API token ${safe(revoked.id)} (${safe(revoked.name)}): its next request is refused.\n`,
     );
   });
 
@@ -168,24 +297,16 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
         ...withDefined('maxUses', maxUses),
         ...withDefined('expiresInSeconds', expiresInSeconds),
       });
-      const { escapeForTerminal, jsonForTerminal } = await import('../../domain/terminal-text.js');
-      if (options.json === true) {
-        process.stdout.write(`${jsonForTerminal(made)}\n`);
-        return;
-      }
+      const { escapeForTerminal } = await import('../../domain/terminal-text.js');
       const safe = (value: unknown) => escapeForTerminal(String(value));
-      if (made.token === undefined) {
-        throw new LatchkeyError(
-          'unavailable',
-          `${api.url} made join token ${safe(made.id)} but sent no secret`,
-        );
-      }
-      context.notify(
+      await printSecretOnce(
+        options,
+        made,
+        api.url,
         `join token ${safe(made.id)} (${safe(made.name)}): ${safe(made.max_uses)} use(s), expires ${safe(made.expires_at)}. ` +
-          'The secret is printed once; on each host run:\n' +
-          `  ${installLine(api.url, made.token)}`,
+          'The secret is printed once; on each host run:',
+        context,
       );
-      process.stdout.write(`${made.token}\n`);
     });
 
   withApiOptions(
@@ -241,6 +362,32 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
 }
 
 /**
+ * A join token's secret, once: on stdout alone (so it can be captured), with `intro` and the install line
+ * on stderr; or with --json the whole answer. A server that made the token but sent no secret is an error.
+ */
+async function printSecretOnce(
+  options: { json?: boolean },
+  made: JoinToken,
+  server: string,
+  intro: string,
+  context: AdminCommandContext,
+): Promise<void> {
+  const { escapeForTerminal, jsonForTerminal } = await import('../../domain/terminal-text.js');
+  if (options.json === true) {
+    process.stdout.write(`${jsonForTerminal(made)}\n`);
+    return;
+  }
+  if (made.token === undefined) {
+    throw new LatchkeyError(
+      'unavailable',
+      `${server} made join token ${escapeForTerminal(made.id)} but sent no secret`,
+    );
+  }
+  context.notify(`${intro}\n  ${installLine(server, made.token)}`);
+  process.stdout.write(`${made.token}\n`);
+}
+
+/**
  * The table (escaped by whoever renders it), or with --json the API's result as JSON escaped for the
  * terminal too (jsonForTerminal: C1 controls and bidirectional characters as \uXXXX, the same value).
  */
@@ -265,7 +412,7 @@ async function adminApi(
   context: AdminCommandContext,
   options: ApiOptions,
   permission: AdminPermission,
-): Promise<AdminApi & SshSessionsApi> {
+): Promise<AdminApi & SshSessionsApi & ApiTokensApi> {
   const { server, token } = await apiTokenConnection(context, options, permission);
   const { HttpAdminApi } = await import('../http/admin-api-client.js');
   return new HttpAdminApi(server, token, { userAgent: context.userAgent });

@@ -1,13 +1,16 @@
 /**
  * The admin's side of the access server's API, with an API token: targets and virtual networks
  * (`…/infrastructure/targets`, `…/teamnet/virtual_networks`, "Zero Trust: Read" / "Edit"), agents and join
- * tokens (`…/latchkey/agents`, `…/latchkey/join_tokens`), live SSH sessions (`…/access/ssh_sessions`,
+ * tokens (`…/latchkey/agents`, `…/latchkey/join_tokens`: list, remove, replace), the account's API tokens
+ * (`…/latchkey/api_tokens`, "Account API Tokens: Read" / "Edit"), live SSH sessions (`…/access/ssh_sessions`,
  * "Zero Trust: Read" to list, "Edit" to end one), and the audit log (`GET /v1/audit`, "Audit Logs: Read"). The requests, the envelope and the refusals (with the permission each call needs and how an
  * admin makes such a token) are api-token-http.ts's.
  */
 import type {
   Account,
   Agent,
+  AgentReplaceBody,
+  ApiToken,
   AuditEvent,
   AuditEventListQuery,
   JoinToken,
@@ -18,11 +21,11 @@ import type {
   TargetInputBody,
   VirtualNetwork,
 } from '@latchkey/shared';
-import type { AdminApi, Page, SshSessionsApi } from '../../app/admin/ports.js';
+import type { AdminApi, ApiTokensApi, Page, SshSessionsApi } from '../../app/admin/ports.js';
 import type { AdminPermission } from '../../domain/admin/admin-arguments.js';
 import { ApiTokenHttp, searchOf } from './api-token-http.js';
 
-export class HttpAdminApi extends ApiTokenHttp implements AdminApi, SshSessionsApi {
+export class HttpAdminApi extends ApiTokenHttp implements AdminApi, SshSessionsApi, ApiTokensApi {
   async accounts(): Promise<Account[]> {
     return (await this.json<Account[]>('GET', '/client/v4/accounts', undefined)).result;
   }
@@ -57,6 +60,32 @@ export class HttpAdminApi extends ApiTokenHttp implements AdminApi, SshSessionsA
   async listAgents(accountId: string): Promise<Agent[]> {
     const path = `${this.account(accountId)}/latchkey/agents`;
     return (await this.json<Agent[]>('GET', path, 'Zero Trust: Read')).result;
+  }
+
+  async removeAgent(accountId: string, agentId: string, options: { keepTarget: boolean }): Promise<Agent> {
+    const query = options.keepTarget ? '?keep_target=true' : '';
+    const path = `${this.account(accountId)}/latchkey/agents/${encodeURIComponent(agentId)}${query}`;
+    return (await this.json<Agent>('DELETE', path, 'Zero Trust: Edit')).result;
+  }
+
+  async replaceAgent(accountId: string, agentId: string, body: AgentReplaceBody): Promise<JoinToken> {
+    const path = `${this.account(accountId)}/latchkey/agents/${encodeURIComponent(agentId)}/replace`;
+    return (await this.json<JoinToken>('POST', path, 'Zero Trust: Edit', body)).result;
+  }
+
+  async listApiTokens(accountId: string): Promise<ApiToken[]> {
+    const path = `${this.account(accountId)}/latchkey/api_tokens`;
+    return (await this.json<ApiToken[]>('GET', path, 'Account API Tokens: Read')).result;
+  }
+
+  async getApiToken(accountId: string, tokenId: string): Promise<ApiToken> {
+    const path = `${this.account(accountId)}/latchkey/api_tokens/${encodeURIComponent(tokenId)}`;
+    return (await this.json<ApiToken>('GET', path, 'Account API Tokens: Read')).result;
+  }
+
+  async revokeApiToken(accountId: string, tokenId: string): Promise<ApiToken> {
+    const path = `${this.account(accountId)}/latchkey/api_tokens/${encodeURIComponent(tokenId)}`;
+    return (await this.json<ApiToken>('DELETE', path, 'Account API Tokens: Edit')).result;
   }
 
   async createJoinToken(accountId: string, body: JoinTokenCreateBody): Promise<JoinToken> {

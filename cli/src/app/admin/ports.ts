@@ -1,6 +1,8 @@
 import type {
   Account,
   Agent,
+  AgentReplaceBody,
+  ApiToken,
   AuditEvent,
   AuditEventListQuery,
   JoinToken,
@@ -37,6 +39,13 @@ export interface AdminApi {
   listVirtualNetworks(accountId: string, query: { name?: string }): Promise<VirtualNetwork[]>;
   /** Zero Trust: Read. */
   listAgents(accountId: string): Promise<Agent[]>;
+  /**
+   * Zero Trust: Edit. The agent's credential dies at once; its target goes too unless `keepTarget`.
+   * A not_found LatchkeyError when there is no such agent.
+   */
+  removeAgent(accountId: string, agentId: string, options: { keepTarget: boolean }): Promise<Agent>;
+  /** Zero Trust: Edit. A one-use join token that re-enrols this agent (keeping its target); the secret, once. */
+  replaceAgent(accountId: string, agentId: string, body: AgentReplaceBody): Promise<JoinToken>;
   /** Zero Trust: Edit; the answer holds the secret, once. */
   createJoinToken(accountId: string, body: JoinTokenCreateBody): Promise<JoinToken>;
   /** Audit Logs: Read (not per account: `GET /v1/audit`). */
@@ -51,4 +60,16 @@ export interface SshSessionsApi {
   listSshSessions(accountId: string): Promise<SshSession[]>;
   /** Zero Trust: Edit; a not_found LatchkeyError when no live session has that id. */
   endSshSession(accountId: string, sessionId: string): Promise<SshSessionEnd>;
+}
+
+/** The account's API tokens (`…/latchkey/api_tokens`): never their secrets. */
+export interface ApiTokensApi {
+  readonly url: string;
+  accounts(): Promise<Account[]>;
+  /** Account API Tokens: Read. */
+  listApiTokens(accountId: string): Promise<ApiToken[]>;
+  /** Account API Tokens: Read; a not_found LatchkeyError when there is none. */
+  getApiToken(accountId: string, tokenId: string): Promise<ApiToken>;
+  /** Account API Tokens: Edit; its next request is refused on every server. Idempotent. */
+  revokeApiToken(accountId: string, tokenId: string): Promise<ApiToken>;
 }

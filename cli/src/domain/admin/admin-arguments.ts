@@ -6,7 +6,12 @@
 import { LatchkeyError, hostnameProblem, normaliseIp } from '@latchkey/shared';
 
 /** The API token permissions the admin commands use (docs/admin-guide.md, section 5). */
-export type AdminPermission = 'Zero Trust: Read' | 'Zero Trust: Edit' | 'Audit Logs: Read';
+export type AdminPermission =
+  | 'Zero Trust: Read'
+  | 'Zero Trust: Edit'
+  | 'Audit Logs: Read'
+  | 'Account API Tokens: Read'
+  | 'Account API Tokens: Edit';
 
 export function checkTargetHostname(hostname: string): string {
   const problem = hostnameProblem(hostname);
@@ -68,14 +73,18 @@ const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
 
 /** `--expires`: `30m`, `24h`, `7d` from now, as seconds; between 1 minute and 366 days (the server's rule). */
 export function parseJoinTokenLifetime(text: string | undefined): number | undefined {
+  return parseLifetime(text, '--expires');
+}
+
+function parseLifetime(text: string | undefined, pointer: string): number | undefined {
   if (text === undefined) return undefined;
   const match = /^(\d+)([mhd])$/.exec(text.trim());
   const seconds = match === null ? NaN : Number(match[1]) * UNIT_SECONDS[match[2]!]!;
   if (!Number.isSafeInteger(seconds) || seconds < 60 || seconds > 366 * 86_400) {
     throw new LatchkeyError(
       'invalid_argument',
-      `--expires must be a lifetime like 30m, 24h or 7d, between 1 minute and 366 days, not ${text}`,
-      { pointer: '--expires' },
+      `${pointer} must be a lifetime like 30m, 24h or 7d, between 1 minute and 366 days, not ${text}`,
+      { pointer },
     );
   }
   return seconds;
@@ -102,6 +111,30 @@ export function checkSessionId(text: string): string {
     );
   }
   return text;
+}
+
+/** `admin tokens show|revoke TOKEN_ID`: an API token's id, a UUID (as `latchkey admin tokens` lists them). */
+export function checkTokenId(text: string): string {
+  if (!isUuid(text)) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      'TOKEN_ID must be an API token id, a UUID as `latchkey admin tokens` lists them; what was given is ' +
+        'not one (and is not printed back: it may be a secret)',
+      { pointer: 'TOKEN_ID' },
+    );
+  }
+  return text.toLowerCase();
+}
+
+/** `admin agents replace --expires`: 1 minute to 7 days (the server's rule for replace tokens). */
+export function parseReplaceTokenLifetime(text: string | undefined): number | undefined {
+  const seconds = parseLifetime(text, '--expires');
+  if (seconds !== undefined && seconds > 7 * 86_400) {
+    throw new LatchkeyError('invalid_argument', `--expires for a replace token is at most 7d, not ${text}`, {
+      pointer: '--expires',
+    });
+  }
+  return seconds;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -5,7 +5,7 @@
  * reasons, sessions) or from what people and agents sent it (audit events), so each is escaped for the
  * terminal (escapeForTerminal) before it is measured and printed.
  */
-import type { Agent, AuditEvent, SshSession, SshSessionEnd, Target } from '@latchkey/shared';
+import type { Agent, ApiToken, AuditEvent, SshSession, SshSessionEnd, Target } from '@latchkey/shared';
 import { escapeForTerminal } from '../terminal-text.js';
 import { renderTextTable } from '../text-table.js';
 
@@ -85,6 +85,38 @@ export function renderAgentsTable(
     ['HOSTNAME', 'TARGET', 'VERSION', 'SSHD CONFIG', 'RECORDING', 'LAST SEEN', 'BREAK-GLASS'],
     rows,
   );
+}
+
+/** The account's API tokens, oldest first as the server lists them; never a secret (it has none to give). */
+export function renderApiTokensTable(tokens: readonly ApiToken[], now: Date): string {
+  if (tokens.length === 0) return 'No API tokens.\n';
+  return renderTextTable(
+    ['ID', 'NAME', 'PERMISSIONS', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED'],
+    tokens.map((token) => [
+      safe(token.id),
+      oneLine(token.name, 40),
+      token.permissions.map(safe).join(', '),
+      safe(token.status),
+      safe(token.created_at),
+      safe(token.expires_at ?? NONE),
+      safe(ago(token.last_used_at, now)),
+    ]),
+  );
+}
+
+/** `admin tokens show`: one token, a field a line. */
+export function describeApiToken(token: ApiToken, now: Date): string {
+  const lines: [string, string][] = [
+    ['id', safe(token.id)],
+    ['name', safe(token.name)],
+    ['permissions', token.permissions.map(safe).join(', ')],
+    ['status', safe(token.status)],
+    ['created', safe(token.created_at)],
+    ['expires', safe(token.expires_at ?? 'never')],
+    ['last used', safe(ago(token.last_used_at, now))],
+    ...(token.revoked_at === undefined ? [] : [['revoked', safe(token.revoked_at)] as [string, string]]),
+  ];
+  return lines.map(([key, value]) => `${`${key}:`.padEnd(13)}${value}\n`).join('');
 }
 
 /**

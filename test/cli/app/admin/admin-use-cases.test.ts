@@ -4,12 +4,17 @@ import {
   LatchkeyError,
   isLatchkeyError,
   type Account,
+  type Agent,
   type AuditEvent,
   type Target,
   type TargetInputBody,
   type VirtualNetwork,
 } from '@latchkey/shared';
-import { listAdminAgents } from '../../../../cli/src/app/admin/agents.js';
+import {
+  listAdminAgents,
+  removeAdminAgent,
+  replaceAdminAgent,
+} from '../../../../cli/src/app/admin/agents.js';
 import { listAdminAuditEvents } from '../../../../cli/src/app/admin/audit-events.js';
 import type { AdminApi, Page } from '../../../../cli/src/app/admin/ports.js';
 import { addAdminTarget, removeAdminTarget } from '../../../../cli/src/app/admin/targets.js';
@@ -72,8 +77,29 @@ class FakeAdminApi implements AdminApi {
   async listVirtualNetworks(_accountId: string, query: { name?: string }) {
     return this.networks.filter((n) => query.name === undefined || n.name === query.name);
   }
+  agents: Agent[] = [];
   async listAgents() {
-    return [];
+    return this.agents;
+  }
+  async removeAgent(accountId: string, agentId: string, options: { keepTarget: boolean }) {
+    this.calls.push(`remove agent ${accountId}/${agentId} keep=${options.keepTarget}`);
+    return this.agents.find((a) => a.id === agentId)!;
+  }
+  async replaceAgent(
+    accountId: string,
+    agentId: string,
+    body: { name?: string; expires_in_seconds?: number },
+  ) {
+    this.calls.push(`replace agent ${accountId}/${agentId} ${body.name} ${body.expires_in_seconds ?? '-'}`);
+    return {
+      id: '55555555-5555-4555-8555-555555555555',
+      name: body.name ?? '',
+      max_uses: 1,
+      uses: 0,
+      expires_at: '2026-01-02T00:00:00Z',
+      created_at: '2026-01-01T00:00:00Z',
+      token: 'secret',
+    } as never;
   }
   async createJoinToken(): Promise<never> {
     throw new Error('not used');
@@ -187,5 +213,37 @@ describe('cli/app/admin: use-cases', () => {
     const found = await listAdminAgents(api, {});
     assert.deepEqual(found.agents, []);
     assert.deepEqual(api.calls, []);
+  });
+
+  it('removes or replaces an agent named by id or by a hostname only one agent has', async () => {
+    const api = new FakeAdminApi();
+    const agent = (id: string, hostname: string): Agent => ({
+      id,
+      hostname,
+      created_at: '2026-01-01T00:00:00Z',
+    });
+    api.agents = [
+      agent('66666666-6666-4666-8666-666666666666', 'db-1'),
+      agent('77777777-7777-4777-8777-777777777777', 'web'),
+      agent('88888888-8888-4888-8888-888888888888', 'web'),
+    ];
+    await removeAdminAgent(api, { agent: 'db-1', keepTarget: true });
+    await removeAdminAgent(api, { agent: '77777777-7777-4777-8777-777777777777', keepTarget: false });
+    const replaced = await replaceAdminAgent(api, { agent: 'DB-1'.toLowerCase(), expiresInSeconds: 3600 });
+    assert.equal(replaced.agent.hostname, 'db-1');
+    assert.deepEqual(api.calls, [
+      'remove agent acc-1/66666666-6666-4666-8666-666666666666 keep=true',
+      'remove agent acc-1/77777777-7777-4777-8777-777777777777 keep=false',
+      'replace agent acc-1/66666666-6666-4666-8666-666666666666 replace agent db-1 3600',
+    ]);
+    await assert.rejects(
+      removeAdminAgent(api, { agent: 'web', keepTarget: false }),
+      failsWith('conflict', /2 agents have the hostname "web".*name one by its id/),
+    );
+    await assert.rejects(
+      replaceAdminAgent(api, { agent: 'nope' }),
+      failsWith('not_found', /no agent has the id or hostname "nope"/),
+    );
+    assert.equal(api.calls.length, 3, 'nothing is asked of the server for an ambiguous or unknown agent');
   });
 });
