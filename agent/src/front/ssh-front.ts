@@ -422,7 +422,7 @@ export class SshFront {
 }
 
 /**
- * The post-quantum hybrid first (what OpenSSH 9.9+ prefers; 10.1+ warns without one: the front must not
+ * The post-quantum hybrid first (OpenSSH's default since 10.0; 10.1+ warns without one: the front must not
  * make a connection weaker than a direct one), then ssh2's defaults, curve25519 first, for older clients
  * such as OpenSSH 9.2. Registering it is what lets ssh2 accept the name (register-post-quantum-kex.ts).
  */

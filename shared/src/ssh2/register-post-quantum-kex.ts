@@ -1,6 +1,6 @@
 /**
  * Closes ssh2's post-quantum gap: ssh2 1.17 has no post-quantum key exchange, so a front built on it
- * would make connections weaker than OpenSSH's own (9.9+ prefers `mlkem768x25519-sha256`, 10.1+ warns
+ * would make connections weaker than OpenSSH's own (10.0+ prefers `mlkem768x25519-sha256`, 10.1+ warns
  * on every connection without one). ssh2 builds its exchanges in a closure (lib/protocol/kex.js
  * `createKeyExchange`), so patches/ssh2+1.17.0.patch adds a small registry there,
  * `registerKeyExchange(name, define)`: `define` gets ssh2's KeyExchange base class and answers a

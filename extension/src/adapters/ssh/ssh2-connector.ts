@@ -6,15 +6,29 @@
 import { createHash } from 'node:crypto';
 import { LatchkeyError } from '@latchkey/shared';
 import { Client } from 'ssh2';
-import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
+import type { Algorithms, ClientChannel, KexAlgorithm, ServerHostKeyAlgorithm } from 'ssh2';
 import { ED25519, certificateBlob } from '../../domain/openssh-keys.js';
 import type { ShellEnd, ShellRequest, SshConnector, SshShell } from '../../app/ports/ssh.js';
 import { offerCertificate } from '@latchkey/shared/ssh2/offer-certificate';
+import {
+  MLKEM768X25519_SHA256,
+  registerPostQuantumKeyExchange,
+} from '@latchkey/shared/ssh2/register-post-quantum-kex';
 
 const READY_TIMEOUT_MS = 20_000;
 
 export function sha256Fingerprint(hostKey: Buffer): string {
   return `SHA256:${createHash('sha256').update(hostKey).digest('base64').replace(/=+$/, '')}`;
+}
+
+/**
+ * The post-quantum hybrid first (as OpenSSH 10 does; the agent's front offers it), then ssh2's defaults
+ * for servers without it (shared/src/ssh2/register-post-quantum-kex.ts).
+ */
+function postQuantumFirst(): Algorithms['kex'] {
+  registerPostQuantumKeyExchange();
+  // ssh2 takes `{ prepend }` alone (lib/utils.js generateAlgorithmList); its types want every key.
+  return { prepend: [MLKEM768X25519_SHA256 as KexAlgorithm] } as Algorithms['kex'];
 }
 
 export class Ssh2Connector implements SshConnector {
@@ -53,9 +67,12 @@ export class Ssh2Connector implements SshConnector {
         port: request.port,
         username: request.username,
         readyTimeout: READY_TIMEOUT_MS,
-        ...(request.hostKeyAlgorithms === undefined
-          ? {}
-          : { algorithms: { serverHostKey: request.hostKeyAlgorithms as ServerHostKeyAlgorithm[] } }),
+        algorithms: {
+          kex: postQuantumFirst(),
+          ...(request.hostKeyAlgorithms === undefined
+            ? {}
+            : { serverHostKey: request.hostKeyAlgorithms as ServerHostKeyAlgorithm[] }),
+        },
         hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
           request.verifyHostKey(sha256Fingerprint(key)).then(verify, () => verify(false));
         },
