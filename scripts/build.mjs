@@ -1,4 +1,4 @@
-// Bundles each executable with esbuild into <package>/dist/. Native addons (better-sqlite3, node-pty,
+// Bundles each executable with esbuild into <package>/dist/. Native addons (better-sqlite3,
 // pg-native) stay external: they are loaded from node_modules at run time. The CLI, which has none and
 // runs once per ssh connection (ssh-config's helper), bundles everything into one file: resolving and
 // loading dozens of small ESM files from node_modules cost it ~0.3 s per start. It is a CommonJS bundle

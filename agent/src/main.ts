@@ -7,15 +7,14 @@
  *   apply                           one cycle of the daemon, then exit (0: sshd trusts the CA)
  *   uninstall                       put sshd's files back as they were before Latchkey
  *   status                          what the state directory says (enrolment without its secret, last cycle)
- *   record                          the session recorder sshd starts for certificate logins
  *   break-glass [--for 30m] [--end] let sessions in under strict recording while logs cannot be kept
  *
  * Exit codes: 0 success, 1 failure, 2 invalid settings, 69 the server cannot be reached (EX_UNAVAILABLE).
  */
-import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { ApplyLockFile } from './adapters/fs/apply-lock.js';
+import { removeRecorderLeftovers } from './adapters/fs/recorder-leftovers.js';
 import { nodeSshdHost } from './adapters/node-sshd-host.js';
 import { readOsFacts } from './adapters/os/os-facts.js';
 import { NodeHostInfo } from './adapters/os/node-host-info.js';
@@ -30,7 +29,6 @@ import { endBreakGlass, startBreakGlass } from './app/recording/break-glass-comm
 import { RecordingSettingsSync } from './app/recording/sync-recording-settings.js';
 import { SpooledLogUploader } from './app/recording/upload-spooled-logs.js';
 import { parseBreakGlassDuration } from './domain/recording/break-glass.js';
-import { startRecordingSpool } from './spool/spool-server.js';
 import { SpoolStore } from './spool/spool-store.js';
 import { SshFront } from './front/ssh-front.js';
 import {
@@ -82,33 +80,46 @@ function sshdOptions(command: Command): Command {
 }
 
 function agentOptions(command: Command): Command {
-  return sshdOptions(command)
-    .option('--interval <seconds>', 'pause between cycles when all is well (default 60)')
-    .option('--hostname <name>', "the target's name (default: this host's name)")
-    .option('--interface <name>', 'an interface whose addresses count (repeatable)', collect)
-    .option('--vnet <name>', 'the virtual network (default: the account default)')
-    .option('--cloudflare-account-id <id>', 'drive this Cloudflare account instead of an access server')
-    .addOption(
-      new Option('--api-token <token>', 'the Cloudflare API token (Cloudflare mode)').env(
-        'LATCHKEY_AGENT_API_TOKEN',
-      ),
-    )
-    .option('--api-base <url>', 'the Cloudflare API base (default https://api.cloudflare.com/client/v4)')
-    .option(
-      '--recording-mode <mode>',
-      'strict: refuse sessions whose log cannot be kept (default best-effort)',
-    )
-    .option(
-      '--recorder-command <command>',
-      'what sshd runs for recorded sessions on this host, reported to the server (default: latchkey-agent record)',
-    )
-    .option('--record-socket <path>', "the recorders' spool socket (default /run/latchkey-agent/record.sock)")
-    .option('--spool-dir <dir>', 'where session logs wait for upload (default <state-dir>/spool)')
-    .option('--auditor-public-key <base64>', "Cloudflare mode: record sessions, sealed to this auditors' key")
-    .option(
-      '--front-listen <address>',
-      "where the SSH front listens for people's certificate logins: PORT, HOST:PORT, [IPV6]:PORT, or off (default 0.0.0.0:3022)",
-    );
+  return (
+    sshdOptions(command)
+      .option('--interval <seconds>', 'pause between cycles when all is well (default 60)')
+      .option('--hostname <name>', "the target's name (default: this host's name)")
+      .option('--interface <name>', 'an interface whose addresses count (repeatable)', collect)
+      .option('--vnet <name>', 'the virtual network (default: the account default)')
+      .option('--cloudflare-account-id <id>', 'drive this Cloudflare account instead of an access server')
+      .addOption(
+        new Option('--api-token <token>', 'the Cloudflare API token (Cloudflare mode)').env(
+          'LATCHKEY_AGENT_API_TOKEN',
+        ),
+      )
+      .option('--api-base <url>', 'the Cloudflare API base (default https://api.cloudflare.com/client/v4)')
+      .option(
+        '--recording-mode <mode>',
+        'strict: refuse sessions whose log cannot be kept (default best-effort)',
+      )
+      .option('--spool-dir <dir>', 'where session logs wait for upload (default <state-dir>/spool)')
+      .option(
+        '--auditor-public-key <base64>',
+        "Cloudflare mode: record sessions, sealed to this auditors' key",
+      )
+      .option(
+        '--front-listen <address>',
+        "where the SSH front listens for people's certificate logins: PORT, HOST:PORT or [IPV6]:PORT (default 0.0.0.0:3022)",
+      )
+      // Flags of agents before the front, which units written for them may still pass: accepted, and
+      // warned about (warnLegacyFlags), so that an upgrade switches the host over instead of failing.
+      .addOption(new Option('--record-socket <path>').hideHelp())
+      .addOption(new Option('--recorder-command <command>').hideHelp())
+  );
+}
+
+/** Says which flags of an agent before the front were given and no longer do anything. */
+function warnLegacyFlags(config: AgentConfig): void {
+  if (config.legacy.ignoredFlags.length === 0) return;
+  log(
+    `${config.legacy.ignoredFlags.join(', ')}: for the force-command recorder of agents before the SSH front, ` +
+      'which is gone; ignored (every login goes through the front). Remove them from the unit.',
+  );
 }
 
 /** What buildDaemon made that `run` needs too (filled in by buildDaemon), and what `run` made first. */
@@ -195,13 +206,12 @@ async function buildDaemon(
     recording: new RecordingSettingsSync(
       {
         ...(wiring.logServer === undefined ? {} : { server: wiring.logServer }),
-        files: new NodeRecordingStateFiles(config.stateDir, config.front === undefined),
+        files: new NodeRecordingStateFiles(config.stateDir),
         now: () => new Date(),
         log,
       },
       {
         mode: config.recording.mode,
-        spoolSocket: config.recording.socketPath,
         ...(config.recording.localAuditorKey === undefined
           ? {}
           : { localAuditorKey: config.recording.localAuditorKey }),
@@ -212,6 +222,9 @@ async function buildDaemon(
     sleep: abortableSleep,
     log,
     ...(sshdLock === null ? {} : { sshdLock }),
+    ...(config.front === undefined
+      ? {}
+      : { removeRecorderLeftovers: () => removeRecorderLeftovers(config.legacy.recordSocket) }),
     ...(wiring.frontSessions === undefined ? {} : { frontSessions: wiring.frontSessions }),
     ...(wiring.frontHostCertificate === undefined
       ? {}
@@ -222,7 +235,7 @@ async function buildDaemon(
     register,
     createCa: config.cloudflare !== undefined,
     intervalMs: config.intervalMs,
-    recording: { recorderCommand: config.recording.recorderCommand, mode: config.recording.mode },
+    recording: { mode: config.recording.mode },
     ...(wiring.front === undefined
       ? {}
       : {
@@ -312,28 +325,17 @@ stateDirOption(
 });
 
 /**
- * The recorders' spool socket and the uploader of what it keeps. A spool that cannot start (no /run,
- * no rights) is logged and leaves the rest of the daemon running: recorders then follow their mode.
+ * The spool the front writes logs into, and the uploader of what it keeps. A spool that cannot start (no
+ * rights, a full disk) is logged and leaves the rest of the daemon running: sessions then follow the mode.
  */
 async function startRecording(config: AgentConfig) {
   let uploader: SpooledLogUploader | undefined;
-  let spool: Awaited<ReturnType<typeof startRecordingSpool>> | undefined;
   let store: SpoolStore | undefined;
   try {
-    if (config.front !== undefined) {
-      // The front writes logs itself: no socket that local users could reach.
-      store = new SpoolStore(config.recording.spoolDir);
-      await store.init();
-      log(`session logs in ${config.recording.spoolDir}`);
-    } else {
-      spool = await startRecordingSpool({
-        socketPath: config.recording.socketPath,
-        spoolDir: config.recording.spoolDir,
-        onLogEnded: () => uploader?.nudge(),
-      });
-      store = spool.store;
-      log(`recording spool listening on ${spool.socketPath}, logs in ${config.recording.spoolDir}`);
-    }
+    // The front writes logs itself: no socket that local users could reach.
+    store = new SpoolStore(config.recording.spoolDir);
+    await store.init();
+    log(`session logs in ${config.recording.spoolDir}`);
   } catch (error) {
     log(`cannot start the recording spool: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -356,7 +358,6 @@ async function startRecording(config: AgentConfig) {
     },
     nudge: () => uploader?.nudge(),
     run: (signal: AbortSignal) => started?.(signal) ?? Promise.resolve(),
-    close: () => spool?.close() ?? Promise.resolve(),
   };
 }
 
@@ -382,7 +383,7 @@ async function startFront(
     config.sshd.mainPath ?? DEFAULT_MAIN_PATH,
     log,
   );
-  const recordingFiles = new NodeRecordingStateFiles(config.stateDir, config.front === undefined);
+  const recordingFiles = new NodeRecordingStateFiles(config.stateDir);
   let trustCache: { text: string; trust: FrontTrust } | undefined;
   const front = await SshFront.start(
     {
@@ -463,6 +464,7 @@ agentOptions(
   let front: Awaited<ReturnType<typeof startFront>> | undefined;
   try {
     const config = parseAgentConfig(options);
+    warnLegacyFlags(config);
     const wiring: DaemonWiring = {};
     recording = await startRecording(config);
     if (config.front !== undefined) {
@@ -491,7 +493,6 @@ agentOptions(
   }
   await Promise.all([daemon.run(stop.signal), recording.run(stop.signal), front?.run(stop.signal)]);
   await front?.front.close();
-  await recording.close();
   process.exit(0);
 });
 
@@ -499,6 +500,7 @@ agentOptions(program.command('apply').description('one cycle, then exit (0 when 
   async (options: RawAgentOptions) => {
     try {
       const config = parseAgentConfig(options);
+      warnLegacyFlags(config);
       const daemon = await buildDaemon(config, null);
       // The whole cycle under the lock (not only the change): one `apply` at a time, and none while
       // the daemon changes sshd; a person is waiting, so it fails at once instead of queueing.
@@ -570,13 +572,7 @@ stateDirOption(
     const config = parseAgentConfig({
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     });
-    // This command does not know how the daemon runs: it keeps recording.json readable by others only
-    // where it already is (a daemon with the old recorder, `--front-listen off`, made it so).
-    const shared = await stat(`${config.stateDir}/recording.json`).then(
-      (found) => (found.mode & 0o004) !== 0,
-      () => false,
-    );
-    const deps = { files: new NodeRecordingStateFiles(config.stateDir, shared), now: () => new Date(), log };
+    const deps = { files: new NodeRecordingStateFiles(config.stateDir), now: () => new Date(), log };
     if (options.end === true) {
       await endBreakGlass(deps);
       process.stdout.write('break-glass ended\n');
@@ -588,32 +584,5 @@ stateDirOption(
     fail(error);
   }
 });
-
-program
-  .command('record')
-  .description('the session recorder (sshd starts it for certificate logins)')
-  .allowUnknownOption()
-  .allowExcessArguments()
-  .helpOption(false)
-  .action(async () => {
-    // The recorder is its own module, loaded only for this command (the daemon never pays for it).
-    const specifier = './record-main.js';
-    let recorder: { runRecorder?: () => Promise<unknown> | unknown };
-    try {
-      recorder = (await import(specifier)) as typeof recorder;
-    } catch (error) {
-      if (
-        (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' &&
-        String((error as Error).message).includes('record-main')
-      ) {
-        fail(new LatchkeyError('unavailable', 'this build of latchkey-agent has no session recorder'));
-      }
-      throw error;
-    }
-    if (typeof recorder.runRecorder !== 'function') {
-      fail(new LatchkeyError('internal', 'the session recorder module exports no runRecorder()'));
-    }
-    await recorder.runRecorder();
-  });
 
 await program.parseAsync(process.argv);

@@ -14,7 +14,7 @@ import type { SessionIdentity } from '@latchkey/shared/session-log/log-records';
 import { SessionLogWriter } from '@latchkey/shared/session-log/session-log-writer';
 import type { RecordingSettings } from '../domain/recording/recording-settings.js';
 import { decideWhenSpoolUnavailable } from '../domain/recording/unavailable-spool-policy.js';
-import { SessionRecording } from '../recorder/session-recording.js';
+import { SessionRecording } from './session-recording.js';
 import type { SpoolStore } from '../spool/spool-store.js';
 import { SpoolStoreSink } from './spool-store-sink.js';
 

@@ -9,7 +9,7 @@
  * never silently truncated.
  */
 import type { HelloMessage } from '../domain/recording/spool-protocol.js';
-import type { SealedLogSpool } from '../recorder/session-recording.js';
+import type { SealedLogSpool } from './session-recording.js';
 import type { ChunkAppender, SpoolStore } from '../spool/spool-store.js';
 
 const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024;

@@ -4,30 +4,19 @@
  *
  * Per log (see domain/recording/spool-naming.ts): `<id>.chunks`, the sealed chunks appended as they arrive
  * and fsynced in batches (never a partial chunk acknowledged), and `<id>.json`, the log's state, replaced
- * atomically: `recording` while a recorder is connected, `complete` with the writer's metadata header once
- * it finished, `incomplete` with the reason when the recorder went away first or the agent restarted.
+ * atomically: `recording` while the front writes it, `complete` with the writer's metadata header once
+ * it finished, `incomplete` with the reason when the session's log could not be finished or the agent
+ * restarted.
  *
  * The log file an uploader sends is header + chunks (readLog): the writer's header for a complete log; for
- * an incomplete one a header made here from what the recorder said at the start (the encapsulated key, so
+ * an incomplete one a header made here from what the log said at the start (the encapsulated key, so
  * the chunks still open) with `exit_data.error_msg` saying why it is incomplete. The reader then reports it
  * `incomplete`, never silently truncated. The upload port is list() / readLog() / remove().
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import {
-  chmod,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  truncate,
-  type FileHandle,
-} from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { encodeHeader, type PtyMetadata } from '@latchkey/shared/session-log/log-metadata';
 import type { SessionIdentity } from '@latchkey/shared/session-log/log-records';
 import { logIdOfStateFile, newLogId, spoolFileNames } from '../domain/recording/spool-naming.js';
@@ -43,10 +32,8 @@ export interface SpooledLogState {
   readonly pty: PtyMetadata | null;
   readonly identity: SessionIdentity | null;
   readonly unix_user: string;
-  /** True when unix_user is the recorder's proven uid (peer-proof.ts), false when only claimed. */
+  /** True when unix_user is what the agent itself logged in as (the front); false: only claimed. */
   readonly unix_user_verified?: boolean;
-  /** SHA-256 of the resume token (the token itself is only with the recorder). */
-  readonly token_sha256: string;
   /** Base64 of the writer's metadata header, once complete. */
   readonly header_base64?: string;
   /** Why the log is incomplete. */
@@ -57,7 +44,7 @@ export interface SpooledLogState {
 export const DEFAULT_SPOOL_DIR = '/var/lib/latchkey-agent/spool';
 
 export class SpoolStore {
-  /** One change at a time per log: a resume never interleaves with the uploader's removal. */
+  /** One change at a time per log: a state change never interleaves with the uploader's removal. */
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -67,7 +54,7 @@ export class SpoolStore {
 
   /**
    * Creates the directory (0700) and marks logs left `recording` by an earlier run incomplete: their
-   * recorders lost the agent that was spooling them.
+   * sessions ended with the agent that was spooling them.
    */
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
@@ -80,12 +67,11 @@ export class SpoolStore {
   }
 
   /**
-   * A new log for a recorder's HELLO; returns its id and the resume token. `provenUnixUser`: the user
-   * the recorder proved it runs as, kept instead of its claim.
+   * A new log; returns its id. `knownUnixUser`: the UNIX user the agent knows the session runs as (the
+   * front's inner login), kept instead of the hello's claim.
    */
-  async create(hello: HelloMessage, provenUnixUser?: string): Promise<{ logId: string; token: string }> {
+  async create(hello: HelloMessage, knownUnixUser?: string): Promise<{ logId: string }> {
     const identity = hello.identity as SessionIdentity | null;
-    const token = randomBytes(24).toString('base64url');
     const logId = newLogId(
       identity?.session_id ?? 'session',
       new Date(hello.started_at * 1000),
@@ -106,40 +92,11 @@ export class SpoolStore {
       encapsulated_key: hello.encapsulated_key,
       pty: (hello.pty ?? null) as PtyMetadata | null,
       identity,
-      unix_user: provenUnixUser ?? hello.unix_user,
-      unix_user_verified: provenUnixUser !== undefined,
-      token_sha256: sha256(token),
+      unix_user: knownUnixUser ?? hello.unix_user,
+      unix_user_verified: knownUnixUser !== undefined,
       updated_at: this.now().toISOString(),
     });
-    return { logId, token };
-  }
-
-  /**
-   * Takes up a log whose recorder reconnects with its token; cuts a chunk left half-written by a crash.
-   * Returns how many chunk bytes the spool holds. Refuses a complete log or a wrong token.
-   */
-  async resume(logId: string, token: string): Promise<number> {
-    return this.locked(logId, () => this.resumeNow(logId, token));
-  }
-
-  private async resumeNow(logId: string, token: string): Promise<number> {
-    const state = await this.state(logId).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new LatchkeyError('not_found', `log ${logId} is no longer in the spool (it was uploaded)`);
-      throw error;
-    });
-    if (state.token_sha256 !== sha256(token))
-      throw new LatchkeyError('permission_denied', 'wrong resume token for this log');
-    if (state.status === 'complete') throw new LatchkeyError('conflict', `log ${logId} is already complete`);
-    const path = join(this.dir, spoolFileNames(logId).chunks);
-    const whole = wholeChunksLength(await readFile(path));
-    await truncate(path, whole);
-    await this.writeState({
-      ...withoutReason(state),
-      status: 'recording',
-      updated_at: this.now().toISOString(),
-    });
-    return whole;
+    return { logId };
   }
 
   /** An appender for a log's chunks: append() queues, and every batch is written then fsynced. */
@@ -213,7 +170,7 @@ export class SpoolStore {
         error_msg:
           state.status === 'recording'
             ? 'the session is still being recorded'
-            : `incomplete log: ${state.reason ?? 'the recorder did not finish it'}`,
+            : `incomplete log: ${state.reason ?? 'its session did not finish it'}`,
       },
     });
     return Buffer.concat([header.bytes, chunks]);
@@ -225,8 +182,8 @@ export class SpoolStore {
   }
 
   /**
-   * Removes a log only if it is still as it was uploaded (same status and updated_at): a recorder that
-   * resumed an incomplete log meanwhile keeps it. True when it was removed.
+   * Removes a log only if it is still as it was uploaded (same status and updated_at): a log whose state
+   * changed meanwhile stays for the next pass. True when it was removed.
    */
   async removeIfUnchanged(logId: string, uploaded: { status: string; updated_at: string }): Promise<boolean> {
     return this.locked(logId, async () => {
@@ -367,10 +324,6 @@ function rest(batch: Buffer[], skip: number): Buffer[] {
 function withoutReason(state: SpooledLogState): SpooledLogState {
   const { reason: _reason, ...rest } = state;
   return rest;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Plaintext bytes of whole framed chunks: each holds 16 bytes of tag more than its plaintext. */

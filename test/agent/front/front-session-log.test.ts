@@ -33,8 +33,6 @@ describe('agent/front: startSessionLog (what the front does when a log can or ca
     mode,
     targetId: 't-1',
     targetHostname: undefined,
-    spoolSocket: '/unused',
-    sftpServer: undefined,
     ...(breakGlass === undefined ? {} : { breakGlass }),
   });
 

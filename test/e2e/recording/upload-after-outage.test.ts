@@ -42,7 +42,6 @@ import {
   type Json,
   type ServerProcess,
 } from '../server/server-process.js';
-import { sshClientArgs } from './recording-fixture.js';
 import { runAgent, startAgent, type AgentProcess } from '../agent/agent-process.js';
 
 const PROMPT = '[lk-prompt] ';
@@ -413,3 +412,41 @@ describe('e2e: spooled session logs reach the server across an outage and an age
     );
   });
 });
+
+/**
+ * The ssh client's arguments (no host, command or -tt) for a private sshd: no config file, no agent, only
+ * the given key (and certificate, if given), the server's host key checked against `knownHostsFile`.
+ */
+function sshClientArgs(client: {
+  identityFile: string;
+  certificateFile?: string;
+  knownHostsFile: string;
+  port: number;
+  user: string;
+}): string[] {
+  return [
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    `IdentityFile=${client.identityFile}`,
+    ...(client.certificateFile === undefined ? [] : ['-o', `CertificateFile=${client.certificateFile}`]),
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${client.knownHostsFile}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'ControlPath=none',
+    '-p',
+    String(client.port),
+    '-l',
+    client.user,
+  ];
+}

@@ -1,9 +1,8 @@
 /**
- * recording.json and break-glass.json in the agent's state directory. With the SSH front (the default)
- * only the agent reads recording.json: it is 0600 and the directory stays 0700. For the old recorder
- * (`--front-listen off`), which runs as the logged-in user, `shared` makes it 0644 and the directory 0711
- * (others may open a file whose name they know, never list the directory; the credential stays 0600). break-glass.json
- * is root's (0600). Both are replaced atomically (temp file, fsync, rename, fsync of the directory).
+ * recording.json and break-glass.json in the agent's state directory: only the agent reads them, so both
+ * are 0600 and the directory 0700 (an agent before the front made them 0644 and 0711 for its recorder,
+ * which ran as the logged-in user; protectSettings undoes that). Both are replaced atomically (temp
+ * file, fsync, rename, fsync of the directory).
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -16,10 +15,7 @@ export class NodeRecordingStateFiles implements RecordingStateFiles {
   readonly settingsPath: string;
   private readonly breakGlassPath: string;
 
-  constructor(
-    private readonly stateDir: string,
-    private readonly shared = true,
-  ) {
+  constructor(private readonly stateDir: string) {
     this.settingsPath = join(stateDir, RECORDING_SETTINGS_FILE);
     this.breakGlassPath = join(stateDir, BREAK_GLASS_FILE);
   }
@@ -30,15 +26,14 @@ export class NodeRecordingStateFiles implements RecordingStateFiles {
 
   async writeSettings(text: string): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
-    await chmod(this.stateDir, this.shared ? 0o711 : 0o700);
-    await writeAtomic(this.settingsPath, text, this.shared ? 0o644 : 0o600);
+    await chmod(this.stateDir, 0o700);
+    await writeAtomic(this.settingsPath, text, 0o600);
   }
 
   /** Puts the modes back as they should be (systemd, or an earlier version, may have set others). */
-  async shareSettings(): Promise<void> {
-    const dirMode = this.shared ? 0o711 : 0o700;
-    if (((await stat(this.stateDir)).mode & 0o777) !== dirMode) await chmod(this.stateDir, dirMode);
-    if (!this.shared) await chmod(this.settingsPath, 0o600).catch(() => undefined);
+  async protectSettings(): Promise<void> {
+    if (((await stat(this.stateDir)).mode & 0o777) !== 0o700) await chmod(this.stateDir, 0o700);
+    await chmod(this.settingsPath, 0o600).catch(() => undefined);
   }
 
   removeSettings(): Promise<void> {

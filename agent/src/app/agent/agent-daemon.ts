@@ -7,8 +7,13 @@
  * When the server cannot be reached the cycle stops where it is and is retried with exponential
  * backoff; sshd keeps the CA it trusts and drift is still repaired from the last keys.
  *
- * Each cycle also brings the recorder's settings (recording.json) up to date (app/recording/
+ * Each cycle also brings the front's recording settings (recording.json) up to date (app/recording/
  * sync-recording-settings.ts), whether or not the server answered: the last known key is kept.
+ *
+ * A host installed by an agent before the SSH front (sshd trusting the account CA, a force-command
+ * recorder) is switched over in steps that each keep a way in (domain/front/switch-over-trust.ts): ca.pub
+ * trusts both CAs until a heartbeat has reported the front, then the host CA only, and then the old
+ * recorder's leftovers go.
  */
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import type { DriftRepair, SshdConfigState } from '@latchkey/shared/api/agents';
@@ -27,6 +32,12 @@ import type { FrontSessionReport } from '../ports/front-sessions.js';
 import type { SshdChangeResult } from '../sshd-change-result.js';
 import type { SshdChangeContext } from '../sshd-host.js';
 import { DEFAULT_DROP_IN_NAME } from '../../domain/sshd/edit-sshd-config.js';
+import { FRONT_RECORDER } from '../../domain/agent/agent-config.js';
+import {
+  initialSwitchOverStage,
+  switchOverKeys,
+  type SwitchOverStage,
+} from '../../domain/front/switch-over-trust.js';
 import { fetchCaKeys } from './fetch-ca-keys.js';
 import { registerTarget } from './register-target.js';
 import type { RegisterOutcome, RegisterSettings } from './register-target.js';
@@ -65,6 +76,11 @@ export interface AgentDaemonDeps {
   readonly frontSessions?: () => readonly FrontSessionReport[];
   /** The front's host certificate: reported in the heartbeat, replaced from its answer; absent without a front. */
   readonly frontHostCertificate?: FrontHostCertificateStore;
+  /**
+   * Removes what an agent before the front left for its force-command recorder (its spool socket, the
+   * uid-proof directory); returns what it removed. Run once sshd trusts only the host CA.
+   */
+  readonly removeRecorderLeftovers?: () => Promise<readonly string[]>;
 }
 
 export interface AgentDaemonSettings {
@@ -75,8 +91,8 @@ export interface AgentDaemonSettings {
   /** Pause between cycles when all is well. */
   readonly intervalMs: number;
   readonly backoff?: BackoffSettings;
-  /** How this host records sessions, for the heartbeat (the server sets certificates' force-command from it). */
-  readonly recording?: { readonly recorderCommand: string; readonly mode: 'best-effort' | 'strict' };
+  /** The recording mode, for the heartbeat (with `recorder_command` = FRONT_RECORDER: the front records). */
+  readonly recording?: { readonly mode: 'best-effort' | 'strict' };
   /**
    * The agent's SSH front (DESIGN.md flow 6). With it, sshd trusts only the host-local CA (the front's
    * inner logins), never the account CA: a person's certificate opens this host only through the front.
@@ -117,6 +133,9 @@ export class AgentDaemon {
   /** This host's target, as last registered (or read from the state at start). */
   private targetId: string | undefined;
   private hostname: string | undefined;
+  /** With a front: where the switch-over from direct account-CA trust stands; undefined until known. */
+  private switchOver: SwitchOverStage | undefined;
+  private leftoversRemoved = false;
 
   constructor(
     private readonly deps: AgentDaemonDeps,
@@ -165,6 +184,7 @@ export class AgentDaemon {
       await this.syncRecording(registration);
       recordingSynced = true;
       await this.heartbeat();
+      await this.finishSwitchOver(keys);
       const status = this.status(true, registration, problems);
       await deps.state.writeStatus(status);
       return { ok: problems.length === 0 && this.sshdState.state === 'trusted', status };
@@ -246,7 +266,7 @@ export class AgentDaemon {
     this.repairQueued = true;
     void this.enqueue(async () => {
       this.repairQueued = false;
-      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: this.sshdKeys(keys) });
+      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: await this.sshdKeys(keys) });
       this.noteResult(result);
       if (result.status === 'unchanged') return;
       // A file event can be lost or merged while a repair runs (its own writes are events too; a watcher
@@ -282,14 +302,63 @@ export class AgentDaemon {
     this.targetId ??= (await this.deps.state.readRegistration().catch(() => undefined))?.targetId;
   }
 
-  /** What sshd trusts: the host-local CA when the front is on, else the account CA's keys. */
-  private sshdKeys(accountKeys: string[]): string[] {
-    return this.settings.front === undefined ? accountKeys : [this.settings.front.hostCaPublicKey];
+  /**
+   * What sshd trusts: the host-local CA when the front is on (with the account CA's keys too while a host
+   * of an older agent switches over), else the account CA's keys.
+   */
+  private async sshdKeys(accountKeys: string[]): Promise<string[]> {
+    const front = this.settings.front;
+    if (front === undefined) return accountKeys;
+    if (this.switchOver === undefined) {
+      const caPath = resolvePaths(this.deps.sshd.paths).caPath;
+      const bytes = await this.deps.sshd.host.files.read(caPath);
+      this.switchOver = initialSwitchOverStage(
+        bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8'),
+        accountKeys,
+      );
+      if (this.switchOver === 'transition') {
+        this.deps.log(
+          'sshd trusts the account CA directly (an agent before the SSH front): it trusts the host CA too until the server knows the front',
+        );
+      }
+    }
+    return switchOverKeys(this.switchOver, accountKeys, front.hostCaPublicKey);
+  }
+
+  /**
+   * After a heartbeat that reported the front: the last step of the switch-over (sshd trusts the host CA
+   * only), then, once sshd trusts only that, the old recorder's leftovers go. Never throws.
+   */
+  private async finishSwitchOver(keys: string[]): Promise<void> {
+    if (this.settings.front === undefined) return;
+    if (this.switchOver === 'transition') {
+      this.switchOver = 'front-only';
+      try {
+        const result = await this.applyKeys(keys);
+        if (result.status === 'applied') {
+          this.deps.log('the server knows the front: sshd now trusts the host CA only, not the account CA');
+        }
+      } catch (error) {
+        this.sshdState = { state: 'failed', message: messageOf(error) };
+      }
+    }
+    if (this.leftoversRemoved || this.sshdState.state !== 'trusted') return;
+    const remove = this.deps.removeRecorderLeftovers;
+    if (remove === undefined) return;
+    try {
+      const removed = await remove();
+      this.leftoversRemoved = true;
+      if (removed.length > 0) {
+        this.deps.log(`removed the force-command recorder's leftovers: ${removed.join(', ')}`);
+      }
+    } catch (error) {
+      this.deps.log(`cannot remove the force-command recorder's leftovers: ${messageOf(error)}`);
+    }
   }
 
   private applyKeys(keys: string[]): Promise<SshdChangeResult> {
     return this.enqueue(async () => {
-      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: this.sshdKeys(keys) });
+      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: await this.sshdKeys(keys) });
       this.noteResult(result);
       return result;
     });
@@ -402,7 +471,7 @@ export class AgentDaemon {
           ? {}
           : {
               recording: {
-                recorder_command: this.settings.recording.recorderCommand,
+                recorder_command: FRONT_RECORDER,
                 mode: this.settings.recording.mode,
                 ...(this.breakGlass === undefined ? {} : { break_glass: this.breakGlass }),
               },

@@ -1,7 +1,7 @@
 /**
- * Keeps recording.json (what the recorder reads; domain/recording/recording-settings.ts) in line with
- * the access server's recording settings, the agent's `--recording-mode` and an active break-glass. The
- * daemon runs it at start and on every cycle. The file is replaced atomically (0644) and only when its
+ * Keeps recording.json (what the front reads; domain/recording/recording-settings.ts) in line with the
+ * access server's recording settings, the agent's `--recording-mode` and an active break-glass. The
+ * daemon runs it at start and on every cycle. The file is replaced atomically (0600) and only when its
  * text changes; with recording off there is no file (recording-settings-file.ts).
  *
  * When the server cannot be reached the last known key is kept (from memory, else from the file on
@@ -18,10 +18,13 @@ import type { SessionLogServer } from '../ports/agent-server.js';
 export interface RecordingStateFiles {
   readonly settingsPath: string;
   readSettings(): Promise<string | undefined>;
-  /** Atomic, mode 0644, in a state directory others may traverse (0711) but not list. */
+  /** Atomic, mode 0600, in the root-only (0700) state directory. */
   writeSettings(text: string): Promise<void>;
-  /** Makes the state directory 0711 again if something (systemd's StateDirectoryMode) reset it. */
-  shareSettings(): Promise<void>;
+  /**
+   * Puts the modes back to 0700 and 0600: an agent before the front left them 0711 and 0644 (its recorder
+   * ran as the logged-in user).
+   */
+  protectSettings(): Promise<void>;
   removeSettings(): Promise<void>;
   /** The parsed JSON of break-glass.json, or undefined when there is none. */
   readBreakGlass(): Promise<unknown>;
@@ -39,7 +42,6 @@ export interface RecordingSyncDeps {
 
 export interface RecordingSyncSettings {
   readonly mode: RecordingMode;
-  readonly spoolSocket: string;
   /** Cloudflare mode: the auditors' key given on the command line. */
   readonly localAuditorKey?: string;
 }
@@ -72,7 +74,6 @@ export class RecordingSettingsSync {
       mode: settings.mode,
       ...(target.targetId === undefined ? {} : { targetId: target.targetId }),
       ...(target.hostname === undefined ? {} : { targetHostname: target.hostname }),
-      spoolSocket: settings.spoolSocket,
       ...optionalBreakGlass(breakGlass),
     });
     if (text === null) {
@@ -86,7 +87,7 @@ export class RecordingSettingsSync {
       await deps.files.writeSettings(text);
       deps.log(`session recording is on (${settings.mode}): wrote ${deps.files.settingsPath}`);
     } else {
-      await deps.files.shareSettings();
+      await deps.files.protectSettings();
     }
     return { recording: true, ...optionalBreakGlass(breakGlass) };
   }

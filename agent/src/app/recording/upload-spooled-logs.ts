@@ -1,7 +1,7 @@
 /**
  * Moves session logs from the agent's spool to the access server, never losing one: a log leaves the
  * spool only after the server acknowledged it (2xx), and only if it did not change while it was being
- * sent (a recorder that resumed an incomplete log keeps it). An agent killed at any point finds the log
+ * sent (a log whose state changed meanwhile stays for the next pass). An agent killed at any point finds the log
  * still spooled when it starts again and sends it again; the server's upload is idempotent per log id.
  *
  * When each log goes is decided in domain/recording/spooled-log-upload.ts (complete at once, incomplete
@@ -43,7 +43,7 @@ export interface LogUploaderDeps {
 }
 
 export interface LogUploaderSettings {
-  /** How long an incomplete log waits for its recorder to resume it. Default 2 minutes. */
+  /** How long an incomplete log waits after its last change before it goes. Default 2 minutes. */
   readonly incompleteGraceMs?: number;
   /** The periodic sweep when nothing else wakes the uploader. Default 60 s. */
   readonly sweepIntervalMs?: number;
@@ -204,7 +204,7 @@ export class SpooledLogUploader {
     deps.log(
       removed
         ? `session log ${log.log_id} uploaded (${log.status}, ${bytes.length} bytes)`
-        : `session log ${log.log_id} uploaded, and kept: its recorder resumed it meanwhile`,
+        : `session log ${log.log_id} uploaded, and kept: it changed meanwhile`,
     );
     return 'uploaded';
   }

@@ -4,14 +4,15 @@
  */
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { parseAuditorKey } from '@latchkey/shared/session-log/auditor-keys';
-import { forceCommandProblem } from '@latchkey/shared/ssh/force-command';
-import { DEFAULT_SPOOL_SOCKET } from '../recording/recording-settings.js';
 import { DEFAULT_STATE_DIR } from '../sshd/apply-plan.js';
 
 export const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4';
 export const DEFAULT_INTERVAL_SECONDS = 60;
-/** The recorder as the agent package installs it (/usr/local/bin/latchkey-agent). */
-export const DEFAULT_RECORDER_COMMAND = 'latchkey-agent record';
+/**
+ * What the heartbeat's `recording.recorder_command` says (the API keeps the field): the agent's SSH front
+ * records every session itself; the server puts nothing of it into certificates.
+ */
+export const FRONT_RECORDER = 'latchkey-agent front';
 /**
  * Where the agent's SSH front listens by default: every IPv4 address, port 3022 (Teleport's node port;
  * sshd keeps 22, so administrators' own keys keep working). Open it in the host's firewall.
@@ -33,13 +34,14 @@ export interface RawAgentOptions {
   readonly cloudflareAccountId?: string;
   readonly apiToken?: string;
   readonly apiBase?: string;
-  readonly recordSocket?: string;
   readonly spoolDir?: string;
   readonly recordingMode?: string;
-  readonly recorderCommand?: string;
   readonly auditorPublicKey?: string;
-  /** `HOST:PORT`, `[V6]:PORT`, `PORT`, or `off` (no front: the old force-command recorder). */
+  /** `HOST:PORT`, `[V6]:PORT` or `PORT` (`off`, from an agent before the front: the default, with a warning). */
   readonly frontListen?: string;
+  /** Flags of agents before the front, which a unit may still pass: accepted, and named in a warning. */
+  readonly recordSocket?: string;
+  readonly recorderCommand?: string;
 }
 
 export interface SshdPathSettings {
@@ -60,25 +62,26 @@ export interface AgentConfig {
   readonly virtualNetwork?: string;
   /** Cloudflare mode (drive a Cloudflare account directly) when present. */
   readonly cloudflare?: { readonly accountId: string; readonly apiToken: string; readonly apiBase: string };
-  /** Session recording: the spool the recorders stream to, and what recording.json says. */
+  /** Session recording: where the front spools logs, and what recording.json says. */
   readonly recording: {
-    readonly socketPath: string;
     readonly spoolDir: string;
     readonly mode: 'best-effort' | 'strict';
-    /**
-     * The command sshd must run for recorded sessions on this host (the certificates' force-command):
-     * reported in each heartbeat, and the server puts it into certificates for this target.
-     */
-    readonly recorderCommand: string;
     /** Cloudflare mode only: the auditors' key (base64 of the raw X25519 key). */
     readonly localAuditorKey?: string;
   };
-  /**
-   * The SSH front (DESIGN.md flow 6): absent in Cloudflare mode and with `--front-listen off`. Port 0
-   * picks a free port (tests).
-   */
+  /** The SSH front (DESIGN.md flow 6): absent in Cloudflare mode. Port 0 picks a free port (tests). */
   readonly front?: { readonly host: string; readonly port: number };
+  /** What an agent before the front may have left or passed (docs/agent.md, upgrading). */
+  readonly legacy: {
+    /** Its force-command recorder's spool socket, removed once the host is switched over. */
+    readonly recordSocket: string;
+    /** Its flags given on this command line: they no longer do anything, and main.ts says so. */
+    readonly ignoredFlags: readonly string[];
+  };
 }
+
+/** Where an agent before the front kept its recorders' spool socket (and, beside it, `peers/`). */
+export const LEGACY_RECORD_SOCKET = '/run/latchkey-agent/record.sock';
 
 export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
   const stateDir = absolutePath(raw.stateDir ?? DEFAULT_STATE_DIR, '--state-dir');
@@ -106,11 +109,6 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       `--recording-mode must be best-effort or strict, not ${JSON.stringify(mode)}`,
     );
   }
-  const recorderCommand = raw.recorderCommand ?? DEFAULT_RECORDER_COMMAND;
-  const recorderCommandProblem = forceCommandProblem(recorderCommand);
-  if (recorderCommandProblem !== undefined) {
-    throw invalid('--recorder-command', `--recorder-command ${recorderCommandProblem}`);
-  }
   if (raw.auditorPublicKey !== undefined) {
     if (raw.cloudflareAccountId === undefined) {
       throw invalid(
@@ -124,8 +122,16 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
       throw invalid('--auditor-public-key', (error as Error).message);
     }
   }
+  const frontOff = raw.frontListen?.trim() === 'off';
   const front =
-    raw.cloudflareAccountId !== undefined ? undefined : parseFrontListen(raw.frontListen ?? undefined);
+    raw.cloudflareAccountId !== undefined
+      ? undefined
+      : parseFrontListen(frontOff ? undefined : (raw.frontListen ?? undefined));
+  const ignoredFlags = [
+    ...(frontOff ? ['--front-listen off'] : []),
+    ...(raw.recordSocket === undefined ? [] : ['--record-socket']),
+    ...(raw.recorderCommand === undefined ? [] : ['--recorder-command']),
+  ];
   const interfaces = (raw.interface ?? []).map((name) => name.trim()).filter((name) => name !== '');
   return {
     stateDir,
@@ -139,13 +145,15 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
     },
     intervalMs: Math.round(intervalSeconds * 1000),
     recording: {
-      socketPath: absolutePath(raw.recordSocket ?? DEFAULT_SPOOL_SOCKET, '--record-socket'),
       spoolDir: absolutePath(raw.spoolDir ?? `${stateDir}/spool`, '--spool-dir'),
       mode,
-      recorderCommand: recorderCommand.trim(),
       ...(raw.auditorPublicKey === undefined ? {} : { localAuditorKey: raw.auditorPublicKey.trim() }),
     },
     ...(front === undefined ? {} : { front }),
+    legacy: {
+      recordSocket: absolutePath(raw.recordSocket ?? LEGACY_RECORD_SOCKET, '--record-socket'),
+      ignoredFlags,
+    },
     ...(raw.hostname === undefined ? {} : { hostname: raw.hostname }),
     ...(interfaces.length === 0 ? {} : { interfaces }),
     ...(raw.vnet === undefined || raw.vnet === '' ? {} : { virtualNetwork: raw.vnet }),
@@ -161,17 +169,20 @@ export function parseAgentConfig(raw: RawAgentOptions): AgentConfig {
   };
 }
 
-/** `--front-listen`: `off`, `PORT`, `HOST:PORT` or `[V6]:PORT`; undefined is the default. */
-export function parseFrontListen(value: string | undefined): { host: string; port: number } | undefined {
+/**
+ * `--front-listen`: `PORT`, `HOST:PORT` or `[V6]:PORT`; undefined is the default. (`off` chose the
+ * force-command recorder of agents before the front; parseAgentConfig takes it as the default, so that a
+ * unit written for such an agent switches its host over instead of failing to start.)
+ */
+export function parseFrontListen(value: string | undefined): { host: string; port: number } {
   if (value === undefined) return { ...DEFAULT_FRONT_LISTEN };
   const text = value.trim();
-  if (text === 'off') return undefined;
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]:|([^:[\]]+):)?(\d{1,5})$/.exec(text);
   const port = Number(match?.[3]);
   if (match === null || !Number.isInteger(port) || port > 65535) {
     throw invalid(
       '--front-listen',
-      `--front-listen must be PORT, HOST:PORT, [IPV6]:PORT or off, not ${JSON.stringify(value)}`,
+      `--front-listen must be PORT, HOST:PORT or [IPV6]:PORT, not ${JSON.stringify(value)}`,
     );
   }
   return { host: match[1] ?? match[2] ?? DEFAULT_FRONT_LISTEN.host, port };

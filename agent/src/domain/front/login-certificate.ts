@@ -12,7 +12,7 @@ import { verifySshSignature } from '@latchkey/shared/ssh/ssh-signature';
 import { SshWireReader } from '@latchkey/shared/ssh/ssh-wire';
 import { TARGET_BINDING_OPTION } from '@latchkey/shared/ssh/target-binding';
 import { verifyCertificate } from '@latchkey/shared/ssh/verify-certificate';
-import { parseLatchkeyKeyId } from '../recording/session-identity.js';
+import { parseLatchkeyKeyId } from './latchkey-key-id.js';
 
 /** What the front trusts right now: its own target and the account's CA keys. */
 export interface FrontTrust {

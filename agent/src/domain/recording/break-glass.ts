@@ -1,9 +1,9 @@
 /**
  * Break-glass for strict recording: an administrator (root) lets new sessions in for a while even though
  * their logs cannot be kept (the spool is down, the disk is full). `latchkey-agent break-glass --for 30m
- * --reason "…"` writes it into the recorder's settings; it ends by itself at `until`, or at once with
- * `latchkey-agent break-glass --end`. While it holds, a strict recorder that cannot keep a log lets the
- * session run and marks the log (when one reaches the spool later) with the break-glass and its reason.
+ * --reason "…"` writes it into the recording settings; it ends by itself at `until`, or at once with
+ * `latchkey-agent break-glass --end`. While it holds, the front, in strict mode, lets a session whose log cannot be
+ * kept run, and tells the user it runs under the break-glass and why.
  * It changes nothing in best-effort mode, and nothing when logs can be kept: sessions are still recorded.
  */
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';

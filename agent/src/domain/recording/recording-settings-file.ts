@@ -1,11 +1,10 @@
 /**
  * What the agent writes into recording.json (recording-settings.ts), from what it knows: the auditors'
  * key (from the access server, or `--auditor-public-key` in Cloudflare mode), `--recording-mode`, its
- * target, the spool socket and an active break-glass.
+ * target and an active break-glass.
  *
- * Recording off (the server's key is `''`, or Cloudflare mode without a local key): there is no file.
- * The server stops adding the force-command to new certificates at the same moment; a recorder started
- * by a certificate issued earlier finds no settings and runs the session unrecorded, saying so.
+ * Recording off (the server's key is `''`, or Cloudflare mode without a local key): there is no file, and
+ * the front's next sessions run unrecorded.
  */
 import type { BreakGlass } from './break-glass.js';
 import { formatRecordingSettings, type RecordingMode } from './recording-settings.js';
@@ -16,7 +15,6 @@ export interface RecordingSettingsInputs {
   readonly mode: RecordingMode;
   readonly targetId?: string;
   readonly targetHostname?: string;
-  readonly spoolSocket: string;
   readonly breakGlass?: BreakGlass;
 }
 
@@ -28,7 +26,6 @@ export function recordingSettingsText(inputs: RecordingSettingsInputs): string |
     mode: inputs.mode,
     ...(inputs.targetId === undefined ? {} : { targetId: inputs.targetId }),
     ...(inputs.targetHostname === undefined ? {} : { targetHostname: inputs.targetHostname }),
-    spoolSocket: inputs.spoolSocket,
     ...(inputs.breakGlass === undefined
       ? {}
       : { breakGlass: { until: inputs.breakGlass.until, reason: inputs.breakGlass.reason } }),

@@ -1,25 +1,24 @@
 /**
- * The recorder's settings: a JSON file the agent (root) writes into its state directory, world-readable,
- * because the recorder runs as the logged-in user (`/var/lib/latchkey-agent/recording.json` by default).
+ * The recording settings: a JSON file the agent (root) writes into its state directory, root-only, that
+ * its SSH front reads at each session (`/var/lib/latchkey-agent/recording.json` by default).
  *
  * ```json
  * { "auditor_public_key": "<base64 of the raw X25519 key, as ssh-log-cli writes it>",
  *   "mode": "best-effort" | "strict",
  *   "target_id": "…", "target_hostname": "…",
- *   "spool_socket": "/run/latchkey-agent/record.sock",
- *   "sftp_server": "/usr/lib/openssh/sftp-server",
  *   "break_glass": { "until": "<RFC 3339>", "reason": "…" } }
  * ```
- * Only `auditor_public_key` is required. `mode` says what happens when a log cannot be kept
- * (unavailable-spool-policy.ts); the default is best effort. `break_glass` (break-glass.ts) lets
- * sessions in under strict mode while logs cannot be kept, until it expires.
+ * Only `auditor_public_key` is required. Files written by agents before the front may also hold
+ * `spool_socket` and `sftp_server` (for their recorder): they are ignored, and rewritten away. `mode`
+ * says what happens when a log cannot be kept (unavailable-spool-policy.ts); the default is best effort.
+ * `break_glass` (break-glass.ts) lets sessions in under strict mode while logs cannot be kept, until it
+ * expires.
  */
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { parseAuditorKey } from '@latchkey/shared/session-log/auditor-keys';
 
 export type RecordingMode = 'best-effort' | 'strict';
 
-export const DEFAULT_SPOOL_SOCKET = '/run/latchkey-agent/record.sock';
 export const DEFAULT_STATE_DIR = '/var/lib/latchkey-agent';
 export const RECORDING_SETTINGS_FILE = 'recording.json';
 
@@ -28,8 +27,6 @@ export interface RecordingSettings {
   readonly mode: RecordingMode;
   readonly targetId: string;
   readonly targetHostname: string | undefined;
-  readonly spoolSocket: string;
-  readonly sftpServer: string | undefined;
   /** Present while an administrator's break-glass may be in force (compare `until` with the clock). */
   readonly breakGlass?: { readonly until: Date; readonly reason: string };
 }
@@ -58,8 +55,6 @@ export function parseRecordingSettings(text: string, source: string): RecordingS
     mode,
     targetId: optionalString(fields, 'target_id', source) ?? '',
     targetHostname: optionalString(fields, 'target_hostname', source),
-    spoolSocket: optionalPath(fields, 'spool_socket', source) ?? DEFAULT_SPOOL_SOCKET,
-    sftpServer: optionalPath(fields, 'sftp_server', source),
     ...(breakGlass === undefined ? {} : { breakGlass }),
   };
 }
@@ -79,8 +74,6 @@ export function formatRecordingSettings(settings: {
   mode?: RecordingMode;
   targetId?: string;
   targetHostname?: string;
-  spoolSocket?: string;
-  sftpServer?: string;
   breakGlass?: { until: string; reason: string };
 }): string {
   return (
@@ -90,8 +83,6 @@ export function formatRecordingSettings(settings: {
         mode: settings.mode ?? 'best-effort',
         ...(settings.targetId === undefined ? {} : { target_id: settings.targetId }),
         ...(settings.targetHostname === undefined ? {} : { target_hostname: settings.targetHostname }),
-        ...(settings.spoolSocket === undefined ? {} : { spool_socket: settings.spoolSocket }),
-        ...(settings.sftpServer === undefined ? {} : { sftp_server: settings.sftpServer }),
         ...(settings.breakGlass === undefined ? {} : { break_glass: settings.breakGlass }),
       },
       null,
@@ -104,13 +95,6 @@ function optionalString(fields: Record<string, unknown>, name: string, source: s
   const value = fields[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalid(source, `has ${name} that is not a string`);
-  return value;
-}
-
-function optionalPath(fields: Record<string, unknown>, name: string, source: string): string | undefined {
-  const value = optionalString(fields, name, source);
-  if (value !== undefined && !value.startsWith('/'))
-    throw invalid(source, `has ${name} that is not an absolute path`);
   return value;
 }
 

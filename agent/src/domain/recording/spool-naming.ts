@@ -1,6 +1,6 @@
 /**
- * Names of the spool's files. Each recorder run gets its own log id: one certificate (one Latchkey session
- * id) can open several channels and connections (scp, rsync, ControlMaster), each recorded to its own log.
+ * Names of the spool's files. Each recorded channel gets its own log id: one certificate (one Latchkey
+ * session id) can open several channels and connections (scp, rsync, ControlMaster), each recorded to its own log.
  * The id starts with the session id, so an operator can find a session's logs by name, then the start
  * time and a random part; it holds only `[A-Za-z0-9._-]`, so it is safe as a file name.
  */

@@ -2,20 +2,18 @@
  * When a spooled session log goes to the server, and what the server is told about it in clear.
  *
  * - `complete` logs go at once: nothing will ever be added to them.
- * - `incomplete` logs wait a grace period after their last change (`updated_at`): a recorder that lost
- *   the agent (restart, crash) reconnects and resumes the same log, and an upload would race it. After the
- *   grace period the log goes as it is; if the recorder resumes later anyway, the server replaces an
- *   `incomplete` log with a later upload under the same id.
+ * - `incomplete` logs wait a grace period after their last change (`updated_at`), so that a log still
+ *   being marked is not sent half-way; the server replaces an `incomplete` log with a later upload under
+ *   the same id. (Agents before the front had recorders that could resume such a log.)
  * - `recording` logs never go.
  * - A log the server refused for good (a conflict: another log under that id; or the server rejects it)
  *   is held, kept in the spool, and offered again only after `heldForMs`, so it is never retried hot.
  *
- * The metadata comes from what the spool knows: the identity the recorder sent (the session, the person
- * from the certificate, the target), the PTY, the start, and for a complete log the exit time and any
- * error the writer's header carries; for an incomplete one the reason. The UNIX user is the one the
- * recorder proved (spool/peer-proof.ts); a log whose user is only claimed says so in `error`. Every field
- * is cut to the length
- * the server accepts (shared/src/api/ssh-logs.ts).
+ * The metadata comes from what the spool knows: the identity the front wrote (the session, the person
+ * from the certificate it checked, the target), the PTY, the start, and for a complete log the exit time
+ * and any error the writer's header carries; for an incomplete one the reason. The UNIX user is the one
+ * the front logged in as; a log whose user is only claimed (a spool of an agent before the front) says so
+ * in `error`. Every field is cut to the length the server accepts (shared/src/api/ssh-logs.ts).
  */
 import type { SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
 import type { PtyMetadata, SessionLogMetadata } from '@latchkey/shared/session-log/log-metadata';
@@ -34,7 +32,7 @@ export interface SpooledLogFacts {
   readonly pty: PtyMetadata | null;
   readonly identity: SessionIdentity | null;
   readonly unix_user: string;
-  /** unix_user is the recorder's proven uid; false: only what it claimed; absent: an older spool. */
+  /** unix_user is what the agent knows; false: only what an old recorder claimed; absent: an older spool. */
   readonly unix_user_verified?: boolean;
   readonly reason?: string;
   readonly updated_at: string;
@@ -64,7 +62,7 @@ export function decideUpload(
   const updatedMs = Date.parse(log.updated_at);
   const readyMs = (Number.isFinite(updatedMs) ? updatedMs : 0) + policy.incompleteGraceMs;
   if (readyMs > nowMs) {
-    return { action: 'wait', untilMs: readyMs, why: 'incomplete: its recorder may still resume it' };
+    return { action: 'wait', untilMs: readyMs, why: 'incomplete: it may still change' };
   }
   return { action: 'upload' };
 }
@@ -75,22 +73,20 @@ export function decideUpload(
  */
 export function uploadMetadataOf(log: SpooledLogFacts, header?: SessionLogMetadata): SshLogUploadMetadata {
   const identity = log.identity;
-  // The proven UNIX user wins over what the recorder's identity says; a claim alone is flagged.
+  // The known UNIX user wins over what the identity says; a claim alone is flagged.
   const username = cut(
     (log.unix_user_verified === true ? log.unix_user : identity?.principal || log.unix_user) || 'unknown',
     64,
   );
   const unverified =
     log.unix_user_verified === false
-      ? 'the agent could not verify the UNIX user; it is as the recorder claimed'
+      ? 'the agent could not verify the UNIX user; it is as the session claimed'
       : undefined;
   const exit = header?.exit_data ?? null;
   const finishedAt =
     log.status === 'complete' && exit !== null ? new Date(exit.timestamp * 1000) : new Date(log.updated_at);
   const ended =
-    log.status === 'incomplete'
-      ? (log.reason ?? 'the recorder did not finish the log')
-      : (exit?.error_msg ?? undefined);
+    log.status === 'incomplete' ? (log.reason ?? 'the log was not finished') : (exit?.error_msg ?? undefined);
   const error =
     [ended, unverified].filter((text) => text !== undefined && text !== '').join('; ') || undefined;
   const programType = identity?.program_type;

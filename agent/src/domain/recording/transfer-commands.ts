@@ -1,6 +1,6 @@
 /**
- * Which non-interactive commands are file transfers, and in which direction, from the command line sshd
- * hands the recorder in SSH_ORIGINAL_COMMAND. Transfers are recorded as metadata (program, direction,
+ * Which non-interactive commands are file transfers, and in which direction, from the command line a
+ * client asks the front to run (exact-transfer.ts) or the subsystem it asks for. Transfers are recorded as metadata (program, direction,
  * bytes each way), never their payload, so a log cannot grow with the files moved.
  *
  * What the clients send: `scp -t DEST` (to the server: an upload) and `scp -f SRC` (from it: a download),
@@ -39,16 +39,6 @@ export function isSftpServerCommand(commandLine: string): boolean {
   return program === 'internal-sftp' || basename(program) === 'sftp-server';
 }
 
-/**
- * The command that serves sftp when sshd asked for `internal-sftp`, which exists only inside sshd and so
- * cannot run under a force-command: the sftp-server binary with the same arguments.
- */
-export function sftpServerCommandLine(commandLine: string, sftpServerPath: string): string {
-  const words = splitShellWords(commandLine);
-  if (words[0] !== 'internal-sftp') return commandLine;
-  return [sftpServerPath, ...words.slice(1)].map(shellQuote).join(' ');
-}
-
 /** POSIX shell word splitting for the quoting ssh clients use (no expansions). */
 export function splitShellWords(commandLine: string): string[] {
   const words: string[] = [];
@@ -84,10 +74,6 @@ export function splitShellWords(commandLine: string): string[] {
   }
   if (inWord) words.push(word);
   return words;
-}
-
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function basename(path: string): string {

@@ -1,11 +1,11 @@
 /**
- * What the recorder does when a session's log cannot be kept: the agent's spool is not reachable (the
- * daemon is down, its socket gone) or it refuses the log (a full disk), or there are no recording settings.
+ * What the front does when a session's log cannot be kept: the agent's spool did not open or refuses the
+ * log (a full disk, no rights), or there are no recording settings.
  *
  * - strict: refuse the session. Nothing runs; the user reads why on stderr and ssh exits 1. Unless an
  *   administrator broke the glass (break-glass.ts) and it has not expired: then the session runs, marked.
  * - best effort (the default): let the session run and say so in the log when it reaches the spool later
- *   (the recorder keeps trying), in the metadata's `exit_data.error_msg`, which the end record pins.
+ *   when there is one, in the metadata's `exit_data.error_msg`, which the end record pins.
  */
 import type { RecordingMode } from './recording-settings.js';
 

@@ -24,14 +24,12 @@ export const BLOCK_END = '# <<< latchkey end';
 export const DROP_IN_MARKER = '# Managed by latchkey-agent: makes sshd trust the Latchkey SSH CA.';
 
 /**
- * The two directives Latchkey needs, in the order Cloudflare's guide gives them, then ExposeAuthInfo: it
- * hands the session recorder (the certificates' force-command) SSH_USER_AUTH, the certificate that
- * logged the user in, so a log names the person and the Latchkey session from what sshd verified. It is
- * not required for trust: an earlier `ExposeAuthInfo no` of the admin's wins, and the recorder then
- * names the session by an id of its own.
+ * The two directives Latchkey needs, in the order Cloudflare's guide gives them. An agent before the SSH
+ * front also wrote `ExposeAuthInfo yes` here (for its force-command recorder); the edit starts from the
+ * configuration without Latchkey's lines, so an upgraded agent rewrites such a block without it.
  */
 export function latchkeyDirectives(caPath: string): string[] {
-  return ['PubkeyAuthentication yes', `TrustedUserCAKeys ${quoteArgument(caPath)}`, 'ExposeAuthInfo yes'];
+  return ['PubkeyAuthentication yes', `TrustedUserCAKeys ${quoteArgument(caPath)}`];
 }
 
 export function dropInContent(caPath: string): string {

@@ -99,6 +99,20 @@ export function undoCaFileMerge(current: string): string {
   return splitCaFile(current).foreignText;
 }
 
+/** SHA256 fingerprints of the keys in Latchkey's managed block of a CA file (its server keys). */
+export function managedCaKeyFingerprints(text: string): string[] {
+  return splitCaFile(text)
+    .ours.map(lineKey)
+    .filter((k): k is SshPublicKey => k !== undefined)
+    .map(fp);
+}
+
+/** SHA256 fingerprint of one public key line; undefined when it is not a key. */
+export function caKeyFingerprint(line: string): string | undefined {
+  const key = lineKey(line);
+  return key === undefined ? undefined : fp(key);
+}
+
 interface CaFileParts {
   ours: string[];
   adopted: string[];

@@ -198,15 +198,15 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     assert.match(t.log.join('\n'), /cannot update the recording settings: read-only file system/);
   });
 
-  it("the heartbeat reports the host's recorder, its mode and a break-glass in force after this cycle's sync", async () => {
+  it("the heartbeat reports that the front records, the mode and a break-glass in force after this cycle's sync", async () => {
     let breakGlass: { until: string; reason: string } | undefined;
     const t = setUp({
       recording: { sync: async () => (breakGlass === undefined ? {} : { breakGlass }) },
-      recordingReport: { recorderCommand: '/opt/latchkey/bin/latchkey-agent record', mode: 'strict' },
+      recordingReport: { mode: 'strict' },
     });
     assert.ok((await t.daemon.cycle()).ok);
     assert.deepEqual(t.server.heartbeats[0]!.recording, {
-      recorder_command: '/opt/latchkey/bin/latchkey-agent record',
+      recorder_command: 'latchkey-agent front',
       mode: 'strict',
     });
     breakGlass = { until: '2026-11-25T13:00:00.000Z', reason: 'spool disk full' };

@@ -43,7 +43,6 @@ describe('agent/app: recording settings sync and break-glass', () => {
       { ...(withServer ? { server } : {}), files, now, log: (line) => lines.push(line) },
       {
         mode,
-        spoolSocket: '/run/latchkey-agent/record.sock',
         ...(localAuditorKey === undefined ? {} : { localAuditorKey }),
       },
     );
@@ -51,7 +50,7 @@ describe('agent/app: recording settings sync and break-glass', () => {
 
   const settings = async () => parseRecordingSettings(await readFile(files.settingsPath, 'utf8'), 'test');
 
-  it('writes what the recorder reads (0644, in a directory others may traverse but not list), only when it changes', async () => {
+  it('writes what the front reads (0600, in a 0700 directory), only when it changes', async () => {
     const daemon = sync('strict');
     assert.deepEqual(await daemon.sync({ targetId: 't-1', hostname: 'web-1' }), { recording: true });
     const written = await settings();
@@ -59,17 +58,19 @@ describe('agent/app: recording settings sync and break-glass', () => {
     assert.equal(written.mode, 'strict');
     assert.equal(written.targetId, 't-1');
     assert.equal(written.targetHostname, 'web-1');
-    assert.equal((await stat(files.settingsPath)).mode & 0o777, 0o644);
-    assert.equal((await stat(dir.file('state'))).mode & 0o777, 0o711);
+    assert.equal((await stat(files.settingsPath)).mode & 0o777, 0o600);
+    assert.equal((await stat(dir.file('state'))).mode & 0o777, 0o700);
     const before = await stat(files.settingsPath);
     lines.length = 0;
     await daemon.sync({ targetId: 't-1', hostname: 'web-1' });
     assert.equal((await stat(files.settingsPath)).ino, before.ino, 'unchanged: not rewritten');
     assert.deepEqual(lines, []);
-    // systemd's StateDirectoryMode=0700 at a restart: the next sync lets the recorders in again.
-    await chmod(dir.file('state'), 0o700);
+    // An agent before the front left them open to its recorders (0711, 0644): the next sync closes them.
+    await chmod(dir.file('state'), 0o711);
+    await chmod(files.settingsPath, 0o644);
     await daemon.sync({ targetId: 't-1', hostname: 'web-1' });
-    assert.equal((await stat(dir.file('state'))).mode & 0o777, 0o711);
+    assert.equal((await stat(dir.file('state'))).mode & 0o777, 0o700);
+    assert.equal((await stat(files.settingsPath)).mode & 0o777, 0o600);
     answer = OTHER_KEY;
     await daemon.sync({ targetId: 't-1', hostname: 'web-1' });
     assert.equal(Buffer.from((await settings()).auditorPublicKey).toString('base64'), OTHER_KEY);

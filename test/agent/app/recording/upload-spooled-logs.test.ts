@@ -81,7 +81,7 @@ describe('agent/app: SpooledLogUploader', () => {
 
   /** A log as a recorder leaves it: `complete` (with the writer's header) or `incomplete`. */
   async function spoolLog(status: 'complete' | 'incomplete' | 'recording'): Promise<string> {
-    const { logId, token } = await store.create(
+    const { logId } = await store.create(
       {
         protocol: 1,
         started_at: START / 1000,
@@ -92,7 +92,6 @@ describe('agent/app: SpooledLogUploader', () => {
       },
       'alice',
     );
-    void token;
     const appender = await store.appender(logId);
     const chunk = Buffer.alloc(4 + 20);
     chunk.writeUInt32BE(20, 0);

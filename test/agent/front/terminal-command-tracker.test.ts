@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CommandRecord } from '@latchkey/shared';
-import { TerminalCommandTracker } from '../../../agent/src/recorder/terminal-command-tracker.js';
+import { TerminalCommandTracker } from '../../../agent/src/front/terminal-command-tracker.js';
 
 /** Plays a terminal conversation: output the shell prints, keys the user types (echoed by the shell). */
 async function play(steps: ({ out: string } | { keys: string })[], cols = 20): Promise<CommandRecord[]> {

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import {
   classifyTransferCommand,
   isSftpServerCommand,
-  sftpServerCommandLine,
   splitShellWords,
-} from '../../../agent/src/domain/recording/transfer-commands.js';
+} from '../../../../agent/src/domain/recording/transfer-commands.js';
 
 describe('classifyTransferCommand', () => {
   const cases: [string, ReturnType<typeof classifyTransferCommand>][] = [
@@ -35,18 +34,6 @@ describe('sftp server command', () => {
     assert.equal(isSftpServerCommand('/usr/libexec/openssh/sftp-server'), true);
     assert.equal(isSftpServerCommand('sftp'), false);
     assert.equal(isSftpServerCommand('echo internal-sftp'), false);
-  });
-
-  it('replaces internal-sftp with the binary, keeping its arguments quoted', () => {
-    assert.equal(
-      sftpServerCommandLine('internal-sftp', '/usr/lib/openssh/sftp-server'),
-      '/usr/lib/openssh/sftp-server',
-    );
-    assert.equal(
-      sftpServerCommandLine("internal-sftp -d '/srv/a b'", '/usr/lib/openssh/sftp-server'),
-      "/usr/lib/openssh/sftp-server -d '/srv/a b'",
-    );
-    assert.equal(sftpServerCommandLine('/opt/sftp-server -e', '/x'), '/opt/sftp-server -e');
   });
 });
 

@@ -1,7 +1,7 @@
 import type { PacketSource } from '@latchkey/shared/session-log/log-packet';
 import type { CommandRecord, TransferRecord } from '@latchkey/shared/session-log/log-records';
 
-/** What the session runners tell the recording; SessionRecording keeps it, NO_RECORDING drops it. */
+/** What the front's session relay tells the recording; SessionRecording keeps it, NO_RECORDING drops it. */
 export interface RecordingSink {
   data(source: PacketSource, bytes: Uint8Array): void;
   command(body: CommandRecord): void;

@@ -1,25 +1,22 @@
 import assert from 'node:assert/strict';
 import { encodeAuditorKey, generateHpkeKeyPair, isLatchkeyError } from '@latchkey/shared';
 import {
-  DEFAULT_SPOOL_SOCKET,
   formatRecordingSettings,
   parseRecordingSettings,
-} from '../../../agent/src/domain/recording/recording-settings.js';
-import { decideWhenSpoolUnavailable } from '../../../agent/src/domain/recording/unavailable-spool-policy.js';
+} from '../../../../agent/src/domain/recording/recording-settings.js';
+import { decideWhenSpoolUnavailable } from '../../../../agent/src/domain/recording/unavailable-spool-policy.js';
 
 describe('recording settings', () => {
   const key = generateHpkeKeyPair().publicKey;
   const base64 = encodeAuditorKey(key);
 
-  it('round-trips what the agent writes, with best effort and the default socket by default', () => {
+  it('round-trips what the agent writes, with best effort by default', () => {
     const parsed = parseRecordingSettings(formatRecordingSettings({ auditorPublicKeyBase64: base64 }), 'f');
     assert.deepEqual(parsed, {
       auditorPublicKey: key,
       mode: 'best-effort',
       targetId: '',
       targetHostname: undefined,
-      spoolSocket: DEFAULT_SPOOL_SOCKET,
-      sftpServer: undefined,
     });
     const full = parseRecordingSettings(
       formatRecordingSettings({
@@ -27,14 +24,29 @@ describe('recording settings', () => {
         mode: 'strict',
         targetId: 't',
         targetHostname: 'h',
-        spoolSocket: '/run/x.sock',
-        sftpServer: '/opt/sftp-server',
       }),
       'f',
     );
     assert.equal(full.mode, 'strict');
-    assert.equal(full.spoolSocket, '/run/x.sock');
-    assert.equal(full.sftpServer, '/opt/sftp-server');
+    assert.equal(full.targetHostname, 'h');
+  });
+
+  it('reads a file written by an agent before the front, ignoring its recorder fields', () => {
+    const parsed = parseRecordingSettings(
+      JSON.stringify({
+        auditor_public_key: base64,
+        mode: 'strict',
+        spool_socket: '/run/latchkey-agent/record.sock',
+        sftp_server: '/usr/lib/openssh/sftp-server',
+      }),
+      'f',
+    );
+    assert.deepEqual(parsed, {
+      auditorPublicKey: key,
+      mode: 'strict',
+      targetId: '',
+      targetHostname: undefined,
+    });
   });
 
   const rejects: [string, RegExp][] = [
@@ -43,10 +55,6 @@ describe('recording settings', () => {
     ['{}', /has no auditor_public_key/],
     ['{"auditor_public_key":"abc"}', /auditor_public_key in \/x/],
     [`{"auditor_public_key":"${base64}","mode":"sometimes"}`, /mode other than/],
-    [
-      `{"auditor_public_key":"${base64}","spool_socket":"relative.sock"}`,
-      /spool_socket that is not an absolute path/,
-    ],
     [`{"auditor_public_key":"${base64}","target_id":5}`, /target_id that is not a string/],
   ];
   for (const [text, message] of rejects) {

@@ -1,7 +1,7 @@
 /**
  * One session's log as it is being written: SessionLogWriter (shared) for the sealing, the session clock,
- * a short flush timer (so little is lost if the recorder dies), and the hand-off of every sealed chunk to
- * the spool client at once.
+ * a short flush timer (so little is lost if the agent dies), and the hand-off of every sealed chunk to
+ * the spool at once.
  */
 import type { SessionLogWriter } from '@latchkey/shared/session-log/session-log-writer';
 import type { ExitData } from '@latchkey/shared/session-log/log-metadata';
@@ -9,7 +9,7 @@ import type { PacketSource } from '@latchkey/shared/session-log/log-packet';
 import type { CommandRecord, TransferRecord } from '@latchkey/shared/session-log/log-records';
 import type { RecordingSink } from './recording-sink.js';
 
-/** Where sealed chunks go: the spool socket (SpoolClient) or, in the agent's front, the spool itself. */
+/** Where sealed chunks go: the spool on disk (SpoolStoreSink). */
 export interface SealedLogSpool {
   /** True while the backlog is over its bound: session data is then counted, not kept. */
   readonly overflowing: boolean;
@@ -84,7 +84,7 @@ export class SessionRecording implements RecordingSink {
     this.dirty = true;
   }
 
-  /** Bytes waiting to be written to the spool socket. */
+  /** Bytes waiting to be written to the spool. */
   spoolBacklog(): number {
     return this.spool.writableLength;
   }
@@ -128,7 +128,7 @@ export class SessionRecording implements RecordingSink {
 
   private ship(): void {
     this.unshippedBytes = 0;
-    // Pieces, not one concatenated buffer: the spool client writes them with one writev, and fewer large
+    // Pieces, not one concatenated buffer: the spool writes them with one writev, and fewer large
     // buffers (external memory) means fewer of V8's full collections.
     const pieces = this.writer.takeSealedPieces();
     if (pieces.length > 0) this.spool.sendPieces(pieces);
