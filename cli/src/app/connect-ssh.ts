@@ -3,7 +3,7 @@ import { targetAddress } from '../domain/access-api.js';
 import type { MeTarget } from '../domain/access-api.js';
 import { chooseUsername } from '../domain/choose-username.js';
 import { parseDestination } from '../domain/destination.js';
-import { issuedHostKey, listedHostKey } from '../domain/host-key-check.js';
+import { issuedHostKey, listedHostKey, sameHostTrust, type HostTrust } from '../domain/host-key-check.js';
 import {
   changedHostKeyMessage,
   refusedServerHostKeyMessage,
@@ -44,14 +44,15 @@ export interface ConnectRequest {
 
 /**
  * Where ssh goes: the target's name (its host key's), address, port, the UNIX user, and for a fronted
- * target the host key the access server gives (canonical), which ssh must find; undefined: first use.
+ * target the trust the access server gives (its host CA, or the front's key), which ssh must find;
+ * undefined: first use.
  */
 interface Endpoint {
   hostname: string;
   address: string;
   port: number;
   username: string;
-  hostKey?: string;
+  trust?: HostTrust;
 }
 
 const sameEndpoint = (a: Endpoint, b: Endpoint) =>
@@ -59,15 +60,15 @@ const sameEndpoint = (a: Endpoint, b: Endpoint) =>
   a.address === b.address &&
   a.port === b.port &&
   a.username === b.username &&
-  a.hostKey === b.hostKey;
+  sameHostTrust(a.trust, b.trust);
 
 /** Where a listed target says ssh goes; undefined when the list cannot tell (no address, a bad host key). */
 function endpointOf(target: MeTarget, username: string): Endpoint | undefined {
   const address = targetAddress(target);
   if (address === '') return undefined;
-  let hostKey: string | undefined;
+  let trust: HostTrust | undefined;
   try {
-    hostKey = listedHostKey(target);
+    trust = listedHostKey(target);
   } catch {
     return undefined; // the certificate answer decides, and says what is wrong
   }
@@ -76,7 +77,7 @@ function endpointOf(target: MeTarget, username: string): Endpoint | undefined {
     address,
     port: target.port,
     username,
-    ...(hostKey === undefined ? {} : { hostKey }),
+    ...(trust === undefined ? {} : { trust }),
   };
 }
 
@@ -116,7 +117,9 @@ async function issuedEndpoint(deps: ConnectDeps, obtained: ObtainedCertificate):
     address: issued.address,
     port: issued.port,
     username: obtained.username,
-    ...(check === undefined ? {} : { hostKey: check.hostKey }),
+    ...(check === undefined
+      ? {}
+      : { trust: check.hostCa === undefined ? { hostKey: check.hostKey } : { hostCa: check.hostCa } }),
   };
 }
 
@@ -129,7 +132,8 @@ async function issuedEndpoint(deps: ConnectDeps, obtained: ObtainedCertificate):
  * key, that ssh is ended before it authenticated and a new one goes where the certificate says. A refused
  * certificate ends the early ssh without a word from it.
  *
- * A fronted target's host key (the key the access server gives for its agent's SSH front) is pinned in
+ * A fronted target's trust (the account's host CA when its agent's SSH front presents a host
+ * certificate, as one `@cert-authority` line; else the front's key the access server gives) is written in
  * Latchkey's known_hosts before each ssh starts, and ssh checks it strictly: never a trust-on-first-use
  * prompt. A key from the recent list (up to 5 minutes old) may start the early ssh, but the ssh that is
  * kept is always held to the key the server gives now: the certificate answer's (or, without one, a list
@@ -144,9 +148,9 @@ export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Pr
   const guess = guessEndpoint(knownTargets, target, username, request.localUsername);
   return deps.ssh.withAgent(async (session) => {
     const start = async (endpoint: Endpoint): Promise<StartedSsh> => {
-      if (endpoint.hostKey !== undefined) {
+      if (endpoint.trust !== undefined) {
         await pinServerHostKeys(deps.files, deps.knownHostsFile, [
-          { hostname: endpoint.hostname, hostKey: endpoint.hostKey },
+          { hostname: endpoint.hostname, ...endpoint.trust },
         ]);
       }
       return session.start(
@@ -154,7 +158,7 @@ export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Pr
           agentSocket: session.agentSocket,
           knownHostsFile: deps.knownHostsFile,
           hostKeyAlias: endpoint.hostname,
-          hostKeyCheck: endpoint.hostKey === undefined ? 'first-use' : 'server',
+          hostKeyCheck: endpoint.trust === undefined ? 'first-use' : 'server',
           address: endpoint.address,
           port: endpoint.port,
           username: endpoint.username,
@@ -209,9 +213,9 @@ export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Pr
     ssh.keep();
     const result = await ssh.result;
     if (result.exitCode === 255) {
-      if (endpoint.hostKey !== undefined && reportsRefusedHostKey(result.stderrTail)) {
+      if (endpoint.trust !== undefined && reportsRefusedHostKey(result.stderrTail)) {
         await deps.targetCache?.forget(deps.server.url);
-        deps.notify(refusedServerHostKeyMessage(endpoint.hostname));
+        deps.notify(refusedServerHostKeyMessage(endpoint.hostname, endpoint.trust.hostCa !== undefined));
       } else if (reportsChangedHostKey(result.stderrTail)) {
         deps.notify(changedHostKeyMessage(endpoint.hostname, deps.knownHostsFile));
       }

@@ -1,15 +1,14 @@
-import { pinHostKey } from '../domain/known-hosts.js';
+import type { HostTrust } from '../domain/host-key-check.js';
+import { pinHostCa, pinHostKey } from '../domain/known-hosts.js';
 import type { TextFiles } from './ports/files.js';
 
-/** One fronted target's host key as the access server gives it (canonical, see domain/known-hosts.ts). */
-export interface ServerHostKeyPin {
-  hostname: string;
-  hostKey: string;
-}
+/** One fronted target's trust as the access server gives it (canonical, see domain/host-key-check.ts). */
+export type ServerHostKeyPin = { hostname: string } & HostTrust;
 
 /**
- * Makes each key the only pin of its target in Latchkey's known_hosts, keeping every other line; the
- * file is written only when something changed (the usual case for a connection is that nothing did).
+ * Makes each pin the only entry of its target in Latchkey's known_hosts (the front's key, or one
+ * `@cert-authority` line for the host CA), keeping every other line; the file is written only when
+ * something changed (the usual case for a connection is that nothing did).
  */
 export async function pinServerHostKeys(
   files: TextFiles,
@@ -20,7 +19,10 @@ export async function pinServerHostKeys(
   let text = await files.read(knownHostsFile);
   let changed = false;
   for (const pin of pins) {
-    const pinned = pinHostKey(text, pin.hostname, pin.hostKey);
+    const pinned =
+      pin.hostCa !== undefined
+        ? pinHostCa(text, pin.hostname, pin.hostCa)
+        : pinHostKey(text, pin.hostname, pin.hostKey);
     text = pinned.text;
     changed ||= pinned.changed;
   }

@@ -54,7 +54,9 @@ export async function refreshSshCertificate(
     const serverKey = issuedHostKey(obtained.issued.target, obtained.target);
     if (serverKey !== undefined) {
       await pinServerHostKeys(deps.files, knownHostsPath(request.configDir), [
-        { hostname: request.hostname, hostKey: serverKey.hostKey },
+        serverKey.hostCa === undefined
+          ? { hostname: request.hostname, hostKey: serverKey.hostKey }
+          : { hostname: request.hostname, hostCa: serverKey.hostCa },
       ]);
     }
     const issuedPort = obtained.issued.target.port;

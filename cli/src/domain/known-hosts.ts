@@ -3,7 +3,8 @@ import { LatchkeyError, hostnameProblem, parseSshPublicKey, type SshPublicKey } 
 
 /**
  * Latchkey's own known_hosts (`<config>/known_hosts`), where host keys are pinned under the target's
- * hostname (HostKeyAlias): for a fronted target (its agent's SSH front), the key the access server gives,
+ * hostname (HostKeyAlias): for a fronted target (its agent's SSH front), an `@cert-authority` line for the
+ * account's host CA when its front presents a host certificate, else the key the access server gives,
  * written by Latchkey before ssh starts; for any other target, the key ssh was shown on first use. These
  * functions read and edit its text and read ssh's complaints; no file access.
  */
@@ -39,11 +40,11 @@ function patternNamesHost(pattern: string, host: string): boolean {
  * exactly one plain public key. Checked strictly because it ends up in a known_hosts file: a line break or
  * a marker (`@cert-authority`) smuggled into it would pin keys for other hosts too.
  */
-export function serverHostKey(hostKey: string, hostname: string): string {
+export function serverHostKey(hostKey: string, hostname: string, what = 'host key'): string {
   const refuse = (why: string) =>
     new LatchkeyError(
       'internal',
-      `the access server's host key for ${hostname} ${why}; not connecting (tell your administrator)`,
+      `the access server's ${what} for ${hostname} ${why}; not connecting (tell your administrator)`,
     );
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(hostKey.trim()))
@@ -74,21 +75,60 @@ export function pinHostKey(
   hostname: string,
   hostKey: string,
 ): { text: string; changed: boolean } {
+  const name = checkedName(hostname, 'a host key');
+  return replaceEntries(text, name, `${name} ${hostKey}`, false);
+}
+
+/**
+ * A known_hosts text where the only entry for `hostname` is `@cert-authority hostname CA` (hostCa
+ * canonical, from serverHostKey): ssh then accepts for that name only a host certificate from the CA
+ * that lists the name as a principal, never a plain key. Earlier pins and CA lines for exactly that name
+ * are removed; other lines are kept. `changed` as in pinHostKey.
+ */
+export function pinHostCa(
+  text: string | undefined,
+  hostname: string,
+  hostCa: string,
+): { text: string; changed: boolean } {
+  const name = checkedName(hostname, 'a host CA');
+  return replaceEntries(text, name, `@cert-authority ${name} ${hostCa}`, true);
+}
+
+function checkedName(hostname: string, what: string): string {
   const name = hostname.toLowerCase();
   const problem = hostnameProblem(name);
   if (problem !== undefined) {
-    throw new LatchkeyError(
-      'internal',
-      `cannot pin a host key for ${JSON.stringify(hostname)}: it ${problem}`,
-    );
+    throw new LatchkeyError('internal', `cannot pin ${what} for ${JSON.stringify(hostname)}: it ${problem}`);
   }
-  const pin = `${name} ${hostKey}`;
+  return name;
+}
+
+/**
+ * `entry` as the one pin for `name`; with `replaceCaLines`, also the one `@cert-authority` line for
+ * exactly `name` (a plain pin keeps marker lines, as forgetHostKey does). Unchanged when it already is.
+ */
+function replaceEntries(
+  text: string | undefined,
+  name: string,
+  entry: string,
+  replaceCaLines: boolean,
+): { text: string; changed: boolean } {
   const before = text ?? '';
-  const entries = before.split('\n').filter((line) => isEntryFor(line, name));
-  if (entries.length === 1 && entries[0]!.trim() === pin) return { text: before, changed: false };
-  const kept = forgetHostKey(before, name).text;
+  const matches = (line: string) => isEntryFor(line, name) || (replaceCaLines && isCaLineFor(line, name));
+  const entries = before.split('\n').filter(matches);
+  if (entries.length === 1 && entries[0]!.trim() === entry) return { text: before, changed: false };
+  const kept = before
+    .split('\n')
+    .filter((line) => !matches(line))
+    .join('\n');
   const prefix = kept === '' || kept.endsWith('\n') ? kept : `${kept}\n`;
-  return { text: `${prefix}${pin}\n`, changed: true };
+  return { text: `${prefix}${entry}\n`, changed: true };
+}
+
+/** An `@cert-authority` line whose host patterns are exactly `name` (the ones Latchkey writes). */
+function isCaLineFor(line: string, name: string): boolean {
+  const [marker, patterns] = line.trim().split(/\s+/);
+  return marker === '@cert-authority' && patterns?.toLowerCase() === name;
 }
 
 function isEntryFor(line: string, name: string): boolean {
@@ -122,8 +162,19 @@ export function reportsRefusedHostKey(sshStderr: string): boolean {
   return reportsChangedHostKey(sshStderr) || /Host key verification failed/.test(sshStderr);
 }
 
-/** What Latchkey says when a fronted target showed another host key than the access server's. */
-export function refusedServerHostKeyMessage(hostname: string): string {
+/**
+ * What Latchkey says when a fronted target showed another host key than the access server's, or (with
+ * `certified`) no host certificate from the account's host CA naming it.
+ */
+export function refusedServerHostKeyMessage(hostname: string, certified = false): string {
+  if (certified) {
+    return (
+      `The host that answered is not the one the access server certified as ${hostname}: it did not show a host certificate ` +
+      `from your access server's host CA for ${hostname} (another target's certificate, or an uncertified key), so ssh ` +
+      `refused to connect before logging in. If ${hostname}'s agent was reinstalled just now, \`latchkey targets\` refreshes ` +
+      'the list of targets; then connect again. Otherwise someone may be intercepting the connection: do not go on, and tell your administrator.'
+    );
+  }
   return (
     `The host that answered is not the one the access server knows for ${hostname}: it showed another host key ` +
     `than the one the server gives for ${hostname}, so ssh refused to connect before logging in. ` +

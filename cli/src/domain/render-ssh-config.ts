@@ -1,7 +1,7 @@
 import { LatchkeyError } from '@latchkey/shared';
 import type { MeTarget } from './access-api.js';
 import { targetAddress } from './access-api.js';
-import { listedHostKey } from './host-key-check.js';
+import { listedHostKey, type HostTrust } from './host-key-check.js';
 import { CERTIFICATE_FILE_NAME, KEY_FILE_NAME, knownHostsPath, sshKeysDir } from './ssh-key-paths.js';
 
 export interface SshConfigInput {
@@ -51,7 +51,8 @@ export function renderSshConfig(input: SshConfigInput): string {
     '# short-lived certificate (and, when the last one has expired, a new key pair) into the files that',
     '# IdentityFile and CertificateFile name, before ssh loads them. Concurrent connections share the key',
     '# and each sees a complete certificate for it (written atomically). A target fronted by its agent',
-    "# accepts only the host key the access server gives, which the helper pins in Latchkey's known_hosts.",
+    "# accepts only a host certificate from the account's host CA naming it (one @cert-authority line in",
+    "# Latchkey's known_hosts), or, while its agent has no certificate yet, the host key the server gives.",
     '# See `latchkey ssh-config --help`.',
   ];
   for (const entry of configEntries(input.targets)) {
@@ -59,14 +60,14 @@ export function renderSshConfig(input: SshConfigInput): string {
       lines.push('', `# ${entry.comment}`);
       continue;
     }
-    const { host, target, hostKey } = entry;
+    const { host, target, trust } = entry;
     const keysDir = `${escapePercent(sshKeysDir(configDir))}/${host}/%r`;
     lines.push('', `Host ${host}`, `  HostName ${targetAddress(target)}`, `  Port ${target.port}`);
     if (target.usernames.length === 1) lines.push(`  User ${target.usernames[0]}`);
     lines.push(
       `  UserKnownHostsFile ${configValue(escapePercent(knownHostsPath(configDir)))}`,
       `  HostKeyAlias ${host}`,
-      ...(hostKey === undefined
+      ...(trust === undefined
         ? ['  StrictHostKeyChecking accept-new']
         : ['  StrictHostKeyChecking yes', '  GlobalKnownHostsFile /dev/null']),
       '  IdentitiesOnly yes',
@@ -81,19 +82,18 @@ export function renderSshConfig(input: SshConfigInput): string {
 }
 
 /**
- * The host keys `ssh-config --write` pins in Latchkey's known_hosts for the fronted targets it writes
- * entries for (canonical keys, under the lowercase hostname).
+ * What `ssh-config --write` writes in Latchkey's known_hosts for the fronted targets it writes entries
+ * for, under the lowercase hostname: the host CA (an `@cert-authority` line) for a front with a host
+ * certificate, else the front's key (canonical).
  */
-export function sshConfigHostKeys(targets: readonly MeTarget[]): { hostname: string; hostKey: string }[] {
+export function sshConfigHostKeys(targets: readonly MeTarget[]): ({ hostname: string } & HostTrust)[] {
   return configEntries(targets).flatMap((entry) =>
-    entry.kind === 'host' && entry.hostKey !== undefined
-      ? [{ hostname: entry.host, hostKey: entry.hostKey }]
-      : [],
+    entry.kind === 'host' && entry.trust !== undefined ? [{ hostname: entry.host, ...entry.trust }] : [],
   );
 }
 
 type ConfigEntry =
-  { kind: 'host'; host: string; target: MeTarget; hostKey?: string } | { kind: 'skipped'; comment: string };
+  { kind: 'host'; host: string; target: MeTarget; trust?: HostTrust } | { kind: 'skipped'; comment: string };
 
 /**
  * One Host entry per hostname (the first target with it), with the host key the server gives for a
@@ -111,16 +111,16 @@ function configEntries(targets: readonly MeTarget[]): ConfigEntry[] {
       };
     }
     seen.add(host);
-    let hostKey: string | undefined;
+    let trust: HostTrust | undefined;
     try {
-      hostKey = listedHostKey(target);
+      trust = listedHostKey(target);
     } catch {
       return {
         kind: 'skipped',
         comment: `${host} (${target.id}) skipped: the access server's host key for it is not an OpenSSH public key; tell your administrator.`,
       };
     }
-    return hostKey === undefined ? { kind: 'host', host, target } : { kind: 'host', host, target, hostKey };
+    return trust === undefined ? { kind: 'host', host, target } : { kind: 'host', host, target, trust };
   });
 }
 

@@ -5,23 +5,43 @@ import { issuedHostKey, listedHostKey } from '../../../cli/src/domain/host-key-c
 import { meTarget } from './fixtures.js';
 
 const SERVER_KEY = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+const HOST_CA = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
 const OTHER_KEY = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
 
 const plain = meTarget('web-1', { port: 22 });
-const fronted = (hostKey = SERVER_KEY, port = 2201): MeTarget =>
-  meTarget('web-1', { port, front: { port, host_key: `${hostKey} agent@web-1` } });
-const issued = (port: number, hostKey?: string): IssuedCertificate['target'] => ({
+const fronted = (hostKey = SERVER_KEY, port = 2201, hostCa?: string): MeTarget =>
+  meTarget('web-1', {
+    port,
+    front: {
+      port,
+      host_key: `${hostKey} agent@web-1`,
+      ...(hostCa === undefined ? {} : { host_ca: `${hostCa} latchkey-host-ca` }),
+    },
+  });
+const issued = (port: number, hostKey?: string, hostCa?: string): IssuedCertificate['target'] => ({
   id: plain.id,
   hostname: 'web-1',
   address: '10.0.0.5',
   port,
   ...(hostKey === undefined ? {} : { host_key: hostKey }),
+  ...(hostCa === undefined ? {} : { host_ca: hostCa }),
 });
 
 describe('listedHostKey', () => {
   it('is the canonical server key of a fronted target, and none (first use) for another', () => {
-    assert.equal(listedHostKey(fronted()), SERVER_KEY);
+    assert.deepEqual(listedHostKey(fronted()), { hostKey: SERVER_KEY });
     assert.equal(listedHostKey(plain), undefined);
+  });
+
+  it("is the host CA (canonical) for a front with a host certificate, never also the front's key", () => {
+    assert.deepEqual(listedHostKey(fronted(SERVER_KEY, 2201, HOST_CA)), { hostCa: HOST_CA });
+  });
+
+  it('refuses a host CA that is not one public key line', () => {
+    assert.throws(
+      () => listedHostKey(fronted(SERVER_KEY, 2201, `${HOST_CA}\nweb-1 ${OTHER_KEY}`)),
+      (e) => isLatchkeyError(e, 'internal') && /host CA for web-1/.test(e.message),
+    );
   });
 
   it('refuses a fronted target whose key is not one public key line', () => {
@@ -39,6 +59,24 @@ describe('issuedHostKey (which key the connection a certificate is for must find
       issued(2201, SERVER_KEY),
       fronted(),
       { hostKey: SERVER_KEY, from: 'certificate' },
+    ],
+    [
+      "the certificate answer's host CA, when it names one",
+      issued(2201, SERVER_KEY, HOST_CA),
+      fronted(),
+      { hostCa: HOST_CA, from: 'certificate' },
+    ],
+    [
+      "the certificate answer's key when it names no CA, although the list did (the certificate lapsed)",
+      issued(2201, SERVER_KEY),
+      fronted(SERVER_KEY, 2201, HOST_CA),
+      { hostKey: SERVER_KEY, from: 'certificate' },
+    ],
+    [
+      "the list's host CA when the answer names no key but the list has a certified front at that port",
+      issued(2201),
+      fronted(SERVER_KEY, 2201, HOST_CA),
+      { hostCa: HOST_CA, from: 'list' },
     ],
     [
       "the certificate answer's key over an older one in the list",

@@ -4,6 +4,7 @@ import { generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
 import {
   changedHostKeyMessage,
   forgetHostKey,
+  pinHostCa,
   pinHostKey,
   refusedServerHostKeyMessage,
   reportsChangedHostKey,
@@ -173,6 +174,47 @@ describe('pinHostKey (the only pin of a fronted target)', () => {
   });
 });
 
+describe('pinHostCa (a front with a host certificate: its name trusts only the host CA)', () => {
+  const hostCa = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+  const line = `@cert-authority web-1 ${hostCa}`;
+  const cases: [string, string | undefined, string, boolean][] = [
+    ['no file yet', undefined, `${line}\n`, true],
+    [
+      "the front's plain pin, under every spelling (removed: an uncertified key is refused)",
+      [`${hashed('web-1')} ${KEY}`, `[web-1]:2222 ${KEY}`, `web-1 ${KEY}`, `db-1 ${KEY}`, ''].join('\n'),
+      [`db-1 ${KEY}`, line, ''].join('\n'),
+      true,
+    ],
+    [
+      "an older CA line for that name (replaced); other names' CA lines and comments kept",
+      ['# latchkey', `@cert-authority web-1 ${KEY}`, `@cert-authority web-10 ${KEY}`, ''].join('\n'),
+      ['# latchkey', `@cert-authority web-10 ${KEY}`, line, ''].join('\n'),
+      true,
+    ],
+    ['exactly that line already', `db-1 ${KEY}\n${line}\n`, `db-1 ${KEY}\n${line}\n`, false],
+  ];
+  for (const [what, before, after, changed] of cases) {
+    it(what, () => assert.deepEqual(pinHostCa(before, 'Web-1', hostCa), { text: after, changed }));
+  }
+
+  it('then a plain pin for the name keeps the CA line (as any marker line)', () => {
+    const key = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    assert.deepEqual(pinHostKey(`${line}\n`, 'web-1', key), {
+      text: `${line}\nweb-1 ${key}\n`,
+      changed: true,
+    });
+  });
+
+  it('refuses a name that is not a plain hostname', () => {
+    for (const name of ['*', 'web-1,db-1', '!web-1', '']) {
+      assert.throws(
+        () => pinHostCa('', name, hostCa),
+        (e) => isLatchkeyError(e, 'internal'),
+      );
+    }
+  });
+});
+
 describe('a fronted target that showed another host key', () => {
   it("recognises ssh's refusals under strict checking: a changed key, or none of that type known", () => {
     assert.ok(
@@ -195,5 +237,12 @@ describe('a fronted target that showed another host key', () => {
     assert.match(message, /`latchkey targets` refreshes/);
     assert.match(message, /reinstalled/);
     assert.doesNotMatch(message, /known-hosts forget/, 'forgetting the pin is no fix for a fronted target');
+  });
+
+  it('for a certified front, says no host certificate for it was shown', () => {
+    const message = refusedServerHostKeyMessage('web-1', true);
+    assert.match(message, /not the one the access server certified as web-1/);
+    assert.match(message, /host certificate from your access server's host CA for web-1/);
+    assert.match(message, /`latchkey targets` refreshes/);
   });
 });

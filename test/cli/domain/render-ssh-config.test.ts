@@ -108,6 +108,25 @@ describe('renderSshConfig', () => {
     assert.deepEqual(sshConfigHostKeys(targets), [{ hostname: 'web-1', hostKey: FRONT_KEY }]);
   });
 
+  it('trusts the host CA (and strictly) for a front with a host certificate, pinning no key', () => {
+    const front = { port: 2201, host_key: FRONT_KEY, host_ca: `${OTHER_FRONT_KEY} latchkey-host-ca` };
+    const targets = [
+      meTarget('Web-1', { port: 2201, front }),
+      meTarget('db-1', {
+        id: '22222222-2222-4222-8222-222222222222',
+        port: 2201,
+        front: { ...front, host_ca: undefined },
+      }),
+    ];
+    assert.deepEqual(sshConfigHostKeys(targets), [
+      { hostname: 'web-1', hostCa: OTHER_FRONT_KEY },
+      { hostname: 'db-1', hostKey: FRONT_KEY },
+    ]);
+    const text = renderSshConfig({ server: SERVER, configDir: '/c', latchkeyCommand: ['/l'], targets });
+    assert.match(text, /Host web-1\n(?: {2}.*\n)*? {2}HostKeyAlias web-1\n {2}StrictHostKeyChecking yes\n/);
+    assert.doesNotMatch(text, /accept-new/);
+  });
+
   it('leaves out a fronted target whose host key is not one public key line, and says why', () => {
     const bad = meTarget('web-1', {
       port: 2201,
