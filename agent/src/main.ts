@@ -287,7 +287,10 @@ program.exitOverride((error) => {
 stateDirOption(
   program
     .command('enroll')
-    .description("trade a join token for the agent's own credential")
+    .description(
+      "get the agent's own credential: re-enrol with the current one if this host is enrolled with this " +
+        'server, else trade the join token for a new one',
+    )
     .requiredOption('--server <url>', 'the access server, e.g. https://access.example.com')
     .addOption(
       new Option('--token <join-token>', 'the join token').env('LATCHKEY_JOIN_TOKEN').makeOptionMandatory(),
@@ -300,7 +303,7 @@ stateDirOption(
     const config = parseAgentConfig({ ...options });
     const serverUrl = parseServerUrl(options.server);
     const sshdHost = nodeSshdHost();
-    const enrolment = await enrollAgent(
+    const { enrolment, outcome } = await enrollAgent(
       {
         server: new AgentServerClient(serverUrl, () => undefined),
         state: new AgentStateFiles(sshdHost.files, config.stateDir),
@@ -316,8 +319,16 @@ stateDirOption(
         ...(config.interfaces === undefined ? {} : { interfaces: config.interfaces }),
       },
     );
+    if (outcome.kind === 'enrolled_anew') {
+      process.stderr.write(
+        `warning: the server refused this host's credential as agent ${outcome.previousAgentId} ` +
+          `(${outcome.refusal}), so the join token made a new agent; the old one stays listed until an admin ` +
+          'removes it (latchkey admin agents remove)\n',
+      );
+    }
+    const how = outcome.kind === 'reenrolled' ? 're-enrolled (with its current credential)' : 'enrolled';
     process.stdout.write(
-      `enrolled as agent ${enrolment.agentId}; the credential is in ${config.stateDir}/enrolment.json\n`,
+      `${how} as agent ${enrolment.agentId}; the credential is in ${config.stateDir}/enrolment.json\n`,
     );
   } catch (error) {
     fail(error);

@@ -46,7 +46,11 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
   const stateDir = () => dir.file('state');
 
   /** The admin API over real HTTP (so it works across the server's restart). */
-  async function admin(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Json> {
+  async function admin(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<Json> {
     const response = await fetch(`${server.url}${path.startsWith('/v1/') ? '' : server.base}${path}`, {
       method,
       headers: {
@@ -234,6 +238,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     assert.equal(agents.target_id, target.id);
     assert.match(agents.sshd_version ?? '', /^OpenSSH_/);
     assert.ok(typeof agents.distro === 'string');
+    assert.equal(agents.uid_min, 1000, "the host's UID_MIN from login.defs (Debian's)");
   });
 
   it('tampering with ca.pub is repaired, and audited', async () => {
@@ -354,5 +359,57 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
       command: 'id -un',
     });
     assert.notEqual(login.code, 0, 'certificates are no longer trusted');
+  });
+
+  it('enrol again: an enrolled host re-enrols with its credential as the same agent; once removed, it becomes a new one', async () => {
+    const enrolArgs = (token: string) => [
+      'enroll',
+      '--server',
+      server.url,
+      '--token',
+      token,
+      '--state-dir',
+      stateDir(),
+      '--hostname',
+      'E2E_Box',
+      '--interface',
+      'lo',
+    ];
+    const readState = async (name: string) => JSON.parse(await readFile(`${stateDir()}/${name}`, 'utf8'));
+    const before = await readState('enrolment.json');
+    const { targetId } = await readState('registration.json');
+
+    // The join token given is no token at all: a re-enrolment never uses it (a machine id proves nothing).
+    const again = await runAgent(enrolArgs('lkj_not_a_token'));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      new RegExp(`^re-enrolled \\(with its current credential\\) as agent ${before.agentId}`),
+    );
+    const reenrolled = await readState('enrolment.json');
+    assert.notEqual(reenrolled.apiToken, before.apiToken, 'a fresh credential');
+    assert.deepEqual(await readState('registration.json'), { targetId }, 'the same target');
+    const oldRefused = await fetch(`${server.url}/v1/agents/credential/renew`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${before.apiToken}` },
+    });
+    assert.equal(oldRefused.status, 401, 'the old credential is revoked');
+
+    // Removed by an admin (target kept): its credential proves nothing any more; the join token makes a new agent.
+    await admin('DELETE', `/latchkey/agents/${before.agentId}?keep_target=true`);
+    const joinToken = (await admin('POST', '/latchkey/join_tokens', { name: 'e2e again' })).token;
+    const anew = await runAgent(enrolArgs(joinToken));
+    assert.equal(anew.code, 0, anew.stderr);
+    const fresh = await readState('enrolment.json');
+    assert.notEqual(fresh.agentId, before.agentId);
+    assert.match(anew.stdout, new RegExp(`^enrolled as agent ${fresh.agentId}`));
+    assert.match(
+      anew.stderr,
+      new RegExp(`warning: the server refused this host's credential as agent ${before.agentId}`),
+    );
+    await assert.rejects(
+      stat(`${stateDir()}/registration.json`),
+      "the removed agent's target is not the new one's",
+    );
   });
 });

@@ -7,6 +7,7 @@ import type {
   AgentEnrollBody,
   AgentHeartbeatBody,
   AgentHeartbeatResult,
+  AgentReenrollBody,
 } from '@latchkey/shared/api/agents';
 import type { AgentRecordingSettings, SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
 import type { SessionControl } from '@latchkey/shared/api/ssh-sessions';
@@ -30,6 +31,16 @@ export class AgentServerClient implements AgentServer, SessionLogServer {
 
   async enroll(body: AgentEnrollBody): Promise<AgentCredential> {
     const answer = await requestJson({ method: 'POST', url: `${this.base}/v1/agents/enroll`, body });
+    return answer.result as AgentCredential;
+  }
+
+  async reenroll(credential: string, body: AgentReenrollBody): Promise<AgentCredential> {
+    const answer = await requestJson({
+      method: 'POST',
+      url: `${this.base}/v1/agents/reenroll`,
+      token: credential,
+      body,
+    });
     return answer.result as AgentCredential;
   }
 

@@ -1,7 +1,7 @@
 /**
  * HostInfo from the OS: the hostname and interfaces from node:os, the machine id from /etc/machine-id,
  * the distro from systeminformation (in a short-lived child process, os-info.ts), the sshd version from
- * `sshd -V`. Distro and sshd version are read once (they change only with a reinstall or an upgrade, and
+ * `sshd -V`, the system accounts from /etc/login.defs and /etc/passwd. Distro and sshd version are read once (they change only with a reinstall or an upgrade, and
  * the agent restarts then).
  */
 import { hostname, networkInterfaces } from 'node:os';
@@ -9,6 +9,7 @@ import type { CommandRunner } from '../../app/ports/command-runner.js';
 import type { FileSystem } from '../../app/ports/file-system.js';
 import type { HostInfo } from '../../app/ports/host-info.js';
 import type { InterfaceAddress } from '../../domain/agent/pick-addresses.js';
+import { parseUidMin, systemUsersOf } from '../../domain/agent/system-accounts.js';
 import { readSshdVersion } from './os-facts.js';
 import { readOsInfo } from './os-info.js';
 
@@ -56,5 +57,15 @@ export class NodeHostInfo implements HostInfo {
   sshdVersion(): Promise<string | undefined> {
     this.sshd ??= readSshdVersion(this.commands, this.sshdPath).catch(() => undefined);
     return this.sshd;
+  }
+
+  /** Read at each call (each heartbeat): accounts come and go without a restart; both files are small. */
+  async systemAccounts(): Promise<{ uidMin: number; systemUsers: string[] } | undefined> {
+    const passwd = await this.files.read('/etc/passwd').catch(() => undefined);
+    if (passwd === undefined) return undefined;
+    const loginDefs = await this.files.read('/etc/login.defs').catch(() => undefined);
+    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    const uidMin = parseUidMin(loginDefs === undefined ? undefined : text(loginDefs));
+    return { uidMin, systemUsers: systemUsersOf(text(passwd), uidMin) };
   }
 }

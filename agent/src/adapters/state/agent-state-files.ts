@@ -24,6 +24,9 @@ export class AgentStateFiles implements AgentStateStore {
   writeRegistration(registration: Registration): Promise<void> {
     return this.write('registration.json', registration, 0o600);
   }
+  forgetRegistration(): Promise<void> {
+    return this.files.remove(`${this.stateDir}/registration.json`);
+  }
   async readCaKeys(): Promise<readonly string[] | undefined> {
     return (await this.read<{ keys: string[] }>('ca-keys.json'))?.keys;
   }

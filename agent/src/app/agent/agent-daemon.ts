@@ -437,6 +437,7 @@ export class AgentDaemon {
     const repairs = this.pendingRepairs.splice(0);
     try {
       const sshdVersion = await this.deps.host.sshdVersion();
+      const accounts = await this.deps.host.systemAccounts().catch(() => undefined);
       const hostCertificate = this.deps.frontHostCertificate?.current();
       const { clockOffsetMs, frontHostCertificate } = await latchkey.server.heartbeat({
         version: this.settings.version,
@@ -449,6 +450,7 @@ export class AgentDaemon {
           ...(this.lastKeys === undefined ? {} : { ca_keys: this.lastKeys.length }),
         },
         ...(repairs.length === 0 ? {} : { drift_repairs: repairs }),
+        ...(accounts === undefined ? {} : { uid_min: accounts.uidMin, system_users: accounts.systemUsers }),
         ...(this.settings.front === undefined
           ? {}
           : {

@@ -1,8 +1,20 @@
 /**
- * `latchkey-agent enroll`: trade a join token for the agent's own credential and keep it (with the
- * settings given now) in the state directory, mode 0600. Enrolling again replaces the credential; the
- * server recognises the host by its machine id and keeps it the same agent.
+ * `latchkey-agent enroll`: get the agent's own credential and keep it (with the settings given now) in the
+ * state directory, mode 0600.
+ *
+ * A host that is already enrolled with this server proves it with its current credential and re-enrols
+ * (`POST /v1/agents/reenroll`): the same agent and target, a fresh credential, the old one revoked. A
+ * machine id is no proof (it is world-readable), so a join token never re-enrols: with one, the server
+ * always makes a new agent. The join token is therefore used only when there is no enrolment for this
+ * server, or when the server refuses the current credential (the agent was removed or replaced): then the
+ * host becomes a new agent, and the caller is told why, since the old agent stays listed until an admin
+ * removes it. A replace token (`latchkey admin agents replace`) re-enrols a rebuilt host as the agent it
+ * replaces. In every case the target the answer names becomes this host's registration, and a
+ * registration left by an earlier agent is forgotten, so the next registration never touches a target
+ * that is not this agent's.
  */
+import { isLatchkeyError } from '@latchkey/shared/errors/latchkey-error';
+import type { AgentCredential } from '@latchkey/shared/api/agents';
 import type { AgentServer } from '../ports/agent-server.js';
 import type { AgentStateStore, Enrolment } from '../ports/agent-state.js';
 import type { HostInfo } from '../ports/host-info.js';
@@ -17,23 +29,48 @@ export interface EnrollRequest {
   readonly interfaces?: readonly string[];
 }
 
+/** How the enrolment came about, for the one line `latchkey-agent enroll` prints. */
+export type EnrolmentKind =
+  /** No enrolment with this server before: a new agent (or, with a replace token, the replaced one). */
+  | { kind: 'enrolled' }
+  /** The current credential was accepted: the same agent, a fresh credential. */
+  | { kind: 'reenrolled' }
+  /** An enrolment was there but the server refused its credential: a new agent; why is in `refusal`. */
+  | { kind: 'enrolled_anew'; previousAgentId: string; refusal: string };
+
 export async function enrollAgent(
   deps: { server: AgentServer; state: AgentStateStore; host: HostInfo; now: () => Date },
   request: EnrollRequest,
-): Promise<Enrolment> {
+): Promise<{ enrolment: Enrolment; outcome: EnrolmentKind }> {
+  const serverUrl = request.serverUrl.replace(/\/+$/, '');
   const hostname = normalizeHostname(request.hostname ?? (await deps.host.hostname()));
   const machineId = await deps.host.machineId();
-  const credential = await deps.server.enroll({
-    join_token: request.joinToken,
-    hostname,
-    agent: {
-      version: request.version,
-      distro: await deps.host.distro(),
-      ...(machineId === undefined ? {} : { machine_id: machineId }),
-    },
-  });
+  const agent = {
+    version: request.version,
+    distro: await deps.host.distro(),
+    ...(machineId === undefined ? {} : { machine_id: machineId }),
+  };
+
+  const previous = await deps.state.readEnrolment().catch(() => undefined);
+  let credential: AgentCredential | undefined;
+  let outcome: EnrolmentKind = { kind: 'enrolled' };
+  if (previous !== undefined && previous.server === serverUrl) {
+    try {
+      credential = await deps.server.reenroll(previous.apiToken, { hostname, agent });
+      outcome = { kind: 'reenrolled' };
+    } catch (error) {
+      // Only a refusal of the credential itself falls back to the join token; an unreachable server or
+      // a bad request is the caller's to see, and the enrolment on disk stays as it was.
+      if (!isLatchkeyError(error, 'unauthenticated') && !isLatchkeyError(error, 'permission_denied')) {
+        throw error;
+      }
+      outcome = { kind: 'enrolled_anew', previousAgentId: previous.agentId, refusal: error.message };
+    }
+  }
+  credential ??= await deps.server.enroll({ join_token: request.joinToken, hostname, agent });
+
   const enrolment: Enrolment = {
-    server: request.serverUrl.replace(/\/+$/, ''),
+    server: serverUrl,
     accountId: credential.account_id,
     agentId: credential.agent_id,
     apiToken: credential.api_token,
@@ -46,5 +83,10 @@ export async function enrollAgent(
       : { interfaces: [...request.interfaces] }),
   };
   await deps.state.writeEnrolment(enrolment);
-  return enrolment;
+  if (credential.target_id !== undefined) {
+    await deps.state.writeRegistration({ targetId: credential.target_id });
+  } else if (previous?.agentId !== credential.agent_id) {
+    await deps.state.forgetRegistration();
+  }
+  return { enrolment, outcome };
 }

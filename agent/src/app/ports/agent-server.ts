@@ -5,12 +5,22 @@
  * cannot be reached or answers 5xx (retried), `conflict` when it already holds another log under that id,
  * otherwise the server's own code.
  */
-import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared/api/agents';
+import type {
+  AgentCredential,
+  AgentEnrollBody,
+  AgentHeartbeatBody,
+  AgentReenrollBody,
+} from '@latchkey/shared/api/agents';
 import type { AgentRecordingSettings, SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
 import type { SessionControl } from '@latchkey/shared/api/ssh-sessions';
 
 export interface AgentServer {
   enroll(body: AgentEnrollBody): Promise<AgentCredential>;
+  /**
+   * Re-enrols with `credential` as the proof: the same agent, a fresh credential; the old one is revoked.
+   * `unauthenticated` when the server no longer accepts `credential` (the agent was removed or replaced).
+   */
+  reenroll(credential: string, body: AgentReenrollBody): Promise<AgentCredential>;
   renewCredential(): Promise<AgentCredential>;
   /**
    * Returns the clock offset measured on the answer (server minus agent, ms), when it could be, and the

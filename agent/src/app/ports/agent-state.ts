@@ -40,6 +40,8 @@ export interface AgentStateStore {
   writeEnrolment(enrolment: Enrolment): Promise<void>;
   readRegistration(): Promise<Registration | undefined>;
   writeRegistration(registration: Registration): Promise<void>;
+  /** Forgets the registration (an earlier agent's target is not this one's); nothing when there is none. */
+  forgetRegistration(): Promise<void>;
   /** The CA keys last fetched: drift is repaired from them even after a restart while the server is away. */
   readCaKeys(): Promise<readonly string[] | undefined>;
   writeCaKeys(keys: readonly string[]): Promise<void>;

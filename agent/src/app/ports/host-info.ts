@@ -11,4 +11,6 @@ export interface HostInfo {
   distro(): Promise<string>;
   /** e.g. "OpenSSH_9.2p1", when sshd says. */
   sshdVersion(): Promise<string | undefined>;
+  /** UID_MIN and the system accounts' names (domain/agent/system-accounts.ts); undefined when unreadable. */
+  systemAccounts(): Promise<{ uidMin: number; systemUsers: string[] } | undefined>;
 }

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { LatchkeyError, generateSshKeyPair } from '@latchkey/shared';
 import { AgentDaemon } from '../../../../agent/src/app/agent/agent-daemon.js';
 import type { AgentDaemonDeps, AgentDaemonSettings } from '../../../../agent/src/app/agent/agent-daemon.js';
-import { enrollAgent } from '../../../../agent/src/app/agent/enroll-agent.js';
 import type { OsFacts } from '../../../../agent/src/domain/sshd/distro.js';
 import { BLOCK_BEGIN } from '../../../../agent/src/domain/sshd/latchkey-sshd-block.js';
 import { InMemorySshdHost } from '../in-memory-sshd-host.js';
@@ -113,6 +112,8 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
       distro: 'Debian GNU/Linux 12',
       sshd_version: 'OpenSSH_9.2p1',
       sshd_config: { state: 'trusted', method: 'drop-in', ca_keys: 1 },
+      uid_min: 1000,
+      system_users: ['root', 'daemon', 'nobody'],
     });
     assert.equal(t.state.status?.sshd.state, 'trusted');
     assert.equal(t.state.status?.targetId, t.controlPlane.targets[0]!.id);
@@ -342,36 +343,5 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     fresh.controlPlane.caToCreate = caKey;
     await fresh.daemon.cycle();
     assert.ok(!fresh.controlPlane.calls.includes('get gateway_ca'), 'a new CA needs no GET');
-  });
-
-  it('enroll: normalises the hostname, sends the machine id, keeps the credential and settings', async () => {
-    const state = new MemoryAgentState();
-    const server = new FakeAgentServer();
-    const enrolment = await enrollAgent(
-      { server, state, host: new FakeHostInfo(), now: () => NOW },
-      {
-        serverUrl: 'https://access.example.com/',
-        joinToken: 'lkj_x',
-        version: '0.1.0',
-        virtualNetwork: 'prod',
-        interfaces: ['eth0'],
-      },
-    );
-    assert.deepEqual(server.enrolments, [
-      {
-        join_token: 'lkj_x',
-        hostname: 'web-1.example.com',
-        agent: {
-          version: '0.1.0',
-          distro: 'Debian GNU/Linux 12',
-          machine_id: '0123456789abcdef0123456789abcdef',
-        },
-      },
-    ]);
-    assert.deepEqual(state.enrolment, enrolment);
-    assert.equal(enrolment.server, 'https://access.example.com');
-    assert.equal(enrolment.apiToken, 'lk_first');
-    assert.equal(enrolment.virtualNetwork, 'prod');
-    assert.deepEqual(enrolment.interfaces, ['eth0']);
   });
 });

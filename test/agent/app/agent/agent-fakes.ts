@@ -1,7 +1,12 @@
 /** In-memory ports for the agent's use-cases: a control plane, an access server, state, host facts, a watcher. */
 import { LatchkeyError } from '@latchkey/shared';
 import type { SessionControl } from '@latchkey/shared/api/ssh-sessions';
-import type { AgentCredential, AgentEnrollBody, AgentHeartbeatBody } from '@latchkey/shared';
+import type {
+  AgentCredential,
+  AgentEnrollBody,
+  AgentHeartbeatBody,
+  AgentReenrollBody,
+} from '@latchkey/shared';
 import type { AgentServer } from '../../../../agent/src/app/ports/agent-server.js';
 import type {
   AgentStateStore,
@@ -68,6 +73,11 @@ export class FakeControlPlane implements ControlPlane {
 export class FakeAgentServer implements AgentServer {
   readonly heartbeats: AgentHeartbeatBody[] = [];
   readonly enrolments: AgentEnrollBody[] = [];
+  readonly reenrolments: { credential: string; body: AgentReenrollBody }[] = [];
+  /** What `reenroll` throws instead of answering (e.g. the server refusing a revoked credential). */
+  reenrollRefusal: Error | undefined;
+  /** The target the server says the agent has, in enrol and re-enrol answers. */
+  answerTargetId: string | undefined;
   renewals = 0;
   reachable = true;
   clockOffsetMs: number | undefined = 1200;
@@ -75,7 +85,19 @@ export class FakeAgentServer implements AgentServer {
   async enroll(body: AgentEnrollBody): Promise<AgentCredential> {
     if (!this.reachable) throw unreachable();
     this.enrolments.push(body);
-    return credential('lk_first');
+    return {
+      ...credential('lk_first'),
+      ...(this.answerTargetId === undefined ? {} : { target_id: this.answerTargetId }),
+    };
+  }
+  async reenroll(proof: string, body: AgentReenrollBody): Promise<AgentCredential> {
+    if (!this.reachable) throw unreachable();
+    this.reenrolments.push({ credential: proof, body });
+    if (this.reenrollRefusal !== undefined) throw this.reenrollRefusal;
+    return {
+      ...credential('lk_reenrolled'),
+      ...(this.answerTargetId === undefined ? {} : { target_id: this.answerTargetId }),
+    };
   }
   async renewCredential(): Promise<AgentCredential> {
     if (!this.reachable) throw unreachable();
@@ -130,6 +152,9 @@ export class MemoryAgentState implements AgentStateStore {
   async writeRegistration(registration: Registration) {
     this.registration = registration;
   }
+  async forgetRegistration() {
+    this.registration = undefined;
+  }
   async readStatus() {
     return this.status;
   }
@@ -158,6 +183,13 @@ export class FakeHostInfo implements HostInfo {
   }
   async sshdVersion() {
     return 'OpenSSH_9.2p1';
+  }
+  accounts: { uidMin: number; systemUsers: string[] } | undefined = {
+    uidMin: 1000,
+    systemUsers: ['root', 'daemon', 'nobody'],
+  };
+  async systemAccounts() {
+    return this.accounts;
   }
 }
 
