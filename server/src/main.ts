@@ -452,7 +452,7 @@ export async function main(argv: string[]): Promise<void> {
     )
     .option(
       '--recorder-command <command>',
-      "recorded sessions' force-command where the target's agent has not reported its own (default: latchkey-agent record)",
+      "recorded sessions' force-command on targets without an agent (default: latchkey-agent record)",
     )
     .option(
       '--agent-package <file>',

@@ -2,17 +2,20 @@
  * What a certificate for one target carries and where the client connects (DESIGN.md flows 5 and 6),
  * decided from what is stored; no I/O.
  *
- * - The target is *fronted* when its most recently seen agent reported an SSH front in its last
- *   heartbeat. Its certificates are bound to it: critical option `TARGET_BINDING_OPTION` = the target's
- *   id, which OpenSSH refuses and only that target's front accepts; no force-command (the front records,
- *   when the account's session-log key says so: the agent reads that itself). Clients connect to the
- *   front's port and trust its host key.
- * - Otherwise (no agent, or an agent without a front) the certificate is what it always was: the
- *   recorder's force-command when the account records sessions (recorder-command.ts), else no critical
- *   option; the port is the one policy covers.
+ * - A target with an agent gets certificates bound to it: critical option `TARGET_BINDING_OPTION` = the
+ *   target's id, which OpenSSH refuses and only that target's front accepts, and never a force-command
+ *   (the front records, when the account's session-log key says so: the agent reads that itself).
+ * - It is *fronted* when its most recently seen agent reported an SSH front in its last heartbeat:
+ *   clients connect to the front's port and trust its host key. An agent that has reported no front (one
+ *   from before the front, which recorded through a force-command, or one not heard from yet) still gets
+ *   bound certificates, on the port policy covers: its sshd refuses them, so nobody gets in unrecorded
+ *   there, and the host is reachable again once its agent is upgraded and reports its front.
+ * - A target without an agent (made through the API, Cloudflare's manual model) gets what it always got:
+ *   the server's `--recorder-command` as force-command when the account records sessions (whatever
+ *   records on such a host; without it the login is refused rather than let in unrecorded), else a plain
+ *   certificate; the port is the one policy covers.
  */
 import { TARGET_BINDING_OPTION } from '@latchkey/shared';
-import { recorderCommandFor } from './recorder-command.js';
 import type { AgentFrontReport, AgentRecord } from './records.js';
 
 export type TargetAgent = Pick<AgentRecord, 'heartbeat' | 'lastSeenAt'>;
@@ -23,7 +26,7 @@ export interface CertificateBindingInput {
   targetId: string;
   /** The agents registered as the target (usually one, none for a target made through the API). */
   targetAgents: readonly TargetAgent[];
-  /** The server's --recorder-command, for a recorded target whose agent has not reported one. */
+  /** The server's --recorder-command: the force-command of a recorded target without an agent. */
   defaultRecorderCommand: string;
 }
 
@@ -64,25 +67,24 @@ export function targetAccounts(
 }
 
 export function certificateBinding(input: CertificateBindingInput): CertificateBinding {
-  const front = targetFront(input.targetAgents);
-  if (front !== undefined) {
+  if (input.targetAgents.length > 0) {
+    const front = targetFront(input.targetAgents);
     return {
       criticalOptions: { [TARGET_BINDING_OPTION]: input.targetId.toLowerCase() },
       boundToTarget: true,
-      front: {
-        port: front.port,
-        hostKey: front.hostKey,
-        ...(front.hostCertificate === undefined ? {} : { hostCertificate: front.hostCertificate }),
-      },
+      ...(front === undefined
+        ? {}
+        : {
+            front: {
+              port: front.port,
+              hostKey: front.hostKey,
+              ...(front.hostCertificate === undefined ? {} : { hostCertificate: front.hostCertificate }),
+            },
+          }),
     };
   }
-  const forceCommand = recorderCommandFor(
-    input.recordsSessions,
-    input.targetAgents,
-    input.defaultRecorderCommand,
-  );
   return {
-    criticalOptions: forceCommand === undefined ? {} : { 'force-command': forceCommand },
+    criticalOptions: input.recordsSessions ? { 'force-command': input.defaultRecorderCommand } : {},
     boundToTarget: false,
   };
 }

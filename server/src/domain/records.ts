@@ -322,7 +322,10 @@ export interface AgentSessionRecord {
 
 /** What an agent says about recording on its host (see AgentRecordingSchema in shared). */
 export interface AgentRecordingReport {
-  /** The force-command its certificates must carry: its own recorder's command line. */
+  /**
+   * What records sessions on the host, as the agent says (`latchkey-agent front` since the SSH front;
+   * agents before it named their force-command recorder). Shown to admins; never put into certificates.
+   */
   recorderCommand: string;
   mode: 'best-effort' | 'strict';
   /** A break-glass in force: strict recording lets sessions in unrecorded until then. */

@@ -22,7 +22,7 @@
  * | --max-certificate-ttl | LATCHKEY_MAX_CERTIFICATE_TTL | 1h (what a client may ask for at most)          |
  * | --recorder-command C  | LATCHKEY_RECORDER_COMMAND    | `latchkey-agent record` (certificates'          |
  * |                       |                              | force-command when the account records, for     |
- * |                       |                              | targets whose agent has not reported its own)   |
+ * |                       |                              | targets without an agent; never for others)     |
  * | --agent-package FILE  | LATCHKEY_AGENT_PACKAGE       | dist/latchkey-agent-linux-x64.tar.gz of the     |
  * |                       |                              | checkout (served to targets; main.ts decides)   |
  * | --max-log-size SIZE   | LATCHKEY_MAX_LOG_SIZE        | 256MiB: the largest session log an agent may    |
@@ -57,8 +57,8 @@ export interface ServerConfig {
   certificateTtlSeconds: number;
   maxCertificateTtlSeconds: number;
   /**
-   * The force-command of recorded sessions' certificates for targets whose agent has not reported its
-   * own recorder (domain/recorder-command.ts); undefined: the default.
+   * The force-command of recorded sessions' certificates for targets without an agent
+   * (domain/certificate-binding.ts); undefined: the default.
    */
   recorderCommand?: string;
   /** The agent package served at /downloads/ (absolute); undefined: main.ts's default. */

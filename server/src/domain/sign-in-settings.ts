@@ -16,7 +16,7 @@ export interface SignInSettings {
   maxCertificateTtlSeconds: number;
   /** How far back certificates are valid from, for clock skew between server and target. */
   certificateBackdateSeconds: number;
-  /** The force-command of recorded sessions where the target's agent has not reported its recorder. */
+  /** The force-command of recorded sessions on targets without an agent (certificate-binding.ts). */
   recorderCommand: string;
 }
 

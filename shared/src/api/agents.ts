@@ -134,17 +134,19 @@ export const RECORDING_MODES = ['best-effort', 'strict'] as const;
 export type RecordingMode = (typeof RECORDING_MODES)[number];
 
 /**
- * How the agent records sessions on its host: the command its certificates' force-command must run (the
- * server puts it into certificates for this target, so a host whose recorder is not `latchkey-agent
- * record` on PATH still records), the mode, and a break-glass in force, if any (admins see it, and it is
- * an audit event when it starts).
+ * How the agent records sessions on its host: `recorder_command` says what records them (the agent's SSH
+ * front reports `latchkey-agent front`; agents before the front named the force-command recorder that
+ * sshd ran, which the server no longer puts into any certificate: the field stays for the API's shape and
+ * is shown to admins), the mode, and a break-glass in force, if any (admins see it, and it is an audit
+ * event when it starts).
  */
 export const AgentRecordingSchema = Type.Object(
   {
     recorder_command: Type.String({
       minLength: 1,
       maxLength: MAX_FORCE_COMMAND_LENGTH,
-      description: 'One line, no control characters.',
+      description:
+        'What records sessions on the host: `latchkey-agent front`. One line, no control characters.',
     }),
     mode: Type.Enum([...RECORDING_MODES]),
     break_glass: Type.Optional(

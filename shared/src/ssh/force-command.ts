@@ -1,8 +1,8 @@
 /**
- * A certificate's force-command as Latchkey sets it (the session recorder's command line). sshd runs it
- * through the user's shell, so any command line works; a newline would end it early in sshd's eyes and
- * any other control character is a mistake. Used by the server's --recorder-command and by what an agent
- * reports as its recorder, so both are held to the same rule.
+ * A certificate's force-command as Latchkey sets it (for targets without an agent, the server's
+ * --recorder-command). sshd runs it through the user's shell, so any command line works; a newline would
+ * end it early in sshd's eyes and any other control character is a mistake. What an agent reports as
+ * `recording.recorder_command` is held to the same rule.
  */
 
 /** The longest command line accepted: far beyond any real path and arguments. */

@@ -41,17 +41,26 @@ const plain = (forceCommand?: string): CertificateBinding => ({
 });
 
 describe('server/domain: what a certificate is bound to and where the client connects', () => {
+  const unfronted: CertificateBinding = {
+    criticalOptions: { [TARGET_BINDING_OPTION]: TARGET },
+    boundToTarget: true,
+  };
   const cases: [string, boolean, TargetAgent[], CertificateBinding][] = [
     ['no agent, not recorded: a plain certificate', false, [], plain()],
-    ['no agent, recorded: the default recorder', true, [], plain(DEFAULT)],
-    ['an agent never heard from, recorded: the default recorder', true, [{}], plain(DEFAULT)],
+    ['no agent, recorded: the server’s recorder command, as before', true, [], plain(DEFAULT)],
+    ['an agent never heard from: bound, no front yet, never a force-command', true, [{}], unfronted],
     [
-      'an agent without a front, recorded: its recorder',
+      'an agent before the front (it reported a recorder), recorded: bound, never its force-command',
       true,
       [agent(1, { recorder: '/opt/rec' })],
-      plain('/opt/rec'),
+      unfronted,
     ],
-    ['an agent without a front, not recorded: plain', false, [agent(1, { recorder: '/opt/rec' })], plain()],
+    [
+      'an agent before the front, not recorded: bound all the same (never plain: no way around a front)',
+      false,
+      [agent(1, { recorder: '/opt/rec' })],
+      unfronted,
+    ],
     [
       'a fronted agent, not recorded: bound, the front port',
       false,
@@ -61,20 +70,20 @@ describe('server/domain: what a certificate is bound to and where the client con
     [
       'a fronted agent, recorded: bound and no force-command (the front records)',
       true,
-      [agent(1, { recorder: '/opt/rec', front: front(2022) })],
+      [agent(1, { recorder: 'latchkey-agent front', front: front(2022) })],
       bound(2022),
     ],
     [
-      'enrolled twice, the newer agent has a front: bound',
+      'enrolled twice, the newer agent has a front: bound to it',
       true,
       [agent(5, { recorder: '/old/rec' }), agent(9, { front: front(7022) })],
       bound(7022),
     ],
     [
-      'enrolled twice, the newer agent has no front: as before fronts (the newest recorder)',
+      'enrolled twice, the newer agent has no front: bound, no front',
       true,
       [agent(9, { recorder: '/new/rec' }), agent(5, { front: front(7022) })],
-      plain('/new/rec'),
+      unfronted,
     ],
     [
       'an agent never seen does not outrank one seen',

@@ -254,7 +254,7 @@ describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
     assert.equal(extra.status, 400, 'no smuggled fields');
   });
 
-  it('sets force-command to the recorder when the account records sessions', async () => {
+  it('a target without an agent gets the recorder command as force-command when the account records; one with an agent never', async () => {
     await admin('PUT', '/gateway/audit_ssh_settings', {
       public_key: Buffer.alloc(32, 7).toString('base64'),
     });
@@ -264,7 +264,8 @@ describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
       );
       assert.deepEqual(cert.criticalOptions, { 'force-command': 'latchkey-agent record' });
 
-      // db-1's agent reports its own recorder: db-1's certificates run it; web-1 (no agent) keeps the default.
+      // db-1 gets an agent: its certificates are bound to it (never a force-command, even from an agent
+      // before the front that reports a recorder); web-1 (no agent) keeps the server's command.
       const { store, accountId } = server;
       const joinToken = await store.joinTokens.create(accountId, {
         name: 'db-1',
@@ -289,8 +290,8 @@ describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
         ).criticalOptions;
       assert.deepEqual(
         await optionsFor('db-1'),
-        { 'force-command': 'latchkey-agent record' },
-        'an agent that has not reported a recorder yet: the default',
+        { [TARGET_BINDING_OPTION]: ids['db-1'] },
+        'an agent not heard from yet: bound, so no sshd takes it directly',
       );
       await store.agents.recordHeartbeat(
         accountId,
@@ -303,19 +304,21 @@ describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
         },
         new Date(),
       );
-      assert.deepEqual(await optionsFor('db-1'), { 'force-command': '/opt/latchkey/latchkey-agent record' });
+      assert.deepEqual(await optionsFor('db-1'), { [TARGET_BINDING_OPTION]: ids['db-1'] });
       assert.deepEqual(await optionsFor('web-1'), { 'force-command': 'latchkey-agent record' });
       const issued = await store.auditEvents.list(accountId, { action: 'certificate.issue' });
       assert.equal((issued.items[0]!.after as Json).recorded, true);
       assert.equal((issued.items[0]!.after as Json).bound_to_target, false);
+      assert.equal((issued.items[1]!.after as Json).bound_to_target, true);
     } finally {
       await admin('PUT', '/gateway/audit_ssh_settings', { public_key: '' });
     }
   });
 
   it('no force-command, and recorded: false in the audit event, when the account keeps no session-log key', async () => {
+    // web-1 has no agent (db-1 got one above): a plain certificate.
     const cert = parseCertificate(
-      (await certificate(bob, { target_id: ids['db-1'], username: 'deploy' })).body.result.certificate,
+      (await certificate(bob, { target_id: ids['web-1'], username: 'deploy' })).body.result.certificate,
     );
     assert.deepEqual(cert.criticalOptions, {});
     const issued = await server.store.auditEvents.list(server.accountId, { action: 'certificate.issue' });
@@ -391,13 +394,14 @@ describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
         new Date(),
       );
     try {
-      // Before the agent reports a front: as before (its recorder as force-command, the policy's port).
+      // Before the agent reports a front (an agent from before the front): bound all the same, never its
+      // recorder as force-command, on the policy's port (that sshd refuses it: nobody in unrecorded).
       await beat();
-      const plain = (await certificate(ada, { target_id: ids['web-1'], username: 'deploy' })).body.result;
-      assert.deepEqual(parseCertificate(plain.certificate).criticalOptions, {
-        'force-command': '/opt/latchkey/latchkey-agent record',
+      const early = (await certificate(ada, { target_id: ids['web-1'], username: 'deploy' })).body.result;
+      assert.deepEqual(parseCertificate(early.certificate).criticalOptions, {
+        [TARGET_BINDING_OPTION]: ids['web-1'],
       });
-      assert.deepEqual(plain.target, { id: ids['web-1'], hostname: 'web-1', address: '10.0.0.1', port: 22 });
+      assert.deepEqual(early.target, { id: ids['web-1'], hostname: 'web-1', address: '10.0.0.1', port: 22 });
       const unfronted = (await getJson(server.url, '/v1/me/targets', ada)).body.result.filter(
         (t: Json) => t.hostname === 'web-1',
       );

@@ -112,7 +112,7 @@ export async function recordAgentHeartbeat(
 }
 
 function recordingReport(recording: NonNullable<AgentHeartbeatBody['recording']>): AgentRecordingReport {
-  // The command goes into certificates as their force-command: held to the server's own rule for it.
+  // Shown to admins, never put into certificates any more: still one line without control characters.
   const problem = forceCommandProblem(recording.recorder_command);
   if (problem !== undefined) {
     throw new LatchkeyError('invalid_argument', `/recording/recorder_command ${problem}`, {
