@@ -117,8 +117,9 @@ function agentOptions(command: Command): Command {
 function warnLegacyFlags(config: AgentConfig): void {
   if (config.legacy.ignoredFlags.length === 0) return;
   log(
-    `${config.legacy.ignoredFlags.join(', ')}: for the force-command recorder of agents before the SSH front, ` +
-      'which is gone; ignored (every login goes through the front). Remove them from the unit.',
+    `${config.legacy.ignoredFlags.join(', ')}: flags of agents before the SSH front, whose force-command ` +
+      'recorder is gone; they change nothing (every login goes through the front; --record-socket only ' +
+      "says where that recorder's leftovers are). Remove them from the unit.",
   );
 }
 
