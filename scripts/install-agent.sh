@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Installs the Latchkey agent on a Linux x86_64 host with systemd, enrols it and starts it:
 #
-#   curl -fsSL https://ACCESS-SERVER/install.sh | sudo bash -s -- --token JOIN_TOKEN
+#   curl -fsSL https://ACCESS-SERVER/install.sh | sudo bash -s -- --token JOIN_TOKEN --sha256 PACKAGE_DIGEST
 #
 # The access server serves this script at /install.sh (with its own URL put in as the default --server)
 # and the agent package at /downloads/: the package carries its own Node runtime, so the host needs
 # nothing but curl or wget, tar, sha256sum and systemd. Safe to run again: a rerun upgrades the package
 # (an atomic swap of versioned directories), keeps the enrolment and restarts the service.
 #
+# What it trusts: the package whose sha256 the install line pins (--sha256, as `latchkey admin join-token
+# create` prints it: the admin read it from the server over an authenticated connection). Without a pin it
+# trusts the digest the server serves beside the package, and says so. The server is reached over https
+# only: plain http is refused unless the server is on this host's loopback or --allow-insecure-http is
+# given (for a test network), because over http anyone on the path can swap the package and its digest.
+#
 # Options:
 #   --server URL      the access server (default: the server this script was downloaded from)
 #   --token T         a join token (or LATCHKEY_JOIN_TOKEN); needed only when the host is not enrolled yet
 #   --vnet NAME       register in this virtual network (default: the account's default)
 #   --hostname NAME   the target's name (default: this host's name)
+#   --sha256 HEX      the package's sha256: anything else is refused, whatever the server says
 #   --package FILE    install this package file instead of downloading one (offline install)
+#   --allow-insecure-http   allow an http:// server that is not on loopback (test networks only)
 #   --uninstall       stop and remove the agent, putting sshd's files back as they were before it
 #
 # What it changes: /opt/latchkey-agent (releases/<version>, current -> the one in use, bin -> current/bin),
@@ -42,13 +50,16 @@ die() {
 usage() {
   cat <<'EOF'
 Installs the Latchkey agent (Linux x86_64 with systemd), enrols it and starts it:
-  curl -fsSL https://ACCESS-SERVER/install.sh | sudo bash -s -- --token JOIN_TOKEN
+  curl -fsSL https://ACCESS-SERVER/install.sh | sudo bash -s -- --token JOIN_TOKEN --sha256 PACKAGE_DIGEST
 Options:
   --server URL      the access server (default: the server this script was downloaded from)
   --token T         a join token (or LATCHKEY_JOIN_TOKEN); needed only when the host is not enrolled yet
   --vnet NAME       register in this virtual network (default: the account's default)
   --hostname NAME   the target's name (default: this host's name)
+  --sha256 HEX      the package's sha256 (as `latchkey admin join-token create` prints it): anything
+                    else is refused, whatever the server says
   --package FILE    install this package file instead of downloading one (offline install)
+  --allow-insecure-http   allow an http:// server that is not on loopback (test networks only)
   --uninstall       stop and remove the agent, putting sshd's files back as they were before it
 Running it again upgrades the agent and keeps its enrolment.
 EOF
@@ -59,10 +70,12 @@ token="${LATCHKEY_JOIN_TOKEN:-}"
 vnet=""
 hostname_arg=""
 package_file=""
+pinned_sha256=""
+allow_insecure_http=0
 uninstall=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --server | --token | --vnet | --hostname | --package)
+    --server | --token | --vnet | --hostname | --package | --sha256)
       [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs a value"
       case "$1" in
         --server) server=$2 ;;
@@ -70,10 +83,11 @@ while [ $# -gt 0 ]; do
         --vnet) vnet=$2 ;;
         --hostname) hostname_arg=$2 ;;
         --package) package_file=$2 ;;
+        --sha256) pinned_sha256=$2 ;;
       esac
       shift 2
       ;;
-    --server=* | --token=* | --vnet=* | --hostname=* | --package=*)
+    --server=* | --token=* | --vnet=* | --hostname=* | --package=* | --sha256=*)
       value=${1#*=}
       [ -n "$value" ] || die "${1%%=*} needs a value"
       case "$1" in
@@ -82,9 +96,11 @@ while [ $# -gt 0 ]; do
         --vnet=*) vnet=$value ;;
         --hostname=*) hostname_arg=$value ;;
         --package=*) package_file=$value ;;
+        --sha256=*) pinned_sha256=$value ;;
       esac
       shift
       ;;
+    --allow-insecure-http) allow_insecure_http=1 && shift ;;
     --uninstall) uninstall=1 && shift ;;
     -h | --help) usage && exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
@@ -96,6 +112,36 @@ if [ -z "$server" ] && [ "${SERVED_FROM#@LATCHKEY_SERVED}" = "$SERVED_FROM" ]; t
   server=$SERVED_FROM
 fi
 server=${server%/}
+
+if [ -n "$pinned_sha256" ]; then
+  pinned_sha256=$(printf '%s' "$pinned_sha256" | tr 'A-F' 'a-f')
+  case "$pinned_sha256" in
+    *[!0-9a-f]*) die "--sha256 must be 64 hex digits (the package's sha256), not $pinned_sha256" ;;
+  esac
+  [ ${#pinned_sha256} -eq 64 ] || die "--sha256 must be 64 hex digits (the package's sha256), not $pinned_sha256"
+fi
+
+# https only, but for the server on this host's loopback or an explicit --allow-insecure-http.
+check_server_url() {
+  local rest
+  case "$server" in
+    https://?*) rest=${server#https://} ;;
+    http://?*) rest=${server#http://} ;;
+    *) die "--server must be an https:// URL (got $server)" ;;
+  esac
+  local authority=${rest%%[/?#]*}
+  [[ $authority =~ ^[A-Za-z0-9.:_-]+$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$ ]] ||
+    die "--server $server: the host part must be a plain hostname or address (no user info, no odd characters)"
+  case "$server" in https://*) return 0 ;; esac
+  local host
+  case "$authority" in
+    \[*) host=${authority%%]*}] ;;
+    *) host=${authority%%:*} ;;
+  esac
+  [[ $host == localhost || $host == "[::1]" || $host =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] && return 0
+  [ "$allow_insecure_http" -eq 1 ] ||
+    die "refusing $server: over plain http anyone on the path can swap the agent package and its sha256; use the server's https:// URL (or, on a test network only, add --allow-insecure-http)"
+}
 
 [ "$(id -u)" -eq 0 ] || die "run as root (e.g. curl -fsSL SERVER/install.sh | sudo bash -s -- --token T)"
 [ "$(uname -s)" = Linux ] || die "the agent runs on Linux only (this is $(uname -s))"
@@ -136,10 +182,7 @@ if [ "$enrolled" -eq 0 ] && [ -z "$token" ]; then
 fi
 if [ "$enrolled" -eq 0 ] || [ -z "$package_file" ]; then
   [ -n "$server" ] || die "no access server: give --server https://ACCESS-SERVER"
-  case "$server" in
-    http://* | https://*) ;;
-    *) die "--server must be an http:// or https:// URL (got $server)" ;;
-  esac
+  check_server_url
 fi
 
 fetch() { # fetch URL FILE
@@ -171,10 +214,21 @@ else
   esac
   fetch "$server/downloads/$PACKAGE_NAME" "$work/$PACKAGE_NAME" ||
     die "cannot download $server/downloads/$PACKAGE_NAME"
+  [ -z "$pinned_sha256" ] || [ "$expected" = "$pinned_sha256" ] ||
+    die "the server serves a package whose sha256 is $expected, but the install line pins $pinned_sha256: not installing it (ask the admin for the current install line)"
   actual=$(sha256sum "$work/$PACKAGE_NAME" | cut -d' ' -f1)
   [ "$actual" = "$expected" ] ||
     die "the downloaded package's sha256 is $actual but the server says $expected: not installing it"
-  say "sha256 verified: $actual"
+fi
+actual=$(sha256sum "$work/$PACKAGE_NAME" | cut -d' ' -f1)
+if [ -n "$pinned_sha256" ]; then
+  [ "$actual" = "$pinned_sha256" ] ||
+    die "the package's sha256 is $actual, but the install line pins $pinned_sha256: not installing it"
+  say "sha256 verified against the pinned digest: $actual"
+elif [ -z "$package_file" ]; then
+  say "sha256 verified: $actual (as the server states it; pin it with --sha256 to trust the install line instead)"
+else
+  say "installing an unpinned package file (sha256 $actual)"
 fi
 
 mkdir -p "$PREFIX/releases"

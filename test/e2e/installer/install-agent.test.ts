@@ -165,9 +165,20 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     return { host, joinToken };
   }
 
-  function runInstaller(target: NspawnHost, args: string, env: Record<string, string> = {}) {
+  /**
+   * The install line, as `latchkey admin join-token create` prints it but run by root: the server is on
+   * the test's own veth pair over plain http, which the installer refuses beyond loopback unless told
+   * `--allow-insecure-http` (added here unless `secureOnly`).
+   */
+  function runInstaller(
+    target: NspawnHost,
+    args: string,
+    env: Record<string, string> = {},
+    secureOnly = false,
+  ) {
+    const insecure = secureOnly ? '' : ' --allow-insecure-http';
     return target.exec(
-      ['bash', '-c', `set -o pipefail; curl -fsSL ${server!.url}/install.sh | bash -s -- ${args}`],
+      ['bash', '-c', `set -o pipefail; curl -fsSL ${server!.url}/install.sh | bash -s -- ${args}${insecure}`],
       {
         timeoutMs: 240_000,
         env,
@@ -311,10 +322,26 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     const { host: target, joinToken } = await freshHostAndServer('lk-inst-a');
     const before = await sshdFiles(target);
 
-    progress('curl -fsSL SERVER/install.sh | bash -s -- --token T (inside the container)');
-    const first = await runInstaller(target, `--token ${joinToken} --hostname ${TARGET}`);
+    // What the installer trusts: https, or plain http only on loopback or when told; the pinned digest.
+    const plainHttp = await runInstaller(target, `--token ${joinToken} --hostname ${TARGET}`, {}, true);
+    assert.notEqual(plainHttp.code, 0, plainHttp.stdout);
+    assert.match(plainHttp.stderr, /refusing http:\/\/\S+: over plain http .*--allow-insecure-http/);
+    const wrongPin = await runInstaller(target, `--token ${joinToken} --sha256 ${'0'.repeat(64)}`);
+    assert.notEqual(wrongPin.code, 0, wrongPin.stdout);
+    assert.match(wrongPin.stderr, /but the install line pins 0{64}: not installing it/);
+    const malformedPin = await runInstaller(target, `--token ${joinToken} --sha256 abc`);
+    assert.match(malformedPin.stderr, /--sha256 must be 64 hex digits/);
+    assert.ok(!existsSync(`${target.root}/opt/latchkey-agent/current`), 'a refused install installs nothing');
+    assert.ok(!existsSync(`${target.root}/var/lib/latchkey-agent/enrolment.json`), 'nor enrols');
+
+    progress('curl -fsSL SERVER/install.sh | bash -s -- --token T --sha256 DIGEST (inside the container)');
+    const packageSha256 = (await runCommand('sha256sum', [packageFile])).stdout.split(' ')[0]!;
+    const first = await runInstaller(
+      target,
+      `--token ${joinToken} --hostname ${TARGET} --sha256 ${packageSha256}`,
+    );
     assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
-    assert.match(first.stdout, /sha256 verified/);
+    assert.match(first.stdout, new RegExp(`sha256 verified against the pinned digest: ${packageSha256}`));
     assert.match(first.stdout, /sshd trusts the agent's CA/);
     assert.match(first.stdout, /the SSH front listens on 0\.0\.0\.0:3022: .*open TCP port 3022/);
 

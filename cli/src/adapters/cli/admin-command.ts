@@ -29,6 +29,7 @@ import type { AdminApi, ApiTokensApi, SshSessionsApi } from '../../app/admin/por
 import {
   checkTargetHostname,
   installLine,
+  installerAcceptsUrl,
   parseJoinTokenLifetime,
   parseJoinTokenUses,
   parseLimit,
@@ -210,7 +211,7 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
       await printSecretOnce(
         options,
         made.joinToken,
-        api.url,
+        api,
         `replace token ${safe(made.joinToken.id)} for agent ${safe(made.agent.hostname)} (${safe(made.agent.id)}), ` +
           `expires ${safe(made.joinToken.expires_at)}. Its old credential keeps working until the host ` +
           'enrols with it. The secret is printed once; on the rebuilt host run:',
@@ -302,7 +303,7 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
       await printSecretOnce(
         options,
         made,
-        api.url,
+        api,
         `join token ${safe(made.id)} (${safe(made.name)}): ${safe(made.max_uses)} use(s), expires ${safe(made.expires_at)}. ` +
           'The secret is printed once; on each host run:',
         context,
@@ -368,10 +369,11 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
 async function printSecretOnce(
   options: { json?: boolean },
   made: JoinToken,
-  server: string,
+  api: AdminApi,
   intro: string,
   context: AdminCommandContext,
 ): Promise<void> {
+  const server = api.url;
   const { escapeForTerminal, jsonForTerminal } = await import('../../domain/terminal-text.js');
   if (options.json === true) {
     process.stdout.write(`${jsonForTerminal(made)}\n`);
@@ -383,7 +385,22 @@ async function printSecretOnce(
       `${server} made join token ${escapeForTerminal(made.id)} but sent no secret`,
     );
   }
-  context.notify(`${intro}\n  ${installLine(server, made.token)}`);
+  const sha256 = await api.agentPackageSha256();
+  const notes = [
+    ...(sha256 === undefined
+      ? [
+          'The server serves no agent package yet, so the line pins none: build it (npm run package:agent) ' +
+            'and start the server with --agent-package FILE.',
+        ]
+      : []),
+    ...(installerAcceptsUrl(server)
+      ? []
+      : [
+          `The installer refuses ${server} (plain http beyond loopback): give the server an https:// URL, ` +
+            'or add --allow-insecure-http on a test network only.',
+        ]),
+  ];
+  context.notify([`${intro}`, `  ${installLine(server, made.token, sha256)}`, ...notes].join('\n'));
   process.stdout.write(`${made.token}\n`);
 }
 

@@ -6,6 +6,7 @@
  * "Zero Trust: Read" to list, "Edit" to end one), and the audit log (`GET /v1/audit`, "Audit Logs: Read"). The requests, the envelope and the refusals (with the permission each call needs and how an
  * admin makes such a token) are api-token-http.ts's.
  */
+import { LatchkeyError } from '@latchkey/shared';
 import type {
   Account,
   Agent,
@@ -23,7 +24,8 @@ import type {
 } from '@latchkey/shared';
 import type { AdminApi, ApiTokensApi, Page, SshSessionsApi } from '../../app/admin/ports.js';
 import type { AdminPermission } from '../../domain/admin/admin-arguments.js';
-import { ApiTokenHttp, searchOf } from './api-token-http.js';
+import { parseSha256Line } from '../../domain/admin/admin-arguments.js';
+import { ApiTokenHttp, readAll, searchOf } from './api-token-http.js';
 
 export class HttpAdminApi extends ApiTokenHttp implements AdminApi, SshSessionsApi, ApiTokensApi {
   async accounts(): Promise<Account[]> {
@@ -86,6 +88,25 @@ export class HttpAdminApi extends ApiTokenHttp implements AdminApi, SshSessionsA
   async revokeApiToken(accountId: string, tokenId: string): Promise<ApiToken> {
     const path = `${this.account(accountId)}/latchkey/api_tokens/${encodeURIComponent(tokenId)}`;
     return (await this.json<ApiToken>('DELETE', path, 'Account API Tokens: Edit')).result;
+  }
+
+  async agentPackageSha256(): Promise<string | undefined> {
+    const response = await this.send(
+      'GET',
+      '/downloads/latchkey-agent-linux-x64.tar.gz.sha256',
+      'text/plain',
+    );
+    const text = await readAll(response);
+    const status = response.statusCode ?? 0;
+    if (status === 404) return undefined;
+    const digest = status === 200 ? parseSha256Line(text) : undefined;
+    if (digest === undefined) {
+      throw new LatchkeyError(
+        'unavailable',
+        `${this.url} answered ${status} for the agent package's sha256, not a digest: cannot pin the install line`,
+      );
+    }
+    return digest;
   }
 
   async createJoinToken(accountId: string, body: JoinTokenCreateBody): Promise<JoinToken> {

@@ -46,6 +46,11 @@ export interface AdminApi {
   removeAgent(accountId: string, agentId: string, options: { keepTarget: boolean }): Promise<Agent>;
   /** Zero Trust: Edit. A one-use join token that re-enrols this agent (keeping its target); the secret, once. */
   replaceAgent(accountId: string, agentId: string, body: AgentReplaceBody): Promise<JoinToken>;
+  /**
+   * The sha256 of the agent package the server serves (`/downloads/…tar.gz.sha256`, public), or undefined
+   * when it serves none.
+   */
+  agentPackageSha256(): Promise<string | undefined>;
   /** Zero Trust: Edit; the answer holds the secret, once. */
   createJoinToken(accountId: string, body: JoinTokenCreateBody): Promise<JoinToken>;
   /** Audit Logs: Read (not per account: `GET /v1/audit`). */

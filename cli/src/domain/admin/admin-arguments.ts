@@ -143,7 +143,33 @@ export function isUuid(text: string): boolean {
   return UUID.test(text);
 }
 
-/** The line each host runs to install the agent with this join token (docs/admin-guide.md, section 7). */
-export function installLine(server: string, secret: string): string {
-  return `curl -fsSL ${server.replace(/\/+$/, '')}/install.sh | sudo bash -s -- --token ${secret}`;
+/**
+ * The line each host runs to install the agent with this join token (docs/admin-guide.md, section 7). With
+ * the package's sha256 (read from the server by the admin's CLI) the installer refuses any other package,
+ * whatever the server it downloads from says then.
+ */
+export function installLine(server: string, secret: string, packageSha256?: string): string {
+  const pin = packageSha256 === undefined ? '' : ` --sha256 ${packageSha256}`;
+  return `curl -fsSL ${server.replace(/\/+$/, '')}/install.sh | sudo bash -s -- --token ${secret}${pin}`;
+}
+
+/** The first field of a `sha256sum` line, when it is a sha256 (64 hex digits). */
+export function parseSha256Line(text: string): string | undefined {
+  const digest = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  return /^[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+}
+
+/** Whether the installer takes this server URL as it is: https, or plain http to loopback only. */
+export function installerAcceptsUrl(server: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  return (
+    url.protocol === 'http:' &&
+    (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname))
+  );
 }

@@ -101,6 +101,9 @@ class FakeAdminApi implements AdminApi {
       token: 'secret',
     } as never;
   }
+  async agentPackageSha256() {
+    return undefined;
+  }
   async createJoinToken(): Promise<never> {
     throw new Error('not used');
   }

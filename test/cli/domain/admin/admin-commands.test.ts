@@ -5,6 +5,8 @@ import {
   checkSessionId,
   checkTargetHostname,
   installLine,
+  installerAcceptsUrl,
+  parseSha256Line,
   isUuid,
   parseJoinTokenLifetime,
   parseJoinTokenUses,
@@ -82,6 +84,24 @@ describe('cli/domain/admin: argument checks', () => {
       installLine('https://access.example.com/', 'lkj_abc'),
       'curl -fsSL https://access.example.com/install.sh | sudo bash -s -- --token lkj_abc',
     );
+    const digest = 'ab'.repeat(32);
+    assert.equal(
+      installLine('https://access.example.com', 'lkj_abc', digest),
+      `curl -fsSL https://access.example.com/install.sh | sudo bash -s -- --token lkj_abc --sha256 ${digest}`,
+    );
+    assert.equal(parseSha256Line(`${digest.toUpperCase()}  latchkey-agent-linux-x64.tar.gz\n`), digest);
+    assert.equal(parseSha256Line('<html>not found</html>'), undefined);
+    for (const ok of [
+      'https://a.example.com',
+      'http://127.0.0.1:8443',
+      'http://localhost:1',
+      'http://[::1]:2',
+    ]) {
+      assert.ok(installerAcceptsUrl(ok), ok);
+    }
+    for (const refused of ['http://10.0.0.1', 'http://127.0.0.1.evil.example', 'ftp://a', 'not a url']) {
+      assert.ok(!installerAcceptsUrl(refused), refused);
+    }
     assert.match(
       tokenHint('Zero Trust: Edit'),
       /latchkey-server token create --permission "Zero Trust: Edit"/,
