@@ -1,10 +1,13 @@
 import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
 import type { IssuedCertificateResult, MyTarget } from '../domain/access-api.js';
+import { HOST_CERTIFICATE_ALGORITHMS } from '@latchkey/shared/ssh2/accept-host-certificates';
+import { checkHostCertificate } from '../domain/host-certificate-check.js';
 import {
   changedHostKeyMessage,
   checkHostKey,
-  expectedHostKey,
+  expectedHostTrust,
   parseServerHostKey,
+  refusedHostCertificateMessage,
   refusedServerHostKeyMessage,
   pinKey,
   withPin,
@@ -22,6 +25,8 @@ export interface ConnectDeps {
   hostKeys: HostKeyStore;
   /** Tells the person something worth knowing that does not stop the connection (a newly pinned key). */
   notice(message: string): void;
+  /** The clock host certificates are checked with; default: the system clock. */
+  now?: () => Date;
 }
 
 export interface ConnectRequest {
@@ -35,9 +40,11 @@ export interface ConnectRequest {
 /**
  * One connection: a fresh in-memory Ed25519 key, a certificate for (target, username) from the server,
  * then an SSH shell to the address and port the server named (a fronted target's: its agent's SSH front).
- * The host key is checked before authentication: for a fronted target, against exactly the key the
- * access server gives (no prompt, no pin; another key stops the connection); for any other, against the
- * pins (first use pins it; a changed key stops the connection).
+ * The host key is checked before authentication: for a fronted target whose front presents a host
+ * certificate, as a certificate from the account's host CA naming the target's id (only certificate
+ * algorithms are offered, so a plain key never gets that far); for another fronted target, against
+ * exactly the key the access server gives (no prompt, no pin; another key stops the connection); for
+ * any other, against the pins (first use pins it; a changed key stops the connection).
  */
 export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest): Promise<SshShell> {
   const { target, username } = request;
@@ -51,9 +58,25 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
     }),
   );
   const { address, port } = issued.target;
-  const serverKey = await serverHostKey(deps, issued.target, target);
+  const trust = await serverHostTrust(deps, issued.target, target);
+  const serverKey = trust !== undefined && 'type' in trust ? trust : undefined;
+  const hostCa = trust !== undefined && 'hostCa' in trust ? trust.hostCa : undefined;
   let hostKeyProblem: LatchkeyError | undefined;
-  const verifyHostKey = async (fingerprint: string): Promise<boolean> => {
+  const verifyHostKey = async (fingerprint: string, hostKeyBlob: Uint8Array): Promise<boolean> => {
+    if (hostCa !== undefined) {
+      const verdict = checkHostCertificate(
+        hostKeyBlob,
+        hostCa,
+        target.id,
+        (deps.now ?? (() => new Date()))(),
+      );
+      if (verdict.ok) return true;
+      hostKeyProblem = new LatchkeyError(
+        'permission_denied',
+        refusedHostCertificateMessage(target.hostname, pinKey(address, port), verdict.shown),
+      );
+      return false;
+    }
     if (serverKey !== undefined) {
       if (fingerprint === serverKey.fingerprint) return true;
       hostKeyProblem = new LatchkeyError(
@@ -90,10 +113,27 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
       certificate: issued.certificate,
       size: request.size,
       verifyHostKey,
-      ...(serverKey === undefined ? {} : { hostKeyAlgorithms: serverKey.algorithms }),
+      ...(hostCa !== undefined
+        ? { hostKeyAlgorithms: [...HOST_CERTIFICATE_ALGORITHMS] }
+        : serverKey === undefined
+          ? {}
+          : { hostKeyAlgorithms: serverKey.algorithms }),
     });
   } catch (error) {
     if (hostKeyProblem !== undefined) throw hostKeyProblem;
+    // A certified front's stand-in with no host certificate to show (an uncertified key) fails the
+    // handshake before any key is shown: refused as such.
+    if (hostCa !== undefined && isLatchkeyError(error, 'permission_denied')) {
+      throw new LatchkeyError(
+        'permission_denied',
+        refusedHostCertificateMessage(
+          target.hostname,
+          pinKey(address, port),
+          'no host certificate (a plain key)',
+        ),
+        { cause: error },
+      );
+    }
     // A fronted target's host that has no key of the expected type fails the handshake before any key
     // is shown (the connector says permission_denied): the same refusal.
     if (serverKey !== undefined && isLatchkeyError(error, 'permission_denied')) {
@@ -113,19 +153,26 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
 }
 
 /**
- * The access server's host key for this connection, or undefined when the target is not fronted. The
- * certificate answer's key is fresh; a key only the listed target names (a server that left `host_key`
- * out) is taken from the list as the server gives it now, not from the view's older copy.
+ * The access server's trust for this connection: its host CA (canonical line) for a certified front,
+ * else the front's key; undefined when the target is not fronted. The certificate answer is fresh; what
+ * only the listed target names (a server that left `host_key` out) is taken from the list as the server
+ * gives it now, not from the view's older copy.
  */
-async function serverHostKey(
+async function serverHostTrust(
   deps: ConnectDeps,
   issued: IssuedCertificateResult['target'],
   listed: MyTarget,
-): Promise<ServerHostKey | undefined> {
-  let line = expectedHostKey(issued, listed);
-  if (line !== undefined && issued.host_key === undefined) {
+): Promise<ServerHostKey | { hostCa: string } | undefined> {
+  let expected = expectedHostTrust(issued, listed);
+  if (expected !== undefined && issued.host_key === undefined) {
     const fresh = await deps.session.withAccessToken((token) => deps.server.myTargets(token));
-    line = expectedHostKey(issued, fresh.find((t) => t.id === listed.id) ?? {});
+    expected = expectedHostTrust(issued, fresh.find((t) => t.id === listed.id) ?? {});
   }
-  return line === undefined ? undefined : parseServerHostKey(line, listed.hostname);
+  if (expected === undefined) return undefined;
+  if ('hostCa' in expected) {
+    // Read as strictly as a key: one public key line of a known type.
+    parseServerHostKey(expected.hostCa, listed.hostname);
+    return { hostCa: expected.hostCa };
+  }
+  return parseServerHostKey(expected.hostKey, listed.hostname);
 }

@@ -1,5 +1,6 @@
 /**
- * Host keys of targets. A target fronted by its agent is held to the key the access server gives
+ * Host keys of targets. A target fronted by its agent is held to the account's host CA when its front
+ * presents a host certificate (host-certificate-check.ts), else to the key the access server gives
  * (ServerHostKey below). Any other target is trusted on first use: the first key a (host, port) shows is
  * pinned; later connections must show the same key. A changed key is never accepted silently: the
  * connection stops and the person must remove the pin on purpose ("Latchkey: Forget Host Key").
@@ -67,6 +68,23 @@ const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
 };
 
 /**
+ * What a fronted target's connection must find: the host CA's certificate when the server gives a
+ * `host_ca` (the front presents a host certificate), else the front's key. From the freshest source as
+ * expectedHostKey; undefined (first use) for a target that is not fronted.
+ */
+export function expectedHostTrust(
+  issued: { port: number; host_key?: string; host_ca?: string },
+  listed: { front?: { port: number; host_key: string; host_ca?: string } },
+): { hostCa: string } | { hostKey: string } | undefined {
+  if (issued.host_key !== undefined) {
+    return issued.host_ca === undefined ? { hostKey: issued.host_key } : { hostCa: issued.host_ca };
+  }
+  const front = listed.front;
+  if (front === undefined || front.port !== issued.port) return undefined;
+  return front.host_ca === undefined ? { hostKey: front.host_key } : { hostCa: front.host_ca };
+}
+
+/**
  * The key a connection must find, from the freshest source: the certificate answer's `host_key`; else,
  * when the listed target is fronted at the port the certificate names, its front's key (so a server that
  * leaves `host_key` out never turns a fronted target back into trust on first use); else undefined
@@ -114,6 +132,16 @@ export function parseServerHostKey(line: string, hostname: string): ServerHostKe
     fingerprint: `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`,
     algorithms: [...algorithms],
   };
+}
+
+/** What a host that did not show a host certificate from the host CA for the target is told. */
+export function refusedHostCertificateMessage(hostname: string, where: string, shown: string): string {
+  return (
+    `The host at ${where} is not the one the access server certified as ${hostname}: it showed ${shown}, ` +
+    `not a host certificate from your access server's host CA for ${hostname}. Not connecting (nothing was sent to it). ` +
+    `If ${hostname}'s agent was reinstalled just now, refresh the Latchkey view and connect again; otherwise ` +
+    'someone may be intercepting the connection: tell your administrator.'
+  );
 }
 
 /**

@@ -4,6 +4,11 @@ declare module 'ssh2/lib/protocol/kex.js' {
   const kex: {
     /** Absent when the patch is not applied. */
     registerKeyExchange?: (name: string, define: (keyExchangeBase: unknown) => unknown) => void;
+    /** The host-key-format registry (accept-host-certificates.ts); absent when the patch is not applied. */
+    registerHostKeyFormat?: (
+      name: string,
+      signingKeyOf: (blob: Buffer) => { type: string; blob: Buffer } | undefined,
+    ) => void;
   };
   export default kex;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { LatchkeyError, generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, generateSshKeyPair, isLatchkeyError, issueCertificate } from '@latchkey/shared';
 import { connectToTarget } from '../../../extension/src/app/connect-to-target.js';
 import type { ShellRequest, SshConnector, SshShell } from '../../../extension/src/app/ports/ssh.js';
 import { SignedInSession } from '../../../extension/src/app/signed-in-session.js';
@@ -8,7 +8,11 @@ import type { HostKeyPins } from '../../../extension/src/domain/host-key-pins.js
 import { FakeClock, FakeServer, MemoryStore, storedSession, target } from './fakes.js';
 
 describe('extension/app: connect to a target', () => {
-  function setup(hostFingerprint: string, pins: HostKeyPins = {}) {
+  function setup(
+    hostFingerprint: string,
+    pins: HostKeyPins = {},
+    hostKeyBlob: Uint8Array = new Uint8Array(),
+  ) {
     const server = new FakeServer();
     const session = new SignedInSession({
       server,
@@ -22,7 +26,7 @@ describe('extension/app: connect to a target', () => {
     const ssh: SshConnector = {
       async openShell(request) {
         requests.push(request);
-        if (!(await request.verifyHostKey(hostFingerprint)))
+        if (!(await request.verifyHostKey(hostFingerprint, hostKeyBlob)))
           throw new Error('Host denied (verification failed)');
         return shell;
       },
@@ -46,6 +50,7 @@ describe('extension/app: connect to a target', () => {
         },
       },
       notice: (message: string) => notices.push(message),
+      now: () => new Date('2026-12-07T10:00:00Z'),
     };
     return { deps, server, saved, notices, requests, shell };
   }
@@ -205,6 +210,80 @@ describe('extension/app: connect to a target', () => {
             error.message,
           ),
       );
+    });
+
+    describe('whose front presents a host certificate', () => {
+      const hostCa = generateSshKeyPair('ed25519');
+      const HOST_CA = `${hostCa.publicKey.toAuthorizedKey()} latchkey-host-ca`;
+      const hostCertificate = (principals: string[], ca = hostCa) =>
+        issueCertificate(
+          ca,
+          { subjectKey: key, type: 'host', keyId: 'box', principals, validForSeconds: 3600 },
+          { now: () => new Date('2026-12-07T09:30:00Z') },
+        ).blob;
+      const connect = (deps: ReturnType<typeof setup>['deps']) =>
+        connectToTarget(deps, { target: frontedBox, username: 'dev', size: { columns: 80, rows: 24 } });
+
+      it('accepts a certificate from the host CA naming the target id; only certificate algorithms offered', async () => {
+        const { deps, server, saved, requests, shell } = setup(
+          'SHA256:cert',
+          {},
+          hostCertificate([box.id, 'box', '10.0.0.1']),
+        );
+        server.hostKey = SERVER_KEY;
+        server.hostCa = HOST_CA;
+        assert.equal(await connect(deps), shell);
+        assert.deepEqual(requests[0]?.hostKeyAlgorithms, [
+          'ssh-ed25519-cert-v01@openssh.com',
+          'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+        ]);
+        assert.deepEqual(saved, []);
+      });
+
+      const refusals: [string, () => Uint8Array, RegExp][] = [
+        ['a plain key (even the right one)', () => key.blob, /showed no host certificate \(a plain key\)/],
+        [
+          "another target's certificate",
+          () => hostCertificate(['other-target-id', 'db', '10.0.0.1']),
+          /a host certificate for another host \(other-target-id, db\)/,
+        ],
+        [
+          "another CA's certificate",
+          () => hostCertificate([box.id], generateSshKeyPair('ed25519')),
+          /a host certificate from another CA/,
+        ],
+      ];
+      for (const [what, shown, message] of refusals) {
+        it(`refuses ${what}, saying the host is not the one certified`, async () => {
+          const { deps, server } = setup('SHA256:x', {}, shown());
+          server.hostKey = SERVER_KEY;
+          server.hostCa = HOST_CA;
+          await assert.rejects(
+            connect(deps),
+            (error: unknown) =>
+              isLatchkeyError(error, 'permission_denied') &&
+              /not the one the access server certified as box/.test(error.message) &&
+              message.test(error.message),
+          );
+        });
+      }
+
+      it('a host with no certificate to show at all: refused as uncertified', async () => {
+        const { deps, server } = setup('SHA256:x');
+        deps.ssh = {
+          openShell: async () => {
+            throw new LatchkeyError('permission_denied', 'no host key of the type asked for');
+          },
+        };
+        server.hostKey = SERVER_KEY;
+        server.hostCa = HOST_CA;
+        await assert.rejects(
+          connect(deps),
+          (error: unknown) =>
+            isLatchkeyError(error, 'permission_denied') &&
+            /no host certificate \(a plain key\)/.test(error.message),
+        );
+      });
     });
 
     it('a server key that is not one public key line: no connection at all', async () => {

@@ -80,6 +80,8 @@ export class FakeServer implements AccessServer {
   denial: string | undefined;
   /** The host key certificate answers name (a fronted target's), none when undefined. */
   hostKey: string | undefined;
+  /** The host CA certificate answers name (a front with a host certificate), none when undefined. */
+  hostCa: string | undefined;
   listCalls = 0;
   private counter = 0;
 
@@ -142,6 +144,7 @@ export class FakeServer implements AccessServer {
         address: '10.0.0.1',
         port: 2222,
         ...(this.hostKey === undefined ? {} : { host_key: this.hostKey }),
+        ...(this.hostCa === undefined ? {} : { host_ca: this.hostCa }),
       },
     };
   }

@@ -10,6 +10,7 @@ import type { Algorithms, ClientChannel, KexAlgorithm, ServerHostKeyAlgorithm } 
 import { ED25519, certificateBlob } from '../../domain/openssh-keys.js';
 import type { ShellEnd, ShellRequest, SshConnector, SshShell } from '../../app/ports/ssh.js';
 import { offerCertificate } from '@latchkey/shared/ssh2/offer-certificate';
+import { acceptHostCertificates } from '@latchkey/shared/ssh2/accept-host-certificates';
 import {
   MLKEM768X25519_SHA256,
   registerPostQuantumKeyExchange,
@@ -33,6 +34,10 @@ function postQuantumFirst(): Algorithms['kex'] {
 
 export class Ssh2Connector implements SshConnector {
   openShell(request: ShellRequest): Promise<SshShell> {
+    // A certified front is asked for its host certificate (ssh2 takes none without this).
+    if (request.hostKeyAlgorithms?.some((name) => name.includes('-cert-v01@openssh.com'))) {
+      acceptHostCertificates();
+    }
     const client = new Client();
     const { type, blob } = certificateBlob(request.certificate);
     return new Promise<SshShell>((resolve, reject) => {
@@ -74,7 +79,7 @@ export class Ssh2Connector implements SshConnector {
             : { serverHostKey: request.hostKeyAlgorithms as ServerHostKeyAlgorithm[] }),
         },
         hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-          request.verifyHostKey(sha256Fingerprint(key)).then(verify, () => verify(false));
+          request.verifyHostKey(sha256Fingerprint(key), key).then(verify, () => verify(false));
         },
         authHandler: (methodsLeft, _partialSuccess, next) => {
           // ssh2 accepts `false` for "no more methods" although its types do not say so.

@@ -38,8 +38,11 @@ export interface ShellRequest {
   /** The OpenSSH certificate line for `key`. */
   certificate: string;
   size: TerminalSize;
-  /** Answers whether the host key (its SHA256 fingerprint) may be trusted; false stops the connection. */
-  verifyHostKey(fingerprint: string): Promise<boolean>;
+  /**
+   * Answers whether the host key (its SHA256 fingerprint, and its wire blob: a certificate's whole blob)
+   * may be trusted; false stops the connection.
+   */
+  verifyHostKey(fingerprint: string, hostKeyBlob: Uint8Array): Promise<boolean>;
   /** The host key algorithms to offer (a fronted target: those of the key the server gives); default: all. */
   hostKeyAlgorithms?: string[];
 }
