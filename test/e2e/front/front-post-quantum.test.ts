@@ -96,6 +96,20 @@ describe('e2e: post-quantum key exchange on the SSH front', function () {
     assert.equal(await recordedCommand(marker), `echo ${marker} && id -un`);
   });
 
+  it('OpenSSH 10 re-exchanges keys with it mid-session (RekeyLimit 16K)', async () => {
+    const result = await runOpenSsh10(root, clientDir, [
+      '-v',
+      ...(await optionsForOpenSsh10()),
+      ...['-o', 'RekeyLimit=16K'],
+      ...['-p', String(world.web.frontPort), '-l', world.user.name, '127.0.0.1'],
+      'head -c 100000 /dev/zero | od -An -v',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.length > 100_000, `${result.stdout.length} bytes of output`);
+    const exchanges = result.stderr.match(new RegExp(`kex: algorithm: ${PQ_KEX}\\b`, 'g')) ?? [];
+    assert.ok(exchanges.length >= 2, `${exchanges.length} key exchanges:\n${result.stderr}`);
+  });
+
   it('OpenSSH 10 told to use curve25519 gets it (the assertion above can fail)', async () => {
     const result = await runOpenSsh10(root, clientDir, [
       '-v',

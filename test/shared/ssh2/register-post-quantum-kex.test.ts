@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import ssh2, { type KexAlgorithm, type NegotiatedAlgorithms } from 'ssh2';
+import ssh2, { type Connection, type KexAlgorithm, type NegotiatedAlgorithms } from 'ssh2';
 import {
   MLKEM768X25519_SHA256,
   registerPostQuantumKeyExchange,
@@ -14,14 +14,21 @@ import {
 
 const PQ = MLKEM768X25519_SHA256 as KexAlgorithm;
 
-/** One handshake (and a login) between an ssh2 server and client offering these lists; answers what both negotiated. */
+/**
+ * One handshake (and a login) between an ssh2 server and client offering these lists, then `rekeys`
+ * server-initiated key re-exchanges (each one's KEXINIT travels under the keys the one before made);
+ * answers what both negotiated last and how many handshakes the client saw.
+ */
 async function handshake(
   serverKex: KexAlgorithm[],
   clientKex: KexAlgorithm[],
-): Promise<{ server: NegotiatedAlgorithms; client: NegotiatedAlgorithms }> {
+  rekeys = 0,
+): Promise<{ server: NegotiatedAlgorithms; client: NegotiatedAlgorithms; handshakes: number }> {
   const { private: hostKey } = ssh2.utils.generateKeyPairSync('ed25519');
   let serverSide: NegotiatedAlgorithms | undefined;
+  let peerConnection: Connection | undefined;
   const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { kex: serverKex } }, (peer) => {
+    peerConnection = peer;
     peer.on('error', () => undefined);
     peer.on('handshake', (negotiated) => (serverSide = negotiated));
     peer.on('authentication', (context) => context.accept());
@@ -29,6 +36,8 @@ async function handshake(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const client = new ssh2.Client();
+  let handshakes = 0;
+  client.on('handshake', () => handshakes++);
   try {
     const clientSide = await new Promise<NegotiatedAlgorithms>((resolve, reject) => {
       let negotiated: NegotiatedAlgorithms | undefined;
@@ -44,8 +53,9 @@ async function handshake(
         algorithms: { kex: clientKex },
       });
     });
+    for (let i = 0; i < rekeys; i++) await new Promise<void>((resolve) => peerConnection!.rekey(resolve));
     assert.ok(serverSide, 'the server saw the handshake');
-    return { server: serverSide, client: clientSide };
+    return { server: serverSide, client: clientSide, handshakes };
   } finally {
     client.end();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -59,6 +69,12 @@ describe('the mlkem768x25519-sha256 key exchange in ssh2', () => {
     const { server, client } = await handshake([PQ, 'curve25519-sha256'], [PQ, 'curve25519-sha256']);
     assert.equal(server.kex, MLKEM768X25519_SHA256);
     assert.equal(client.kex, MLKEM768X25519_SHA256);
+  });
+
+  it('re-exchanges keys with it on a live connection, twice', async () => {
+    const { server, handshakes } = await handshake([PQ], [PQ], 2);
+    assert.equal(handshakes, 3);
+    assert.equal(server.kex, MLKEM768X25519_SHA256);
   });
 
   it('leaves curve25519 to a client that does not offer it', async () => {
