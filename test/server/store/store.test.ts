@@ -825,6 +825,27 @@ for (const backend of storeBackends('store-sqlite')) {
       });
     });
 
+    describe('host CA', () => {
+      it('keeps one host CA per account: two stores making it at once both get the first', async () => {
+        const other = await open();
+        assert.equal(await store.hostCas.get(account.id), undefined);
+        const input = (n: number) => ({
+          publicKey: `ssh-ed25519 AAAAC3Nza${n} latchkey-host-ca`,
+          encryptedPrivateKey: new Uint8Array([n, 2, 3, 0, 200]),
+          keyAlgorithm: 'ssh-ed25519',
+        });
+        const [a, b] = await Promise.all([
+          store.hostCas.createIfAbsent(account.id, input(1)),
+          other.hostCas.createIfAbsent(account.id, input(2)),
+        ]);
+        assert.deepEqual(a, b, 'the same one, whichever made it');
+        assert.deepEqual(await store.hostCas.get(account.id), a);
+        assert.deepEqual(await other.hostCas.createIfAbsent(account.id, input(3)), a);
+        assert.ok(a.encryptedPrivateKey instanceof Uint8Array && a.encryptedPrivateKey[1] === 2);
+        assert.equal(await store.gatewayCas.get(account.id), undefined, 'apart from the SSH CA');
+      });
+    });
+
     describe('audit SSH settings', () => {
       it('stores the auditor key, with a new seed id whenever the key changes', async () => {
         assert.equal(await store.auditSshSettings.get(account.id), undefined);
