@@ -1,8 +1,7 @@
 /**
  * What the installer's end-to-end tests need from outside, fetched before they run (scripts/test.sh runs
  * this, like its apt-get installs): the agent package (npm run package:agent: Node 24 from the npm
- * registry, node-pty built against it) and a fresh Debian root (debootstrap from the machine's own
- * mirror). Both are cached; a second run takes a second. The tests then only use the caches.
+ * registry) and a fresh Debian root (debootstrap from the machine's own mirror). Both are cached; a second run takes a second. The tests then only use the caches.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
