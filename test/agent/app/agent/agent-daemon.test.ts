@@ -24,6 +24,8 @@ function setUp(
     sleep?: AgentDaemonDeps['sleep'];
     recording?: AgentDaemonDeps['recording'];
     recordingReport?: AgentDaemonSettings['recording'];
+    front?: AgentDaemonSettings['front'];
+    frontHostCertificate?: AgentDaemonDeps['frontHostCertificate'];
   } = {},
 ) {
   const sshdHost = new InMemorySshdHost({
@@ -60,6 +62,9 @@ function setUp(
       ? {}
       : { latchkey: { server, enrolment, onRenewed: (next) => renewedTokens.push(next.apiToken) } }),
     ...(options.recording === undefined ? {} : { recording: options.recording }),
+    ...(options.frontHostCertificate === undefined
+      ? {}
+      : { frontHostCertificate: options.frontHostCertificate }),
     now: () => now,
     random: () => 0.5,
     sleep: async (ms, signal) => {
@@ -74,6 +79,7 @@ function setUp(
     createCa: options.cloudflare === true,
     intervalMs: 60_000,
     ...(options.recordingReport === undefined ? {} : { recording: options.recordingReport }),
+    ...(options.front === undefined ? {} : { front: options.front }),
   });
   return {
     daemon,
@@ -220,6 +226,41 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     breakGlass = undefined;
     await t.daemon.cycle();
     assert.equal(t.server.heartbeats[2]!.recording?.break_glass, undefined, 'ended');
+  });
+
+  it("the front's host certificate: reported, replaced from the heartbeat's answer, a failure logged", async () => {
+    let current: string | undefined;
+    const replaced: string[] = [];
+    let refuse = false;
+    const hostKey = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    const t = setUp({
+      front: { port: 3022, hostKey, hostCaPublicKey: caKey },
+      frontHostCertificate: {
+        current: () => current,
+        replace: async (line) => {
+          if (refuse) throw new Error('not a certificate of the front key');
+          replaced.push(line);
+          current = line;
+        },
+      },
+    });
+    await t.daemon.cycle();
+    assert.equal(t.server.heartbeats[0]!.front?.host_certificate, undefined, 'none yet');
+    assert.deepEqual(replaced, [], 'the server gave none');
+    t.server.frontHostCertificate = 'ssh-ed25519-cert-v01@openssh.com AAAA-first';
+    await t.daemon.cycle();
+    assert.deepEqual(replaced, ['ssh-ed25519-cert-v01@openssh.com AAAA-first']);
+    await t.daemon.cycle();
+    assert.equal(
+      t.server.heartbeats[2]!.front?.host_certificate,
+      'ssh-ed25519-cert-v01@openssh.com AAAA-first',
+    );
+    assert.equal(replaced.length, 1, 'the same certificate is not stored again');
+    refuse = true;
+    t.server.frontHostCertificate = 'ssh-ed25519-cert-v01@openssh.com AAAA-bad';
+    assert.ok((await t.daemon.cycle()).ok, 'a certificate that cannot be used does not fail the cycle');
+    assert.match(t.log.join('\n'), /cannot use the host certificate the server sent: not a certificate/);
+    assert.equal(current, 'ssh-ed25519-cert-v01@openssh.com AAAA-first', 'the old one stays');
   });
 
   it('a credential the server no longer accepts says how to fix it', async () => {

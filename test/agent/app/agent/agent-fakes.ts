@@ -81,6 +81,8 @@ export class FakeAgentServer implements AgentServer {
   renewals = 0;
   reachable = true;
   clockOffsetMs: number | undefined = 1200;
+  /** The host certificate heartbeat answers carry for the front, none when undefined. */
+  frontHostCertificate: string | undefined;
 
   async enroll(body: AgentEnrollBody): Promise<AgentCredential> {
     if (!this.reachable) throw unreachable();
@@ -104,10 +106,15 @@ export class FakeAgentServer implements AgentServer {
     this.renewals++;
     return credential(`lk_renewed_${this.renewals}`);
   }
-  async heartbeat(body: AgentHeartbeatBody): Promise<{ clockOffsetMs?: number }> {
+  async heartbeat(
+    body: AgentHeartbeatBody,
+  ): Promise<{ clockOffsetMs?: number; frontHostCertificate?: string }> {
     if (!this.reachable) throw unreachable();
     this.heartbeats.push(structuredClone(body));
-    return this.clockOffsetMs === undefined ? {} : { clockOffsetMs: this.clockOffsetMs };
+    return {
+      ...(this.clockOffsetMs === undefined ? {} : { clockOffsetMs: this.clockOffsetMs }),
+      ...(this.frontHostCertificate === undefined ? {} : { frontHostCertificate: this.frontHostCertificate }),
+    };
   }
   /** Orders to end sessions, answered in turn; an empty queue answers "nothing new" at the cursor. */
   readonly sessionOrders: SessionControl[] = [];
