@@ -25,8 +25,8 @@
 #   --uninstall       stop and remove the agent, putting sshd's files back as they were before it
 #
 # What it changes: /opt/latchkey-agent (releases/<version>, current -> the one in use, bin -> current/bin),
-# /usr/local/bin/latchkey-agent (the command on PATH: status, break-glass; and the legacy recorder's
-# force-command, latchkey-agent record), /etc/systemd/system/latchkey-agent.service, /var/lib/latchkey-agent
+# /usr/local/bin/latchkey-agent (the command on PATH: status, break-glass),
+# /etc/systemd/system/latchkey-agent.service, /var/lib/latchkey-agent
 # (0700: the credential, the front's host key and host CA, the session-log spool, backups of sshd's
 # files). The agent itself then edits sshd's files (see docs/agent.md) and runs the SSH front that people
 # log in through: TCP port 3022, to be opened to them in the host's firewall (sshd's port 22 need not be).
@@ -314,7 +314,7 @@ while :; do
 done
 
 say "done: version $version is running, enabled at boot, and sshd trusts the agent's CA"
-# Where the SSH front listens, as the agent logged it at this start (absent with --front-listen off).
+# Where the SSH front listens, as the agent logged it at this start.
 front=$(journalctl -u "$UNIT" --since "@$started" -o cat --no-pager 2>/dev/null |
   sed -n 's/^latchkey-agent: ssh front listening on //p' | tail -n 1 || true)
 if [ -n "$front" ]; then

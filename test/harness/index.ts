@@ -14,6 +14,5 @@ export * from './ssh-client.js';
 export * from './ssh-keygen.js';
 export * from './sshd.js';
 export * from './temp-dir.js';
-export * from './traversable-path.js';
 export * from './unix-users.js';
 export * from './eventually.js';

@@ -68,8 +68,8 @@ describe('e2e: the latchkey-agent systemd unit', function () {
     ]) {
       assert.ok(lines.includes(line), `the unit says ${line}`);
     }
-    // The front (default --front-listen 0.0.0.0:3022) needs neither the legacy recorder's runtime
-    // directory nor a capability to bind: 3022 is not a privileged port.
+    // The front (default --front-listen 0.0.0.0:3022) needs no runtime directory (no socket) nor a
+    // capability to bind: 3022 is not a privileged port.
     for (const absent of [/^RuntimeDirectory/, /^ExecStart=.*--front-listen/, /CAP_NET_BIND_SERVICE/]) {
       assert.ok(
         !lines.some((line) => !line.startsWith('#') && absent.test(line)),
