@@ -386,7 +386,7 @@ async function startFront(
 ) {
   const settings = config.front!;
   const keys = await loadOrCreateFrontKeys(config.stateDir);
-  let hostCertificate = await readFrontHostCertificate(config.stateDir);
+  const hostCertificate = await readFrontHostCertificate(config.stateDir);
   const inner = generateInnerKey();
   const sshdHost = nodeSshdHost();
   const sshd = new SshdEndpointReader(
@@ -444,12 +444,12 @@ async function startFront(
   );
   log(`ssh front listening on ${settings.host}:${front.port}`);
   let following: ((signal: AbortSignal) => Promise<void>) | undefined;
+  // What the heartbeat reports is what the front presents (not merely what is stored).
   const hostCertificateStore: FrontHostCertificateStore = {
-    current: () => hostCertificate,
+    current: () => front.hostCertificate,
     async replace(certificateLine) {
       front.presentHostCertificate(certificateLine);
       await writeFrontHostCertificate(config.stateDir, certificateLine);
-      hostCertificate = certificateLine;
     },
   };
   return {

@@ -80,6 +80,7 @@ const LOGIN_GRACE_MS = 20_000;
 
 export class SshFront {
   private readonly server: InstanceType<typeof ssh2.Server>;
+  private presented: string | undefined;
   private unauthenticated = 0;
   private readonly waitingByAddress = new Map<string, number>();
   private speculative = 0;
@@ -113,6 +114,7 @@ export class SshFront {
     if (settings.hostCertificate !== undefined) {
       try {
         presentHostCertificate(this.server, settings.hostKeyOpenSsh, settings.hostCertificate);
+        this.presented = settings.hostCertificate;
       } catch (error) {
         // The plain key still works for clients that pin it; the next heartbeat brings a good certificate.
         deps.log(`ssh front: not presenting the stored host certificate: ${(error as Error).message}`);
@@ -120,9 +122,18 @@ export class SshFront {
     }
   }
 
-  /** From now on, new connections see this host certificate (a renewed or first one) and the plain key. */
+  /**
+   * From now on, new connections see this host certificate (a renewed or first one) and the plain key.
+   * Throws, presenting what it did before, when the line is not a host certificate of the front's key.
+   */
   presentHostCertificate(certificateLine: string): void {
     presentHostCertificate(this.server, this.settings.hostKeyOpenSsh, certificateLine);
+    this.presented = certificateLine;
+  }
+
+  /** The host certificate the front presents now; undefined: none (the plain key only). */
+  get hostCertificate(): string | undefined {
+    return this.presented;
   }
 
   static async start(settings: SshFrontSettings, deps: SshFrontDeps): Promise<SshFront> {
