@@ -469,4 +469,77 @@ describe('sign-in: /v1/me/targets and /v1/me/certificates', () => {
       await store.agents.setTarget(accountId, agent.id, undefined);
     }
   });
+
+  it('gives the host CA for a front with a host certificate: /v1/me/host_ca, the list and the certificate answer', async () => {
+    const hostCaAnswer = await getJson(server.url, '/v1/me/host_ca', ada);
+    assert.equal(hostCaAnswer.status, 200, JSON.stringify(hostCaAnswer.body));
+    const hostCa = parseSshPublicKey(hostCaAnswer.body.result.public_key).toAuthorizedKey();
+    assert.notEqual(hostCa, parseSshPublicKey(caPublicKey).toAuthorizedKey(), 'not the SSH CA');
+    const asAdmin = await server.call('GET', `${server.base}/latchkey/host_ca`, { token: ada });
+    assert.ok(asAdmin.status === 401 || asAdmin.status === 403, 'a person token is no admin token');
+
+    const app = await admin('POST', '/access/apps', {
+      name: 'certified',
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: ['certified-1'] }, port: 22, protocol: 'SSH' }],
+      policies: [
+        {
+          name: 'ada as deploy',
+          decision: 'allow',
+          include: [{ email: { email: 'ada@example.com' } }],
+          connection_rules: { ssh: { usernames: ['deploy'] } },
+        },
+      ],
+    });
+    const joinToken = (await admin('POST', '/latchkey/join_tokens', { name: 'certified-1' })).token;
+    const enrolled = await server.call('POST', '/v1/agents/enroll', {
+      token: null,
+      body: { join_token: joinToken, hostname: 'certified-1', agent: { version: '0.2.0' } },
+    });
+    const agentToken = enrolled.body.result.api_token as string;
+    const mirror = `/v1/agents/client/v4/accounts/${server.accountId}`;
+    const target = await server.call('POST', `${mirror}/infrastructure/targets`, {
+      token: agentToken,
+      body: { hostname: 'certified-1', ip: { ipv4: { ip_addr: '10.0.9.1' } } },
+    });
+    assert.equal(target.status, 200, JSON.stringify(target.body));
+    const hostKey = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    const heartbeat = (hostCertificate?: string) =>
+      server.call('POST', '/v1/agents/heartbeat', {
+        token: agentToken,
+        body: {
+          version: '0.2.0',
+          distro: 'debian 12',
+          sshd_config: { state: 'trusted' },
+          front: {
+            port: 3022,
+            host_key: hostKey,
+            ...(hostCertificate === undefined ? {} : { host_certificate: hostCertificate }),
+          },
+        },
+      });
+    try {
+      const first = await heartbeat();
+      const issued = first.body.result.front_host_certificate as string;
+      assert.equal(parseCertificate(issued).signatureKey.toAuthorizedKey(), hostCa);
+      await heartbeat(issued);
+      const listed = (await getJson(server.url, '/v1/me/targets', ada)).body.result.find(
+        (t: Json) => t.hostname === 'certified-1',
+      );
+      assert.deepEqual(listed.front, { port: 3022, host_key: hostKey, host_ca: hostCa });
+      const answer = await certificate(ada, { target_id: target.body.result.id, username: 'deploy' });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(answer.body.result.target.host_ca, hostCa);
+      assert.equal(answer.body.result.target.host_key, hostKey);
+      assert.equal(
+        (await getJson(server.url, '/v1/me/targets', ada)).body.result.find(
+          (t: Json) => t.hostname === 'web-1',
+        ).front,
+        undefined,
+        'a target without a front gets no CA',
+      );
+    } finally {
+      await admin('DELETE', `/access/apps/${app.id}`);
+    }
+  });
 });
