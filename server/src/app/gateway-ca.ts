@@ -20,7 +20,11 @@ import type { Services } from './services.js';
 /** The comment of the CA's authorized-keys line. */
 export const CA_KEY_COMMENT = 'latchkey-ssh-ca';
 
-function sealingContext(accountId: string, publicKey: string): string {
+/**
+ * What a CA's sealed private key is bound to: its account and public key. The next CA of a rotation is
+ * sealed the same way, so completing the rotation moves its sealed key into place unchanged.
+ */
+export function gatewayCaSealingContext(accountId: string, publicKey: string): string {
   return `latchkey gateway_ca v1\naccount ${accountId}\npublic key ${publicKey}`;
 }
 
@@ -36,7 +40,7 @@ export async function createGatewayCa(
   const publicKey = key.publicKey.toAuthorizedKey(CA_KEY_COMMENT);
   const sealed = await services.caKeys.seal(
     new TextEncoder().encode(key.toPkcs8Pem()),
-    sealingContext(caller.accountId, publicKey),
+    gatewayCaSealingContext(caller.accountId, publicKey),
   );
   return services.store.transaction(async (tx) => {
     // The store refuses a second CA too (a concurrent POST): conflict with the same message.
@@ -55,8 +59,27 @@ export async function createGatewayCa(
   });
 }
 
+/**
+ * The CAs whose certificates are accepted: the account's CA and, while a rotation is under way, the next
+ * one after it (what agents and admins of agentless targets trust; see ca-rotation.ts).
+ */
 export async function listGatewayCas(services: Services, caller: Caller): Promise<GatewayCaRecord[]> {
-  return services.store.gatewayCas.list(caller.accountId);
+  const [cas, rotation] = await Promise.all([
+    services.store.gatewayCas.list(caller.accountId),
+    services.store.caRotations.get(caller.accountId),
+  ]);
+  if (rotation === undefined || cas.length === 0) return cas;
+  return [
+    ...cas,
+    {
+      id: rotation.next.id,
+      accountId: caller.accountId,
+      publicKey: rotation.next.publicKey,
+      encryptedPrivateKey: rotation.next.encryptedPrivateKey,
+      keyAlgorithm: rotation.next.keyAlgorithm,
+      createdAt: rotation.startedAt,
+    },
+  ];
 }
 
 export async function deleteGatewayCa(
@@ -65,6 +88,12 @@ export async function deleteGatewayCa(
   id: string,
 ): Promise<GatewayCaRecord> {
   return services.store.transaction(async (tx) => {
+    if ((await tx.caRotations.get(caller.accountId)) !== undefined) {
+      throw new LatchkeyError(
+        'conflict',
+        'a CA rotation is under way: complete or cancel it (…/latchkey/ca_rotation) before deleting the CA',
+      );
+    }
     const deleted = found(await tx.gatewayCas.delete(caller.accountId, id), 'gateway CA', id);
     await recordChange(tx, caller, {
       action: 'gateway_ca.delete',
@@ -76,18 +105,28 @@ export async function deleteGatewayCa(
   });
 }
 
-/** The account CA's private key, for signing; not_found when the account has no CA yet. */
+/**
+ * The private key that signs people's certificates: the account CA's, or the next CA's once a rotation
+ * has switched to it (phase update_clients); not_found when the account has no CA yet.
+ */
 export async function loadGatewayCaPrivateKey(
   services: Services,
   accountId: string,
-): Promise<{ ca: GatewayCaRecord; privateKey: SshPrivateKey }> {
-  const ca = await services.store.gatewayCas.get(accountId);
+): Promise<{ publicKey: string; privateKey: SshPrivateKey }> {
+  const [ca, rotation] = await Promise.all([
+    services.store.gatewayCas.get(accountId),
+    services.store.caRotations.get(accountId),
+  ]);
   if (ca === undefined) {
     throw new LatchkeyError(
       'not_found',
       'this account has no SSH CA yet: POST …/access/gateway_ca creates it',
     );
   }
-  const pem = await services.caKeys.open(ca.encryptedPrivateKey, sealingContext(accountId, ca.publicKey));
-  return { ca, privateKey: parseSshPrivateKey(new TextDecoder().decode(pem)) };
+  const signer = rotation?.phase === 'update_clients' ? rotation.next : ca;
+  const pem = await services.caKeys.open(
+    signer.encryptedPrivateKey,
+    gatewayCaSealingContext(accountId, signer.publicKey),
+  );
+  return { publicKey: signer.publicKey, privateKey: parseSshPrivateKey(new TextDecoder().decode(pem)) };
 }

@@ -9,6 +9,7 @@ import type {
   ApiToken,
   AuditEvent,
   AuditSshSettings,
+  CaRotation,
   GatewayCa,
   HostCa,
   InfrastructureApp,
@@ -26,6 +27,7 @@ import type {
   ApiTokenRecord,
   AuditEventRecord,
   AuditSshSettingsRecord,
+  CaRotationRecord,
   GatewayCaRecord,
   HostCaRecord,
   InfrastructureAppRecord,
@@ -146,6 +148,28 @@ export function presentAccessGroup(group: AccessGroupRecord): AccessGroup {
 
 export function presentGatewayCa(ca: GatewayCaRecord): GatewayCa {
   return { id: ca.id, public_key: ca.publicKey };
+}
+
+/** A CA rotation as the API shows it (…/latchkey/ca_rotation). */
+export function presentCaRotation(view: {
+  phase: CaRotation['phase'];
+  current: GatewayCaRecord;
+  rotation?: CaRotationRecord;
+  completableAt?: Date;
+}): CaRotation {
+  const { rotation } = view;
+  return {
+    phase: view.phase,
+    current: presentGatewayCa(view.current),
+    ...(rotation === undefined
+      ? {}
+      : {
+          next: { id: rotation.next.id, public_key: rotation.next.publicKey },
+          started_at: rotation.startedAt.toISOString(),
+          ...(rotation.switchedAt === undefined ? {} : { switched_at: rotation.switchedAt.toISOString() }),
+        }),
+    ...(view.completableAt === undefined ? {} : { completable_at: view.completableAt.toISOString() }),
+  };
 }
 
 export function presentHostCa(ca: HostCaRecord): HostCa {

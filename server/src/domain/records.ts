@@ -131,6 +131,23 @@ export interface GatewayCaRecord {
   createdAt: Date;
 }
 
+/**
+ * A rotation of the account's CA under way (issue 13; Teleport's rotation phases are the anchor):
+ * `init` — the next CA exists and agents trust it beside the current one; certificates are still signed
+ * by the current CA. `update_clients` — certificates are signed by the next CA (since `switchedAt`);
+ * both are still trusted, because certificates the current CA signed may still be valid. Completing it
+ * makes the next CA the account's CA and drops the old one; with no rotation the account is in standby.
+ */
+export interface CaRotationRecord {
+  accountId: string;
+  phase: CaRotationPhase;
+  /** The next CA: its id (kept when it becomes the account's CA), key and sealed private key. */
+  next: { id: string; publicKey: string; encryptedPrivateKey: Uint8Array; keyAlgorithm: string };
+  startedAt: Date;
+  switchedAt?: Date;
+}
+export type CaRotationPhase = 'init' | 'update_clients';
+
 /** Cloudflare's `gateway/audit_ssh_settings`: the auditors' HPKE public key ('' = logging off). */
 export interface AuditSshSettingsRecord {
   accountId: string;

@@ -31,3 +31,40 @@ export const GatewayCaSchema = Type.Object({
   public_key: Type.String({ description: 'The CA public key as an authorized-keys line.' }),
 });
 export type GatewayCa = Static<typeof GatewayCaSchema>;
+
+/**
+ * A rotation of the account's SSH CA (Latchkey addition, `…/latchkey/ca_rotation`). `standby`: none under
+ * way. `init`: the next CA is trusted beside the current one (both are listed by `GET gateway_ca`), the
+ * current one still signs. `update_clients`: the next CA signs; the current one is still trusted until
+ * `completable_at`, when no certificate it signed can still be valid.
+ */
+export const CA_ROTATION_PHASES = ['standby', 'init', 'update_clients'] as const;
+export const CA_ROTATION_ACTIONS = ['start', 'switch', 'complete', 'cancel'] as const;
+
+export const CaRotationSchema = Type.Object({
+  phase: Type.Enum([...CA_ROTATION_PHASES]),
+  current: GatewayCaSchema,
+  next: Type.Optional(GatewayCaSchema),
+  started_at: Type.Optional(Type.String({ format: 'date-time' })),
+  switched_at: Type.Optional(Type.String({ format: 'date-time' })),
+  completable_at: Type.Optional(
+    Type.String({ format: 'date-time', description: 'From when `complete` is allowed.' }),
+  ),
+});
+export type CaRotation = Static<typeof CaRotationSchema>;
+
+export const CaRotationActionSchema = Type.Object(
+  {
+    action: Type.Enum([...CA_ROTATION_ACTIONS], {
+      description:
+        '`start` (standby → init), `switch` (init → update_clients; refused while agents heard from in the ' +
+        'last 10 minutes do not trust the next CA, unless `force`), `complete` (update_clients → standby, ' +
+        'once no certificate of the old CA can be valid), `cancel` (init → standby).',
+    }),
+    force: Type.Optional(
+      Type.Boolean({ description: 'Switch even if some agents do not trust the next CA yet.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CaRotationActionBody = Static<typeof CaRotationActionSchema>;

@@ -121,14 +121,21 @@ export interface FrontWorld {
   stop(): Promise<void>;
 }
 
-export async function startFrontWorld(): Promise<FrontWorld> {
+/** `serverArgs`: more options for latchkey-server (e.g. shorter certificate lifetimes). */
+export async function startFrontWorld(options: { serverArgs?: string[] } = {}): Promise<FrontWorld> {
   const base = await mkdtemp(path.join(tmpdir(), 'latchkey-front-e2e-'));
   const cleanup = registerCleanup(`front e2e dir ${base}`, () => rm(base, { recursive: true, force: true }));
   await mkdir(path.join(base, 'client'), { mode: 0o700 });
   const auditor = generateHpkeKeyPair();
   const port = await findFreePort('127.0.0.1');
   const serverDir = path.join(base, 'server');
-  const server = await startServerProcess(['--data-dir', serverDir, '--listen', `127.0.0.1:${port}`]);
+  const server = await startServerProcess([
+    '--data-dir',
+    serverDir,
+    '--listen',
+    `127.0.0.1:${port}`,
+    ...(options.serverArgs ?? []),
+  ]);
   const adminToken = (await readFile(path.join(serverDir, 'admin.token'), 'utf8')).trim();
   const accounts = await api(server, 'GET', '/client/v4/accounts', adminToken);
   const accountBase = `/client/v4/accounts/${accounts.body.result[0].id}`;

@@ -144,6 +144,15 @@ export async function issueSession(
   agent: Pick<EnrolledAgent, 'targetId' | 'hostname'>,
   person: { email: string; username: string },
 ): Promise<string> {
+  return (await issueCertificate(server, agent, person)).session_id as string;
+}
+
+/** As issueSession, but the whole answer of `POST /v1/me/certificates` (the certificate among it). */
+export async function issueCertificate(
+  server: TestServer,
+  agent: Pick<EnrolledAgent, 'targetId' | 'hostname'>,
+  person: { email: string; username: string },
+): Promise<Json> {
   const ca = await server.call('POST', `${server.base}/access/gateway_ca`);
   assert.ok(ca.status === 200 || ca.status === 409, JSON.stringify(ca.body));
   const app = await server.call('POST', `${server.base}/access/apps`, {
@@ -186,5 +195,5 @@ export async function issueSession(
     },
   });
   assert.equal(issued.status, 200, JSON.stringify(issued.body));
-  return issued.body.result.session_id as string;
+  return issued.body.result;
 }

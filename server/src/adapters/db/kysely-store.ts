@@ -15,6 +15,7 @@ import { auditEventRepository } from './repositories/audit-events.js';
 import { auditSshSettingsRepository } from './repositories/audit-ssh-settings.js';
 import type { RepositoryContext } from './repositories/context.js';
 import { gatewayCaRepository } from './repositories/gateway-cas.js';
+import { caRotationRepository } from './repositories/ca-rotations.js';
 import { hostCaRepository } from './repositories/host-cas.js';
 import { issuedSessionRepository } from './repositories/issued-sessions.js';
 import { policyRepository } from './repositories/policies.js';
@@ -41,6 +42,7 @@ function repositories(ctx: RepositoryContext): Repositories {
     groups: accessGroupRepository(ctx),
     gatewayCas: gatewayCaRepository(ctx),
     hostCas: hostCaRepository(ctx),
+    caRotations: caRotationRepository(ctx),
     auditSshSettings: auditSshSettingsRepository(ctx),
     apiTokens: apiTokenRepository(ctx),
     auditEvents: auditEventRepository(ctx),

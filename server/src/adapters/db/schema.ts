@@ -99,6 +99,18 @@ export interface GatewayCasTable {
   created_at: TimeColumn;
 }
 
+/** A CA rotation under way, at most one per account (migration 0013). */
+export interface GatewayCaRotationsTable {
+  account_id: string;
+  phase: string;
+  next_id: string;
+  next_public_key: string;
+  next_encrypted_private_key: Uint8Array;
+  next_key_algorithm: string;
+  started_at: TimeColumn;
+  switched_at: TimeColumn | null;
+}
+
 /** One host CA per account (migration 0012): signs agents' front host keys. */
 export interface HostCasTable {
   account_id: string;
@@ -347,6 +359,7 @@ export interface DatabaseSchema {
   access_groups: AccessGroupsTable;
   gateway_cas: GatewayCasTable;
   host_cas: HostCasTable;
+  gateway_ca_rotations: GatewayCaRotationsTable;
   audit_ssh_settings: AuditSshSettingsTable;
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;

@@ -25,6 +25,7 @@ import type {
   AuditSshSettingsRecord,
   GatewayCaRecord,
   HostCaRecord,
+  CaRotationRecord,
   InfrastructureAppRecord,
   IssuedSessionRecord,
   JsonObject,
@@ -286,11 +287,25 @@ export interface GatewayCaRepository {
    * At most one per account, enforced by the database: a second one throws
    * `LatchkeyError('conflict', GATEWAY_CA_ALREADY_EXISTS)`.
    */
-  create(accountId: string, input: GatewayCaInput): Promise<GatewayCaRecord>;
+  create(accountId: string, input: GatewayCaInput & { id?: string }): Promise<GatewayCaRecord>;
   /** The account's CA, if any. */
   get(accountId: string): Promise<GatewayCaRecord | undefined>;
   list(accountId: string): Promise<GatewayCaRecord[]>;
   delete(accountId: string, id: string): Promise<GatewayCaRecord | undefined>;
+}
+
+/** The account's CA rotation, when one is under way (records.ts, CaRotationRecord). */
+export interface CaRotationRepository {
+  get(accountId: string): Promise<CaRotationRecord | undefined>;
+  /** Starts one in phase `init`; a `conflict` LatchkeyError when one is already under way. */
+  create(
+    accountId: string,
+    input: Omit<CaRotationRecord, 'accountId' | 'phase' | 'switchedAt'>,
+  ): Promise<CaRotationRecord>;
+  /** `init` → `update_clients` at `at`; undefined when the rotation is not (or no longer) in `init`. */
+  switchToNext(accountId: string, at: Date): Promise<CaRotationRecord | undefined>;
+  /** Ends it (completed or cancelled); undefined when there was none. */
+  delete(accountId: string): Promise<CaRotationRecord | undefined>;
 }
 
 export interface HostCaRepository {
@@ -686,6 +701,7 @@ export interface Repositories {
   readonly groups: AccessGroupRepository;
   readonly gatewayCas: GatewayCaRepository;
   readonly hostCas: HostCaRepository;
+  readonly caRotations: CaRotationRepository;
   readonly auditSshSettings: AuditSshSettingsRepository;
   readonly apiTokens: ApiTokenRepository;
   readonly auditEvents: AuditEventRepository;

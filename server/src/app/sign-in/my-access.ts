@@ -22,6 +22,7 @@ import type {
 import type { Services } from '../services.js';
 import { currentAccessConfig } from './access-config.js';
 import type { PersonCaller } from './person-caller.js';
+import { uuidFromBytes } from '../../domain/uuid-from-bytes.js';
 
 export interface ReachableTarget {
   /** For a fronted target, the grants of all its ports merged (the usernames of any of them). */
@@ -125,14 +126,6 @@ export interface IssuedCertificate {
   target: { id: string; hostname: string; address: string; port: number; hostKey?: string; hostCa?: string };
 }
 
-function uuidFrom(bytes: Uint8Array): string {
-  const b = Buffer.from(bytes.subarray(0, 16));
-  b[6] = ((b[6] as number) & 0x0f) | 0x40;
-  b[8] = ((b[8] as number) & 0x3f) | 0x80;
-  const hex = b.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 export async function issueMyCertificate(
   services: Services,
   caller: PersonCaller,
@@ -215,7 +208,7 @@ export async function issueMyCertificate(
     input.validSeconds ?? settings.certificateTtlSeconds,
     settings.maxCertificateTtlSeconds,
   );
-  const sessionId = uuidFrom(services.randomBytes(16));
+  const sessionId = uuidFromBytes(services.randomBytes(16));
   const keyId = `${caller.person.email} session=${sessionId}`;
   const extensions: Record<string, string> = { 'permit-pty': '' };
   if (grant.allowAgentForwarding) extensions['permit-agent-forwarding'] = '';

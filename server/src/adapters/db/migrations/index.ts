@@ -16,6 +16,7 @@ import { issuedSessionsSchema } from './0009-issued-sessions.js';
 import { signInLockoutsSchema } from './0010-sign-in-lockouts.js';
 import { upstreamIdentitiesSchema } from './0011-upstream-identities.js';
 import { hostCasSchema } from './0012-host-cas.js';
+import { caRotationsSchema } from './0013-ca-rotations.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -33,6 +34,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0010-sign-in-lockouts': signInLockoutsSchema(kind),
         '0011-upstream-identities': upstreamIdentitiesSchema(kind),
         '0012-host-cas': hostCasSchema(kind),
+        '0013-ca-rotations': caRotationsSchema(kind),
       };
     },
   };

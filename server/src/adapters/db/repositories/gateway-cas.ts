@@ -25,7 +25,7 @@ export function gatewayCaRepository(ctx: RepositoryContext): GatewayCaRepository
   return {
     async create(accountId, input) {
       const row: GatewayCasTable = {
-        id: ctx.newId(),
+        id: input.id ?? ctx.newId(),
         account_id: accountId,
         public_key: input.publicKey,
         encrypted_private_key: Buffer.from(input.encryptedPrivateKey),

@@ -5,6 +5,8 @@ import {
   AccountParams,
   AuditSshSettingsInputSchema,
   AuditSshSettingsSchema,
+  CaRotationActionSchema,
+  CaRotationSchema,
   GatewayCaCreateQuerySchema,
   GatewayCaCreateSchema,
   GatewayCaSchema,
@@ -15,9 +17,17 @@ import {
 } from '@latchkey/shared';
 import { getAuditSshSettings, putAuditSshSettings } from '../../../app/audit-ssh-settings.js';
 import { createGatewayCa, deleteGatewayCa, listGatewayCas } from '../../../app/gateway-ca.js';
+import {
+  cancelCaRotation,
+  completeCaRotation,
+  getCaRotation,
+  startCaRotation,
+  switchCaRotation,
+} from '../../../app/ca-rotation.js';
 import { accountHostCa } from '../../../app/host-ca.js';
 import {
   presentAuditSshSettings,
+  presentCaRotation,
   presentGatewayCa,
   presentHostCa,
 } from '../../../domain/api-representation.js';
@@ -64,6 +74,45 @@ export function sshAuditingRoutes({ route, services }: RouteContext): void {
     handle: async ({ caller }) => ({
       result: (await listGatewayCas(services, caller)).map(presentGatewayCa),
     }),
+  });
+  const rotation = `${ACCOUNT_PREFIX}/latchkey/ca_rotation`;
+  route({
+    method: 'GET',
+    url: rotation,
+    access: PERMISSIONS.sshAuditingRead,
+    summary: 'The rotation of the account SSH CA: its phase, the current and the next CA',
+    tags: caTags,
+    params: AccountParams,
+    result: CaRotationSchema,
+    handle: async ({ caller }) => ({ result: presentCaRotation(await getCaRotation(services, caller)) }),
+  });
+  route({
+    method: 'POST',
+    url: rotation,
+    access: PERMISSIONS.sshAuditingEdit,
+    summary: 'Move the rotation of the account SSH CA on: start, switch, complete or cancel',
+    description:
+      "Rotates the CA without downtime (Teleport's phases): `start` makes the next CA, which agents trust " +
+      'beside the current one from their next cycle (`GET gateway_ca` lists both); `switch` makes it sign ' +
+      'new certificates (409 while agents heard from in the last 10 minutes report fewer than two CA keys, ' +
+      'unless `force`); `complete` drops the old CA once no certificate it signed can still be valid (409 ' +
+      'before `completable_at`); `cancel` drops the next CA before the switch. Open sessions are never cut. ' +
+      'Audit events `gateway_ca.rotation.start|switch|complete|cancel`.',
+    tags: caTags,
+    params: AccountParams,
+    body: CaRotationActionSchema,
+    result: CaRotationSchema,
+    handle: async ({ caller, body }) => {
+      const moved =
+        body.action === 'start'
+          ? await startCaRotation(services, caller)
+          : body.action === 'switch'
+            ? await switchCaRotation(services, caller, { force: body.force === true })
+            : body.action === 'complete'
+              ? await completeCaRotation(services, caller)
+              : await cancelCaRotation(services, caller);
+      return { result: presentCaRotation(moved) };
+    },
   });
   route({
     method: 'DELETE',
