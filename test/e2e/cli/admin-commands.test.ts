@@ -155,8 +155,15 @@ describe('e2e: latchkey admin against a real server', function () {
     const secret = made.stdout.trim();
     assert.match(secret, /^\S{16,}$/);
     assert.match(made.stderr, /join token \S+ \(web servers\): 2 use\(s\), expires /);
+    // The line pins the package the server serves (its sha256, as the server states it), when it has one.
+    const served = await fetch(`${server.url}/downloads/latchkey-agent-linux-x64.tar.gz.sha256`);
+    const pin = served.status === 200 ? ` --sha256 ${(await served.text()).split(' ')[0]}` : '';
+    if (served.status !== 200)
+      assert.match(made.stderr, /serves no agent package yet, so the line pins none/);
     assert.ok(
-      made.stderr.includes(`  curl -fsSL ${server.url}/install.sh | sudo bash -s -- --token ${secret}\n`),
+      made.stderr.includes(
+        `  curl -fsSL ${server.url}/install.sh | sudo bash -s -- --token ${secret}${pin}\n`,
+      ),
       made.stderr,
     );
 
@@ -495,7 +502,7 @@ describe('e2e: latchkey admin against a real server', function () {
     assert.equal(replace.code, 0, replace.stderr);
     const replaceSecret = replace.stdout.trim();
     assert.match(replace.stderr, /replace token \S+ for agent cache-1 \(/);
-    assert.ok(replace.stderr.includes(`--token ${replaceSecret}\n`), replace.stderr);
+    assert.match(replace.stderr, new RegExp(`--token ${replaceSecret}( --sha256 [0-9a-f]{64})?\n`));
     const rebuilt = await enrol(replaceSecret, 'cache-1', 'cache-1.internal', '10.0.88.10');
     assert.equal(rebuilt.agent_id, cache.agent_id, 'the replaced host is the same agent');
     assert.equal((await beat(cache.api_token)).status, 401, "the old host's credential is revoked");
@@ -526,5 +533,65 @@ describe('e2e: latchkey admin against a real server', function () {
     assert.doesNotMatch(gone.stdout, /db-1\.internal/);
     const audit = await admin(auditToken, ['audit', '--action', 'agent.delete']);
     assert.equal(audit.stdout.trimEnd().split('\n').length, 3, audit.stdout);
+  });
+
+  it('shows and moves the rotation of the SSH CA; refusals say why', async () => {
+    const caToken = await createToken('Access: SSH Auditing: Edit');
+    const accounts = await fetch(`${server.url}/client/v4/accounts`, {
+      headers: { authorization: `Bearer ${caToken}` },
+    });
+    const accountId = ((await accounts.json()) as { result: { id: string }[] }).result[0]!.id;
+    const made = await fetch(`${server.url}/client/v4/accounts/${accountId}/access/gateway_ca`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${caToken}` },
+    });
+    assert.ok(made.status === 200 || made.status === 409, await made.text());
+
+    const standby = await admin(caToken, ['ca-rotation']);
+    assert.equal(standby.code, 0, standby.stderr);
+    assert.match(standby.stdout, /^phase: +standby$/m);
+    assert.match(standby.stdout, /^current CA: +\S+ ssh-ed25519 AAAA/m);
+    assert.match(standby.stdout, /No rotation under way/);
+
+    const started = await admin(caToken, ['ca-rotation', 'start']);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /^phase: +init$/m);
+    assert.match(started.stdout, /^next CA: +\S+ ssh-ed25519 AAAA/m);
+
+    // An agent heard from lately that reports one CA key holds the switch up, unless forced.
+    const joinSecret = (await admin(editToken, ['join-token', 'create'])).stdout.trim();
+    const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ join_token: joinSecret, hostname: 'old-ca-1', agent: { version: '0.1.0' } }),
+    });
+    const agentToken = ((await enrolled.json()) as { result: { api_token: string } }).result.api_token;
+    const beat = await fetch(`${server.url}/v1/agents/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
+      body: JSON.stringify({
+        version: '0.1.0',
+        distro: 'debian 12',
+        sshd_config: { state: 'trusted', ca_keys: 1 },
+      }),
+    });
+    assert.equal(beat.status, 200, await beat.text());
+    const held = await admin(caToken, ['ca-rotation', 'switch']);
+    assert.notEqual(held.code, 0);
+    assert.match(held.stderr, /do not trust the next CA yet \(.*old-ca-1/);
+    const forced = await admin(caToken, ['ca-rotation', 'switch', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /^phase: +update_clients$/m);
+    assert.match(forced.stdout, /^completable: +from \S+Z$/m);
+
+    const tooSoon = await admin(caToken, ['ca-rotation', 'complete']);
+    assert.notEqual(tooSoon.code, 0);
+    assert.match(tooSoon.stderr, /may be valid until \S+Z/);
+    const cancel = await admin(caToken, ['ca-rotation', 'cancel']);
+    assert.match(cancel.stderr, /can cancel only in phase init; it is in update_clients/);
+
+    const denied = await admin(readToken, ['ca-rotation']);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /Access: SSH Auditing: Read/);
   });
 });

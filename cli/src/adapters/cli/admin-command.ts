@@ -10,6 +10,7 @@
  *   admin agents replace ID|HOSTNAME [--expires 24h]          a one-use token re-enrolling a rebuilt host
  *   admin tokens [list] [--json]                              the account's API tokens, never their secrets
  *   admin tokens show|revoke TOKEN_ID                         one token; revoke it (refused at once)
+ *   admin ca-rotation [status|start|switch [--force]|complete|cancel]   rotate the account's SSH CA
  *   admin join-token create [--name N] [--uses N] [--expires 24h]     a join token, its secret once
  *   admin audit [--action A] [--limit N] [--json]             the audit log, newest first
  *   admin sessions [list] [--json]                            the live SSH sessions at agents' SSH fronts
@@ -17,7 +18,8 @@
  *
  * Every command uses an API token (--api-token or LATCHKEY_API_TOKEN): "Zero Trust: Read" to list targets,
  * agents and sessions, "Zero Trust: Edit" to change targets and agents, make join tokens and end sessions,
- * "Audit Logs: Read" for the audit log, "Account API Tokens: Read" / "Edit" for API tokens. Everything the server answers (much of it reported by agents) is escaped
+ * "Audit Logs: Read" for the audit log, "Account API Tokens: Read" / "Edit" for API tokens, "Access: SSH
+ * Auditing: Read" / "Edit" for the CA rotation. Everything the server answers (much of it reported by agents) is escaped
  * before it reaches the terminal: the tables by domain/admin/admin-tables.ts, --json by jsonForTerminal.
  * The server is --server, LATCHKEY_SERVER, or the one you signed in to. Wiring only: the work is in
  * app/admin/, the checks and tables in domain/admin/. The HTTP client and the use-cases are loaded when an
@@ -25,7 +27,7 @@
  */
 import type { Command } from 'commander';
 import { LatchkeyError, type JoinToken } from '@latchkey/shared';
-import type { AdminApi, ApiTokensApi, SshSessionsApi } from '../../app/admin/ports.js';
+import type { AdminApi, ApiTokensApi, CaRotationApi, SshSessionsApi } from '../../app/admin/ports.js';
 import {
   checkTargetHostname,
   installLine,
@@ -325,6 +327,51 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
       await printForTerminal(options, events, () => renderAuditTable(events));
     });
 
+  // `ca-rotation` alone shows where it stands (its default subcommand).
+  const rotation = admin
+    .command('ca-rotation')
+    .description(
+      "rotate the account's SSH CA without downtime: status (the default), start, switch, complete, cancel",
+    );
+
+  withApiOptions(
+    rotation.command('status', { isDefault: true }).description('the phase, the current and the next CA'),
+    'Access: SSH Auditing: Read',
+  ).action(async (options: ApiOptions) => {
+    const api = await adminApi(context, options, 'Access: SSH Auditing: Read');
+    const { showCaRotation } = await import('../../app/admin/ca-rotation.js');
+    const shown = await showCaRotation(api, { ...withDefined('account', options.account) });
+    const { describeCaRotation } = await import('../../domain/admin/admin-tables.js');
+    await printForTerminal(options, shown, () => describeCaRotation(shown));
+  });
+
+  const phases = [
+    ['start', 'make the next CA: agents trust it beside the current one from their next cycle'],
+    ['switch', 'the next CA signs from now on (refused while agents do not trust it yet, unless --force)'],
+    ['complete', 'drop the old CA, once no certificate it signed can still be valid'],
+    ['cancel', 'drop the next CA (before the switch only)'],
+  ] as const;
+  for (const [action, description] of phases) {
+    const command = withApiOptions(
+      rotation.command(action).description(description),
+      'Access: SSH Auditing: Edit',
+    );
+    if (action === 'switch') {
+      command.option('--force', 'switch even if some agents do not trust the next CA yet');
+    }
+    command.action(async (options: ApiOptions & { force?: boolean }) => {
+      const api = await adminApi(context, options, 'Access: SSH Auditing: Edit');
+      const { moveCaRotation } = await import('../../app/admin/ca-rotation.js');
+      const moved = await moveCaRotation(api, {
+        ...withDefined('account', options.account),
+        action,
+        ...withDefined('force', options.force),
+      });
+      const { describeCaRotation } = await import('../../domain/admin/admin-tables.js');
+      await printForTerminal(options, moved, () => describeCaRotation(moved));
+    });
+  }
+
   // `sessions` alone lists (its default subcommand), as `targets` does.
   const sessions = admin
     .command('sessions')
@@ -429,7 +476,7 @@ async function adminApi(
   context: AdminCommandContext,
   options: ApiOptions,
   permission: AdminPermission,
-): Promise<AdminApi & SshSessionsApi & ApiTokensApi> {
+): Promise<AdminApi & SshSessionsApi & ApiTokensApi & CaRotationApi> {
   const { server, token } = await apiTokenConnection(context, options, permission);
   const { HttpAdminApi } = await import('../http/admin-api-client.js');
   return new HttpAdminApi(server, token, { userAgent: context.userAgent });

@@ -12,6 +12,8 @@ import type {
   Agent,
   AgentReplaceBody,
   ApiToken,
+  CaRotation,
+  CaRotationActionBody,
   AuditEvent,
   AuditEventListQuery,
   JoinToken,
@@ -22,12 +24,15 @@ import type {
   TargetInputBody,
   VirtualNetwork,
 } from '@latchkey/shared';
-import type { AdminApi, ApiTokensApi, Page, SshSessionsApi } from '../../app/admin/ports.js';
+import type { AdminApi, ApiTokensApi, CaRotationApi, Page, SshSessionsApi } from '../../app/admin/ports.js';
 import type { AdminPermission } from '../../domain/admin/admin-arguments.js';
 import { parseSha256Line } from '../../domain/admin/admin-arguments.js';
 import { ApiTokenHttp, readAll, searchOf } from './api-token-http.js';
 
-export class HttpAdminApi extends ApiTokenHttp implements AdminApi, SshSessionsApi, ApiTokensApi {
+export class HttpAdminApi
+  extends ApiTokenHttp
+  implements AdminApi, SshSessionsApi, ApiTokensApi, CaRotationApi
+{
   async accounts(): Promise<Account[]> {
     return (await this.json<Account[]>('GET', '/client/v4/accounts', undefined)).result;
   }
@@ -107,6 +112,16 @@ export class HttpAdminApi extends ApiTokenHttp implements AdminApi, SshSessionsA
       );
     }
     return digest;
+  }
+
+  async getCaRotation(accountId: string): Promise<CaRotation> {
+    const path = `${this.account(accountId)}/latchkey/ca_rotation`;
+    return (await this.json<CaRotation>('GET', path, 'Access: SSH Auditing: Read')).result;
+  }
+
+  async moveCaRotation(accountId: string, body: CaRotationActionBody): Promise<CaRotation> {
+    const path = `${this.account(accountId)}/latchkey/ca_rotation`;
+    return (await this.json<CaRotation>('POST', path, 'Access: SSH Auditing: Edit', body)).result;
   }
 
   async createJoinToken(accountId: string, body: JoinTokenCreateBody): Promise<JoinToken> {

@@ -1,6 +1,8 @@
 import type {
   Account,
   Agent,
+  CaRotation,
+  CaRotationActionBody,
   AgentReplaceBody,
   ApiToken,
   AuditEvent,
@@ -77,4 +79,14 @@ export interface ApiTokensApi {
   getApiToken(accountId: string, tokenId: string): Promise<ApiToken>;
   /** Account API Tokens: Edit; its next request is refused on every server. Idempotent. */
   revokeApiToken(accountId: string, tokenId: string): Promise<ApiToken>;
+}
+
+/** The rotation of the account's SSH CA (`…/latchkey/ca_rotation`). */
+export interface CaRotationApi {
+  readonly url: string;
+  accounts(): Promise<Account[]>;
+  /** Access: SSH Auditing: Read; not_found when the account has no CA. */
+  getCaRotation(accountId: string): Promise<CaRotation>;
+  /** Access: SSH Auditing: Edit; a conflict LatchkeyError says why the phase cannot move yet. */
+  moveCaRotation(accountId: string, body: CaRotationActionBody): Promise<CaRotation>;
 }

@@ -11,7 +11,9 @@ export type AdminPermission =
   | 'Zero Trust: Edit'
   | 'Audit Logs: Read'
   | 'Account API Tokens: Read'
-  | 'Account API Tokens: Edit';
+  | 'Account API Tokens: Edit'
+  | 'Access: SSH Auditing: Read'
+  | 'Access: SSH Auditing: Edit';
 
 export function checkTargetHostname(hostname: string): string {
   const problem = hostnameProblem(hostname);

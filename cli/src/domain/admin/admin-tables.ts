@@ -5,7 +5,15 @@
  * reasons, sessions) or from what people and agents sent it (audit events), so each is escaped for the
  * terminal (escapeForTerminal) before it is measured and printed.
  */
-import type { Agent, ApiToken, AuditEvent, SshSession, SshSessionEnd, Target } from '@latchkey/shared';
+import type {
+  Agent,
+  ApiToken,
+  AuditEvent,
+  CaRotation,
+  SshSession,
+  SshSessionEnd,
+  Target,
+} from '@latchkey/shared';
 import { escapeForTerminal } from '../terminal-text.js';
 import { renderTextTable } from '../text-table.js';
 
@@ -102,6 +110,33 @@ export function renderApiTokensTable(tokens: readonly ApiToken[], now: Date): st
       safe(ago(token.last_used_at, now)),
     ]),
   );
+}
+
+/** What the rotation of the SSH CA is at, and what comes next: a field a line, then a hint. */
+export function describeCaRotation(rotation: CaRotation): string {
+  const lines: [string, string][] = [
+    ['phase', safe(rotation.phase)],
+    ['current CA', `${safe(rotation.current.id)} ${safe(rotation.current.public_key)}`],
+    ...(rotation.next === undefined
+      ? []
+      : [['next CA', `${safe(rotation.next.id)} ${safe(rotation.next.public_key)}`] as [string, string]]),
+    ...(rotation.started_at === undefined
+      ? []
+      : [['started', safe(rotation.started_at)] as [string, string]]),
+    ...(rotation.switched_at === undefined
+      ? []
+      : [['switched', safe(rotation.switched_at)] as [string, string]]),
+    ...(rotation.completable_at === undefined
+      ? []
+      : [['completable', `from ${safe(rotation.completable_at)}`] as [string, string]]),
+  ];
+  const next =
+    rotation.phase === 'standby'
+      ? 'No rotation under way; `latchkey admin ca-rotation start` begins one.'
+      : rotation.phase === 'init'
+        ? 'Agents trust both CAs from their next cycle; then `switch` (or `cancel`). Targets without an agent: add the next CA to their TrustedUserCAKeys now.'
+        : 'The next CA signs; `complete` once certificates of the old one have expired (see completable).';
+  return `${lines.map(([key, value]) => `${`${key}:`.padEnd(13)}${value}\n`).join('')}${next}\n`;
 }
 
 /** `admin tokens show`: one token, a field a line. */
