@@ -79,7 +79,7 @@ describe('agent/app: SpooledLogUploader', () => {
     );
   }
 
-  /** A log as a recorder leaves it: `complete` (with the writer's header) or `incomplete`. */
+  /** A log as the front leaves it: `complete` (with the writer's header) or `incomplete`. */
   async function spoolLog(status: 'complete' | 'incomplete' | 'recording'): Promise<string> {
     const { logId } = await store.create(
       {
@@ -113,7 +113,7 @@ describe('agent/app: SpooledLogUploader', () => {
       });
       await store.markComplete(logId, header.bytes);
     } else if (status === 'incomplete') {
-      await store.markIncomplete(logId, 'the recorder connection closed before the end of the session');
+      await store.markIncomplete(logId, 'the agent stopped while the session was being recorded');
     }
     return logId;
   }
@@ -190,7 +190,7 @@ describe('agent/app: SpooledLogUploader', () => {
     assert.deepEqual((await up.uploadDue()).uploaded, [incomplete]);
     const sent = server.received[0]!.metadata;
     assert.equal(sent.status, 'incomplete');
-    assert.match(sent.error ?? '', /recorder connection closed/);
+    assert.match(sent.error ?? '', /the agent stopped while the session was being recorded/);
     assert.deepEqual(
       (await store.list()).map((log) => log.log_id),
       [recording],
@@ -213,12 +213,12 @@ describe('agent/app: SpooledLogUploader', () => {
     assert.deepEqual((await up.uploadDue()).uploaded, [logId]);
   });
 
-  it('a log its recorder resumed while it was being uploaded stays in the spool', async () => {
+  it('a log whose state changed while it was being uploaded stays in the spool', async () => {
     const logId = await spoolLog('incomplete');
     const state = await store.state(logId);
     nowMs = START + 10 * 60_000;
     server.onUpload = async () => {
-      // While the upload is in flight the recorder resumes the log and loses the agent again.
+      // While the upload is in flight the log's state changes (marked again).
       nowMs += 1000;
       await store.markIncomplete(logId, 'lost again');
     };
@@ -226,7 +226,7 @@ describe('agent/app: SpooledLogUploader', () => {
     assert.deepEqual(pass.uploaded, [logId]);
     assert.notEqual((await store.state(logId)).updated_at, state.updated_at);
     assert.equal((await store.list()).length, 1, 'changed since it was read: kept for the next pass');
-    assert.ok(lines.some((line) => /kept: its recorder resumed it/.test(line)));
+    assert.ok(lines.some((line) => /kept: it changed meanwhile/.test(line)));
   });
 
   it('run: a nudge (the spool saying a log ended) wakes the uploader at once', async () => {

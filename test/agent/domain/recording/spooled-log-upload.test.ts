@@ -27,7 +27,7 @@ describe('agent/domain: when a spooled log is uploaded, and its index fields', (
     assert.deepEqual(waiting, {
       action: 'wait',
       untilMs: T0 + 125_000,
-      why: 'incomplete: its recorder may still resume it',
+      why: 'incomplete: it may still change',
     });
     assert.deepEqual(decideUpload(log({ status: 'incomplete' }), T0 + 125_000, policy), { action: 'upload' });
     assert.equal(decideUpload(log({}), T0, policy, T0 + 1).action, 'wait');
@@ -46,7 +46,7 @@ describe('agent/domain: when a spooled log is uploaded, and its index fields', (
     assert.equal(meta.session_finish_datetime, new Date(T0 + 5000).toISOString());
   });
 
-  it('the proven UNIX user wins over the identity; a claimed one is flagged in the error', () => {
+  it('the UNIX user the agent knows wins over the identity; a claimed one is flagged in the error', () => {
     const identity = {
       session_id: 's',
       target_id: 't',
