@@ -320,6 +320,7 @@ stateDirOption(
         ...(config.interfaces === undefined ? {} : { interfaces: config.interfaces }),
       },
     );
+    for (const warning of outcome.warnings) process.stderr.write(`warning: ${warning}\n`);
     if (outcome.kind === 'enrolled_anew') {
       process.stderr.write(
         `warning: the server refused this host's credential as agent ${outcome.previousAgentId} ` +

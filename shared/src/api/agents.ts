@@ -114,6 +114,13 @@ export const AgentCredentialSchema = Type.Object({
         'updates that target, never creates another.',
     }),
   ),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'What the enrolling host should know, e.g. that another agent has its machine id (a cloned VM): it ' +
+        'is a new agent all the same.',
+    }),
+  ),
 });
 export type AgentCredential = Static<typeof AgentCredentialSchema>;
 

@@ -152,6 +152,8 @@ describe('server: join tokens, enrolment and agents', function () {
     // They get a new agent of their own; db-1's agent, credential and target are untouched.
     const thief = (await enroll(token.token, 'db-1', MACHINE_A)).body.result;
     assert.notEqual(thief.agent_id, a.agent_id);
+    assert.match(thief.warnings[0], new RegExp(`agent ${a.agent_id} \\(db-1\\) has the same machine id`));
+    assert.equal(b.warnings, undefined, 'a machine id of its own: no warning');
     const stillA = await server.call('GET', `${mirror()}/access/gateway_ca`, { token: a.api_token });
     assert.notEqual(stillA.status, 401, "the real host's credential still works");
     const hijack = await server.call('PUT', `${mirror()}/infrastructure/targets/${targetId}`, {

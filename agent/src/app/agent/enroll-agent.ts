@@ -41,7 +41,7 @@ export type EnrolmentKind =
 export async function enrollAgent(
   deps: { server: AgentServer; state: AgentStateStore; host: HostInfo; now: () => Date },
   request: EnrollRequest,
-): Promise<{ enrolment: Enrolment; outcome: EnrolmentKind }> {
+): Promise<{ enrolment: Enrolment; outcome: EnrolmentKind & { warnings: string[] } }> {
   const serverUrl = request.serverUrl.replace(/\/+$/, '');
   const hostname = normalizeHostname(request.hostname ?? (await deps.host.hostname()));
   const machineId = await deps.host.machineId();
@@ -88,5 +88,11 @@ export async function enrollAgent(
   } else if (previous?.agentId !== credential.agent_id) {
     await deps.state.forgetRegistration();
   }
-  return { enrolment, outcome };
+  // What the server says the host should know (e.g. another agent has its machine id), for the caller to show.
+  // Printed to a terminal: control characters from the server become '?'.
+  const warnings = (credential.warnings ?? [])
+    .slice(0, 10)
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    .map((warning) => warning.slice(0, 500).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'));
+  return { enrolment, outcome: { ...outcome, warnings } };
 }

@@ -80,6 +80,15 @@ export async function enrollAgent(services: Services, body: AgentEnrollBody): Pr
       account_id: joinToken.accountId,
       api_token: secret,
       expires_at: token.expiresAt!.toISOString(),
+      ...(sameMachine === undefined
+        ? {}
+        : {
+            warnings: [
+              `agent ${sameMachine.id} (${sameMachine.hostname}) has the same machine id: this host is ` +
+                'probably a clone of it. It is enrolled as a new agent all the same; give clones their own ' +
+                'machine id (rm /etc/machine-id; systemd-machine-id-setup) so admins can tell them apart',
+            ],
+          }),
     };
   });
 }

@@ -78,6 +78,8 @@ export class FakeAgentServer implements AgentServer {
   reenrollRefusal: Error | undefined;
   /** The target the server says the agent has, in enrol and re-enrol answers. */
   answerTargetId: string | undefined;
+  /** The warnings the server adds to an enrolment's answer. */
+  answerWarnings: string[] | undefined;
   renewals = 0;
   reachable = true;
   clockOffsetMs: number | undefined = 1200;
@@ -90,6 +92,7 @@ export class FakeAgentServer implements AgentServer {
     return {
       ...credential('lk_first'),
       ...(this.answerTargetId === undefined ? {} : { target_id: this.answerTargetId }),
+      ...(this.answerWarnings === undefined ? {} : { warnings: this.answerWarnings }),
     };
   }
   async reenroll(proof: string, body: AgentReenrollBody): Promise<AgentCredential> {

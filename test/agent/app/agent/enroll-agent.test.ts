@@ -49,7 +49,7 @@ describe('agent/app: enroll', () => {
       virtualNetwork: 'prod',
       interfaces: ['eth0'],
     });
-    assert.deepEqual(outcome, { kind: 'enrolled' });
+    assert.deepEqual(outcome, { kind: 'enrolled', warnings: [] });
     assert.deepEqual(server.enrolments, [
       { join_token: 'lkj_x', hostname: 'web-1.example.com', agent: AGENT },
     ]);
@@ -67,7 +67,7 @@ describe('agent/app: enroll', () => {
     state.registration = { targetId: TARGET };
     server.answerTargetId = TARGET;
     const { enrolment, outcome } = await enroll();
-    assert.deepEqual(outcome, { kind: 'reenrolled' });
+    assert.deepEqual(outcome, { kind: 'reenrolled', warnings: [] });
     assert.deepEqual(server.reenrolments, [
       { credential: 'lk_current', body: { hostname: 'web-1.example.com', agent: AGENT } },
     ]);
@@ -86,6 +86,7 @@ describe('agent/app: enroll', () => {
       kind: 'enrolled_anew',
       previousAgentId: '44444444-4444-4444-8444-444444444444',
       refusal: 'the API token was revoked',
+      warnings: [],
     });
     assert.equal(server.enrolments.length, 1);
     assert.equal(enrolment.apiToken, 'lk_first');
@@ -97,7 +98,7 @@ describe('agent/app: enroll', () => {
     state.enrolment = enrolled({ server: 'https://other.example.com' });
     state.registration = { targetId: TARGET };
     const { outcome } = await enroll();
-    assert.deepEqual(outcome, { kind: 'enrolled' });
+    assert.deepEqual(outcome, { kind: 'enrolled', warnings: [] });
     assert.equal(server.reenrolments.length, 0, "another server's credential was sent here");
     assert.equal(state.registration, undefined);
   });
@@ -122,5 +123,12 @@ describe('agent/app: enroll', () => {
     assert.equal(state.enrolment, before);
     assert.deepEqual(state.registration, { targetId: TARGET });
     assert.equal(server.enrolments.length, 0);
+  });
+
+  it("passes the server's warnings on (a cloned machine id), without control characters", async () => {
+    const { server, enroll } = setUp();
+    server.answerWarnings = ['agent 4 (db-1) has the same machine id\u001b[2J'];
+    const { outcome } = await enroll();
+    assert.deepEqual(outcome.warnings, ['agent 4 (db-1) has the same machine id?[2J']);
   });
 });
