@@ -333,7 +333,9 @@ class ActiveSession {
       {
         timestamp: Math.floor(Date.now() / 1000),
         status: this.exit.code ?? null,
-        signal: this.exit.signal ?? null,
+        // The log names the signal without "SIG" (spec/session-log-format.md, as ssh-log-cli reads it);
+        // ssh2 hands it over as sshd sent it, with the prefix added.
+        signal: this.exit.signal?.replace(/^SIG/, '') ?? null,
         core_dumped: this.exit.coreDumped === true,
       },
       30_000,

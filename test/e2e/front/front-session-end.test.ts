@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { registerCleanup, eventually, runCommand } from '../../harness/index.js';
 import { startFrontWorld, type FrontWorld } from './front-fixture.js';
 
-describe('e2e: a client that vanishes mid-session through the SSH front', function () {
+describe('e2e: sessions through the SSH front that end badly', function () {
   this.timeout(240_000);
   let world: FrontWorld;
 
@@ -65,5 +65,22 @@ describe('e2e: a client that vanishes mid-session through the SSH front', functi
       return undefined;
     });
     assert.equal(log.integrity.status, 'verified', log.integrity.problems.join('\n'));
+  });
+
+  it('a program killed by a signal: the client is told so, and the log records that signal', async () => {
+    const marker = `signal-${process.pid}-${Date.now()}`;
+    const certificate = await world.certificateFor(world.web);
+    const result = await world.sshFront(world.web, certificate, `echo ${marker}; kill -TERM $$`);
+    assert.notEqual(result.code, 0, 'not a clean exit');
+    assert.match(result.stdout, new RegExp(marker));
+    const log = await eventually('the session log on the server', 60_000, async () => {
+      for (const { log } of await world.serverLogs(world.web)) {
+        const text = Buffer.concat(log.packets.map((p) => Buffer.from(p.data))).toString();
+        if (text.includes(marker)) return log;
+      }
+      return undefined;
+    });
+    assert.equal(log.integrity.status, 'verified', log.integrity.problems.join('\n'));
+    assert.equal(log.metadata.exit_data?.signal, 'TERM');
   });
 });
