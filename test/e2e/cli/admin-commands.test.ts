@@ -32,6 +32,59 @@ describe('e2e: latchkey admin against a real server', function () {
     return runLatchkey(cli, ['admin', ...args], { env: { LATCHKEY_API_TOKEN: token } });
   }
 
+  /**
+   * Enrols an agent with this join token as install.sh would; with `target`, registers that target as the
+   * agent service does on start (unless the agent already has one by that hostname). Its credential.
+   */
+  async function enrolAgent(
+    secret: string,
+    hostname: string,
+    target?: { hostname: string; ip: string },
+  ): Promise<{ api_token: string; account_id: string; agent_id: string }> {
+    const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        join_token: secret,
+        hostname,
+        agent: { version: '0.1.0', distro: 'debian 12' },
+      }),
+    });
+    assert.equal(enrolled.status, 200, await enrolled.clone().text());
+    const credential = ((await enrolled.json()) as { result: Awaited<ReturnType<typeof enrolAgent>> }).result;
+    if (target !== undefined) {
+      const targets = `${server.url}/v1/agents/client/v4/accounts/${credential.account_id}/infrastructure/targets`;
+      const auth = { authorization: `Bearer ${credential.api_token}` };
+      const existing = await fetch(`${targets}?hostname=${target.hostname}`, { headers: auth });
+      if (((await existing.json()) as { result: unknown[] }).result.length === 0) {
+        const registered = await fetch(targets, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ hostname: target.hostname, ip: { ipv4: { ip_addr: target.ip } } }),
+        });
+        assert.equal(registered.status, 200, await registered.clone().text());
+      }
+    }
+    return credential;
+  }
+
+  /** One heartbeat with this agent credential: the HTTP status (and the body when it is not 200). */
+  async function heartbeat(token: string, report: Record<string, unknown>): Promise<number> {
+    const beat = await fetch(`${server.url}/v1/agents/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        version: '0.1.0',
+        distro: 'debian 12',
+        sshd_config: { state: 'trusted' },
+        ...report,
+      }),
+    });
+    if (beat.status !== 200 && beat.status !== 401)
+      assert.fail(`heartbeat: ${beat.status} ${await beat.text()}`);
+    return beat.status;
+  }
+
   before(async () => {
     dir = await createTempDir('admin-commands');
     const port = await findFreePort('127.0.0.1');
@@ -169,41 +222,14 @@ describe('e2e: latchkey admin against a real server', function () {
 
     assert.match((await admin(readToken, ['agents'])).stdout, /^No agents enrolled/);
 
-    // An agent enrols with the token (as install.sh would) and sends a heartbeat.
-    const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        join_token: secret,
-        hostname: 'db-1',
-        agent: { version: '0.1.0', distro: 'debian 12' },
-      }),
-    });
-    assert.equal(enrolled.status, 200, await enrolled.clone().text());
-    const credential = ((await enrolled.json()) as { result: { api_token: string; account_id: string } })
-      .result;
-    const agentToken = credential.api_token;
-    // …registers its host as a target (as the agent service does on start)…
-    const registered = await fetch(
-      `${server.url}/v1/agents/client/v4/accounts/${credential.account_id}/infrastructure/targets`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
-        body: JSON.stringify({ hostname: 'db-1.internal', ip: { ipv4: { ip_addr: '10.0.1.9' } } }),
-      },
-    );
-    assert.equal(registered.status, 200, await registered.clone().text());
-    const beat = await fetch(`${server.url}/v1/agents/heartbeat`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
-      body: JSON.stringify({
-        version: '0.1.0',
-        distro: 'debian 12',
-        sshd_config: { state: 'trusted' },
+    // An agent enrols with the token (as install.sh would), registers its target and sends a heartbeat.
+    const credential = await enrolAgent(secret, 'db-1', { hostname: 'db-1.internal', ip: '10.0.1.9' });
+    assert.equal(
+      await heartbeat(credential.api_token, {
         recording: { recorder_command: 'latchkey-agent record', mode: 'strict' },
       }),
-    });
-    assert.equal(beat.status, 200, await beat.text());
+      200,
+    );
 
     const listed = await admin(readToken, ['agents']);
     assert.equal(listed.code, 0, listed.stderr);
@@ -225,28 +251,8 @@ describe('e2e: latchkey admin against a real server', function () {
     const made = await admin(editToken, ['join-token', 'create', '--json']);
     assert.equal(made.code, 0, made.stderr);
     const secret = (JSON.parse(made.stdout) as { token: string }).token;
-    const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        join_token: secret,
-        hostname: 'app-1',
-        agent: { version: '0.1.0', distro: 'debian 12' },
-      }),
-    });
-    assert.equal(enrolled.status, 200, await enrolled.clone().text());
-    const credential = ((await enrolled.json()) as { result: { api_token: string; account_id: string } })
-      .result;
+    const credential = await enrolAgent(secret, 'app-1', { hostname: 'app-1.internal', ip: '10.0.77.10' });
     const agent = { 'content-type': 'application/json', authorization: `Bearer ${credential.api_token}` };
-    const registered = await fetch(
-      `${server.url}/v1/agents/client/v4/accounts/${credential.account_id}/infrastructure/targets`,
-      {
-        method: 'POST',
-        headers: agent,
-        body: JSON.stringify({ hostname: 'app-1.internal', ip: { ipv4: { ip_addr: '10.0.77.10' } } }),
-      },
-    );
-    assert.equal(registered.status, 200, await registered.clone().text());
     // What a compromised agent might report: escape sequences that would retitle, hide and rewrite (in
     // lowercase: the server keeps people's emails in lowercase).
     const hostile = '\x1b]0;owned\x07\x1b[8m\r\u202e';
@@ -332,17 +338,7 @@ describe('e2e: latchkey admin against a real server', function () {
     assert.equal(made.code, 0, made.stderr);
     assert.doesNotMatch(made.stdout, active, 'the JSON escapes them too');
     const secret = (JSON.parse(made.stdout) as { token: string }).token;
-    const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        join_token: secret,
-        hostname: 'evil-1',
-        agent: { version: '0.1.0', distro: 'debian 12' },
-      }),
-    });
-    assert.equal(enrolled.status, 200, await enrolled.clone().text());
-    const agentToken = ((await enrolled.json()) as { result: { api_token: string } }).result.api_token;
+    const agentToken = (await enrolAgent(secret, 'evil-1')).api_token;
     const beat = await fetch(`${server.url}/v1/agents/heartbeat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
@@ -457,45 +453,13 @@ describe('e2e: latchkey admin against a real server', function () {
   });
 
   it("replaces an agent with a one-use token and removes agents: a removed agent's credential is refused at once", async () => {
-    /** Enrols an agent with this join token, registers its target and beats once; its credential. */
-    async function enrol(secret: string, hostname: string, targetHostname: string, ip: string) {
-      const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          join_token: secret,
-          hostname,
-          agent: { version: '0.1.0', distro: 'debian 12' },
-        }),
-      });
-      assert.equal(enrolled.status, 200, await enrolled.clone().text());
-      const credential = (
-        (await enrolled.json()) as { result: { api_token: string; account_id: string; agent_id: string } }
-      ).result;
-      const targets = `${server.url}/v1/agents/client/v4/accounts/${credential.account_id}/infrastructure/targets`;
-      const existing = await fetch(`${targets}?hostname=${targetHostname}`, {
-        headers: { authorization: `Bearer ${credential.api_token}` },
-      });
-      if (((await existing.json()) as { result: unknown[] }).result.length === 0) {
-        const registered = await fetch(targets, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${credential.api_token}` },
-          body: JSON.stringify({ hostname: targetHostname, ip: { ipv4: { ip_addr: ip } } }),
-        });
-        assert.equal(registered.status, 200, await registered.clone().text());
-      }
-      return credential;
-    }
-    const beat = (token: string) =>
-      fetch(`${server.url}/v1/agents/heartbeat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ version: '0.1.0', distro: 'debian 12', sshd_config: { state: 'trusted' } }),
-      });
+    const enrol = (secret: string, hostname: string, targetHostname: string, ip: string) =>
+      enrolAgent(secret, hostname, { hostname: targetHostname, ip });
+    const beat = (token: string) => heartbeat(token, {});
 
     const joinSecret = (await admin(editToken, ['join-token', 'create', '--uses', '1'])).stdout.trim();
     const cache = await enrol(joinSecret, 'cache-1', 'cache-1.internal', '10.0.88.10');
-    assert.equal((await beat(cache.api_token)).status, 200);
+    assert.equal(await beat(cache.api_token), 200);
 
     // Replace: a one-use token; the rebuilt host enrols with it as the same agent; the old credential dies.
     const replace = await admin(editToken, ['agents', 'replace', 'cache-1', '--expires', '2h']);
@@ -505,8 +469,8 @@ describe('e2e: latchkey admin against a real server', function () {
     assert.match(replace.stderr, new RegExp(`--token ${replaceSecret}( --sha256 [0-9a-f]{64})?\n`));
     const rebuilt = await enrol(replaceSecret, 'cache-1', 'cache-1.internal', '10.0.88.10');
     assert.equal(rebuilt.agent_id, cache.agent_id, 'the replaced host is the same agent');
-    assert.equal((await beat(cache.api_token)).status, 401, "the old host's credential is revoked");
-    assert.equal((await beat(rebuilt.api_token)).status, 200);
+    assert.equal(await beat(cache.api_token), 401, "the old host's credential is revoked");
+    assert.equal(await beat(rebuilt.api_token), 200);
     const tooLong = await admin(editToken, ['agents', 'replace', 'cache-1', '--expires', '8d']);
     assert.notEqual(tooLong.code, 0);
     assert.match(tooLong.stderr, /--expires for a replace token is at most 7d/);
@@ -518,7 +482,7 @@ describe('e2e: latchkey admin against a real server', function () {
       removed.stdout,
       /^Removed agent cache-1 \(\S+\): its credential is revoked; its target is kept/,
     );
-    assert.equal((await beat(rebuilt.api_token)).status, 401);
+    assert.equal(await beat(rebuilt.api_token), 401);
     const targets = await admin(readToken, ['targets', '--hostname', 'cache-1.internal']);
     assert.match(targets.stdout, /cache-1\.internal/);
 
@@ -560,22 +524,8 @@ describe('e2e: latchkey admin against a real server', function () {
 
     // An agent heard from lately that reports one CA key holds the switch up, unless forced.
     const joinSecret = (await admin(editToken, ['join-token', 'create'])).stdout.trim();
-    const enrolled = await fetch(`${server.url}/v1/agents/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ join_token: joinSecret, hostname: 'old-ca-1', agent: { version: '0.1.0' } }),
-    });
-    const agentToken = ((await enrolled.json()) as { result: { api_token: string } }).result.api_token;
-    const beat = await fetch(`${server.url}/v1/agents/heartbeat`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
-      body: JSON.stringify({
-        version: '0.1.0',
-        distro: 'debian 12',
-        sshd_config: { state: 'trusted', ca_keys: 1 },
-      }),
-    });
-    assert.equal(beat.status, 200, await beat.text());
+    const agentToken = (await enrolAgent(joinSecret, 'old-ca-1')).api_token;
+    assert.equal(await heartbeat(agentToken, { sshd_config: { state: 'trusted', ca_keys: 1 } }), 200);
     const held = await admin(caToken, ['ca-rotation', 'switch']);
     assert.notEqual(held.code, 0);
     assert.match(held.stderr, /do not trust the next CA yet \(.*old-ca-1/);
