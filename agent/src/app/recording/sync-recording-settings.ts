@@ -80,6 +80,8 @@ export class RecordingSettingsSync {
       if (current !== undefined) {
         await deps.files.removeSettings();
         deps.log(`session recording is off: removed ${deps.files.settingsPath}`);
+        // The state directory an agent before the front opened (0711) closes with recording off too.
+        await deps.files.protectSettings();
       }
       return { recording: false, ...optionalBreakGlass(breakGlass) };
     }

@@ -87,9 +87,11 @@ describe('agent/app: recording settings sync and break-glass', () => {
     assert.equal(Buffer.from((await settings()).auditorPublicKey).toString('base64'), KEY);
     assert.equal((await settings()).mode, 'strict', 'the local mode still applies');
     answer = '';
+    await chmod(dir.file('state'), 0o711); // as an agent before the front left it
     assert.deepEqual(await daemon.sync({}), { recording: false });
     await assert.rejects(stat(files.settingsPath), /ENOENT/);
     assert.ok(lines.some((line) => /recording is off/.test(line)));
+    assert.equal((await stat(dir.file('state'))).mode & 0o777, 0o700);
   });
 
   it('a malformed key from the server leaves the file as it is', async () => {
