@@ -9,6 +9,9 @@ export interface ActivationSteps {
   readonly restart: readonly ServiceStep[];
 }
 
+/** Where sshd keeps its pid when no step names the file (OpenSSH's default PidFile on Linux). */
+const DEFAULT_PID_FILE = '/run/sshd.pid';
+
 export interface SshdProbeSpec {
   readonly tcp: readonly TcpEndpoint[];
   /** `sshd -T` on the live config, whose lines must include every `expect` line. */
@@ -31,7 +34,16 @@ export async function activateSshd(
   timings: SshdTimings,
   journal: string[],
 ): Promise<ActivationOutcome> {
+  // A reload (systemctl reload, service … reload, or our own SIGHUP) makes sshd re-execute; the pid file it
+  // rewrites then says when it can take the next one (waitForReexec).
+  const pidFile =
+    steps.reload.find((step): step is Extract<ServiceStep, { kind: 'signal' }> => step.kind === 'signal')
+      ?.pidFile ?? DEFAULT_PID_FILE;
+  const written = (await host.files.status(pidFile).catch(() => undefined))?.modifiedMs;
   let failure = await runSteps(host, steps.reload, timings, journal);
+  if (failure === undefined && written !== undefined) {
+    await waitForReexec(host, pidFile, written, timings, journal);
+  }
   failure ??= await probeSshd(host, probe, timings, journal);
   if (failure === undefined) return { ok: true, via: 'reload' };
   if (steps.restart.length === 0) return { ok: false, failure };
@@ -60,9 +72,8 @@ async function runSteps(
       }
       continue;
     }
-    const pidText = await host.files.read(step.pidFile).catch(() => undefined);
-    const pid = Number.parseInt(new TextDecoder().decode(pidText ?? new Uint8Array()).trim(), 10);
-    if (!Number.isInteger(pid) || pid <= 1) {
+    const pid = await readPid(host, step.pidFile, timings);
+    if (pid === undefined) {
       return {
         stage: 'activate',
         message: `cannot ${step.signal} sshd: its pid file ${step.pidFile} is missing or holds no pid`,
@@ -80,6 +91,47 @@ async function runSteps(
     await host.clock.sleep(timings.signalSettleMs ?? 200);
   }
   return undefined;
+}
+
+/**
+ * The pid in sshd's pid file. sshd rewrites the file as it starts (truncate, then write), so an empty
+ * read is tried again for a moment before it counts as "no pid".
+ */
+async function readPid(host: SshdHost, pidFile: string, timings: SshdTimings): Promise<number | undefined> {
+  const deadline = host.clock.now() + 1000;
+  for (;;) {
+    const text = await host.files.read(pidFile).catch(() => undefined);
+    const pid = Number.parseInt(new TextDecoder().decode(text ?? new Uint8Array()).trim(), 10);
+    if (Number.isInteger(pid) && pid > 1) return pid;
+    if (text === undefined || host.clock.now() >= deadline) return undefined;
+    await host.clock.sleep(timings.probeIntervalMs ?? 100);
+  }
+}
+
+/**
+ * Waits until sshd has re-executed after a reload (a SIGHUP, ours or the service manager's): it rewrites
+ * its pid file only once its own SIGHUP handler is back. Until then another SIGHUP (the next repair) would kill it, since a signal with no
+ * handler ends the process, and systemd does not restart an sshd that SIGHUP ended (a "clean" signal).
+ * The banner probe alone cannot tell: under load it may be answered by the old process before it acts on
+ * the signal. Bounded by the probe's timeout; past it the probe decides.
+ */
+async function waitForReexec(
+  host: SshdHost,
+  pidFile: string,
+  writtenBefore: number,
+  timings: SshdTimings,
+  journal: string[],
+): Promise<void> {
+  const deadline = host.clock.now() + (timings.probeTimeoutMs ?? 10_000);
+  for (;;) {
+    const written = (await host.files.status(pidFile).catch(() => undefined))?.modifiedMs;
+    if (written !== undefined && written !== writtenBefore) return;
+    if (host.clock.now() >= deadline) {
+      journal.push(`sshd did not rewrite ${pidFile} after SIGHUP; the probe decides`);
+      return;
+    }
+    await host.clock.sleep(timings.probeIntervalMs ?? 100);
+  }
 }
 
 /** Every endpoint must send an SSH banner before the deadline; then the effective config must show ours. */

@@ -275,6 +275,62 @@ describe('applyCaTrust (in-memory ports)', () => {
     ]);
   });
 
+  it('after a SIGHUP, waits until sshd has re-executed (rewritten its pid file) before probing', async () => {
+    // A second SIGHUP before sshd's handler is back would kill it; under load the old process may still
+    // answer the probe. sshd rewrites its pid file only once it can take a SIGHUP again.
+    const host = debianHost();
+    host.rewrite('/run/custom-sshd.pid', '4242\n');
+    host.onSignal = () => host.later(1500, () => host.rewrite('/run/custom-sshd.pid', '4242\n'));
+    host.respond = (argv) =>
+      argv.includes('-T') ? { stdout: EFFECTIVE.replace('/run/sshd.pid', '/run/custom-sshd.pid') } : {};
+
+    const result = await apply(host, [caKey], { id: 'alpine', initSystem: 'none' });
+
+    assert.equal(result.status, 'applied');
+    const events = host.events.filter((e) => /^(signal|rewrite|probe)/.test(e));
+    const signalled = events.indexOf('signal SIGHUP 4242');
+    assert.deepEqual(events.slice(signalled, signalled + 3), [
+      'signal SIGHUP 4242',
+      'rewrite /run/custom-sshd.pid',
+      events[signalled + 2],
+    ]);
+    assert.match(events[signalled + 2]!, /^probe /, 'the probe comes after the re-exec');
+  });
+
+  it('with systemd too: after `systemctl reload ssh`, the probe waits for sshd to rewrite /run/sshd.pid', async () => {
+    const host = debianHost();
+    host.rewrite('/run/sshd.pid', '777\n');
+    const respond = host.respond;
+    host.respond = (argv) => {
+      if (argv.join(' ') === 'systemctl reload ssh') {
+        host.later(2000, () => host.rewrite('/run/sshd.pid', '777\n'));
+      }
+      return respond(argv);
+    };
+
+    const result = await apply(host, [caKey]);
+
+    assert.equal(result.status, 'applied');
+    const events = host.events.filter((e) => /^(run systemctl reload|rewrite|probe)/.test(e));
+    const reloaded = events.indexOf('run systemctl reload ssh');
+    assert.ok(reloaded >= 0, host.events.join('\n'));
+    assert.equal(events[reloaded + 1], 'rewrite /run/sshd.pid', events.join('\n'));
+    assert.match(events[reloaded + 2] ?? '', /^probe /);
+  });
+
+  it('reads a pid file sshd is rewriting (empty for a moment) once it holds the pid again', async () => {
+    const host = debianHost();
+    host.put('/run/custom-sshd.pid', '');
+    host.later(300, () => host.put('/run/custom-sshd.pid', '4243\n'));
+    host.respond = (argv) =>
+      argv.includes('-T') ? { stdout: EFFECTIVE.replace('/run/sshd.pid', '/run/custom-sshd.pid') } : {};
+
+    const result = await apply(host, [caKey], { id: 'alpine', initSystem: 'none' });
+
+    assert.equal(result.status, 'applied');
+    assert.ok(host.commandLog().includes('signal SIGHUP 4243'), host.commandLog().join('\n'));
+  });
+
   it('without a service manager, a missing pid file is a failed activation that is rolled back', async () => {
     const host = debianHost();
     const before = host.snapshot();

@@ -28,7 +28,24 @@ export class InMemorySshdHost implements SshdHost {
     answered: true,
     banner: 'SSH-2.0-OpenSSH_9.2',
   });
+  /** Modification times, for the files a test asked to track (`trackModification`); kept apart from fileMap. */
+  readonly modified = new Map<string, number>();
+  /** Called on each signal sent, e.g. to play sshd re-executing (see `later`). */
+  onSignal: (pid: number, signal: 'SIGHUP') => void = () => undefined;
   private time = 0;
+  private readonly timers: { at: number; run: () => void }[] = [];
+
+  /** Runs `run` once the host's clock (advanced by the use case's sleeps) reaches now + `afterMs`. */
+  later(afterMs: number, run: () => void): void {
+    this.timers.push({ at: this.time + afterMs, run });
+  }
+
+  /** Puts a file and records its modification time (as sshd writing its pid file would). */
+  rewrite(path: string, content: string): void {
+    this.put(path, content);
+    this.modified.set(path, this.time);
+    this.events.push(`rewrite ${path}`);
+  }
 
   constructor(initial: Record<string, string | Uint8Array> = {}) {
     for (const [path, content] of Object.entries(initial)) this.put(path, content);
@@ -68,9 +85,16 @@ export class InMemorySshdHost implements SshdHost {
     status: async (path: string): Promise<FileStatus | undefined> => {
       if (this.directories.has(path)) return { mode: 0o755, uid: 0, gid: 0, isDirectory: true };
       const file = this.fileMap.get(path);
+      const modifiedMs = this.modified.get(path);
       return file === undefined
         ? undefined
-        : { mode: file.mode, uid: file.uid, gid: file.gid, isDirectory: false };
+        : {
+            mode: file.mode,
+            uid: file.uid,
+            gid: file.gid,
+            isDirectory: false,
+            ...(modifiedMs === undefined ? {} : { modifiedMs }),
+          };
     },
     exists: async (path: string): Promise<boolean> => this.directories.has(path) || this.fileMap.has(path),
     list: async (directory: string): Promise<string[]> => {
@@ -135,6 +159,7 @@ export class InMemorySshdHost implements SshdHost {
   readonly signals = {
     send: async (pid: number, signal: 'SIGHUP'): Promise<void> => {
       this.events.push(`signal ${signal} ${pid}`);
+      this.onSignal(pid, signal);
     },
   };
 
@@ -142,6 +167,10 @@ export class InMemorySshdHost implements SshdHost {
     now: (): number => this.time,
     sleep: async (milliseconds: number): Promise<void> => {
       this.time += milliseconds;
+      for (const timer of this.timers.filter((t) => t.at <= this.time)) {
+        this.timers.splice(this.timers.indexOf(timer), 1);
+        timer.run();
+      }
     },
   };
 

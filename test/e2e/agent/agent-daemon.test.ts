@@ -7,7 +7,9 @@
 // is repaired is measured by bench/agent-daemon.bench.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { parseSshPrivateKey } from '@latchkey/shared';
 import { buildApp } from '../../../server/src/adapters/http/build-app.js';
 import { runAgent, startAgent } from './agent-process.js';
@@ -266,6 +268,59 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     ).catch((error: Error) => {
       throw new Error(`${error.message}; the agent said:\n${agent.output().slice(mark)}`);
     });
+  });
+
+  it('100 tampers in a row while every CPU is kept busy: each one is repaired', async function () {
+    // Issue 18: a lost or coalesced file event must not leave drift in place. Busy loops on every CPU
+    // (as stress-ng would) slow the agent's watcher and cycles; each tamper must still be repaired, by the
+    // watcher or by the next cycle's check. Each wait is on the file itself, bounded generously.
+    this.timeout(900_000);
+    const hogs = Array.from({ length: availableParallelism() }, () =>
+      spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+    );
+    const hogCleanup = registerCleanup('CPU hogs', async () => hogs.forEach((hog) => hog.kill('SIGKILL')));
+    const stopHogs = () => {
+      hogs.forEach((hog) => hog.kill('SIGKILL'));
+      hogCleanup.release();
+    };
+    const hostCa = await hostCaKey();
+    const caWhole = async () => (await readFile(caPath, 'utf8').catch(() => '')).includes(hostCa);
+    const configWhole = async () => /^TrustedUserCAKeys /m.test(await readFile(sshd.configPath, 'utf8'));
+    const slowest: number[] = [];
+    try {
+      for (let round = 0; round < 100; round++) {
+        const started = Date.now();
+        const kind = round % 4;
+        if (kind === 0) await writeFile(caPath, `# emptied by hand, round ${round}\n`);
+        else if (kind === 1) await rm(caPath, { force: true });
+        else if (kind === 2) {
+          // A replacement by rename (what editors and config tools do): the watched inode goes away.
+          await writeFile(`${caPath}.tmp`, `# replaced, round ${round}\n`);
+          await rename(`${caPath}.tmp`, caPath);
+        } else {
+          const config = await readFile(sshd.configPath, 'utf8');
+          await writeFile(sshd.configPath, config.replace(/^TrustedUserCAKeys .*\n/m, ''));
+        }
+        const whole = kind === 3 ? configWhole : caWhole;
+        await eventually(
+          `tamper ${round + 1} of 100 repaired`,
+          60_000,
+          async () => ((await whole()) ? true : undefined),
+          50,
+        ).catch((error: Error) => {
+          throw new Error(`${error.message}; the agent said:\n${agent.output().slice(-3000)}`);
+        });
+        slowest.push(Date.now() - started);
+      }
+    } finally {
+      stopHogs();
+    }
+    slowest.sort((a, b) => b - a);
+    console.log(`      100 tampers repaired; the slowest took ${slowest.slice(0, 3).join(', ')} ms`);
+    assert.equal(slowest.length, 100);
+    // And the host still works: a certificate logs in through the front.
+    const login = await certificateLogin((await agentTarget()).id);
+    assert.equal(login.code, 0, login.stderr);
   });
 
   it('the server going away breaks nothing: sshd keeps the CA, the agent retries and reconnects', async () => {

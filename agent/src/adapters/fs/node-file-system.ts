@@ -17,7 +17,13 @@ export class NodeFileSystem implements FileSystem {
   async status(path: string): Promise<FileStatus | undefined> {
     try {
       const info = await stat(path);
-      return { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid, isDirectory: info.isDirectory() };
+      return {
+        mode: info.mode & 0o7777,
+        uid: info.uid,
+        gid: info.gid,
+        isDirectory: info.isDirectory(),
+        modifiedMs: info.mtimeMs,
+      };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;

@@ -4,6 +4,8 @@ export interface FileStatus {
   readonly uid: number;
   readonly gid: number;
   readonly isDirectory: boolean;
+  /** Last modification, in ms since the epoch (sub-millisecond where the file system keeps it). */
+  readonly modifiedMs?: number;
 }
 
 export interface AtomicWriteOptions {
