@@ -1,26 +1,32 @@
 // Lint configuration. Besides typescript-eslint's recommended rules, it enforces the dependency
-// directions of DESIGN.md with no-restricted-imports:
-//   - shared imports no other package and does no I/O;
-//   - server, agent, cli and extension never import each other;
-//   - code under src/domain/ is pure (no filesystem, processes or network);
-//   - only the extension's vscode adapters import `vscode`.
+// directions of DESIGN.md (ARCHITECTURE.md lists them):
+//   - local/layers (scripts/eslint/layers.js): domain ← app ← adapters ← main inside each package; no
+//     I/O modules, database drivers, process.env, clock or Math.random in domain, app and shared; no
+//     relative import of another package's sources except shared's;
+//   - no-restricted-imports: server, agent, cli and extension never import each other by name or path, and
+//     only the extension's vscode adapters import `vscode`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint/layers.js';
 
-const IO_MODULES = [
-  'fs',
-  'fs/promises',
-  'child_process',
-  'net',
-  'http',
-  'https',
-  'http2',
-  'dgram',
-  'dns',
-  'tls',
-  'worker_threads',
-  'cluster',
-].flatMap((name) => [name, `node:${name}`]);
+// Where a layer rule is broken today and the fix is not a one-liner: one entry per file and construct,
+// with the reason. This list is the to-do; a fixed entry must go (an unused entry does no harm, so check).
+const LAYER_EXCEPTIONS = [
+  {
+    file: 'shared/src/ssh/issue-certificate.ts',
+    what: 'new Date()',
+    reason:
+      'IssueEnvironment.now defaults to the system clock; the server and agent callers rely on it. ' +
+      'Fix: make `now` required and pass the clock from each caller.',
+  },
+  {
+    file: 'extension/src/app/connect-to-target.ts',
+    what: 'new Date()',
+    reason:
+      'ConnectDeps.now is optional and defaults to the system clock; the vscode adapter and an e2e test ' +
+      'build deps without it. Fix: make it required and pass it from extension/src/adapters/vscode.',
+  },
+];
 
 const PACKAGES = {
   shared: '@latchkey/shared',
@@ -31,7 +37,7 @@ const PACKAGES = {
 };
 
 /** Import restrictions for code in package `self`: no sibling package, by name or by relative path. */
-function packageBoundary(self, { allowShared = true, extraPaths = [] } = {}) {
+function packageBoundary(self, { allowShared = true, allowVscode = false } = {}) {
   const forbidden = Object.entries(PACKAGES).filter(
     ([dir]) => dir !== self && !(allowShared && dir === 'shared'),
   );
@@ -44,8 +50,9 @@ function packageBoundary(self, { allowShared = true, extraPaths = [] } = {}) {
             name,
             message: `${self}/ must not depend on ${dir}/ (DESIGN.md: dependencies point inward).`,
           })),
-          { name: 'vscode', message: 'Only extension/src/adapters/vscode/ may import vscode.' },
-          ...extraPaths,
+          ...(allowVscode
+            ? []
+            : [{ name: 'vscode', message: 'Only extension/src/adapters/vscode/ may import vscode.' }]),
         ],
         patterns: [
           {
@@ -57,8 +64,6 @@ function packageBoundary(self, { allowShared = true, extraPaths = [] } = {}) {
     ],
   };
 }
-
-const ioPaths = (why) => IO_MODULES.map((name) => ({ name, message: why }));
 
 export default tseslint.config(
   {
@@ -103,31 +108,19 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/**/*.ts'],
-    rules: packageBoundary('shared', {
-      allowShared: false,
-      extraPaths: ioPaths('shared/ is pure: no I/O (DESIGN.md).'),
-    }),
+    files: ['*/src/**/*.ts'],
+    plugins: { local: { rules: { layers } } },
+    rules: { 'local/layers': ['error', { exceptions: LAYER_EXCEPTIONS }] },
   },
+  { files: ['shared/**/*.ts'], rules: packageBoundary('shared', { allowShared: false }) },
   { files: ['server/**/*.ts'], rules: packageBoundary('server') },
   { files: ['agent/**/*.ts'], rules: packageBoundary('agent') },
   { files: ['cli/**/*.ts'], rules: packageBoundary('cli') },
   { files: ['extension/**/*.ts'], rules: packageBoundary('extension') },
   {
-    // Pure cores: data in, data out.
-    files: [
-      'server/src/domain/**/*.ts',
-      'agent/src/domain/**/*.ts',
-      'cli/src/domain/**/*.ts',
-      'extension/src/domain/**/*.ts',
-    ],
-    rules: packageBoundary('domain', {
-      extraPaths: ioPaths('src/domain/ is pure: move I/O into src/adapters/ (DESIGN.md).'),
-    }),
-  },
-  {
+    // The vscode adapters may import `vscode`, and still no other package's sources.
     files: ['extension/src/adapters/vscode/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off' },
+    rules: packageBoundary('extension', { allowVscode: true }),
   },
   {
     files: ['**/*.cjs'],

@@ -13,14 +13,24 @@ export type UnavailableSpoolDecision =
   | { readonly action: 'refuse'; readonly message: string }
   | { readonly action: 'continue'; readonly marker: string; readonly notice?: string };
 
+type BreakGlassInForce = { readonly until: Date; readonly reason: string };
+
+// A break-glass is judged against `now`, so whoever passes one passes the time too (the domain reads no clock).
+export function decideWhenSpoolUnavailable(mode: RecordingMode, reason: string): UnavailableSpoolDecision;
 export function decideWhenSpoolUnavailable(
   mode: RecordingMode,
   reason: string,
-  breakGlass?: { readonly until: Date; readonly reason: string },
-  now: Date = new Date(),
+  breakGlass: BreakGlassInForce | undefined,
+  now: Date,
+): UnavailableSpoolDecision;
+export function decideWhenSpoolUnavailable(
+  mode: RecordingMode,
+  reason: string,
+  breakGlass?: BreakGlassInForce,
+  now?: Date,
 ): UnavailableSpoolDecision {
   if (mode === 'strict') {
-    if (breakGlass !== undefined && breakGlass.until.getTime() > now.getTime()) {
+    if (breakGlass !== undefined && now !== undefined && breakGlass.until.getTime() > now.getTime()) {
       const why = `break-glass until ${breakGlass.until.toISOString()} (${breakGlass.reason || 'no reason given'})`;
       return {
         action: 'continue',

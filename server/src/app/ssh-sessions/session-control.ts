@@ -38,7 +38,7 @@ export async function pollSessionControl(
   const waitMs =
     Math.min(query.wait_seconds ?? DEFAULT_SESSION_CONTROL_WAIT_SECONDS, MAX_SESSION_CONTROL_WAIT_SECONDS) *
     1000;
-  const deadline = Date.now() + waitMs;
+  const deadline = services.clock().getTime() + waitMs;
   let upTo = await sessionTerminations.latestId();
   if (query.after === undefined || query.after > upTo) return { terminations: [], cursor: upTo };
   let cursor = query.after;
@@ -53,7 +53,7 @@ export async function pollSessionControl(
     }
     cursor = upTo;
     if (terminations.length > 0) return { terminations, cursor };
-    const remaining = deadline - Date.now();
+    const remaining = deadline - services.clock().getTime();
     if (remaining <= 0) return { terminations: [], cursor };
     const outcome = await services.sessionTerminationFeed.waitForNewerThan(cursor, remaining, signal);
     if (outcome !== 'changed') return { terminations: [], cursor };
