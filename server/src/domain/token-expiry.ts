@@ -3,15 +3,13 @@
  * RFC 3339 / ISO 8601 date-time in the future.
  */
 import { LatchkeyError } from '@latchkey/shared';
-
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+import { parseDurationSeconds } from '@latchkey/shared/time/duration';
 
 export function parseTokenExpiry(text: string, now: Date, setting = '--expires'): Date {
-  const duration = /^(\d{1,6})([mhdw])$/.exec(text.trim());
-  if (duration !== null) {
-    const amount = Number(duration[1]);
-    if (amount === 0) throw invalid(text, setting, 'the duration must be more than zero');
-    return new Date(now.getTime() + amount * (UNIT_MS[duration[2] ?? 'd'] ?? 0));
+  const seconds = parseDurationSeconds(text);
+  if (seconds !== undefined) {
+    if (seconds === 0) throw invalid(text, setting, 'the duration must be more than zero');
+    return new Date(now.getTime() + seconds * 1000);
   }
   if (/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())) {
     const date = new Date(text.trim());

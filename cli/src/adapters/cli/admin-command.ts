@@ -288,7 +288,7 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
   )
     .option('--name <name>', 'what it is for (default: "join token created TIME")')
     .option('--uses <n>', 'how many hosts may enrol with it, 1 to 100000 (default 1)')
-    .option('--expires <lifetime>', 'how long it lasts: 30m, 24h, 7d … up to 366d (default 24h)')
+    .option('--expires <lifetime>', 'how long it lasts: 30m, 24h, 7d, 2w … up to 366d (default 24h)')
     .action(async (options: ApiOptions & { name?: string; uses?: string; expires?: string }) => {
       const maxUses = parseJoinTokenUses(options.uses);
       const expiresInSeconds = parseJoinTokenLifetime(options.expires);

@@ -4,6 +4,7 @@
  * join-token uses and lifetime, list limits; and the permissions the admin commands need.
  */
 import { LatchkeyError, hostnameProblem, normaliseIp } from '@latchkey/shared';
+import { parseDurationSeconds } from '@latchkey/shared/time/duration';
 
 /** The API token permissions the admin commands use (docs/admin-guide.md, section 5). */
 export type AdminPermission =
@@ -71,21 +72,18 @@ export function parseJoinTokenUses(text: string | undefined): number | undefined
   return uses;
 }
 
-const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
-
-/** `--expires`: `30m`, `24h`, `7d` from now, as seconds; between 1 minute and 366 days (the server's rule). */
+/** `--expires`: `30m`, `24h`, `7d`, `2w` from now, as seconds; between 1 minute and 366 days (the server's rule). */
 export function parseJoinTokenLifetime(text: string | undefined): number | undefined {
   return parseLifetime(text, '--expires');
 }
 
 function parseLifetime(text: string | undefined, pointer: string): number | undefined {
   if (text === undefined) return undefined;
-  const match = /^(\d+)([mhd])$/.exec(text.trim());
-  const seconds = match === null ? NaN : Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+  const seconds = parseDurationSeconds(text) ?? NaN;
   if (!Number.isSafeInteger(seconds) || seconds < 60 || seconds > 366 * 86_400) {
     throw new LatchkeyError(
       'invalid_argument',
-      `${pointer} must be a lifetime like 30m, 24h or 7d, between 1 minute and 366 days, not ${text}`,
+      `${pointer} must be a lifetime like 30m, 24h or 7d (or weeks: 2w), between 1 minute and 366 days, not ${text}`,
       { pointer },
     );
   }

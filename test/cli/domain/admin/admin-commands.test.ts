@@ -70,7 +70,12 @@ describe('cli/domain/admin: argument checks', () => {
     assert.equal(parseJoinTokenLifetime('24h'), 86_400);
     assert.equal(parseJoinTokenLifetime('30m'), 1800);
     assert.equal(parseJoinTokenLifetime('7d'), 7 * 86_400);
-    for (const bad of ['0m', '367d', '24', 'tomorrow', '1w']) {
+    assert.equal(
+      parseJoinTokenLifetime('2w'),
+      14 * 86_400,
+      'weeks, as latchkey-server join-token create takes',
+    );
+    for (const bad of ['0m', '367d', '24', 'tomorrow', '53w', '1y']) {
       assert.throws(() => parseJoinTokenLifetime(bad), invalid('--expires', /30m, 24h or 7d/), bad);
     }
     assert.equal(parseLimit('5'), 5);
