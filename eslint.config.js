@@ -19,13 +19,6 @@ const LAYER_EXCEPTIONS = [
       'IssueEnvironment.now defaults to the system clock; the server and agent callers rely on it. ' +
       'Fix: make `now` required and pass the clock from each caller.',
   },
-  {
-    file: 'extension/src/app/connect-to-target.ts',
-    what: 'new Date()',
-    reason:
-      'ConnectDeps.now is optional and defaults to the system clock; the vscode adapter and an e2e test ' +
-      'build deps without it. Fix: make it required and pass it from extension/src/adapters/vscode.',
-  },
 ];
 
 const PACKAGES = {

@@ -25,8 +25,8 @@ export interface ConnectDeps {
   hostKeys: HostKeyStore;
   /** Tells the person something worth knowing that does not stop the connection (a newly pinned key). */
   notice(message: string): void;
-  /** The clock host certificates are checked with; default: the system clock. */
-  now?: () => Date;
+  /** The clock host certificates are checked with. */
+  now(): Date;
 }
 
 export interface ConnectRequest {
@@ -64,12 +64,7 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
   let hostKeyProblem: LatchkeyError | undefined;
   const verifyHostKey = async (fingerprint: string, hostKeyBlob: Uint8Array): Promise<boolean> => {
     if (hostCa !== undefined) {
-      const verdict = checkHostCertificate(
-        hostKeyBlob,
-        hostCa,
-        target.id,
-        (deps.now ?? (() => new Date()))(),
-      );
+      const verdict = checkHostCertificate(hostKeyBlob, hostCa, target.id, deps.now());
       if (verdict.ok) return true;
       hostKeyProblem = new LatchkeyError(
         'permission_denied',

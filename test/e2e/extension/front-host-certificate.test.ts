@@ -58,6 +58,7 @@ describe('e2e/extension: connecting to fronts by their host certificates', funct
       ssh: new Ssh2Connector(),
       hostKeys: { load: async () => ({}), save: async () => assert.fail('a certified front pins nothing') },
       notice: () => undefined,
+      now: () => new Date(),
     };
   });
   after(async () => {

@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): LatchkeyExtensionApi
 
   const openTerminal = (target: MyTarget, username: string) => {
     const pty = new SshPseudoterminal(
-      () => ({ ...services(), notice: (message) => log.info(message) }),
+      () => ({ ...services(), notice: (message) => log.info(message), now: () => new Date() }),
       target,
       username,
       () => settings.certificateLifetimeSeconds(),
