@@ -41,6 +41,9 @@ const EXPECTED: Record<string, Permission | null> = {
   'POST /access/gateway_ca': PERMISSIONS.sshAuditingEdit,
   'GET /access/gateway_ca': PERMISSIONS.sshAuditingRead,
   'DELETE /access/gateway_ca/:ca_id': PERMISSIONS.sshAuditingEdit,
+  'GET /latchkey/ca_rotation': PERMISSIONS.sshAuditingRead,
+  'POST /latchkey/ca_rotation': PERMISSIONS.sshAuditingEdit,
+  'GET /latchkey/host_ca': PERMISSIONS.sshAuditingRead,
   'GET /gateway/audit_ssh_settings': PERMISSIONS.sshAuditingRead,
   'PUT /gateway/audit_ssh_settings': PERMISSIONS.sshAuditingEdit,
   'GET /v1/audit': PERMISSIONS.auditLogsRead,
@@ -89,7 +92,7 @@ describe('server HTTP: permissions per route', () => {
     // Sign-in access tokens reach exactly the signed-in person's own routes (test/server/sign-in/).
     assert.deepEqual(
       server.routes.filter((r) => r.access === 'person').map((r) => key(r.method, r.url)),
-      ['GET /v1/me', 'GET /v1/me/targets', 'POST /v1/me/certificates'],
+      ['GET /v1/me', 'GET /v1/me/targets', 'POST /v1/me/certificates', 'GET /v1/me/host_ca'],
     );
   });
 
