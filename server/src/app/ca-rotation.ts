@@ -4,9 +4,9 @@
  * made and sealed as the CA's own (gateway-ca.ts), so completing moves it into place unchanged. Each phase
  * is an audit event (`gateway_ca.rotation.start|switch|complete|cancel`).
  */
-import { LatchkeyError, generateSshKeyPair } from '@latchkey/shared';
+import { LatchkeyError, generateSshKeyPair, parseSshPublicKey } from '@latchkey/shared';
 import type { CaKeyType } from '@latchkey/shared';
-import { agentsNotTrustingNext, oldCaRetirableAt } from '../domain/ca-rotation.js';
+import { CLOCK_SKEW_MS, agentsNotTrustingNext, oldCaRetirableAt } from '../domain/ca-rotation.js';
 import type { CaRotationRecord, GatewayCaRecord } from '../domain/records.js';
 import { uuidFromBytes } from '../domain/uuid-from-bytes.js';
 import { recordChange } from './audit-trail.js';
@@ -38,6 +38,10 @@ export async function startCaRotation(services: Services, caller: Caller): Promi
     gatewayCaSealingContext(caller.accountId, publicKey),
   );
   const rotation = await services.store.transaction(async (tx) => {
+    // Again inside the transaction: a CA deleted meanwhile leaves nothing to rotate.
+    if ((await tx.gatewayCas.get(caller.accountId))?.id !== current.id) {
+      throw new LatchkeyError('conflict', 'the CA changed while the rotation started: try again');
+    }
     const started = await tx.caRotations.create(caller.accountId, {
       next: {
         id: uuidFromBytes(services.randomBytes(16)),
@@ -66,7 +70,12 @@ export async function switchCaRotation(
   const current = await currentCa(services, caller.accountId);
   const rotation = await rotationIn(services, caller.accountId, 'init', 'switch');
   const now = services.clock();
-  const behind = agentsNotTrustingNext(await services.store.agents.list(caller.accountId), now);
+  const nextFingerprint = parseSshPublicKey(rotation.next.publicKey).fingerprint();
+  const behind = agentsNotTrustingNext(
+    await services.store.agents.list(caller.accountId),
+    nextFingerprint,
+    now,
+  );
   if (behind.length > 0 && !options.force) {
     throw new LatchkeyError(
       'conflict',
@@ -79,7 +88,10 @@ export async function switchCaRotation(
     );
   }
   const switched = await services.store.transaction(async (tx) => {
-    const updated = await tx.caRotations.switchToNext(caller.accountId, now);
+    const retireAfter = new Date(
+      now.getTime() + services.signIn.maxCertificateTtlSeconds * 1000 + CLOCK_SKEW_MS,
+    );
+    const updated = await tx.caRotations.switchToNext(caller.accountId, now, retireAfter);
     if (updated === undefined) throw notIn('init', 'switch');
     await recordChange(tx, caller, {
       action: 'gateway_ca.rotation.switch',
@@ -109,8 +121,8 @@ export async function completeCaRotation(services: Services, caller: Caller): Pr
     );
   }
   const promoted = await services.store.transaction(async (tx) => {
-    const ended = await tx.caRotations.delete(caller.accountId);
-    if (ended?.phase !== 'update_clients') throw notIn('update_clients', 'complete');
+    const ended = await tx.caRotations.deleteInPhase(caller.accountId, 'update_clients');
+    if (ended === undefined) throw notIn('update_clients', 'complete');
     await tx.gatewayCas.delete(caller.accountId, current.id);
     const next = await tx.gatewayCas.create(caller.accountId, {
       id: ended.next.id,
@@ -135,8 +147,8 @@ export async function cancelCaRotation(services: Services, caller: Caller): Prom
   const current = await currentCa(services, caller.accountId);
   const rotation = await rotationIn(services, caller.accountId, 'init', 'cancel');
   await services.store.transaction(async (tx) => {
-    const ended = await tx.caRotations.delete(caller.accountId);
-    if (ended?.phase !== 'init') throw notIn('init', 'cancel');
+    const ended = await tx.caRotations.deleteInPhase(caller.accountId, 'init');
+    if (ended === undefined) throw notIn('init', 'cancel');
     await recordChange(tx, caller, {
       action: 'gateway_ca.rotation.cancel',
       resourceType: 'gateway_ca',

@@ -113,10 +113,12 @@ export async function loadGatewayCaPrivateKey(
   services: Services,
   accountId: string,
 ): Promise<{ publicKey: string; privateKey: SshPrivateKey }> {
-  const [ca, rotation] = await Promise.all([
-    services.store.gatewayCas.get(accountId),
-    services.store.caRotations.get(accountId),
-  ]);
+  // The rotation first, then the CA: completing a rotation replaces both in one transaction, so a rotation
+  // read before it commits names the key that signs from then on (its next CA), and one read after it is
+  // gone, leaving the new CA in place. Read the other way round, a completion in between would sign with
+  // the retired key.
+  const rotation = await services.store.caRotations.get(accountId);
+  const ca = await services.store.gatewayCas.get(accountId);
   if (ca === undefined) {
     throw new LatchkeyError(
       'not_found',

@@ -18,8 +18,17 @@ export const PRESENT_AGENT_WINDOW_MS = 10 * 60_000;
 /** Allowed clock skew between the server and the hosts that check certificates. */
 export const CLOCK_SKEW_MS = 60_000;
 
-/** The agents heard from lately that do not yet trust the next CA (they report fewer than two CA keys). */
-export function agentsNotTrustingNext(agents: readonly AgentRecord[], now: Date): AgentRecord[] {
+/**
+ * The agents heard from lately that do not yet trust the next CA: their last heartbeat does not list its
+ * fingerprint among the account CA keys they trust (a count of keys is not enough: it cannot tell this
+ * rotation's next CA from an earlier one's), or, without a front, their sshd did not take the change
+ * (its state is not `trusted`). Agents older than the fingerprint report count as not trusting it.
+ */
+export function agentsNotTrustingNext(
+  agents: readonly AgentRecord[],
+  nextFingerprint: string,
+  now: Date,
+): AgentRecord[] {
   return agents.filter((agent) => {
     if (
       agent.lastSeenAt === undefined ||
@@ -27,16 +36,23 @@ export function agentsNotTrustingNext(agents: readonly AgentRecord[], now: Date)
     ) {
       return false;
     }
-    const keys = agent.heartbeat?.sshdConfig['ca_keys'];
-    return typeof keys !== 'number' || keys < 2;
+    const report = agent.heartbeat?.sshdConfig;
+    const fingerprints = report?.['ca_key_fingerprints'];
+    const listsNext = Array.isArray(fingerprints) && fingerprints.includes(nextFingerprint);
+    const applied = agent.heartbeat?.front !== undefined || report?.['state'] === 'trusted';
+    return !(listsNext && applied);
   });
 }
 
-/** When the old CA may go: no certificate it signed is valid after this (undefined before the switch). */
+/**
+ * When the old CA may go: no certificate it signed is valid after this (undefined before the switch). The
+ * later of what was fixed at the switch and what the longest lifetime allowed now says.
+ */
 export function oldCaRetirableAt(
   rotation: CaRotationRecord,
   maxCertificateTtlSeconds: number,
 ): Date | undefined {
   if (rotation.switchedAt === undefined) return undefined;
-  return new Date(rotation.switchedAt.getTime() + maxCertificateTtlSeconds * 1000 + CLOCK_SKEW_MS);
+  const byNow = rotation.switchedAt.getTime() + maxCertificateTtlSeconds * 1000 + CLOCK_SKEW_MS;
+  return new Date(Math.max(byNow, rotation.retireAfter?.getTime() ?? 0));
 }

@@ -145,6 +145,11 @@ export interface CaRotationRecord {
   next: { id: string; publicKey: string; encryptedPrivateKey: Uint8Array; keyAlgorithm: string };
   startedAt: Date;
   switchedAt?: Date;
+  /**
+   * Set at the switch: when no certificate of the old CA can be valid, by the longest certificate lifetime
+   * in force then (a lower one set later, or another server's, cannot bring the retirement closer).
+   */
+  retireAfter?: Date;
 }
 export type CaRotationPhase = 'init' | 'update_clients';
 

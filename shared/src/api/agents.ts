@@ -228,6 +228,14 @@ export const AgentHeartbeatSchema = Type.Object(
         method: Type.Optional(Type.String({ maxLength: 50 })),
         message: Type.Optional(Type.String({ maxLength: 4000 })),
         ca_keys: Type.Optional(Type.Integer({ minimum: 0 })),
+        ca_key_fingerprints: Type.Optional(
+          Type.Array(Type.String({ maxLength: 100 }), {
+            maxItems: 16,
+            description:
+              "SHA256 fingerprints of the account CA keys the agent trusts now: a CA rotation's switch waits " +
+              "until every present agent lists the next CA's.",
+          }),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -6,7 +6,7 @@
  * CA, with its id), cancel; each phase an audit event.
  */
 import assert from 'node:assert/strict';
-import { parseCertificate } from '@latchkey/shared';
+import { generateSshKeyPair, parseCertificate, parseSshPublicKey } from '@latchkey/shared';
 import { startTestServer, type Json, type TestServer } from '../support/test-server.js';
 import { enrollAgent, issueCertificate } from './ssh-logs-fixture.js';
 
@@ -33,10 +33,19 @@ describe('server HTTP: CA rotation', () => {
   const signerOf = (issued: Json) =>
     Buffer.from(parseCertificate(issued.certificate as string).signatureKey.blob).toString('base64');
   const keyOf = (publicKey: string) => publicKey.split(' ')[1];
-  const heartbeat = (token: string, caKeys: number) =>
+  /** A heartbeat of an agent (without a front) that trusts these CA public keys, sshd in `state`. */
+  const heartbeat = (token: string, trusted: string[], state = 'trusted') =>
     server.call('POST', '/v1/agents/heartbeat', {
       token,
-      body: { version: '0.1.0', distro: 'debian 12', sshd_config: { state: 'trusted', ca_keys: caKeys } },
+      body: {
+        version: '0.1.0',
+        distro: 'debian 12',
+        sshd_config: {
+          state,
+          ca_keys: trusted.length,
+          ca_key_fingerprints: trusted.map((key) => parseSshPublicKey(key).fingerprint()),
+        },
+      },
     });
 
   it('runs start → switch → complete with each rule enforced, keeping the next CA id', async () => {
@@ -63,12 +72,21 @@ describe('server HTTP: CA rotation', () => {
       'the CA cannot be deleted mid-rotation',
     );
 
-    // switch: refused while the agent (heard from now) trusts one CA key; allowed once it trusts two.
-    assert.equal((await heartbeat(agent.token, 1)).status, 200);
-    const early = await move('switch');
-    assert.equal(early.status, 409);
-    assert.match(early.body.errors[0].message, /1 agent\(s\) .* do not trust the next CA yet \(web-1\)/);
-    assert.equal((await heartbeat(agent.token, 2)).status, 200);
+    // switch: refused while the agent (heard from now) trusts the current CA alone; while it reports two
+    // keys that are not this rotation's (an earlier rotation's next CA: a count would pass it); and while
+    // its sshd refused the change. Allowed once it trusts the next CA.
+    const earlier = generateSshKeyPair('ed25519').publicKey.toAuthorizedKey();
+    for (const [trusted, state] of [
+      [[current.public_key], 'trusted'],
+      [[current.public_key, earlier], 'trusted'],
+      [[current.public_key, next.public_key], 'rolled_back'],
+    ] as const) {
+      assert.equal((await heartbeat(agent.token, [...trusted], state)).status, 200);
+      const early = await move('switch');
+      assert.equal(early.status, 409, `${state}: ${trusted.length} keys`);
+      assert.match(early.body.errors[0].message, /1 agent\(s\) .* do not trust the next CA yet \(web-1\)/);
+    }
+    assert.equal((await heartbeat(agent.token, [current.public_key, next.public_key])).status, 200);
     later(1000);
     const switched = await move('switch');
     assert.equal(switched.status, 200, JSON.stringify(switched.body));
@@ -79,8 +97,17 @@ describe('server HTTP: CA rotation', () => {
     assert.equal(signerOf(await issueCertificate(server, agent, person)), keyOf(next.public_key));
     assert.equal((await move('cancel')).status, 409, 'no cancel once the next CA has signed');
 
-    // complete: not while a certificate of the old CA may be valid; then the next CA is the CA.
-    later(3600_000);
+    // complete: not while a certificate of the old CA may be valid, even by a server whose lifetime cap
+    // is lower (another process, or one restarted with a lower cap after the switch); then the next CA is
+    // the CA.
+    const signIn = server.services.signIn as { maxCertificateTtlSeconds: number };
+    const cap = signIn.maxCertificateTtlSeconds;
+    signIn.maxCertificateTtlSeconds = 60;
+    later(5 * 60_000);
+    const lowerCap = await move('complete');
+    assert.equal(lowerCap.status, 409, JSON.stringify(lowerCap.body));
+    signIn.maxCertificateTtlSeconds = cap;
+    later(3600_000 - 5 * 60_000);
     const tooSoon = await move('complete');
     assert.equal(tooSoon.status, 409);
     assert.match(tooSoon.body.errors[0].message, new RegExp(`may be valid until ${completableAt}`));
@@ -102,7 +129,7 @@ describe('server HTTP: CA rotation', () => {
   });
 
   it('cancels before the switch; force switches past an agent that has not caught up (audited by name)', async () => {
-    await enrollAgent(server, 'db-1').then((agent) => heartbeat(agent.token, 1));
+    await enrollAgent(server, 'db-1').then((agent) => heartbeat(agent.token, []));
     const created = await server.call('POST', ca);
     assert.equal((await move('start')).status, 200);
     const cancelled = await move('cancel');

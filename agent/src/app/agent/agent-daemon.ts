@@ -41,6 +41,7 @@ import {
 import { fetchCaKeys } from './fetch-ca-keys.js';
 import { registerTarget } from './register-target.js';
 import type { RegisterOutcome, RegisterSettings } from './register-target.js';
+import { caKeyFingerprint } from '../../domain/sshd/merge-ca-file.js';
 
 /** Latchkey mode: the access server's agent routes and the enrolment they run on. */
 export interface LatchkeyConnection {
@@ -447,7 +448,15 @@ export class AgentDaemon {
         sshd_config: {
           ...this.sshdState,
           ...(this.sshdState.message === undefined ? {} : { message: this.sshdState.message.slice(0, 4000) }),
-          ...(this.lastKeys === undefined ? {} : { ca_keys: this.lastKeys.length }),
+          ...(this.lastKeys === undefined
+            ? {}
+            : {
+                ca_keys: this.lastKeys.length,
+                ca_key_fingerprints: this.lastKeys
+                  .map(caKeyFingerprint)
+                  .filter((fingerprint): fingerprint is string => fingerprint !== undefined)
+                  .slice(0, 16),
+              }),
         },
         ...(repairs.length === 0 ? {} : { drift_repairs: repairs }),
         ...(accounts === undefined ? {} : { uid_min: accounts.uidMin, system_users: accounts.systemUsers }),

@@ -109,6 +109,7 @@ export interface GatewayCaRotationsTable {
   next_key_algorithm: string;
   started_at: TimeColumn;
   switched_at: TimeColumn | null;
+  retire_after: TimeColumn | null;
 }
 
 /** One host CA per account (migration 0012): signs agents' front host keys. */

@@ -25,6 +25,7 @@ import type {
   AuditSshSettingsRecord,
   GatewayCaRecord,
   HostCaRecord,
+  CaRotationPhase,
   CaRotationRecord,
   InfrastructureAppRecord,
   IssuedSessionRecord,
@@ -300,12 +301,18 @@ export interface CaRotationRepository {
   /** Starts one in phase `init`; a `conflict` LatchkeyError when one is already under way. */
   create(
     accountId: string,
-    input: Omit<CaRotationRecord, 'accountId' | 'phase' | 'switchedAt'>,
+    input: Omit<CaRotationRecord, 'accountId' | 'phase' | 'switchedAt' | 'retireAfter'>,
   ): Promise<CaRotationRecord>;
-  /** `init` → `update_clients` at `at`; undefined when the rotation is not (or no longer) in `init`. */
-  switchToNext(accountId: string, at: Date): Promise<CaRotationRecord | undefined>;
-  /** Ends it (completed or cancelled); undefined when there was none. */
-  delete(accountId: string): Promise<CaRotationRecord | undefined>;
+  /**
+   * `init` → `update_clients` at `at`, the old CA retirable after `retireAfter`; undefined when the
+   * rotation is not (or no longer) in `init`.
+   */
+  switchToNext(accountId: string, at: Date, retireAfter: Date): Promise<CaRotationRecord | undefined>;
+  /**
+   * Ends it (completed or cancelled) if it is still in `phase`, in one statement that re-checks the phase
+   * (a concurrent switch cannot be cancelled away); undefined when there was none in that phase.
+   */
+  deleteInPhase(accountId: string, phase: CaRotationPhase): Promise<CaRotationRecord | undefined>;
 }
 
 export interface HostCaRepository {

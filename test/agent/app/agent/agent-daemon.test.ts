@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { LatchkeyError, generateSshKeyPair } from '@latchkey/shared';
+import { LatchkeyError, generateSshKeyPair, parseSshPublicKey } from '@latchkey/shared';
 import { AgentDaemon } from '../../../../agent/src/app/agent/agent-daemon.js';
 import type { AgentDaemonDeps, AgentDaemonSettings } from '../../../../agent/src/app/agent/agent-daemon.js';
 import type { OsFacts } from '../../../../agent/src/domain/sshd/distro.js';
@@ -117,7 +117,12 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
       version: '0.1.0',
       distro: 'Debian GNU/Linux 12',
       sshd_version: 'OpenSSH_9.2p1',
-      sshd_config: { state: 'trusted', method: 'drop-in', ca_keys: 1 },
+      sshd_config: {
+        state: 'trusted',
+        method: 'drop-in',
+        ca_keys: 1,
+        ca_key_fingerprints: [parseSshPublicKey(caKey).fingerprint()],
+      },
       uid_min: 1000,
       system_users: ['root', 'daemon', 'nobody'],
     });

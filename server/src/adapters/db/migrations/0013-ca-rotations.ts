@@ -25,6 +25,7 @@ export function caRotationsSchema(kind: DatabaseKind): Migration {
         .addColumn('next_key_algorithm', 'text', (c) => c.notNull())
         .addColumn('started_at', time, (c) => c.notNull())
         .addColumn('switched_at', time)
+        .addColumn('retire_after', time)
         .execute();
       const bump = 'update access_config_version set version = version + 1 where singleton = 1';
       if (pg) {

@@ -18,6 +18,7 @@ function toRecord(ctx: RepositoryContext, row: GatewayCaRotationsTable): CaRotat
     },
     startedAt: ctx.codec.readTime(row.started_at),
     ...(row.switched_at === null ? {} : { switchedAt: ctx.codec.readTime(row.switched_at) }),
+    ...(row.retire_after === null ? {} : { retireAfter: ctx.codec.readTime(row.retire_after) }),
   };
 }
 
@@ -43,6 +44,7 @@ export function caRotationRepository(ctx: RepositoryContext): CaRotationReposito
         next_key_algorithm: input.next.keyAlgorithm,
         started_at: ctx.codec.time(input.startedAt),
         switched_at: null,
+        retire_after: null,
       };
       try {
         await ctx.db.insertInto('gateway_ca_rotations').values(row).execute();
@@ -58,11 +60,15 @@ export function caRotationRepository(ctx: RepositoryContext): CaRotationReposito
       return toRecord(ctx, row);
     },
 
-    async switchToNext(accountId, at) {
+    async switchToNext(accountId, at, retireAfter) {
       return withTransaction(ctx, async (tx) => {
         const updated = await tx.db
           .updateTable('gateway_ca_rotations')
-          .set({ phase: 'update_clients', switched_at: tx.codec.time(at) })
+          .set({
+            phase: 'update_clients',
+            switched_at: tx.codec.time(at),
+            retire_after: tx.codec.time(retireAfter),
+          })
           .where('account_id', '=', accountId)
           .where('phase', '=', 'init')
           .executeTakeFirst();
@@ -70,12 +76,16 @@ export function caRotationRepository(ctx: RepositoryContext): CaRotationReposito
       });
     },
 
-    async delete(accountId) {
+    async deleteInPhase(accountId, phase) {
       return withTransaction(ctx, async (tx) => {
         const found = await get(tx, accountId);
-        if (found === undefined) return undefined;
-        await tx.db.deleteFrom('gateway_ca_rotations').where('account_id', '=', accountId).execute();
-        return found;
+        if (found?.phase !== phase) return undefined;
+        const deleted = await tx.db
+          .deleteFrom('gateway_ca_rotations')
+          .where('account_id', '=', accountId)
+          .where('phase', '=', phase)
+          .executeTakeFirst();
+        return Number(deleted.numDeletedRows) === 1 ? found : undefined;
       });
     },
   };
