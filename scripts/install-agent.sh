@@ -185,11 +185,17 @@ if [ "$enrolled" -eq 0 ] || [ -z "$package_file" ]; then
   check_server_url
 fi
 
-fetch() { # fetch URL FILE
+fetch() { # fetch URL FILE; from an https server, never follow a redirect to anything but https
   if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 --connect-timeout 20 -o "$2" "$1"
+    case "$1" in
+      https://*) curl -fsSL --proto =https --proto-redir =https --retry 3 --connect-timeout 20 -o "$2" "$1" ;;
+      *) curl -fsSL --retry 3 --connect-timeout 20 -o "$2" "$1" ;;
+    esac
   elif command -v wget >/dev/null 2>&1; then
-    wget -q --tries=3 --timeout=20 -O "$2" "$1"
+    case "$1" in
+      https://*) wget -q --https-only --tries=3 --timeout=20 -O "$2" "$1" ;;
+      *) wget -q --tries=3 --timeout=20 -O "$2" "$1" ;;
+    esac
   else
     die "neither curl nor wget is installed: install one, or download $PACKAGE_NAME elsewhere and use --package FILE"
   fi
@@ -243,9 +249,23 @@ case "$version" in
   *[!A-Za-z0-9.+_-]* | "") die "the package states a malformed version: $version" ;;
 esac
 release="$PREFIX/releases/$version"
-if [ -d "$release" ]; then
+# An unpacked release is reused only if it is exactly this verified package: an earlier install (unpinned,
+# or from a server since replaced) may have left another build under the same version.
+release_matches() {
+  cmp -s "$staging/latchkey-agent/MANIFEST.sha256" "$release/MANIFEST.sha256" &&
+    (cd "$release" && sha256sum --quiet -c MANIFEST.sha256 >/dev/null 2>&1) &&
+    [ "$(cd "$release" && find . ! -type d ! -name MANIFEST.sha256 | wc -l)" -eq "$(wc -l <"$release/MANIFEST.sha256")" ]
+}
+if [ -d "$release" ] && release_matches; then
   rm -rf "$staging"
-  say "version $version is already unpacked"
+  say "version $version is already unpacked (and matches the package)"
+elif [ -d "$release" ]; then
+  chmod 0755 "$staging/latchkey-agent"
+  aside=$(mktemp -d "$PREFIX/releases/.replaced.XXXXXX")
+  mv "$release" "$aside/latchkey-agent"
+  mv "$staging/latchkey-agent" "$release"
+  rm -rf "$staging" "$aside"
+  say "replaced $release: what was there did not match the package"
 else
   chmod 0755 "$staging/latchkey-agent"
   mv "$staging/latchkey-agent" "$release"

@@ -427,12 +427,21 @@ describe('e2e: the one-line installer on a fresh Debian host booted with systemd
     assert.equal(impostor.code, 255, impostor.stdout);
     assert.match(impostor.stderr, /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
 
-    progress('the installer again');
+    progress('the installer again, over a release someone changed');
     const afterFirst = await sshdFiles(target);
-    const second = await runInstaller(target, `--token ${joinToken}`);
+    // A file of the unpacked release changed since (another build under the same version, or a tamper):
+    // the pinned rerun puts the package's own back instead of reusing it.
+    const launcher = `${target.root}/opt/latchkey-agent/current/bin/latchkey-agent`;
+    const pristineLauncher = await readFile(launcher, 'utf8');
+    await writeFile(launcher, `${pristineLauncher}\n# changed after the install\n`);
+    const second = await runInstaller(target, `--token ${joinToken} --sha256 ${packageSha256}`);
     assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
     assert.match(second.stdout, /already enrolled/);
-    assert.match(second.stdout, /already unpacked/);
+    assert.match(second.stdout, /replaced \S+: what was there did not match the package/);
+    assert.equal(await readFile(launcher, 'utf8'), pristineLauncher);
+    const third = await runInstaller(target, `--token ${joinToken} --sha256 ${packageSha256}`);
+    assert.equal(third.code, 0, `${third.stdout}\n${third.stderr}`);
+    assert.match(third.stdout, /already unpacked \(and matches the package\)/);
     assert.equal((await target.exec(['systemctl', 'is-active', 'latchkey-agent'])).stdout.trim(), 'active');
     assert.equal((await admin('GET', `/infrastructure/targets?hostname=${TARGET}`)).length, 1);
     assert.deepEqual(await sshdFiles(target), afterFirst);
