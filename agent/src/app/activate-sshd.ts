@@ -43,6 +43,10 @@ export async function activateSshd(
   let failure = await runSteps(host, steps.reload, timings, journal);
   if (failure === undefined && written !== undefined) {
     await waitForReexec(host, pidFile, written, timings, journal);
+  } else if (failure === undefined) {
+    // No pid file to watch (another PidFile, or none): give sshd a moment to re-execute before anything
+    // can reload it again. Narrower than the wait above, but it keeps back-to-back repairs apart.
+    await host.clock.sleep(timings.reloadSettleMs ?? 1000);
   }
   failure ??= await probeSshd(host, probe, timings, journal);
   if (failure === undefined) return { ok: true, via: 'reload' };

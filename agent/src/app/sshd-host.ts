@@ -44,6 +44,8 @@ export interface SshdTimings {
   readonly probeIntervalMs?: number;
   /** Pause after a SIGHUP before the first probe (sshd closes its sockets and re-executes). Default 200 ms. */
   readonly signalSettleMs?: number;
+  /** After a reload when sshd's pid file cannot be watched: a pause before the probe. Default 1 s. */
+  readonly reloadSettleMs?: number;
   /** sshd -t, sshd -T, systemctl …. Default 30 s. */
   readonly commandTimeoutMs?: number;
 }
