@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { access, chown, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { issueCertificate, parseSshPrivateKey, parseSshPublicKey } from '@latchkey/shared';
+import { issueCertificate, parseCertificate, parseSshPrivateKey, parseSshPublicKey } from '@latchkey/shared';
 import type { LatchkeyRecord } from '@latchkey/shared';
 import { eventually, runCommand, runSsh } from '../../harness/index.js';
 import { runServerCommand, type Json } from '../server/server-process.js';
@@ -225,12 +225,19 @@ describe('e2e: the SSH front — one target per certificate, every session recor
   describe('live sessions', () => {
     it('an admin sees an open session and ends it; the client is disconnected within 5 s', async () => {
       const certificate = await world.certificateFor(world.web);
+      // This session's own id (in the certificate's key id): an earlier test's shell on web-1 may still be
+      // in the list until the agent's next heartbeat, and ending that one would end nothing here.
+      const keyId = parseCertificate(await readFile(certificate, 'utf8')).keyId;
+      const sessionId = /session=([A-Za-z0-9-]+)/.exec(keyId)?.[1];
+      assert.ok(sessionId !== undefined, keyId);
       const terminal = await world.terminal(world.web, certificate);
       await terminal.waitFor('[lk-prompt] ');
       const live = await eventually('the session in the admin list', 20_000, async () => {
         const sessions = (await world.admin('GET', '/access/ssh_sessions')) as Json[];
-        return sessions.find((s) => s.target_id === world.web.targetId && s.program === 'shell');
+        return sessions.find((s) => s.session_id === sessionId);
       });
+      assert.equal(live.target_id, world.web.targetId);
+      assert.equal(live.program, 'shell');
       assert.equal(live.person, 'bob@corp.example');
       assert.equal(live.unix_user, world.user.name);
       const started = Date.now();
