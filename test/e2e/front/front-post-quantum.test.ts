@@ -102,10 +102,12 @@ describe('e2e: post-quantum key exchange on the SSH front', function () {
       ...(await optionsForOpenSsh10()),
       ...['-o', 'RekeyLimit=16K'],
       ...['-p', String(world.web.frontPort), '-l', world.user.name, '127.0.0.1'],
-      'head -c 100000 /dev/zero | od -An -v',
+      // Enough output that the session outlasts the first re-exchange: with 100 kB it could finish (in
+      // 0.1 s under load) while the client's KEXINIT was still waiting for the front's answer.
+      'head -c 4000000 /dev/zero | od -An -v',
     ]);
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(result.stdout.length > 100_000, `${result.stdout.length} bytes of output`);
+    assert.ok(result.stdout.length > 4_000_000, `${result.stdout.length} bytes of output`);
     const exchanges = result.stderr.match(new RegExp(`kex: algorithm: ${PQ_KEX}\\b`, 'g')) ?? [];
     assert.ok(exchanges.length >= 2, `${exchanges.length} key exchanges:\n${result.stderr}`);
   });
