@@ -12,7 +12,8 @@
  */
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="../../../shared/src/ssh2/ssh2-internals.d.ts" />
-import { type AddressInfo } from 'node:net';
+import { type AddressInfo, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import ssh2, {
   type Algorithms,
   type AuthContext,
@@ -146,6 +147,20 @@ export class SshFront {
       });
     });
     return front;
+  }
+
+  /**
+   * Takes a connection that did not arrive on the front's socket (a stream of the agent's tunnel,
+   * agent/src/tunnel/) as if it had: the same SSH server, limits, login checks and recording. `remote` is
+   * the client's address as the access server saw it; the limits and the logs use it.
+   */
+  acceptStream(stream: Duplex, remote: { readonly address: string; readonly port: number }): void {
+    Object.defineProperties(stream, {
+      remoteAddress: { value: remote.address, configurable: true },
+      remotePort: { value: remote.port, configurable: true },
+      remoteFamily: { value: remote.address.includes(':') ? 'IPv6' : 'IPv4', configurable: true },
+    });
+    this.server.injectSocket(stream as Socket);
   }
 
   get port(): number {
