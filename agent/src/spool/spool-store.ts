@@ -8,19 +8,20 @@
  * it finished, `incomplete` with the reason when the session's log could not be finished or the agent
  * restarted.
  *
- * The log file an uploader sends is header + chunks (readLog): the writer's header for a complete log; for
+ * The log file an uploader sends is header + chunks (openLog, read from disk as a stream, never joined in
+ * memory): the writer's header for a complete log; for
  * an incomplete one a header made here from what the log said at the start (the encapsulated key, so
  * the chunks still open) with `exit_data.error_msg` saying why it is incomplete. The reader then reports it
- * `incomplete`, never silently truncated. The upload port is list() / readLog() / remove().
+ * `incomplete`, never silently truncated. The upload port is list() / openLog() / removeIfUnchanged().
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeHeader, type PtyMetadata } from '@latchkey/shared/session-log/log-metadata';
 import type { SessionIdentity } from '@latchkey/shared/session-log/log-records';
 import { logIdOfStateFile, newLogId, spoolFileNames } from '../domain/recording/spool-naming.js';
-import { wholeChunksLength, type HelloMessage } from '../domain/recording/spool-protocol.js';
+import type { HelloMessage } from '../domain/recording/spool-protocol.js';
 
 export type SpooledLogStatus = 'recording' | 'complete' | 'incomplete';
 
@@ -147,33 +148,59 @@ export class SpoolStore {
   }
 
   /**
-   * The log file as an auditor opens it: metadata header + chunks. For a log still recording or
-   * incomplete, the header is made here and says so in exit_data.error_msg.
+   * The log file as an auditor opens it: metadata header + chunks, to be read from disk as often as
+   * needed (the upload reads it twice: its digest, then the send), never held whole. The chunks are
+   * taken as long as they were when it was opened, so every read gives the same bytes. For a log still
+   * recording or incomplete, the header is made here and says so in exit_data.error_msg; its data_size
+   * counts the whole chunks, found by walking their frames on disk.
+   */
+  async openLog(logId: string): Promise<SpooledLogFile> {
+    const state = await this.state(logId);
+    const chunksPath = join(this.dir, spoolFileNames(logId).chunks);
+    const handle = await open(chunksPath, 'r');
+    let chunksLength: number;
+    let header: Uint8Array;
+    try {
+      chunksLength = (await handle.stat()).size;
+      if (state.status === 'complete' && state.header_base64 !== undefined) {
+        header = Buffer.from(state.header_base64, 'base64');
+      } else {
+        header = encodeHeader({
+          started_at: state.started_at,
+          data_size: await plaintextBytesOnDisk(handle, chunksLength),
+          encapsulated_key: state.encapsulated_key,
+          pty: state.pty,
+          exit_data: {
+            timestamp: Math.floor(new Date(state.updated_at).getTime() / 1000),
+            status: null,
+            signal: null,
+            core_dumped: false,
+            error_msg:
+              state.status === 'recording'
+                ? 'the session is still being recorded'
+                : `incomplete log: ${state.reason ?? 'its session did not finish it'}`,
+          },
+        }).bytes;
+      }
+    } finally {
+      await handle.close();
+    }
+    return {
+      header,
+      size: header.length + chunksLength,
+      read: () => readHeaderAndChunks(header, chunksPath, chunksLength),
+    };
+  }
+
+  /**
+   * The whole log file in one buffer (openLog, read once and joined): for tests and tools that want the
+   * bytes; the uploader streams with openLog instead.
    */
   async readLog(logId: string): Promise<Buffer> {
-    const state = await this.state(logId);
-    const chunks = await readFile(join(this.dir, spoolFileNames(logId).chunks));
-    if (state.status === 'complete' && state.header_base64 !== undefined) {
-      return Buffer.concat([Buffer.from(state.header_base64, 'base64'), chunks]);
-    }
-    const whole = chunks.subarray(0, wholeChunksLength(chunks));
-    const header = encodeHeader({
-      started_at: state.started_at,
-      data_size: plaintextBytes(whole),
-      encapsulated_key: state.encapsulated_key,
-      pty: state.pty,
-      exit_data: {
-        timestamp: Math.floor(new Date(state.updated_at).getTime() / 1000),
-        status: null,
-        signal: null,
-        core_dumped: false,
-        error_msg:
-          state.status === 'recording'
-            ? 'the session is still being recorded'
-            : `incomplete log: ${state.reason ?? 'its session did not finish it'}`,
-      },
-    });
-    return Buffer.concat([header.bytes, chunks]);
+    const file = await this.openLog(logId);
+    const pieces: Uint8Array[] = [];
+    for await (const piece of file.read()) pieces.push(piece);
+    return Buffer.concat(pieces);
   }
 
   /** Removes a log (after the server has acknowledged it). */
@@ -326,14 +353,64 @@ function withoutReason(state: SpooledLogState): SpooledLogState {
   return rest;
 }
 
-/** Plaintext bytes of whole framed chunks: each holds 16 bytes of tag more than its plaintext. */
-function plaintextBytes(chunks: Uint8Array): number {
-  const view = new DataView(chunks.buffer, chunks.byteOffset, chunks.byteLength);
+/** A spooled log file to read: its header, its size, and reads of header + chunks from the start. */
+export interface SpooledLogFile {
+  readonly header: Uint8Array;
+  readonly size: number;
+  read(): AsyncIterable<Uint8Array>;
+}
+
+/** How much of the chunks file each read takes: enough for throughput, small enough to never matter. */
+const READ_PIECE_BYTES = 256 * 1024;
+
+async function* readHeaderAndChunks(
+  header: Uint8Array,
+  chunksPath: string,
+  chunksLength: number,
+): AsyncGenerator<Uint8Array> {
+  yield header;
+  if (chunksLength === 0) return;
+  const stream = createReadStream(chunksPath, {
+    start: 0,
+    end: chunksLength - 1,
+    highWaterMark: READ_PIECE_BYTES,
+  });
+  try {
+    let read = 0;
+    for await (const piece of stream as AsyncIterable<Buffer>) {
+      read += piece.length;
+      yield piece;
+    }
+    if (read !== chunksLength) {
+      throw new Error(`the spool file ${chunksPath} shrank to ${read} bytes while it was read`);
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * Plaintext bytes of the whole framed chunks among the first `length` bytes of the file (each chunk holds
+ * 16 bytes of tag more than its plaintext), walking the frames with reads of at most 1 MiB: never the
+ * whole file in memory.
+ */
+async function plaintextBytesOnDisk(handle: FileHandle, length: number): Promise<number> {
+  const window = Buffer.alloc(Math.min(1 << 20, Math.max(4, length)));
+  let windowStart = 0;
+  let windowLength = 0;
   let total = 0;
-  for (let offset = 0; offset + 4 <= chunks.length;) {
-    const length = view.getUint32(offset);
-    total += Math.max(0, length - 16);
-    offset += 4 + length;
+  for (let offset = 0; offset + 4 <= length;) {
+    if (offset + 4 > windowStart + windowLength) {
+      const { bytesRead } = await handle.read(window, 0, Math.min(window.length, length - offset), offset);
+      if (bytesRead < 4) break;
+      windowStart = offset;
+      windowLength = bytesRead;
+    }
+    const frame = window.readUInt32BE(offset - windowStart);
+    const next = offset + 4 + frame;
+    if (next > length) break;
+    total += Math.max(0, frame - 16);
+    offset = next;
   }
   return total;
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { appendFile, chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateHpkeKeyPair, readSessionLog, type SessionIdentity } from '@latchkey/shared';
+import { generateHpkeKeyPair, parseHeader, readSessionLog, type SessionIdentity } from '@latchkey/shared';
 import { startSessionLog } from '../../../agent/src/front/front-session-log.js';
 import { SpoolStore } from '../../../agent/src/spool/spool-store.js';
 
@@ -78,5 +78,48 @@ describe('agent/spool: SpoolStore (the logs on disk)', () => {
     const log = readSessionLog(await next.readLog(logId), auditor.privateKey);
     assert.equal(log.integrity.status, 'incomplete');
     assert.equal(Buffer.concat(log.packets.map((p) => p.data)).toString(), 'before the crash\n');
+  });
+
+  it('openLog reads header + chunks from disk, the same bytes at every read; an incomplete header counts the whole chunks on disk', async () => {
+    const spoolDir = path.join(dir, 'spool');
+    const spool = new SpoolStore(spoolDir);
+    await spool.init();
+    const { logId } = await spool.create(
+      {
+        protocol: 1,
+        started_at: 1_795_000_000,
+        encapsulated_key: 'ab'.repeat(32),
+        pty: null,
+        identity,
+        unix_user: 'deploy',
+      },
+      'deploy',
+    );
+    // 300 framed chunks of 10 000 bytes (9 984 of plaintext each): frames cross the 1 MiB reads.
+    const appender = await spool.appender(logId);
+    for (let i = 0; i < 300; i++) {
+      const frame = Buffer.alloc(4 + 10_000, i & 0xff);
+      frame.writeUInt32BE(10_000, 0);
+      appender.append(frame);
+    }
+    await appender.close();
+    await appendFile(path.join(spoolDir, `${logId}.chunks`), Buffer.from([0, 0, 1, 0, 9])); // half a chunk
+    await spool.markIncomplete(logId, 'cut');
+    const file = await spool.openLog(logId);
+    const header = parseHeader(file.header);
+    assert.equal(header.metadata.data_size, 300 * 9_984, 'whole chunks only');
+    assert.match(header.metadata.exit_data?.error_msg ?? '', /incomplete log: cut/);
+    const read = async () => {
+      const pieces: Uint8Array[] = [];
+      for await (const piece of file.read()) pieces.push(piece);
+      return Buffer.concat(pieces);
+    };
+    const first = await read();
+    assert.equal(first.length, file.size);
+    assert.equal(file.size, file.header.length + 300 * 10_004 + 5);
+    // More appended after it was opened is not part of this file: both reads give the same bytes.
+    await appendFile(path.join(spoolDir, `${logId}.chunks`), Buffer.alloc(100));
+    assert.ok((await read()).equals(first));
+    assert.ok((await spool.readLog(logId)).subarray(0, file.header.length).equals(file.header));
   });
 });

@@ -11,11 +11,14 @@ import type {
 } from '@latchkey/shared/api/agents';
 import type { AgentRecordingSettings, SshLogUploadMetadata } from '@latchkey/shared/api/ssh-logs';
 import type { SessionControl } from '@latchkey/shared/api/ssh-sessions';
-import type { AgentServer, SessionLogServer } from '../../app/ports/agent-server.js';
+import type { AgentServer, LogUploadBody, SessionLogServer } from '../../app/ports/agent-server.js';
 import { clockOffsetMs } from '../../domain/agent/clock-offset.js';
 import { requestJson } from './json-api.js';
 
-/** An upload may be large and the link slow: more time than a JSON call, still bounded. */
+/**
+ * An upload may be large and the link slow: more time than a JSON call, still bounded. It is the
+ * socket's idle time (nothing sent or received for so long), not a limit on the whole upload.
+ */
 const UPLOAD_TIMEOUT_MS = 120_000;
 
 export class AgentServerClient implements AgentServer, SessionLogServer {
@@ -87,12 +90,25 @@ export class AgentServerClient implements AgentServer, SessionLogServer {
     return { terminations: result.terminations, cursor: result.cursor };
   }
 
-  async uploadLog(logId: string, bytes: Uint8Array, metadata: SshLogUploadMetadata): Promise<void> {
-    const digest = createHash('sha256').update(bytes).digest('base64');
+  /**
+   * Two reads of the body, never the whole of it in memory: one for the SHA-256 (Content-Digest comes
+   * before the body), one to send it, piece by piece, with Content-Length.
+   */
+  async uploadLog(logId: string, body: LogUploadBody, metadata: SshLogUploadMetadata): Promise<void> {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const piece of body.read()) {
+      hash.update(piece);
+      size += piece.length;
+    }
+    if (size !== body.size) {
+      throw new Error(`session log ${logId} has ${size} bytes where ${body.size} were expected`);
+    }
+    const digest = hash.digest('base64');
     await requestJson({
       method: 'PUT',
       url: `${this.base}/v1/agents/ssh_logs/${encodeURIComponent(logId)}`,
-      rawBody: bytes,
+      streamBody: { length: body.size, read: () => body.read() },
       headers: {
         [SSH_LOG_METADATA_HEADER]: Buffer.from(JSON.stringify(metadata), 'utf8').toString('base64url'),
         'content-digest': `sha-256=:${digest}:`,

@@ -34,9 +34,23 @@ export interface AgentServer {
   sessionControl(after: number | undefined, waitSeconds: number): Promise<SessionControl>;
 }
 
+/**
+ * A log file to upload, read from where it is kept rather than held: `read()` gives its bytes from the
+ * start, in pieces, each call a fresh read (a digest pass, then the send, then any retry), always the same
+ * `size` bytes. A read may throw (the file was removed meanwhile): the upload then fails with that error.
+ */
+export interface LogUploadBody {
+  readonly size: number;
+  read(): AsyncIterable<Uint8Array>;
+}
+
 /** Where spooled session logs go. Resolves only once the server has stored the log (2xx). */
 export interface SessionLogServer {
-  uploadLog(logId: string, bytes: Uint8Array, metadata: SshLogUploadMetadata): Promise<void>;
+  /**
+   * Sends the log as a stream of `body.size` bytes (never joined in memory) with its SHA-256; errors as
+   * above, or the body's own read error, unwrapped.
+   */
+  uploadLog(logId: string, body: LogUploadBody, metadata: SshLogUploadMetadata): Promise<void>;
   /** The auditors' key for new sessions (`''`: recording is off). */
   getRecordingSettings(): Promise<AgentRecordingSettings>;
 }

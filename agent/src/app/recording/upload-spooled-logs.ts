@@ -20,14 +20,22 @@ import {
   uploadMetadataOf,
   type SpooledLogFacts,
 } from '../../domain/recording/spooled-log-upload.js';
-import type { SessionLogServer } from '../ports/agent-server.js';
+import type { LogUploadBody, SessionLogServer } from '../ports/agent-server.js';
+
+/** A spooled log file: its metadata header (read for the index) and the whole file, readable again. */
+export interface SpooledLogFile extends LogUploadBody {
+  readonly header: Uint8Array;
+}
 
 /** The spool as the uploader uses it (spool/spool-store.ts). */
 export interface LogSpool {
   /** Every spooled log, oldest first. */
   list(): Promise<SpooledLogFacts[]>;
-  /** The log file: metadata header + sealed chunks. */
-  readLog(logId: string): Promise<Uint8Array>;
+  /**
+   * The log file (metadata header + sealed chunks) to read as a stream, as often as needed: never held
+   * whole, so a log of any size costs the agent a constant amount of memory to upload.
+   */
+  openLog(logId: string): Promise<SpooledLogFile>;
   /** Removes the log if its status and updated_at are still these; true when it was removed. */
   removeIfUnchanged(logId: string, uploaded: { status: string; updated_at: string }): Promise<boolean>;
 }
@@ -162,9 +170,9 @@ export class SpooledLogUploader {
 
   private async uploadOne(log: SpooledLogFacts): Promise<'uploaded' | 'held' | 'unavailable' | 'gone'> {
     const { deps } = this;
-    let bytes: Uint8Array;
+    let file: SpooledLogFile;
     try {
-      bytes = await deps.spool.readLog(log.log_id);
+      file = await deps.spool.openLog(log.log_id);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       this.hold(log.log_id);
@@ -174,14 +182,16 @@ export class SpooledLogUploader {
     let header: SessionLogMetadata | undefined;
     if (log.status === 'complete') {
       try {
-        header = parseHeader(bytes).metadata;
+        header = parseHeader(file.header).metadata;
       } catch {
         // The server judges the file; the index falls back to what the spool knows.
       }
     }
     try {
-      await deps.server.uploadLog(log.log_id, bytes, uploadMetadataOf(log, header));
+      await deps.server.uploadLog(log.log_id, file, uploadMetadataOf(log, header));
     } catch (error) {
+      // Removed while it was being read (another pass, or by hand): nothing to keep.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       if (
         error instanceof LatchkeyError &&
         (error.code === 'unavailable' || error.code === 'unauthenticated')
@@ -192,7 +202,10 @@ export class SpooledLogUploader {
       const why =
         error instanceof LatchkeyError && error.code === 'conflict'
           ? 'the server already holds a different log under this id'
-          : `the server refused it: ${messageOf(error)}`;
+          : error instanceof LatchkeyError && error.code === 'payload_too_large'
+            ? `it is ${file.size} bytes, more than the server accepts: ${messageOf(error)}. An admin of the ` +
+              "server can raise its --max-log-size (LATCHKEY_MAX_LOG_SIZE) above the log's size"
+            : `the server refused it: ${messageOf(error)}`;
       deps.log(
         `session log ${log.log_id} was not uploaded: ${why}; it stays in the spool and is offered again in ` +
           `${Math.round(this.settings.heldForMs / 60_000)} min`,
@@ -203,7 +216,7 @@ export class SpooledLogUploader {
     const removed = await deps.spool.removeIfUnchanged(log.log_id, log);
     deps.log(
       removed
-        ? `session log ${log.log_id} uploaded (${log.status}, ${bytes.length} bytes)`
+        ? `session log ${log.log_id} uploaded (${log.status}, ${file.size} bytes)`
         : `session log ${log.log_id} uploaded, and kept: it changed meanwhile`,
     );
     return 'uploaded';

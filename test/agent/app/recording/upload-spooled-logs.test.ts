@@ -8,6 +8,7 @@ import {
   SpooledLogUploader,
   type LogUploaderSettings,
 } from '../../../../agent/src/app/recording/upload-spooled-logs.js';
+import type { LogUploadBody } from '../../../../agent/src/app/ports/agent-server.js';
 import { SpoolStore } from '../../../../agent/src/spool/spool-store.js';
 import { createTempDir, type TempDir } from '../../../harness/index.js';
 
@@ -31,12 +32,16 @@ class FakeLogServer {
   calls = 0;
   onUpload: (() => Promise<void>) | undefined;
 
-  async uploadLog(logId: string, bytes: Uint8Array, metadata: SshLogUploadMetadata): Promise<void> {
+  async uploadLog(logId: string, body: LogUploadBody, metadata: SshLogUploadMetadata): Promise<void> {
     this.calls += 1;
     await this.onUpload?.();
     if (this.answer === 'hang') return new Promise(() => {});
     if (this.answer instanceof LatchkeyError) throw this.answer;
-    this.received.push({ logId, bytes: Buffer.from(bytes), metadata });
+    const pieces: Uint8Array[] = [];
+    for await (const piece of body.read()) pieces.push(piece);
+    const bytes = Buffer.concat(pieces);
+    assert.equal(bytes.length, body.size, 'the size announced is the size read');
+    this.received.push({ logId, bytes, metadata });
   }
 }
 
