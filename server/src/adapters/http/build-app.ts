@@ -47,6 +47,7 @@ import { sshAuditingRoutes } from './routes/ssh-auditing.js';
 import { sshLogFileRoutes, sshLogRoutes } from './routes/ssh-logs.js';
 import { sshSessionRoutes } from './routes/ssh-sessions.js';
 import { targetRoutes } from './routes/targets.js';
+import { installTunnelEndpoints } from './tunnel/tunnel-endpoints.js';
 import type { RouteContext } from './routes/route-context.js';
 import { virtualNetworkRoutes } from './routes/virtual-networks.js';
 
@@ -195,6 +196,8 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
 
   agentDownloadRoutes(app, { ...options.agentDownloads, publicUrl: () => services.signIn.publicUrl });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Agents' tunnels and people's streams through them (WebSocket upgrades; docs/tunnels.md).
+  installTunnelEndpoints(app, services);
 
   await app.ready();
   return { app, services, routes };

@@ -1,0 +1,178 @@
+/**
+ * The agents connected to this server by their tunnel (docs/tunnels.md): one WebSocket per agent, with
+ * HTTP/2 inside it in reversed roles (this server is the HTTP/2 client, the agent its server; cloudflared's
+ * pattern), so that the server opens one CONNECT stream per person's connection.
+ *
+ * In memory this slice: presence is what this process holds. The registry's interface (add, remove, find
+ * by target) is what a database-backed presence (several servers, one PostgreSQL) will implement too.
+ */
+import http2 from 'node:http2';
+import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
+import type { Duplex } from 'node:stream';
+import { WebSocket, createWebSocketStream } from 'ws';
+
+/** HTTP/2 windows of a link: frp #2987 shows what windows too small do to throughput. */
+const STREAM_WINDOW = 4 * 1024 * 1024;
+const CONNECTION_WINDOW = 32 * 1024 * 1024;
+
+export interface TunnelTimings {
+  /** How often the server pings each agent (WebSocket ping); default 20 s. */
+  pingIntervalMs: number;
+  /** A link with no pong for this long is cut; default 45 s. */
+  deadAfterMs: number;
+}
+
+export const DEFAULT_TUNNEL_TIMINGS: TunnelTimings = { pingIntervalMs: 20_000, deadAfterMs: 45_000 };
+
+export interface StreamOpening {
+  streamId: string;
+  person: string;
+  clientAddress: string | undefined;
+  port: number;
+}
+
+export class AgentLink {
+  readonly connectedAt = Date.now();
+  private readonly session: ClientHttp2Session;
+  private lastPong = Date.now();
+  private readonly pinger: ReturnType<typeof setInterval>;
+  private closedFlag = false;
+
+  constructor(
+    readonly agentId: string,
+    readonly accountId: string,
+    readonly targetId: string | undefined,
+    private readonly ws: WebSocket,
+    timings: TunnelTimings,
+    private readonly onClosed: (link: AgentLink) => void,
+  ) {
+    const bytes = createWebSocketStream(ws);
+    bytes.on('error', () => undefined);
+    this.session = http2.connect('http://latchkey-agent.invalid', {
+      createConnection: () => bytes as Duplex as never,
+      settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
+    });
+    this.session.on('error', () => undefined);
+    this.session.on('connect', () => this.session.setLocalWindowSize(CONNECTION_WINDOW));
+    this.session.on('close', () => this.close());
+    ws.on('pong', () => (this.lastPong = Date.now()));
+    ws.on('close', () => this.close());
+    ws.on('error', () => undefined);
+    this.pinger = setInterval(() => {
+      if (Date.now() - this.lastPong > timings.deadAfterMs) {
+        ws.terminate();
+        return;
+      }
+      ws.ping();
+    }, timings.pingIntervalMs);
+    this.pinger.unref();
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /**
+   * One CONNECT stream to the agent's SSH front. Resolves once the agent accepted it (200); rejects with
+   * the agent's answer otherwise.
+   */
+  openStream(opening: StreamOpening): Promise<ClientHttp2Stream> {
+    return new Promise((resolve, reject) => {
+      if (this.closedFlag) {
+        reject(new Error('the tunnel closed'));
+        return;
+      }
+      let stream: ClientHttp2Stream;
+      try {
+        stream = this.session.request({
+          ':method': 'CONNECT',
+          ':authority': `127.0.0.1:${opening.port}`,
+          'latchkey-stream-id': opening.streamId,
+          'latchkey-user': opening.person,
+          ...(opening.clientAddress === undefined ? {} : { 'latchkey-client-addr': opening.clientAddress }),
+        });
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+      const onError = (error: Error) => reject(error);
+      stream.once('error', onError);
+      stream.once('close', () => reject(new Error(`the agent closed the stream (code ${stream.rstCode})`)));
+      stream.once('response', (headers) => {
+        const status = headers[':status'];
+        stream.off('error', onError);
+        if (status === 200) resolve(stream);
+        else {
+          stream.destroy();
+          reject(new Error(`the agent refused the stream (HTTP ${status})`));
+        }
+      });
+    });
+  }
+
+  /** Tells the agent to move (HTTP/2 GOAWAY, then WebSocket close 1012 "service restart"). */
+  drain(reason: string): void {
+    if (this.closedFlag) return;
+    try {
+      this.session.goaway(http2.constants.NGHTTP2_NO_ERROR);
+    } catch {
+      // already going away
+    }
+    this.ws.close(1012, reason.slice(0, 120));
+    // A peer that never answers the close is cut.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    clearInterval(this.pinger);
+    this.session.destroy();
+    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
+    this.onClosed(this);
+  }
+}
+
+/** Presence: which agent holds a tunnel to this server, for which target. */
+export class AgentLinks {
+  private readonly byAgent = new Map<string, AgentLink>();
+
+  add(link: AgentLink): void {
+    // An agent that reconnects before its old link died: the newest link wins.
+    const previous = this.byAgent.get(link.agentId);
+    this.byAgent.set(link.agentId, link);
+    previous?.close();
+  }
+
+  remove(link: AgentLink): void {
+    if (this.byAgent.get(link.agentId) === link) this.byAgent.delete(link.agentId);
+  }
+
+  /** A live link of one of `agentIds` (the target's agents), the newest first. */
+  find(agentIds: readonly string[]): AgentLink | undefined {
+    let best: AgentLink | undefined;
+    for (const id of agentIds) {
+      const link = this.byAgent.get(id);
+      if (link === undefined || link.closed) continue;
+      if (best === undefined || link.connectedAt > best.connectedAt) best = link;
+    }
+    return best;
+  }
+
+  /** The targets with a live link, by account. */
+  targetIds(accountId: string): Set<string> {
+    const ids = new Set<string>();
+    for (const link of this.byAgent.values()) {
+      if (link.accountId === accountId && link.targetId !== undefined && !link.closed) ids.add(link.targetId);
+    }
+    return ids;
+  }
+
+  get size(): number {
+    return this.byAgent.size;
+  }
+
+  drainAll(reason: string): void {
+    for (const link of [...this.byAgent.values()]) link.drain(reason);
+  }
+}

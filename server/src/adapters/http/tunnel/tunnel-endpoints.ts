@@ -1,0 +1,266 @@
+/**
+ * The tunnel's endpoints on the server's own HTTP(S) port (docs/tunnels.md), outside the OpenAPI routes
+ * because they are WebSocket upgrades:
+ *
+ * - `GET /v1/tunnel/agent` (agents, bearer agent credential): the agent's link, one WebSocket carrying
+ *   HTTP/2 in reversed roles (agent-links.ts).
+ * - `GET /v1/tunnel/connect?target=<id|hostname>[&port=N]` (people, bearer access token): one WebSocket
+ *   per SSH connection, its binary messages the connection's bytes. Authentication and policy run before
+ *   the upgrade: a refusal is an HTTP answer with the error envelope, and nothing reaches the agent.
+ *   A WebSocket rather than HTTP CONNECT: it passes the L7 load balancers and proxies that HTTPS passes,
+ *   and browsers' and VS Code's stacks speak it.
+ * - `GET /v1/tunnel/targets` (people): the ids of the targets they may reach that have a tunnel now.
+ *
+ * Each stream is audited when it opens and closes (bytes both ways, duration); a sign-in that is revoked
+ * or signed out closes its streams; closing the server tells every agent to move (GOAWAY) first.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ERROR_CODES, LatchkeyError, errorItemFor, failureEnvelope, successEnvelope } from '@latchkey/shared';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { WebSocket } from 'ws';
+import { authenticate } from '../../../app/api-tokens.js';
+import { agentOfCaller } from '../../../app/agents/agent-caller.js';
+import type { Services } from '../../../app/services.js';
+import { authenticatePerson } from '../../../app/sign-in/sign-in-sessions.js';
+import type { PersonCaller } from '../../../app/sign-in/person-caller.js';
+import { listMyTargets } from '../../../app/sign-in/my-access.js';
+import {
+  authorizeTunnelStream,
+  recordTunnelStreamClosed,
+  recordTunnelStreamOpened,
+  signInStillValid,
+} from '../../../app/tunnel/tunnel-access.js';
+import type { TunnelStreamRecord } from '../../../app/tunnel/tunnel-access.js';
+import { clientAddress } from '../../../domain/client-address.js';
+import { AGENT_PERMISSION, grants } from '../../../domain/permissions.js';
+import { AgentLink, AgentLinks, DEFAULT_TUNNEL_TIMINGS } from './agent-links.js';
+import type { TunnelTimings } from './agent-links.js';
+
+export const AGENT_SUBPROTOCOL = 'latchkey.tunnel.v1';
+export const STREAM_SUBPROTOCOL = 'latchkey.stream.v1';
+/** How often open streams' sign-ins are checked again even when no termination was stored. */
+const RECHECK_MS = 10_000;
+
+interface OpenStream {
+  record: TunnelStreamRecord;
+  close(reason: string): void;
+}
+
+export interface TunnelEndpoints {
+  links: AgentLinks;
+  /** Streams open now (tests, metrics). */
+  readonly openStreams: number;
+}
+
+export function installTunnelEndpoints(
+  app: FastifyInstance,
+  services: Services,
+  timings: TunnelTimings = DEFAULT_TUNNEL_TIMINGS,
+): TunnelEndpoints {
+  const links = new AgentLinks();
+  const streams = new Map<string, OpenStream>();
+  const sockets = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    // A relayed chunk is at most an HTTP/2 frame's worth in practice; refuse silly sizes.
+    maxPayload: 16 * 1024 * 1024,
+  });
+  let closing = false;
+  let watching = false;
+
+  const addressOf = (request: IncomingMessage) =>
+    clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], services.trustedProxies);
+
+  const watchSignIns = async () => {
+    if (watching) return;
+    watching = true;
+    try {
+      let seen = await services.store.sessionTerminations.latestId().catch(() => 0);
+      while (streams.size > 0 && !closing) {
+        const outcome = await services.sessionTerminationFeed.waitForNewerThan(seen, RECHECK_MS);
+        if (outcome === 'closed') break;
+        if (outcome === 'changed') {
+          seen = await services.store.sessionTerminations.latestId().catch(() => seen);
+        }
+        const sessions = new Set([...streams.values()].map((stream) => stream.record.caller.sessionId));
+        for (const sessionId of sessions) {
+          if (await signInStillValid(services, sessionId).catch(() => true)) continue;
+          for (const stream of [...streams.values()]) {
+            if (stream.record.caller.sessionId === sessionId) stream.close('sign-in revoked');
+          }
+        }
+      }
+    } finally {
+      watching = false;
+    }
+  };
+
+  const acceptAgent = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const caller = await authenticate(services, request.headers.authorization);
+    if (!grants(caller.permissions, AGENT_PERMISSION)) {
+      throw new LatchkeyError('permission_denied', 'only an enrolled agent may open a tunnel');
+    }
+    const agent = await agentOfCaller(services, caller);
+    if (!offered(request, AGENT_SUBPROTOCOL)) {
+      throw new LatchkeyError('invalid_argument', `the tunnel speaks the sub-protocol ${AGENT_SUBPROTOCOL}`);
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      const link = new AgentLink(agent.id, agent.accountId, agent.targetId, ws, timings, (closed) => {
+        links.remove(closed);
+        app.log.info(`tunnel: agent ${closed.agentId} disconnected`);
+      });
+      links.add(link);
+      app.log.info(`tunnel: agent ${agent.id} connected (target ${agent.targetId ?? 'none yet'})`);
+    });
+  };
+
+  const acceptPerson = async (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
+    const ip = addressOf(request);
+    const caller: PersonCaller = await authenticatePerson(services, request.headers.authorization, ip);
+    const target = url.searchParams.get('target');
+    if (target === null || target.trim() === '') {
+      throw new LatchkeyError(
+        'invalid_argument',
+        'name the target: /v1/tunnel/connect?target=<id or hostname>',
+      );
+    }
+    const portText = url.searchParams.get('port');
+    const port = portText === null ? undefined : Number(portText);
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+      throw new LatchkeyError('invalid_argument', `port ${portText} is not a TCP port`);
+    }
+    if (!offered(request, STREAM_SUBPROTOCOL)) {
+      throw new LatchkeyError(
+        'invalid_argument',
+        `a tunnel stream speaks the sub-protocol ${STREAM_SUBPROTOCOL}`,
+      );
+    }
+    const grant = await authorizeTunnelStream(services, caller, {
+      target,
+      ...(port === undefined ? {} : { port }),
+    });
+    const link = links.find(grant.agents.map((agent) => agent.id));
+    if (link === undefined) {
+      throw new LatchkeyError(
+        'unavailable',
+        `${grant.target.hostname} has no tunnel to this server now (its agent is not connected)`,
+      );
+    }
+    const streamId = randomUUID();
+    const h2 = await link
+      .openStream({ streamId, person: caller.person.email, clientAddress: ip, port: grant.port })
+      .catch((error: Error) => {
+        throw new LatchkeyError('unavailable', `the agent of ${grant.target.hostname}: ${error.message}`);
+      });
+    const record: TunnelStreamRecord = {
+      caller,
+      target: grant.target,
+      port: grant.port,
+      agentId: link.agentId,
+      streamId,
+    };
+    if (socket.destroyed) {
+      h2.destroy();
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      const startedAt = Date.now();
+      let up = 0;
+      let down = 0;
+      let ended = false;
+      const bytes = createWebSocketStream(ws);
+      const finish = (reason: string) => {
+        if (ended) return;
+        ended = true;
+        streams.delete(streamId);
+        h2.destroy();
+        if (ws.readyState === ws.OPEN) ws.close(reason === 'sign-in revoked' ? 4401 : 1000, reason);
+        setTimeout(() => ws.terminate(), 1000).unref();
+        void recordTunnelStreamClosed(services, record, {
+          bytesUp: up,
+          bytesDown: down,
+          durationMs: Date.now() - startedAt,
+          reason,
+        }).catch((error: Error) => app.log.error(`tunnel: audit of stream ${streamId}: ${error.message}`));
+      };
+      streams.set(streamId, { record, close: finish });
+      void watchSignIns();
+      bytes.on('data', (chunk: Buffer) => (up += chunk.length));
+      h2.on('data', (chunk: Buffer) => (down += chunk.length));
+      bytes.pipe(h2);
+      h2.pipe(bytes);
+      bytes.on('error', () => finish('client error'));
+      h2.on('error', () => finish('agent error'));
+      bytes.on('close', () => finish('client closed'));
+      h2.on('close', () => finish('agent closed'));
+      ws.on('close', () => finish('client closed'));
+      void recordTunnelStreamOpened(services, record).catch((error: Error) =>
+        app.log.error(`tunnel: audit of stream ${streamId}: ${error.message}`),
+      );
+    });
+  };
+
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    const url = new URL(request.url ?? '/', 'http://server.invalid');
+    const handle =
+      url.pathname === '/v1/tunnel/agent'
+        ? acceptAgent(request, socket, head)
+        : url.pathname === '/v1/tunnel/connect'
+          ? acceptPerson(request, socket, head, url)
+          : Promise.reject(new LatchkeyError('not_found', `no WebSocket endpoint at ${url.pathname}`));
+    handle.catch((error: unknown) => refuse(socket, error, (line) => app.log.error(line)));
+  });
+
+  app.get('/v1/tunnel/targets', { schema: { hide: true } }, async (request) => {
+    const caller = await authenticatePerson(services, request.headers.authorization, addressOf(request.raw));
+    const tunnelled = links.targetIds(caller.accountId);
+    const mine = await listMyTargets(services, caller);
+    const ids = [...new Set(mine.map((entry) => entry.grant.target.id))].filter((id) => tunnelled.has(id));
+    return successEnvelope(ids.map((id) => ({ target_id: id, tunnel: true })));
+  });
+
+  app.addHook('preClose', async () => {
+    closing = true;
+    links.drainAll('the server is shutting down');
+    for (const stream of [...streams.values()]) stream.close('server shutting down');
+    for (const client of sockets.clients) client.terminate();
+  });
+
+  return {
+    links,
+    get openStreams() {
+      return streams.size;
+    },
+  };
+}
+
+function offered(request: IncomingMessage, protocol: string): boolean {
+  const header = request.headers['sec-websocket-protocol'];
+  return (header ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .includes(protocol);
+}
+
+/** An HTTP answer on the raw socket of a refused upgrade: the failure envelope with the code's status. */
+function refuse(socket: Duplex, error: unknown, log: (line: string) => void): void {
+  if (socket.destroyed) return;
+  const latchkeyError =
+    error instanceof LatchkeyError
+      ? error
+      : new LatchkeyError('internal', 'internal server error; the server log has the details');
+  if (!(error instanceof LatchkeyError)) log(`tunnel: ${(error as Error).stack ?? String(error)}`);
+  const status = ERROR_CODES[latchkeyError.code];
+  const body = JSON.stringify(failureEnvelope([errorItemFor(latchkeyError)]));
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Refused'}\r\n` +
+      'content-type: application/json; charset=utf-8\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
+}
