@@ -31,6 +31,7 @@ import { SpooledLogUploader } from './app/recording/upload-spooled-logs.js';
 import { parseBreakGlassDuration } from './domain/recording/break-glass.js';
 import { SpoolStore } from './spool/spool-store.js';
 import { SshFront } from './front/ssh-front.js';
+import { TunnelClient } from './adapters/tunnel/tunnel-client.js';
 import {
   generateInnerKey,
   loadOrCreateFrontKeys,
@@ -132,6 +133,8 @@ interface DaemonWiring {
   front?: { port: number; keys: FrontKeys };
   frontSessions?: () => readonly FrontSessionReport[];
   frontHostCertificate?: FrontHostCertificateStore;
+  /** The Latchkey server and the credential, for the tunnel (absent in Cloudflare mode). */
+  tunnel?: { server: string; token: () => string | undefined };
 }
 
 /** `sshdLock`: the daemon waits up to a minute for another process's change to sshd; null: no lock. */
@@ -176,6 +179,7 @@ async function buildDaemon(
     let token = enrolment.apiToken;
     const client = new AgentServerClient(enrolment.server, () => token);
     wiring.logServer = client;
+    wiring.tunnel = { server: enrolment.server, token: () => token };
     const connection: LatchkeyConnection = {
       server: client,
       enrolment,
@@ -468,11 +472,14 @@ async function startFront(
 agentOptions(
   program
     .command('run')
-    .description(
-      'the daemon: register, trust the CA, heartbeat, repair drift, spool and upload session logs',
+    .description('the daemon: register, trust the CA, heartbeat, repair drift, spool and upload session logs')
+    .option(
+      '--no-tunnel',
+      "do not hold the tunnel to the access server (people then reach the front's port directly)",
     ),
-).action(async (options: RawAgentOptions) => {
+).action(async (options: RawAgentOptions & { tunnel?: boolean }) => {
   let daemon: AgentDaemon;
+  let tunnel: TunnelClient | undefined;
   let recording: Awaited<ReturnType<typeof startRecording>>;
   let front: Awaited<ReturnType<typeof startFront>> | undefined;
   try {
@@ -494,6 +501,17 @@ agentOptions(
     if (front !== undefined && wiring.logServer instanceof AgentServerClient) {
       front.follow(wiring.logServer);
     }
+    const fronted = front;
+    if (fronted !== undefined && wiring.tunnel !== undefined && options.tunnel !== false) {
+      // Streams from the server end at the front, in-process (docs/tunnels.md).
+      tunnel = new TunnelClient({
+        server: wiring.tunnel.server,
+        token: wiring.tunnel.token,
+        accept: (stream, remote) => fronted.front.acceptStream(stream, remote),
+        log,
+        random: Math.random,
+      });
+    }
   } catch (error) {
     fail(error);
   }
@@ -504,7 +522,12 @@ agentOptions(
       stop.abort();
     });
   }
-  await Promise.all([daemon.run(stop.signal), recording.run(stop.signal), front?.run(stop.signal)]);
+  await Promise.all([
+    daemon.run(stop.signal),
+    recording.run(stop.signal),
+    front?.run(stop.signal),
+    tunnel?.run(stop.signal),
+  ]);
   await front?.front.close();
   process.exit(0);
 });
