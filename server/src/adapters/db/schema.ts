@@ -45,6 +45,8 @@ export interface TargetsTable {
   ipv6_vnet_id: string | null;
   created_at: TimeColumn;
   modified_at: TimeColumn;
+  /** Cloudflare's target tags: a JSON object of string keys to string values (`{}`: none). */
+  tags: JsonColumn;
 }
 
 export interface AppsTable {
@@ -54,6 +56,8 @@ export interface AppsTable {
   type: string;
   aud: string;
   target_criteria: JsonColumn;
+  /** Cloudflare's `mfa_config` (JSON), NULL when the app has none. */
+  mfa_config: JsonColumn | null;
   created_at: TimeColumn;
   updated_at: TimeColumn;
 }
@@ -83,6 +87,7 @@ export interface AccessGroupsTable {
   id: string;
   account_id: string;
   name: string;
+  is_default: BoolColumn;
   include: JsonColumn;
   require: JsonColumn;
   exclude: JsonColumn;
@@ -279,6 +284,14 @@ export interface SshLogsTable {
   uploaded_at: TimeColumn;
 }
 
+/** An upload whose bytes are being written to ssh_log_files under file_id (not yet named by ssh_logs). */
+export interface SshLogUploadsTable {
+  file_id: string;
+  account_id: string;
+  log_id: string;
+  started_at: TimeColumn;
+}
+
 /** A session log's bytes, in pieces of at most 1 MiB (seq from 0), apart from the index. */
 export interface SshLogFilesTable {
   file_id: string;
@@ -374,6 +387,7 @@ export interface DatabaseSchema {
   agents: AgentsTable;
   ssh_logs: SshLogsTable;
   ssh_log_files: SshLogFilesTable;
+  ssh_log_uploads: SshLogUploadsTable;
   session_terminations: SessionTerminationsTable;
   retired_refresh_tokens: RetiredRefreshTokensTable;
   issued_sessions: IssuedSessionsTable;

@@ -138,6 +138,8 @@ export interface TargetInput {
   hostname: string;
   ipv4?: TargetIpInput;
   ipv6?: TargetIpInput;
+  /** Cloudflare's tags. On replace, undefined keeps the target's tags (an agent's re-registration). */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -170,6 +172,8 @@ export interface TargetFilter {
   createdAfter?: Date;
   modifiedBefore?: Date;
   modifiedAfter?: Date;
+  /** All-of: targets carrying every one of these tags (key and value, exact). */
+  tags?: { key: string; value: string }[];
 }
 
 export interface TargetListRequest extends TargetFilter, PageRequest {
@@ -231,6 +235,8 @@ export interface InfrastructureAppInput {
    * must be distinct; the HTTP layer usually passes 1..n in request order.
    */
   policies: AppPolicyLink[];
+  /** Cloudflare's `mfa_config`; undefined: none. */
+  mfaConfig?: JsonObject;
 }
 
 export interface InfrastructureAppRepository {
@@ -257,6 +263,8 @@ export interface InfrastructureAppRepository {
 
 export interface AccessGroupInput {
   name: string;
+  /** Default false. */
+  isDefault?: boolean;
   include: JsonValue[];
   require?: JsonValue[];
   exclude?: JsonValue[];
@@ -330,6 +338,8 @@ export interface AuditSshSettingsRepository {
   get(accountId: string): Promise<AuditSshSettingsRecord | undefined>;
   /** Creates or updates; a new `seedId` is generated whenever the key changes. '' turns logging off. */
   put(accountId: string, publicKey: string): Promise<AuditSshSettingsRecord>;
+  /** A new `seedId`, the key unchanged (created with key '' when never set). */
+  rotateSeed(accountId: string): Promise<AuditSshSettingsRecord>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -593,18 +603,38 @@ export interface SshLogListRequest extends PageRequest {
   until?: Date;
 }
 
+/** An upload's bytes written by SshLogRepository.stage, not yet part of any log. */
+export interface StagedSshLogFile {
+  readonly stagedFileId: string;
+  /** Bytes written. */
+  readonly size: number;
+}
+
 export interface SshLogRepository {
   /**
-   * Stores the log with `input.id` and its bytes (`content`: the file in order, in pieces of any size;
-   * `input.sizeBytes` and `input.sha256` describe them); sets uploadedAt. Compare-and-swap, so a decision
+   * Writes an upload's bytes as they arrive (`content`, pieces of any size, read one at a time: memory
+   * stays bounded whatever the size), each stored piece committed on its own, outside any transaction
+   * (an upload can take minutes; the database is not held meanwhile). Nobody reads them until put()
+   * links them to a log; until then they are only "staged" under a fresh id. If `content` throws (the
+   * upload was cut off, too large, not a log), what was written is deleted and the error rethrown.
+   * Staged bytes a crash left behind are deleted by a later stage() once older than a day.
+   */
+  stage(accountId: string, logId: string, content: AsyncIterable<Uint8Array>): Promise<StagedSshLogFile>;
+  /** Deletes staged bytes that will not be linked (the upload was refused, or changed nothing). */
+  discardStaged(staged: StagedSshLogFile): Promise<void>;
+  /**
+   * Stores the log with `input.id` and its bytes: `content` is either staged bytes (stage()), linked in
+   * this transaction, or the file in order in pieces of any size, written here (small files, tests).
+   * `input.sizeBytes` and `input.sha256` describe them; sets uploadedAt. Compare-and-swap, so a decision
    * made on a read stays right under concurrency: without `replacing`, only if no log has that id; with
    * it (the log as the caller read it), only if the stored log is still that one, whose index and bytes
-   * are then replaced (its old bytes deleted) atomically. Otherwise throws `conflict`: read, decide again.
+   * are then replaced (its old bytes deleted) atomically. Otherwise throws `conflict`: read, decide again
+   * (staged bytes stay staged: link or discard them). Staged bytes that were swept meanwhile: `unavailable`.
    */
   put(
     accountId: string,
     input: SshLogInput,
-    content: readonly Uint8Array[],
+    content: readonly Uint8Array[] | StagedSshLogFile,
     replacing?: SshLogRecord,
   ): Promise<SshLogRecord>;
   get(accountId: string, id: string): Promise<SshLogRecord | undefined>;

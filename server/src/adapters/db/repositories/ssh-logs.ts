@@ -3,10 +3,17 @@
  * 1 MiB under a file id). A replacement writes the new pieces under a new file id, points the index at
  * them and deletes the old ones, in one transaction; a reader that started on the old file id notices
  * its pieces are gone instead of mixing two files.
+ *
+ * An upload is staged first (stage()): its pieces are inserted as they arrive, each on its own, under a
+ * fresh file id that `ssh_log_uploads` lists as in progress and no index row names, so nothing reads them
+ * and no transaction is held for the minutes a big upload takes (on SQLite that would stop every other
+ * write). put() then claims the staged file (deletes its ssh_log_uploads row: whoever deletes the row owns
+ * the pieces) and points the index at it, in the upload's transaction. A cut-off or refused upload deletes
+ * row and pieces together; what a crash left is swept by a later stage() once a day old.
  */
 import { LatchkeyError } from '@latchkey/shared';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
-import type { SshLogRepository } from '../../../app/ports/store.js';
+import type { SshLogRepository, StagedSshLogFile } from '../../../app/ports/store.js';
 import type { SshLogRecord } from '../../../domain/records.js';
 import { uniqueViolation } from '../db-errors.js';
 import type { DatabaseSchema, SshLogsTable } from '../schema.js';
@@ -15,6 +22,13 @@ import { countOf, pageBounds } from './paging.js';
 
 /** The size of a stored piece: small enough to read and send one at a time. */
 export const SSH_LOG_PIECE_BYTES = 1024 * 1024;
+
+/**
+ * Staged bytes older than this are a crashed server's leftovers. Far longer than any upload takes (the
+ * agent gives up after 2 minutes without progress); an upload older still fails at put() (`unavailable`)
+ * and the agent sends it again.
+ */
+export const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
 
 function toRecord(ctx: RepositoryContext, row: SshLogsTable): SshLogRecord {
   const { codec } = ctx;
@@ -45,24 +59,53 @@ function toRecord(ctx: RepositoryContext, row: SshLogsTable): SshLogRecord {
 }
 
 /** Cuts the pieces of a file, whatever their sizes, into stored pieces of SSH_LOG_PIECE_BYTES (the last shorter). */
-function* storedPieces(content: readonly Uint8Array[]): Generator<Uint8Array> {
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  for (const part of content) {
+function* storedPieces(content: Iterable<Uint8Array>): Generator<Uint8Array> {
+  const cutter = new PieceCutter();
+  for (const part of content) yield* cutter.add(part);
+  yield* cutter.end();
+}
+
+/** storedPieces over pieces that arrive one at a time: holds at most one stored piece's worth. */
+async function* storedPiecesOf(content: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const cutter = new PieceCutter();
+  for await (const part of content) yield* cutter.add(part);
+  yield* cutter.end();
+}
+
+class PieceCutter {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+
+  *add(part: Uint8Array): Generator<Uint8Array> {
     let offset = 0;
     while (offset < part.length) {
-      const take = Math.min(SSH_LOG_PIECE_BYTES - pendingBytes, part.length - offset);
-      pending.push(part.subarray(offset, offset + take));
-      pendingBytes += take;
+      const take = Math.min(SSH_LOG_PIECE_BYTES - this.pendingBytes, part.length - offset);
+      this.pending.push(part.subarray(offset, offset + take));
+      this.pendingBytes += take;
       offset += take;
-      if (pendingBytes === SSH_LOG_PIECE_BYTES) {
-        yield pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-        pending = [];
-        pendingBytes = 0;
-      }
+      if (this.pendingBytes === SSH_LOG_PIECE_BYTES) yield this.take();
     }
   }
-  if (pendingBytes > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+
+  *end(): Generator<Uint8Array> {
+    if (this.pendingBytes > 0) yield this.take();
+  }
+
+  private take(): Uint8Array {
+    const piece = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return piece;
+  }
+}
+
+/** Both drivers take a Buffer as binary (pg sends it as a binary parameter, not hex text). */
+function binary(piece: Uint8Array): Buffer {
+  return Buffer.from(piece.buffer, piece.byteOffset, piece.length);
+}
+
+function isStaged(content: readonly Uint8Array[] | StagedSshLogFile): content is StagedSshLogFile {
+  return !Array.isArray(content);
 }
 
 export function sshLogRepository(ctx: RepositoryContext): SshLogRepository {
@@ -70,21 +113,75 @@ export function sshLogRepository(ctx: RepositoryContext): SshLogRepository {
   const select = (c: RepositoryContext, accountId: string, id: string) =>
     c.db.selectFrom('ssh_logs').selectAll().where('account_id', '=', accountId).where('id', '=', id);
 
+  /** Deletes a staged file if it is still staged (its row claims it), row and pieces together. */
+  const dropStaged = (fileId: string) =>
+    withTransaction(ctx, async (tx) => {
+      const claimed = await tx.db
+        .deleteFrom('ssh_log_uploads')
+        .where('file_id', '=', fileId)
+        .executeTakeFirst();
+      if (Number(claimed.numDeletedRows) !== 1) return;
+      await tx.db.deleteFrom('ssh_log_files').where('file_id', '=', fileId).execute();
+    });
+
   return {
+    async stage(accountId, logId, content) {
+      const stale = await db
+        .selectFrom('ssh_log_uploads')
+        .select('file_id')
+        .where('started_at', '<', codec.time(new Date(now(ctx).getTime() - STALE_UPLOAD_MS)))
+        .execute();
+      for (const { file_id } of stale) await dropStaged(file_id);
+
+      const fileId = ctx.newId();
+      await db
+        .insertInto('ssh_log_uploads')
+        .values({ file_id: fileId, account_id: accountId, log_id: logId, started_at: codec.time(now(ctx)) })
+        .execute();
+      let seq = 0;
+      let size = 0;
+      try {
+        for await (const piece of storedPiecesOf(content)) {
+          await db
+            .insertInto('ssh_log_files')
+            .values({ file_id: fileId, seq: seq++, data: binary(piece) })
+            .execute();
+          size += piece.length;
+        }
+      } catch (error) {
+        // Best effort: what this leaves is swept as stale later.
+        await dropStaged(fileId).catch(() => undefined);
+        throw error;
+      }
+      return { stagedFileId: fileId, size };
+    },
+
+    discardStaged: (staged) => dropStaged(staged.stagedFileId),
+
     put: (accountId, input, content, replacing) =>
       withTransaction(ctx, async (tx) => {
-        const fileId = ctx.newId();
-        let seq = 0;
-        for (const piece of storedPieces(content)) {
-          // Both drivers take a Buffer as binary (pg sends it as a binary parameter, not hex text).
-          await tx.db
-            .insertInto('ssh_log_files')
-            .values({
-              file_id: fileId,
-              seq: seq++,
-              data: Buffer.from(piece.buffer, piece.byteOffset, piece.length),
-            })
-            .execute();
+        let fileId: string;
+        if (isStaged(content)) {
+          fileId = content.stagedFileId;
+          const claimed = await tx.db
+            .deleteFrom('ssh_log_uploads')
+            .where('file_id', '=', fileId)
+            .executeTakeFirst();
+          if (Number(claimed.numDeletedRows) !== 1) {
+            throw new LatchkeyError(
+              'unavailable',
+              `session log ${input.id}: its uploaded bytes were removed before the upload finished; send it again`,
+            );
+          }
+        } else {
+          fileId = ctx.newId();
+          let seq = 0;
+          for (const piece of storedPieces(content)) {
+            await tx.db
+              .insertInto('ssh_log_files')
+              .values({ file_id: fileId, seq: seq++, data: binary(piece) })
+              .execute();
+          }
         }
         const row: SshLogsTable = {
           account_id: accountId,

@@ -9,7 +9,8 @@
  * Binary routes (in their own encapsulated context, so only they parse application/octet-stream):
  * - `PUT /v1/agents/ssh_logs/{log_id}` (Latchkey: Agent): the body is the log file, at most
  *   `--max-log-size` bytes (413 payload_too_large beyond); headers Latchkey-Log-Metadata and
- *   Content-Digest; answers `{ result: SshLog }` in the envelope;
+ *   Content-Digest; answers `{ result: SshLog }` in the envelope. The body is passed to the use case
+ *   unread and written to the store as it arrives (never held whole);
  * - `GET …/accounts/{account_id}/ssh_logs/{log_id}/file` (Access: SSH Auditing: Read): the stored bytes as
  *   application/octet-stream with Content-Length, Content-Digest and Content-Disposition, streamed piece
  *   by piece from the store.
@@ -37,7 +38,6 @@ import type { Caller } from '../../../app/caller.js';
 import type { Services } from '../../../app/services.js';
 import { agentRecordingSettings } from '../../../app/ssh-logs/agent-recording-settings.js';
 import { downloadSshLog, getSshLog, listSshLogs } from '../../../app/ssh-logs/auditor-ssh-logs.js';
-import type { LogBody } from '../../../app/ssh-logs/log-body.js';
 import { uploadSshLog } from '../../../app/ssh-logs/upload-ssh-log.js';
 import { presentSshLog } from '../../../domain/api-representation.js';
 import { AGENT_PERMISSION, PERMISSIONS, type Permission } from '../../../domain/permissions.js';
@@ -106,9 +106,16 @@ export function sshLogFileRoutes(
   declared: DeclaredRoute[],
   options: SshLogFileRouteOptions,
 ): void {
-  app.addContentTypeParser('application/octet-stream', (request, payload, done) =>
-    readLogBody(request, payload, options.maxLogSizeBytes, done),
-  );
+  // The body is handed to the handler as the stream it is: the use case writes it to the store as it
+  // arrives. Only a Content-Length over the limit is refused here, before anything is read.
+  app.addContentTypeParser('application/octet-stream', (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    if (declared > options.maxLogSizeBytes) {
+      done(tooLarge(`is ${declared} bytes`, options.maxLogSizeBytes));
+      return;
+    }
+    done(null, { stream: payload } satisfies UploadBody);
+  });
 
   const upload = {
     method: 'PUT' as const,
@@ -138,14 +145,14 @@ export function sshLogFileRoutes(
         }),
       }),
       consumes: ['application/octet-stream'],
-      body: Type.Unsafe<LogBody>({ type: 'string', format: 'binary', description: 'The log file.' }),
+      body: Type.Unsafe<UploadBody>({ type: 'string', format: 'binary', description: 'The log file.' }),
       response: envelopeResponses(SshLogSchema),
     },
     validatorCompiler: passBodyThrough,
     onRequest: [authorizeRequest(services, AGENT_PERMISSION, `${upload.method} ${upload.url}`)],
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const body = request.body as LogBody | undefined;
-      if (body === undefined || !Array.isArray((body as Partial<LogBody>).pieces)) {
+      const body = request.body as UploadBody | undefined;
+      if (body === undefined || (body as Partial<UploadBody>).stream === undefined) {
         throw new LatchkeyError(
           'invalid_argument',
           'the body must be the session log file, sent as Content-Type: application/octet-stream',
@@ -155,7 +162,7 @@ export function sshLogFileRoutes(
         logId: (request.params as { log_id: string }).log_id,
         metadataHeader: headerText(request, SSH_LOG_METADATA_HEADER),
         contentDigest: headerText(request, 'content-digest'),
-        body,
+        body: limitedBody(body.stream, options.maxLogSizeBytes, Number(request.headers['content-length'])),
       });
       return reply.code(200).send(successEnvelope(presentSshLog(log)));
     },
@@ -229,59 +236,40 @@ function headerText(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/** What the octet-stream parser hands over: the request body, unread. */
+interface UploadBody {
+  readonly stream: NodeJS.ReadableStream;
+}
+
 /**
- * Reads the upload into the pieces it arrives in (never one joined buffer), refusing more than `limit`
- * bytes: at once when Content-Length says so, else as soon as the count passes it.
+ * The upload's pieces as they arrive (the stream's own flow control: the next piece is read when the
+ * store has taken the last one), refusing more than `limit` bytes as soon as the count passes it, and a
+ * body that ends short of its Content-Length or breaks off (the agent went away): `invalid_argument`.
  */
-function readLogBody(
-  request: FastifyRequest,
+async function* limitedBody(
   payload: NodeJS.ReadableStream,
   limit: number,
-  done: (error: Error | null, body?: LogBody) => void,
-): void {
-  const declaredLength = Number(request.headers['content-length']);
-  if (declaredLength > limit) {
-    done(tooLarge(`is ${declaredLength} bytes`, limit));
-    return;
-  }
-  const pieces: Buffer[] = [];
+  declaredLength: number,
+): AsyncGenerator<Uint8Array> {
   let size = 0;
-  const stop = () => {
-    payload.removeListener('data', onData);
-    payload.removeListener('end', onEnd);
-    payload.removeListener('error', onEnd);
-  };
-  function onData(chunk: Buffer | string) {
-    const piece = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += piece.length;
-    if (size > limit) {
-      stop();
-      done(tooLarge(`is more than ${limit} bytes`, limit));
-      return;
+  try {
+    for await (const chunk of payload as AsyncIterable<Buffer | string>) {
+      const piece = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += piece.length;
+      if (size > limit) throw tooLarge(`is more than ${limit} bytes`, limit);
+      yield piece;
     }
-    pieces.push(piece);
+  } catch (error) {
+    if (error instanceof LatchkeyError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new LatchkeyError('invalid_argument', `the upload was cut off: ${message}`, { cause: error });
   }
-  function onEnd(error?: Error) {
-    stop();
-    if (error !== undefined) {
-      done(
-        new LatchkeyError('invalid_argument', `the upload was cut off: ${error.message}`, { cause: error }),
-      );
-    } else if (!Number.isNaN(declaredLength) && declaredLength !== size) {
-      done(
-        new LatchkeyError(
-          'invalid_argument',
-          `the body has ${size} bytes but Content-Length says ${declaredLength}`,
-        ),
-      );
-    } else {
-      done(null, { pieces, size });
-    }
+  if (!Number.isNaN(declaredLength) && declaredLength !== size) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `the upload was cut off: the body has ${size} bytes but Content-Length says ${declaredLength}`,
+    );
   }
-  payload.on('data', onData);
-  payload.on('end', onEnd);
-  payload.on('error', onEnd);
-  payload.resume();
 }
 
 function tooLarge(what: string, limit: number): LatchkeyError {
