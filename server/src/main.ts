@@ -6,7 +6,7 @@
  *                         [--tls-cert FILE --tls-key FILE] [--allow-insecure-http] [--ca-key-file FILE]
  *                         [--public-url URL] [--identity-providers FILE]
  *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h] [--agent-package FILE]
- *                         [--max-log-size 256MiB] [--trusted-proxy CIDR]…
+ *                         [--max-log-size 4GiB] [--trusted-proxy CIDR]…
  *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
  *   latchkey-server token list [--json]
  *   latchkey-server token revoke TOKEN_ID
@@ -443,7 +443,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--identity-providers <file>', 'upstream OIDC providers (JSON), see docs/sign-in.md')
     .option('--certificate-ttl <duration>', 'certificate lifetime (default 5m)')
     .option('--max-certificate-ttl <duration>', 'the longest lifetime a client may ask for (default 1h)')
-    .option('--max-log-size <size>', 'the largest session log an agent may upload (default 256MiB)')
+    .option(
+      '--max-log-size <size>',
+      'the largest session log an agent may upload: the disk one session may take (default 4GiB)',
+    )
     .option(
       '--trusted-proxy <cidr>',
       'a proxy in front of the server whose X-Forwarded-For names the client (repeat for several)',

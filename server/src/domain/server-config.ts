@@ -25,7 +25,7 @@
  * |                       |                              | targets without an agent; never for others)     |
  * | --agent-package FILE  | LATCHKEY_AGENT_PACKAGE       | dist/latchkey-agent-linux-x64.tar.gz of the     |
  * |                       |                              | checkout (served to targets; main.ts decides)   |
- * | --max-log-size SIZE   | LATCHKEY_MAX_LOG_SIZE        | 256MiB: the largest session log an agent may    |
+ * | --max-log-size SIZE   | LATCHKEY_MAX_LOG_SIZE        | 4GiB: the largest session log an agent may      |
  * |                       |                              | upload (bytes, or with KiB / MiB / GiB)         |
  * | --trusted-proxy CIDR… | LATCHKEY_TRUSTED_PROXIES     | none: X-Forwarded-For is never read (repeat the |
  * |                       | (comma-separated)            | option; the client is the rightmost untrusted   |
@@ -36,7 +36,15 @@ import { LatchkeyError, forceCommandProblem, isIpv4Literal, isIpv6Literal } from
 import { parseTrustedProxies, type TrustedProxies } from './client-address.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8443';
-export const DEFAULT_MAX_LOG_SIZE_BYTES = 256 * 1024 * 1024;
+/**
+ * 4 GiB: an upload is written to the database as it arrives, so the limit no longer bounds memory, only
+ * the disk one session may take. A transfer is recorded whole (a 1 GiB scp makes a log a little over
+ * 1 GiB), and a log over the limit can never be uploaded: it stays in the agent's spool. 4 GiB lets the
+ * transfers people commonly make (images, dumps, releases) through and still stops one runaway session
+ * from filling the server's disk. An admin sets it from 1 MiB to 64 GiB.
+ */
+export const DEFAULT_MAX_LOG_SIZE_BYTES = 4 * 1024 ** 3;
+const MAX_LOG_SIZE_CEILING_BYTES = 64 * 1024 ** 3;
 
 export interface ServerConfig {
   dataDir: string;
@@ -204,7 +212,7 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
     certificateTtlSeconds,
     maxCertificateTtlSeconds,
     ...recorderCommandSetting(text('recorderCommand')),
-    maxLogSizeBytes: parseByteSize(text('maxLogSize') ?? '256MiB', SETTINGS.maxLogSize),
+    maxLogSizeBytes: parseByteSize(text('maxLogSize') ?? '4GiB', SETTINGS.maxLogSize),
     trustedProxies: parseTrustedProxies(
       options.trustedProxy !== undefined && options.trustedProxy.length > 0
         ? options.trustedProxy
@@ -327,7 +335,7 @@ function invalid(setting: Setting, problem: string): LatchkeyError {
   });
 }
 
-/** Session-log size limits: bytes, or a number with KiB, MiB or GiB (K, M, G for short); 1 MiB to 4 GiB. */
+/** Session-log size limits: bytes, or a number with KiB, MiB or GiB (K, M, G for short); 1 MiB to 64 GiB. */
 function parseByteSize(value: string, setting: Setting): number {
   const match = /^(\d{1,13})\s*(?:(k|m|g)(?:ib)?|b)?$/i.exec(value.trim());
   if (match === null) {
@@ -336,8 +344,8 @@ function parseByteSize(value: string, setting: Setting): number {
   const unit = match[2]?.toLowerCase();
   const bytes =
     Number(match[1]) * (unit === 'g' ? 1024 ** 3 : unit === 'm' ? 1024 ** 2 : unit === 'k' ? 1024 : 1);
-  if (bytes < 1024 ** 2 || bytes > 4 * 1024 ** 3) {
-    throw invalid(setting, `${JSON.stringify(value)} is out of range: from 1MiB to 4GiB`);
+  if (bytes < 1024 ** 2 || bytes > MAX_LOG_SIZE_CEILING_BYTES) {
+    throw invalid(setting, `${JSON.stringify(value)} is out of range: from 1MiB to 64GiB`);
   }
   return bytes;
 }

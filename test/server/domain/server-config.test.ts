@@ -18,7 +18,7 @@ describe('parseServerConfig', () => {
       adminTokenFile: '/home/ann/.local/share/latchkey-server/admin.token',
       certificateTtlSeconds: 300,
       maxCertificateTtlSeconds: 3600,
-      maxLogSizeBytes: 256 * 1024 * 1024,
+      maxLogSizeBytes: 4 * 1024 ** 3,
       trustedProxies: { ranges: [], text: [] },
     });
     assert.equal(parseServerConfig({}, root).dataDir, '/var/lib/latchkey-server');
@@ -28,9 +28,10 @@ describe('parseServerConfig', () => {
     );
   });
 
-  it('--max-log-size takes bytes or KiB / MiB / GiB, from 1 MiB to 4 GiB, and names itself when wrong', () => {
+  it('--max-log-size takes bytes or KiB / MiB / GiB, from 1 MiB to 64 GiB, and names itself when wrong', () => {
     assert.equal(parseServerConfig({ maxLogSize: '512MiB' }, user).maxLogSizeBytes, 512 * 1024 * 1024);
     assert.equal(parseServerConfig({ maxLogSize: '1g' }, user).maxLogSizeBytes, 1024 ** 3);
+    assert.equal(parseServerConfig({ maxLogSize: '64GiB' }, user).maxLogSizeBytes, 64 * 1024 ** 3);
     assert.equal(parseServerConfig({ maxLogSize: '2097152' }, user).maxLogSizeBytes, 2 * 1024 * 1024);
     assert.equal(
       parseServerConfig({}, { ...user, env: { LATCHKEY_MAX_LOG_SIZE: '64M' } }).maxLogSizeBytes,
@@ -38,8 +39,8 @@ describe('parseServerConfig', () => {
     );
     for (const [value, message] of [
       ['lots', /--max-log-size \(LATCHKEY_MAX_LOG_SIZE\) "lots" is not a size such as 256MiB/],
-      ['512KiB', /--max-log-size .* is out of range: from 1MiB to 4GiB/],
-      ['5GiB', /is out of range/],
+      ['512KiB', /--max-log-size .* is out of range: from 1MiB to 64GiB/],
+      ['65GiB', /is out of range/],
     ] as const) {
       assert.throws(
         () => parseServerConfig({ maxLogSize: value }, user),

@@ -57,7 +57,7 @@ export interface TestServerOptions {
   identityProviders?: ReadonlyMap<string, UpstreamIdentityProvider>;
   signIn?: Partial<SignInSettings>;
   clock?: () => Date;
-  /** The server's --max-log-size, in bytes (default 256 MiB). */
+  /** The server's --max-log-size, in bytes (default 4 GiB). */
   maxLogSizeBytes?: number;
   /** Sign-in rate limits and lockout (default: the server's). */
   signInLimits?: Partial<SignInLimits>;
