@@ -16,7 +16,7 @@ import { userInfo, homedir } from 'node:os';
 import { realpathSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { Command } from 'commander';
-import { LatchkeyError, generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
+import { LATCHKEY_VERSION, LatchkeyError, generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
 import { connectSsh } from './app/connect-ssh.js';
 import { forgetPinnedHostKey } from './app/forget-host-key.js';
 import { login } from './app/login.js';
@@ -42,10 +42,10 @@ import type { SshPassThroughOptions } from './domain/ssh-arguments.js';
 import { credentialsPath, knownHostsPath, sshKeysDir } from './domain/ssh-key-paths.js';
 import { escapeForTerminal, escapeLinesForTerminal, jsonForTerminal } from './domain/terminal-text.js';
 
-const VERSION = '0.1.0';
+const VERSION = LATCHKEY_VERSION;
 
 const clock: Clock = {
-  now: () => new Date(),
+  now: () => Date.now(),
   sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
 };
 const notify = (line: string) => process.stderr.write(`${line}\n`);

@@ -85,7 +85,7 @@ async function reusableKey(
   try {
     const key = parseSshPrivateKey(keyText);
     const certificate = parseCertificate(certificateText);
-    const stillValid = certificate.validBefore.getTime() > deps.clock.now().getTime();
+    const stillValid = certificate.validBefore.getTime() > deps.clock.now();
     return stillValid && certificate.subjectKey.equals(key.publicKey) ? key : undefined;
   } catch {
     return undefined; // damaged files: start over with a new key pair

@@ -1,5 +1,5 @@
-import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
-import { accessTokenNeedsRefresh, credentialsFromTokens } from '../domain/credentials.js';
+import { LatchkeyError, SignedInTokens } from '@latchkey/shared';
+import { credentialsFromTokens } from '../domain/credentials.js';
 import type { Credentials } from '../domain/credentials.js';
 import type { AccessServer } from './ports/access-server.js';
 import type { CredentialStore } from './ports/credential-store.js';
@@ -20,63 +20,42 @@ export function notSignedIn(server: string): LatchkeyError {
 
 /**
  * Calls the server with the stored access token, refreshing it first when it has expired and once more
- * when the server answers 401 (a token the server no longer honours). Refresh tokens rotate: the new one
- * is saved before the call is retried. A refused refresh ends the sign-in: the credentials are removed
- * and the error says to log in again.
+ * when the server answers 401 (shared/src/client/signed-in-tokens.ts). Refresh tokens rotate: the new one
+ * is saved before the call is retried, under the credentials file's lock (another latchkey process may
+ * have refreshed meanwhile: its pair is then used). A refused refresh ends the sign-in: the credentials are
+ * removed and the error says to log in again.
  */
-export async function withAccessToken<T>(
-  deps: SessionDeps,
-  call: (accessToken: string) => Promise<T>,
-): Promise<T> {
-  let credentials = await deps.store.get(deps.server.url);
-  if (credentials === undefined) throw notSignedIn(deps.server.url);
-  if (accessTokenNeedsRefresh(credentials, deps.clock.now())) {
-    credentials = await refreshCredentials(deps, credentials.access_token);
-  }
-  try {
-    return await call(credentials.access_token);
-  } catch (error) {
-    if (!isLatchkeyError(error, 'unauthenticated')) throw error;
-  }
-  credentials = await refreshCredentials(deps, credentials.access_token);
-  try {
-    return await call(credentials.access_token);
-  } catch (error) {
-    if (!isLatchkeyError(error, 'unauthenticated')) throw error;
-    throw new LatchkeyError(
-      'unauthenticated',
-      `${deps.server.url} refused your sign-in (${error.message}); run \`latchkey login --server ${deps.server.url}\``,
-      { cause: error },
-    );
-  }
+export function withAccessToken<T>(deps: SessionDeps, call: (accessToken: string) => Promise<T>): Promise<T> {
+  return signedInTokens(deps).withAccessToken(call);
 }
 
-/**
- * Refreshes under the store's lock. Another latchkey process may have refreshed meanwhile (the stored
- * access token is no longer `staleAccessToken`, or is fresh): then its result is used, because the
- * refresh token we read before is spent.
- */
-async function refreshCredentials(deps: SessionDeps, staleAccessToken: string): Promise<Credentials> {
-  return deps.store.exclusive(async () => {
-    const current = await deps.store.get(deps.server.url);
-    if (current === undefined) throw notSignedIn(deps.server.url);
-    if (current.access_token !== staleAccessToken && !accessTokenNeedsRefresh(current, deps.clock.now())) {
-      return current;
-    }
-    let tokens;
-    try {
-      tokens = await deps.server.refresh(current.refresh_token);
-    } catch (error) {
-      if (!isLatchkeyError(error, 'unauthenticated')) throw error;
-      await deps.store.remove(deps.server.url);
-      throw new LatchkeyError(
-        'unauthenticated',
-        `your sign-in to ${deps.server.url} has ended (${error.message}); run \`latchkey login --server ${deps.server.url}\``,
-        { cause: error },
-      );
-    }
-    const refreshed = credentialsFromTokens(deps.server.url, tokens, deps.clock.now());
-    await deps.store.put(refreshed);
-    return refreshed;
+function signedInTokens(deps: SessionDeps): SignedInTokens<Credentials> {
+  const { server, store } = deps;
+  const login = `run \`latchkey login --server ${server.url}\``;
+  return new SignedInTokens<Credentials>({
+    server,
+    clock: deps.clock,
+    store: {
+      read: () => store.get(server.url),
+      tokensOf: (credentials) => ({
+        accessToken: credentials.access_token,
+        refreshToken: credentials.refresh_token,
+        accessTokenExpiresAt: Date.parse(credentials.expires_at),
+      }),
+      rotate: async (_credentials, tokens, now) => {
+        const refreshed = credentialsFromTokens(server.url, tokens, now);
+        await store.put(refreshed);
+        return refreshed;
+      },
+      forget: async () => {
+        await store.remove(server.url);
+      },
+      exclusive: (action) => store.exclusive(action),
+    },
+    messages: {
+      signedOut: notSignedIn(server.url).message,
+      ended: (why) => `your sign-in to ${server.url} has ended (${why}); ${login}`,
+      refused: (why) => `${server.url} refused your sign-in (${why}); ${login}`,
+    },
   });
 }

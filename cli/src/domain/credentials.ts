@@ -16,21 +16,14 @@ export interface CredentialsFile {
   servers: Record<string, Credentials>;
 }
 
-/** Refresh this long before the access token's expiry, so a request never races the expiry. */
-export const REFRESH_MARGIN_MS = 30_000;
-
-export function credentialsFromTokens(server: string, tokens: TokenSet, now: Date): Credentials {
+/** The credentials for tokens received at `now` (epoch milliseconds). */
+export function credentialsFromTokens(server: string, tokens: TokenSet, now: number): Credentials {
   return {
     server,
     access_token: tokens.access_token,
     refresh_token: tokens.refresh_token,
-    expires_at: new Date(now.getTime() + tokens.expires_in * 1000).toISOString(),
+    expires_at: new Date(now + tokens.expires_in * 1000).toISOString(),
   };
-}
-
-export function accessTokenNeedsRefresh(credentials: Credentials, now: Date): boolean {
-  const expiresAt = Date.parse(credentials.expires_at);
-  return !Number.isFinite(expiresAt) || expiresAt - REFRESH_MARGIN_MS <= now.getTime();
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string' && value !== '';

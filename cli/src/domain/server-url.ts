@@ -1,35 +1,10 @@
-import { LatchkeyError } from '@latchkey/shared';
+import { normaliseServerUrl as normalise } from '@latchkey/shared';
 
 /**
- * The access server's URL in one canonical form (`https://host[:port][/path]`, no trailing slash), so
- * that `--server https://x/` and `--server https://X` find the same stored credentials. Only http and
- * https; no user info, query or fragment.
+ * The access server's URL in one canonical form (shared/src/client/server-url.ts): `--server https://x/`
+ * and `--server https://X` find the same stored credentials. Only http and https; no user info, query or
+ * fragment. `setting` is where it came from (`--server`, `LATCHKEY_SERVER`), for the message.
  */
 export function normaliseServerUrl(text: string, setting = '--server'): string {
-  let url: URL;
-  try {
-    url = new URL(text.trim());
-  } catch {
-    throw new LatchkeyError(
-      'invalid_argument',
-      `${setting}: ${JSON.stringify(text)} is not a URL; give the access server's address, e.g. https://latchkey.example.com`,
-      { pointer: setting },
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new LatchkeyError(
-      'invalid_argument',
-      `${setting}: ${JSON.stringify(text)} must start with https:// (or http://)`,
-      { pointer: setting },
-    );
-  }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new LatchkeyError(
-      'invalid_argument',
-      `${setting}: ${JSON.stringify(text)} must not contain a user name, password, query or fragment`,
-      { pointer: setting },
-    );
-  }
-  const path = url.pathname.replace(/\/+$/, '');
-  return `${url.protocol}//${url.host}${path}`;
+  return normalise(text, setting, 'invalid_argument');
 }

@@ -1,8 +1,9 @@
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, normaliseServerUrl } from '@latchkey/shared';
 
 /**
- * The `latchkey.serverUrl` setting as a base URL without a trailing slash. Only http and https; a
- * missing setting says where to set it.
+ * The `latchkey.serverUrl` setting as a base URL without a trailing slash, by the clients' one rule
+ * (shared/src/client/server-url.ts: http or https, no user name, password, query or fragment). A missing
+ * setting says where to set it.
  */
 export function normalizeServerUrl(setting: string | undefined): string {
   const text = (setting ?? '').trim();
@@ -12,17 +13,5 @@ export function normalizeServerUrl(setting: string | undefined): string {
       'no Latchkey server is configured: set "latchkey.serverUrl" in the settings (e.g. https://access.example.com)',
     );
   }
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new LatchkeyError('invalid_config', `"latchkey.serverUrl" is not a URL: ${text}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new LatchkeyError(
-      'invalid_config',
-      `"latchkey.serverUrl" must be an http(s) URL, not ${url.protocol}`,
-    );
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return normaliseServerUrl(text, '"latchkey.serverUrl"', 'invalid_config');
 }

@@ -3,6 +3,7 @@
  * expires, and who signed in (for the Accounts menu). One server URL per stored session: a session
  * for another server is never used.
  */
+import { LIMITS, accessTokenNeedsRefresh } from '@latchkey/shared';
 import type { Me, TokenSet } from './access-api.js';
 
 export interface StoredSession {
@@ -17,7 +18,7 @@ export interface StoredSession {
 }
 
 /** Refresh this long before the access token expires, so a request never races its expiry. */
-export const REFRESH_MARGIN_MS = 30_000;
+export const REFRESH_MARGIN_MS = LIMITS.client.refreshMarginMs;
 
 export function storedSessionFrom(serverUrl: string, tokens: TokenSet, me: Me, now: number): StoredSession {
   return {
@@ -41,7 +42,7 @@ export function rotatedSession(session: StoredSession, tokens: TokenSet, now: nu
 }
 
 export function needsRefresh(session: StoredSession, now: number): boolean {
-  return now >= session.accessTokenExpiresAt - REFRESH_MARGIN_MS;
+  return accessTokenNeedsRefresh(session.accessTokenExpiresAt, now);
 }
 
 /** Parses what SecretStorage held; anything malformed counts as no session (the person signs in again). */

@@ -10,8 +10,10 @@
  * start fast; fetch in the extension). The server's side is server/src/adapters/http/routes/oauth.ts
  * and me.ts.
  */
+import { jsonOrNull, readEnvelopeAnswer } from '../client/envelope-answer.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import { LatchkeyError } from '../errors/latchkey-error.js';
+import { LIMITS } from '../limits.js';
 import type { DeviceAuthorization, DeviceTokenPoll, TokenSet } from './device-flow.js';
 import type { CertificateRequestBody, IssuedCertificateResult, Me, MyTarget } from './me.js';
 
@@ -64,17 +66,18 @@ export interface AccessServerOperations {
 }
 
 /** How long a client waits for one answer before it says the server cannot be reached. */
-export const ACCESS_SERVER_TIMEOUT_MS = 20_000;
+export const ACCESS_SERVER_TIMEOUT_MS = LIMITS.client.requestTimeoutMs;
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const POLL_ANSWERS = new Set(['authorization_pending', 'slow_down', 'access_denied', 'expired_token']);
 
 /**
  * The access server for one client: every operation builds its request, hands it to the transport, and
- * reads the answer. Failures are LatchkeyErrors: `unauthenticated` for a 401 or a refused refresh token
- * (`invalid_grant`), `permission_denied` with the server's own words for a 403, `not_found` for a 404,
- * `invalid_argument` for a 400 or 422, `unavailable` otherwise (5xx, an answer that is not Latchkey's,
- * or no answer at all).
+ * reads the answer. Failures are LatchkeyErrors: `unauthenticated` for a refused refresh token
+ * (`invalid_grant`); for an API answer the code errorCodeForStatus reads from its status (401
+ * `unauthenticated`, 403 `permission_denied` with the server's own words, 404 `not_found`, 400 or 422
+ * `invalid_argument`, 409 `conflict`, 413 `payload_too_large`), `unavailable` otherwise (5xx, an answer
+ * that is not Latchkey's, or no answer at all).
  */
 export class AccessServerClient implements AccessServerOperations {
   private readonly headers: Record<string, string>;
@@ -99,7 +102,7 @@ export class AccessServerClient implements AccessServerOperations {
     } catch (error) {
       throw unreachableError(this.url, whyUnreachable(error), error, this.options.unreachableHint);
     }
-    return answerFromText(answer.status, answer.text);
+    return { status: answer.status, json: jsonOrNull(answer.text) };
   }
 
   async startDeviceAuthorization(clientId: string): Promise<DeviceAuthorization> {
@@ -199,41 +202,14 @@ export function envelopeResult<T>(
   request: Pick<AccessServerRequest, 'method' | 'path'>,
   answer: AccessServerAnswer,
 ): T {
-  const envelope = answer.json as {
-    success?: unknown;
-    result?: unknown;
-    errors?: unknown;
-  } | null;
-  if (answer.status >= 200 && answer.status < 300 && envelope?.success === true) {
-    return envelope.result as T;
-  }
-  const message = (Array.isArray(envelope?.errors) ? (envelope.errors as { message?: unknown }[]) : [])
-    .map((error) => error?.message)
-    .filter((text): text is string => typeof text === 'string' && text !== '')
-    .join('; ');
-  const code: ErrorCode =
-    answer.status === 401
-      ? 'unauthenticated'
-      : answer.status === 403
-        ? 'permission_denied'
-        : answer.status === 404
-          ? 'not_found'
-          : answer.status === 400 || answer.status === 422
-            ? 'invalid_argument'
-            : 'unavailable';
+  const read = readEnvelopeAnswer<T>(answer.status, answer.json);
+  if (read.ok) return read.result;
   throw new LatchkeyError(
-    code,
-    message !== '' ? message : `${request.method} ${serverUrl}${request.path} answered HTTP ${answer.status}`,
+    read.code,
+    read.message !== ''
+      ? read.message
+      : `${request.method} ${serverUrl}${request.path} answered HTTP ${answer.status}`,
   );
-}
-
-/** The answer from its status and body text: the body as JSON, or null when it is empty or not JSON. */
-function answerFromText(status: number, text: string): AccessServerAnswer {
-  try {
-    return { status, json: text === '' ? null : (JSON.parse(text) as unknown) };
-  } catch {
-    return { status, json: null };
-  }
 }
 
 /** The LatchkeyError for a request that got no answer (refused, reset, timed out); `why` is e.g. ECONNREFUSED. */

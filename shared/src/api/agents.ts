@@ -12,19 +12,30 @@
 import Type from 'typebox';
 import type { Static } from 'typebox';
 import { MAX_FORCE_COMMAND_LENGTH } from '../ssh/force-command.js';
+import { LIMITS } from '../limits.js';
 import { Timestamp, Uuid } from './common.js';
 
 /** A join token lives 24 hours and enrols one host unless its creator says otherwise. */
-export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 24 * 60 * 60;
-export const DEFAULT_JOIN_TOKEN_MAX_USES = 1;
+export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = LIMITS.joinToken.defaultLifetimeSeconds;
+export const DEFAULT_JOIN_TOKEN_MAX_USES = LIMITS.joinToken.defaultUses;
 
 export const JoinTokenCreateSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 255 }),
     expires_in_seconds: Type.Optional(
-      Type.Integer({ minimum: 60, maximum: 366 * 24 * 60 * 60, description: 'Default 86400 (24 h).' }),
+      Type.Integer({
+        minimum: LIMITS.joinToken.minLifetimeSeconds,
+        maximum: LIMITS.joinToken.maxLifetimeSeconds,
+        description: 'Default 86400 (24 h).',
+      }),
     ),
-    max_uses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Default 1.' })),
+    max_uses: Type.Optional(
+      Type.Integer({
+        minimum: LIMITS.joinToken.minUses,
+        maximum: LIMITS.joinToken.maxUses,
+        description: 'Default 1.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -54,7 +65,11 @@ export const AgentReplaceSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     expires_in_seconds: Type.Optional(
-      Type.Integer({ minimum: 60, maximum: 7 * 24 * 60 * 60, description: 'Default 86400 (24 h).' }),
+      Type.Integer({
+        minimum: LIMITS.joinToken.minLifetimeSeconds,
+        maximum: LIMITS.joinToken.maxReplacementLifetimeSeconds,
+        description: 'Default 86400 (24 h).',
+      }),
     ),
   },
   { additionalProperties: false },

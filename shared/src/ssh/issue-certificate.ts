@@ -1,4 +1,5 @@
 import { LatchkeyError } from '../errors/latchkey-error.js';
+import { LIMITS } from '../limits.js';
 import {
   CERTIFICATE_FOREVER_MS,
   dateToSeconds,
@@ -62,13 +63,13 @@ export const DEFAULT_USER_EXTENSIONS: Readonly<Record<string, string>> = freezeO
 });
 
 const NO_OPTIONS: CertificateOptions = freezeOptions({});
-const DEFAULT_VALID_FOR_SECONDS = 300;
-const DEFAULT_BACKDATE_SECONDS = 60;
+const DEFAULT_VALID_FOR_SECONDS = LIMITS.certificate.defaultValidForSeconds;
+const DEFAULT_BACKDATE_SECONDS = LIMITS.certificate.defaultBackdateSeconds;
 /** Longest lifetime accepted through validForSeconds (10 years); longer needs an explicit validBefore. */
-export const MAX_VALID_FOR_SECONDS = 10 * 366 * 24 * 3600;
-const MAX_BACKDATE_SECONDS = 24 * 3600;
-const MAX_KEY_ID_LENGTH = 4096;
-const MAX_PRINCIPAL_LENGTH = 1024;
+export const MAX_VALID_FOR_SECONDS = LIMITS.certificate.maxValidForSeconds;
+const MAX_BACKDATE_SECONDS = LIMITS.certificate.maxBackdateSeconds;
+const MAX_KEY_ID_LENGTH = LIMITS.certificate.maxKeyIdLength;
+const MAX_PRINCIPAL_LENGTH = LIMITS.certificate.maxPrincipalLength;
 
 /** Control characters and NUL: OpenSSH stores these fields as C strings and writes them to its log. */
 function hasControlCharacter(text: string): boolean {

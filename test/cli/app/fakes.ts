@@ -22,8 +22,8 @@ import type { Credentials } from '../../../cli/src/domain/credentials.js';
 export class FakeClock implements Clock {
   slept: number[] = [];
   constructor(public time = new Date('2026-01-01T00:00:00Z')) {}
-  now(): Date {
-    return new Date(this.time);
+  now(): number {
+    return this.time.getTime();
   }
   async sleep(milliseconds: number): Promise<void> {
     this.slept.push(milliseconds);
@@ -121,7 +121,7 @@ export class FakeAccessServer implements AccessServer {
 
   async pollDeviceToken(deviceCode: string, clientId: string): Promise<DeviceTokenPoll> {
     this.check();
-    this.calls.push(`poll ${deviceCode} ${clientId} at ${this.clock.now().toISOString()}`);
+    this.calls.push(`poll ${deviceCode} ${clientId} at ${new Date(this.clock.now()).toISOString()}`);
     const next = this.pollScript.shift();
     if (next !== undefined) return { kind: next };
     return { kind: 'issued', tokens: this.issueTokens() };
@@ -185,7 +185,7 @@ export class FakeAccessServer implements AccessServer {
         keyId: 'alice@example.com session=s',
         principals: [request.username],
       },
-      { now: () => this.clock.now() },
+      { now: () => new Date(this.clock.now()) },
     );
     return {
       certificate: certificate.toAuthorizedKey(),

@@ -21,7 +21,7 @@ describe('login (device authorization grant)', () => {
   it('shows where to approve the code, polls at the interval, stores the tokens and answers who signed in', async () => {
     const { clock, server, store, lines, deps } = setUp();
     server.pollScript = ['authorization_pending', 'authorization_pending'];
-    const started = clock.now().getTime();
+    const started = clock.now();
     const me = await login(deps);
     assert.equal(me.email, 'alice@example.com');
     assert.deepEqual(lines, [

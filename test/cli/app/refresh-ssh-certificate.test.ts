@@ -85,7 +85,7 @@ describe('refreshSshCertificate (the ssh-config helper)', () => {
   it('makes a new key pair once the last certificate has expired', async () => {
     await refreshSshCertificate(deps, request());
     const first = await readPair();
-    clock.advance(first.certificate.validBefore.getTime() - clock.now().getTime());
+    clock.advance(first.certificate.validBefore.getTime() - clock.now());
     await refreshSshCertificate(deps, request());
     const second = await readPair();
     assert.ok(!second.key.publicKey.equals(first.key.publicKey));

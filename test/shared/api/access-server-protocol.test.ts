@@ -270,8 +270,11 @@ describe('shared/api access-server-protocol (the client side of docs/sign-in.md)
         [401, 'unauthenticated'],
         [403, 'permission_denied'],
         [404, 'not_found'],
-        [409, 'unavailable'],
+        // ERROR_CODES' statuses (shared/src/client/error-for-status.ts); before it a 409 read as unavailable here.
+        [409, 'conflict'],
+        [413, 'payload_too_large'],
         [422, 'invalid_argument'],
+        [429, 'unavailable'],
         [500, 'unavailable'],
         [503, 'unavailable'],
       ];

@@ -27,13 +27,13 @@ export class TargetCacheFile implements TargetCache {
   async get(server: string): Promise<readonly MeTarget[] | undefined> {
     const entry = (await this.read()).servers[server];
     if (entry === undefined || !Array.isArray(entry.targets)) return undefined;
-    const age = this.clock.now().getTime() - Date.parse(entry.saved_at);
+    const age = this.clock.now() - Date.parse(entry.saved_at);
     return age >= 0 && age < TARGET_CACHE_LIFETIME_MS ? entry.targets : undefined;
   }
 
   async put(server: string, targets: readonly MeTarget[]): Promise<void> {
     await this.update((file) => {
-      file.servers[server] = { saved_at: this.clock.now().toISOString(), targets: [...targets] };
+      file.servers[server] = { saved_at: new Date(this.clock.now()).toISOString(), targets: [...targets] };
     });
   }
 

@@ -2,13 +2,14 @@
  * Requests to the access server's API with an API token, for the auditor's and the admin's clients
  * (audit-api-client.ts, admin-api-client.ts): node:http and node:https (no fetch start-up, as the rest
  * of the CLI), Cloudflare's envelope, and one way to say what went wrong:
- * `<server> refused <METHOD> <path>: <the server's words>` with a hint of what to do, and codes 401
- * unauthenticated, 403 permission_denied, 404 not_found, 400/422 invalid_argument, 409 conflict, else
- * unavailable; a server that cannot be reached is `unavailable`: "cannot reach the access server at …".
+ * `<server> refused <METHOD> <path>: <the server's words>` with a hint of what to do, and the code the
+ * status means (shared/src/client/error-for-status.ts: 401 unauthenticated, 403 permission_denied, 404
+ * not_found, 400/422 invalid_argument, 409 conflict, 413 payload_too_large, else unavailable); a server
+ * that cannot be reached is `unavailable`: "cannot reach the access server at …".
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { LatchkeyError, type ErrorCode } from '@latchkey/shared';
+import { LatchkeyError, errorCodeForStatus, jsonOrNull, readEnvelopeAnswer } from '@latchkey/shared';
 import { tokenHint } from '../../domain/api-token-permission.js';
 
 export type ApiMethod = 'GET' | 'POST' | 'DELETE';
@@ -37,15 +38,10 @@ export class ApiTokenHttp {
   ): Promise<{ result: T; resultInfo?: unknown }> {
     const response = await this.send(method, path, 'application/json', body);
     const status = response.statusCode ?? 0;
-    const envelope = parseJson(await readAll(response)) as {
-      success?: boolean;
-      result?: T;
-      result_info?: unknown;
-    } | null;
-    if (status >= 200 && status < 300 && envelope?.success === true) {
-      return { result: envelope.result as T, resultInfo: envelope.result_info };
-    }
-    throw this.refusal(method, path, status, envelope, permission);
+    const json = parseJson(await readAll(response));
+    const read = readEnvelopeAnswer<T>(status, json);
+    if (read.ok) return { result: read.result, resultInfo: read.resultInfo };
+    throw this.refusal(method, path, status, json, permission);
   }
 
   /** Sends one request and resolves with the response as it starts (its body still to be read). */
@@ -81,12 +77,8 @@ export class ApiTokenHttp {
     body: unknown,
     permission: string | undefined,
   ): LatchkeyError {
-    const errors = (body as { errors?: { message?: string }[] } | null)?.errors;
-    const message = errors
-      ?.map((error) => error.message)
-      .filter(Boolean)
-      .join('; ');
-    const said = message !== undefined && message !== '' ? message : `HTTP ${status}`;
+    const read = readEnvelopeAnswer(status, body);
+    const said = !read.ok && read.message !== '' ? read.message : `HTTP ${status}`;
     const hint =
       status === 401
         ? ' (is the API token right, and not expired?)'
@@ -96,27 +88,9 @@ export class ApiTokenHttp {
             : ` (this needs an API token with the permission "${permission}"; ${tokenHint(permission)})`
           : '';
     return new LatchkeyError(
-      codeForStatus(status),
+      errorCodeForStatus(status),
       `${this.url} refused ${method} ${path.split('?')[0]}: ${said}${hint}`,
     );
-  }
-}
-
-function codeForStatus(status: number): ErrorCode {
-  switch (status) {
-    case 401:
-      return 'unauthenticated';
-    case 403:
-      return 'permission_denied';
-    case 404:
-      return 'not_found';
-    case 400:
-    case 422:
-      return 'invalid_argument';
-    case 409:
-      return 'conflict';
-    default:
-      return 'unavailable';
   }
 }
 
@@ -129,13 +103,7 @@ export function readAll(response: IncomingMessage): Promise<string> {
   });
 }
 
-export function parseJson(text: string): unknown {
-  try {
-    return text === '' ? null : JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
+export const parseJson = jsonOrNull;
 
 /** `?a=1&b=2` of the defined values, or '' when there are none. */
 export function searchOf(query: Record<string, string | number | undefined>): string {

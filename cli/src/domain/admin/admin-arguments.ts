@@ -3,7 +3,7 @@
  * one-line error naming the option rather than a 400 from the server: target hostnames and addresses,
  * join-token uses and lifetime, list limits; and the permissions the admin commands need.
  */
-import { LatchkeyError, hostnameProblem, normaliseIp } from '@latchkey/shared';
+import { LIMITS, LatchkeyError, hostnameProblem, normaliseIp } from '@latchkey/shared';
 import { parseDurationSeconds } from '@latchkey/shared/time/duration';
 
 /** The API token permissions the admin commands use (docs/admin-guide.md, section 5). */
@@ -56,14 +56,15 @@ export function parseTargetAddresses(given: readonly string[]): { ipv4?: string;
   return found;
 }
 
-/** `--uses`: a whole number from 1 to 100000 (the server's rule). */
+/** `--uses`: a whole number from 1 to 100000 (LIMITS.joinToken, the server's rule). */
 export function parseJoinTokenUses(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const uses = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(uses) || uses < 1 || uses > 100_000) {
+  const { minUses, maxUses } = LIMITS.joinToken;
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(uses) || uses < minUses || uses > maxUses) {
     throw new LatchkeyError(
       'invalid_argument',
-      `--uses must be a whole number from 1 to 100000, not ${text}`,
+      `--uses must be a whole number from ${minUses} to ${maxUses}, not ${text}`,
       {
         pointer: '--uses',
       },
@@ -72,7 +73,7 @@ export function parseJoinTokenUses(text: string | undefined): number | undefined
   return uses;
 }
 
-/** `--expires`: `30m`, `24h`, `7d`, `2w` from now, as seconds; between 1 minute and 366 days (the server's rule). */
+/** `--expires`: `30m`, `24h`, `7d`, `2w` from now, as seconds; between 1 minute and 366 days (LIMITS.joinToken). */
 export function parseJoinTokenLifetime(text: string | undefined): number | undefined {
   return parseLifetime(text, '--expires');
 }
@@ -80,7 +81,8 @@ export function parseJoinTokenLifetime(text: string | undefined): number | undef
 function parseLifetime(text: string | undefined, pointer: string): number | undefined {
   if (text === undefined) return undefined;
   const seconds = parseDurationSeconds(text) ?? NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 60 || seconds > 366 * 86_400) {
+  const { minLifetimeSeconds, maxLifetimeSeconds } = LIMITS.joinToken;
+  if (!Number.isSafeInteger(seconds) || seconds < minLifetimeSeconds || seconds > maxLifetimeSeconds) {
     throw new LatchkeyError(
       'invalid_argument',
       `${pointer} must be a lifetime like 30m, 24h or 7d (or weeks: 2w), between 1 minute and 366 days, not ${text}`,
@@ -129,7 +131,7 @@ export function checkTokenId(text: string): string {
 /** `admin agents replace --expires`: 1 minute to 7 days (the server's rule for replace tokens). */
 export function parseReplaceTokenLifetime(text: string | undefined): number | undefined {
   const seconds = parseLifetime(text, '--expires');
-  if (seconds !== undefined && seconds > 7 * 86_400) {
+  if (seconds !== undefined && seconds > LIMITS.joinToken.maxReplacementLifetimeSeconds) {
     throw new LatchkeyError('invalid_argument', `--expires for a replace token is at most 7d, not ${text}`, {
       pointer: '--expires',
     });
