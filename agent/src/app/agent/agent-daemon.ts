@@ -378,6 +378,10 @@ export class AgentDaemon {
 
   private noteResult(result: SshdChangeResult): void {
     this.consecutiveRollbacks = result.status === 'rolled_back' ? this.consecutiveRollbacks + 1 : 0;
+    // The commands a change ran on sshd (check, reload or restart, probe): what docs/agent.md's matrix of
+    // init systems is taken from.
+    if (result.status !== 'unchanged')
+      for (const line of result.journal) if (line.startsWith('ran ')) this.deps.log(`sshd: ${line}`);
     if (result.status === 'rolled_back') {
       this.sshdState = {
         state: 'rolled_back',

@@ -136,6 +136,23 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     assert.equal(t.server.heartbeats[1]!.clock_offset_ms, 1200);
   });
 
+  it('logs the commands a change ran on sshd (check, reload, probe), and none when nothing changed', async () => {
+    const t = setUp();
+    assert.ok((await t.daemon.cycle()).ok);
+    const ran = t.log.filter((line) => line.startsWith('sshd: ran '));
+    assert.ok(
+      ran.some((line) => /^sshd: ran \/usr\/sbin\/sshd -t -f \S+: exit 0$/.test(line)),
+      ran.join('\n'),
+    );
+    assert.ok(ran.includes('sshd: ran systemctl reload ssh: exit 0'), ran.join('\n'));
+    t.log.length = 0;
+    assert.ok((await t.daemon.cycle()).ok);
+    assert.deepEqual(
+      t.log.filter((line) => line.startsWith('sshd: ran ')),
+      [],
+    );
+  });
+
   it('updates its target when the address changes', async () => {
     const t = setUp();
     await t.daemon.cycle();
