@@ -18,6 +18,15 @@ import { SessionRecording } from './session-recording.js';
 import type { SpoolStore } from '../spool/spool-store.js';
 import { SpoolStoreSink } from './spool-store-sink.js';
 
+/**
+ * Plaintext per sealed chunk for sessions without a PTY (exec, scp, sftp, rsync), which move bulk data:
+ * each seal is one createCipheriv with its key checks and one ciphertext allocation, so 32 KiB chunks cost
+ * the agent ≈ 3 ms/MB more on a 100 MiB scp (docs/benchmarks.md). Three 32 KiB SSH data packets fit, and
+ * it stays under glibc's 128 KiB mmap threshold (a larger ciphertext buffer is an mmap and page faults
+ * each time). PTY sessions keep the writer's 32 KiB: their buffer lives as long as the session.
+ */
+const BULK_CHUNK_BYTES = 112 * 1024;
+
 export interface FrontRecordingDeps {
   /** The spool; undefined when it could not be opened at start. */
   readonly spool: SpoolStore | undefined;
@@ -57,6 +66,7 @@ export async function startSessionLog(
     pty: session.pty,
     startedAt,
     ephemeralPrivateKey: ephemeral.privateKey,
+    ...(session.pty === null ? { maxChunkBytes: BULK_CHUNK_BYTES } : {}),
   });
   let sink: SpoolStoreSink;
   try {
