@@ -24,7 +24,7 @@ import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { DEFAULT_JOIN_TOKEN_MAX_USES, LatchkeyError, isLatchkeyError } from '@latchkey/shared';
+import { LATCHKEY_VERSION, LIMITS, LatchkeyError, isLatchkeyError } from '@latchkey/shared';
 import { createJoinToken } from './app/agents/join-tokens.js';
 import { issueApiToken, listApiTokens, revokeApiToken, rotateAdminToken } from './app/api-tokens.js';
 import { bootstrap } from './app/bootstrap.js';
@@ -45,7 +45,7 @@ import { DEFAULT_LISTEN, parseServerConfig } from './domain/server-config.js';
 import type { ServerConfig, ServerOptions } from './domain/server-config.js';
 import { parseTokenExpiry } from './domain/token-expiry.js';
 
-const VERSION = '0.1.0';
+const VERSION = LATCHKEY_VERSION;
 
 function facts() {
   return {
@@ -333,22 +333,24 @@ async function rotateAdminTokenCommand(options: ServerOptions): Promise<void> {
 
 /**
  * `join-token create`: a join token for enrolling hosts, without the API (the admin on the server's host).
- * The same rules as `POST …/latchkey/join_tokens`: 1 to 100,000 uses, a life of 1 minute to 366 days.
+ * The same rules as `POST …/latchkey/join_tokens` (LIMITS.joinToken): 1 to 100,000 uses, a life of 1
+ * minute to 366 days.
  */
 async function createJoinTokenCommand(
   options: ServerOptions & { name?: string; uses?: string; expires?: string },
 ): Promise<void> {
   const now = new Date();
-  const uses = options.uses === undefined ? DEFAULT_JOIN_TOKEN_MAX_USES : Number(options.uses);
-  if (!Number.isInteger(uses) || uses < 1 || uses > 100_000) {
+  const limits = LIMITS.joinToken;
+  const uses = options.uses === undefined ? limits.defaultUses : Number(options.uses);
+  if (!Number.isInteger(uses) || uses < limits.minUses || uses > limits.maxUses) {
     throw new LatchkeyError(
       'invalid_argument',
-      `--uses must be a whole number from 1 to 100000, not ${options.uses}`,
+      `--uses must be a whole number from ${limits.minUses} to ${limits.maxUses}, not ${options.uses}`,
     );
   }
   const expiresAt = parseTokenExpiry(options.expires ?? '24h', now);
   const ttlSeconds = Math.round((expiresAt.getTime() - now.getTime()) / 1000);
-  if (ttlSeconds < 60 || ttlSeconds > 366 * 24 * 3600) {
+  if (ttlSeconds < limits.minLifetimeSeconds || ttlSeconds > limits.maxLifetimeSeconds) {
     throw new LatchkeyError('invalid_argument', '--expires must be between 1 minute and 366 days from now');
   }
   await withOfflineServices(options, async (services, accountId) => {

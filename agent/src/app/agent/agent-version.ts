@@ -1,2 +1,4 @@
-/** The agent's version, reported at enrolment and in heartbeats. */
-export const AGENT_VERSION = '0.1.0';
+import { LATCHKEY_VERSION } from '@latchkey/shared/version';
+
+/** The agent's version, reported at enrolment and in heartbeats: Latchkey's one version. */
+export const AGENT_VERSION = LATCHKEY_VERSION;

@@ -5,7 +5,7 @@
  * schemas that validate the requests.
  */
 import swagger from '@fastify/swagger';
-import { pooledRandomBytes } from '@latchkey/shared';
+import { LATCHKEY_VERSION, pooledRandomBytes } from '@latchkey/shared';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TSchema } from 'typebox';
@@ -147,7 +147,7 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
         title: 'Latchkey access server API',
         description:
           "Cloudflare-compatible targets, virtual networks, infrastructure apps, policies, groups, SSH CA and session-log key; Latchkey's own sign-in API for people (/v1/me), agents (join tokens, enrolment, heartbeats, session-log upload) and session logs for auditors. The OAuth endpoints (/oauth/device_authorization, /oauth/token, /oauth/revoke) and the device pages (/device) are described in docs/sign-in.md; the agent installer (/install.sh, /downloads/) in docs/agent.md.",
-        version: options.version ?? '0.1.0',
+        version: options.version ?? LATCHKEY_VERSION,
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
