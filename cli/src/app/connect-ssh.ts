@@ -20,6 +20,7 @@ import type { Notify } from './ports/environment.js';
 import type { TextFiles } from './ports/files.js';
 import type { SshRunner, StartedSsh } from './ports/ssh-runner.js';
 import type { TargetCache } from './ports/target-cache.js';
+import type { TunnelDialer } from './ports/tunnel.js';
 import { withAccessToken } from './signed-in-session.js';
 import type { SessionDeps } from './signed-in-session.js';
 
@@ -32,6 +33,11 @@ export interface ConnectDeps extends SessionDeps {
   files: TextFiles;
   /** Recently listed targets, so that ssh can start before the certificate is issued (optional). */
   targetCache?: TargetCache;
+  /**
+   * The access server's tunnel (docs/tunnels.md): a target whose agent holds one is reached through it,
+   * ssh running `proxyCommand(targetId)` (`latchkey proxy …`) instead of dialling the address.
+   */
+  tunnel?: { dialer: TunnelDialer; proxyCommand: (targetId: string) => string };
 }
 
 export interface ConnectRequest {
@@ -53,6 +59,8 @@ interface Endpoint {
   port: number;
   username: string;
   trust?: HostTrust;
+  /** Through the tunnel: the ProxyCommand ssh runs. */
+  proxyCommand?: string;
 }
 
 const sameEndpoint = (a: Endpoint, b: Endpoint) =>
@@ -60,11 +68,13 @@ const sameEndpoint = (a: Endpoint, b: Endpoint) =>
   a.address === b.address &&
   a.port === b.port &&
   a.username === b.username &&
+  a.proxyCommand === b.proxyCommand &&
   sameHostTrust(a.trust, b.trust);
 
 /** Where a listed target says ssh goes; undefined when the list cannot tell (no address, a bad host key). */
-function endpointOf(target: MeTarget, username: string): Endpoint | undefined {
+function endpointOf(target: MeTarget, username: string, proxy: ProxyOf): Endpoint | undefined {
   const address = targetAddress(target);
+  const proxyCommand = proxy(target.id);
   if (address === '') return undefined;
   let trust: HostTrust | undefined;
   try {
@@ -78,8 +88,12 @@ function endpointOf(target: MeTarget, username: string): Endpoint | undefined {
     port: target.port,
     username,
     ...(trust === undefined ? {} : { trust }),
+    ...(proxyCommand === undefined ? {} : { proxyCommand }),
   };
 }
+
+/** The ProxyCommand for a target reached through the tunnel; undefined: ssh dials its address. */
+type ProxyOf = (targetId: string) => string | undefined;
 
 /** The endpoint a recent target list points at, or undefined when it cannot tell. */
 function guessEndpoint(
@@ -87,11 +101,12 @@ function guessEndpoint(
   name: string,
   username: string | undefined,
   localUsername: string | undefined,
+  proxy: ProxyOf,
 ): Endpoint | undefined {
   if (targets === undefined) return undefined;
   try {
     const target = resolveTarget(targets, name);
-    return endpointOf(target, chooseUsername(target, username, localUsername));
+    return endpointOf(target, chooseUsername(target, username, localUsername), proxy);
   } catch {
     return undefined;
   }
@@ -102,7 +117,11 @@ function guessEndpoint(
  * answer's; failing that, a fronted target's key from a list the server has just given (a recent list is
  * listed again first, so a stale key is never what ssh is held to).
  */
-async function issuedEndpoint(deps: ConnectDeps, obtained: ObtainedCertificate): Promise<Endpoint> {
+async function issuedEndpoint(
+  deps: ConnectDeps,
+  obtained: ObtainedCertificate,
+  proxy: ProxyOf,
+): Promise<Endpoint> {
   const issued = obtained.issued.target;
   let listed = obtained.target;
   let check = issuedHostKey(issued, listed);
@@ -112,11 +131,13 @@ async function issuedEndpoint(deps: ConnectDeps, obtained: ObtainedCertificate):
     listed = fresh.find((target) => target.id === obtained.target.id) ?? { ...listed, front: undefined };
     check = issuedHostKey(issued, listed);
   }
+  const proxyCommand = proxy(obtained.target.id);
   return {
     hostname: obtained.target.hostname,
     address: issued.address,
     port: issued.port,
     username: obtained.username,
+    ...(proxyCommand === undefined ? {} : { proxyCommand }),
     ...(check === undefined
       ? {}
       : { trust: check.hostCa === undefined ? { hostKey: check.hostKey } : { hostCa: check.hostCa } }),
@@ -145,7 +166,18 @@ async function issuedEndpoint(deps: ConnectDeps, obtained: ObtainedCertificate):
 export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Promise<number> {
   const { username, target } = parseDestination(request.destination);
   const knownTargets = await deps.targetCache?.get(deps.server.url);
-  const guess = guessEndpoint(knownTargets, target, username, request.localUsername);
+  // Which targets have a tunnel now: those are reached through it (a failure here: the certificate
+  // request below says what is wrong).
+  const { tunnel } = deps;
+  const tunnelled =
+    tunnel === undefined
+      ? new Set<string>()
+      : await withAccessToken(deps, (token) => tunnel.dialer.tunnelledTargetIds(token)).catch(
+          () => new Set<string>(),
+        );
+  const proxy: ProxyOf = (id) =>
+    tunnel !== undefined && tunnelled.has(id) ? tunnel.proxyCommand(id) : undefined;
+  const guess = guessEndpoint(knownTargets, target, username, request.localUsername, proxy);
   return deps.ssh.withAgent(async (session) => {
     const start = async (endpoint: Endpoint): Promise<StartedSsh> => {
       if (endpoint.trust !== undefined) {
@@ -164,6 +196,7 @@ export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Pr
           username: endpoint.username,
           passThrough: request.passThrough,
           command: request.command,
+          ...(endpoint.proxyCommand === undefined ? {} : { proxyCommand: endpoint.proxyCommand }),
         }),
       );
     };
@@ -190,11 +223,11 @@ export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Pr
         ...(knownTargets === undefined ? {} : { knownTargets }),
         // Without a recent list, ssh starts once the server's list has named the target.
         onTarget: (found, user) => {
-          const at = early === undefined ? endpointOf(found, user) : undefined;
+          const at = early === undefined ? endpointOf(found, user, proxy) : undefined;
           if (at !== undefined) early = startEarly(at);
         },
       });
-      endpoint = await issuedEndpoint(deps, obtained);
+      endpoint = await issuedEndpoint(deps, obtained, proxy);
       earlySsh = await early?.ssh;
     } catch (error) {
       await (await early?.ssh)?.abandon();

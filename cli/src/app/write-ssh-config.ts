@@ -4,12 +4,15 @@ import { renderSshConfig, sshConfigHostKeys } from '../domain/render-ssh-config.
 import { pinServerHostKeys } from './pin-server-host-keys.js';
 import type { TextFiles } from './ports/files.js';
 import type { Notify } from './ports/environment.js';
+import type { TunnelDialer } from './ports/tunnel.js';
 import { withAccessToken } from './signed-in-session.js';
 import type { SessionDeps } from './signed-in-session.js';
 
 export interface SshConfigDeps extends SessionDeps {
   files: TextFiles;
   notify: Notify;
+  /** Which targets are reached through the tunnel (absent: none). */
+  tunnel?: TunnelDialer;
 }
 
 export interface SshConfigRequest {
@@ -29,8 +32,14 @@ export interface SshConfigRequest {
  * its other contents and its mode are kept.
  */
 export async function sshConfig(deps: SshConfigDeps, request: SshConfigRequest): Promise<string> {
-  const targets = await withAccessToken(deps, (token) => deps.server.myTargets(token));
+  const [targets, tunnelled] = await withAccessToken(deps, (token) =>
+    Promise.all([
+      deps.server.myTargets(token),
+      deps.tunnel?.tunnelledTargetIds(token) ?? Promise.resolve(new Set<string>()),
+    ]),
+  );
   const text = renderSshConfig({
+    tunnelled,
     server: deps.server.url,
     configDir: request.configDir,
     latchkeyCommand: request.latchkeyCommand,

@@ -12,6 +12,8 @@ export interface SshConfigInput {
   /** The words that run latchkey itself, absolute (e.g. [node, /…/bin/latchkey.js]). */
   latchkeyCommand: readonly string[];
   targets: readonly MeTarget[];
+  /** The ids of targets reached through their agent's tunnel: their entries get `ProxyCommand latchkey proxy`. */
+  tunnelled?: ReadonlySet<string>;
 }
 
 /**
@@ -38,6 +40,10 @@ export interface SshConfigInput {
  *   server gives, which `ssh-config --write` pins in Latchkey's known_hosts (sshConfigHostKeys) and the
  *   helper pins again on each connection, so there is never a trust-on-first-use prompt. Other targets
  *   pin on first use (accept-new). The helper gets `%p` too, to say when the file is out of date.
+ * - A target whose agent holds a tunnel to the access server (docs/tunnels.md) gets
+ *   `ProxyCommand latchkey proxy … TARGET-ID %p`: the connection's bytes go through the server, which
+ *   checks policy before anything reaches the agent. Here a ProxyCommand is the point (the address may be
+ *   unreachable from the person's machine); it relays bytes only, SSH stays end to end with the front.
  */
 export function renderSshConfig(input: SshConfigInput): string {
   const configDir = checkedPath(input.configDir, 'the config dir');
@@ -63,6 +69,14 @@ export function renderSshConfig(input: SshConfigInput): string {
     const { host, target, trust } = entry;
     const keysDir = `${escapePercent(sshKeysDir(configDir))}/${host}/%r`;
     lines.push('', `Host ${host}`, `  HostName ${targetAddress(target)}`, `  Port ${target.port}`);
+    if (input.tunnelled?.has(target.id) === true) {
+      // Through the agent's tunnel: ssh never dials the address; SSH stays end to end with the front.
+      lines.push(
+        `  ProxyCommand ${escapePercent(
+          [...helper, 'proxy', '--server', server, '--config-dir', shellWord(configDir), target.id].join(' '),
+        )} %p`,
+      );
+    }
     if (target.usernames.length === 1) lines.push(`  User ${target.usernames[0]}`);
     lines.push(
       `  UserKnownHostsFile ${configValue(escapePercent(knownHostsPath(configDir)))}`,

@@ -64,6 +64,11 @@ export interface SshInvocation {
   passThrough: SshPassThroughOptions;
   /** The remote command's words (ssh joins them with spaces); empty: a login shell. */
   command: readonly string[];
+  /**
+   * For a target reached through its agent's tunnel: the ProxyCommand that carries the connection
+   * (`latchkey proxy …`); ssh then never dials the address itself.
+   */
+  proxyCommand?: string;
 }
 
 export function sshArguments(invocation: SshInvocation): string[] {
@@ -84,6 +89,7 @@ export function sshArguments(invocation: SshInvocation): string[] {
     `HostKeyAlias=${invocation.hostKeyAlias.toLowerCase()}`,
     '-p',
     String(invocation.port),
+    ...(invocation.proxyCommand === undefined ? [] : ['-o', `ProxyCommand=${invocation.proxyCommand}`]),
   ];
   for (const spec of pass.localForwards) args.push('-L', spec);
   for (const spec of pass.remoteForwards) args.push('-R', spec);

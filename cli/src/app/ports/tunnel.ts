@@ -1,0 +1,9 @@
+import type { Duplex } from 'node:stream';
+
+/** The access server's tunnel (docs/tunnels.md), as the person's client uses it. */
+export interface TunnelDialer {
+  /** One stream to the target through its agent's tunnel; rejects with the server's refusal. */
+  open(accessToken: string, target: string, port: number | undefined): Promise<Duplex>;
+  /** The ids of the targets the person may reach that have a tunnel now. */
+  tunnelledTargetIds(accessToken: string): Promise<Set<string>>;
+}
