@@ -5,6 +5,7 @@
  *   latchkey logout | whoami | targets [--json]
  *   latchkey ssh [USER@]TARGET [-- COMMAND…]  a fresh key pair and certificate, then the system ssh
  *   latchkey ssh-config [--write]            Host entries so that plain ssh, scp and rsync get certificates
+ *   latchkey proxy TARGET [PORT]             (ssh's ProxyCommand) one connection through the access server's tunnel
  *   latchkey known-hosts forget TARGET       forget a target's pinned host key (a fronted target's is the server's)
  *   latchkey logs keygen|list|download|decrypt|verify|play   auditors (adapters/cli/logs-command.ts)
  *   latchkey admin targets|agents|join-token|audit|sessions  admins, with an API token (adapters/cli/admin-command.ts)
@@ -29,6 +30,7 @@ import { sshConfig } from './app/write-ssh-config.js';
 import { browserOpener } from './adapters/browser/open-browser.js';
 import { addAdminCommand } from './adapters/cli/admin-command.js';
 import { addLogsCommand } from './adapters/cli/logs-command.js';
+import { addProxyCommand, configTunnel, sshTunnel } from './adapters/cli/proxy-command.js';
 import { CredentialsFileStore } from './adapters/fs/credentials-file-store.js';
 import { localSshKeyFiles, localTextFiles } from './adapters/fs/local-files.js';
 import { HttpAccessServer } from './adapters/http/access-server-client.js';
@@ -214,9 +216,11 @@ function buildProgram(): Command {
               : {}),
         };
         const local = localUsername();
+        const signedIn = await session(options, configDir);
         const exitCode = await connectSsh(
           {
-            ...(await session(options, configDir)),
+            ...signedIn,
+            tunnel: sshTunnel(signedIn.server.url, configDir),
             ssh: new SshProcessRunner(),
             targetCache: new TargetCacheFile(join(configDir, 'targets-cache.json'), clock),
             generateKey,
@@ -257,8 +261,9 @@ function buildProgram(): Command {
     )
     .action(async (options: ServerOption & { write?: boolean }) => {
       const configDir = defaultConfigDir();
+      const signedIn = await session(options, configDir);
       const text = await sshConfig(
-        { ...(await session(options, configDir)), files: localTextFiles, notify },
+        { ...signedIn, files: localTextFiles, notify, tunnel: configTunnel(signedIn.server.url) },
         {
           configDir,
           latchkeyCommand: [process.execPath, realpathSync(process.argv[1] ?? 'latchkey')],
@@ -320,6 +325,8 @@ function buildProgram(): Command {
               'for it (a target fronted by its agent), or else the key it is shown.',
       );
     });
+
+  addProxyCommand(program, { session, defaultConfigDir });
 
   // The API-token commands' default server: that of the only stored sign-in.
   const signedInServer = async () => {
