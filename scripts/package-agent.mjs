@@ -383,8 +383,9 @@ async function assemble(hash, target) {
   );
   writeFileSync(join(top, 'bin/latchkey-agent'), WRAPPER, { mode: 0o755 });
   writeFileSync(join(top, 'package.json'), '{ "type": "module", "private": true }\n');
-  const agentVersion = /AGENT_VERSION = '([^']+)'/.exec(
-    readFileSync(join(repo, 'agent/src/app/agent/agent-version.ts'), 'utf8'),
+  // The agent reports Latchkey's one version (shared/src/version.ts, which agent-version.ts reads).
+  const agentVersion = /LATCHKEY_VERSION = '([^']+)'/.exec(
+    readFileSync(join(repo, 'shared/src/version.ts'), 'utf8'),
   )[1];
   writeFileSync(join(top, 'VERSION'), `${agentVersion}+${hash}\n`);
   const manifest = listFiles(top)
