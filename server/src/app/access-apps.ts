@@ -3,9 +3,16 @@
  * and deleted with it; reusable ones are linked by id). A port has one protocol across the account.
  */
 import { LatchkeyError } from '@latchkey/shared';
-import type { ValidAppInput } from '@latchkey/shared';
+import type { AppListQuery, ValidAppInput } from '@latchkey/shared';
+import { criteriaHostnames } from '../domain/access/target-criteria.js';
 import { presentApp } from '../domain/api-representation.js';
-import type { AppPolicyLink, InfrastructureAppRecord, JsonValue, PolicyRecord } from '../domain/records.js';
+import type {
+  AppPolicyLink,
+  InfrastructureAppRecord,
+  JsonObject,
+  JsonValue,
+  PolicyRecord,
+} from '../domain/records.js';
 import { checkGroupReferences } from './access-groups.js';
 import { toPolicyInput } from './access-policies.js';
 import { recordChange } from './audit-trail.js';
@@ -45,6 +52,7 @@ export async function createApp(
       type: input.type,
       targetCriteria: input.targetCriteria as unknown as JsonValue[],
       policies: links,
+      ...(input.mfaConfig === undefined ? {} : { mfaConfig: input.mfaConfig as unknown as JsonObject }),
     });
     const result = await withPolicies(tx, app);
     await recordChange(tx, caller, {
@@ -57,10 +65,35 @@ export async function createApp(
   });
 }
 
-export async function listApps(services: Services, caller: Caller): Promise<AppWithPolicies[]> {
+export async function listApps(
+  services: Services,
+  caller: Caller,
+  query: AppListQuery = {},
+): Promise<AppWithPolicies[]> {
   const store = services.store;
-  const apps = await store.apps.list(caller.accountId, { type: INFRASTRUCTURE });
+  const apps = (await store.apps.list(caller.accountId, { type: INFRASTRUCTURE })).filter((app) =>
+    appMatchesQuery(app, query),
+  );
   return Promise.all(apps.map((app) => withPolicies(store, app)));
+}
+
+/** Cloudflare's app list filters (shared/src/api/access-apps.ts, AppListQuerySchema). */
+function appMatchesQuery(app: InfrastructureAppRecord, query: AppListQuery): boolean {
+  const name = app.name.toLowerCase();
+  if (query.name !== undefined) {
+    const wanted = query.name.toLowerCase();
+    if (query.exact === true ? name !== wanted : !name.includes(wanted)) return false;
+  }
+  if (query.aud !== undefined && app.aud !== query.aud.toLowerCase()) return false;
+  if (query.search !== undefined) {
+    const wanted = query.search.toLowerCase();
+    if (!name.includes(wanted) && !app.aud.includes(wanted)) return false;
+  }
+  if (query.target_attributes !== undefined) {
+    const hostname = query.target_attributes.slice('hostname='.length).toLowerCase();
+    if (!criteriaHostnames(app.targetCriteria).includes(hostname)) return false;
+  }
+  return true;
 }
 
 export async function getApp(services: Services, caller: Caller, id: string): Promise<AppWithPolicies> {
@@ -83,6 +116,7 @@ export async function replaceApp(
         type: input.type,
         targetCriteria: input.targetCriteria as unknown as JsonValue[],
         policies: links,
+        ...(input.mfaConfig === undefined ? {} : { mfaConfig: input.mfaConfig as unknown as JsonObject }),
       }),
       'access app',
       id,
@@ -147,6 +181,13 @@ async function prepare(
         throw new LatchkeyError(
           'invalid_argument',
           `${item.pointer}: policy ${item.id} belongs to another app; link reusable policies (/access/policies) by id`,
+          { pointer: item.pointer },
+        );
+      }
+      if (policy.connectionRules?.ssh === undefined) {
+        throw new LatchkeyError(
+          'invalid_argument',
+          `${item.pointer}: policy ${item.id} has no connection_rules.ssh; an infrastructure app's policies must say which UNIX usernames they grant (add connection_rules to the policy)`,
           { pointer: item.pointer },
         );
       }

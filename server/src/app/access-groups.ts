@@ -1,6 +1,6 @@
 /** Use-cases of access groups, and the existence check of `group` selectors used by policies and apps. */
 import { LatchkeyError } from '@latchkey/shared';
-import type { AccessGroupInputBody, GroupReference } from '@latchkey/shared';
+import type { AccessGroupInputBody, AccessGroupListQuery, GroupReference } from '@latchkey/shared';
 import { presentAccessGroup } from '../domain/api-representation.js';
 import type { AccessGroupRecord, JsonValue } from '../domain/records.js';
 import { recordChange } from './audit-trail.js';
@@ -51,8 +51,18 @@ export async function createAccessGroup(
   });
 }
 
-export async function listAccessGroups(services: Services, caller: Caller): Promise<AccessGroupRecord[]> {
-  return services.store.groups.list(caller.accountId);
+export async function listAccessGroups(
+  services: Services,
+  caller: Caller,
+  query: AccessGroupListQuery = {},
+): Promise<AccessGroupRecord[]> {
+  const name = query.name?.toLowerCase();
+  const search = query.search?.toLowerCase();
+  return (await services.store.groups.list(caller.accountId)).filter(
+    (group) =>
+      (name === undefined || group.name.toLowerCase() === name) &&
+      (search === undefined || group.name.toLowerCase().includes(search)),
+  );
 }
 
 export async function getAccessGroup(
@@ -130,6 +140,7 @@ function refersToGroup(rules: JsonValue[], id: string): boolean {
 function toInput(body: AccessGroupInputBody): AccessGroupInput {
   return {
     name: body.name,
+    isDefault: body.is_default === true,
     include: body.include as JsonValue[],
     require: (body.require ?? []) as JsonValue[],
     exclude: (body.exclude ?? []) as JsonValue[],

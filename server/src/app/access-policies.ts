@@ -16,7 +16,9 @@ export function toPolicyInput(policy: ValidPolicyInput, reusable: boolean): Poli
     include: policy.include as JsonValue[],
     require: policy.require as JsonValue[],
     exclude: policy.exclude as JsonValue[],
-    connectionRules: policy.connectionRules as unknown as JsonObject,
+    ...(policy.connectionRules === undefined
+      ? {}
+      : { connectionRules: policy.connectionRules as unknown as JsonObject }),
     reusable,
   };
 }

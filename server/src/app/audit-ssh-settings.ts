@@ -31,3 +31,23 @@ export async function putAuditSshSettings(
     return after;
   });
 }
+
+/** Cloudflare's `rotate_seed`: a new `seed_id`, the key unchanged. */
+export async function rotateAuditSshSeed(
+  services: Services,
+  caller: Caller,
+): Promise<AuditSshSettingsRecord> {
+  return services.store.transaction(async (tx) => {
+    const before = await tx.auditSshSettings.get(caller.accountId);
+    const after = await tx.auditSshSettings.rotateSeed(caller.accountId);
+    const now = services.clock();
+    await recordChange(tx, caller, {
+      action: 'audit_ssh_settings.rotate_seed',
+      resourceType: 'audit_ssh_settings',
+      resourceId: caller.accountId,
+      ...(before === undefined ? {} : { before: presentAuditSshSettings(before, now) }),
+      after: presentAuditSshSettings(after, now),
+    });
+    return after;
+  });
+}

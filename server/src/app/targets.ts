@@ -2,7 +2,7 @@
  * Use-cases of infrastructure targets. Every change is audited in its own transaction. Deleting a target
  * removes its agents and revokes their credentials in the same transaction (agents/manage-agents.ts).
  */
-import { LatchkeyError } from '@latchkey/shared';
+import { LatchkeyError, targetTagFilters } from '@latchkey/shared';
 import type { TargetListQuery, ValidTargetInput } from '@latchkey/shared';
 import { presentTarget } from '../domain/api-representation.js';
 import type { TargetRecord } from '../domain/records.js';
@@ -75,6 +75,7 @@ export async function listTargets(
     createdAfter: dateOf(query.created_after),
     modifiedBefore: dateOf(query.modified_before),
     modifiedAfter: dateOf(query.modified_after),
+    tags: query.tag === undefined ? undefined : targetTagFilters(query),
     page: query.page ?? 1,
     perPage: query.per_page ?? 1000,
     order: query.order as TargetListRequest['order'],
@@ -172,7 +173,8 @@ async function checkVirtualNetworks(
 }
 
 function toStoreInput(input: ValidTargetInput): TargetInput {
-  const result: TargetInput = { hostname: input.hostname };
+  // Cloudflare's PUT is a full replace: a body without tags leaves the target without tags.
+  const result: TargetInput = { hostname: input.hostname, tags: input.tags ?? {} };
   if (input.ipv4 !== undefined) result.ipv4 = { ...input.ipv4 };
   if (input.ipv6 !== undefined) result.ipv6 = { ...input.ipv6 };
   return result;

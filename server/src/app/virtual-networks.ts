@@ -42,8 +42,11 @@ export async function listVirtualNetworks(
 ): Promise<VirtualNetworkRecord[]> {
   const filter: VirtualNetworkFilter = {};
   if (query.name !== undefined) filter.name = query.name;
-  if (query.is_default !== undefined) filter.isDefaultNetwork = query.is_default;
+  const isDefault = defaultFlag(query, 'query parameter');
+  if (isDefault !== undefined) filter.isDefaultNetwork = isDefault;
   if (query.id !== undefined) filter.ids = [query.id.toLowerCase()];
+  // A deleted network is removed, not kept: "only deleted ones" is always none.
+  if (query.is_deleted === true) return [];
   return services.store.virtualNetworks.list(caller.accountId, filter);
 }
 
@@ -112,7 +115,10 @@ export async function deleteVirtualNetwork(
 }
 
 /** `is_default_network`, or its deprecated alias `is_default`; both given must agree. */
-function defaultFlag(body: { is_default_network?: boolean; is_default?: boolean }): boolean | undefined {
+function defaultFlag(
+  body: { is_default_network?: boolean; is_default?: boolean },
+  where: 'body' | 'query parameter' = 'body',
+): boolean | undefined {
   if (
     body.is_default_network !== undefined &&
     body.is_default !== undefined &&
@@ -120,7 +126,9 @@ function defaultFlag(body: { is_default_network?: boolean; is_default?: boolean 
   ) {
     throw new LatchkeyError(
       'invalid_argument',
-      '/is_default contradicts /is_default_network; give only is_default_network',
+      where === 'body'
+        ? '/is_default contradicts /is_default_network; give only is_default_network'
+        : 'query parameter "is_default" contradicts "is_default_network"; give only is_default_network',
       {
         pointer: '/is_default',
       },

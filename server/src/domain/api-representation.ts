@@ -18,6 +18,7 @@ import type {
   SshLog,
   SshSession,
   Target,
+  MfaConfig,
   TargetCriterion,
   VirtualNetwork,
 } from '@latchkey/shared';
@@ -79,6 +80,7 @@ export function presentTarget(target: TargetRecord): Target {
     id: target.id,
     hostname: target.hostname,
     ip,
+    tags: { ...(target.tags ?? {}) },
     created_at: time(target.createdAt),
     modified_at: time(target.modifiedAt),
   };
@@ -129,6 +131,7 @@ export function presentApp(
       const policy = policies.get(link.policyId);
       return policy === undefined ? [] : [presentPolicy(policy, link.precedence)];
     }),
+    ...(app.mfaConfig === undefined ? {} : { mfa_config: app.mfaConfig as unknown as MfaConfig }),
     created_at: time(app.createdAt),
     updated_at: time(app.updatedAt),
   };
@@ -138,6 +141,7 @@ export function presentAccessGroup(group: AccessGroupRecord): AccessGroup {
   return {
     id: group.id,
     name: group.name,
+    is_default: group.isDefault === true,
     include: group.include,
     require: group.require,
     exclude: group.exclude,

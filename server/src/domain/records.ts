@@ -46,6 +46,8 @@ export interface TargetRecord {
   hostname: string;
   ipv4?: TargetIp;
   ipv6?: TargetIp;
+  /** Cloudflare's target tags (key → value); the store always sets it (`{}` when none). */
+  tags?: Record<string, string>;
   createdAt: Date;
   modifiedAt: Date;
 }
@@ -68,6 +70,8 @@ export interface InfrastructureAppRecord {
   targetCriteria: JsonValue[];
   /** The app's policies, sorted by ascending precedence. */
   policies: AppPolicyLink[];
+  /** Cloudflare's `mfa_config` (`{allowed_authenticators?, mfa_disabled?, session_duration?}`), if set. */
+  mfaConfig?: JsonObject;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -97,6 +101,8 @@ export interface AccessGroupRecord {
   id: string;
   accountId: string;
   name: string;
+  /** Cloudflare's `is_default` flag (stored and returned; it grants nothing by itself). */
+  isDefault?: boolean;
   include: JsonValue[];
   require: JsonValue[];
   exclude: JsonValue[];

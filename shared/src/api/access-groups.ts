@@ -3,11 +3,17 @@ import Type from 'typebox';
 import type { Static } from 'typebox';
 import { AccessRuleSchema, AccessRulesSchema, validateAccessRules } from './access-rules.js';
 import type { GroupReference } from './access-rules.js';
-import { Timestamp, Uuid } from './common.js';
+import { PageQueryFields, Timestamp, Uuid } from './common.js';
 
 export const AccessGroupInputSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 350 }),
+    is_default: Type.Optional(
+      Type.Boolean({
+        description:
+          "Cloudflare's default-group flag: stored and returned (default false); it grants nothing by itself.",
+      }),
+    ),
     include: Type.Array(AccessRuleSchema, { minItems: 1, maxItems: 1000 }),
     require: Type.Optional(AccessRulesSchema),
     exclude: Type.Optional(AccessRulesSchema),
@@ -19,6 +25,7 @@ export type AccessGroupInputBody = Static<typeof AccessGroupInputSchema>;
 export const AccessGroupSchema = Type.Object({
   id: Uuid,
   name: Type.String(),
+  is_default: Type.Boolean(),
   include: Type.Array(AccessRuleSchema),
   require: Type.Array(AccessRuleSchema),
   exclude: Type.Array(AccessRuleSchema),
@@ -35,3 +42,14 @@ export function validateAccessGroupInput(body: AccessGroupInputBody): GroupRefer
     ...validateAccessRules(body.exclude ?? [], '/exclude'),
   ];
 }
+
+/** `GET /access/groups`: `name` (the whole name, case-insensitive), `search` (a substring of it), paging. */
+export const AccessGroupListQuerySchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: 'The whole group name (case-insensitive).' })),
+    search: Type.Optional(Type.String({ description: 'A case-insensitive substring of the name.' })),
+    ...PageQueryFields,
+  },
+  { additionalProperties: false },
+);
+export type AccessGroupListQuery = Static<typeof AccessGroupListQuerySchema>;

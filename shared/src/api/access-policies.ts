@@ -10,7 +10,7 @@ import type { Static } from 'typebox';
 import { LatchkeyError } from '../errors/latchkey-error.js';
 import { AccessRuleSchema, AccessRulesSchema, validateAccessRules } from './access-rules.js';
 import type { GroupReference } from './access-rules.js';
-import { Timestamp, Uuid } from './common.js';
+import { PageQueryFields, Timestamp, Uuid } from './common.js';
 import { unixUsernameProblem } from './unix-username.js';
 
 export const ConnectionRulesSchema = Type.Object(
@@ -50,7 +50,7 @@ const policyFields = {
   include: Type.Array(AccessRuleSchema, { minItems: 1, maxItems: 1000, description: 'Any of these rules.' }),
   require: Type.Optional(AccessRulesSchema),
   exclude: Type.Optional(AccessRulesSchema),
-  connection_rules: ConnectionRulesSchema,
+  connection_rules: Type.Optional(ConnectionRulesSchema),
 };
 
 /** A reusable policy's body (POST/PUT /access/policies). */
@@ -100,13 +100,26 @@ export interface ValidPolicyInput {
   include: PolicyInputBody['include'];
   require: NonNullable<PolicyInputBody['require']>;
   exclude: NonNullable<PolicyInputBody['exclude']>;
-  connectionRules: ConnectionRules;
+  /** Absent on a reusable policy made without one; such a policy cannot be linked into an app. */
+  connectionRules?: ConnectionRules;
   groups: GroupReference[];
 }
 
 /** The rules of a policy body beyond its schema; pointers are prefixed by `basePointer`. */
-export function validatePolicyInput(body: PolicyInputBody, basePointer = ''): ValidPolicyInput {
-  const ssh = body.connection_rules.ssh;
+export function validatePolicyInput(
+  body: PolicyInputBody,
+  basePointer = '',
+  options: { connectionRulesRequired?: boolean } = {},
+): ValidPolicyInput {
+  if (body.connection_rules === undefined && options.connectionRulesRequired === true) {
+    const pointer = `${basePointer}/connection_rules`;
+    throw new LatchkeyError(
+      'invalid_argument',
+      `${pointer}: an infrastructure app's policy needs connection_rules.ssh (the UNIX usernames it grants)`,
+      { pointer },
+    );
+  }
+  const ssh = body.connection_rules?.ssh ?? { usernames: [], allow_email_alias: true };
   const seen = new Set<string>();
   ssh.usernames.forEach((name, index) => {
     const pointer = `${basePointer}/connection_rules/ssh/usernames/${index}`;
@@ -139,7 +152,11 @@ export function validatePolicyInput(body: PolicyInputBody, basePointer = ''): Va
     include: body.include,
     require: body.require ?? [],
     exclude: body.exclude ?? [],
-    connectionRules: body.connection_rules,
+    ...(body.connection_rules === undefined ? {} : { connectionRules: body.connection_rules }),
     groups,
   };
 }
+
+/** `GET /access/policies`: paging only (Cloudflare documents no filter). */
+export const PolicyListQuerySchema = Type.Object({ ...PageQueryFields }, { additionalProperties: false });
+export type PolicyListQuery = Static<typeof PolicyListQuerySchema>;

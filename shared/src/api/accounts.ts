@@ -1,7 +1,7 @@
 /** `GET /client/v4/accounts`: the accounts a token can see, so a client can find its account id. */
 import Type from 'typebox';
 import type { Static } from 'typebox';
-import { Timestamp } from './common.js';
+import { PageQueryFields, Timestamp } from './common.js';
 
 export const AccountSchema = Type.Object({
   id: Type.String(),
@@ -10,3 +10,13 @@ export const AccountSchema = Type.Object({
   created_on: Timestamp,
 });
 export type Account = Static<typeof AccountSchema>;
+
+export const AccountListQuerySchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: 'Exact account name (case-insensitive).' })),
+    direction: Type.Optional(Type.Enum(['asc', 'desc'], { description: 'Order by name.' })),
+    ...PageQueryFields,
+  },
+  { additionalProperties: false },
+);
+export type AccountListQuery = Static<typeof AccountListQuerySchema>;

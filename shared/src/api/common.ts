@@ -3,6 +3,11 @@ import Type from 'typebox';
 import type { TSchema } from 'typebox';
 
 export const Uuid = Type.String({ format: 'uuid', description: 'A UUID.' });
+/** An account id: 32 hex characters like Cloudflare's, or the dashed UUID of an account made before. */
+export const AccountId = Type.String({
+  pattern: '^([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+  description: "An account id: 32 hex characters (Cloudflare's form), or a dashed UUID.",
+});
 export const Timestamp = Type.String({ format: 'date-time', description: 'An RFC 3339 timestamp (UTC).' });
 
 /** `page` (from 1) and `per_page`, as in Cloudflare's list endpoints. */

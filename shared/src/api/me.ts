@@ -4,14 +4,14 @@
  */
 import Type from 'typebox';
 import type { Static } from 'typebox';
-import { Timestamp, Uuid } from './common.js';
+import { AccountId, Timestamp, Uuid } from './common.js';
 
 export const MeSchema = Type.Object({
   email: Type.String(),
   groups: Type.Array(Type.String()),
   login_method: Type.String({ description: '`builtin`, or the upstream identity provider id.' }),
   auth_methods: Type.Array(Type.String()),
-  account_id: Uuid,
+  account_id: AccountId,
   session_id: Uuid,
   expires_at: Timestamp,
 });

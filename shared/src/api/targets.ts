@@ -20,6 +20,17 @@ const IpEntryInput = Type.Object(
   { additionalProperties: false },
 );
 
+/** Cloudflare's target tags: user-defined keys and values. A key has no `:` (the `tag=key:value` filter splits there). */
+export const TargetTagsSchema = Type.Record(
+  Type.String({ minLength: 1, maxLength: 128, pattern: '^[^:]+$' }),
+  Type.String({ minLength: 1, maxLength: 256 }),
+  {
+    maxProperties: 50,
+    description:
+      'Tags (key → value): up to 50, keys 1–128 characters without ":", values 1–256 characters. Filter with tag=key:value; app target_criteria select by them.',
+  },
+);
+
 export const TargetInputSchema = Type.Object(
   {
     hostname: Type.String({
@@ -31,6 +42,7 @@ export const TargetInputSchema = Type.Object(
       { ipv4: Type.Optional(IpEntryInput), ipv6: Type.Optional(IpEntryInput) },
       { additionalProperties: false, description: 'At least one of ipv4 / ipv6.' },
     ),
+    tags: Type.Optional(TargetTagsSchema),
   },
   { additionalProperties: false },
 );
@@ -49,6 +61,9 @@ export const TargetSchema = Type.Object({
   id: Uuid,
   hostname: Type.String(),
   ip: Type.Object({ ipv4: Type.Optional(IpEntry), ipv6: Type.Optional(IpEntry) }),
+  tags: Type.Optional(
+    Type.Record(Type.String(), Type.String(), { description: "The target's tags; {} when none." }),
+  ),
   created_at: Timestamp,
   modified_at: Timestamp,
 });
@@ -74,6 +89,11 @@ export const TargetListQuerySchema = Type.Object(
     created_after: Type.Optional(Timestamp),
     modified_before: Type.Optional(Timestamp),
     modified_after: Type.Optional(Timestamp),
+    tag: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[^:]+:.+$' }), {
+        description: 'key:value; targets carrying every one of these tags (repeat: tag=a:1&tag=b:2).',
+      }),
+    ),
     ...PageQueryFields,
     order: Type.Optional(Type.Enum(['hostname', 'created_at'])),
     direction: Type.Optional(Type.Enum(['asc', 'desc'])),
@@ -87,6 +107,8 @@ export interface ValidTargetInput {
   hostname: string;
   ipv4?: { address: string; virtualNetworkId?: string };
   ipv6?: { address: string; virtualNetworkId?: string };
+  /** Absent: none on create, and none after a replace (a full replace, as Cloudflare's PUT). */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -106,6 +128,19 @@ export function validateTargetInput(body: TargetInputBody, basePointer = ''): Va
     });
   }
   const result: ValidTargetInput = { hostname: body.hostname };
+  if (body.tags !== undefined) {
+    for (const key of Object.keys(body.tags)) {
+      if (key.includes(':')) {
+        const pointer = `${basePointer}/tags/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        throw new LatchkeyError(
+          'invalid_argument',
+          `${pointer}: a tag key cannot contain ":" (the tag=key:value filter splits there)`,
+          { pointer },
+        );
+      }
+    }
+    result.tags = { ...body.tags };
+  }
   for (const family of ['ipv4', 'ipv6'] as const) {
     const entry = body.ip[family];
     if (entry === undefined) continue;
@@ -164,5 +199,13 @@ export function validateTargetListQuery(query: TargetListQuery): void {
         },
       );
     }
+  });
+}
+
+/** The `tag` filters of a list query as key and value (split at the first `:`). */
+export function targetTagFilters(query: TargetListQuery): { key: string; value: string }[] {
+  return (query.tag ?? []).map((tag) => {
+    const at = tag.indexOf(':');
+    return { key: tag.slice(0, at), value: tag.slice(at + 1) };
   });
 }

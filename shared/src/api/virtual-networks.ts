@@ -1,7 +1,7 @@
 /** Cloudflare's virtual networks (`/accounts/{account_id}/teamnet/virtual_networks`). */
 import Type from 'typebox';
 import type { Static } from 'typebox';
-import { Timestamp, Uuid } from './common.js';
+import { PageQueryFields, Timestamp, Uuid } from './common.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 255, description: 'Unique within the account.' });
 const Comment = Type.String({ maxLength: 1000 });
@@ -33,9 +33,19 @@ export type VirtualNetworkPatchBody = Static<typeof VirtualNetworkPatchSchema>;
 
 export const VirtualNetworkListQuerySchema = Type.Object(
   {
-    name: Type.Optional(Type.String()),
-    is_default: Type.Optional(Type.Boolean()),
+    name: Type.Optional(Type.String({ description: 'The whole network name.' })),
+    is_default_network: Type.Optional(
+      Type.Boolean({ description: 'Only the default (true) or only the others.' }),
+    ),
+    is_default: Type.Optional(Type.Boolean({ description: 'Deprecated alias of is_default_network.' })),
+    is_deleted: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: deleted networks, which Latchkey removes rather than keeps, so always none; false: the live ones (all).',
+      }),
+    ),
     id: Type.Optional(Uuid),
+    ...PageQueryFields,
   },
   { additionalProperties: false },
 );

@@ -196,7 +196,7 @@ describe('server HTTP: access apps, policies and groups', () => {
     ['unknown auth_method', (a) => (a.policies[0].include[0] = { auth_method: { auth_method: 'magic' } }), '/policies/0/include/0/auth_method/auth_method', /one of/],
     ['lowercase country code', (a) => (a.policies[0].include[0] = { geo: { country_code: 'us' } }), '/policies/0/include/0/geo/country_code', /ISO 3166/],
     ['oidc without claim_value', (a) => (a.policies[0].include[0] = { oidc: { claim_name: 'groups' } }), '/policies/0/include/0/oidc/claim_value', /required/],
-    ['missing connection_rules', (a) => delete a.policies[0].connection_rules, '/policies/0/connection_rules', /required/],
+    ['missing connection_rules', (a) => delete a.policies[0].connection_rules, '/policies/0/connection_rules', /needs connection_rules/],
     ['connection_rules without ssh', (a) => (a.policies[0].connection_rules = {}), '/policies/0/connection_rules/ssh', /required/],
     ['invalid UNIX username', (a) => (a.policies[0].connection_rules.ssh.usernames = ['root', 'bad user']), '/policies/0/connection_rules/ssh/usernames/1', /UNIX username/],
     ['username starting with a digit', (a) => (a.policies[0].connection_rules.ssh.usernames = ['1root']), '/policies/0/connection_rules/ssh/usernames/0', /UNIX username/],
@@ -303,6 +303,7 @@ describe('server HTTP: access apps, policies and groups', () => {
     assert.deepEqual(group, {
       id: group.id,
       name: 'admins',
+      is_default: false,
       include: [{ email_domain: { domain: 'company.com' } }],
       require: [],
       exclude: [],

@@ -10,6 +10,8 @@ import { SSH_LOG_ROUTES } from './ssh-logs-routes-table.js';
 const EXPECTED: Record<string, Permission | null> = {
   'GET /client/v4/accounts': null,
   'GET /client/v4/user/tokens/verify': null,
+  'GET ': null,
+  'GET /tokens/verify': null,
   'POST /infrastructure/targets': PERMISSIONS.zeroTrustEdit,
   'GET /infrastructure/targets': PERMISSIONS.zeroTrustRead,
   'PUT /infrastructure/targets/batch': PERMISSIONS.zeroTrustEdit,
@@ -46,6 +48,7 @@ const EXPECTED: Record<string, Permission | null> = {
   'GET /latchkey/host_ca': PERMISSIONS.sshAuditingRead,
   'GET /gateway/audit_ssh_settings': PERMISSIONS.sshAuditingRead,
   'PUT /gateway/audit_ssh_settings': PERMISSIONS.sshAuditingEdit,
+  'POST /gateway/audit_ssh_settings/rotate_seed': PERMISSIONS.sshAuditingEdit,
   'GET /v1/audit': PERMISSIONS.auditLogsRead,
   ...AGENT_ROUTES,
   ...SSH_LOG_ROUTES,

@@ -36,6 +36,7 @@ describe('server HTTP: infrastructure targets', () => {
       id: result.id,
       hostname: 'infra-access-target',
       ip: { ipv4: { ip_addr: '10.0.0.5', virtual_network_id: defaultVnet } },
+      tags: {},
       created_at: result.created_at,
       modified_at: result.modified_at,
     });
@@ -90,7 +91,9 @@ describe('server HTTP: infrastructure targets', () => {
     { name: 'CIDR as address', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.0/8' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
     { name: 'vnet id not a UUID', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1', virtual_network_id: 'default' } } }, pointer: '/ip/ipv4/virtual_network_id', message: /UUID/ },
     { name: 'unknown vnet id', body: { hostname: 'web', ip: { ipv6: { ip_addr: '::1', virtual_network_id: '00000000-0000-4000-8000-000000000000' } } }, pointer: '/ip/ipv6/virtual_network_id', message: /does not exist/ },
-    { name: 'unknown top-level field', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, tags: [] }, pointer: '/tags', message: /unknown field "tags"/ },
+    { name: 'unknown top-level field', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, labels: [] }, pointer: '/labels', message: /unknown field "labels"/ },
+    { name: 'tags not an object', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, tags: [] }, pointer: '/tags', message: /object/ },
+    { name: 'a tag key with ":"', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, tags: { 'a:b': 'c' } }, pointer: '/tags/a:b', message: /./ },
   ]; // prettier-ignore
 
   for (const { name, body, pointer, message } of invalidBodies) {

@@ -124,7 +124,7 @@ describe('shared/api validators', () => {
     const parsed = parseAppInput(appWith(ssh));
     const inline = parsed.policies[0];
     assert.ok(inline?.kind === 'inline');
-    assert.deepEqual(inline.policy.connectionRules.ssh, ssh);
+    assert.deepEqual(inline.policy.connectionRules?.ssh, ssh);
     assert.doesNotThrow(() => parseAppInput(appWith({ usernames: ['a'] })));
     assert.throws(
       () => parseAppInput(appWith({ usernames: ['a'], allow_agent_forwarding: 'yes' })),

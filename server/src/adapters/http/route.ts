@@ -5,6 +5,7 @@
  * check, and Cloudflare's success envelope, so no route can forget them.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import {
   FailureEnvelopeSchema,
@@ -116,6 +117,20 @@ export function authorizeRequest(services: Services, access: Permission | null, 
   };
 }
 
+/** A route without a query schema takes no query parameters: an unknown one is refused, never ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
+/**
+ * Cloudflare's SDKs retry 408, 409, 429 and 5xx answers unless the answer says `x-should-retry: false`.
+ * A client error other than 408 (timeout) and 429 (rate limit) says the same thing when resent (a 409
+ * conflict stays a conflict, and a retried create could even make a duplicate), so such answers say so.
+ */
+export function shouldRetryHeader(statusCode: number): 'false' | undefined {
+  return statusCode >= 400 && statusCode < 500 && statusCode !== 408 && statusCode !== 429
+    ? 'false'
+    : undefined;
+}
+
 export function defineRoute<P extends TSchema, Q extends TSchema, B extends TSchema>(
   app: FastifyInstance,
   services: Services,
@@ -127,7 +142,11 @@ export function defineRoute<P extends TSchema, Q extends TSchema, B extends TSch
   app.route({
     method: spec.method,
     url: spec.url,
-    schema: routeSchema(spec, access),
+    schema: routeSchema(spec.querystring === undefined ? { ...spec, querystring: NoQuery } : spec, access),
+    onSend: async (_request, reply, payload) => {
+      if (shouldRetryHeader(reply.statusCode) !== undefined) reply.header('x-should-retry', 'false');
+      return payload;
+    },
     onRequest: access === 'public' ? [] : [authorizeRequest(services, access, `${spec.method} ${spec.url}`)],
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const { result, resultInfo } = await spec.handle({

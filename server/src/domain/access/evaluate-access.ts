@@ -3,7 +3,9 @@
  * (docs/sign-in.md "Which targets, which usernames").
  *
  * An infrastructure app covers a target on a port when one of its `target_criteria` has
- * `protocol: "SSH"`, that `port`, and lists the target's hostname (case-insensitive). Every policy of
+ * `protocol: "SSH"`, that `port`, and selects the target (target-criteria.ts: the flat hostname list,
+ * or the include/require/exclude rule form over hostnames and tags). An app with an `mfa_config` counts
+ * only for a person whose sign-in shows the MFA it asks for (mfa-requirement.ts). Every policy of
  * every app covering (target, port) is evaluated; the grant is the union over the matching ones of
  * their `connection_rules.ssh` usernames (plus the person's email alias where `allow_email_alias` is
  * true, never root or a system account: system-accounts.ts) and forwarding permissions. Precedence does not matter: policies only allow.
@@ -15,10 +17,12 @@ import { unixUsernameProblem } from '@latchkey/shared';
 import type { InfrastructureAppRecord, JsonValue, PolicyRecord, TargetRecord } from '../records.js';
 import type { AccessCatalog } from './access-catalog.js';
 import { policyMatchesIn } from './evaluate-policy.js';
+import { mfaSatisfied, requiredAuthMethods } from './mfa-requirement.js';
 import { emailAlias } from './person.js';
 import { aliasAllowed, type TargetAccounts } from './system-accounts.js';
 import type { Person } from './person.js';
 import { RuleEvaluation } from './rule-matches.js';
+import { flatHostnames, ruleCriterionMatches, sshPortOf } from './target-criteria.js';
 
 /** What a person may do on one target through one SSH port. */
 export interface TargetGrant {
@@ -34,7 +38,7 @@ export interface TargetGrant {
   policyIds: string[];
 }
 
-export type CertificateDenialReason = 'no_app' | 'no_policy' | 'username_not_allowed';
+export type CertificateDenialReason = 'no_app' | 'no_policy' | 'mfa_required' | 'username_not_allowed';
 
 export type CertificateDecision =
   | { allowed: true; grant: TargetGrant }
@@ -63,9 +67,19 @@ export function reachableTargets(
 ): TargetGrant[] {
   const evaluation = new AccessEvaluation(person, catalog, accountsOf);
   const index = indexByHostname(catalog.apps);
+  const ruleCriteria = ruleFormCriteria(catalog.apps);
   const grants: TargetGrant[] = [];
   for (const target of targets) {
-    const covering = index.get(target.hostname.toLowerCase());
+    let covering = index.get(target.hostname.toLowerCase());
+    if (ruleCriteria.length > 0) {
+      // Rule-form criteria (tags, require, exclude) are checked target by target.
+      const byPort = new Map<number, InfrastructureAppRecord[]>();
+      for (const [port, apps] of covering ?? []) byPort.set(port, [...apps]);
+      for (const { app, criterion, port } of ruleCriteria) {
+        if (ruleCriterionMatches(criterion, target)) addApp(byPort, port, app);
+      }
+      covering = byPort;
+    }
     if (covering === undefined) continue;
     for (const [port, apps] of covering) {
       const grant = evaluation.grant(target, port, apps);
@@ -93,7 +107,7 @@ export function decideCertificate(
     message: `no infrastructure app covers target ${request.targetRef} on SSH`,
   });
   if (target === undefined) return noApp();
-  const covering = coveringApps(catalog.apps, target.hostname);
+  const covering = coveringApps(catalog.apps, target);
   const ports =
     request.port === undefined
       ? [...covering.keys()].sort((a, b) => a - b)
@@ -109,6 +123,17 @@ export function decideCertificate(
     if (grant === undefined) continue;
     anyPolicyMatched = true;
     if (grant.usernames.includes(request.username)) return { allowed: true, grant };
+  }
+  if (!anyPolicyMatched && evaluation.mfaBlocked.length > 0) {
+    const app = evaluation.mfaBlocked[0]!;
+    const methods = person.authMethods.length === 0 ? 'none' : person.authMethods.join(', ');
+    return {
+      allowed: false,
+      reason: 'mfa_required',
+      message:
+        `app ${app.name} requires a multi-factor sign-in (amr ${requiredAuthMethods(app.mfaConfig)?.join(' or ')}); ` +
+        `this sign-in's methods are ${methods}: sign in again through an identity provider that reports it`,
+    };
   }
   if (!anyPolicyMatched) {
     return {
@@ -138,6 +163,8 @@ class AccessEvaluation {
   private readonly rules: RuleEvaluation;
   private readonly shares = new Map<InfrastructureAppRecord, AppShare | undefined>();
   private readonly policyVerdicts = new Map<PolicyRecord, boolean>();
+  /** Apps whose policies matched but whose mfa_config this sign-in does not satisfy. */
+  readonly mfaBlocked: InfrastructureAppRecord[] = [];
 
   constructor(
     private readonly person: Person,
@@ -212,6 +239,10 @@ class AccessEvaluation {
       share.allowAgentForwarding ||= ssh.allow_agent_forwarding === true;
       share.allowPortForwarding ||= ssh.allow_port_forwarding === true;
     }
+    if (share !== undefined && !mfaSatisfied(requiredAuthMethods(app.mfaConfig), this.person.authMethods)) {
+      this.mfaBlocked.push(app);
+      share = undefined;
+    }
     this.shares.set(app, share);
     return share;
   }
@@ -226,26 +257,46 @@ class AccessEvaluation {
   }
 }
 
-/** The apps covering `hostname`, by SSH port (each app once per port). */
+/** The apps covering the target, by SSH port (each app once per port). */
 function coveringApps(
   apps: readonly InfrastructureAppRecord[],
-  hostname: string,
+  target: TargetRecord,
 ): Map<number, InfrastructureAppRecord[]> {
   const byPort = new Map<number, InfrastructureAppRecord[]>();
   for (const app of apps) {
     if (app.type !== 'infrastructure') continue;
     for (const criterion of app.targetCriteria) {
-      const hostnames = sshHostnames(criterion);
-      if (hostnames === undefined) continue;
+      const port = sshPortOf(criterion);
+      if (port === undefined) continue;
+      const hostnames = flatHostnames(criterion);
+      if (hostnames === undefined) {
+        if (ruleCriterionMatches(criterion, target)) addApp(byPort, port, app);
+        continue;
+      }
       for (const listed of hostnames) {
-        if (typeof listed === 'string' && sameHostname(listed, hostname)) {
-          addApp(byPort, sshPort(criterion), app);
+        if (typeof listed === 'string' && sameHostname(listed, target.hostname)) {
+          addApp(byPort, port, app);
           break;
         }
       }
     }
   }
   return byPort;
+}
+
+/** The rule-form SSH criteria of the apps, with their port. */
+function ruleFormCriteria(
+  apps: readonly InfrastructureAppRecord[],
+): { app: InfrastructureAppRecord; criterion: JsonValue; port: number }[] {
+  const out: { app: InfrastructureAppRecord; criterion: JsonValue; port: number }[] = [];
+  for (const app of apps) {
+    if (app.type !== 'infrastructure') continue;
+    for (const criterion of app.targetCriteria) {
+      const port = sshPortOf(criterion);
+      if (port !== undefined && flatHostnames(criterion) === undefined) out.push({ app, criterion, port });
+    }
+  }
+  return out;
 }
 
 /** For many targets: lowercased hostname → SSH port → the apps covering it there. */
@@ -256,14 +307,15 @@ function indexByHostname(
   for (const app of apps) {
     if (app.type !== 'infrastructure') continue;
     for (const criterion of app.targetCriteria) {
-      const hostnames = sshHostnames(criterion);
-      if (hostnames === undefined) continue;
+      const port = sshPortOf(criterion);
+      const hostnames = flatHostnames(criterion);
+      if (port === undefined || hostnames === undefined) continue;
       for (const listed of hostnames) {
         if (typeof listed !== 'string') continue;
         const key = listed.toLowerCase();
         let byPort = index.get(key);
         if (byPort === undefined) index.set(key, (byPort = new Map()));
-        addApp(byPort, sshPort(criterion), app);
+        addApp(byPort, port, app);
       }
     }
   }
@@ -278,21 +330,6 @@ function addApp(
   const apps = byPort.get(port);
   if (apps === undefined) byPort.set(port, [app]);
   else if (!apps.includes(app)) apps.push(app);
-}
-
-/** The hostnames of a well-formed SSH criterion (see sshPort), else undefined (other protocols, malformed JSON). */
-function sshHostnames(criterion: JsonValue): readonly JsonValue[] | undefined {
-  if (!isObject(criterion) || criterion.protocol !== 'SSH') return undefined;
-  const port = criterion.port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  const attributes = criterion.target_attributes;
-  if (!isObject(attributes) || !Array.isArray(attributes.hostname)) return undefined;
-  return attributes.hostname;
-}
-
-/** The port of a criterion sshHostnames accepted. */
-function sshPort(criterion: JsonValue): number {
-  return (criterion as { port: number }).port;
 }
 
 /** Case-insensitive (hostnames are ASCII), without allocating: this runs for every criterion of every app. */

@@ -18,7 +18,7 @@ import { upstreamIdentitiesSchema } from './0011-upstream-identities.js';
 import { hostCasSchema } from './0012-host-cas.js';
 import { caRotationsSchema } from './0013-ca-rotations.js';
 import { sshLogUploadsSchema } from './0014-ssh-log-uploads.js';
-import { cloudflareFieldsSchema } from './0014-cloudflare-fields.js';
+import { cloudflareFieldsSchema } from './0015-cloudflare-fields.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -38,7 +38,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0012-host-cas': hostCasSchema(kind),
         '0013-ca-rotations': caRotationsSchema(kind),
         '0014-ssh-log-uploads': sshLogUploadsSchema(kind),
-        '0014-cloudflare-fields': cloudflareFieldsSchema(kind),
+        '0015-cloudflare-fields': cloudflareFieldsSchema(kind),
       };
     },
   };

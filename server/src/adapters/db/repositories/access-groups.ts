@@ -9,6 +9,7 @@ function toRecord(ctx: RepositoryContext, row: AccessGroupsTable): AccessGroupRe
     id: row.id,
     accountId: row.account_id,
     name: row.name,
+    isDefault: codec.readBool(row.is_default),
     include: codec.readJson(row.include) as JsonValue[],
     require: codec.readJson(row.require) as JsonValue[],
     exclude: codec.readJson(row.exclude) as JsonValue[],
@@ -20,6 +21,7 @@ function toRecord(ctx: RepositoryContext, row: AccessGroupsTable): AccessGroupRe
 function fields(ctx: RepositoryContext, input: AccessGroupInput) {
   return {
     name: input.name,
+    is_default: ctx.codec.bool(input.isDefault ?? false),
     include: ctx.codec.json(input.include),
     require: ctx.codec.json(input.require ?? []),
     exclude: ctx.codec.json(input.exclude ?? []),

@@ -32,7 +32,9 @@ export function accountRepository(ctx: RepositoryContext): AccountRepository {
         const account = await withTransaction(ctx, async (tx) => {
           const createdAt = now(tx);
           const row: AccountsTable = {
-            id: tx.newId(),
+            // Cloudflare's account ids are 32 lowercase hex characters; accounts made before keep
+            // their dashed UUID, which every route still accepts.
+            id: tx.newId().replace(/-/g, ''),
             name,
             singleton: 1,
             created_at: codec.time(createdAt),

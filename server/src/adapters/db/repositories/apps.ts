@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { LatchkeyError } from '@latchkey/shared';
 import type { InfrastructureAppInput, InfrastructureAppRepository } from '../../../app/ports/store.js';
-import type { AppPolicyLink, InfrastructureAppRecord, JsonValue } from '../../../domain/records.js';
+import type {
+  AppPolicyLink,
+  InfrastructureAppRecord,
+  JsonObject,
+  JsonValue,
+} from '../../../domain/records.js';
 import { isForeignKeyViolation } from '../db-errors.js';
 import type { AppsTable } from '../schema.js';
 import { now, withTransaction, type RepositoryContext } from './context.js';
@@ -39,6 +44,9 @@ function toRecord(
     aud: row.aud,
     targetCriteria: ctx.codec.readJson(row.target_criteria) as JsonValue[],
     policies,
+    ...(row.mfa_config === null || row.mfa_config === undefined
+      ? {}
+      : { mfaConfig: ctx.codec.readJson(row.mfa_config) as JsonObject }),
     createdAt: ctx.codec.readTime(row.created_at),
     updatedAt: ctx.codec.readTime(row.updated_at),
   };
@@ -130,6 +138,7 @@ export function appRepository(ctx: RepositoryContext): InfrastructureAppReposito
           type: input.type,
           aud: randomBytes(32).toString('hex'),
           target_criteria: tx.codec.json(input.targetCriteria),
+          mfa_config: input.mfaConfig === undefined ? null : tx.codec.json(input.mfaConfig),
           created_at: at,
           updated_at: at,
         };
@@ -168,6 +177,7 @@ export function appRepository(ctx: RepositoryContext): InfrastructureAppReposito
             name: input.name,
             type: input.type,
             target_criteria: tx.codec.json(input.targetCriteria),
+            mfa_config: input.mfaConfig === undefined ? null : tx.codec.json(input.mfaConfig),
             updated_at: tx.codec.time(now(tx)),
           })
           .where('account_id', '=', accountId)

@@ -55,5 +55,27 @@ export function auditSshSettingsRepository(ctx: RepositoryContext): AuditSshSett
     }
   };
 
-  return { get: (accountId) => read(ctx, accountId), put };
+  const rotateSeed: AuditSshSettingsRepository['rotateSeed'] = async (accountId) =>
+    withTransaction(ctx, async (tx) => {
+      const at = tx.codec.time(now(tx));
+      if ((await read(tx, accountId)) === undefined) {
+        const row = {
+          account_id: accountId,
+          public_key: '',
+          seed_id: tx.newId(),
+          created_at: at,
+          updated_at: at,
+        };
+        await tx.db.insertInto('audit_ssh_settings').values(row).execute();
+        return toRecord(tx, row);
+      }
+      await tx.db
+        .updateTable('audit_ssh_settings')
+        .set({ seed_id: tx.newId(), updated_at: at })
+        .where('account_id', '=', accountId)
+        .execute();
+      return (await read(tx, accountId))!;
+    });
+
+  return { get: (accountId) => read(ctx, accountId), put, rotateSeed };
 }

@@ -44,6 +44,13 @@ export function targetCondition(
   if (filter.hostnameContains !== undefined && filter.hostnameContains !== '') {
     all.push(like('hostname_lower', `%${escapeLike(filter.hostnameContains.toLowerCase())}%`));
   }
+  for (const tag of filter.tags ?? []) {
+    all.push(
+      kind === 'postgres'
+        ? sql<SqlBool>`${sql.ref('tags')} ->> cast(${tag.key} as text) = cast(${tag.value} as text)`
+        : sql<SqlBool>`exists (select 1 from json_each(${sql.ref('targets.tags')}) as t where t.key = ${tag.key} and t.value = ${tag.value})`,
+    );
+  }
   if (filter.virtualNetworkId !== undefined) {
     const id = filter.virtualNetworkId;
     all.push(eb.or([eb('ipv4_vnet_id', '=', id), eb('ipv6_vnet_id', '=', id)]));

@@ -26,6 +26,7 @@ interface ResolvedIp extends StoredIp {
 
 interface ResolvedTarget {
   hostname: string;
+  tags?: Record<string, string>;
   ipv4?: ResolvedIp;
   ipv6?: ResolvedIp;
 }
@@ -37,6 +38,7 @@ function toRecord(ctx: RepositoryContext, row: TargetsTable): TargetRecord {
     id: row.id,
     accountId: row.account_id,
     hostname: row.hostname,
+    tags: readTags(ctx, row.tags),
     createdAt: ctx.codec.readTime(row.created_at),
     modifiedAt: ctx.codec.readTime(row.modified_at),
   };
@@ -45,6 +47,16 @@ function toRecord(ctx: RepositoryContext, row: TargetsTable): TargetRecord {
   if (ipv4 !== undefined) record.ipv4 = ipv4;
   if (ipv6 !== undefined) record.ipv6 = ipv6;
   return record;
+}
+
+/** The tags column as a record (a row from before migration 0014 cannot exist: it adds `{}`). */
+function readTags(ctx: RepositoryContext, value: unknown): Record<string, string> {
+  const parsed = value === null || value === undefined ? {} : ctx.codec.readJson(value);
+  const tags: Record<string, string> = {};
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    for (const [key, tag] of Object.entries(parsed)) if (typeof tag === 'string') tags[key] = tag;
+  }
+  return tags;
 }
 
 function pairConflict(ip: ResolvedIp, cause?: unknown): LatchkeyError {
@@ -120,6 +132,7 @@ async function resolveTargets(
       );
     }
     const target: ResolvedTarget = { hostname: input.hostname };
+    if (input.tags !== undefined) target.tags = input.tags;
     const ipv4 = await resolveIp(input.ipv4, 'ipv4');
     const ipv6 = await resolveIp(input.ipv6, 'ipv6');
     if (ipv4 !== undefined) target.ipv4 = ipv4;
@@ -205,6 +218,11 @@ function insertConflict(error: unknown, targets: ResolvedTarget[]): unknown {
   return error;
 }
 
+/** Tags in key order, so the stored JSON (and every answer) is the same however the client ordered them. */
+function sortedTags(tags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 function toRow(ctx: RepositoryContext, accountId: string, target: ResolvedTarget, id: string, at: Date) {
   const row: TargetsTable = {
     id,
@@ -219,6 +237,7 @@ function toRow(ctx: RepositoryContext, accountId: string, target: ResolvedTarget
     ipv6_vnet_id: target.ipv6?.virtualNetworkId ?? null,
     created_at: ctx.codec.time(at),
     modified_at: ctx.codec.time(at),
+    tags: ctx.codec.json(sortedTags(target.tags ?? {})),
   };
   return row;
 }
@@ -337,7 +356,9 @@ export function targetRepository(ctx: RepositoryContext): TargetRepository {
           if (current === undefined) return undefined;
           resolved = await resolveTargets(tx, accountId, [input]);
           await checkPairsFree(tx, resolved, id);
-          const row = toRow(tx, accountId, resolved[0]!, id, now(tx));
+          // No tags given (an agent's re-registration): the target keeps its tags.
+          const target = { ...resolved[0]!, tags: resolved[0]!.tags ?? current.tags };
+          const row = toRow(tx, accountId, target, id, now(tx));
           const { id: _id, account_id: _account, created_at: _created, ...changes } = row;
           await tx.db
             .updateTable('targets')

@@ -2,13 +2,16 @@
 import Type from 'typebox';
 import {
   AccessGroupInputSchema,
+  AccessGroupListQuerySchema,
   AccessGroupSchema,
+  AppListQuerySchema,
   AccountAndIdParams,
   AccountParams,
   IdResult,
   InfrastructureAppInputSchema,
   InfrastructureAppSchema,
   PolicyInputSchema,
+  PolicyListQuerySchema,
   PolicySchema,
   validateAccessGroupInput,
   validateAppInput,
@@ -38,6 +41,7 @@ import {
 } from '../../../app/access-policies.js';
 import { presentAccessGroup, presentPolicy } from '../../../domain/api-representation.js';
 import { PERMISSIONS } from '../../../domain/permissions.js';
+import { pageOf } from '../list-page.js';
 import { ACCOUNT_PREFIX } from './route-context.js';
 import type { RouteContext } from './route-context.js';
 
@@ -72,12 +76,17 @@ export function accessAppRoutes({ route, services }: RouteContext): void {
     url: base,
     access: read,
     summary: 'List infrastructure apps',
+    description:
+      'Filters (ANDed): name (a case-insensitive substring; the whole name with exact=true), aud, search (a ' +
+      'substring of name or aud), target_attributes=hostname=<name>. domain is refused: infrastructure apps ' +
+      'have none. Paged (page, per_page, default 25).',
     tags,
     params: AccountParams,
+    querystring: AppListQuerySchema,
     result: Type.Array(InfrastructureAppSchema),
-    handle: async ({ caller }) => ({
-      result: (await listApps(services, caller)).map(presentAppWithPolicies),
-    }),
+    paged: true,
+    handle: async ({ caller, query }) =>
+      pageOf((await listApps(services, caller, query)).map(presentAppWithPolicies), query, 25),
   });
   route({
     method: 'GET',
@@ -144,12 +153,18 @@ export function accessPolicyRoutes({ route, services }: RouteContext): void {
     url: base,
     access: read,
     summary: 'List reusable policies',
+    description: 'Paged (page, per_page, default 25).',
     tags,
     params: AccountParams,
+    querystring: PolicyListQuerySchema,
     result: Type.Array(PolicySchema),
-    handle: async ({ caller }) => ({
-      result: (await listPolicies(services, caller)).map((p) => presentPolicy(p)),
-    }),
+    paged: true,
+    handle: async ({ caller, query }) =>
+      pageOf(
+        (await listPolicies(services, caller)).map((p) => presentPolicy(p)),
+        query,
+        25,
+      ),
   });
   route({
     method: 'GET',
@@ -217,12 +232,15 @@ export function accessGroupRoutes({ route, services }: RouteContext): void {
     url: base,
     access: read,
     summary: 'List access groups',
+    description:
+      'Filters (ANDed): name (the whole name, case-insensitive), search (a substring of it). Paged (page, per_page, default 25).',
     tags,
     params: AccountParams,
+    querystring: AccessGroupListQuerySchema,
     result: Type.Array(AccessGroupSchema),
-    handle: async ({ caller }) => ({
-      result: (await listAccessGroups(services, caller)).map(presentAccessGroup),
-    }),
+    paged: true,
+    handle: async ({ caller, query }) =>
+      pageOf((await listAccessGroups(services, caller, query)).map(presentAccessGroup), query, 25),
   });
   route({
     method: 'GET',

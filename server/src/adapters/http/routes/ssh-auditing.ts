@@ -15,7 +15,11 @@ import {
   LatchkeyError,
   validateAuditSshSettingsInput,
 } from '@latchkey/shared';
-import { getAuditSshSettings, putAuditSshSettings } from '../../../app/audit-ssh-settings.js';
+import {
+  getAuditSshSettings,
+  putAuditSshSettings,
+  rotateAuditSshSeed,
+} from '../../../app/audit-ssh-settings.js';
 import { createGatewayCa, deleteGatewayCa, listGatewayCas } from '../../../app/gateway-ca.js';
 import {
   cancelCaRotation,
@@ -173,6 +177,20 @@ export function sshAuditingRoutes({ route, services }: RouteContext): void {
         await putAuditSshSettings(services, caller, validateAuditSshSettingsInput(body)),
         services.clock(),
       ),
+    }),
+  });
+  route({
+    method: 'POST',
+    url: `${settings}/rotate_seed`,
+    access: PERMISSIONS.sshAuditingEdit,
+    summary: 'Rotate the seed id of the session-log settings (Cloudflare-compatible)',
+    description:
+      "A new seed_id; the key is unchanged. Cloudflare's seed names its SSH proxy's host key identity; Latchkey has no such proxy key, so the new seed_id only marks the rotation.",
+    tags: settingsTags,
+    params: AccountParams,
+    result: AuditSshSettingsSchema,
+    handle: async ({ caller }) => ({
+      result: presentAuditSshSettings(await rotateAuditSshSeed(services, caller), services.clock()),
     }),
   });
 }

@@ -17,6 +17,7 @@ import {
 } from '../../../app/virtual-networks.js';
 import { presentVirtualNetwork } from '../../../domain/api-representation.js';
 import { PERMISSIONS } from '../../../domain/permissions.js';
+import { pageOf } from '../list-page.js';
 import { ACCOUNT_PREFIX } from './route-context.js';
 import type { RouteContext } from './route-context.js';
 
@@ -30,13 +31,15 @@ export function virtualNetworkRoutes({ route, services }: RouteContext): void {
     url: BASE,
     access: PERMISSIONS.zeroTrustRead,
     summary: 'List virtual networks',
+    description:
+      'Filters (ANDed): name, is_default_network (or its deprecated alias is_default), is_deleted, id. Paged (page, per_page, default 1000).',
     tags,
     params: AccountParams,
     querystring: VirtualNetworkListQuerySchema,
     result: Type.Array(VirtualNetworkSchema),
-    handle: async ({ caller, query }) => ({
-      result: (await listVirtualNetworks(services, caller, query)).map(presentVirtualNetwork),
-    }),
+    paged: true,
+    handle: async ({ caller, query }) =>
+      pageOf((await listVirtualNetworks(services, caller, query)).map(presentVirtualNetwork), query, 1000),
   });
 
   route({
