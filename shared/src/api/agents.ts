@@ -13,7 +13,7 @@ import Type from 'typebox';
 import type { Static } from 'typebox';
 import { MAX_FORCE_COMMAND_LENGTH } from '../ssh/force-command.js';
 import { LIMITS } from '../limits.js';
-import { Timestamp, Uuid } from './common.js';
+import { AccountId, Timestamp, Uuid } from './common.js';
 
 /** A join token lives 24 hours and enrols one host unless its creator says otherwise. */
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = LIMITS.joinToken.defaultLifetimeSeconds;
@@ -118,7 +118,7 @@ export type AgentReenrollBody = Static<typeof AgentReenrollSchema>;
 /** The agent's credential: an API token that reaches only the agent's own routes. */
 export const AgentCredentialSchema = Type.Object({
   agent_id: Uuid,
-  account_id: Uuid,
+  account_id: AccountId,
   api_token: Type.String(),
   expires_at: Timestamp,
   target_id: Type.Optional(
