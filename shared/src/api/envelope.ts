@@ -16,7 +16,7 @@ export interface ApiErrorItem {
   /** `pointer` is a JSON pointer into the request (body, or query when the message says so). */
   source?: { pointer?: string };
   /** Latchkey's stable string code (see shared/src/errors/error-codes.ts); clients may match on it. */
-  latchkey_code?: ErrorCode | 'route_not_found' | 'method_not_allowed';
+  latchkey_code?: ErrorCode;
 }
 
 export interface ResultInfo {
@@ -53,6 +53,10 @@ export function apiErrorNumber(code: ErrorCode): number {
   return API_ERROR_NUMBERS[code] ?? 1000;
 }
 
+/** Envelope numbers of the two routing failures (Cloudflare's). */
+export const ROUTE_NOT_FOUND_NUMBER = 7003;
+export const METHOD_NOT_ALLOWED_NUMBER = 7001;
+
 /** Codes not listed map to 1000. */
 export const API_ERROR_NUMBERS: Partial<Record<ErrorCode, number>> = {
   internal: 1000,
@@ -63,11 +67,9 @@ export const API_ERROR_NUMBERS: Partial<Record<ErrorCode, number>> = {
   invalid_config: 1005,
   unauthenticated: 10000,
   permission_denied: 9109,
+  route_not_found: ROUTE_NOT_FOUND_NUMBER,
+  method_not_allowed: METHOD_NOT_ALLOWED_NUMBER,
 };
-
-/** Envelope numbers of the two routing failures (Cloudflare's). */
-export const ROUTE_NOT_FOUND_NUMBER = 7003;
-export const METHOD_NOT_ALLOWED_NUMBER = 7001;
 
 export function successEnvelope<T>(result: T, resultInfo?: ResultInfo): SuccessEnvelope<T> {
   return resultInfo === undefined

@@ -45,6 +45,11 @@ export const ERROR_CODES = {
   // Sign-in through an upstream OIDC provider (server/src/adapters/oidc): the provider cannot be reached or
   // answers with a server-side failure (Latchkey is the gateway in front of it, hence 502).
   upstream_unavailable: 502,
+
+  // Routing (server/src/adapters/http/envelope-errors.ts): no route has this path, or the path exists for
+  // other methods only. Sent as `latchkey_code` since the first release, in the table since issue 17.
+  route_not_found: 404,
+  method_not_allowed: 405,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

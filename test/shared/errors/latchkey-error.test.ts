@@ -23,3 +23,18 @@ describe('LatchkeyError', () => {
     assert.equal(httpStatusFor('conflict'), 409);
   });
 });
+
+describe('ERROR_CODES: the routing failures', () => {
+  it('holds the two codes the router sends, with their statuses and Cloudflare numbers', async () => {
+    const { apiErrorNumber, errorItemFor } = await import('@latchkey/shared');
+    assert.equal(httpStatusFor('route_not_found'), 404);
+    assert.equal(httpStatusFor('method_not_allowed'), 405);
+    assert.equal(apiErrorNumber('route_not_found'), 7003);
+    assert.equal(apiErrorNumber('method_not_allowed'), 7001);
+    assert.deepEqual(errorItemFor(new LatchkeyError('route_not_found', 'No route for the URI')), {
+      code: 7003,
+      message: 'No route for the URI',
+      latchkey_code: 'route_not_found',
+    });
+  });
+});

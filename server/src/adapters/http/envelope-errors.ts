@@ -1,17 +1,10 @@
 /**
  * The one place errors become HTTP responses: every error, whatever threw it, leaves as Cloudflare's
- * failure envelope with the status of shared's ERROR_CODES table. Routing failures (404 no route,
- * 405 method not allowed) get Cloudflare's 7003 / 7001 numbers.
+ * failure envelope with the status of shared's ERROR_CODES table. Routing failures are in the table too
+ * (`route_not_found` 404, `method_not_allowed` 405, with Cloudflare's 7003 / 7001 numbers).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  ERROR_CODES,
-  LatchkeyError,
-  METHOD_NOT_ALLOWED_NUMBER,
-  ROUTE_NOT_FOUND_NUMBER,
-  errorItemFor,
-  failureEnvelope,
-} from '@latchkey/shared';
+import { ERROR_CODES, LatchkeyError, errorItemFor, failureEnvelope } from '@latchkey/shared';
 import type { ApiErrorItem } from '@latchkey/shared';
 
 export function installErrorHandling(app: FastifyInstance): void {
@@ -30,26 +23,17 @@ export function installErrorHandling(app: FastifyInstance): void {
     const path = request.url.split('?')[0] ?? '';
     const allowed = [...new Set(patterns.filter((p) => p.pattern.test(path)).map((p) => p.method))];
     if (allowed.length > 0) {
-      return reply
-        .code(405)
-        .header('allow', allowed.join(', '))
-        .send(
-          failureEnvelope([
-            {
-              code: METHOD_NOT_ALLOWED_NUMBER,
-              message: `Method ${request.method} not allowed for ${path}; allowed: ${allowed.join(', ')}`,
-              latchkey_code: 'method_not_allowed',
-            },
-          ]),
-        );
-    }
-    return reply
-      .code(404)
-      .send(
-        failureEnvelope([
-          { code: ROUTE_NOT_FOUND_NUMBER, message: 'No route for the URI', latchkey_code: 'route_not_found' },
-        ]),
+      const error = new LatchkeyError(
+        'method_not_allowed',
+        `Method ${request.method} not allowed for ${path}; allowed: ${allowed.join(', ')}`,
       );
+      return reply
+        .code(ERROR_CODES.method_not_allowed)
+        .header('allow', allowed.join(', '))
+        .send(failureEnvelope([errorItemFor(error)]));
+    }
+    const error = new LatchkeyError('route_not_found', 'No route for the URI');
+    return reply.code(ERROR_CODES.route_not_found).send(failureEnvelope([errorItemFor(error)]));
   });
 
   app.setErrorHandler(
