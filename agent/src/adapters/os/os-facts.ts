@@ -8,11 +8,14 @@ import { parseOsRelease } from './os-release.js';
 const OS_RELEASE_PATHS = ['/etc/os-release', '/usr/lib/os-release'];
 const SSHD_PATHS = ['/usr/sbin/sshd', '/usr/bin/sshd', '/usr/local/sbin/sshd'];
 const SSH_UNITS = ['ssh.service', 'ssh.socket', 'sshd.service', 'sshd.socket'];
+/** sshd's init script under SysV init and OpenRC: Debian's `ssh`, everyone else's `sshd`. */
+const SSH_INIT_SCRIPTS = ['ssh', 'sshd'];
 
 /**
  * Reads the facts that decide how sshd is managed here. systeminformation gives the platform and the
  * release (in a short-lived child process, os-info.ts); it has no os-release ID or ID_LIKE, so those come from
- * os-release itself. The init system is PID 1's name (/proc/1/comm); systemd is asked which ssh units exist and whether ssh.socket is enabled.
+ * os-release itself. The init system is PID 1's name (/proc/1/comm); systemd is asked which ssh units exist and whether ssh.socket is enabled;
+ * without systemd, /etc/init.d says which of sshd's init scripts exist.
  */
 export async function readOsFacts(files: FileSystem, commands: CommandRunner): Promise<OsFacts> {
   const os = await readOsInfo();
@@ -31,7 +34,13 @@ export async function readOsFacts(files: FileSystem, commands: CommandRunner): P
   const sshdPath = await firstExisting(files, SSHD_PATHS);
 
   let units: string[] | undefined;
+  let initScripts: string[] | undefined;
   let sshSocketEnabled: boolean | undefined;
+  if (initSystem === 'sysvinit' || initSystem === 'openrc') {
+    initScripts = [];
+    for (const name of SSH_INIT_SCRIPTS)
+      if (await files.exists(`/etc/init.d/${name}`)) initScripts.push(name);
+  }
   if (initSystem === 'systemd') {
     const listed = await commands.run([
       'systemctl',
@@ -57,6 +66,7 @@ export async function readOsFacts(files: FileSystem, commands: CommandRunner): P
     ...(versionId === undefined ? {} : { versionId }),
     initSystem,
     ...(units === undefined ? {} : { units }),
+    ...(initScripts === undefined ? {} : { initScripts }),
     ...(sshSocketEnabled === undefined ? {} : { sshSocketEnabled }),
     ...(sshdPath === undefined ? {} : { sshdPath }),
   };

@@ -14,6 +14,11 @@ export interface OsFacts {
   readonly initSystem: InitSystem;
   /** systemd unit files that exist (`ssh.service`, `ssh.socket`, `sshd.service` …). */
   readonly units?: readonly string[];
+  /**
+   * Without systemd: which of sshd's init scripts exist in /etc/init.d (`ssh` on Debian and Ubuntu,
+   * `sshd` on the RHEL family, Alpine and Gentoo), the name `service` and `rc-service` take.
+   */
+  readonly initScripts?: readonly string[];
   /** Whether ssh.socket is enabled (Ubuntu 22.10+ socket activation). */
   readonly sshSocketEnabled?: boolean;
   /** The sshd binary when found; default /usr/sbin/sshd (Arch's /usr/sbin is a link to /usr/bin). */
@@ -54,12 +59,18 @@ export function versionAtLeast(version: string | undefined, minimum: string): bo
 
 /**
  * The service's name: Debian and Ubuntu call it `ssh` (with `sshd` only as an alias of the systemd unit),
- * everyone else `sshd`. Unit names found on the host win over the table.
+ * everyone else `sshd`. What the host has wins over the table: its systemd units under systemd, its
+ * init scripts under SysV init and OpenRC; the table decides only when both or neither exist.
  */
 export function sshServiceName(facts: OsFacts): 'ssh' | 'sshd' {
-  const units = facts.units ?? [];
-  if (units.includes('ssh.service') && !units.includes('sshd.service')) return 'ssh';
-  if (units.includes('sshd.service') && !units.includes('ssh.service')) return 'sshd';
+  const names =
+    facts.initSystem === 'systemd'
+      ? (facts.units ?? []).filter((unit) => unit.endsWith('.service')).map((unit) => unit.slice(0, -8))
+      : facts.initSystem === 'none'
+        ? []
+        : (facts.initScripts ?? []);
+  if (names.includes('ssh') && !names.includes('sshd')) return 'ssh';
+  if (names.includes('sshd') && !names.includes('ssh')) return 'sshd';
   return distroFamily(facts) === 'debian' ? 'ssh' : 'sshd';
 }
 

@@ -111,6 +111,55 @@ describe('restartPlan by distro', () => {
       [run('rc-service', 'sshd', 'reload')],
       [run('rc-service', 'sshd', 'restart')],
     ],
+    // The hosts test/e2e/installer boots (docs/agent.md's matrix), with the facts os-facts.ts read there.
+    [
+      'Debian 11 (systemd; ssh.service and its sshd.service alias)',
+      {
+        id: 'debian',
+        versionId: '11',
+        initSystem: 'systemd',
+        units: ['ssh.service', 'ssh.socket', 'sshd.service'],
+        sshSocketEnabled: false,
+      },
+      'ssh',
+      [run('systemctl', 'reload', 'ssh')],
+      [run('systemctl', 'reset-failed', 'ssh'), run('systemctl', 'restart', 'ssh')],
+    ],
+    [
+      'Debian 12 whose only OpenSSH unit is sshd.service',
+      { id: 'debian', versionId: '12', initSystem: 'systemd', units: ['sshd.service'] },
+      'sshd',
+      [run('systemctl', 'reload', 'sshd')],
+      [run('systemctl', 'reset-failed', 'sshd'), run('systemctl', 'restart', 'sshd')],
+    ],
+    [
+      'Debian 12 booted with sysvinit-core (/etc/init.d/ssh)',
+      { id: 'debian', versionId: '12', initSystem: 'sysvinit', initScripts: ['ssh'] },
+      'ssh',
+      [run('service', 'ssh', 'reload')],
+      [run('service', 'ssh', 'restart')],
+    ],
+    [
+      'Debian 12 with OpenRC (/etc/init.d/ssh, an LSB script OpenRC runs)',
+      { id: 'debian', versionId: '12', initSystem: 'openrc', initScripts: ['ssh'] },
+      'ssh',
+      [run('rc-service', 'ssh', 'reload')],
+      [run('rc-service', 'ssh', 'restart')],
+    ],
+    [
+      'a Debian derivative under SysV init whose script is /etc/init.d/sshd',
+      { id: 'debian', versionId: '12', initSystem: 'sysvinit', initScripts: ['sshd'] },
+      'sshd',
+      [run('service', 'sshd', 'reload')],
+      [run('service', 'sshd', 'restart')],
+    ],
+    [
+      'Alpine (OpenRC) with /etc/init.d/sshd',
+      { id: 'alpine', versionId: '3.20.1', initSystem: 'openrc', initScripts: ['sshd'] },
+      'sshd',
+      [run('rc-service', 'sshd', 'reload')],
+      [run('rc-service', 'sshd', 'restart')],
+    ],
     [
       'Arch',
       { id: 'arch', initSystem: 'systemd' },
@@ -166,6 +215,29 @@ describe('restartPlan by distro', () => {
       restartPlan({ id: 'ubuntu', versionId: '22.04', initSystem: 'systemd' }).onListenChange,
       [],
     );
+  });
+
+  it('init scripts decide the name only without systemd, and units only under systemd', () => {
+    // A stray /etc/init.d/sshd on a systemd host does not rename Debian's ssh.service…
+    assert.equal(
+      restartPlan({ id: 'debian', initSystem: 'systemd', units: ['ssh.service'], initScripts: ['sshd'] })
+        .serviceName,
+      'ssh',
+    );
+    // …and units listed for a SysV host (there are none) do not override its scripts.
+    assert.equal(
+      restartPlan({ id: 'centos', initSystem: 'sysvinit', units: ['ssh.service'], initScripts: ['sshd'] })
+        .serviceName,
+      'sshd',
+    );
+    // Both or neither: the family's name.
+    assert.equal(
+      restartPlan({ id: 'debian', initSystem: 'sysvinit', initScripts: ['ssh', 'sshd'] }).serviceName,
+      'ssh',
+    );
+    assert.equal(restartPlan({ id: 'centos', initSystem: 'openrc', initScripts: [] }).serviceName, 'sshd');
+    // No service manager: a SIGHUP, whatever scripts lie around.
+    assert.deepEqual(restartPlan({ id: 'debian', initSystem: 'none', initScripts: ['sshd'] }).restart, []);
   });
 
   it('uses the sshd binary and pid file it is given', () => {
