@@ -56,6 +56,9 @@ const { values } = parseArgs({
     megabytes: { type: 'string', default: '64' },
     'scp-megabytes': { type: 'string', default: '100' },
     'scp-modes': { type: 'string', default: 'sftp,legacy' },
+    'scp-directions': { type: 'string', default: 'upload,download' },
+    // Which of direct, recorded (the front recording), off (the front with recording off) to run.
+    'scp-variants': { type: 'string', default: 'direct,recorded,off' },
     // exec: `ssh -tt HOST COMMAND`; shell: the command typed into a login shell (`ssh -tt HOST`), where the
     // front also follows the screen for typed commands (TerminalCommandTracker).
     'bulk-modes': { type: 'string', default: 'exec,shell' },
@@ -396,11 +399,13 @@ async function scp(world: FrontWorld): Promise<void> {
   await chown(`${remoteDir}/payload.bin`, world.user.uid, world.user.gid);
   const modes = values['scp-modes'].split(',') as ('sftp' | 'legacy')[];
   // Each round: direct, front (recorded), front (recording off: the session-log key removed).
+  const wanted = new Set(values['scp-variants'].split(','));
+  const directions = values['scp-directions'].split(',') as ('upload' | 'download')[];
   const variants = [
-    { name: 'direct', front: false, recorded: false },
-    { name: 'front, recorded', front: true, recorded: true },
-    { name: 'front, recording off', front: true, recorded: false },
-  ];
+    { name: 'direct', short: 'direct', front: false, recorded: false },
+    { name: 'front, recorded', short: 'recorded', front: true, recorded: true },
+    { name: 'front, recording off', short: 'off', front: true, recorded: false },
+  ].filter((variant) => wanted.has(variant.short));
   const runs = new Map<string, RunCost[]>();
   const key = (variant: string, mode: string, direction: string) => `${variant}|${mode}|${direction}`;
   let recording = true;
@@ -415,7 +420,7 @@ async function scp(world: FrontWorld): Promise<void> {
         const options = (await config.options()).slice(0, -3); // without -p PORT destination
         const target = `${world.user.name}@127.0.0.1`;
         for (const mode of modes) {
-          for (const direction of ['upload', 'download'] as const) {
+          for (const direction of directions) {
             await world.spoolSettled(120_000);
             const remote = `${target}:${remoteDir}/${direction === 'upload' ? `up-${mode}.bin` : 'payload.bin'}`;
             const local = direction === 'upload' ? source : `${localDir}/down-${mode}.bin`;
@@ -445,8 +450,8 @@ async function scp(world: FrontWorld): Promise<void> {
   console.log(`\nscp of ${fmt(mb, 1)} MB, /dev/shm to /dev/shm, ${ROUNDS} rounds:`);
   const rows: (string | number)[][] = [];
   for (const mode of modes) {
-    for (const direction of ['upload', 'download']) {
-      const direct = runs.get(key('direct', mode, direction))!.map((r) => r.wall);
+    for (const direction of directions) {
+      const direct = runs.get(key('direct', mode, direction))?.map((r) => r.wall) ?? [];
       for (const variant of variants) {
         const list = runs.get(key(variant.name, mode, direction))!;
         const walls = list.map((r) => r.wall);

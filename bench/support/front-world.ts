@@ -20,6 +20,7 @@
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`: the profile is written when the bench stops the agent).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,18 +141,22 @@ async function agentCommand(kind: AgentKind, base: string): Promise<string[]> {
         {
           name: 'bench-source-patches',
           setup(pluginBuild) {
-            pluginBuild.onLoad({ filter: /\/agent\/src\/.*\.ts$/ }, async (args) => {
-              const mine = patches.filter((patch) => path.resolve(ROOT, patch.file) === args.path);
-              if (mine.length === 0) return undefined;
-              let text = await readFile(args.path, 'utf8');
-              for (const patch of mine) {
-                if (!text.includes(patch.find))
-                  throw new Error(`${patch.file}: no ${JSON.stringify(patch.find)}`);
-                text = text.replace(patch.find, patch.replace);
-                applied.add(patch);
-              }
-              return { contents: text, loader: 'ts' };
-            });
+            // agent/src, and ssh2's own files (to measure a change to patches/ssh2+1.17.0.patch)
+            pluginBuild.onLoad(
+              { filter: /\/(agent\/src\/.*\.ts|node_modules\/ssh2\/lib\/.*\.js)$/ },
+              async (args) => {
+                const mine = patches.filter((patch) => path.resolve(ROOT, patch.file) === args.path);
+                if (mine.length === 0) return undefined;
+                let text = await readFile(args.path, 'utf8');
+                for (const patch of mine) {
+                  if (!text.includes(patch.find))
+                    throw new Error(`${patch.file}: no ${JSON.stringify(patch.find)}`);
+                  text = text.replace(patch.find, patch.replace);
+                  applied.add(patch);
+                }
+                return { contents: text, loader: args.path.endsWith('.js') ? 'js' : 'ts' };
+              },
+            );
           },
         },
       ],
@@ -194,16 +199,16 @@ async function agentCommand(kind: AgentKind, base: string): Promise<string[]> {
     registerCleanup('bench agent bundle', () => rm(placed, { force: true }));
     return [process.execPath, '--max-semi-space-size=1', placed];
   }
-  const built = await runCommand(process.execPath, [`${ROOT}scripts/package-agent.mjs`, '--quiet'], {
-    timeoutMs: 900_000,
-  });
-  if (built.code !== 0) throw new Error(`packaging the agent failed: ${built.stderr}`);
-  const unpacked = await runCommand('tar', [
-    '-xzf',
-    `${ROOT}dist/latchkey-agent-linux-x64.tar.gz`,
-    '-C',
-    base,
-  ]);
+  // BENCH_AGENT_TARBALL: an agent package already built (for `rebuilt`, only its Node and ssh2's
+  // binding are used), e.g. while the tree does not package.
+  const tarball = process.env.BENCH_AGENT_TARBALL ?? `${ROOT}dist/latchkey-agent-linux-x64.tar.gz`;
+  if (process.env.BENCH_AGENT_TARBALL === undefined) {
+    const built = await runCommand(process.execPath, [`${ROOT}scripts/package-agent.mjs`, '--quiet'], {
+      timeoutMs: 900_000,
+    });
+    if (built.code !== 0) throw new Error(`packaging the agent failed: ${built.stderr}`);
+  }
+  const unpacked = await runCommand('tar', ['-xzf', tarball, '-C', base]);
   if (unpacked.code !== 0) throw new Error(unpacked.stderr);
   return [path.join(base, 'latchkey-agent/bin/latchkey-agent')];
 }
@@ -301,6 +306,13 @@ export async function startFrontWorld(options: { agent?: AgentKind; log?: (line:
   let output = '';
   agent.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   agent.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // BENCH_AGENT_OUTPUT=FILE: the agent's output (e.g. with BENCH_AGENT_NODE_OPTIONS=--trace-gc) kept there.
+  const outputFile = process.env.BENCH_AGENT_OUTPUT;
+  if (outputFile !== undefined) {
+    const copy = createWriteStream(outputFile);
+    agent.stdout!.pipe(copy);
+    agent.stderr!.pipe(copy);
+  }
   const agentExited = new Promise<void>((resolve) => agent.on('close', () => resolve()));
   const stopAgent = async () => {
     if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGTERM');
