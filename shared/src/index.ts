@@ -7,3 +7,4 @@ export * from './client/index.js';
 export * from './limits.js';
 export * from './version.js';
 export type { Clock } from './time/clock.js';
+export * from './audit/audit-actions.js';

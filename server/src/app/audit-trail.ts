@@ -1,10 +1,12 @@
 /** Writes the audit event of a change, inside the change's transaction (so both commit or neither). */
+import type { AuditAction } from '@latchkey/shared';
 import type { Repositories } from './ports/store.js';
 import type { Caller } from './caller.js';
 import type { JsonValue } from '../domain/records.js';
 
 export interface Change {
-  action: string;
+  /** From the audit-action catalogue (shared/src/audit/audit-actions.ts). */
+  action: AuditAction;
   resourceType: string;
   resourceId?: string;
   before?: unknown;

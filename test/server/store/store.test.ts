@@ -549,7 +549,11 @@ for (const backend of storeBackends('store-sqlite')) {
           store.transaction(async (tx) => {
             await tx.targets.create(account.id, target('h', '10.0.0.1'));
             await tx.virtualNetworks.create(account.id, { name: 'lab', isDefaultNetwork: true });
-            await tx.auditEvents.append(account.id, { actor: 'a', action: 'x', resourceType: 'target' });
+            await tx.auditEvents.append(account.id, {
+              actor: 'a',
+              action: 'target.create',
+              resourceType: 'target',
+            });
             throw new Error('the use-case changed its mind');
           }),
           /changed its mind/,
@@ -1159,7 +1163,7 @@ for (const backend of storeBackends('store-sqlite')) {
           );
         await store.close();
         await assert.rejects(
-          store.auditEvents.append(account.id, { actor: 'x', action: 'y', resourceType: 'z' }),
+          store.auditEvents.append(account.id, { actor: 'x', action: 'target.create', resourceType: 'z' }),
           'an append after close fails, never silently drops',
         );
       });

@@ -12,6 +12,7 @@
  *   id on a target) throws `LatchkeyError('invalid_argument', message)`;
  * - a database that cannot be reached throws `LatchkeyError('unavailable', …)`.
  */
+import type { AuditAction } from '@latchkey/shared';
 import type {
   AccessGroupRecord,
   AccountRecord,
@@ -371,7 +372,8 @@ export interface ApiTokenRepository {
 
 export interface AuditEventInput {
   actor: string;
-  action: string;
+  /** From the catalogue (shared/src/audit/audit-actions.ts): the compiler refuses any other. */
+  action: AuditAction;
   resourceType: string;
   resourceId?: string;
   before?: JsonValue;

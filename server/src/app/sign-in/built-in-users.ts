@@ -5,7 +5,7 @@
  * refresh tokens die with them: enabling it again brings none back) and ends the person's SSH sessions on
  * every target (DESIGN.md flow 9), in the same transaction.
  */
-import { LatchkeyError, type SessionEndReason } from '@latchkey/shared';
+import { LatchkeyError, type AuditAction, type SessionEndReason } from '@latchkey/shared';
 import type { UserRecord } from '../../domain/records.js';
 import type { Services } from '../services.js';
 import { endSessionsOfPerson } from '../ssh-sessions/live-ssh-sessions.js';
@@ -88,7 +88,7 @@ async function updateUser(
   services: Services,
   accountId: string,
   email: string,
-  action: string,
+  action: AuditAction,
   actor: string,
   patch: { passwordHash?: string; groups?: string[]; disabled?: boolean },
   endSessions?: SessionEndReason,
