@@ -3,13 +3,18 @@
  * (booleans, times, bigint sizes, absent optionals), the bytes come back identical across the 1 MiB
  * pieces they are stored in whatever sizes they were given in, a replacement swaps index and bytes at once
  * (a reader of the old bytes is stopped, never handed a mix), and the list filters, orders and pages.
+ * Uploads are staged as they arrive and linked once; broken-off, discarded and stale staged bytes can never
+ * be linked.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { isLatchkeyError } from '@latchkey/shared';
 import { openStore } from '../../../server/src/adapters/db/open-store.js';
-import { SSH_LOG_PIECE_BYTES } from '../../../server/src/adapters/db/repositories/ssh-logs.js';
-import type { SshLogInput, Store } from '../../../server/src/app/ports/store.js';
+import {
+  SSH_LOG_PIECE_BYTES,
+  STALE_UPLOAD_MS,
+} from '../../../server/src/adapters/db/repositories/ssh-logs.js';
+import type { SshLogInput, Store, StoreOptions } from '../../../server/src/app/ports/store.js';
 import type { AccountRecord } from '../../../server/src/domain/records.js';
 import { storeBackends } from '../support/store-backends.js';
 
@@ -33,6 +38,19 @@ function input(id: string, overrides: Partial<SshLogInput> = {}): SshLogInput {
   };
 }
 
+function newIdInto(ids: string[]): () => string {
+  return () => {
+    const id = randomUUID();
+    ids.push(id);
+    return id;
+  };
+}
+
+/** `bytes` as an upload arrives: pieces of `size`, one at a time. */
+async function* inPieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
 async function readAll(content: AsyncIterable<Uint8Array>): Promise<{ bytes: Buffer; pieces: number[] }> {
   const parts: Uint8Array[] = [];
   for await (const piece of content) parts.push(piece);
@@ -44,14 +62,103 @@ for (const backend of storeBackends('ssh-log-store')) {
     this.timeout(60_000);
     let store: Store;
     let account: AccountRecord;
+    let database: StoreOptions;
+    /** Every id the store made (file ids among them), newest last. */
+    let ids: string[];
+    const others: Store[] = [];
 
     before(() => backend.setUp());
     after(() => backend.tearDown());
     beforeEach(async () => {
-      store = await openStore({ ...(await backend.freshDatabase()), clock: () => NOW });
+      ids = [];
+      database = await backend.freshDatabase();
+      store = await openStore({ ...database, clock: () => NOW, newId: newIdInto(ids) });
       account = (await store.accounts.ensureDefaultAccount()).account;
     });
-    afterEach(async () => store?.close());
+    afterEach(async () => {
+      await store?.close();
+      for (const other of others.splice(0)) await other.close();
+    });
+
+    /** Another store on the same database (another server process, or the same one later) at `clock`. */
+    async function storeAt(clock: Date): Promise<Store> {
+      const other = await openStore({ ...database, clock: () => clock });
+      others.push(other);
+      return other;
+    }
+
+    it('stages an upload as it arrives, readable by nobody until put() links it, then exactly once', async () => {
+      const file = randomBytes(3 * SSH_LOG_PIECE_BYTES + 5);
+      const staged = await store.sshLogs.stage(account.id, 'staged.1', inPieces(file, 100_000));
+      assert.equal(staged.size, file.length);
+      assert.equal(await store.sshLogs.get(account.id, 'staged.1'), undefined);
+      const log = await store.transaction((tx) =>
+        tx.sshLogs.put(account.id, input('staged.1', { sizeBytes: file.length }), staged),
+      );
+      assert.equal(log.sizeBytes, file.length);
+      const opened = await readAll((await store.sshLogs.open(account.id, 'staged.1'))!.content);
+      assert.ok(opened.bytes.equals(file));
+      assert.deepEqual(opened.pieces, [SSH_LOG_PIECE_BYTES, SSH_LOG_PIECE_BYTES, SSH_LOG_PIECE_BYTES, 5]);
+      await assert.rejects(
+        store.sshLogs.put(account.id, input('staged.2', { sizeBytes: file.length }), staged),
+        (error) => isLatchkeyError(error, 'unavailable'),
+        'staged bytes are linked once',
+      );
+      await store.sshLogs.discardStaged(staged); // a no-op on linked bytes
+      assert.ok(
+        (await readAll((await store.sshLogs.open(account.id, 'staged.1'))!.content)).bytes.equals(file),
+      );
+    });
+
+    it('an upload that breaks off, or is discarded, leaves nothing that can be linked; a stored log is untouched', async () => {
+      const kept = await store.sshLogs.put(
+        account.id,
+        input('cut.1', { status: 'incomplete', sizeBytes: 3 }),
+        [Buffer.from('old')],
+      );
+      const cutOff = new Error('the upload was cut off');
+      await assert.rejects(
+        store.sshLogs.stage(
+          account.id,
+          'cut.1',
+          (async function* () {
+            yield* inPieces(randomBytes(2 * SSH_LOG_PIECE_BYTES + 7), 65_536);
+            throw cutOff;
+          })(),
+        ),
+        (error) => error === cutOff,
+      );
+      const cutFileId = ids.at(-1)!;
+      await assert.rejects(
+        store.sshLogs.put(account.id, input('cut.1'), { stagedFileId: cutFileId, size: 0 }, kept),
+        (error) => isLatchkeyError(error, 'unavailable'),
+      );
+      const refused = await store.sshLogs.stage(account.id, 'cut.1', inPieces(randomBytes(10), 4));
+      await store.sshLogs.discardStaged(refused);
+      await assert.rejects(store.sshLogs.put(account.id, input('cut.1'), refused, kept), (error) =>
+        isLatchkeyError(error, 'unavailable'),
+      );
+      assert.deepEqual(await store.sshLogs.get(account.id, 'cut.1'), kept);
+      assert.equal(
+        (await readAll((await store.sshLogs.open(account.id, 'cut.1'))!.content)).bytes.toString(),
+        'old',
+      );
+    });
+
+    it('staged bytes a crash left are swept by a later upload once a day old, not before', async () => {
+      const orphan = await store.sshLogs.stage(account.id, 'orphan.1', inPieces(randomBytes(1000), 100));
+      const hourLater = await storeAt(new Date(NOW.getTime() + 60 * 60 * 1000));
+      await hourLater.sshLogs.stage(account.id, 'other.1', inPieces(randomBytes(10), 10));
+      const young = await hourLater.sshLogs.stage(account.id, 'young.1', inPieces(randomBytes(10), 10));
+      const dayLater = await storeAt(new Date(NOW.getTime() + STALE_UPLOAD_MS + 1));
+      await dayLater.sshLogs.stage(account.id, 'other.2', inPieces(randomBytes(10), 10));
+      await assert.rejects(
+        dayLater.sshLogs.put(account.id, input('orphan.1', { sizeBytes: 1000 }), orphan),
+        (error) => isLatchkeyError(error, 'unavailable'),
+      );
+      const linked = await dayLater.sshLogs.put(account.id, input('young.1', { sizeBytes: 10 }), young);
+      assert.equal(linked.sizeBytes, 10);
+    });
 
     it('keeps what each certificate was issued for (issued_sessions), once per session id', async () => {
       const issued = {
