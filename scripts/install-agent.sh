@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Latchkey agent on a Linux x86_64 host with systemd, enrols it and starts it:
+# Installs the Latchkey agent on a Linux x86_64 host (systemd, OpenRC or SysV init), enrols it and starts it:
 #
 #   curl -fsSL https://ACCESS-SERVER/install.sh | sudo bash -s -- --token JOIN_TOKEN --sha256 PACKAGE_DIGEST
 #
 # The access server serves this script at /install.sh (with its own URL put in as the default --server)
 # and the agent package at /downloads/: the package carries its own Node runtime, so the host needs
-# nothing but curl or wget, tar, sha256sum and systemd. Safe to run again: a rerun upgrades the package
+# nothing but curl or wget, tar, sha256sum and a service manager. Safe to run again: a rerun upgrades the package
 # (an atomic swap of versioned directories), keeps the enrolment and restarts the service.
 #
 # What it trusts: the package whose sha256 the install line pins (--sha256, as `latchkey admin join-token
@@ -26,7 +26,8 @@
 #
 # What it changes: /opt/latchkey-agent (releases/<version>, current -> the one in use, bin -> current/bin),
 # /usr/local/bin/latchkey-agent (the command on PATH: status, break-glass),
-# /etc/systemd/system/latchkey-agent.service, /var/lib/latchkey-agent
+# /etc/systemd/system/latchkey-agent.service (without systemd: /etc/init.d/latchkey-agent, logging to
+# /var/log/latchkey-agent.log), /var/lib/latchkey-agent
 # (0700: the credential, the front's host key and host CA, the session-log spool, backups of sshd's
 # files). The agent itself then edits sshd's files (see docs/agent.md) and runs the SSH front that people
 # log in through: TCP port 3022, to be opened to them in the host's firewall (sshd's port 22 need not be).
@@ -49,7 +50,7 @@ die() {
 }
 usage() {
   cat <<'EOF'
-Installs the Latchkey agent (Linux x86_64 with systemd), enrols it and starts it:
+Installs the Latchkey agent (Linux x86_64; systemd, OpenRC or SysV init), enrols it and starts it:
   curl -fsSL https://ACCESS-SERVER/install.sh | sudo bash -s -- --token JOIN_TOKEN --sha256 PACKAGE_DIGEST
 Options:
   --server URL      the access server (default: the server this script was downloaded from)
@@ -146,25 +147,47 @@ check_server_url() {
 [ "$(id -u)" -eq 0 ] || die "run as root (e.g. curl -fsSL SERVER/install.sh | sudo bash -s -- --token T)"
 [ "$(uname -s)" = Linux ] || die "the agent runs on Linux only (this is $(uname -s))"
 [ "$(uname -m)" = x86_64 ] || die "the agent package is for x86_64 only (this host is $(uname -m))"
-command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ] ||
-  die "systemd is not running on this host (the agent is installed as a systemd service)"
+# The service manager: systemd (a unit), else OpenRC (an openrc-run script under supervise-daemon), else
+# SysV init (an LSB script in /etc/init.d run with start-stop-daemon); logs go to the journal, or to LOG_FILE.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  init=systemd
+elif command -v rc-service >/dev/null 2>&1 && [ -d /run/openrc ]; then
+  init=openrc
+elif [ -d /etc/init.d ] && command -v start-stop-daemon >/dev/null 2>&1 && command -v update-rc.d >/dev/null 2>&1; then
+  init=sysvinit
+else
+  die "no service manager this installer knows is running here (systemd, OpenRC, or SysV init with start-stop-daemon and update-rc.d)"
+fi
+INIT_SCRIPT=/etc/init.d/latchkey-agent
+LOG_FILE=/var/log/latchkey-agent.log
 for tool in tar gzip sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is required (apt-get install coreutils tar gzip)"
 done
 
 # ---------------------------------------------------------------------------------------------- uninstall
 if [ "$uninstall" -eq 1 ]; then
-  if systemctl list-unit-files "$UNIT" >/dev/null 2>&1 && [ -f "$UNIT_PATH" ]; then
+  if [ "$init" = systemd ] && systemctl list-unit-files "$UNIT" >/dev/null 2>&1 && [ -f "$UNIT_PATH" ]; then
     say "stopping and disabling $UNIT"
     systemctl disable --now --quiet "$UNIT" || true
+  elif [ "$init" != systemd ] && [ -f "$INIT_SCRIPT" ]; then
+    say "stopping and disabling $INIT_SCRIPT"
+    "$INIT_SCRIPT" stop || true
+    if [ "$init" = openrc ]; then rc-update del latchkey-agent default >/dev/null 2>&1 || true; fi
   fi
   if [ -x "$PREFIX/bin/latchkey-agent" ]; then
     say "putting sshd's files back as they were before Latchkey"
     "$PREFIX/bin/latchkey-agent" uninstall ||
       die "latchkey-agent uninstall failed: sshd's files are unchanged and the agent is left installed (stopped); see the message above"
   fi
-  rm -f "$UNIT_PATH"
-  systemctl daemon-reload
+  if [ "$init" = systemd ]; then
+    rm -f "$UNIT_PATH"
+    systemctl daemon-reload
+  else
+    rm -f "$INIT_SCRIPT"
+    [ "$init" != sysvinit ] || update-rc.d latchkey-agent remove >/dev/null 2>&1 || true
+    rm -f "$LOG_FILE" /run/latchkey-agent.pid
+    UNIT_PATH=$INIT_SCRIPT
+  fi
   if [ "$(readlink "$COMMAND_LINK" 2>/dev/null || true)" = "$PREFIX/bin/latchkey-agent" ]; then
     rm -f "$COMMAND_LINK"
   fi
@@ -288,8 +311,75 @@ for dir in "$PREFIX"/releases/*; do
   [ "releases/$name" = "releases/$version" ] || [ "releases/$name" = "$previous" ] || rm -rf "$dir"
 done
 
-install -m 0644 "$release/systemd/$UNIT" "$UNIT_PATH.new"
-mv -f "$UNIT_PATH.new" "$UNIT_PATH"
+# Without systemd: an init script of our own (the unit's sandbox has no equivalent there).
+write_init_script() {
+  if [ "$init" = openrc ]; then
+    cat <<EOF
+#!/sbin/openrc-run
+# The Latchkey agent under OpenRC (written by install-agent.sh): supervise-daemon restarts it if it dies.
+description="Latchkey agent (target registration, sshd CA trust, SSH front on port 3022)"
+command=$PREFIX/bin/latchkey-agent
+command_args=run
+supervisor=supervise-daemon
+respawn_delay=5
+output_log=$LOG_FILE
+error_log=$LOG_FILE
+umask=077
+depend() {
+  use net
+  after ssh sshd
+}
+start_pre() {
+  checkpath --directory --mode 0700 $STATE_DIR
+}
+EOF
+  else
+    cat <<EOF
+#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          latchkey-agent
+# Required-Start:    \$remote_fs \$network
+# Required-Stop:     \$remote_fs
+# Should-Start:      ssh
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: Latchkey agent (target registration, sshd CA trust, SSH front on port 3022)
+### END INIT INFO
+# The Latchkey agent under SysV init (written by install-agent.sh); it logs to $LOG_FILE.
+PIDFILE=/run/latchkey-agent.pid
+case "\$1" in
+  start)
+    umask 077
+    mkdir -p -m 0700 $STATE_DIR
+    start-stop-daemon --start --quiet --oknodo --background --make-pidfile --pidfile "\$PIDFILE" \\
+      --startas /bin/sh -- -c "exec $PREFIX/bin/latchkey-agent run >>$LOG_FILE 2>&1"
+    ;;
+  stop)
+    # The agent finishes a change of sshd's files (or its rollback) before it exits on SIGTERM.
+    start-stop-daemon --stop --quiet --oknodo --pidfile "\$PIDFILE" --remove-pidfile --retry TERM/120/KILL/5
+    ;;
+  restart | force-reload)
+    "\$0" stop && "\$0" start
+    ;;
+  status)
+    start-stop-daemon --status --pidfile "\$PIDFILE"
+    ;;
+  *)
+    echo "usage: \$0 {start|stop|restart|status}" >&2
+    exit 3
+    ;;
+esac
+EOF
+  fi
+}
+if [ "$init" = systemd ]; then
+  install -m 0644 "$release/systemd/$UNIT" "$UNIT_PATH.new"
+  mv -f "$UNIT_PATH.new" "$UNIT_PATH"
+else
+  write_init_script >"$INIT_SCRIPT.new"
+  chmod 0755 "$INIT_SCRIPT.new"
+  mv -f "$INIT_SCRIPT.new" "$INIT_SCRIPT"
+fi
 # Root's alone (the unit's StateDirectoryMode says the same at each start).
 mkdir -p -m 0700 "$STATE_DIR"
 
@@ -306,10 +396,39 @@ else
 fi
 
 started=$(date +%s)
-systemctl daemon-reload
-systemctl enable --quiet "$UNIT"
-systemctl restart "$UNIT"
-say "started $UNIT; waiting until sshd trusts the agent's CA"
+case "$init" in
+  systemd)
+    systemctl daemon-reload
+    systemctl enable --quiet "$UNIT"
+    systemctl restart "$UNIT"
+    ;;
+  openrc)
+    rc-update add latchkey-agent default >/dev/null
+    rc-service latchkey-agent restart >/dev/null
+    UNIT=$INIT_SCRIPT
+    ;;
+  sysvinit)
+    update-rc.d latchkey-agent defaults >/dev/null
+    "$INIT_SCRIPT" restart
+    UNIT=$INIT_SCRIPT
+    ;;
+esac
+say "started $UNIT ($init); waiting until sshd trusts the agent's CA"
+# The agent's log since this start: the journal, or LOG_FILE.
+agent_log() {
+  if [ "$init" = systemd ]; then
+    journalctl -u "$UNIT" --since "@$started" -o cat --no-pager 2>/dev/null
+  else
+    tail -n 200 "$LOG_FILE" 2>/dev/null
+  fi
+}
+agent_failed() {
+  case "$init" in
+    systemd) ! systemctl is-active --quiet "$UNIT" && [ "$(systemctl show -p ActiveState --value "$UNIT")" = failed ] ;;
+    openrc) ! rc-service latchkey-agent status >/dev/null 2>&1 ;;
+    sysvinit) ! "$INIT_SCRIPT" status ;;
+  esac
+}
 
 # Done when the agent's last cycle, after this start, left sshd trusting the CA.
 node="$release/node/bin/node"
@@ -319,25 +438,26 @@ if(c.sshd&&c.sshd.state==="trusted")process.exit(0);console.log(c.error??c.sshd?
 deadline=$((started + WAIT_SECONDS))
 last=""
 while :; do
-  if ! systemctl is-active --quiet "$UNIT" && [ "$(systemctl show -p ActiveState --value "$UNIT")" = failed ]; then
-    journalctl -u "$UNIT" -n 20 --no-pager >&2 || true
-    die "$UNIT failed to start (its journal is above: journalctl -u $UNIT)"
+  if agent_failed; then
+    agent_log | tail -n 20 >&2 || true
+    die "$UNIT failed to start (its log is above)"
   fi
   if last=$("$PREFIX/bin/latchkey-agent" status 2>/dev/null | "$node" -e "$check" "$((started - 1))"); then
     break
   fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    journalctl -u "$UNIT" -n 20 --no-pager >&2 || true
-    die "the agent runs but sshd does not trust the CA after ${WAIT_SECONDS}s${last:+: $last} (journalctl -u $UNIT)"
+    agent_log | tail -n 20 >&2 || true
+    die "the agent runs but sshd does not trust the CA after ${WAIT_SECONDS}s${last:+: $last} (its log is above)"
   fi
   sleep 1
 done
 
 say "done: version $version is running, enabled at boot, and sshd trusts the agent's CA"
 # Where the SSH front listens, as the agent logged it at this start.
-front=$(journalctl -u "$UNIT" --since "@$started" -o cat --no-pager 2>/dev/null |
-  sed -n 's/^latchkey-agent: ssh front listening on //p' | tail -n 1 || true)
+front=$(agent_log | sed -n 's/^latchkey-agent: ssh front listening on //p' | tail -n 1 || true)
 if [ -n "$front" ]; then
   say "the SSH front listens on $front: people log in there (open TCP port ${front##*:} to them in the firewall; sshd's own port can stay closed to them)"
 fi
-say "status: latchkey-agent status; logs: journalctl -u $UNIT; uninstall: bash install.sh --uninstall"
+logs="journalctl -u $UNIT"
+[ "$init" = systemd ] || logs=$LOG_FILE
+say "status: latchkey-agent status; logs: $logs; uninstall: bash install.sh --uninstall"

@@ -37,9 +37,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-# The installer's end-to-end suite boots a fresh Debian with systemd: its root (debootstrap, from the
-# machine's own mirror) and the agent package (Node 24 from the npm registry, node-pty built against it)
-# are fetched here, once, and cached; the tests themselves download nothing.
+# The installer's end-to-end suites boot fresh Debian hosts: Debian 11, 12 and 13 with systemd, 12 with
+# SysV init and 12 with OpenRC (test/e2e/installer/host-kinds.ts). Their roots (debootstrap, from the
+# machine's own mirror; about 12 minutes the first time, the four new ones side by side) and the agent
+# package (Node 24 from the npm registry, node-pty built against it) are fetched here, once, and cached in
+# ~/.cache/latchkey; the tests themselves download nothing. A failure here fails the run (set -e).
 node --import tsx test/e2e/installer/prepare-installer-e2e.ts
 # The front's post-quantum suite logs in with OpenSSH 10's client, from a Debian 13 root (debootstrap,
 # cached like the installer's).

@@ -149,8 +149,33 @@ function containerInit(nspawnPid: number): number | undefined {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Copies the pristine root and boots it; resolves once systemd says the system is running. */
-export async function bootHost(pristine: string, label: string): Promise<NspawnHost> {
+export interface BootOptions {
+  /**
+   * What the root boots as PID 1 (host-kinds.ts): systemd is ready when `systemctl is-system-running`
+   * says so; SysV init and OpenRC (Debian's OpenRC runs under SysV init's /sbin/init) once their
+   * runlevel scripts are done and sshd runs. Default systemd.
+   */
+  init?: 'systemd' | 'sysvinit' | 'openrc';
+  /** Changes the copy before it boots. */
+  customize?: (root: string) => Promise<void>;
+}
+
+/** Whether a booted SysV init or OpenRC host is done with its runlevel scripts and runs sshd. */
+const RC_DONE: Record<'sysvinit' | 'openrc', string> = {
+  // sysv-rc: /etc/init.d/rc runs the runlevel's scripts; runlevel(8) says N 2 once init entered it.
+  sysvinit:
+    'runlevel | grep -q " 2$" && ! pgrep -f "^/bin/sh /etc/init.d/rc" >/dev/null && /etc/init.d/ssh status >/dev/null',
+  // OpenRC: `openrc default` (from inittab) is gone once the default runlevel is up.
+  openrc: 'test -d /run/openrc && ! pgrep -x openrc >/dev/null && rc-service ssh status >/dev/null 2>&1',
+};
+
+/** Copies the pristine root and boots it; resolves once its init says the system is up. */
+export async function bootHost(
+  pristine: string,
+  label: string,
+  options: BootOptions = {},
+): Promise<NspawnHost> {
+  const init = options.init ?? 'systemd';
   const n = (process.pid % 200) + (nextNetwork++ % 50);
   const root = `${pristine}.run-${process.pid}-${label}`;
   const hostAddress = `10.213.${n}.1`;
@@ -160,6 +185,7 @@ export async function bootHost(pristine: string, label: string): Promise<NspawnH
   await rm(root, { recursive: true, force: true });
   const started = Date.now();
   await must('cp', ['-a', pristine, root]);
+  await options.customize?.(root);
   progress(`copied the pristine root in ${((Date.now() - started) / 1000).toFixed(1)} s; booting`);
 
   let output = '';
@@ -180,8 +206,20 @@ export async function bootHost(pristine: string, label: string): Promise<NspawnH
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  let initPid: number | undefined;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) {
+      // systemd powers off on nspawn's SIGTERM; SysV init ignores the signal nspawn passes on (SIGRTMIN+3),
+      // and a SIGKILL to a PID namespace's init ends every process in it.
+      if (init === 'systemd' || initPid === undefined) child.kill('SIGTERM');
+      else {
+        try {
+          process.kill(initPid, 'SIGKILL');
+        } catch {
+          child.kill('SIGTERM');
+        }
+      }
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await exited;
     clearTimeout(timer);
@@ -190,7 +228,6 @@ export async function bootHost(pristine: string, label: string): Promise<NspawnH
   };
   const cleanup = registerCleanup(`systemd-nspawn ${label}`, stop);
 
-  let initPid: number | undefined;
   // Two shared cores, often busy with other suites: a boot can take well over its usual few seconds.
   const deadline = Date.now() + 120_000;
   while (initPid === undefined) {
@@ -233,10 +270,17 @@ export async function bootHost(pristine: string, label: string): Promise<NspawnH
   };
 
   for (;;) {
-    const state = (await exec(['systemctl', 'is-system-running'])).stdout.trim();
-    if (state === 'running' || state === 'degraded') break;
-    if (Date.now() > deadline)
-      throw new Error(`the container's systemd is ${state || '(no answer)'} after two minutes:\n${output}`);
+    if (init === 'systemd') {
+      const state = (await exec(['systemctl', 'is-system-running'])).stdout.trim();
+      if (state === 'running' || state === 'degraded') break;
+      if (Date.now() > deadline)
+        throw new Error(`the container's systemd is ${state || '(no answer)'} after two minutes:\n${output}`);
+    } else {
+      const done = await exec(['sh', '-c', RC_DONE[init]]);
+      if (done.code === 0) break;
+      if (Date.now() > deadline)
+        throw new Error(`the container's ${init} is not up after two minutes:\n${done.stderr}\n${output}`);
+    }
     await sleep(250);
   }
   progress(`booted in ${((Date.now() - started) / 1000).toFixed(1)} s (init pid ${pid})`);
