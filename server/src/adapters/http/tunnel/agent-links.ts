@@ -41,7 +41,6 @@ export class AgentLink {
   constructor(
     readonly agentId: string,
     readonly accountId: string,
-    readonly targetId: string | undefined,
     private readonly ws: WebSocket,
     timings: TunnelTimings,
     private readonly onClosed: (link: AgentLink) => void,
@@ -157,15 +156,6 @@ export class AgentLinks {
       if (best === undefined || link.connectedAt > best.connectedAt) best = link;
     }
     return best;
-  }
-
-  /** The targets with a live link, by account. */
-  targetIds(accountId: string): Set<string> {
-    const ids = new Set<string>();
-    for (const link of this.byAgent.values()) {
-      if (link.accountId === accountId && link.targetId !== undefined && !link.closed) ids.add(link.targetId);
-    }
-    return ids;
   }
 
   get size(): number {

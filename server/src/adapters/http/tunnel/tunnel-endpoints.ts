@@ -108,7 +108,7 @@ export function installTunnelEndpoints(
       throw new LatchkeyError('invalid_argument', `the tunnel speaks the sub-protocol ${AGENT_SUBPROTOCOL}`);
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
-      const link = new AgentLink(agent.id, agent.accountId, agent.targetId, ws, timings, (closed) => {
+      const link = new AgentLink(agent.id, agent.accountId, ws, timings, (closed) => {
         links.remove(closed);
         app.log.info(`tunnel: agent ${closed.agentId} disconnected`);
       });
@@ -217,9 +217,14 @@ export function installTunnelEndpoints(
 
   app.get('/v1/tunnel/targets', { schema: { hide: true } }, async (request) => {
     const caller = await authenticatePerson(services, request.headers.authorization, addressOf(request.raw));
-    const tunnelled = links.targetIds(caller.accountId);
     const mine = await listMyTargets(services, caller);
-    const ids = [...new Set(mine.map((entry) => entry.grant.target.id))].filter((id) => tunnelled.has(id));
+    const reachable = [...new Set(mine.map((entry) => entry.grant.target.id))];
+    // By the targets' agents as stored now (an agent may have connected before it had its target).
+    const agents = await services.store.agents.listForTargets(caller.accountId, reachable);
+    const ids = reachable.filter(
+      (id) =>
+        links.find(agents.filter((agent) => agent.targetId === id).map((agent) => agent.id)) !== undefined,
+    );
     return successEnvelope(ids.map((id) => ({ target_id: id, tunnel: true })));
   });
 
