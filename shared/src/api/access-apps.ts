@@ -29,21 +29,25 @@ const HostnameList = Type.Array(Type.String({ minLength: 1, maxLength: HOSTNAME_
  * One selector set of the rule form (`include`, `require` or `exclude`): each hostname list and each tag
  * key is one selector; the values of a tag key are any-of.
  */
-export const TargetSelectorSchema = Type.Object(
-  {
-    target_attributes: Type.Optional(
-      Type.Object({ hostname: HostnameList }, { additionalProperties: false }),
-    ),
-    tags: Type.Optional(
-      Type.Record(
-        Type.String({ minLength: 1, maxLength: 128, pattern: '^[^:]+$' }),
-        Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 1000 }),
-        { minProperties: 1, maxProperties: 50, description: 'Tag key → any of these values.' },
+export const TargetSelectorSchema = targetSelector('Hostname and tag selectors.');
+
+function targetSelector(description: string) {
+  return Type.Object(
+    {
+      target_attributes: Type.Optional(
+        Type.Object({ hostname: HostnameList }, { additionalProperties: false }),
       ),
-    ),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+      tags: Type.Optional(
+        Type.Record(
+          Type.String({ minLength: 1, maxLength: 128, pattern: '^[^:]+$' }),
+          Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 1000 }),
+          { minProperties: 1, maxProperties: 50, description: 'Tag key → any of these values.' },
+        ),
+      ),
+    },
+    { additionalProperties: false, minProperties: 1, description },
+  );
+}
 export type TargetSelector = Static<typeof TargetSelectorSchema>;
 
 /**
@@ -59,9 +63,17 @@ export const TargetCriterionSchema = Type.Object(
         { additionalProperties: false, description: 'Deprecated flat form: hostname is the only key.' },
       ),
     ),
-    include: Type.Optional(TargetSelectorSchema),
-    require: Type.Optional(TargetSelectorSchema),
-    exclude: Type.Optional(TargetSelectorSchema),
+    include: Type.Optional(
+      targetSelector(
+        'Rule form: the target matches when any of these selectors matches (required in this form).',
+      ),
+    ),
+    require: Type.Optional(
+      targetSelector('Rule form: the target matches only when every one of these selectors matches.'),
+    ),
+    exclude: Type.Optional(
+      targetSelector('Rule form: the target is excluded when any of these selectors matches.'),
+    ),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     protocol: Type.Enum([...APP_PROTOCOLS]),
   },
@@ -91,11 +103,15 @@ export const MfaConfigSchema = Type.Object(
     session_duration: Type.Optional(
       Type.String({
         pattern: '^[0-9]+(m|h)$',
-        description: 'Minutes or hours, such as 5m or 24h (at most 720h).',
+        description: 'Minutes or hours, such as 5m or 24h (at most 720h); stored, not enforced.',
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'Unless mfa_disabled, certificates need a sign-in whose amr shows the authenticator: piv_key → sc or hwk, ssh_fido2_key → hwk; no list → mfa, hwk, sc or otp.',
+  },
 );
 export type MfaConfig = Static<typeof MfaConfigSchema>;
 
