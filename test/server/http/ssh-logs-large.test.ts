@@ -1,6 +1,7 @@
 // A 50 MB session log over real HTTP (a listening server, fetch): it uploads, downloads byte for byte, and
-// the process's memory stays within a few copies of the file (the server holds the upload once, in the
-// pieces it arrived in, and streams the download piece by piece). No timing assertions. A body over
+// the process's memory stays within a few copies of the file (the server writes the upload to the store as
+// it arrives, and streams the download piece by piece; the agent-and-server-process bound, with a log
+// of hundreds of MB, is test/e2e/recording/big-log-upload.test.ts). No timing assertions. A body over
 // --max-log-size on a real socket gets the 413 envelope, not a broken connection.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -128,8 +129,9 @@ describe('server HTTP: a 50 MB session log over a real socket', function () {
     assert.equal(download.result.size, FILE_SIZE);
     assert.equal(download.result.sha256, expected);
 
-    // The test's own file is in the baseline. The upload needs the request body on each side of the
-    // socket (fetch's, the server's pieces) and transient 1 MiB pieces for the database, about 3× the file;
+    // The test's own file is in the baseline. The upload needs fetch's copy of the request body and
+    // transient pieces on the server's side (socket reads, 1 MiB pieces for the database), garbage until
+    // collected: up to about 3× the file;
     // garbage not yet collected at the peak can add one more copy (4.02× was seen once). 5× the file (6× for
     // rss, which has SQLite's pages too) allows for that and still catches a server that copies the body
     // around (joins it, hex-encodes it, reads it back whole).
