@@ -1,0 +1,140 @@
+/**
+ * A target in a network namespace of its own (netns-site.ts): plain ssh from this machine cannot reach
+ * its front, and `latchkey ssh`, and plain ssh, scp, sftp and rsync through the entries `latchkey
+ * ssh-config` writes (ProxyCommand latchkey proxy), reach it through the tunnel its agent dialled, with
+ * checksums. A killed server is dialled again by the agent on its own, and timed.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runCommand } from '../../harness/index.js';
+import { loginWithDeviceFlow, makeCliHome, runLatchkey, type CliHome } from '../cli/latchkey-cli.js';
+import { SITE_HOSTNAME, startNetnsSite, type NetnsSite } from './netns-site.js';
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('tunnel: a target in a network namespace, reached only through its agent', function () {
+  this.timeout(180_000);
+  let site: NetnsSite;
+  let bob: CliHome;
+  let sshConfigFile: string;
+
+  before(async function () {
+    this.timeout(300_000);
+    site = await startNetnsSite();
+    bob = await makeCliHome(path.join(site.base, 'bob'), site.server.url);
+    const login = await loginWithDeviceFlow(bob, {
+      email: 'bob@corp.example',
+      password: 'bob@corp.example long password',
+    });
+    assert.equal(login.code, 0, login.stderr);
+  });
+
+  after(async () => {
+    await site?.stop();
+  });
+
+  it('plain ssh cannot reach the front; latchkey ssh reaches it through the tunnel', async () => {
+    const direct = await runCommand(
+      '/usr/bin/ssh',
+      [
+        ...['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5'],
+        ...['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null'],
+        ...['-p', String(site.frontPort), `${site.user.name}@127.0.0.1`, 'true'],
+      ],
+      { timeoutMs: 20_000 },
+    );
+    assert.equal(direct.code, 255, 'plain ssh must not reach a front inside the namespace');
+    assert.match(direct.stderr, /Connection refused|timed out/);
+
+    const mark = site.agent.mark();
+    const viaLatchkey = await runLatchkey(bob, ['ssh', SITE_HOSTNAME, '--', 'echo', 'inside-$((6*7))'], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(viaLatchkey.code, 0, viaLatchkey.stderr);
+    assert.match(viaLatchkey.stdout, /inside-42/);
+    await site.agent.waitFor(/tunnel: stream \S+ from bob@corp\.example/, 10_000, mark);
+  });
+
+  it('ssh-config writes a ProxyCommand; plain ssh, scp, sftp and rsync then work with checksums', async () => {
+    const written = await runLatchkey(bob, ['ssh-config', '--write'], { timeoutMs: 30_000 });
+    assert.equal(written.code, 0, written.stderr);
+    sshConfigFile = path.join(bob.configDir, 'ssh_config');
+    const config = await readFile(sshConfigFile, 'utf8');
+    assert.match(config, new RegExp(`ProxyCommand .* proxy .* ${site.targetId} %p`));
+    const ssh = ['-F', sshConfigFile, '-o', 'BatchMode=yes'];
+    const hello = await runCommand('/usr/bin/ssh', [...ssh, SITE_HOSTNAME, 'hostname; echo ok'], {
+      env: bob.env,
+      timeoutMs: 60_000,
+    });
+    assert.equal(hello.code, 0, hello.stderr);
+    assert.match(hello.stdout, /ok/);
+
+    const data = randomBytes(6 * 1024 * 1024);
+    const local = path.join(site.base, 'payload.bin');
+    await writeFile(local, data);
+    const remote = `/tmp/latchkey-netns-${process.pid}.bin`;
+    const scp = await runCommand('/usr/bin/scp', [...ssh, local, `${SITE_HOSTNAME}:${remote}`], {
+      env: bob.env,
+      timeoutMs: 90_000,
+    });
+    assert.equal(scp.code, 0, scp.stderr);
+    const sum = await runCommand('/usr/bin/ssh', [...ssh, SITE_HOSTNAME, `sha256sum ${remote}`], {
+      env: bob.env,
+      timeoutMs: 60_000,
+    });
+    assert.equal(sum.code, 0, sum.stderr);
+    assert.equal(sum.stdout.split(/\s+/)[0], sha256(data), 'the file arrived intact');
+
+    const viaSftp = path.join(site.base, 'sftp.bin');
+    const sftp = await runCommand('/usr/bin/sftp', [...ssh, '-b', '-', SITE_HOSTNAME], {
+      env: bob.env,
+      timeoutMs: 90_000,
+      input: `get ${remote} ${viaSftp}\n`,
+    });
+    assert.equal(sftp.code, 0, sftp.stderr);
+    assert.equal(sha256(await readFile(viaSftp)), sha256(data));
+
+    const viaRsync = path.join(site.base, 'rsync.bin');
+    const rsync = await runCommand(
+      '/usr/bin/rsync',
+      ['-e', `/usr/bin/ssh -F ${sshConfigFile} -o BatchMode=yes`, `${SITE_HOSTNAME}:${remote}`, viaRsync],
+      { env: bob.env, timeoutMs: 90_000 },
+    );
+    assert.equal(rsync.code, 0, rsync.stderr);
+    assert.equal(sha256(await readFile(viaRsync)), sha256(data));
+  });
+
+  it('the proxy fails fast, saying how to sign in, when there is no sign-in', async () => {
+    const stranger = await makeCliHome(path.join(site.base, 'stranger'), site.server.url);
+    const started = Date.now();
+    const refused = await runLatchkey(stranger, ['proxy', site.targetId, '22'], { timeoutMs: 60_000 });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /latchkey login/);
+    // No sign-in prompt waits for a person (the machine is shared and loaded: a generous bound).
+    assert.ok(Date.now() - started < 50_000);
+  });
+
+  it('a killed server: the agent dials it again by itself', async () => {
+    const mark = site.agent.mark();
+    await site.server.kill();
+    await site.agent.waitFor(/tunnel: link closed/, 10_000, mark);
+    const killedAt = Date.now();
+    await site.restartServer();
+    const listeningAt = Date.now();
+    await site.agent.waitFor(/tunnel: connected to /, 45_000, mark);
+    const backAt = Date.now();
+    process.stdout.write(
+      `      (down ${listeningAt - killedAt} ms while restarting; the agent was back ${backAt - listeningAt} ms after the server listened)\n`,
+    );
+    assert.ok(backAt - listeningAt < 35_000);
+    const again = await runCommand(
+      '/usr/bin/ssh',
+      ['-F', sshConfigFile, '-o', 'BatchMode=yes', SITE_HOSTNAME, 'echo again'],
+      { env: bob.env, timeoutMs: 60_000 },
+    );
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /again/);
+  });
+});

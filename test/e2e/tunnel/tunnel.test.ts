@@ -1,0 +1,227 @@
+/**
+ * Issue #14's first slice, end to end and everything real: the latchkey-server process, two
+ * `latchkey-agent run` daemons with their SSH fronts and sshds (test/e2e/front/front-fixture.ts), the
+ * agents dialling out their tunnels, and OpenSSH's ssh, scp, sftp and rsync reaching a target through
+ * `latchkey proxy` as their ProxyCommand. The policy refuses carol on web-1 before anything reaches its
+ * agent; signing out ends an open stream; a killed server is dialled again by the agent on its own.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { eventually, registerCleanup, runCommand } from '../../harness/index.js';
+import { startFrontWorld, type FrontWorld } from '../front/front-fixture.js';
+import {
+  LATCHKEY_BIN,
+  loginWithDeviceFlow,
+  makeCliHome,
+  runLatchkey,
+  type CliHome,
+} from '../cli/latchkey-cli.js';
+import { api, startServerProcess, type Json } from '../server/server-process.js';
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('tunnel: agents dial out, people reach their fronts through the server', function () {
+  this.timeout(180_000);
+  let world: FrontWorld;
+  let bob: CliHome;
+  let carol: CliHome;
+
+  before(async function () {
+    this.timeout(240_000);
+    world = await startFrontWorld();
+    bob = await makeCliHome(path.join(world.base, 'bob'), world.server.url);
+    carol = await makeCliHome(path.join(world.base, 'carol'), world.server.url);
+    for (const [cli, email] of [
+      [bob, 'bob@corp.example'],
+      [carol, 'carol@corp.example'],
+    ] as const) {
+      const login = await loginWithDeviceFlow(cli, { email, password: `${email} long password` });
+      assert.equal(login.code, 0, login.stderr);
+    }
+    for (const target of [world.web, world.db]) {
+      await target.agent.waitForOutput(/tunnel: connected to /, 30_000);
+    }
+  });
+
+  after(async () => {
+    await world?.stop();
+  });
+
+  const auditEvents = async (action: string): Promise<Json[]> => {
+    const token = (await readFile(path.join(world.base, 'server', 'admin.token'), 'utf8')).trim();
+    const answer = await api(world.server, 'GET', `/v1/audit?action=${action}&per_page=100`, token);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    return answer.body.result as Json[];
+  };
+
+  /** ssh/scp/sftp options that reach web-1 only through `latchkey proxy` (no route to its front is used). */
+  const throughTunnel = async (cli: CliHome, person: 'bob' | 'carol' = 'bob') => {
+    const certificate = await world.certificateFor(world.web, person);
+    const options = await world.clientOptions(world.web, certificate);
+    const proxy = `${process.execPath} ${LATCHKEY_BIN} proxy ${world.web.targetId} %p`;
+    // The front's known_hosts line names 127.0.0.1:PORT; the ProxyCommand's %h is the same name.
+    return { options: [...options, '-o', `ProxyCommand=${proxy}`], env: cli.env };
+  };
+
+  it('ssh runs a command through the tunnel, and the agent took the stream from the server', async () => {
+    const mark = world.web.agent.mark();
+    const { options, env } = await throughTunnel(bob);
+    const result = await runCommand(
+      '/usr/bin/ssh',
+      [
+        ...options,
+        '-p',
+        String(world.web.frontPort),
+        '-l',
+        world.user.name,
+        '127.0.0.1',
+        'echo tunnelled-$((6*7))',
+      ],
+      { env, timeoutMs: 60_000 },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /tunnelled-42/);
+    await world.web.agent.waitForOutput(/tunnel: stream \S+ from bob@corp\.example/, 10_000, mark);
+    // The stream is an audit event: who, which target, bytes both ways, how long.
+    const closed = await eventually('the tunnel.stream.close audit event', 10_000, async () => {
+      const events = await auditEvents('tunnel.stream.close');
+      return events.find((event) => event.resource_id === world.web.targetId);
+    });
+    assert.equal(closed.actor, 'user:bob@corp.example');
+    assert.ok(closed.after.bytes_up > 0 && closed.after.bytes_down > 0, JSON.stringify(closed.after));
+    assert.ok(closed.after.duration_ms >= 0);
+  });
+
+  it('scp, sftp and rsync move a file both ways intact', async () => {
+    const { options, env } = await throughTunnel(bob);
+    const data = randomBytes(8 * 1024 * 1024);
+    const local = path.join(world.base, 'client', 'payload.bin');
+    await writeFile(local, data);
+    const remote = `/tmp/latchkey-tunnel-${process.pid}.bin`;
+    const port = String(world.web.frontPort);
+    const scpUp = await runCommand(
+      '/usr/bin/scp',
+      [...options, '-P', port, local, `${world.user.name}@127.0.0.1:${remote}`],
+      { env, timeoutMs: 60_000 },
+    );
+    assert.equal(scpUp.code, 0, scpUp.stderr);
+    const back = path.join(world.base, 'client', 'back.bin');
+    const sftp = await runCommand(
+      '/usr/bin/sftp',
+      [...options, '-P', port, '-b', '-', `${world.user.name}@127.0.0.1`],
+      { env, timeoutMs: 60_000, input: `get ${remote} ${back}\n` },
+    );
+    assert.equal(sftp.code, 0, sftp.stderr);
+    assert.equal(sha256(await readFile(back)), sha256(data), 'sftp brought back what scp sent');
+    const rsyncBack = path.join(world.base, 'client', 'rsync.bin');
+    const sshCommand = ['/usr/bin/ssh', ...options, '-p', port]
+      .map((word) => (/[\s%]/.test(word) ? `'${word}'` : word))
+      .join(' ');
+    const rsync = await runCommand(
+      '/usr/bin/rsync',
+      ['-e', sshCommand, `${world.user.name}@127.0.0.1:${remote}`, rsyncBack],
+      { env, timeoutMs: 60_000 },
+    );
+    assert.equal(rsync.code, 0, rsync.stderr);
+    assert.equal(sha256(await readFile(rsyncBack)), sha256(data), 'rsync brought back what scp sent');
+  });
+
+  it('refuses a person no policy lets in, before anything reaches the agent', async () => {
+    const mark = world.web.agent.mark();
+    const refused = await runLatchkey(carol, ['proxy', world.web.targetId], { timeoutMs: 30_000 });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /no policy lets you reach web-1/);
+    // The refusal is an audit event, and the agent never heard of it.
+    const denied = await auditEvents('tunnel.stream.deny');
+    assert.ok(
+      denied.some((event) => event.after?.person === 'carol@corp.example'),
+      JSON.stringify(denied),
+    );
+    assert.doesNotMatch(world.web.agent.output().slice(mark), /tunnel: stream/);
+  });
+
+  it('ends an open stream when the person signs out', async () => {
+    const { options, env } = await throughTunnel(bob);
+    const mark = world.web.agent.mark();
+    const child = spawn(
+      '/usr/bin/ssh',
+      [
+        ...options,
+        '-p',
+        String(world.web.frontPort),
+        '-l',
+        world.user.name,
+        '127.0.0.1',
+        'echo started; sleep 120',
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const handle = registerCleanup('ssh through the tunnel', async () => {
+      child.kill('SIGKILL');
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await eventually('the remote command to start', 30_000, async () =>
+      stdout.includes('started') ? true : undefined,
+    );
+    await world.web.agent.waitForOutput(/tunnel: stream/, 10_000, mark);
+    const logout = await runLatchkey(bob, ['logout']);
+    assert.equal(logout.code, 0, logout.stderr);
+    // From the moment the sign-out is done (the revocation stored and announced).
+    const signedOutAt = Date.now();
+    const code = await exited;
+    const endedInMs = Date.now() - signedOutAt;
+    handle.release();
+    // Signed in again for the tests after this one.
+    const login = await loginWithDeviceFlow(bob, {
+      email: 'bob@corp.example',
+      password: 'bob@corp.example long password',
+    });
+    assert.equal(login.code, 0, login.stderr);
+    assert.notEqual(code, 0);
+    process.stdout.write(`      (the stream ended ${endedInMs} ms after the sign-out returned)\n`);
+    assert.ok(endedInMs < 10_000, `the stream ended ${endedInMs} ms after the sign-out`);
+    const closed = await eventually('the stream closed for the revoked sign-in', 10_000, async () =>
+      (await auditEvents('tunnel.stream.close')).find(
+        (event) =>
+          event.after?.session !== undefined &&
+          event.after.duration_ms > 0 &&
+          event.after.reason !== 'client closed',
+      ),
+    );
+    assert.equal(closed.resource_id, world.web.targetId);
+  });
+
+  it('the agent dials a killed server again by itself', async () => {
+    const port = new URL(world.server.url).port;
+    const mark = world.web.agent.mark();
+    await world.server.kill();
+    await world.web.agent.waitForOutput(/tunnel: link closed/, 10_000, mark);
+    const restartedAt = Date.now();
+    const again = await startServerProcess([
+      '--data-dir',
+      path.join(world.base, 'server'),
+      '--listen',
+      `127.0.0.1:${port}`,
+    ]);
+    registerCleanup('restarted server', () => again.stop());
+    const listening = Date.now();
+    await world.web.agent.waitForOutput(/tunnel: connected to /, 40_000, mark);
+    const reconnected = Date.now();
+    process.stdout.write(
+      `      (server start took ${listening - restartedAt} ms; the agent was back ${reconnected - listening} ms after it listened)\n`,
+    );
+    const { options, env } = await throughTunnel(bob);
+    const result = await runCommand(
+      '/usr/bin/ssh',
+      [...options, '-p', String(world.web.frontPort), '-l', world.user.name, '127.0.0.1', 'echo back'],
+      { env, timeoutMs: 60_000 },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /back/);
+  });
+});
