@@ -218,6 +218,32 @@ describe('agent/app: SpooledLogUploader', () => {
     assert.deepEqual((await up.uploadDue()).uploaded, [logId]);
   });
 
+  it('a log larger than the server takes is kept, and the journal says which limit to raise', async () => {
+    const logId = await spoolLog('complete');
+    const size = (await store.openLog(logId)).size;
+    server.answer = new LatchkeyError(
+      'payload_too_large',
+      'the session log is more than 1048576 bytes; this server accepts at most 1048576 bytes (1 MiB, its --max-log-size)',
+    );
+    const pass = await uploader().uploadDue();
+    assert.deepEqual(pass.held, [logId]);
+    assert.equal((await store.list()).length, 1, 'kept in the spool');
+    const line = lines.find((entry) => entry.includes(logId)) ?? '';
+    assert.match(line, new RegExp(`it is ${size} bytes, more than the server accepts`));
+    assert.match(line, /raise its --max-log-size \(LATCHKEY_MAX_LOG_SIZE\)/);
+    assert.match(line, /offered again in 60 min/);
+  });
+
+  it('a log removed from the spool while it is being sent is gone, not held', async () => {
+    const logId = await spoolLog('complete');
+    server.onUpload = async () => {
+      await store.remove(logId);
+    };
+    const pass = await uploader().uploadDue();
+    assert.deepEqual(pass, { uploaded: [], held: [], unavailable: false });
+    assert.equal(server.received.length, 0);
+  });
+
   it('a log whose state changed while it was being uploaded stays in the spool', async () => {
     const logId = await spoolLog('incomplete');
     const state = await store.state(logId);
