@@ -51,7 +51,13 @@ function toRecord(ctx: RepositoryContext, row: TargetsTable): TargetRecord {
 
 /** The tags column as a record (a row from before migration 0014 cannot exist: it adds `{}`). */
 function readTags(ctx: RepositoryContext, value: unknown): Record<string, string> {
-  const parsed = value === null || value === undefined ? {} : ctx.codec.readJson(value);
+  // A row read back is parsed by pg (jsonb) or text (SQLite); a row just built holds the JSON text.
+  const parsed: unknown =
+    value === null || value === undefined
+      ? {}
+      : typeof value === 'string'
+        ? JSON.parse(value)
+        : ctx.codec.readJson(value);
   const tags: Record<string, string> = {};
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
     for (const [key, tag] of Object.entries(parsed)) if (typeof tag === 'string') tags[key] = tag;
