@@ -24,7 +24,8 @@
  *   node --conditions=latchkey-source --import tsx bench/ssh-front.bench.ts [--only bulk,echo,scp,login,sessions]
  *        [--rounds 7] [--agent packaged|rebuilt|bundle|source] [--bulk-modes exec,shell] [--megabytes 64]
  *        [--bulk-command CMD --bulk-bytes N] [--echo-modes cat,shell] [--keys 150] [--scp-megabytes 100]
- *        [--scp-modes sftp,legacy] [--logins 15] [--sessions 200] [--session-seconds 30]
+ *        [--scp-modes sftp,legacy] [--scp-directions upload,download] [--scp-variants direct,recorded,off]
+ *        [--logins 15] [--sessions 200] [--session-seconds 30]
  *        [--front-cipher-variant] [--agent-nice N]
  *   BENCH_AGENT_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" …   # profile the agent
  *   --agent rebuilt with BENCH_AGENT_PATCH, BENCH_AGENT_SSH2_BINDING, BENCH_AGENT_NODE_FLAGS: a changed front
@@ -460,8 +461,11 @@ async function scp(world: FrontWorld): Promise<void> {
           `${mode === 'legacy' ? 'scp -O' : 'scp (sftp)'} ${direction}`,
           variant.name,
           fmt(mb / median(walls), 1),
-          fmt(median(direct) / median(walls)),
-          `${fmt(median(paired))} (${fmt(Math.min(...paired))}–${fmt(Math.max(...paired))})`,
+          // Without direct runs (--scp-variants) there is no ratio.
+          direct.length === 0 ? '–' : fmt(median(direct) / median(walls)),
+          direct.length === 0
+            ? '–'
+            : `${fmt(median(paired))} (${fmt(Math.min(...paired))}–${fmt(Math.max(...paired))})`,
           variant.front ? fmt((median(list.map((r) => r.agentCpu)) * 1000) / mb, 1) : '–',
           variant.front
             ? `${fmt((median(list.map((r) => r.afterAgentCpu)) * 1000) / mb, 1)} · ${fmt((median(list.map((r) => r.afterServerCpu)) * 1000) / mb, 1)}`
