@@ -195,6 +195,7 @@ for (const backend of storeBackends('store-sqlite')) {
           hostname: 'Web-1.Example',
           ipv4: { address: '10.0.0.1', virtualNetworkId: vnet.id },
           ipv6: { address: '2001:db8::1', virtualNetworkId: vnet.id },
+          tags: {},
           createdAt: new Date('2024-03-01T12:00:00.123Z'),
           modifiedAt: new Date('2024-03-01T12:00:00.123Z'),
         });
