@@ -9,6 +9,7 @@
  */
 import { LatchkeyError, issueCertificate, parseSshPublicKey } from '@latchkey/shared';
 import { decideCertificate, reachableTargets } from '../../domain/access/evaluate-access.js';
+import { criteriaHostnames, criteriaIncludeTags } from '../../domain/access/target-criteria.js';
 import { certificateBinding, targetAccounts, targetFront } from '../../domain/certificate-binding.js';
 import { frontHostCa } from '../../domain/host-certificate.js';
 import { subjectKeyProblem } from '../../domain/subject-key-policy.js';
@@ -41,18 +42,18 @@ export async function listMyTargets(services: Services, caller: PersonCaller): P
     store.virtualNetworks.list(caller.accountId),
     store.hostCas.get(caller.accountId),
   ]);
-  const hostnames = new Set<string>();
-  for (const app of catalog.apps) {
-    for (const criterion of app.targetCriteria as { target_attributes?: { hostname?: string[] } }[]) {
-      for (const hostname of criterion.target_attributes?.hostname ?? [])
-        hostnames.add(hostname.toLowerCase());
-    }
-  }
-  const targets: TargetRecord[] = [];
-  for (const hostname of hostnames) {
+  // The candidates: targets an app names by hostname (either criteria form) or by an include tag.
+  const criteria = catalog.apps.flatMap((app) => app.targetCriteria);
+  const candidates = new Map<string, TargetRecord>();
+  for (const hostname of new Set(criteriaHostnames(criteria))) {
     const page = await store.targets.list(caller.accountId, { hostname, perPage: 1000 });
-    targets.push(...page.items);
+    for (const target of page.items) candidates.set(target.id, target);
   }
+  for (const tag of criteriaIncludeTags(criteria)) {
+    const page = await store.targets.list(caller.accountId, { tags: [tag], perPage: 1000 });
+    for (const target of page.items) candidates.set(target.id, target);
+  }
+  const targets = [...candidates.values()];
   const networkById = new Map(networks.map((network) => [network.id, network]));
   const agentsByTarget = await agentsOf(services, caller.accountId, [...new Set(targets.map((t) => t.id))]);
   const grants = reachableTargets(caller.person, catalog, targets, (id) =>

@@ -105,3 +105,23 @@ export function criteriaHostnames(criteria: readonly JsonValue[]): string[] {
   }
   return names;
 }
+
+/**
+ * Every (tag key, value) the rule form's `include` selects by: with criteriaHostnames, the candidates a
+ * person's target list needs to look at (a target no include selector names is covered by no criterion).
+ */
+export function criteriaIncludeTags(criteria: readonly JsonValue[]): { key: string; value: string }[] {
+  const found = new Map<string, { key: string; value: string }>();
+  for (const criterion of criteria) {
+    if (!isRuleForm(criterion)) continue;
+    const tags = ((criterion as JsonObject).include as JsonObject).tags;
+    if (!isObject(tags)) continue;
+    for (const [key, values] of Object.entries(tags)) {
+      if (!Array.isArray(values)) continue;
+      for (const value of values) {
+        if (typeof value === 'string') found.set(JSON.stringify([key, value]), { key, value });
+      }
+    }
+  }
+  return [...found.values()];
+}
