@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { SshLogUploadMetadata } from '@latchkey/shared';
+import { isLatchkeyError, type SshLogUploadMetadata } from '@latchkey/shared';
+import { AgentServerClient } from '../../../agent/src/adapters/http/agent-server-client.js';
 import { eventually } from '../../harness/index.js';
 import { startPostgres, type RunningPostgres } from '../../harness/postgres.js';
 import { PERMISSIONS } from '../../../server/src/domain/permissions.js';
@@ -122,6 +123,26 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(whole.status, 200, JSON.stringify(whole.body));
       assert.equal(whole.body.result.sha256, sha256Hex(file));
       assert.equal(await downloaded('cut.1'), sha256Hex(file));
+    });
+
+    it("a body refused while it arrives (not a session log) gets its 400 to the agent's client over the socket", async () => {
+      // 64 MiB of garbage streamed by the agent's own client: the server refuses it after the first MiB and
+      // must still answer over the connection (not reset it, which the agent would retry as an outage).
+      const garbage = randomBytes(64 * MiB);
+      const client = new AgentServerClient(server.url, () => agent.token);
+      const body = {
+        size: garbage.length,
+        async *read() {
+          for (let offset = 0; offset < garbage.length; offset += 64 * 1024) {
+            yield garbage.subarray(offset, offset + 64 * 1024);
+          }
+        },
+      };
+      await assert.rejects(client.uploadLog('garbage.1', body, metadata), (error) =>
+        isLatchkeyError(error, 'malformed_session_log'),
+      );
+      const listed = await server.call('GET', `${server.base}/ssh_logs/garbage.1`);
+      assert.equal(listed.status, 404);
     });
 
     it('leaves a log already stored under that id as it was', async () => {

@@ -252,17 +252,26 @@ async function* limitedBody(
   declaredLength: number,
 ): AsyncGenerator<Uint8Array> {
   let size = 0;
+  let ended = false;
+  // Not destroyed when the reading stops early (a refusal): the answer must still reach the agent over
+  // this connection; what it still sends is read and dropped until it sees the answer and stops.
+  const readable = payload as Readable;
   try {
-    for await (const chunk of payload as AsyncIterable<Buffer | string>) {
+    for await (const chunk of readable.iterator({ destroyOnReturn: false }) as AsyncIterable<
+      Buffer | string
+    >) {
       const piece = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += piece.length;
       if (size > limit) throw tooLarge(`is more than ${limit} bytes`, limit);
       yield piece;
     }
+    ended = true;
   } catch (error) {
     if (error instanceof LatchkeyError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new LatchkeyError('invalid_argument', `the upload was cut off: ${message}`, { cause: error });
+  } finally {
+    if (!ended && !readable.destroyed) readable.resume();
   }
   if (!Number.isNaN(declaredLength) && declaredLength !== size) {
     throw new LatchkeyError(
