@@ -26,7 +26,12 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-export async function startServerProcess(args: string[], timeoutMs = 30_000): Promise<ServerProcess> {
+/**
+ * The bound on a start is generous on purpose: the server runs from its TypeScript sources (tsx compiles
+ * them on the way), which takes a few seconds on a quiet machine and over 30 s on a loaded one. The wait
+ * itself ends on the event (the LISTENING line, or the process exiting), never on the clock.
+ */
+export async function startServerProcess(args: string[], timeoutMs = 120_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [SERVER_BIN, 'start', ...args], {
     env: ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
