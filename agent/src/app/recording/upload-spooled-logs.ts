@@ -8,7 +8,11 @@
  * after a grace period, recording never). A pass runs when the spool says a log ended (nudge), when a
  * waiting log becomes due, and on a periodic sweep. While the server cannot be reached, passes back off
  * exponentially (domain/agent/backoff.ts). A log the server refuses for good (409 conflict, a rejected
- * upload) stays in the spool, is reported in the journal, and is offered again only after an hour.
+ * upload; 413, with the journal naming the server's --max-log-size to raise) stays in the spool, is
+ * reported in the journal, and is offered again only after an hour.
+ *
+ * A log is never read whole into memory: the spool gives it as a file to read as a stream (header +
+ * chunks from disk), and each attempt (each pass) reads it afresh, so memory does not grow with its size.
  */
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
 import { parseHeader, type SessionLogMetadata } from '@latchkey/shared/session-log/log-metadata';
