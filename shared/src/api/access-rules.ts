@@ -3,10 +3,9 @@
  * and `exclude` (none of). A rule is an object with exactly one selector key; unknown selectors are
  * refused (never ignored), with a pointer at the rule such as `/policies/0/include/1`.
  *
- * Supported: email, email_domain, everyone, ip, group (a Latchkey access group id), login_method (an
- * identity provider id), auth_method (an RFC 8176 `amr` value), geo (ISO 3166-1 alpha-2), oidc (a claim
- * of the upstream OIDC token). `email`, `email_domain` and `oidc` may name the identity provider they
- * trust (`identity_provider_id`, a Latchkey addition). Cloudflare's IdP-specific selectors (saml, okta, gsuite, azureAD,
+ * Supported: the selectors of the registry ACCESS_RULE_SELECTORS below, each with its schema and meaning.
+ * `email`, `email_domain` and `oidc` may name the identity provider they trust (`identity_provider_id`, a
+ * Latchkey addition). Cloudflare's IdP-specific selectors (saml, okta, gsuite, azureAD,
  * github-organization) and device posture are not supported.
  */
 import Type from 'typebox';
@@ -33,51 +32,84 @@ const ProviderId = Type.String({
   description: 'Only people signed in with this identity provider (its id, or "builtin").',
 });
 
-export const AccessRuleSchema = Type.Object(
-  {
-    email: Type.Optional(
-      Type.Object(
-        {
-          email: Type.String({ format: 'email', maxLength: 320 }),
-          identity_provider_id: Type.Optional(ProviderId),
-        },
-        strict,
-      ),
+/**
+ * The one registry of rule selectors: each selector's schema (what the API accepts) and its meaning. The
+ * API's AccessRuleSchema is built from it, the server's evaluation (server/src/domain/access/access-rule.ts)
+ * must parse and match every selector in it (the compiler checks both), and the API description names them
+ * from it. A new selector starts here.
+ */
+export const ACCESS_RULE_SELECTORS = {
+  email: {
+    schema: Type.Object(
+      {
+        email: Type.String({ format: 'email', maxLength: 320 }),
+        identity_provider_id: Type.Optional(ProviderId),
+      },
+      strict,
     ),
-    email_domain: Type.Optional(
-      Type.Object(
-        {
-          domain: Type.String({ minLength: 1, maxLength: 253 }),
-          identity_provider_id: Type.Optional(ProviderId),
-        },
-        strict,
-      ),
-    ),
-    everyone: Type.Optional(Type.Object({}, strict)),
-    ip: Type.Optional(
-      Type.Object({ ip: Type.String({ minLength: 1, description: 'A CIDR range.' }) }, strict),
-    ),
-    group: Type.Optional(Type.Object({ id: Type.String({ format: 'uuid' }) }, strict)),
-    login_method: Type.Optional(Type.Object({ id: NonEmpty }, strict)),
-    auth_method: Type.Optional(Type.Object({ auth_method: Type.Enum([...AUTH_METHODS]) }, strict)),
-    geo: Type.Optional(
-      Type.Object(
-        {
-          country_code: Type.String({
-            pattern: '^[A-Z]{2}$',
-            description: 'an ISO 3166-1 alpha-2 country code in capitals, such as "US"',
-          }),
-        },
-        strict,
-      ),
-    ),
-    oidc: Type.Optional(
-      Type.Object(
-        { claim_name: NonEmpty, claim_value: NonEmpty, identity_provider_id: Type.Optional(NonEmpty) },
-        strict,
-      ),
-    ),
+    meaning: 'the person’s email, ignoring case (from that identity provider, when named)',
   },
+  email_domain: {
+    schema: Type.Object(
+      {
+        domain: Type.String({ minLength: 1, maxLength: 253 }),
+        identity_provider_id: Type.Optional(ProviderId),
+      },
+      strict,
+    ),
+    meaning: 'the domain of the person’s email (from that identity provider, when named)',
+  },
+  everyone: { schema: Type.Object({}, strict), meaning: 'everyone signed in' },
+  ip: {
+    schema: Type.Object({ ip: Type.String({ minLength: 1, description: 'A CIDR range.' }) }, strict),
+    meaning: 'the address the person connects from is in the CIDR range',
+  },
+  group: {
+    schema: Type.Object({ id: Type.String({ format: 'uuid' }) }, strict),
+    meaning: 'the person is in the access group (by name from their identity provider, or by its rules)',
+  },
+  login_method: {
+    schema: Type.Object({ id: NonEmpty }, strict),
+    meaning: 'the person signed in with this identity provider',
+  },
+  auth_method: {
+    schema: Type.Object({ auth_method: Type.Enum([...AUTH_METHODS]) }, strict),
+    meaning: 'the sign-in used this RFC 8176 authentication method (amr)',
+  },
+  geo: {
+    schema: Type.Object(
+      {
+        country_code: Type.String({
+          pattern: '^[A-Z]{2}$',
+          description: 'an ISO 3166-1 alpha-2 country code in capitals, such as "US"',
+        }),
+      },
+      strict,
+    ),
+    meaning: 'never matches: Latchkey has no geolocation database',
+  },
+  oidc: {
+    schema: Type.Object(
+      { claim_name: NonEmpty, claim_value: NonEmpty, identity_provider_id: Type.Optional(NonEmpty) },
+      strict,
+    ),
+    meaning: 'a claim of the upstream OIDC token is, or contains, the value',
+  },
+} as const;
+
+export type AccessRuleSelector = keyof typeof ACCESS_RULE_SELECTORS;
+
+/** The selectors in the registry's order. */
+export const ACCESS_RULE_SELECTOR_NAMES = Object.keys(ACCESS_RULE_SELECTORS) as AccessRuleSelector[];
+
+type SelectorProperties = {
+  [K in AccessRuleSelector]: ReturnType<typeof Type.Optional<(typeof ACCESS_RULE_SELECTORS)[K]['schema']>>;
+};
+
+export const AccessRuleSchema = Type.Object(
+  Object.fromEntries(
+    ACCESS_RULE_SELECTOR_NAMES.map((name) => [name, Type.Optional(ACCESS_RULE_SELECTORS[name].schema)]),
+  ) as SelectorProperties,
   {
     additionalProperties: false,
     minProperties: 1,

@@ -2,14 +2,16 @@
  * Whether access rules (the items of a policy's or group's `include` / `require` / `exclude`) match a
  * person. The selectors and their meaning are the table in docs/sign-in.md "Rule selectors".
  *
- * Rules were validated when stored, but are read defensively: a rule that is not exactly one known
- * selector with well-typed fields is malformed, and a malformed rule never matches and never throws.
+ * Each rule is parsed once into its typed form (access-rule.ts, from the one selector registry in
+ * shared/src/api/access-rules.ts); the switch below must cover every selector (the compiler checks it).
+ * A malformed rule (not exactly one known selector with well-typed fields) never matches and never throws.
  * In `exclude`, where "never matches" would widen access, a malformed rule excludes instead (fail closed).
  * `geo` is well-formed but never matches (there is no geolocation database), in every position.
  */
 import ipaddr from 'ipaddr.js';
 import { isCidr } from '@latchkey/shared';
 import type { AccessGroupRecord, JsonValue } from '../records.js';
+import { parseAccessRule, type AccessRuleValues } from './access-rule.js';
 import type { Person } from './person.js';
 
 /** Groups nest deeper than this only by mistake; deeper references do not match (and cannot overflow the stack). */
@@ -77,54 +79,35 @@ export class RuleEvaluation {
   }
 
   /** true / false for a well-formed rule, undefined for a malformed one. */
-  private verdict(rule: JsonValue): boolean | undefined {
-    if (!isObject(rule)) return undefined;
-    let selector: string | undefined;
-    for (const key in rule) {
-      if (!Object.hasOwn(rule, key)) continue;
-      if (selector !== undefined) return undefined; // more than one selector
-      selector = key;
-    }
-    if (selector === undefined) return undefined;
-    const value = rule[selector];
-    if (!isObject(value)) return undefined;
-    switch (selector) {
-      case 'email': {
-        const email = value.email;
-        if (typeof email !== 'string' || !this.providerIsValid(value)) return undefined;
-        return this.providerMatches(value) && email.toLowerCase() === this.person.email;
-      }
+  private verdict(json: JsonValue): boolean | undefined {
+    const rule = parseAccessRule(json);
+    if (rule === undefined) return undefined;
+    switch (rule.selector) {
+      case 'email':
+        return this.providerMatches(rule.value) && rule.value.email.toLowerCase() === this.person.email;
       case 'email_domain':
-        if (typeof value.domain !== 'string' || !this.providerIsValid(value)) return undefined;
-        return this.providerMatches(value) && this.emailDomainMatches(value.domain);
+        return this.providerMatches(rule.value) && this.emailDomainMatches(rule.value.domain);
       case 'everyone':
         return true;
       case 'ip':
-        return typeof value.ip === 'string' ? this.ipMatches(value.ip) : undefined;
+        return this.ipMatches(rule.value.ip);
       case 'group':
-        return typeof value.id === 'string' ? this.groupMatches(value.id) : undefined;
+        return this.groupMatches(rule.value.id);
       case 'login_method':
-        return typeof value.id === 'string' ? value.id === this.person.loginMethod : undefined;
-      case 'auth_method': {
-        const method = value.auth_method;
-        return typeof method === 'string' ? this.person.authMethods.includes(method) : undefined;
-      }
+        return rule.value.id === this.person.loginMethod;
+      case 'auth_method':
+        return this.person.authMethods.includes(rule.value.auth_method);
       case 'oidc':
-        return this.oidcMatches(value);
+        return this.oidcMatches(rule.value);
       case 'geo':
-        return typeof value.country_code === 'string' ? false : undefined;
+        return false;
       default:
-        return undefined;
+        return unknownSelector(rule);
     }
   }
 
-  /** `identity_provider_id`, when present, is a string. */
-  private providerIsValid(value: { [key: string]: JsonValue }): boolean {
-    return value.identity_provider_id === undefined || typeof value.identity_provider_id === 'string';
-  }
-
   /** The rule names no provider, or the one the person signed in with. */
-  private providerMatches(value: { [key: string]: JsonValue }): boolean {
+  private providerMatches(value: { identity_provider_id?: string }): boolean {
     return value.identity_provider_id === undefined || value.identity_provider_id === this.person.loginMethod;
   }
 
@@ -220,10 +203,8 @@ export class RuleEvaluation {
   }
 
   /** The claim (a string, or an array containing the string) equals `claim_value`, for the given provider if any. */
-  private oidcMatches(rule: { [key: string]: JsonValue }): boolean | undefined {
+  private oidcMatches(rule: AccessRuleValues['oidc']): boolean {
     const { claim_name: name, claim_value: expected, identity_provider_id: provider } = rule;
-    if (typeof name !== 'string' || typeof expected !== 'string') return undefined;
-    if (provider !== undefined && typeof provider !== 'string') return undefined;
     if (provider !== undefined && provider !== this.person.loginMethod) return false;
     if (!Object.hasOwn(this.person.claims, name)) return false;
     const claim = this.person.claims[name];
@@ -232,6 +213,8 @@ export class RuleEvaluation {
   }
 }
 
-function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The compiler's check that the switch covers every selector of the registry: `rule` is `never` here. */
+function unknownSelector(rule: never): undefined {
+  void rule;
+  return undefined;
 }

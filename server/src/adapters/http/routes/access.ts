@@ -1,6 +1,7 @@
 /** Access apps, reusable policies and groups, under /client/v4/accounts/{account_id}/access/. */
 import Type from 'typebox';
 import {
+  ACCESS_RULE_SELECTOR_NAMES,
   AccessGroupInputSchema,
   AccessGroupListQuerySchema,
   AccessGroupSchema,
@@ -55,7 +56,7 @@ export function accessAppRoutes({ route, services }: RouteContext): void {
   const appDescription =
     'type "infrastructure": target_criteria (hostnames, port, protocol SSH) and policies, inline or reusable ' +
     '(by id or {id, precedence}). Rules: include (any of), require (all of), exclude (none of) with the ' +
-    'selectors email, email_domain, everyone, ip, group, login_method, auth_method, geo, oidc. decision is "allow" only.';
+    `selectors ${ACCESS_RULE_SELECTOR_NAMES.join(', ')}. decision is "allow" only.`;
 
   route({
     method: 'POST',
