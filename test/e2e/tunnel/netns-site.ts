@@ -106,7 +106,7 @@ export async function startNetnsSite(): Promise<NetnsSite> {
   const serverPort = await findFreePort('127.0.0.1');
   const serverDir = path.join(base, 'server');
   const serverArgs = ['--data-dir', serverDir, '--listen', `127.0.0.1:${serverPort}`];
-  let server = await startServerProcess(serverArgs);
+  let server = await startServerProcess(serverArgs, 120_000);
   const adminToken = (await readFile(path.join(serverDir, 'admin.token'), 'utf8')).trim();
   const accounts = await api(server, 'GET', '/client/v4/accounts', adminToken);
   const accountBase = `/client/v4/accounts/${accounts.body.result[0].id}`;
@@ -115,10 +115,10 @@ export async function startNetnsSite(): Promise<NetnsSite> {
     assert.ok(answer.status < 300, `${method} ${route}: ${JSON.stringify(answer.body)}`);
     return answer.body.result;
   };
-  for (const email of ['bob@corp.example', 'carol@corp.example']) {
+  for (const email of ['bob@corp.example']) {
     const added = await runServerCommand(
       ['user', 'add', email, '--data-dir', serverDir],
-      30_000,
+      120_000,
       `${email} long password\n`,
     );
     assert.equal(added.code, 0, added.stderr);
@@ -141,14 +141,25 @@ export async function startNetnsSite(): Promise<NetnsSite> {
 
   // The server's port inside the namespace: a relay to a UNIX socket, which the test forwards to the server.
   const socketPath = path.join(base, 'server.sock');
+  const bridged = new Set<net.Socket>();
   const bridge = net.createServer((inside) => {
     const outside = net.connect(serverPort, '127.0.0.1');
+    for (const socket of [inside, outside]) {
+      bridged.add(socket);
+      socket.on('close', () => bridged.delete(socket));
+    }
     inside.pipe(outside).pipe(inside);
     inside.on('error', () => outside.destroy());
     outside.on('error', () => inside.destroy());
   });
   await new Promise<void>((resolve) => bridge.listen(socketPath, resolve));
-  registerCleanup('tunnel e2e bridge', () => new Promise<void>((resolve) => bridge.close(() => resolve())));
+  const closeBridge = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of bridged) socket.destroy();
+      if (!bridge.listening) resolve();
+      else bridge.close(() => resolve());
+    });
+  const bridgeCleanup = registerCleanup('tunnel e2e bridge', closeBridge);
   const relayScript =
     "const net=require('node:net');" +
     `net.createServer(s=>{const u=net.connect(${JSON.stringify(socketPath)});s.pipe(u).pipe(s);` +
@@ -160,7 +171,7 @@ export async function startNetnsSite(): Promise<NetnsSite> {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-  await relay.waitFor(/RELAY READY/, 20_000);
+  await relay.waitFor(/RELAY READY/, 60_000);
 
   // sshd inside the namespace, on its loopback.
   const sshdDir = path.join(base, 'sshd');
@@ -197,7 +208,7 @@ export async function startNetnsSite(): Promise<NetnsSite> {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
-  await sshd.waitFor(/Server listening on 127\.0\.0\.1 port 2222/, 20_000);
+  await sshd.waitFor(/Server listening on 127\.0\.0\.1 port 2222/, 60_000);
   await eventually('sshd pid file', 10_000, async () =>
     (await readFile(path.join(sshdDir, 'sshd.pid'), 'utf8').catch(() => '')).trim() === String(sshd.child.pid)
       ? true
@@ -224,15 +235,15 @@ export async function startNetnsSite(): Promise<NetnsSite> {
       { env: AGENT_ENV, stdio: ['ignore', 'pipe', 'pipe'] },
     ),
   );
-  await agent.waitFor(/sshd now trusts the CA/, 60_000);
-  await agent.waitFor(/tunnel: connected to /, 30_000);
+  await agent.waitFor(/sshd now trusts the CA/, 180_000);
+  await agent.waitFor(/tunnel: connected to /, 120_000);
   const frontPort = Number(/ssh front listening on 127\.0\.0\.1:(\d+)/.exec(agent.output())?.[1]);
   const targets = (await admin('GET', `/infrastructure/targets?hostname=${SITE_HOSTNAME}`)) as Json[];
   assert.equal(targets.length, 1, agent.output());
   const targetId = targets[0].id as string;
   const bobToken = (await signInBuiltIn(server.url, 'bob@corp.example', 'bob@corp.example long password'))
     .access_token;
-  await eventually(`${SITE_HOSTNAME}'s front in bob's target list`, 30_000, async () => {
+  await eventually(`${SITE_HOSTNAME}'s front in bob's target list`, 120_000, async () => {
     const answer = await getJson(server.url, '/v1/me/targets', bobToken);
     return (answer.body.result as Json[]).find((t) => t.hostname === SITE_HOSTNAME)?.front;
   });
@@ -248,16 +259,23 @@ export async function startNetnsSite(): Promise<NetnsSite> {
     frontPort,
     adminToken,
     async restartServer() {
-      server = await startServerProcess(serverArgs);
+      server = await startServerProcess(serverArgs, 120_000);
       site.server = server;
     },
     async stop() {
-      await agent.stop();
-      await sshd.stop();
-      await relay.stop();
-      await server.stop();
-      await new Promise<void>((resolve) => bridge.close(() => resolve()));
-      await removeTestUser(user);
+      const step = async (what: string, action: () => Promise<unknown>) => {
+        const started = Date.now();
+        await action();
+        if (Date.now() - started > 5000)
+          process.stdout.write(`      (${what} took ${Date.now() - started} ms)\n`);
+      };
+      await step('stopping the agent', () => agent.stop());
+      await step('stopping sshd', () => sshd.stop());
+      await step('stopping the relay', () => relay.stop());
+      await step('stopping the server', () => server.stop());
+      await step('closing the bridge', closeBridge);
+      bridgeCleanup.release();
+      await step('removing the test user', () => removeTestUser(user));
       await runCommand('ip', ['netns', 'del', namespace]);
       removeNamespace.release();
       await rm(base, { recursive: true, force: true });

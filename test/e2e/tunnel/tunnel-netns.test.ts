@@ -21,7 +21,7 @@ describe('tunnel: a target in a network namespace, reached only through its agen
   let sshConfigFile: string;
 
   before(async function () {
-    this.timeout(300_000);
+    this.timeout(600_000);
     site = await startNetnsSite();
     bob = await makeCliHome(path.join(site.base, 'bob'), site.server.url);
     const login = await loginWithDeviceFlow(bob, {
@@ -131,10 +131,14 @@ describe('tunnel: a target in a network namespace, reached only through its agen
     assert.ok(backAt - listeningAt < 35_000);
     const again = await runCommand(
       '/usr/bin/ssh',
-      ['-F', sshConfigFile, '-o', 'BatchMode=yes', SITE_HOSTNAME, 'echo again'],
+      ['-F', sshConfigFile, '-o', 'BatchMode=yes', '-v', SITE_HOSTNAME, 'echo again'],
       { env: bob.env, timeoutMs: 60_000 },
     );
-    assert.equal(again.code, 0, again.stderr);
+    assert.equal(
+      again.code,
+      0,
+      `ssh: ${again.stderr}\nagent: ${site.agent.output().slice(mark)}\nserver: ${site.server.output().slice(-3000)}`,
+    );
     assert.match(again.stdout, /again/);
   });
 });

@@ -30,7 +30,7 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
   let carol: CliHome;
 
   before(async function () {
-    this.timeout(240_000);
+    this.timeout(600_000);
     world = await startFrontWorld();
     bob = await makeCliHome(path.join(world.base, 'bob'), world.server.url);
     carol = await makeCliHome(path.join(world.base, 'carol'), world.server.url);
