@@ -58,10 +58,10 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
   };
 
   /** ssh/scp/sftp options that reach web-1 only through `latchkey proxy` (no route to its front is used). */
-  const throughTunnel = async (cli: CliHome, person: 'bob' | 'carol' = 'bob') => {
-    const certificate = await world.certificateFor(world.web, person);
-    const options = await world.clientOptions(world.web, certificate);
-    const proxy = `${process.execPath} ${LATCHKEY_BIN} proxy ${world.web.targetId} %p`;
+  const throughTunnel = async (cli: CliHome, person: 'bob' | 'carol' = 'bob', target = world.web) => {
+    const certificate = await world.certificateFor(target, person);
+    const options = await world.clientOptions(target, certificate);
+    const proxy = `${process.execPath} ${LATCHKEY_BIN} proxy ${target.targetId} %p`;
     // The front's known_hosts line names 127.0.0.1:PORT; the ProxyCommand's %h is the same name.
     return { options: [...options, '-o', `ProxyCommand=${proxy}`], env: cli.env };
   };
@@ -195,12 +195,11 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
     );
     assert.equal(closed.resource_id, world.web.targetId);
   });
-
   it('the agent dials a killed server again by itself', async () => {
     const port = new URL(world.server.url).port;
-    const mark = world.web.agent.mark();
+    const mark = world.db.agent.mark();
     await world.server.kill();
-    await world.web.agent.waitForOutput(/tunnel: link closed/, 10_000, mark);
+    await world.db.agent.waitForOutput(/tunnel: link closed/, 10_000, mark);
     const restartedAt = Date.now();
     const again = await startServerProcess([
       '--data-dir',
@@ -208,17 +207,17 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
       '--listen',
       `127.0.0.1:${port}`,
     ]);
-    registerCleanup('restarted server', () => again.stop());
+    void again; // stopped by the harness when this test ends
     const listening = Date.now();
-    await world.web.agent.waitForOutput(/tunnel: connected to /, 40_000, mark);
+    await world.db.agent.waitForOutput(/tunnel: connected to /, 40_000, mark);
     const reconnected = Date.now();
     process.stdout.write(
       `      (server start took ${listening - restartedAt} ms; the agent was back ${reconnected - listening} ms after it listened)\n`,
     );
-    const { options, env } = await throughTunnel(bob);
+    const { options, env } = await throughTunnel(carol, 'carol', world.db);
     const result = await runCommand(
       '/usr/bin/ssh',
-      [...options, '-p', String(world.web.frontPort), '-l', world.user.name, '127.0.0.1', 'echo back'],
+      [...options, '-p', String(world.db.frontPort), '-l', world.user.name, '127.0.0.1', 'echo back'],
       { env, timeoutMs: 60_000 },
     );
     assert.equal(result.code, 0, result.stderr);
