@@ -88,8 +88,9 @@ export type MfaAuthenticator = (typeof MFA_AUTHENTICATORS)[number];
 /**
  * An app's `mfa_config`. Unless `mfa_disabled`, a certificate for the app's targets needs a sign-in
  * whose `amr` (from the identity provider) shows the authenticator: `piv_key` → `sc` or `hwk`,
- * `ssh_fido2_key` → `hwk`; no list → any of `mfa`, `hwk`, `sc`, `otp`. `session_duration` is checked
- * (at most 720h), stored and returned, not enforced: the sign-in session's own lifetime bounds it.
+ * `ssh_fido2_key` → `hwk`; no list → any of `mfa`, `hwk`, `sc`, `otp`. Where MFA is required,
+ * `session_duration` (at most 720h) bounds how long ago the person authenticated at the identity
+ * provider (its `auth_time`, else the sign-in's start): an older authentication must sign in again.
  */
 export const MfaConfigSchema = Type.Object(
   {
@@ -103,7 +104,8 @@ export const MfaConfigSchema = Type.Object(
     session_duration: Type.Optional(
       Type.String({
         pattern: '^[0-9]+(m|h)$',
-        description: 'Minutes or hours, such as 5m or 24h (at most 720h); stored, not enforced.',
+        description:
+          'Minutes or hours, such as 5m or 24h (at most 720h): how long ago the MFA sign-in may have authenticated.',
       }),
     ),
   },

@@ -112,6 +112,22 @@ export async function firstTokens(services: Services, session: SignInSessionReco
   };
 }
 
+/**
+ * When the person authenticated: the upstream ID token's `auth_time` (RFC 7519 seconds) when it has one
+ * no later than the sign-in, else the sign-in's start (built-in accounts: the password check).
+ */
+function authenticatedAt(session: SignInSessionRecord): Date {
+  const authTime = session.claims.auth_time;
+  if (
+    typeof authTime === 'number' &&
+    Number.isFinite(authTime) &&
+    authTime * 1000 <= session.createdAt.getTime()
+  ) {
+    return new Date(authTime * 1000);
+  }
+  return session.createdAt;
+}
+
 const SIGNED_OUT = 'this sign-in has ended (signed out, or ended by an admin): sign in again';
 
 /** Why a session cannot be used now, or undefined when it can. */
@@ -310,6 +326,7 @@ export async function authenticatePerson(
       loginMethod: session.loginMethod,
       authMethods: session.authMethods,
       claims: session.claims,
+      authenticatedSecondsAgo: (services.clock().getTime() - authenticatedAt(session).getTime()) / 1000,
       ...(clientIp !== undefined && isIP(clientIp) !== 0 ? { ip: clientIp } : {}),
     },
     clientId: session.clientId,

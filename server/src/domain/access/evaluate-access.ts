@@ -5,7 +5,8 @@
  * An infrastructure app covers a target on a port when one of its `target_criteria` has
  * `protocol: "SSH"`, that `port`, and selects the target (target-criteria.ts: the flat hostname list,
  * or the include/require/exclude rule form over hostnames and tags). An app with an `mfa_config` counts
- * only for a person whose sign-in shows the MFA it asks for (mfa-requirement.ts). Every policy of
+ * only for a person whose sign-in shows the MFA it asks for, authenticated no longer ago than its
+ * `session_duration` (mfa-requirement.ts). Every policy of
  * every app covering (target, port) is evaluated; the grant is the union over the matching ones of
  * their `connection_rules.ssh` usernames (plus the person's email alias where `allow_email_alias` is
  * true, never root or a system account: system-accounts.ts) and forwarding permissions. Precedence does not matter: policies only allow.
@@ -17,7 +18,7 @@ import { unixUsernameProblem } from '@latchkey/shared';
 import type { InfrastructureAppRecord, JsonValue, PolicyRecord, TargetRecord } from '../records.js';
 import type { AccessCatalog } from './access-catalog.js';
 import { policyMatchesIn } from './evaluate-policy.js';
-import { mfaSatisfied, requiredAuthMethods } from './mfa-requirement.js';
+import { mfaSatisfied, mfaSessionFresh, mfaSessionSeconds, requiredAuthMethods } from './mfa-requirement.js';
 import { emailAlias } from './person.js';
 import { aliasAllowed, type TargetAccounts } from './system-accounts.js';
 import type { Person } from './person.js';
@@ -38,7 +39,8 @@ export interface TargetGrant {
   policyIds: string[];
 }
 
-export type CertificateDenialReason = 'no_app' | 'no_policy' | 'mfa_required' | 'username_not_allowed';
+export type CertificateDenialReason =
+  'no_app' | 'no_policy' | 'mfa_required' | 'mfa_session_expired' | 'username_not_allowed';
 
 export type CertificateDecision =
   | { allowed: true; grant: TargetGrant }
@@ -135,6 +137,17 @@ export function decideCertificate(
         `this sign-in's methods are ${methods}: sign in again through an identity provider that reports it`,
     };
   }
+  if (!anyPolicyMatched && evaluation.mfaExpired.length > 0) {
+    const app = evaluation.mfaExpired[0]!;
+    const ago = person.authenticatedSecondsAgo;
+    return {
+      allowed: false,
+      reason: 'mfa_session_expired',
+      message:
+        `app ${app.name} accepts a sign-in authenticated at most ${(app.mfaConfig as { session_duration: string }).session_duration} ago; ` +
+        `this sign-in's authentication was ${ago === undefined ? 'at an unknown time' : `${formatAge(ago)} ago`}: sign in again`,
+    };
+  }
   if (!anyPolicyMatched) {
     return {
       allowed: false,
@@ -165,6 +178,8 @@ class AccessEvaluation {
   private readonly policyVerdicts = new Map<PolicyRecord, boolean>();
   /** Apps whose policies matched but whose mfa_config this sign-in does not satisfy. */
   readonly mfaBlocked: InfrastructureAppRecord[] = [];
+  /** Apps whose MFA this sign-in has but authenticated longer ago than their session_duration. */
+  readonly mfaExpired: InfrastructureAppRecord[] = [];
 
   constructor(
     private readonly person: Person,
@@ -242,6 +257,12 @@ class AccessEvaluation {
     if (share !== undefined && !mfaSatisfied(requiredAuthMethods(app.mfaConfig), this.person.authMethods)) {
       this.mfaBlocked.push(app);
       share = undefined;
+    } else if (
+      share !== undefined &&
+      !mfaSessionFresh(mfaSessionSeconds(app.mfaConfig), this.person.authenticatedSecondsAgo)
+    ) {
+      this.mfaExpired.push(app);
+      share = undefined;
     }
     this.shares.set(app, share);
     return share;
@@ -255,6 +276,14 @@ class AccessEvaluation {
     }
     return verdict;
   }
+}
+
+/** `90` → `1m30s`, `7200` → `2h0m0s`. */
+function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${m}m${s % 60}s` : m > 0 ? `${m}m${s % 60}s` : `${s}s`;
 }
 
 /** The apps covering the target, by SSH port (each app once per port). */

@@ -19,6 +19,12 @@ export interface Person {
   authMethods: readonly string[];
   /** Every claim of the upstream ID token (`{}` for built-in accounts), for the `oidc` selector. */
   claims: Readonly<Record<string, JsonValue>>;
+  /**
+   * Seconds between the person's authentication at the identity provider (the ID token's `auth_time`,
+   * else the sign-in's start) and this request, for `mfa_config.session_duration`; undefined: unknown
+   * (an app with a session_duration then refuses).
+   */
+  authenticatedSecondsAgo?: number;
   /** The request's client address (IPv4, IPv6, or IPv4-mapped IPv6), when known. */
   ip?: string;
 }

@@ -112,3 +112,54 @@ describe("domain: an app's mfa_config against the sign-in's amr", () => {
     });
   }
 });
+
+describe("domain: an app's mfa_config.session_duration against the age of the sign-in's authentication", () => {
+  const catalog = (mfaConfig: JsonValue): AccessCatalog => {
+    const a: InfrastructureAppRecord = app('a', [[['web-1'], 22]], ['p']);
+    a.mfaConfig = mfaConfig as InfrastructureAppRecord['mfaConfig'];
+    return {
+      apps: [a],
+      policies: new Map([['p', policy('p', { include: [{ everyone: {} }] }, { usernames: ['ops'] })]]),
+      groups: new Map(),
+    };
+  };
+  const cases: { config: JsonValue; ago: number | undefined; allowed: boolean }[] = [
+    { config: { session_duration: '5m' }, ago: 300, allowed: true },
+    { config: { session_duration: '5m' }, ago: 301, allowed: false },
+    { config: { session_duration: '24h' }, ago: 23 * 3600, allowed: true },
+    { config: { session_duration: '24h' }, ago: 24 * 3600 + 90, allowed: false },
+    { config: { session_duration: '5m' }, ago: undefined, allowed: false },
+    { config: {}, ago: 720 * 3600, allowed: true },
+    // No MFA required, so no MFA session to bound.
+    { config: { session_duration: '5m', mfa_disabled: true }, ago: 3600, allowed: true },
+  ];
+  for (const { config, ago, allowed } of cases) {
+    it(`${JSON.stringify(config)} authenticated ${ago === undefined ? 'at an unknown time' : `${ago}s ago`}: ${allowed ? 'allowed' : 'refused'}`, () => {
+      const who = person({
+        authMethods: ['pwd', 'mfa'],
+        ...(ago === undefined ? {} : { authenticatedSecondsAgo: ago }),
+      });
+      const decision = decideCertificate(who, catalog(config), web1, { targetRef: web1.id, username: 'ops' });
+      assert.equal(decision.allowed, allowed, JSON.stringify(decision));
+      assert.equal(reachableTargets(who, catalog(config), [web1]).length, allowed ? 1 : 0);
+      if (!decision.allowed) {
+        assert.equal(decision.reason, 'mfa_session_expired');
+        assert.match(decision.message, /sign in again/);
+        assert.match(
+          decision.message,
+          ago === 24 * 3600 + 90 ? /24h1m30s ago/ : ago === undefined ? /unknown/ : /5m1s ago/,
+        );
+      }
+    });
+  }
+
+  it('a sign-in without the MFA is refused for the MFA, not for its age', () => {
+    const who = person({ authMethods: ['pwd'], authenticatedSecondsAgo: 3600 });
+    const decision = decideCertificate(who, catalog({ session_duration: '5m' }), web1, {
+      targetRef: web1.id,
+      username: 'ops',
+    });
+    assert.equal(decision.allowed, false);
+    assert.equal(!decision.allowed && decision.reason, 'mfa_required');
+  });
+});
