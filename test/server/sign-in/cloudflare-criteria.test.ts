@@ -225,7 +225,10 @@ describe('sign-in: mfa_config through a real OIDC provider (issue 16)', function
     assert.match(late.body.errors[0].message, /at most 5m ago/);
     assert.match(late.body.errors[0].message, /this sign-in's authentication was 6m\d+s ago: sign in again/);
     const denials = await server.store.auditEvents.list(server.accountId, { action: 'certificate.deny' });
-    assert.equal((denials.items.at(-1)?.after as Json).reason, 'mfa_session_expired');
+    assert.deepEqual(
+      denials.items.map((e) => (e.after as Json).reason),
+      ['mfa_session_expired'],
+    );
 
     // What counts is when the provider authenticated the person (the ID token's auth_time), not when the
     // sign-in started: with the server's clock still 6 minutes ahead of the provider's, a new sign-in's
@@ -236,5 +239,26 @@ describe('sign-in: mfa_config through a real OIDC provider (issue 16)', function
     offsetMs = 0;
     const fresh = await certificate(await signIn('kim'));
     assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+  });
+
+  it('a password sign-in at the same provider is refused: the message names the amr wanted and seen', async () => {
+    offsetMs = 0;
+    const pat = await signIn('pat');
+    const me = await getJson(server.url, '/v1/me', pat.access_token);
+    assert.deepEqual(me.body.result.auth_methods, ['pwd'], JSON.stringify(me.body));
+    const refused = await certificate(pat);
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.equal(refused.body.errors[0].latchkey_code, 'access_denied');
+    assert.equal(
+      refused.body.errors[0].message,
+      'app vault needs a fresh hardware key requires a multi-factor sign-in (amr hwk); ' +
+        "this sign-in's methods are pwd: sign in again through an identity provider that reports it",
+    );
+    const denials = await server.store.auditEvents.list(server.accountId, { action: 'certificate.deny' });
+    const patDenials = denials.items.filter((e) => e.actor.includes('pat@example.com'));
+    assert.deepEqual(
+      patDenials.map((e) => (e.after as Json).reason),
+      ['mfa_required'],
+    );
   });
 });
