@@ -71,8 +71,21 @@ export interface SshInvocation {
   proxyCommand?: string;
 }
 
+/**
+ * Whether the person gave a way to reach the host of their own (`-o ProxyCommand=…` or `-o ProxyJump=…`, any
+ * case, `=` or a space). Theirs then replaces the tunnel's ProxyCommand: where the bytes travel is theirs to
+ * choose, and the host key check above still decides whom ssh talks to.
+ */
+function personChoosesTheWay(options: readonly string[]): boolean {
+  return options.some((option) => /^\s*(proxycommand|proxyjump)\s*(=|\s)/i.test(option));
+}
+
 export function sshArguments(invocation: SshInvocation): string[] {
   const pass = invocation.passThrough;
+  const tunnel =
+    invocation.proxyCommand === undefined || personChoosesTheWay(pass.options)
+      ? []
+      : ['-o', `ProxyCommand=${invocation.proxyCommand}`];
   const args = [
     '-o',
     `IdentityAgent=${invocation.agentSocket}`,
@@ -89,7 +102,7 @@ export function sshArguments(invocation: SshInvocation): string[] {
     `HostKeyAlias=${invocation.hostKeyAlias.toLowerCase()}`,
     '-p',
     String(invocation.port),
-    ...(invocation.proxyCommand === undefined ? [] : ['-o', `ProxyCommand=${invocation.proxyCommand}`]),
+    ...tunnel,
   ];
   for (const spec of pass.localForwards) args.push('-L', spec);
   for (const spec of pass.remoteForwards) args.push('-R', spec);

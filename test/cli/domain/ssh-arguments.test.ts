@@ -35,6 +35,25 @@ describe('sshArguments', () => {
     ]);
   });
 
+  it("a tunnelled target: the tunnel's ProxyCommand, unless the person gives a ProxyCommand or ProxyJump of their own", () => {
+    const tunnelled = { ...base, proxyCommand: 'latchkey proxy t-1 %p' };
+    assert.deepEqual(
+      sshArguments(tunnelled).filter((arg) => arg.startsWith('ProxyCommand=')),
+      ['ProxyCommand=latchkey proxy t-1 %p'],
+    );
+    for (const own of ['ProxyCommand=nc relay 22', 'proxyjump bastion', ' ProxyJump=bastion']) {
+      const args = sshArguments({ ...tunnelled, passThrough: { ...NO_PASS_THROUGH, options: [own] } });
+      assert.ok(!args.includes('ProxyCommand=latchkey proxy t-1 %p'), own);
+      assert.ok(args.includes(own), own);
+    }
+    // An option that merely mentions a proxy is not one.
+    const other = sshArguments({
+      ...tunnelled,
+      passThrough: { ...NO_PASS_THROUGH, options: ['SetEnv=ProxyCommand=x'] },
+    });
+    assert.ok(other.includes('ProxyCommand=latchkey proxy t-1 %p'));
+  });
+
   it("a fronted target: strict checking against the key Latchkey pinned, no global known_hosts, before the person's options", () => {
     const args = sshArguments({
       ...base,
