@@ -195,6 +195,32 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
     );
     assert.equal(closed.resource_id, world.web.targetId);
   });
+  it("closes an agent's link once its credential is replaced, and sends it no stream", async () => {
+    // web-1 is re-enrolled (same agent, new credential, the old one revoked) while its old agent process
+    // still holds the tunnel: that process must get nothing more. Its tunnel is not used after this test.
+    const agents = (await world.admin('GET', '/latchkey/agents')) as Json[];
+    const agent = agents.find((entry) => entry.target_id === world.web.targetId);
+    assert.ok(agent !== undefined, JSON.stringify(agents));
+    const replacement = await world.admin('POST', `/latchkey/agents/${agent.id}/replace`, {});
+    const mark = world.web.agent.mark();
+    const enrolled = await fetch(`${world.server.url}/v1/agents/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        join_token: replacement.token,
+        hostname: world.web.hostname,
+        agent: { version: 'test-replacement' },
+      }),
+    });
+    assert.equal(enrolled.status, 200, await enrolled.text());
+    const refused = await runLatchkey(bob, ['proxy', world.web.targetId], { timeoutMs: 30_000 });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /agent is not connected/);
+    // The old agent heard of no stream, and its link was closed.
+    await world.web.agent.waitForOutput(/tunnel: link closed/, 10_000, mark);
+    assert.doesNotMatch(world.web.agent.output().slice(mark), /tunnel: stream/);
+  });
+
   it('the agent dials a killed server again by itself', async () => {
     const port = new URL(world.server.url).port;
     const mark = world.db.agent.mark();

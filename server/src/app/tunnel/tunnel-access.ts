@@ -172,3 +172,27 @@ export async function signInStillValid(services: Services, sessionId: string): P
     found.session.revokedAt === undefined
   );
 }
+
+/**
+ * Whether the credential that opened an agent's link still stands: the API token not revoked nor
+ * expired, and still the credential of that agent (not removed, not replaced by a re-enrolment). The
+ * proxy asks before each stream and periodically, and closes the links of those that do not.
+ */
+export async function agentLinkStillValid(
+  services: Services,
+  link: { agentId: string; accountId: string; tokenId: string },
+): Promise<boolean> {
+  const [token, agent] = await Promise.all([
+    services.store.apiTokens.get(link.accountId, link.tokenId),
+    services.store.agents.findByApiTokenId(link.tokenId),
+  ]);
+  return (
+    token !== undefined &&
+    token.revokedAt === undefined &&
+    (token.expiresAt === undefined || token.expiresAt.getTime() > services.clock().getTime()) &&
+    agent !== undefined &&
+    agent.id === link.agentId &&
+    agent.accountId === link.accountId &&
+    agent.apiTokenId === link.tokenId
+  );
+}

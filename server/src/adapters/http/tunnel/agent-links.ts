@@ -41,6 +41,8 @@ export class AgentLink {
   constructor(
     readonly agentId: string,
     readonly accountId: string,
+    /** The API token (the agent's credential) that opened this link; re-checked before each stream. */
+    readonly tokenId: string,
     private readonly ws: WebSocket,
     timings: TunnelTimings,
     private readonly onClosed: (link: AgentLink) => void,
@@ -156,6 +158,11 @@ export class AgentLinks {
       if (best === undefined || link.connectedAt > best.connectedAt) best = link;
     }
     return best;
+  }
+
+  /** Every link held now (the periodic credential re-check). */
+  all(): AgentLink[] {
+    return [...this.byAgent.values()];
   }
 
   get size(): number {

@@ -28,6 +28,7 @@ import { authenticatePerson } from '../../../app/sign-in/sign-in-sessions.js';
 import type { PersonCaller } from '../../../app/sign-in/person-caller.js';
 import { listMyTargets } from '../../../app/sign-in/my-access.js';
 import {
+  agentLinkStillValid,
   authorizeTunnelStream,
   recordTunnelStreamClosed,
   recordTunnelStreamOpened,
@@ -98,6 +99,29 @@ export function installTunnelEndpoints(
     }
   };
 
+  /** Closes a link whose credential no longer stands (revoked, expired, agent removed or replaced). */
+  const recheckLink = async (link: AgentLink): Promise<boolean> => {
+    if (link.closed) return false;
+    // A store failure keeps the link: the next check decides.
+    if (await agentLinkStillValid(services, link).catch(() => true)) return true;
+    app.log.warn(`tunnel: agent ${link.agentId}'s credential no longer stands; its link is closed`);
+    link.close();
+    return false;
+  };
+
+  /** A live link of one of `agentIds` whose credential still stands. */
+  const validLink = async (agentIds: readonly string[]): Promise<AgentLink | undefined> => {
+    for (;;) {
+      const link = links.find(agentIds);
+      if (link === undefined || (await recheckLink(link))) return link;
+    }
+  };
+
+  const linkChecker = setInterval(() => {
+    for (const link of links.all()) void recheckLink(link);
+  }, RECHECK_MS);
+  linkChecker.unref();
+
   const acceptAgent = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const caller = await authenticate(services, request.headers.authorization);
     if (!grants(caller.permissions, AGENT_PERMISSION)) {
@@ -108,7 +132,7 @@ export function installTunnelEndpoints(
       throw new LatchkeyError('invalid_argument', `the tunnel speaks the sub-protocol ${AGENT_SUBPROTOCOL}`);
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
-      const link = new AgentLink(agent.id, agent.accountId, ws, timings, (closed) => {
+      const link = new AgentLink(agent.id, agent.accountId, caller.tokenId, ws, timings, (closed) => {
         links.remove(closed);
         app.log.info(`tunnel: agent ${closed.agentId} disconnected`);
       });
@@ -142,7 +166,7 @@ export function installTunnelEndpoints(
       target,
       ...(port === undefined ? {} : { port }),
     });
-    const link = links.find(grant.agents.map((agent) => agent.id));
+    const link = await validLink(grant.agents.map((agent) => agent.id));
     if (link === undefined) {
       throw new LatchkeyError(
         'unavailable',
@@ -230,6 +254,7 @@ export function installTunnelEndpoints(
 
   app.addHook('preClose', async () => {
     closing = true;
+    clearInterval(linkChecker);
     links.drainAll('the server is shutting down');
     for (const stream of [...streams.values()]) stream.close('server shutting down');
     for (const client of sockets.clients) client.terminate();
