@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { eventually, registerCleanup, runCommand } from '../../harness/index.js';
@@ -20,6 +22,7 @@ import {
   type CliHome,
 } from '../cli/latchkey-cli.js';
 import { api, startServerProcess, type Json } from '../server/server-process.js';
+import { signInBuiltIn } from '../../server/sign-in/sign-in-client.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -195,6 +198,51 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
     );
     assert.equal(closed.resource_id, world.web.targetId);
   });
+  it('refuses a handshake ws would refuse before anything reaches the agent', async () => {
+    const { access_token: token } = await signInBuiltIn(
+      world.server.url,
+      'bob@corp.example',
+      'bob@corp.example long password',
+    );
+    const { hostname, port } = new URL(world.server.url);
+    const good: Record<string, string> = {
+      upgrade: 'websocket',
+      'sec-websocket-key': randomBytes(16).toString('base64'),
+      'sec-websocket-version': '13',
+      'sec-websocket-protocol': 'latchkey.stream.v1',
+    };
+    const broken: Record<string, string>[] = [
+      { upgrade: 'foo' },
+      { 'sec-websocket-key': 'not a key' },
+      { 'sec-websocket-version': '12' },
+      { 'sec-websocket-protocol': 'latchkey.stream.v1, latchkey.stream.v1' },
+    ];
+    for (const change of broken) {
+      const mark = world.web.agent.mark();
+      const headers = { ...good, ...change };
+      const socket = connect({ host: hostname, port: Number(port) });
+      const handle = registerCleanup('raw upgrade socket', async () => {
+        socket.destroy();
+      });
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      const ended = once(socket, 'close');
+      socket.write(
+        `GET /v1/tunnel/connect?target=${world.web.targetId} HTTP/1.1\r\n` +
+          `host: ${hostname}:${port}\r\nconnection: Upgrade\r\nauthorization: Bearer ${token}\r\n` +
+          Object.entries(headers)
+            .map(([name, value]) => `${name}: ${value}\r\n`)
+            .join('') +
+          '\r\n',
+      );
+      await ended;
+      handle.release();
+      assert.match(answer, /^HTTP\/1\.1 400 /, `${JSON.stringify(change)}: ${answer}`);
+      // The agent is asked for a stream before its answer arrives: none was asked.
+      assert.doesNotMatch(world.web.agent.output().slice(mark), /tunnel: stream/, JSON.stringify(change));
+    }
+  });
+
   it("closes an agent's link once its credential is replaced, and sends it no stream", async () => {
     // web-1 is re-enrolled (same agent, new credential, the old one revoked) while its old agent process
     // still holds the tunnel: that process must get nothing more. Its tunnel is not used after this test.

@@ -123,14 +123,12 @@ export function installTunnelEndpoints(
   linkChecker.unref();
 
   const acceptAgent = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    checkHandshake(request, AGENT_SUBPROTOCOL, 'the tunnel');
     const caller = await authenticate(services, request.headers.authorization);
     if (!grants(caller.permissions, AGENT_PERMISSION)) {
       throw new LatchkeyError('permission_denied', 'only an enrolled agent may open a tunnel');
     }
     const agent = await agentOfCaller(services, caller);
-    if (!offered(request, AGENT_SUBPROTOCOL)) {
-      throw new LatchkeyError('invalid_argument', `the tunnel speaks the sub-protocol ${AGENT_SUBPROTOCOL}`);
-    }
     sockets.handleUpgrade(request, socket, head, (ws) => {
       const link = new AgentLink(agent.id, agent.accountId, caller.tokenId, ws, timings, (closed) => {
         links.remove(closed);
@@ -142,6 +140,8 @@ export function installTunnelEndpoints(
   };
 
   const acceptPerson = async (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
+    // A handshake ws would refuse is refused here, before anything is authorised or reaches the agent.
+    checkHandshake(request, STREAM_SUBPROTOCOL, 'a tunnel stream');
     const ip = addressOf(request);
     const caller: PersonCaller = await authenticatePerson(services, request.headers.authorization, ip);
     const target = url.searchParams.get('target');
@@ -155,12 +155,6 @@ export function installTunnelEndpoints(
     const port = portText === null ? undefined : Number(portText);
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
       throw new LatchkeyError('invalid_argument', `port ${portText} is not a TCP port`);
-    }
-    if (!offered(request, STREAM_SUBPROTOCOL)) {
-      throw new LatchkeyError(
-        'invalid_argument',
-        `a tunnel stream speaks the sub-protocol ${STREAM_SUBPROTOCOL}`,
-      );
     }
     const grant = await authorizeTunnelStream(services, caller, {
       target,
@@ -190,7 +184,14 @@ export function installTunnelEndpoints(
       h2.destroy();
       return;
     }
+    // Should ws still refuse the upgrade (it answers and closes without calling back), or the client
+    // leave first, the agent's stream must not outlive it.
+    let upgraded = false;
+    socket.once('close', () => {
+      if (!upgraded) h2.destroy();
+    });
     sockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      upgraded = true;
       const startedAt = Date.now();
       let up = 0;
       let down = 0;
@@ -268,12 +269,34 @@ export function installTunnelEndpoints(
   };
 }
 
-function offered(request: IncomingMessage, protocol: string): boolean {
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+/** RFC 7230's token: a sub-protocol's name. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Refuses (400 with the envelope) a handshake that ws's handleUpgrade would refuse without calling back
+ * (docs/tunnels.md): method GET, `Upgrade: websocket`, a well-formed Sec-WebSocket-Key, version 8 or 13,
+ * and a sub-protocol list of distinct tokens that offers `protocol`.
+ */
+function checkHandshake(request: IncomingMessage, protocol: string, what: string): void {
+  const refuse = (message: string): never => {
+    throw new LatchkeyError('invalid_argument', `not a WebSocket handshake: ${message}`);
+  };
+  if (request.method !== 'GET') refuse(`the method is ${request.method ?? 'missing'}, not GET`);
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') refuse('the Upgrade header is not websocket');
+  const key = request.headers['sec-websocket-key'];
+  if (key === undefined || !WEBSOCKET_KEY.test(key)) refuse('missing or malformed Sec-WebSocket-Key');
+  const version = request.headers['sec-websocket-version'];
+  if (version !== '13' && version !== '8') refuse('Sec-WebSocket-Version is not 13 (nor 8)');
   const header = request.headers['sec-websocket-protocol'];
-  return (header ?? '')
-    .split(',')
-    .map((value) => value.trim())
-    .includes(protocol);
+  const offers =
+    header === undefined ? [] : header.split(',').map((value) => value.replace(/^[ \t]+|[ \t]+$/g, ''));
+  if (offers.some((offer) => !TOKEN.test(offer)) || new Set(offers).size !== offers.length) {
+    refuse('Sec-WebSocket-Protocol is not a list of distinct names');
+  }
+  if (!offers.includes(protocol)) {
+    throw new LatchkeyError('invalid_argument', `${what} speaks the sub-protocol ${protocol}`);
+  }
 }
 
 /** An HTTP answer on the raw socket of a refused upgrade: the failure envelope with the code's status. */
