@@ -507,7 +507,7 @@ agentOptions(
       tunnel = new TunnelClient({
         server: wiring.tunnel.server,
         token: wiring.tunnel.token,
-        accept: (stream, remote) => fronted.front.acceptStream(stream, remote),
+        accept: (stream, remote, person) => fronted.front.acceptStream(stream, remote, person),
         log,
         random: Math.random,
       });

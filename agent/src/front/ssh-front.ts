@@ -84,6 +84,8 @@ export class SshFront {
   private presented: string | undefined;
   private unauthenticated = 0;
   private readonly waitingByAddress = new Map<string, number>();
+  /** The person behind each tunnel stream (acceptStream): their waiting slots are counted per person. */
+  private readonly tunnelPeople = new WeakMap<object, string>();
   private speculative = 0;
   /** Session channels running a program: what the heartbeat reports. */
   private readonly live = new Set<LiveSession>();
@@ -154,7 +156,14 @@ export class SshFront {
    * agent/src/tunnel/) as if it had: the same SSH server, limits, login checks and recording. `remote` is
    * the client's address as the access server saw it; the limits and the logs use it.
    */
-  acceptStream(stream: Duplex, remote: { readonly address: string; readonly port: number }): void {
+  acceptStream(
+    stream: Duplex,
+    remote: { readonly address: string; readonly port: number },
+    person?: string,
+  ): void {
+    // A tunnel stream's address is whatever the access server saw (a proxy's loopback, 0.0.0.0): it is
+    // capped per person, never exempt as loopback.
+    if (person !== undefined) this.tunnelPeople.set(stream, person);
     Object.defineProperties(stream, {
       remoteAddress: { value: remote.address, configurable: true },
       remotePort: { value: remote.port, configurable: true },
@@ -207,15 +216,20 @@ export class SshFront {
 
   private accept(client: Connection, info: ClientInfo): void {
     const { deps } = this;
-    const waitingHere = this.waitingByAddress.get(info.ip) ?? 0;
-    // Loopback is this host's own (tests, benchmarks, a local proxy): only the total applies to it.
-    const perAddressCapped = !isLoopback(info.ip) && waitingHere >= MAX_UNAUTHENTICATED_PER_ADDRESS;
+    const socket = (client as unknown as { _sock?: object })._sock;
+    const tunnelled = socket === undefined ? undefined : this.tunnelPeople.get(socket);
+    const slot = tunnelled === undefined ? info.ip : `tunnel:${tunnelled}`;
+    const waitingHere = this.waitingByAddress.get(slot) ?? 0;
+    // Loopback is this host's own (tests, benchmarks, a local proxy): only the total applies to it. Not a
+    // tunnel stream's, whose address is only what the access server saw: those are capped per person.
+    const exempt = tunnelled === undefined && isLoopback(info.ip);
+    const perAddressCapped = !exempt && waitingHere >= MAX_UNAUTHENTICATED_PER_ADDRESS;
     if (this.unauthenticated >= MAX_UNAUTHENTICATED || perAddressCapped) {
       client.on('error', () => undefined);
       client.end();
       return;
     }
-    this.waitingByAddress.set(info.ip, waitingHere + 1);
+    this.waitingByAddress.set(slot, waitingHere + 1);
     let inner: InnerSshdConnection | undefined;
     let innerOpening: Promise<InnerSshdConnection> | undefined;
     /**
@@ -243,9 +257,9 @@ export class SshFront {
       if (authenticated) return;
       authenticated = true;
       this.unauthenticated--;
-      const left = (this.waitingByAddress.get(info.ip) ?? 1) - 1;
-      if (left <= 0) this.waitingByAddress.delete(info.ip);
-      else this.waitingByAddress.set(info.ip, left);
+      const left = (this.waitingByAddress.get(slot) ?? 1) - 1;
+      if (left <= 0) this.waitingByAddress.delete(slot);
+      else this.waitingByAddress.set(slot, left);
     };
     const grace = setTimeout(() => {
       if (!authenticated) client.end();
