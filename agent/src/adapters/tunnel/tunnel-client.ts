@@ -10,15 +10,15 @@
  * a link has held), for ever: never a restart. A server shutting down sends GOAWAY and closes with 1012:
  * the agent dials again at once (a short jitter), not after the backoff.
  */
+import {
+  AGENT_SUBPROTOCOL,
+  TUNNEL_CONNECTION_WINDOW,
+  TUNNEL_STREAM_WINDOW,
+} from '@latchkey/shared/tunnel/tunnel-protocol';
 import http2 from 'node:http2';
 import type { Http2Session, ServerHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { WebSocket, createWebSocketStream } from 'ws';
-
-export const AGENT_SUBPROTOCOL = 'latchkey.tunnel.v1';
-
-const STREAM_WINDOW = 4 * 1024 * 1024;
-const CONNECTION_WINDOW = 32 * 1024 * 1024;
 
 export interface TunnelClientOptions {
   /** The access server, e.g. https://access.example.com. */
@@ -130,11 +130,15 @@ export class TunnelClient {
         const bytes = createWebSocketStream(ws);
         bytes.on('error', () => undefined);
         const session = http2.performServerHandshake(bytes, {
-          settings: { initialWindowSize: STREAM_WINDOW, maxConcurrentStreams: 4096, enablePush: false },
+          settings: {
+            initialWindowSize: TUNNEL_STREAM_WINDOW,
+            maxConcurrentStreams: 4096,
+            enablePush: false,
+          },
         });
         this.session = session;
         session.on('error', () => undefined);
-        session.on('remoteSettings', () => session.setLocalWindowSize(CONNECTION_WINDOW));
+        session.on('remoteSettings', () => session.setLocalWindowSize(TUNNEL_CONNECTION_WINDOW));
         session.on('goaway', () => {
           moved = true;
           this.options.log('tunnel: the server is going away; dialling again');

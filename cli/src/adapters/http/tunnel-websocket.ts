@@ -4,6 +4,7 @@
  * A refusal arrives before the upgrade as the error envelope; it becomes a LatchkeyError with the
  * server's code and message (401 is `unauthenticated`, so a stale access token is refreshed and retried).
  */
+import { STREAM_SUBPROTOCOL } from '@latchkey/shared/tunnel/tunnel-protocol';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -12,8 +13,6 @@ import { ERROR_CODES, LatchkeyError } from '@latchkey/shared';
 import type { ErrorCode } from '@latchkey/shared';
 import { WebSocket, createWebSocketStream } from 'ws';
 import type { TunnelDialer } from '../../app/ports/tunnel.js';
-
-export const STREAM_SUBPROTOCOL = 'latchkey.stream.v1';
 
 export class WebSocketTunnel implements TunnelDialer {
   private readonly base: string;

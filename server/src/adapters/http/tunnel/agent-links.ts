@@ -6,14 +6,11 @@
  * In memory this slice: presence is what this process holds. The registry's interface (add, remove, find
  * by target) is what a database-backed presence (several servers, one PostgreSQL) will implement too.
  */
+import { TUNNEL_CONNECTION_WINDOW, TUNNEL_STREAM_WINDOW } from '@latchkey/shared/tunnel/tunnel-protocol';
 import http2 from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { WebSocket, createWebSocketStream } from 'ws';
-
-/** HTTP/2 windows of a link: frp #2987 shows what windows too small do to throughput. */
-const STREAM_WINDOW = 4 * 1024 * 1024;
-const CONNECTION_WINDOW = 32 * 1024 * 1024;
 
 export interface TunnelTimings {
   /** How often the server pings each agent (WebSocket ping); default 20 s. */
@@ -51,10 +48,10 @@ export class AgentLink {
     bytes.on('error', () => undefined);
     this.session = http2.connect('http://latchkey-agent.invalid', {
       createConnection: () => bytes as Duplex as never,
-      settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
+      settings: { initialWindowSize: TUNNEL_STREAM_WINDOW, enablePush: false },
     });
     this.session.on('error', () => undefined);
-    this.session.on('connect', () => this.session.setLocalWindowSize(CONNECTION_WINDOW));
+    this.session.on('connect', () => this.session.setLocalWindowSize(TUNNEL_CONNECTION_WINDOW));
     this.session.on('close', () => this.close());
     ws.on('pong', () => (this.lastPong = Date.now()));
     ws.on('close', () => this.close());

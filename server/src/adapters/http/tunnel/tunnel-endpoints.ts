@@ -14,6 +14,7 @@
  * Each stream is audited when it opens and closes (bytes both ways, duration); a sign-in that is revoked
  * or signed out closes its streams; closing the server tells every agent to move (GOAWAY) first.
  */
+import { AGENT_SUBPROTOCOL, STREAM_SUBPROTOCOL } from '@latchkey/shared/tunnel/tunnel-protocol';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -40,8 +41,6 @@ import { AGENT_PERMISSION, grants } from '../../../domain/permissions.js';
 import { AgentLink, AgentLinks, DEFAULT_TUNNEL_TIMINGS } from './agent-links.js';
 import type { TunnelTimings } from './agent-links.js';
 
-export const AGENT_SUBPROTOCOL = 'latchkey.tunnel.v1';
-export const STREAM_SUBPROTOCOL = 'latchkey.stream.v1';
 /** How often open streams' sign-ins are checked again even when no termination was stored. */
 const RECHECK_MS = 10_000;
 
