@@ -144,6 +144,40 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
     return rollBackAfter({ stage: 'write', message: messageOf(error) });
   }
 
+  // Someone else (an admin's editor, a config tool) may have written one of these files since: then theirs
+  // is the state to keep, and a reload now could make sshd read their file half-written. Leave both alone;
+  // their write is a file event of its own, so the next check plans on what they wrote.
+  const overwritten = await overwrittenSince(host.files, plan.writes);
+  if (overwritten.length > 0) {
+    const failure: SshdChangeFailure = {
+      stage: 'write',
+      message:
+        `${overwritten.join(', ')} changed while Latchkey was writing it: left as the other writer made it, ` +
+        'sshd not reloaded; the next check looks again',
+    };
+    journal.push(failure.message);
+    return {
+      status: 'rolled_back',
+      method: plan.method,
+      failure,
+      rollback: { restored: [], reactivated: 'not-needed', sshdAnswers: undefined, errors: [] },
+      warnings,
+      journal,
+    };
+  }
+  if (plan.activate.reload.length === 0 && plan.activate.restart.length === 0) {
+    journal.push('only the CA file changed: sshd reads it at each login, so it is not reloaded');
+    return {
+      status: 'applied',
+      method: plan.method,
+      changedFiles: [...plan.writes.map((write) => write.path), ...plan.deletes],
+      activatedBy: 'not-needed',
+      validationOutput,
+      caKeys: plan.caKeys,
+      warnings,
+      journal,
+    };
+  }
   activated = true;
   const activation = await activateSshd(host, plan.activate, plan.probe, timings, journal);
   if (!activation.ok) return rollBackAfter(activation.failure);
@@ -160,6 +194,17 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
   };
 }
 
+/** The written files whose content is no longer what was written. */
+async function overwrittenSince(files: FileSystem, writes: ApplyPlan['writes']): Promise<string[]> {
+  const overwritten: string[] = [];
+  for (const write of writes) {
+    const now = await files.read(write.path).catch(() => undefined);
+    const expected = encodeSshdText(write.content);
+    if (now === undefined || !Buffer.from(now).equals(Buffer.from(expected))) overwritten.push(write.path);
+  }
+  return overwritten;
+}
+
 /** Restores the changed live files from the `previous` backups, then makes sshd read them again if it had read ours. */
 async function rollBack(
   input: ApplyCaTrustInput,
@@ -173,7 +218,18 @@ async function rollBack(
   const { host } = input;
   const restored: string[] = [];
   const errors: string[] = [];
+  // A file someone else wrote after ours is theirs now: putting the old one back would throw their edit away.
+  const overwritten = new Set(
+    await overwrittenSince(
+      host.files,
+      plan.writes.filter((write) => changed.has(write.path)),
+    ),
+  );
   for (const step of plan.rollback.filter((rollbackStep) => changed.has(rollbackStep.path))) {
+    if (overwritten.has(step.path)) {
+      journal.push(`rollback: ${step.path} was written by someone else meanwhile; left as they wrote it`);
+      continue;
+    }
     try {
       if (step.kind === 'delete') {
         await putBack(host.files, step.path, undefined);

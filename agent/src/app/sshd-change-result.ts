@@ -42,7 +42,8 @@ export type SshdChangeResult =
       readonly method?: SshdEditMethod;
       /** Live files written or removed. */
       readonly changedFiles: readonly string[];
-      readonly activatedBy: 'reload' | 'restart';
+      /** `not-needed`: only the CA file changed, which sshd reads at each login. */
+      readonly activatedBy: 'reload' | 'restart' | 'not-needed';
       /** The output of the validation (sshd -t prints nothing when all is well, warnings otherwise). */
       readonly validationOutput: string;
       readonly caKeys?: {

@@ -239,10 +239,60 @@ describe('applyCaTrust (in-memory ports)', () => {
     );
   });
 
+  it('rotates the CA key without reloading sshd (it reads TrustedUserCAKeys at each login)', async () => {
+    const host = debianHost();
+    assert.equal((await apply(host)).status, 'applied');
+    const commandsBefore = host.commandLog().length;
+
+    const result = await apply(host, [caKey, rotatedKey]);
+
+    assert.ok(result.status === 'applied', JSON.stringify(result));
+    assert.equal(result.activatedBy, 'not-needed');
+    assert.deepEqual(result.changedFiles, [CA]);
+    assert.ok(host.text(CA)!.includes(rotatedKey.split(' ')[1]!));
+    // Only the candidate's check: no reload, no restart, no signal.
+    assert.deepEqual(host.commandLog().slice(commandsBefore), [VALIDATE_CANDIDATE]);
+  });
+
+  it('leaves a file someone else replaced meanwhile as they wrote it, and does not reload sshd', async () => {
+    const host = debianHost();
+    const theirs = 'Include /etc/ssh/sshd_config.d/*.conf\nPort 22\n# the admin, a moment later\n';
+    host.afterWrite = (path) => {
+      if (path === DROP_IN) host.put(DROP_IN, theirs);
+    };
+
+    const result = await apply(host);
+
+    assert.ok(result.status === 'rolled_back', JSON.stringify(result));
+    assert.match(result.failure.message, /00-latchkey\.conf changed while Latchkey was writing it/);
+    assert.deepEqual(result.rollback.restored, [], 'their write is kept, not rolled back over');
+    assert.equal(host.text(DROP_IN), theirs);
+    assert.ok(!host.commandLog().includes(RELOAD), 'sshd is not told to read a file it may see half-written');
+  });
+
+  it('a rollback leaves a file someone else wrote during the reload as they wrote it', async () => {
+    const host = debianHost();
+    const theirs = 'PubkeyAuthentication yes\n# the admin, during the reload\n';
+    host.respond = (argv) => {
+      if (argv.join(' ') === 'systemctl reload ssh') host.put(DROP_IN, theirs);
+      if (argv.includes('-T')) return { stdout: EFFECTIVE };
+      return argv[0] === 'systemctl' ? { code: 1, stderr: 'Job failed' } : {};
+    };
+
+    const result = await apply(host);
+
+    assert.ok(result.status === 'rolled_back', JSON.stringify(result));
+    assert.equal(host.text(DROP_IN), theirs, 'their write is not thrown away by the rollback');
+    assert.ok(result.rollback.restored.includes(CA), 'what only Latchkey wrote is put back');
+    assert.ok(!result.rollback.restored.includes(DROP_IN));
+  });
+
   it('keeps the first original and rolls a CA rotation back to the previous version, not the original', async () => {
     const host = inPlaceHost();
     const original = host.snapshot();
     assert.equal((await apply(host)).status, 'applied');
+    // The admin takes Latchkey's lines out by hand: the rotation rewrites sshd_config too, so it reloads.
+    host.put(MAIN, '#PubkeyAuthentication yes\r\nPort 2222\r\n', 0o600);
     const applied = host.snapshot();
     host.answer = () =>
       host.text(CA)!.includes(rotatedKey.split(' ')[1]!)

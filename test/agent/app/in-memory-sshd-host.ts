@@ -21,6 +21,8 @@ export class InMemorySshdHost implements SshdHost {
   readonly directories = new Set<string>(['/']);
   /** Throws instead of writing when it returns an error message. */
   failWrite: (path: string) => string | undefined = () => undefined;
+  /** Called after each atomic write, e.g. to play another writer replacing the file right after. */
+  afterWrite: (path: string) => void = () => undefined;
   /** The answer to a command; default: exit 0 with no output. */
   respond: (argv: readonly string[]) => Partial<CommandResult> = () => ({});
   /** Whether sshd answers on an endpoint; default yes. */
@@ -130,6 +132,7 @@ export class InMemorySshdHost implements SshdHost {
         uid: options.owner?.uid ?? previous?.uid ?? 0,
         gid: options.owner?.gid ?? previous?.gid ?? 0,
       });
+      this.afterWrite(path);
     },
     remove: async (path: string): Promise<void> => {
       if (this.directories.has(path)) {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseSshPrivateKey } from '@latchkey/shared';
 import { buildApp } from '../../../server/src/adapters/http/build-app.js';
@@ -119,6 +119,21 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
   async function hostCaKey(): Promise<string> {
     const hostCa = parseSshPrivateKey(await readFile(`${stateDir()}/front/host_ca_ed25519_key`, 'utf8'));
     return hostCa.publicKey.toAuthorizedKey().split(' ')[1]!;
+  }
+
+  /**
+   * sshd is still the harness's, on its own config: alive, and its pid file (which sshd removes when it
+   * re-executes, and writes again only from the PidFile of the config it read) names it.
+   */
+  async function assertSshdIsTheHarnesss(): Promise<void> {
+    assert.equal(sshd.exited, false, `sshd exited; its log:\n${sshd.logs().slice(-4000)}`);
+    await eventually('sshd writes its pid file again', 10_000, async () =>
+      (await readFile(`${sshd.dir}/sshd.pid`, 'utf8').catch(() => '')).trim() === String(sshd.pid)
+        ? true
+        : undefined,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; sshd's log:\n${sshd.logs().slice(-4000)}`);
+    });
   }
 
   async function agentTarget(): Promise<Json | undefined> {
@@ -318,7 +333,35 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
     slowest.sort((a, b) => b - a);
     console.log(`      100 tampers repaired; the slowest took ${slowest.slice(0, 3).join(', ')} ms`);
     assert.equal(slowest.length, 100);
+    await assertSshdIsTheHarnesss();
     // And the host still works: a certificate logs in through the front.
+    const login = await certificateLogin((await agentTarget()).id);
+    assert.equal(login.code, 0, login.stderr);
+  });
+
+  it('a slow writer of sshd_config (truncate, pause, write) never gets sshd reloaded onto its empty file', async function () {
+    // Issue 18, found under CPU load: a repair that read sshd_config between someone's truncate and their
+    // write wrote Latchkey's lines alone, and the reload brought sshd up on port 22 with defaults (its pid
+    // file gone). The agent now waits for the file to settle, and never reloads onto a file it did not write.
+    this.timeout(120_000);
+    for (let round = 0; round < 5; round++) {
+      const mark = agent.mark();
+      const config = (await readFile(sshd.configPath, 'utf8')).replace(/^TrustedUserCAKeys .*\n/m, '');
+      const handle = await open(sshd.configPath, 'w'); // truncates: the watcher sees an empty file
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 120));
+        await handle.writeFile(config);
+      } finally {
+        await handle.close();
+      }
+      await eventually(`slow write ${round + 1} repaired`, 30_000, async () =>
+        /^TrustedUserCAKeys /m.test(await readFile(sshd.configPath, 'utf8')) ? true : undefined,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; the agent said:\n${agent.output().slice(mark)}`);
+      });
+      assert.match(await readFile(sshd.configPath, 'utf8'), /^PidFile /m, 'the repair kept their file');
+    }
+    await assertSshdIsTheHarnesss();
     const login = await certificateLogin((await agentTarget()).id);
     assert.equal(login.code, 0, login.stderr);
   });

@@ -107,6 +107,11 @@ export interface AgentDaemonSettings {
   };
 }
 
+/** A changed file is read again this long after, until it reads the same twice (untilFilesSettle). */
+export const FILE_SETTLE_MS = 250;
+/** A file that never stops changing is planned on after this many rounds anyway. */
+export const FILE_SETTLE_ROUNDS = 20;
+
 /** How long after a repair the files are checked once more. */
 export const FOLLOW_UP_CHECK_MS = 1000;
 
@@ -208,12 +213,7 @@ export class AgentDaemon {
   /** Cycles until `signal` aborts: every intervalMs when all is well, with backoff when not. */
   async run(signal: AbortSignal): Promise<void> {
     const { deps, settings } = this;
-    const paths = resolvePaths(deps.sshd.paths);
-    const watched = [
-      paths.caPath,
-      paths.mainPath,
-      `${paths.dropInDir ?? `${paths.sshDir}/sshd_config.d`}/${paths.dropInName ?? DEFAULT_DROP_IN_NAME}`,
-    ];
+    const watched = this.watchedPaths();
     // The keys of the last run, so drift is repaired even if the server is away from the start.
     await this.restoreState();
     const stopWatching = await deps.watcher.watch(watched, (path) => this.onFileChanged(path));
@@ -267,6 +267,7 @@ export class AgentDaemon {
     this.repairQueued = true;
     void this.enqueue(async () => {
       this.repairQueued = false;
+      await this.untilFilesSettle();
       const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: await this.sshdKeys(keys) });
       this.noteResult(result);
       if (result.status === 'unchanged') return;
@@ -279,13 +280,49 @@ export class AgentDaemon {
         this.onFileChanged(path);
       }, FOLLOW_UP_CHECK_MS);
       this.followUp.unref?.();
-      const repair: DriftRepair = { path, at: this.deps.now().toISOString(), status: result.status };
-      this.deps.log(
-        `drift in ${path} ${result.status === 'applied' ? 'repaired' : 'could not be repaired: ' + result.failure.message}`,
-      );
-      this.pendingRepairs.push(repair);
+      // The files the repair rewrote are the drift, whichever event woke it: events of a burst are one
+      // repair, and the one that queued it may name another file than the one that was tampered with.
+      const at = this.deps.now().toISOString();
+      for (const drifted of result.status === 'applied' ? result.changedFiles : [path]) {
+        this.deps.log(
+          `drift in ${drifted} ${result.status === 'applied' ? 'repaired' : 'could not be repaired: ' + result.failure.message}`,
+        );
+        this.pendingRepairs.push({ path: drifted, at, status: result.status });
+      }
       await this.heartbeat().catch(() => undefined);
     });
+  }
+
+  /** The files whose changes are drift: the CA file, sshd_config and Latchkey's drop-in. */
+  private watchedPaths(): string[] {
+    const paths = resolvePaths(this.deps.sshd.paths);
+    return [
+      paths.caPath,
+      paths.mainPath,
+      `${paths.dropInDir ?? `${paths.sshDir}/sshd_config.d`}/${paths.dropInName ?? DEFAULT_DROP_IN_NAME}`,
+    ];
+  }
+
+  /**
+   * Waits until the watched files read the same twice, FILE_SETTLE_MS apart (at most FILE_SETTLE_ROUNDS
+   * times). A file event arrives while someone is still writing: `echo … > sshd_config` truncates, then
+   * writes, and a busy host can run the agent in between. Planning on the empty file would write a config
+   * of Latchkey's lines alone, and the reload would bring sshd up on port 22 with defaults (issue 18, seen
+   * under CPU load).
+   */
+  private async untilFilesSettle(): Promise<void> {
+    const { files, clock } = this.deps.sshd.host;
+    const read = async () =>
+      (await Promise.all(this.watchedPaths().map((path) => files.read(path).catch(() => undefined))))
+        .map((bytes) => (bytes === undefined ? '\u0000absent' : Buffer.from(bytes).toString('latin1')))
+        .join('\u0000');
+    let before = await read();
+    for (let round = 0; round < FILE_SETTLE_ROUNDS; round++) {
+      await clock.sleep(FILE_SETTLE_MS);
+      const now = await read();
+      if (now === before) return;
+      before = now;
+    }
   }
 
   /**

@@ -58,6 +58,12 @@ export interface ApplyPlan {
   };
   readonly writes: readonly FileWrite[];
   readonly deletes: readonly string[];
+  /**
+   * How sshd is made to read the change. Empty (both lists) when only the CA file changes: sshd reads
+   * TrustedUserCAKeys at every authentication, so a key rotation or a CA-file repair needs no reload. That
+   * matters beyond speed: each reload makes sshd re-read sshd_config, and one that lands while someone else
+   * is half-way through writing it brings sshd up on whatever it read (an empty file: port 22, defaults).
+   */
   readonly activate: { readonly reload: readonly ServiceStep[]; readonly restart: readonly ServiceStep[] };
   readonly probe: {
     readonly tcp: readonly TcpEndpoint[];
@@ -147,6 +153,7 @@ export function planApply(input: ApplyPlanInput): ApplyPlan {
     },
   ];
 
+  const configChanged = edit.writes.length > 0 || edit.deletes.length > 0;
   const view = readGlobalView({
     ...input,
     mainText: mainWrite?.content ?? removeLatchkeyBlocks(input.mainText, input.mainPath),
@@ -159,7 +166,9 @@ export function planApply(input: ApplyPlanInput): ApplyPlan {
     candidate: { files: candidateFiles, validate: service.validate(candidateMain) },
     writes,
     deletes: edit.deletes,
-    activate: { reload: service.reload, restart: service.restart },
+    activate: configChanged
+      ? { reload: service.reload, restart: service.restart }
+      : { reload: [], restart: [] },
     probe: {
       tcp: sshdListenEndpoints(view),
       effectiveConfig: {

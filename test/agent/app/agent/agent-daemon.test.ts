@@ -342,6 +342,33 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     await running;
   });
 
+  it('drift: a file caught half-written (truncated, not yet written) is planned on only once it settles', async () => {
+    const t = setUp({
+      sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
+    });
+    await t.daemon.cycle();
+    const stop = new AbortController();
+    const running = t.daemon.run(stop.signal);
+    await until('the first cycle of run', () => t.server.heartbeats.length === 2);
+    const MAIN = '/etc/ssh/sshd_config';
+    const theirs = 'Include /etc/ssh/sshd_config.d/*.conf\nPort 2222\nListenAddress 127.0.0.1\n';
+    // `echo … > sshd_config` on a busy host: the truncation's event arrives, the content 200 ms later.
+    t.sshdHost.put(MAIN, '');
+    t.sshdHost.later(200, () => t.sshdHost.put(MAIN, theirs));
+    t.watcher.fire(MAIN);
+    await until('the settled file is kept', () => t.sshdHost.events.some((e) => e.startsWith('run ')));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Planned on the empty file, the repair would have written Latchkey's lines alone (sshd on port 22).
+    assert.equal(t.sshdHost.text(MAIN), theirs);
+    assert.deepEqual(
+      t.sshdHost.events.filter((e) => e === `write ${MAIN}`),
+      [],
+      'their settled file already trusts the CA (through the drop-in): nothing is written over it',
+    );
+    stop.abort();
+    await running;
+  });
+
   it('drift: a tamper whose file event was lost during a repair is repaired by the check that follows', async () => {
     const t = setUp({
       sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
