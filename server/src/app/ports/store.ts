@@ -3,6 +3,10 @@
  * write a change and its audit event atomically. Implemented over SQLite and PostgreSQL by
  * `adapters/db/` (`openStore`). No database types leak through here.
  *
+ * One file per aggregate in `store/` declares its repository with its input and record types; this file
+ * composes them into the `Store` and re-exports them all. A use case asks only for the repositories it
+ * reads or writes (`StoreOf<'targets' | 'auditEvents'>`), so it can run on small in-memory fakes.
+ *
  * Contract for every repository:
  * - every call is scoped by account id; a record of another account is "not found";
  * - `get`/`update`/`delete` of a missing record return `undefined` (not found is an outcome, not an error);
@@ -12,720 +16,56 @@
  *   id on a target) throws `LatchkeyError('invalid_argument', message)`;
  * - a database that cannot be reached throws `LatchkeyError('unavailable', …)`.
  */
-import type { AuditAction } from '@latchkey/shared';
-import type {
-  AccessGroupRecord,
-  AccountRecord,
-  AgentHeartbeat,
-  AgentRecord,
-  ApiTokenRecord,
-  JoinTokenRecord,
-  AppPolicyLink,
-  DeviceAuthorizationRecord,
-  AuditEventRecord,
-  AuditSshSettingsRecord,
-  GatewayCaRecord,
-  HostCaRecord,
-  CaRotationPhase,
-  CaRotationRecord,
-  InfrastructureAppRecord,
-  IssuedSessionRecord,
-  JsonObject,
-  JsonValue,
-  PolicyRecord,
-  SessionTerminationRecord,
-  SignInSessionRecord,
-  SshLogRecord,
-  TargetRecord,
-  TokenSigningKeyRecord,
-  UpstreamIdentityRecord,
-  UpstreamLoginRecord,
-  UserRecord,
-  VirtualNetworkRecord,
-} from '../../domain/records.js';
-
-/** Paging input: `page` starts at 1; `perPage` at most 1000. */
-export interface PageRequest {
-  page?: number;
-  perPage?: number;
-}
-
-/** One page of a list, with the total number of matching records (for Cloudflare's `result_info`). */
-export interface Page<T> {
-  items: T[];
-  page: number;
-  perPage: number;
-  totalCount: number;
-}
-
-export const MAX_PER_PAGE = 1000;
-
-// ---------------------------------------------------------------------------------------------------
-// Accounts
-
-export interface AccountRepository {
-  /**
-   * A number that changes (in the changing transaction) whenever apps, policies, groups, the CA or the
-   * session-log key change, in any account: a cache of them is current while this stays the same.
-   */
-  accessConfigVersion(): Promise<string>;
-  /**
-   * Makes sure the installation has exactly one account (created with its `default` virtual network
-   * if there is none) and returns it. Safe when several server processes start at once.
-   */
-  ensureDefaultAccount(name?: string): Promise<{ account: AccountRecord; created: boolean }>;
-  list(): Promise<AccountRecord[]>;
-  get(id: string): Promise<AccountRecord | undefined>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Virtual networks
-
-export interface VirtualNetworkInput {
-  name: string;
-  comment?: string;
-  /** true makes this the account's default (the previous default stops being one, atomically). */
-  isDefaultNetwork?: boolean;
-}
-
-export interface VirtualNetworkPatch {
-  name?: string;
-  comment?: string;
-  /** Only `true` is accepted (switches the default); `false` on the default is a conflict. */
-  isDefaultNetwork?: boolean;
-}
-
-export interface VirtualNetworkFilter {
-  name?: string;
-  isDefaultNetwork?: boolean;
-  ids?: string[];
-}
-
-export interface VirtualNetworkRepository {
-  /** Names are unique per account (conflict otherwise). */
-  create(accountId: string, input: VirtualNetworkInput): Promise<VirtualNetworkRecord>;
-  get(accountId: string, id: string): Promise<VirtualNetworkRecord | undefined>;
-  /** The account's default network (always exists once the account exists). */
-  getDefault(accountId: string): Promise<VirtualNetworkRecord>;
-  /** Sorted by creation time, then id. */
-  list(accountId: string, filter?: VirtualNetworkFilter): Promise<VirtualNetworkRecord[]>;
-  update(
-    accountId: string,
-    id: string,
-    patch: VirtualNetworkPatch,
-  ): Promise<VirtualNetworkRecord | undefined>;
-  /**
-   * Removes the network and returns it with `deletedAt` set. Deleting the default network, or one that
-   * targets still use, is a conflict.
-   */
-  delete(accountId: string, id: string): Promise<VirtualNetworkRecord | undefined>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Targets
-
-/**
- * One address of a target to store. `address` is any valid textual IPv4 / IPv6 address (the store
- * normalises it: IPv4 dotted decimal, IPv6 RFC 5952 lowercase compressed); an invalid one throws
- * `invalid_argument`. A missing `virtualNetworkId` means the account's default network.
- */
-export interface TargetIpInput {
-  address: string;
-  virtualNetworkId?: string;
-}
-
-/** At least one of ipv4/ipv6 (the HTTP layer checks; the store refuses with invalid_argument too). */
-export interface TargetInput {
-  hostname: string;
-  ipv4?: TargetIpInput;
-  ipv6?: TargetIpInput;
-  /** Cloudflare's tags. On replace, undefined keeps the target's tags (an agent's re-registration). */
-  tags?: Record<string, string>;
-}
-
-/**
- * Every list filter of Cloudflare's `GET …/infrastructure/targets`, all optional and ANDed.
- * Addresses are given as text and normalised by the store before comparing.
- */
-export interface TargetFilter {
-  /** Exact, case-insensitive. */
-  hostname?: string;
-  /** Substring, case-insensitive. */
-  hostnameContains?: string;
-  /** Targets with an address (v4 or v6) in this network. */
-  virtualNetworkId?: string;
-  ipV4?: string;
-  ipV6?: string;
-  /** Any-of: targets having one of these addresses (v4 or v6). */
-  ips?: string[];
-  /** Any-of. */
-  targetIds?: string[];
-  /** `*` matches any run of characters, over the normalised v4 or v6 address text. */
-  ipLike?: string;
-  /** Inclusive range over IPv4 addresses (either bound may be given alone). */
-  ipv4Start?: string;
-  ipv4End?: string;
-  /** Inclusive range over IPv6 addresses (either bound may be given alone). */
-  ipv6Start?: string;
-  ipv6End?: string;
-  /** Strict comparisons. */
-  createdBefore?: Date;
-  createdAfter?: Date;
-  modifiedBefore?: Date;
-  modifiedAfter?: Date;
-  /** All-of: targets carrying every one of these tags (key and value, exact). */
-  tags?: { key: string; value: string }[];
-}
-
-export interface TargetListRequest extends TargetFilter, PageRequest {
-  /** Default `hostname`. Ties are broken by id, so paging is stable. */
-  order?: 'hostname' | 'created_at';
-  /** Default `asc`. */
-  direction?: 'asc' | 'desc';
-}
-
-export interface TargetRepository {
-  /** Conflict (naming the ip and the vnet) when an (ip, virtual network) pair is already taken. */
-  create(accountId: string, input: TargetInput): Promise<TargetRecord>;
-  /** All or nothing, in one transaction; results in input order. Pairs repeated in the batch conflict. */
-  createMany(accountId: string, inputs: TargetInput[]): Promise<TargetRecord[]>;
-  get(accountId: string, id: string): Promise<TargetRecord | undefined>;
-  list(accountId: string, request?: TargetListRequest): Promise<Page<TargetRecord>>;
-  /** Full replace (Cloudflare's PUT): keeps id and createdAt, sets modifiedAt. */
-  replace(accountId: string, id: string, input: TargetInput): Promise<TargetRecord | undefined>;
-  delete(accountId: string, id: string): Promise<TargetRecord | undefined>;
-  /** Deletes those of `ids` that exist (in one transaction) and returns them. */
-  deleteMany(accountId: string, ids: string[]): Promise<TargetRecord[]>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Infrastructure apps and policies
-
-export interface PolicyInput {
-  name: string;
-  decision: string;
-  include: JsonValue[];
-  require?: JsonValue[];
-  exclude?: JsonValue[];
-  connectionRules?: JsonObject;
-  /** true: listed under /access/policies and linkable from several apps. */
-  reusable: boolean;
-}
-
-export interface PolicyRepository {
-  create(accountId: string, input: PolicyInput): Promise<PolicyRecord>;
-  get(accountId: string, id: string): Promise<PolicyRecord | undefined>;
-  /** The policies with these ids that exist, in the order of `ids`. */
-  getMany(accountId: string, ids: string[]): Promise<PolicyRecord[]>;
-  /** Sorted by creation time, then id. */
-  list(accountId: string, filter?: { reusable?: boolean }): Promise<PolicyRecord[]>;
-  /** Full replace of the policy's fields (`reusable` included); sets updatedAt. */
-  replace(accountId: string, id: string, input: PolicyInput): Promise<PolicyRecord | undefined>;
-  /** Conflict while an app still links the policy (naming the app). */
-  delete(accountId: string, id: string): Promise<PolicyRecord | undefined>;
-  /** Ids of the apps that link this policy. */
-  appsUsing(accountId: string, id: string): Promise<string[]>;
-}
-
-export interface InfrastructureAppInput {
-  name: string;
-  type: string;
-  targetCriteria: JsonValue[];
-  /**
-   * The policies to link, by id (they must exist in the account: invalid_argument otherwise). Precedences
-   * must be distinct; the HTTP layer usually passes 1..n in request order.
-   */
-  policies: AppPolicyLink[];
-  /** Cloudflare's `mfa_config`; undefined: none. */
-  mfaConfig?: JsonObject;
-}
-
-export interface InfrastructureAppRepository {
-  /** Generates `aud`. */
-  create(accountId: string, input: InfrastructureAppInput): Promise<InfrastructureAppRecord>;
-  get(accountId: string, id: string): Promise<InfrastructureAppRecord | undefined>;
-  /** Sorted by creation time, then id. */
-  list(accountId: string, filter?: { type?: string }): Promise<InfrastructureAppRecord[]>;
-  /**
-   * Full replace (keeps id, aud, createdAt). Non-reusable policies that were linked before and are not
-   * linked any more are deleted.
-   */
-  replace(
-    accountId: string,
-    id: string,
-    input: InfrastructureAppInput,
-  ): Promise<InfrastructureAppRecord | undefined>;
-  /** Deletes the app, its links, and its non-reusable (inline) policies that no other app links. */
-  delete(accountId: string, id: string): Promise<InfrastructureAppRecord | undefined>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Access groups
-
-export interface AccessGroupInput {
-  name: string;
-  /** Default false. */
-  isDefault?: boolean;
-  include: JsonValue[];
-  require?: JsonValue[];
-  exclude?: JsonValue[];
-}
-
-export interface AccessGroupRepository {
-  create(accountId: string, input: AccessGroupInput): Promise<AccessGroupRecord>;
-  get(accountId: string, id: string): Promise<AccessGroupRecord | undefined>;
-  /** Sorted by creation time, then id. */
-  list(accountId: string): Promise<AccessGroupRecord[]>;
-  replace(accountId: string, id: string, input: AccessGroupInput): Promise<AccessGroupRecord | undefined>;
-  delete(accountId: string, id: string): Promise<AccessGroupRecord | undefined>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// SSH CA and audit settings
-
-export interface GatewayCaInput {
-  publicKey: string;
-  encryptedPrivateKey: Uint8Array;
-  keyAlgorithm: string;
-}
-
-/** The message of the conflict a second CA raises (Cloudflare's wording, which clients match on). */
-export const GATEWAY_CA_ALREADY_EXISTS = 'access.api.error.gateway_ca_already_exists';
-
-export interface GatewayCaRepository {
-  /**
-   * At most one per account, enforced by the database: a second one throws
-   * `LatchkeyError('conflict', GATEWAY_CA_ALREADY_EXISTS)`.
-   */
-  create(accountId: string, input: GatewayCaInput & { id?: string }): Promise<GatewayCaRecord>;
-  /** The account's CA, if any. */
-  get(accountId: string): Promise<GatewayCaRecord | undefined>;
-  list(accountId: string): Promise<GatewayCaRecord[]>;
-  delete(accountId: string, id: string): Promise<GatewayCaRecord | undefined>;
-}
-
-/** The account's CA rotation, when one is under way (records.ts, CaRotationRecord). */
-export interface CaRotationRepository {
-  get(accountId: string): Promise<CaRotationRecord | undefined>;
-  /** Starts one in phase `init`; a `conflict` LatchkeyError when one is already under way. */
-  create(
-    accountId: string,
-    input: Omit<CaRotationRecord, 'accountId' | 'phase' | 'switchedAt' | 'retireAfter'>,
-  ): Promise<CaRotationRecord>;
-  /**
-   * `init` → `update_clients` at `at`, the old CA retirable after `retireAfter`; undefined when the
-   * rotation is not (or no longer) in `init`.
-   */
-  switchToNext(accountId: string, at: Date, retireAfter: Date): Promise<CaRotationRecord | undefined>;
-  /**
-   * Ends it (completed or cancelled) if it is still in `phase`, in one statement that re-checks the phase
-   * (a concurrent switch cannot be cancelled away); undefined when there was none in that phase.
-   */
-  deleteInPhase(accountId: string, phase: CaRotationPhase): Promise<CaRotationRecord | undefined>;
-}
-
-export interface HostCaRepository {
-  /** The account's host CA, if it has one yet. */
-  get(accountId: string): Promise<HostCaRecord | undefined>;
-  /**
-   * Stores `input` as the account's host CA unless it has one: either way answers the one stored (two
-   * servers making it at once keep the first; the database decides).
-   */
-  createIfAbsent(accountId: string, input: GatewayCaInput): Promise<HostCaRecord>;
-}
-
-export interface AuditSshSettingsRepository {
-  /** undefined when never set (the HTTP layer answers `public_key: ''`). */
-  get(accountId: string): Promise<AuditSshSettingsRecord | undefined>;
-  /** Creates or updates; a new `seedId` is generated whenever the key changes. '' turns logging off. */
-  put(accountId: string, publicKey: string): Promise<AuditSshSettingsRecord>;
-  /** A new `seedId`, the key unchanged (created with key '' when never set). */
-  rotateSeed(accountId: string): Promise<AuditSshSettingsRecord>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// API tokens
-
-export interface ApiTokenInput {
-  name: string;
-  /** Lowercase hex SHA-256 of the secret. */
-  tokenHash: string;
-  permissions: string[];
-  expiresAt?: Date;
-}
-
-export interface ApiTokenRepository {
-  create(accountId: string, input: ApiTokenInput): Promise<ApiTokenRecord>;
-  /** Across accounts (the token names its account). Returns revoked and expired tokens too: check them. */
-  findByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
-  get(accountId: string, id: string): Promise<ApiTokenRecord | undefined>;
-  /** Sorted by creation time, then id. */
-  list(accountId: string): Promise<ApiTokenRecord[]>;
-  /** Sets revokedAt (idempotent: keeps the first revocation time). */
-  revoke(accountId: string, id: string): Promise<ApiTokenRecord | undefined>;
-  /** Records a use (sets lastUsedAt to now). */
-  touch(id: string): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Audit events
-
-export interface AuditEventInput {
-  actor: string;
-  /** From the catalogue (shared/src/audit/audit-actions.ts): the compiler refuses any other. */
-  action: AuditAction;
-  resourceType: string;
-  resourceId?: string;
-  before?: JsonValue;
-  after?: JsonValue;
-}
-
-export interface AuditEventListRequest extends PageRequest {
-  action?: string;
-  resourceType?: string;
-  resourceId?: string;
-  actor?: string;
-  /** Events at or after this time. */
-  since?: Date;
-}
-
-export interface AuditEventRepository {
-  append(accountId: string, input: AuditEventInput): Promise<AuditEventRecord>;
-  /** Newest first (ties broken by insertion order). */
-  list(accountId: string, request?: AuditEventListRequest): Promise<Page<AuditEventRecord>>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Sign-in: built-in users, sessions, device authorizations, upstream logins, the token signing key
-
-export interface UserInput {
-  email: string;
-  passwordHash: string;
-  groups: string[];
-}
-
-export interface UserPatch {
-  passwordHash?: string;
-  groups?: string[];
-  disabled?: boolean;
-}
-
-export interface UserRepository {
-  /** `conflict` when the email (lowercased) is taken in the account. */
-  create(accountId: string, input: UserInput): Promise<UserRecord>;
-  get(accountId: string, id: string): Promise<UserRecord | undefined>;
-  getByEmail(accountId: string, email: string): Promise<UserRecord | undefined>;
-  /** Sorted by email. */
-  list(accountId: string): Promise<UserRecord[]>;
-  update(accountId: string, id: string, patch: UserPatch): Promise<UserRecord | undefined>;
-}
-
-export type SignInSessionInput = Omit<
-  SignInSessionRecord,
-  'id' | 'accountId' | 'createdAt' | 'refreshedAt' | 'revokedAt'
->;
-
-export interface SignInSessionRepository {
-  create(accountId: string, input: SignInSessionInput): Promise<SignInSessionRecord>;
-  /** Not scoped by account: the id comes from a token the server signed. */
-  get(id: string): Promise<SignInSessionRecord | undefined>;
-  /**
-   * The session and the state of its built-in account in one read (every request checks both):
-   * `none` for sessions of upstream providers, `missing` when the account was deleted.
-   */
-  getWithAccountState(
-    id: string,
-  ): Promise<
-    { session: SignInSessionRecord; account: 'none' | 'enabled' | 'disabled' | 'missing' } | undefined
-  >;
-  findByRefreshHash(refreshTokenHash: string): Promise<SignInSessionRecord | undefined>;
-  /**
-   * Replaces the refresh token only if it is still `currentHash` (compare-and-swap), so a refresh token
-   * is used at most once even by two concurrent requests. Returns whether it was replaced.
-   */
-  rotateRefreshToken(
-    id: string,
-    currentHash: string,
-    next: { refreshTokenHash: string; refreshExpiresAt: Date },
-  ): Promise<boolean>;
-  /**
-   * The session whose refresh token once was `refreshTokenHash` and has been rotated away since (the
-   * hashes of rotated tokens are kept, so a replay is recognised), if any.
-   */
-  findByRetiredRefreshHash(refreshTokenHash: string): Promise<SignInSessionRecord | undefined>;
-  /** Revokes the session; true when it was not revoked before. */
-  revoke(id: string): Promise<boolean>;
-  /** Revokes every unrevoked session of the built-in account; their ids. */
-  revokeAllOfUser(accountId: string, userId: string): Promise<string[]>;
-  /** Revokes every unrevoked session whose email is `email` (lowercased), whatever signed it in; their ids. */
-  revokeAllOfEmail(accountId: string, email: string): Promise<string[]>;
-}
-
-export interface DeviceAuthorizationInput {
-  deviceCodeHash: string;
-  userCode: string;
-  clientId: string;
-  intervalSeconds: number;
-  expiresAt: Date;
-}
-
-export interface DeviceAuthorizationRepository {
-  create(accountId: string, input: DeviceAuthorizationInput): Promise<DeviceAuthorizationRecord>;
-  get(id: string): Promise<DeviceAuthorizationRecord | undefined>;
-  findByDeviceCodeHash(hash: string): Promise<DeviceAuthorizationRecord | undefined>;
-  findByUserCode(userCode: string): Promise<DeviceAuthorizationRecord | undefined>;
-  /** Records a poll; returns the previous poll time (for `slow_down`). */
-  recordPoll(id: string, at: Date): Promise<Date | undefined>;
-  /** `pending` → `approved` (with the session) or `denied`; false when it was no longer pending. */
-  decide(
-    id: string,
-    decision: { status: 'approved'; sessionId: string } | { status: 'denied' },
-  ): Promise<boolean>;
-  /** `approved` → `consumed`; false when it was not approved (a second poll never gets tokens again). */
-  consume(id: string): Promise<boolean>;
-}
-
-export interface UpstreamLoginRepository {
-  create(
-    input: Omit<UpstreamLoginRecord, 'createdAt' | 'confirmationHash' | 'identity'>,
-  ): Promise<UpstreamLoginRecord>;
-  get(state: string): Promise<UpstreamLoginRecord | undefined>;
-  /** Stores the signed-in identity and the confirmation hash; only once per state. */
-  complete(state: string, identity: JsonObject, confirmationHash: string): Promise<boolean>;
-  findByConfirmationHash(hash: string): Promise<UpstreamLoginRecord | undefined>;
-  delete(state: string): Promise<void>;
-}
-
-export interface TokenSigningKeyRepository {
-  get(): Promise<TokenSigningKeyRecord | undefined>;
-  /** Stores the key unless one exists; returns the one that is stored (the caller's or an earlier one). */
-  createIfAbsent(input: Omit<TokenSigningKeyRecord, 'id' | 'createdAt'>): Promise<TokenSigningKeyRecord>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Agents: join tokens and enrolled agents
-
-export interface JoinTokenInput {
-  name: string;
-  /** Lowercase hex SHA-256 of the secret. */
-  tokenHash: string;
-  maxUses: number;
-  expiresAt: Date;
-  /** A token made to replace this agent (see JoinTokenRecord.replacesAgentId). */
-  replacesAgentId?: string;
-}
-
-export interface JoinTokenRepository {
-  create(accountId: string, input: JoinTokenInput): Promise<JoinTokenRecord>;
-  /** Across accounts (the token names its account). Returns used-up, expired and revoked ones too. */
-  findByHash(tokenHash: string): Promise<JoinTokenRecord | undefined>;
-  get(accountId: string, id: string): Promise<JoinTokenRecord | undefined>;
-  /** Sorted by creation time, then id. */
-  list(accountId: string): Promise<JoinTokenRecord[]>;
-  /**
-   * Uses one of the token's uses, atomically (compare-and-swap in one UPDATE): true only if it was not
-   * revoked, not expired at `at`, and had a use left. Two concurrent enrolments never share the last use.
-   */
-  consumeUse(id: string, at: Date): Promise<boolean>;
-  /** Sets revokedAt (idempotent: keeps the first revocation time). */
-  revoke(accountId: string, id: string): Promise<JoinTokenRecord | undefined>;
-}
-
-export interface AgentInput {
-  hostname: string;
-  machineId?: string;
-  apiTokenId: string;
-  joinTokenId: string;
-}
-
-export interface AgentRepository {
-  create(accountId: string, input: AgentInput): Promise<AgentRecord>;
-  get(accountId: string, id: string): Promise<AgentRecord | undefined>;
-  findByApiTokenId(apiTokenId: string): Promise<AgentRecord | undefined>;
-  findByMachineId(accountId: string, machineId: string): Promise<AgentRecord | undefined>;
-  /** Sorted by hostname, then id. */
-  list(accountId: string): Promise<AgentRecord[]>;
-  /** The agents registered as this target (usually one), in no particular order. */
-  listForTarget(accountId: string, targetId: string): Promise<AgentRecord[]>;
-  /** The agents registered as any of these targets, in one query, in no particular order. */
-  listForTargets(accountId: string, targetIds: readonly string[]): Promise<AgentRecord[]>;
-  /**
-   * A new credential (re-enrolment or renewal), and what the agent gave about its host. Compare-and-swap
-   * on the credential: only if the agent still holds `previousApiTokenId` (a credential revoked or renewed
-   * meanwhile changes nothing); undefined when it did not, or the agent is gone. `machineId: null` clears it.
-   */
-  replaceCredential(
-    accountId: string,
-    id: string,
-    change: {
-      previousApiTokenId: string;
-      apiTokenId: string;
-      hostname?: string;
-      joinTokenId?: string;
-      machineId?: string | null;
-    },
-  ): Promise<AgentRecord | undefined>;
-  setTarget(accountId: string, id: string, targetId: string | undefined): Promise<AgentRecord | undefined>;
-  /**
-   * Sets the agent's target only if it still is `expected` (undefined: none): an agent registers one target,
-   * even when two of its requests race. False when it was not (or the agent is gone).
-   */
-  claimTarget(
-    accountId: string,
-    id: string,
-    targetId: string,
-    expected: string | undefined,
-  ): Promise<boolean>;
-  /** Removes the agent (its credential is revoked by the caller, in the same transaction). */
-  delete(accountId: string, id: string): Promise<AgentRecord | undefined>;
-  /** Stores the heartbeat and sets lastSeenAt. */
-  recordHeartbeat(
-    accountId: string,
-    id: string,
-    heartbeat: AgentHeartbeat,
-    seenAt: Date,
-  ): Promise<AgentRecord | undefined>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Session logs: the clear index and the sealed bytes, stored apart
-
-export type SshLogInput = Omit<SshLogRecord, 'accountId' | 'uploadedAt'>;
-
-export interface SshLogListRequest extends PageRequest {
-  sessionId?: string;
-  /** Compared lowercased. */
-  userEmail?: string;
-  username?: string;
-  targetId?: string;
-  status?: SshLogRecord['status'];
-  /** Sessions that started at or after this time. */
-  since?: Date;
-  /** Sessions that started before this time. */
-  until?: Date;
-}
-
-/** An upload's bytes written by SshLogRepository.stage, not yet part of any log. */
-export interface StagedSshLogFile {
-  readonly stagedFileId: string;
-  /** Bytes written. */
-  readonly size: number;
-}
-
-export interface SshLogRepository {
-  /**
-   * Writes an upload's bytes as they arrive (`content`, pieces of any size, read one at a time: memory
-   * stays bounded whatever the size), each stored piece committed on its own, outside any transaction
-   * (an upload can take minutes; the database is not held meanwhile). Nobody reads them until put()
-   * links them to a log; until then they are only "staged" under a fresh id. If `content` throws (the
-   * upload was cut off, too large, not a log), what was written is deleted and the error rethrown.
-   * Staged bytes a crash left behind are deleted by a later stage() once older than a day.
-   */
-  stage(accountId: string, logId: string, content: AsyncIterable<Uint8Array>): Promise<StagedSshLogFile>;
-  /** Deletes staged bytes that will not be linked (the upload was refused, or changed nothing). */
-  discardStaged(staged: StagedSshLogFile): Promise<void>;
-  /**
-   * Stores the log with `input.id` and its bytes: `content` is either staged bytes (stage()), linked in
-   * this transaction, or the file in order in pieces of any size, written here (small files, tests).
-   * `input.sizeBytes` and `input.sha256` describe them; sets uploadedAt. Compare-and-swap, so a decision
-   * made on a read stays right under concurrency: without `replacing`, only if no log has that id; with
-   * it (the log as the caller read it), only if the stored log is still that one, whose index and bytes
-   * are then replaced (its old bytes deleted) atomically. Otherwise throws `conflict`: read, decide again
-   * (staged bytes stay staged: link or discard them). Staged bytes that were swept meanwhile: `unavailable`.
-   */
-  put(
-    accountId: string,
-    input: SshLogInput,
-    content: readonly Uint8Array[] | StagedSshLogFile,
-    replacing?: SshLogRecord,
-  ): Promise<SshLogRecord>;
-  get(accountId: string, id: string): Promise<SshLogRecord | undefined>;
-  /** Newest session start first (ties by id, descending); never reads the bytes. */
-  list(accountId: string, request?: SshLogListRequest): Promise<Page<SshLogRecord>>;
-  /**
-   * The log and its stored bytes, piece by piece (one read per piece, never the whole file at once), or
-   * undefined when there is no such log. If the log is replaced while being read, the iteration throws
-   * `conflict` (the pieces never mix two files).
-   */
-  open(
-    accountId: string,
-    id: string,
-  ): Promise<{ log: SshLogRecord; content: AsyncIterable<Uint8Array> } | undefined>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Session terminations: orders to end sessions at agents' SSH fronts
-
-export type SessionTerminationInput = Omit<SessionTerminationRecord, 'id' | 'accountId' | 'createdAt'>;
-
-export interface SessionTerminationRepository {
-  /**
-   * Stores an order; its id is above every id stored before, and ids become visible in increasing order
-   * (on PostgreSQL inserts take a table lock until their transaction ends, so a reader that sees id n
-   * sees every id below it): a poller that moves its cursor to the highest id it has seen misses none.
-   */
-  create(accountId: string, input: SessionTerminationInput): Promise<SessionTerminationRecord>;
-  /** The highest id stored, in any account; 0 when there is none. */
-  latestId(): Promise<number>;
-  /**
-   * The account's orders for `agentId` (its own, and those for every agent) with `after` < id <= `upTo`,
-   * by increasing id, at most `limit`.
-   */
-  listForAgent(
-    accountId: string,
-    agentId: string,
-    range: { after: number; upTo: number; limit: number },
-  ): Promise<SessionTerminationRecord[]>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Issued sessions: what each certificate was issued for (session logs are indexed from it)
-
-export interface IssuedSessionRepository {
-  /** Stores the record (sets nothing: the caller gives every field). A session id is unique per account. */
-  record(input: IssuedSessionRecord): Promise<void>;
-  get(accountId: string, sessionId: string): Promise<IssuedSessionRecord | undefined>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Sign-in lockouts: consecutive failed passwords per typed email, shared by every server process
-
-export type LockoutAdmission =
-  { admitted: true; failures: number; lockedUntil?: Date } | { admitted: false; lockedUntil: Date };
-
-export interface SignInLockoutRepository {
-  /**
-   * One password attempt for `subject`, atomically (two processes never both pass a lock): refused when
-   * it is locked at `now`; else counted as a failure in advance (failures + 1) and locked for
-   * `lockFor(failures)` ms from `now` (0: not locked). A success then calls `reset`.
-   */
-  admit(
-    accountId: string,
-    subject: string,
-    now: Date,
-    lockFor: (failures: number) => number,
-  ): Promise<LockoutAdmission>;
-  reset(accountId: string, subject: string): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Upstream identities: people from OIDC providers, by (issuer, subject)
-
-export interface UpstreamIdentityRepository {
-  get(accountId: string, issuer: string, subject: string): Promise<UpstreamIdentityRecord | undefined>;
-  /** Every identity seen with this email (lowercased), linked or not. */
-  listByEmail(accountId: string, email: string): Promise<UpstreamIdentityRecord[]>;
-  /**
-   * Creates or updates the identity (email, provider, last seen; `linked` only when given). A second
-   * unlinked identity with one email is a `conflict`.
-   */
-  save(
-    input: Omit<UpstreamIdentityRecord, 'createdAt' | 'lastSeenAt' | 'linked'> & {
-      linked?: boolean;
-      seenAt?: Date;
-    },
-  ): Promise<UpstreamIdentityRecord>;
-}
+import type { AccountRepository } from './store/accounts.js';
+import type { VirtualNetworkRepository } from './store/virtual-networks.js';
+import type { TargetRepository } from './store/targets.js';
+import type { InfrastructureAppRepository } from './store/infrastructure-apps.js';
+import type { PolicyRepository } from './store/policies.js';
+import type { AccessGroupRepository } from './store/access-groups.js';
+import type { GatewayCaRepository } from './store/gateway-cas.js';
+import type { HostCaRepository } from './store/host-cas.js';
+import type { CaRotationRepository } from './store/ca-rotations.js';
+import type { AuditSshSettingsRepository } from './store/audit-ssh-settings.js';
+import type { ApiTokenRepository } from './store/api-tokens.js';
+import type { AuditEventRepository } from './store/audit-events.js';
+import type { UserRepository } from './store/users.js';
+import type { SignInSessionRepository } from './store/sign-in-sessions.js';
+import type { DeviceAuthorizationRepository } from './store/device-authorizations.js';
+import type { UpstreamLoginRepository } from './store/upstream-logins.js';
+import type { TokenSigningKeyRepository } from './store/token-signing-keys.js';
+import type { JoinTokenRepository } from './store/join-tokens.js';
+import type { AgentRepository } from './store/agents.js';
+import type { SshLogRepository } from './store/ssh-logs.js';
+import type { SessionTerminationRepository } from './store/session-terminations.js';
+import type { IssuedSessionRepository } from './store/issued-sessions.js';
+import type { SignInLockoutRepository } from './store/sign-in-lockouts.js';
+import type { UpstreamIdentityRepository } from './store/upstream-identities.js';
+
+export * from './store/paging.js';
+export * from './store/accounts.js';
+export * from './store/virtual-networks.js';
+export * from './store/targets.js';
+export * from './store/policies.js';
+export * from './store/infrastructure-apps.js';
+export * from './store/access-groups.js';
+export * from './store/gateway-cas.js';
+export * from './store/ca-rotations.js';
+export * from './store/host-cas.js';
+export * from './store/audit-ssh-settings.js';
+export * from './store/api-tokens.js';
+export * from './store/audit-events.js';
+export * from './store/users.js';
+export * from './store/sign-in-sessions.js';
+export * from './store/device-authorizations.js';
+export * from './store/upstream-logins.js';
+export * from './store/token-signing-keys.js';
+export * from './store/join-tokens.js';
+export * from './store/agents.js';
+export * from './store/ssh-logs.js';
+export * from './store/session-terminations.js';
+export * from './store/issued-sessions.js';
+export * from './store/sign-in-lockouts.js';
+export * from './store/upstream-identities.js';
 
 // ---------------------------------------------------------------------------------------------------
 // The store
@@ -770,6 +110,15 @@ export interface Store extends Repositories {
   /** Closes the connections. The store is unusable afterwards. */
   close(): Promise<void>;
 }
+
+/**
+ * The part of the store a use case needs: some repositories, and transactions over those same ones. A
+ * use case declares it (`store: StoreOf<'targets' | 'auditEvents'>`); the whole `Store` satisfies every
+ * `StoreOf`, so callers pass theirs unchanged, and a test passes a fake of those repositories only.
+ */
+export type StoreOf<K extends keyof Repositories> = Pick<Repositories, K> & {
+  transaction<T>(fn: (tx: Pick<Repositories, K>) => Promise<T>): Promise<T>;
+};
 
 /** How to open a store: one of the two databases. `clock` and `newId` are for tests (defaults: real). */
 export type StoreOptions = ({ sqlitePath: string } | { databaseUrl: string }) & {
