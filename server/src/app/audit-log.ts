@@ -2,11 +2,15 @@
 import type { AuditEventListQuery } from '@latchkey/shared';
 import type { AuditEventRecord } from '../domain/records.js';
 import type { Caller } from './caller.js';
-import type { AuditEventListRequest, Page } from './ports/store.js';
-import type { Services } from './services.js';
+import type { AuditEventListRequest, Page, Repositories } from './ports/store.js';
+
+/** What reading the audit trail needs: the audit events, nothing else. */
+export interface AuditLogDeps {
+  store: Pick<Repositories, 'auditEvents'>;
+}
 
 export async function listAuditEvents(
-  services: Services,
+  services: AuditLogDeps,
   caller: Caller,
   query: AuditEventListQuery,
 ): Promise<Page<AuditEventRecord>> {

@@ -13,7 +13,11 @@ export interface Change {
   after?: unknown;
 }
 
-export async function recordChange(tx: Repositories, caller: Caller, change: Change): Promise<void> {
+export async function recordChange(
+  tx: Pick<Repositories, 'auditEvents'>,
+  caller: Caller,
+  change: Change,
+): Promise<void> {
   await tx.auditEvents.append(caller.accountId, {
     actor: caller.actor,
     action: change.action,

@@ -15,6 +15,7 @@ import type { GatewayCaRecord } from '../domain/records.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
+import type { Repositories } from './ports/store.js';
 import type { Services } from './services.js';
 
 /** The comment of the CA's authorized-keys line. */
@@ -105,12 +106,17 @@ export async function deleteGatewayCa(
   });
 }
 
+/** What opening the signing key needs: the CA, its rotation, and the key protector. */
+export type GatewayCaKeyDeps = Pick<Services, 'caKeys'> & {
+  store: Pick<Repositories, 'caRotations' | 'gatewayCas'>;
+};
+
 /**
  * The private key that signs people's certificates: the account CA's, or the next CA's once a rotation
  * has switched to it (phase update_clients); not_found when the account has no CA yet.
  */
 export async function loadGatewayCaPrivateKey(
-  services: Services,
+  services: GatewayCaKeyDeps,
   accountId: string,
 ): Promise<{ publicKey: string; privateKey: SshPrivateKey }> {
   // The rotation first, then the CA: completing a rotation replaces both in one transaction, so a rotation

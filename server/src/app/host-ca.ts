@@ -7,7 +7,11 @@
  */
 import { generateSshKeyPair, parseSshPrivateKey, type SshPrivateKey } from '@latchkey/shared';
 import type { HostCaRecord } from '../domain/records.js';
+import type { Repositories } from './ports/store.js';
 import type { Services } from './services.js';
+
+/** What making and opening the host CA needs: its repository and the key protector. */
+export type HostCaDeps = Pick<Services, 'caKeys'> & { store: Pick<Repositories, 'hostCas'> };
 
 /** The comment of the host CA's public key line. */
 export const HOST_CA_KEY_COMMENT = 'latchkey-host-ca';
@@ -17,7 +21,7 @@ function sealingContext(accountId: string, publicKey: string): string {
 }
 
 /** The account's host CA, made now (Ed25519) if it has none. Call outside a transaction. */
-export async function accountHostCa(services: Services, accountId: string): Promise<HostCaRecord> {
+export async function accountHostCa(services: HostCaDeps, accountId: string): Promise<HostCaRecord> {
   const existing = await services.store.hostCas.get(accountId);
   if (existing !== undefined) return existing;
   const key = generateSshKeyPair('ed25519');
@@ -34,7 +38,10 @@ export async function accountHostCa(services: Services, accountId: string): Prom
 }
 
 /** The host CA's private key, for signing a front's host key. */
-export async function openHostCaPrivateKey(services: Services, ca: HostCaRecord): Promise<SshPrivateKey> {
+export async function openHostCaPrivateKey(
+  services: Pick<Services, 'caKeys'>,
+  ca: HostCaRecord,
+): Promise<SshPrivateKey> {
   const pem = await services.caKeys.open(ca.encryptedPrivateKey, sealingContext(ca.accountId, ca.publicKey));
   return parseSshPrivateKey(new TextDecoder().decode(pem));
 }

@@ -10,11 +10,18 @@ import { removeAgentsOfTargets } from './agents/manage-agents.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
-import type { Page, Repositories, TargetInput, TargetListRequest } from './ports/store.js';
-import type { Services } from './services.js';
+import type { Page, Repositories, StoreOf, TargetInput, TargetListRequest } from './ports/store.js';
+
+/**
+ * What the target use cases need: the targets, the networks their addresses name, the audit trail, and
+ * (deleting a target removes its agents and revokes their credentials) the agents and API tokens.
+ */
+export interface TargetsDeps {
+  store: StoreOf<'targets' | 'virtualNetworks' | 'auditEvents' | 'agents' | 'apiTokens'>;
+}
 
 export async function createTarget(
-  services: Services,
+  services: TargetsDeps,
   caller: Caller,
   input: ValidTargetInput,
 ): Promise<TargetRecord> {
@@ -32,7 +39,7 @@ export async function createTarget(
 }
 
 export async function createTargets(
-  services: Services,
+  services: TargetsDeps,
   caller: Caller,
   inputs: ValidTargetInput[],
 ): Promise<TargetRecord[]> {
@@ -49,12 +56,12 @@ export async function createTargets(
   });
 }
 
-export async function getTarget(services: Services, caller: Caller, id: string): Promise<TargetRecord> {
+export async function getTarget(services: TargetsDeps, caller: Caller, id: string): Promise<TargetRecord> {
   return found(await services.store.targets.get(caller.accountId, id), 'target', id);
 }
 
 export async function listTargets(
-  services: Services,
+  services: TargetsDeps,
   caller: Caller,
   query: TargetListQuery,
 ): Promise<Page<TargetRecord>> {
@@ -88,7 +95,7 @@ export async function listTargets(
 }
 
 export async function replaceTarget(
-  services: Services,
+  services: TargetsDeps,
   caller: Caller,
   id: string,
   input: ValidTargetInput,
@@ -108,7 +115,7 @@ export async function replaceTarget(
   });
 }
 
-export async function deleteTarget(services: Services, caller: Caller, id: string): Promise<TargetRecord> {
+export async function deleteTarget(services: TargetsDeps, caller: Caller, id: string): Promise<TargetRecord> {
   return services.store.transaction(async (tx) => {
     const deleted = found(await tx.targets.delete(caller.accountId, id), 'target', id);
     await recordChange(tx, caller, {
@@ -124,7 +131,7 @@ export async function deleteTarget(services: Services, caller: Caller, id: strin
 
 /** Deletes those of `ids` that exist (Cloudflare's batch delete is idempotent). */
 export async function deleteTargets(
-  services: Services,
+  services: TargetsDeps,
   caller: Caller,
   ids: string[],
 ): Promise<TargetRecord[]> {
@@ -151,7 +158,7 @@ export async function deleteTargets(
 
 /** An unknown virtual network id is the request's fault: 400 pointing at the field. */
 async function checkVirtualNetworks(
-  tx: Repositories,
+  tx: Pick<Repositories, 'virtualNetworks'>,
   accountId: string,
   input: ValidTargetInput,
   basePointer: string,

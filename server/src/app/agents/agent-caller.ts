@@ -2,9 +2,12 @@
 import { LatchkeyError } from '@latchkey/shared';
 import type { AgentRecord } from '../../domain/records.js';
 import type { Caller } from '../caller.js';
-import type { Services } from '../services.js';
+import type { Repositories } from '../ports/store.js';
 
-export async function agentOfCaller(services: Services, caller: Caller): Promise<AgentRecord> {
+export async function agentOfCaller(
+  services: { store: Pick<Repositories, 'agents'> },
+  caller: Caller,
+): Promise<AgentRecord> {
   const agent = await services.store.agents.findByApiTokenId(caller.tokenId);
   if (agent === undefined || agent.accountId !== caller.accountId) {
     // Not 403: the token has the permission; it is just not (or no longer) an enrolled agent's.

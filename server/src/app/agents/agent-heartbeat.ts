@@ -21,9 +21,15 @@ import type {
 } from '../../domain/records.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
-import type { Services } from '../services.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
 import { agentActor, agentOfCaller } from './agent-caller.js';
-import { frontHostCertificate } from './front-host-certificate.js';
+import { frontHostCertificate, type FrontHostCertificateDeps } from './front-host-certificate.js';
+
+/**
+ * What a heartbeat needs: the agents (and the audit trail for what it reports), and for a front, what
+ * signing its host key needs.
+ */
+export type AgentHeartbeatDeps = FrontHostCertificateDeps & { store: StoreOf<'agents' | 'auditEvents'> };
 
 export interface HeartbeatOutcome {
   agent: AgentRecord;
@@ -32,7 +38,7 @@ export interface HeartbeatOutcome {
 }
 
 export async function recordAgentHeartbeat(
-  services: Services,
+  services: AgentHeartbeatDeps,
   caller: Caller,
   body: AgentHeartbeatBody,
 ): Promise<HeartbeatOutcome> {
@@ -163,6 +169,9 @@ function sessionRecord(session: NonNullable<AgentHeartbeatBody['sessions']>[numb
   };
 }
 
-export async function listAgents(services: Services, caller: Caller): Promise<AgentRecord[]> {
+export async function listAgents(
+  services: { store: Pick<Repositories, 'agents'> },
+  caller: Caller,
+): Promise<AgentRecord[]> {
   return services.store.agents.list(caller.accountId);
 }

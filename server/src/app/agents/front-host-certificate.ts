@@ -15,8 +15,13 @@ import {
   type HostCertificateReason,
 } from '../../domain/host-certificate.js';
 import type { AgentRecord } from '../../domain/records.js';
-import { accountHostCa, openHostCaPrivateKey } from '../host-ca.js';
+import { accountHostCa, openHostCaPrivateKey, type HostCaDeps } from '../host-ca.js';
+import type { Repositories } from '../ports/store.js';
 import type { Services } from '../services.js';
+
+/** What signing a front's host key needs: the time, the agent's target, and the host CA. */
+export type FrontHostCertificateDeps = HostCaDeps &
+  Pick<Services, 'clock'> & { store: Pick<Repositories, 'targets' | 'hostCas'> };
 
 export interface FrontHostCertificate {
   /** The certificate line the front should present from now on. */
@@ -33,7 +38,7 @@ export interface FrontHostCertificate {
 
 /** undefined when the agent has no target yet (it registers first). */
 export async function frontHostCertificate(
-  services: Services,
+  services: FrontHostCertificateDeps,
   agent: AgentRecord,
   front: { hostKey: string; reported: string | undefined },
 ): Promise<FrontHostCertificate | undefined> {

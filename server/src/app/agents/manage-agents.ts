@@ -54,7 +54,7 @@ export async function removeAgent(
 
 /** Inside a target deletion's transaction: its agents are removed and their credentials revoked. */
 export async function removeAgentsOfTargets(
-  tx: Repositories,
+  tx: Pick<Repositories, 'agents' | 'apiTokens' | 'auditEvents'>,
   caller: Caller,
   targetIds: readonly string[],
 ): Promise<AgentRecord[]> {
@@ -64,7 +64,7 @@ export async function removeAgentsOfTargets(
 }
 
 async function revokeAndDelete(
-  tx: Repositories,
+  tx: Pick<Repositories, 'agents' | 'apiTokens' | 'auditEvents'>,
   caller: Caller,
   agent: AgentRecord,
   reason: string,

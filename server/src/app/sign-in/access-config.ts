@@ -7,8 +7,16 @@
  */
 import type { SshPrivateKey } from '@latchkey/shared';
 import type { AccessCatalog } from '../../domain/access/access-catalog.js';
-import { loadGatewayCaPrivateKey } from '../gateway-ca.js';
-import type { Services } from '../services.js';
+import { loadGatewayCaPrivateKey, type GatewayCaKeyDeps } from '../gateway-ca.js';
+import type { Repositories } from '../ports/store.js';
+
+/**
+ * What the access configuration is read from: the access-config version, apps, policies, groups, the
+ * session-log settings, and the CA's key. The cache belongs to the object passed (the server's services).
+ */
+export type AccessConfigDeps = GatewayCaKeyDeps & {
+  store: Pick<Repositories, 'accounts' | 'apps' | 'policies' | 'groups' | 'auditSshSettings'>;
+};
 
 export interface AccessConfig {
   catalog: AccessCatalog;
@@ -18,9 +26,9 @@ export interface AccessConfig {
   caPrivateKey(): Promise<SshPrivateKey>;
 }
 
-const caches = new WeakMap<Services, Map<string, { version: string; config: AccessConfig }>>();
+const caches = new WeakMap<AccessConfigDeps, Map<string, { version: string; config: AccessConfig }>>();
 
-async function loadAccessConfig(services: Services, accountId: string): Promise<AccessConfig> {
+async function loadAccessConfig(services: AccessConfigDeps, accountId: string): Promise<AccessConfig> {
   const { store } = services;
   const [apps, policies, groups, auditSettings] = await Promise.all([
     store.apps.list(accountId, { type: 'infrastructure' }),
@@ -45,7 +53,10 @@ async function loadAccessConfig(services: Services, accountId: string): Promise<
   };
 }
 
-export async function currentAccessConfig(services: Services, accountId: string): Promise<AccessConfig> {
+export async function currentAccessConfig(
+  services: AccessConfigDeps,
+  accountId: string,
+): Promise<AccessConfig> {
   let byAccount = caches.get(services);
   if (byAccount === undefined) {
     byAccount = new Map();

@@ -20,8 +20,9 @@ import type {
   TargetRecord,
   VirtualNetworkRecord,
 } from '../../domain/records.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
 import type { Services } from '../services.js';
-import { currentAccessConfig } from './access-config.js';
+import { currentAccessConfig, type AccessConfigDeps } from './access-config.js';
 import type { PersonCaller } from './person-caller.js';
 import { uuidFromBytes } from '../../domain/uuid-from-bytes.js';
 
@@ -35,7 +36,16 @@ export interface ReachableTarget {
   hostCa?: string;
 }
 
-export async function listMyTargets(services: Services, caller: PersonCaller): Promise<ReachableTarget[]> {
+/** What listing a person's targets needs: the access configuration, targets, their networks and agents. */
+export type ListMyTargetsDeps = AccessConfigDeps &
+  Pick<Services, 'clock'> & {
+    store: Pick<Repositories, 'virtualNetworks' | 'hostCas' | 'targets' | 'agents'>;
+  };
+
+export async function listMyTargets(
+  services: ListMyTargetsDeps,
+  caller: PersonCaller,
+): Promise<ReachableTarget[]> {
   const { store } = services;
   const [{ catalog }, networks, hostCa] = await Promise.all([
     currentAccessConfig(services, caller.accountId),
@@ -94,7 +104,7 @@ export async function listMyTargets(services: Services, caller: PersonCaller): P
 
 /** The agents of each of `targetIds` (fronts, reported accounts), from one read. */
 async function agentsOf(
-  services: Services,
+  services: { store: Pick<Repositories, 'agents'> },
   accountId: string,
   targetIds: string[],
 ): Promise<Map<string, AgentRecord[]>> {
@@ -127,8 +137,17 @@ export interface IssuedCertificate {
   target: { id: string; hostname: string; address: string; port: number; hostKey?: string; hostCa?: string };
 }
 
+/**
+ * What issuing a certificate needs: the access configuration and the CA key, the target and its agents,
+ * the time, randomness and the certificate settings; it writes the issued session and the audit event.
+ */
+export type IssueCertificateDeps = AccessConfigDeps &
+  Pick<Services, 'clock' | 'randomBytes' | 'signIn'> & {
+    store: StoreOf<'targets' | 'agents' | 'hostCas' | 'auditEvents' | 'issuedSessions'>;
+  };
+
 export async function issueMyCertificate(
-  services: Services,
+  services: IssueCertificateDeps,
   caller: PersonCaller,
   input: CertificateRequestInput,
 ): Promise<IssuedCertificate> {

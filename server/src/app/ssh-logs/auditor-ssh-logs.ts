@@ -8,11 +8,15 @@ import type { SshLogRecord } from '../../domain/records.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
 import { found } from '../not-found.js';
-import type { Page } from '../ports/store.js';
-import type { Services } from '../services.js';
+import type { Page, StoreOf } from '../ports/store.js';
+
+/** What the auditors' use cases need: the session logs, and the audit trail their downloads go to. */
+export interface AuditorSshLogsDeps {
+  store: StoreOf<'sshLogs' | 'auditEvents'>;
+}
 
 export async function listSshLogs(
-  services: Services,
+  services: AuditorSshLogsDeps,
   caller: Caller,
   query: SshLogListQuery,
 ): Promise<Page<SshLogRecord>> {
@@ -29,7 +33,11 @@ export async function listSshLogs(
   });
 }
 
-export async function getSshLog(services: Services, caller: Caller, id: string): Promise<SshLogRecord> {
+export async function getSshLog(
+  services: AuditorSshLogsDeps,
+  caller: Caller,
+  id: string,
+): Promise<SshLogRecord> {
   return found(await services.store.sshLogs.get(caller.accountId, id), 'session log', id);
 }
 
@@ -40,7 +48,7 @@ export interface SshLogDownload {
 }
 
 export async function downloadSshLog(
-  services: Services,
+  services: AuditorSshLogsDeps,
   caller: Caller,
   id: string,
 ): Promise<SshLogDownload> {
