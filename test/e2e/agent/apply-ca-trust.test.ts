@@ -167,6 +167,34 @@ describe('agent: applyCaTrust and uninstallCaTrust on a real sshd', () => {
     assert.equal((await certLogin(newCaCert)).code, 255);
   });
 
+  it('rotates the CA without a reload: sshd reads ca.pub at each login', async () => {
+    const mark = sshd.logMark();
+    const rotated = await apply([oldCa.publicKey, newCa.publicKey]);
+    assert.equal(rotated.status, 'applied', show(rotated));
+    assert.equal(rotated.status === 'applied' && rotated.activatedBy, 'not-needed');
+    assert.equal((await certLogin(newCaCert)).code, 0, 'the new CA logs in at once');
+    assert.equal((await certLogin(oldCaCert)).code, 0);
+    const back = await apply([oldCa.publicKey]);
+    assert.equal(back.status, 'applied', show(back));
+    assert.equal((await certLogin(newCaCert)).code, 255, 'and a removed CA is refused at once');
+    assert.doesNotMatch(sshd.logs().slice(mark), /SIGHUP/, 'sshd was never reloaded');
+    assert.deepEqual(await snapshot(sshd.dir), applied);
+  });
+
+  /**
+   * A rotation that must also rewrite sshd_config (the admin took Latchkey's lines out by hand), so that
+   * sshd is reloaded: `before` is the state it must roll back to; the applied config is put back after.
+   */
+  const withLatchkeyLinesRemoved = async (run: (before: Map<string, Buffer>) => Promise<void>) => {
+    const appliedConfig = await readFile(sshd.configPath);
+    await writeFile(sshd.configPath, pristine.get('sshd_config')!);
+    try {
+      await run(await snapshot(sshd.dir));
+    } finally {
+      await writeFile(sshd.configPath, appliedConfig);
+    }
+  };
+
   it('rolls back a CA rotation whose check fails after the reload: files byte-identical, old trust back', async () => {
     // The same real adapters, except that the first `sshd -T` after the reload fails as a broken sshd would.
     let failed = false;
@@ -182,50 +210,55 @@ describe('agent: applyCaTrust and uninstallCaTrust on a real sshd', () => {
         },
       },
     };
-    const mark = sshd.logMark();
+    await withLatchkeyLinesRemoved(async (before) => {
+      const mark = sshd.logMark();
 
-    const result = await apply([oldCa.publicKey, newCa.publicKey], faulty);
+      const result = await apply([oldCa.publicKey, newCa.publicKey], faulty);
 
-    assert.equal(result.status, 'rolled_back', show(result));
-    assert.ok(result.status === 'rolled_back');
-    assert.equal(result.failure.stage, 'probe');
-    assert.match(result.failure.output ?? '', /simulated/);
-    assert.deepEqual(result.rollback.restored, [paths.caPath]);
-    assert.equal(result.rollback.reactivated, 'reload');
-    assert.equal(result.rollback.sshdAnswers, true);
-    assert.deepEqual(result.rollback.errors, []);
-    assert.deepEqual(await snapshot(sshd.dir), applied);
-    assert.equal(
-      sshd
-        .logs()
-        .slice(mark)
-        .match(/Received SIGHUP/g)?.length,
-      2,
-      'reload, then reload after the restore',
-    );
-    assert.equal(sshd.exited, false);
-    assert.equal((await keyLogin()).code, 0);
-    assert.equal((await certLogin(oldCaCert)).code, 0);
-    assert.equal(
-      (await certLogin(newCaCert)).code,
-      255,
-      'the rotated-in CA is not trusted after the rollback',
-    );
+      assert.equal(result.status, 'rolled_back', show(result));
+      assert.ok(result.status === 'rolled_back');
+      assert.equal(result.failure.stage, 'probe');
+      assert.match(result.failure.output ?? '', /simulated/);
+      assert.deepEqual([...result.rollback.restored].sort(), [paths.caPath!, sshd.configPath].sort());
+      assert.equal(result.rollback.reactivated, 'reload');
+      assert.equal(result.rollback.sshdAnswers, true);
+      assert.deepEqual(result.rollback.errors, []);
+      assert.deepEqual(await snapshot(sshd.dir), before);
+      assert.equal(
+        sshd
+          .logs()
+          .slice(mark)
+          .match(/Received SIGHUP/g)?.length,
+        2,
+        'reload, then reload after the restore',
+      );
+      assert.equal(sshd.exited, false);
+      assert.equal((await keyLogin()).code, 0);
+      assert.equal(
+        (await certLogin(newCaCert)).code,
+        255,
+        'the rotated-in CA is not trusted after the rollback',
+      );
+    });
   });
 
   it('rolls back when the reload itself fails (no sshd in the pid file): sshd never told, still answering', async () => {
-    const result = await apply([oldCa.publicKey, newCa.publicKey], host, {
-      pidFile: dir.file('no-such.pid'),
-    });
+    await withLatchkeyLinesRemoved(async (before) => {
+      const result = await apply([oldCa.publicKey, newCa.publicKey], host, {
+        pidFile: dir.file('no-such.pid'),
+      });
 
-    assert.equal(result.status, 'rolled_back', show(result));
-    assert.ok(result.status === 'rolled_back');
-    assert.equal(result.failure.stage, 'activate');
-    assert.match(result.failure.message, /no-such\.pid/);
-    assert.equal(result.rollback.reactivated, 'failed', 'nothing can signal sshd: the report says so');
-    assert.equal(result.rollback.sshdAnswers, true);
+      assert.equal(result.status, 'rolled_back', show(result));
+      assert.ok(result.status === 'rolled_back');
+      assert.equal(result.failure.stage, 'activate');
+      assert.match(result.failure.message, /no-such\.pid/);
+      assert.equal(result.rollback.reactivated, 'failed', 'nothing can signal sshd: the report says so');
+      assert.equal(result.rollback.sshdAnswers, true);
+      assert.deepEqual(await snapshot(sshd.dir), before);
+      assert.equal((await keyLogin()).code, 0);
+    });
     assert.deepEqual(await snapshot(sshd.dir), applied);
-    assert.equal((await keyLogin()).code, 0);
+    await sshd.reload(); // sshd last read the config without Latchkey's lines (the rollback above)
     assert.equal((await certLogin(oldCaCert)).code, 0);
   });
 
