@@ -11,7 +11,7 @@ import { localSshKeyFiles } from '../../../cli/src/adapters/fs/local-files.js';
 import { refreshSshCertificate } from '../../../cli/src/app/refresh-ssh-certificate.js';
 import { credentialsFromTokens } from '../../../cli/src/domain/credentials.js';
 import { sshKeyPaths } from '../../../cli/src/domain/ssh-key-paths.js';
-import { createTempDir, type TempDir } from '../../harness/index.js';
+import { createTempDir, type TempDir } from '../../harness/temp-dir.js';
 import { meTarget } from '../domain/fixtures.js';
 import { FakeAccessServer, FakeClock, FakeCredentialStore, MemoryTextFiles } from './fakes.js';
 

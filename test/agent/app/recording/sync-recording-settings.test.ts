@@ -9,7 +9,7 @@ import { RecordingSettingsSync } from '../../../../agent/src/app/recording/sync-
 import { parseBreakGlassDuration } from '../../../../agent/src/domain/recording/break-glass.js';
 import { parseRecordingSettings } from '../../../../agent/src/domain/recording/recording-settings.js';
 import { decideWhenSpoolUnavailable } from '../../../../agent/src/domain/recording/unavailable-spool-policy.js';
-import { createTempDir, type TempDir } from '../../../harness/index.js';
+import { createTempDir, type TempDir } from '../../../harness/temp-dir.js';
 
 const KEY = encodeAuditorKey(generateHpkeKeyPair().publicKey);
 const OTHER_KEY = encodeAuditorKey(generateHpkeKeyPair().publicKey);

@@ -10,7 +10,7 @@ import {
 } from '../../../../agent/src/app/recording/upload-spooled-logs.js';
 import type { LogUploadBody } from '../../../../agent/src/app/ports/agent-server.js';
 import { SpoolStore } from '../../../../agent/src/spool/spool-store.js';
-import { createTempDir, type TempDir } from '../../../harness/index.js';
+import { createTempDir, type TempDir } from '../../../harness/temp-dir.js';
 
 const START = Date.UTC(2026, 10, 24, 12, 0, 0);
 const IDENTITY = {

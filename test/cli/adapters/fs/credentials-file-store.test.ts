@@ -5,7 +5,7 @@ import { writeFileAtomically } from '../../../../cli/src/adapters/fs/atomic-file
 import { CredentialsFileStore } from '../../../../cli/src/adapters/fs/credentials-file-store.js';
 import { localTextFiles } from '../../../../cli/src/adapters/fs/local-files.js';
 import type { Credentials } from '../../../../cli/src/domain/credentials.js';
-import { createTempDir, type TempDir } from '../../../harness/index.js';
+import { createTempDir, type TempDir } from '../../../harness/temp-dir.js';
 
 const entry = (server: string, n = 1): Credentials => ({
   server,

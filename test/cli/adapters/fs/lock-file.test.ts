@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { isLatchkeyError } from '@latchkey/shared';
 import { withLockFile } from '../../../../cli/src/adapters/fs/lock-file.js';
-import { createTempDir, type TempDir } from '../../../harness/index.js';
+import { createTempDir, type TempDir } from '../../../harness/temp-dir.js';
 
 describe('withLockFile', () => {
   let dir: TempDir;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { isLatchkeyError } from '@latchkey/shared';
 import { readIdentityProvidersFile } from '../../../../server/src/adapters/oidc/read-identity-providers-file.js';
-import { createTempDir } from '../../../harness/index.js';
+import { createTempDir } from '../../../harness/temp-dir.js';
 
 describe('readIdentityProvidersFile', () => {
   it('reads inline secrets and secret files (relative to the providers file), without the final newline', async () => {
