@@ -1,6 +1,6 @@
 /**
- * An access server app over a real SQLite store in a temp dir (or a given database URL), bootstrapped
- * like a first start, with helpers to call it through fastify.inject and to make tokens.
+ * An access server app over a real SQLite store (in memory; in a temp dir when it listens) or a given
+ * database URL, bootstrapped like a first start, with helpers to call it through fastify.inject and to make tokens.
  */
 import { randomBytes } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
@@ -71,7 +71,10 @@ export const TEST_PASSWORD_HASHER = scryptPasswordHasher({ log2N: 10, r: 8, p: 1
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   let dir: TempDir | undefined;
   let store: Store;
-  if (options.databaseUrl === undefined) {
+  if (options.databaseUrl === undefined && options.listen !== true) {
+    // Injected requests only (the unit tier): the same SQLite store code in memory, without a file's fsyncs.
+    store = await openStore({ sqlitePath: ':memory:' });
+  } else if (options.databaseUrl === undefined) {
     dir = await createTempDir('server');
     store = await openStore({ sqlitePath: dir.file('latchkey.db') });
   } else {
