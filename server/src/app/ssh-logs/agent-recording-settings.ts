@@ -5,10 +5,10 @@
 import type { AgentRecordingSettings } from '@latchkey/shared';
 import { agentOfCaller } from '../agents/agent-caller.js';
 import type { Caller } from '../caller.js';
-import type { Services } from '../services.js';
+import type { Repositories } from '../ports/store.js';
 
 export async function agentRecordingSettings(
-  services: Services,
+  services: { store: Pick<Repositories, 'agents' | 'auditSshSettings'> },
   caller: Caller,
 ): Promise<AgentRecordingSettings> {
   const agent = await agentOfCaller(services, caller);

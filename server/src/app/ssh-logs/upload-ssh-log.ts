@@ -19,14 +19,13 @@
  * A create or replace is an `ssh_log.upload` audit event by the agent, in the same transaction.
  */
 import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
-import type { StagedSshLogFile } from '../ports/store.js';
+import type { StagedSshLogFile, StoreOf } from '../ports/store.js';
 import type { SshLogUploadMetadata } from '@latchkey/shared';
 import type { SshLogRecord } from '../../domain/records.js';
 import { vouchedIndex, type VouchedIndex } from '../../domain/ssh-log-index.js';
 import { agentActor, agentOfCaller } from '../agents/agent-caller.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
-import type { Services } from '../services.js';
 import { CheckedLogBody } from './log-body.js';
 import { parseContentDigest, parseLogMetadataHeader } from './upload-headers.js';
 
@@ -42,8 +41,16 @@ export interface SshLogUpload {
 
 export type UploadOutcome = 'created' | 'replaced' | 'unchanged';
 
+/**
+ * What an upload needs: the uploading agent, the issued session that vouches for the log's index, the
+ * session logs, and the audit trail the stored log goes to.
+ */
+export interface UploadSshLogDeps {
+  store: StoreOf<'agents' | 'issuedSessions' | 'sshLogs' | 'auditEvents'>;
+}
+
 export async function uploadSshLog(
-  services: Services,
+  services: UploadSshLogDeps,
   caller: Caller,
   upload: SshLogUpload,
 ): Promise<{ log: SshLogRecord; outcome: UploadOutcome }> {
@@ -96,7 +103,7 @@ export async function uploadSshLog(
 
 /** The contract's rules by log id, in one transaction with the audit event; retried when raced. */
 async function decideAndStore(
-  services: Services,
+  services: UploadSshLogDeps,
   agent: Awaited<ReturnType<typeof agentOfCaller>>,
   logId: string,
   received: {

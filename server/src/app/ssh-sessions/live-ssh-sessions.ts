@@ -7,12 +7,25 @@
 import { LatchkeyError, type SessionEndReason } from '@latchkey/shared';
 import { LIVE_SESSION_MAX_AGE_MS, liveSessions, type LiveSession } from '../../domain/live-sessions.js';
 import type { SessionTerminationRecord } from '../../domain/records.js';
-import type { Repositories } from '../ports/store.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
 import type { Services } from '../services.js';
+import type { TerminationFeed } from './termination-feed.js';
 
-export async function listLiveSessions(services: Services, caller: Caller): Promise<LiveSession[]> {
+/**
+ * What ending a live session needs: the agents' reports, the time, the orders to agents, the audit
+ * trail, and the feed that wakes the agents waiting for orders.
+ */
+export type LiveSshSessionsDeps = Pick<Services, 'clock'> & {
+  sessionTerminationFeed: Pick<TerminationFeed, 'notify'>;
+  store: StoreOf<'agents' | 'sessionTerminations' | 'auditEvents'>;
+};
+
+export async function listLiveSessions(
+  services: Pick<Services, 'clock'> & { store: Pick<Repositories, 'agents'> },
+  caller: Caller,
+): Promise<LiveSession[]> {
   return liveSessions(await services.store.agents.list(caller.accountId), services.clock());
 }
 
@@ -26,7 +39,7 @@ export interface EndedSession {
  * session no recent heartbeat reports is `not_found`.
  */
 export async function endLiveSession(
-  services: Services,
+  services: LiveSshSessionsDeps,
   caller: Caller,
   sessionId: string,
 ): Promise<EndedSession> {
@@ -85,8 +98,8 @@ export async function endLiveSession(
  * `services.sessionTerminationFeed.notify()` once the transaction has committed.
  */
 export async function endSessionsOfPerson(
-  services: Services,
-  tx: Repositories,
+  services: Pick<Services, 'clock'>,
+  tx: Pick<Repositories, 'sessionTerminations' | 'auditEvents'>,
   accountId: string,
   actor: string,
   person: string,
