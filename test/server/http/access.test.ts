@@ -158,70 +158,6 @@ describe('server HTTP: access apps, policies and groups', () => {
     assert.deepEqual(await storedCounts(), { apps: 2, policies: 2, groups: 0 });
   });
 
-  // Every validation rule of an app body: [what, mutate the spec example, pointer, message].
-  const invalidApps: [string, (app: Mutable) => void, string, RegExp][] = [
-    ['type other than infrastructure', (a) => (a.type = 'self_hosted'), '/type', /"infrastructure"/],
-    ['missing name', (a) => delete a.name, '/name', /required/],
-    ['no target criteria', (a) => (a.target_criteria = []), '/target_criteria', /empty/],
-    ['bad target hostname', (a) => (a.target_criteria[0].target_attributes.hostname = ['bad host']), '/target_criteria/0/target_attributes/hostname/0', /" "/],
-    ['empty hostname list', (a) => (a.target_criteria[0].target_attributes.hostname = []), '/target_criteria/0/target_attributes/hostname', /empty/],
-    ['unknown target attribute', (a) => (a.target_criteria[0].target_attributes.tags = ['x']), '/target_criteria/0/target_attributes/tags', /unknown field "tags"/],
-    ['port 0', (a) => (a.target_criteria[0].port = 0), '/target_criteria/0/port', />= 1/],
-    ['port 65536', (a) => (a.target_criteria[0].port = 65536), '/target_criteria/0/port', /<= 65535/],
-    ['port as a string', (a) => (a.target_criteria[0].port = '22'), '/target_criteria/0/port', /integer/],
-    ['unknown protocol', (a) => (a.target_criteria[0].protocol = 'TELNET'), '/target_criteria/0/protocol', /one of/],
-    ['lowercase protocol', (a) => (a.target_criteria[0].protocol = 'ssh'), '/target_criteria/0/protocol', /one of/],
-    ['two protocols on one port', (a) => a.target_criteria.push({ target_attributes: { hostname: ['x'] }, port: 22, protocol: 'RDP' }), '/target_criteria/1/protocol', /one protocol/],
-    ['decision deny', (a) => (a.policies[0].decision = 'deny'), '/policies/0/decision', /"allow"/],
-    ['decision bypass', (a) => (a.policies[0].decision = 'bypass'), '/policies/0/decision', /"allow"/],
-    ['missing decision', (a) => delete a.policies[0].decision, '/policies/0/decision', /required/],
-    ['missing include', (a) => delete a.policies[0].include, '/policies/0/include', /required/],
-    ['empty include', (a) => (a.policies[0].include = []), '/policies/0/include', /empty/],
-    ['unknown selector', (a) => a.policies[0].include.push({ saml: { attribute_name: 'a', attribute_value: 'b' } }), '/policies/0/include/1', /unknown selector "saml"/],
-    ['unknown selector in require', (a) => (a.policies[0].require = [{ device_posture: {} }]), '/policies/0/require/0', /unknown selector "device_posture"/],
-    ['unknown selector in exclude', (a) => (a.policies[0].exclude = [{ certificate: {} }]), '/policies/0/exclude/0', /unknown selector "certificate"/],
-    ['empty rule', (a) => a.policies[0].include.push({}), '/policies/0/include/1', /exactly one selector/],
-    ['two selectors in one rule', (a) => (a.policies[0].include[0] = { everyone: {}, email: { email: 'a@b.co' } }), '/policies/0/include/0', /exactly one selector/],
-    ['rule not an object', (a) => (a.policies[0].include[0] = 'everyone'), '/policies/0/include/0', /object/],
-    ['email selector without email', (a) => (a.policies[0].include[0] = { email: {} }), '/policies/0/include/0/email/email', /required/],
-    ['malformed email', (a) => (a.policies[0].include[0] = { email: { email: 'jdoe' } }), '/policies/0/include/0/email/email', /email address/],
-    ['email selector with extra field', (a) => (a.policies[0].include[0] = { email: { email: 'a@b.co', x: 1 } }), '/policies/0/include/0/email/x', /unknown field/],
-    ['malformed email domain', (a) => (a.policies[0].include[0] = { email_domain: { domain: 'not a domain' } }), '/policies/0/include/0/email_domain/domain', /domain name/],
-    ['everyone with a value', (a) => (a.policies[0].include[0] = { everyone: { all: true } }), '/policies/0/include/0/everyone/all', /unknown field/],
-    ['ip selector not a range', (a) => (a.policies[0].include[0] = { ip: { ip: '10.0.0.0/33' } }), '/policies/0/include/0/ip/ip', /IP range/],
-    ['ip selector garbage', (a) => (a.policies[0].include[0] = { ip: { ip: 'office' } }), '/policies/0/include/0/ip/ip', /IP range/],
-    ['group id not a UUID', (a) => (a.policies[0].include[0] = { group: { id: 'admins' } }), '/policies/0/include/0/group/id', /UUID/],
-    ['group that does not exist', (a) => (a.policies[0].include[0] = { group: { id: '00000000-0000-4000-8000-000000000000' } }), '/policies/0/include/0/group/id', /does not exist/],
-    ['login_method without id', (a) => (a.policies[0].include[0] = { login_method: {} }), '/policies/0/include/0/login_method/id', /required/],
-    ['unknown auth_method', (a) => (a.policies[0].include[0] = { auth_method: { auth_method: 'magic' } }), '/policies/0/include/0/auth_method/auth_method', /one of/],
-    ['lowercase country code', (a) => (a.policies[0].include[0] = { geo: { country_code: 'us' } }), '/policies/0/include/0/geo/country_code', /ISO 3166/],
-    ['oidc without claim_value', (a) => (a.policies[0].include[0] = { oidc: { claim_name: 'groups' } }), '/policies/0/include/0/oidc/claim_value', /required/],
-    ['missing connection_rules', (a) => delete a.policies[0].connection_rules, '/policies/0/connection_rules', /needs connection_rules/],
-    ['connection_rules without ssh', (a) => (a.policies[0].connection_rules = {}), '/policies/0/connection_rules/ssh', /required/],
-    ['invalid UNIX username', (a) => (a.policies[0].connection_rules.ssh.usernames = ['root', 'bad user']), '/policies/0/connection_rules/ssh/usernames/1', /UNIX username/],
-    ['username starting with a digit', (a) => (a.policies[0].connection_rules.ssh.usernames = ['1root']), '/policies/0/connection_rules/ssh/usernames/0', /UNIX username/],
-    ['username of 33 characters', (a) => (a.policies[0].connection_rules.ssh.usernames = ['a'.repeat(33)]), '/policies/0/connection_rules/ssh/usernames/0', /32/],
-    ['username listed twice', (a) => (a.policies[0].connection_rules.ssh.usernames = ['root', 'root']), '/policies/0/connection_rules/ssh/usernames/1', /twice/],
-    ['no usernames and no email alias', (a) => (a.policies[0].connection_rules.ssh = { usernames: [] }), '/policies/0/connection_rules/ssh/usernames', /at least one/],
-    ['allow_email_alias not a boolean', (a) => (a.policies[0].connection_rules.ssh.allow_email_alias = 'yes'), '/policies/0/connection_rules/ssh/allow_email_alias', /boolean/],
-    ['duplicate precedence', (a) => a.policies.push({ ...a.policies[0], name: 'second', precedence: 1 }), '/policies/1/precedence', /distinct/],
-    ['policy reference not a UUID', (a) => (a.policies = ['ops']), '/policies/0', /UUID/],
-    ['policy reference with extra field', (a) => (a.policies = [{ id: '00000000-0000-4000-8000-000000000000', weight: 1 }]), '/policies/0/weight', /unknown field/],
-  ]; // prettier-ignore
-
-  for (const [what, mutate, pointer, message] of invalidApps) {
-    it(`refuses an app with ${what} at ${pointer}, storing nothing`, async () => {
-      const body = clone(SPEC_APP);
-      mutate(body);
-      const response = await server.call('POST', apps, { body });
-      assert.equal(response.status, 400, JSON.stringify(response.body));
-      const [error] = response.body.errors;
-      assert.equal(error.source?.pointer, pointer, JSON.stringify(error));
-      assert.match(error.message, message);
-      assert.deepEqual(await storedCounts(), { apps: 0, policies: 0, groups: 0 });
-    });
-  }
-
   it('accepts every supported selector, and allow_email_alias without usernames', async () => {
     const group = (
       await server.call('POST', groups, { body: { name: 'admins', include: [{ everyone: {} }] } })
@@ -334,4 +270,89 @@ describe('server HTTP: access apps, policies and groups', () => {
     assert.deepEqual((await server.call('DELETE', `${groups}/${group.id}`)).body.result, { id: group.id });
     assert.deepEqual(await storedCounts(), { apps: 0, policies: 0, groups: 0 });
   });
+});
+
+// The validation table shares one server: each case is refused before anything is stored, which every
+// case checks (a case that stored something fails every one after it too).
+describe('server HTTP: access apps refuse invalid bodies', () => {
+  let server: TestServer;
+  let apps: string;
+
+  before(async () => {
+    server = await startTestServer();
+    apps = `${server.base}/access/apps`;
+  });
+  after(async () => server?.close());
+
+  async function storedCounts() {
+    return {
+      apps: (await server.store.apps.list(server.accountId)).length,
+      policies: (await server.store.policies.list(server.accountId)).length,
+      groups: (await server.store.groups.list(server.accountId)).length,
+    };
+  }
+
+  // Every validation rule of an app body: [what, mutate the spec example, pointer, message].
+  const invalidApps: [string, (app: Mutable) => void, string, RegExp][] = [
+    ['type other than infrastructure', (a) => (a.type = 'self_hosted'), '/type', /"infrastructure"/],
+    ['missing name', (a) => delete a.name, '/name', /required/],
+    ['no target criteria', (a) => (a.target_criteria = []), '/target_criteria', /empty/],
+    ['bad target hostname', (a) => (a.target_criteria[0].target_attributes.hostname = ['bad host']), '/target_criteria/0/target_attributes/hostname/0', /" "/],
+    ['empty hostname list', (a) => (a.target_criteria[0].target_attributes.hostname = []), '/target_criteria/0/target_attributes/hostname', /empty/],
+    ['unknown target attribute', (a) => (a.target_criteria[0].target_attributes.tags = ['x']), '/target_criteria/0/target_attributes/tags', /unknown field "tags"/],
+    ['port 0', (a) => (a.target_criteria[0].port = 0), '/target_criteria/0/port', />= 1/],
+    ['port 65536', (a) => (a.target_criteria[0].port = 65536), '/target_criteria/0/port', /<= 65535/],
+    ['port as a string', (a) => (a.target_criteria[0].port = '22'), '/target_criteria/0/port', /integer/],
+    ['unknown protocol', (a) => (a.target_criteria[0].protocol = 'TELNET'), '/target_criteria/0/protocol', /one of/],
+    ['lowercase protocol', (a) => (a.target_criteria[0].protocol = 'ssh'), '/target_criteria/0/protocol', /one of/],
+    ['two protocols on one port', (a) => a.target_criteria.push({ target_attributes: { hostname: ['x'] }, port: 22, protocol: 'RDP' }), '/target_criteria/1/protocol', /one protocol/],
+    ['decision deny', (a) => (a.policies[0].decision = 'deny'), '/policies/0/decision', /"allow"/],
+    ['decision bypass', (a) => (a.policies[0].decision = 'bypass'), '/policies/0/decision', /"allow"/],
+    ['missing decision', (a) => delete a.policies[0].decision, '/policies/0/decision', /required/],
+    ['missing include', (a) => delete a.policies[0].include, '/policies/0/include', /required/],
+    ['empty include', (a) => (a.policies[0].include = []), '/policies/0/include', /empty/],
+    ['unknown selector', (a) => a.policies[0].include.push({ saml: { attribute_name: 'a', attribute_value: 'b' } }), '/policies/0/include/1', /unknown selector "saml"/],
+    ['unknown selector in require', (a) => (a.policies[0].require = [{ device_posture: {} }]), '/policies/0/require/0', /unknown selector "device_posture"/],
+    ['unknown selector in exclude', (a) => (a.policies[0].exclude = [{ certificate: {} }]), '/policies/0/exclude/0', /unknown selector "certificate"/],
+    ['empty rule', (a) => a.policies[0].include.push({}), '/policies/0/include/1', /exactly one selector/],
+    ['two selectors in one rule', (a) => (a.policies[0].include[0] = { everyone: {}, email: { email: 'a@b.co' } }), '/policies/0/include/0', /exactly one selector/],
+    ['rule not an object', (a) => (a.policies[0].include[0] = 'everyone'), '/policies/0/include/0', /object/],
+    ['email selector without email', (a) => (a.policies[0].include[0] = { email: {} }), '/policies/0/include/0/email/email', /required/],
+    ['malformed email', (a) => (a.policies[0].include[0] = { email: { email: 'jdoe' } }), '/policies/0/include/0/email/email', /email address/],
+    ['email selector with extra field', (a) => (a.policies[0].include[0] = { email: { email: 'a@b.co', x: 1 } }), '/policies/0/include/0/email/x', /unknown field/],
+    ['malformed email domain', (a) => (a.policies[0].include[0] = { email_domain: { domain: 'not a domain' } }), '/policies/0/include/0/email_domain/domain', /domain name/],
+    ['everyone with a value', (a) => (a.policies[0].include[0] = { everyone: { all: true } }), '/policies/0/include/0/everyone/all', /unknown field/],
+    ['ip selector not a range', (a) => (a.policies[0].include[0] = { ip: { ip: '10.0.0.0/33' } }), '/policies/0/include/0/ip/ip', /IP range/],
+    ['ip selector garbage', (a) => (a.policies[0].include[0] = { ip: { ip: 'office' } }), '/policies/0/include/0/ip/ip', /IP range/],
+    ['group id not a UUID', (a) => (a.policies[0].include[0] = { group: { id: 'admins' } }), '/policies/0/include/0/group/id', /UUID/],
+    ['group that does not exist', (a) => (a.policies[0].include[0] = { group: { id: '00000000-0000-4000-8000-000000000000' } }), '/policies/0/include/0/group/id', /does not exist/],
+    ['login_method without id', (a) => (a.policies[0].include[0] = { login_method: {} }), '/policies/0/include/0/login_method/id', /required/],
+    ['unknown auth_method', (a) => (a.policies[0].include[0] = { auth_method: { auth_method: 'magic' } }), '/policies/0/include/0/auth_method/auth_method', /one of/],
+    ['lowercase country code', (a) => (a.policies[0].include[0] = { geo: { country_code: 'us' } }), '/policies/0/include/0/geo/country_code', /ISO 3166/],
+    ['oidc without claim_value', (a) => (a.policies[0].include[0] = { oidc: { claim_name: 'groups' } }), '/policies/0/include/0/oidc/claim_value', /required/],
+    ['missing connection_rules', (a) => delete a.policies[0].connection_rules, '/policies/0/connection_rules', /needs connection_rules/],
+    ['connection_rules without ssh', (a) => (a.policies[0].connection_rules = {}), '/policies/0/connection_rules/ssh', /required/],
+    ['invalid UNIX username', (a) => (a.policies[0].connection_rules.ssh.usernames = ['root', 'bad user']), '/policies/0/connection_rules/ssh/usernames/1', /UNIX username/],
+    ['username starting with a digit', (a) => (a.policies[0].connection_rules.ssh.usernames = ['1root']), '/policies/0/connection_rules/ssh/usernames/0', /UNIX username/],
+    ['username of 33 characters', (a) => (a.policies[0].connection_rules.ssh.usernames = ['a'.repeat(33)]), '/policies/0/connection_rules/ssh/usernames/0', /32/],
+    ['username listed twice', (a) => (a.policies[0].connection_rules.ssh.usernames = ['root', 'root']), '/policies/0/connection_rules/ssh/usernames/1', /twice/],
+    ['no usernames and no email alias', (a) => (a.policies[0].connection_rules.ssh = { usernames: [] }), '/policies/0/connection_rules/ssh/usernames', /at least one/],
+    ['allow_email_alias not a boolean', (a) => (a.policies[0].connection_rules.ssh.allow_email_alias = 'yes'), '/policies/0/connection_rules/ssh/allow_email_alias', /boolean/],
+    ['duplicate precedence', (a) => a.policies.push({ ...a.policies[0], name: 'second', precedence: 1 }), '/policies/1/precedence', /distinct/],
+    ['policy reference not a UUID', (a) => (a.policies = ['ops']), '/policies/0', /UUID/],
+    ['policy reference with extra field', (a) => (a.policies = [{ id: '00000000-0000-4000-8000-000000000000', weight: 1 }]), '/policies/0/weight', /unknown field/],
+  ]; // prettier-ignore
+
+  for (const [what, mutate, pointer, message] of invalidApps) {
+    it(`refuses an app with ${what} at ${pointer}, storing nothing`, async () => {
+      const body = clone(SPEC_APP);
+      mutate(body);
+      const response = await server.call('POST', apps, { body });
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      const [error] = response.body.errors;
+      assert.equal(error.source?.pointer, pointer, JSON.stringify(error));
+      assert.match(error.message, message);
+      assert.deepEqual(await storedCounts(), { apps: 0, policies: 0, groups: 0 });
+    });
+  }
 });

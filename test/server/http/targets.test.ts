@@ -65,51 +65,6 @@ describe('server HTTP: infrastructure targets', () => {
     assert.equal(body.result.hostname, 'Web-1.Example');
   });
 
-  // Every validation rule of a target body, with the pointer the error must name.
-  const invalidBodies: { name: string; body: unknown; pointer: string; message: RegExp }[] = [
-    { name: 'no body', body: undefined, pointer: '', message: /JSON body is required/ },
-    { name: 'not an object', body: [1], pointer: '', message: /must be an object/ },
-    { name: 'missing hostname', body: { ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /required/ },
-    { name: 'hostname not a string', body: { hostname: 5, ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /string/ },
-    { name: 'empty hostname', body: { hostname: '', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /empty/ },
-    { name: 'hostname with a space', body: { hostname: 'web 1', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /" "/ },
-    { name: 'hostname with an underscore', body: { hostname: 'web_1', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /"_"/ },
-    { name: 'hostname starting with -', body: { hostname: '-web', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /start/ },
-    { name: 'hostname ending with .', body: { hostname: 'web.', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /end/ },
-    { name: 'hostname of 254 characters', body: { hostname: 'a'.repeat(254), ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /253/ },
-    { name: 'no ip at all', body: { hostname: 'web' }, pointer: '/ip', message: /required/ },
-    { name: 'empty ip', body: { hostname: 'web', ip: {} }, pointer: '/ip', message: /at least one of ipv4 and ipv6/ },
-    { name: 'unknown ip family', body: { hostname: 'web', ip: { ipv5: { ip_addr: '1' } } }, pointer: '/ip/ipv5', message: /unknown field "ipv5"/ },
-    { name: 'missing ip_addr', body: { hostname: 'web', ip: { ipv4: {} } }, pointer: '/ip/ipv4/ip_addr', message: /required/ },
-    { name: 'IPv4 out of range', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.256' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
-    { name: 'IPv4 with leading zeros', body: { hostname: 'web', ip: { ipv4: { ip_addr: '010.0.0.1' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
-    { name: 'IPv4 short form', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.1' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
-    { name: 'IPv6 in ipv4', body: { hostname: 'web', ip: { ipv4: { ip_addr: '::1' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
-    { name: 'IPv4 in ipv6', body: { hostname: 'web', ip: { ipv6: { ip_addr: '10.0.0.1' } } }, pointer: '/ip/ipv6/ip_addr', message: /not a valid IPv6/ },
-    { name: 'IPv6 with a zone', body: { hostname: 'web', ip: { ipv6: { ip_addr: 'fe80::1%eth0' } } }, pointer: '/ip/ipv6/ip_addr', message: /not a valid IPv6/ },
-    { name: 'a host name as address', body: { hostname: 'web', ip: { ipv4: { ip_addr: 'example.com' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
-    { name: 'CIDR as address', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.0/8' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
-    { name: 'vnet id not a UUID', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1', virtual_network_id: 'default' } } }, pointer: '/ip/ipv4/virtual_network_id', message: /UUID/ },
-    { name: 'unknown vnet id', body: { hostname: 'web', ip: { ipv6: { ip_addr: '::1', virtual_network_id: '00000000-0000-4000-8000-000000000000' } } }, pointer: '/ip/ipv6/virtual_network_id', message: /does not exist/ },
-    { name: 'unknown top-level field', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, labels: [] }, pointer: '/labels', message: /unknown field "labels"/ },
-    { name: 'tags not an object', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, tags: [] }, pointer: '/tags', message: /object/ },
-    { name: 'a tag key with ":"', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, tags: { 'a:b': 'c' } }, pointer: '/tags/a:b', message: /./ },
-  ]; // prettier-ignore
-
-  for (const { name, body, pointer, message } of invalidBodies) {
-    it(`refuses ${name} with 400 at ${pointer || 'the body'}, storing nothing`, async () => {
-      const response = await server.call('POST', targets, { body });
-      assert.equal(response.status, 400, JSON.stringify(response.body));
-      assert.equal(response.body.success, false);
-      assert.equal(response.body.result, null);
-      const [error] = response.body.errors;
-      assert.ok(error.code >= 1000);
-      assert.equal(error.source?.pointer, pointer, JSON.stringify(error));
-      assert.match(error.message, message);
-      assert.equal(await targetCount(), 0);
-    });
-  }
-
   it('refuses bad JSON with the envelope', async () => {
     const response = await server.call('POST', targets, {
       body: '{"hostname": ',
@@ -321,29 +276,91 @@ describe('server HTTP: infrastructure targets', () => {
       }
       assert.deepEqual(seen, ['Bastion', 'db-1', 'web-1', 'web-2']);
     });
-
-    const badQueries: [string, string][] = [
-      ['page=0', '/page'],
-      ['per_page=1001', '/per_page'],
-      ['per_page=abc', '/per_page'],
-      ['order=ip', '/order'],
-      ['direction=up', '/direction'],
-      ['ip_v4=fd00::1', '/ip_v4'],
-      ['ip_v6=10.0.0.1', '/ip_v6'],
-      ['ips=10.0.0.1&ips=nope', '/ips/1'],
-      ['ipv4_start=300.0.0.1', '/ipv4_start'],
-      ['target_ids=abc', '/target_ids/0'],
-      ['created_before=yesterday', '/created_before'],
-      ['virtual_network_id=x', '/virtual_network_id'],
-      ['hostnme=web-1', '/hostnme'],
-    ];
-    for (const [query, pointer] of badQueries) {
-      it(`refuses ?${query} pointing at ${pointer}`, async () => {
-        const response = await server.call('GET', `${targets}?${query}`);
-        assert.equal(response.status, 400, JSON.stringify(response.body));
-        assert.equal(response.body.errors[0].source.pointer, pointer);
-        assert.match(response.body.errors[0].message, /query parameter/);
-      });
-    }
   });
+});
+
+// The validation tables share one server: each case is refused before anything is stored, which the
+// body cases check (a case that stored something fails every one after it too).
+describe('server HTTP: infrastructure targets refuse invalid bodies and queries', () => {
+  let server: TestServer;
+  let targets: string;
+
+  before(async () => {
+    server = await startTestServer();
+    targets = `${server.base}/infrastructure/targets`;
+  });
+  after(async () => server?.close());
+
+  async function targetCount(): Promise<number> {
+    return (await server.store.targets.list(server.accountId)).totalCount;
+  }
+
+  // Every validation rule of a target body, with the pointer the error must name.
+  const invalidBodies: { name: string; body: unknown; pointer: string; message: RegExp }[] = [
+    { name: 'no body', body: undefined, pointer: '', message: /JSON body is required/ },
+    { name: 'not an object', body: [1], pointer: '', message: /must be an object/ },
+    { name: 'missing hostname', body: { ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /required/ },
+    { name: 'hostname not a string', body: { hostname: 5, ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /string/ },
+    { name: 'empty hostname', body: { hostname: '', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /empty/ },
+    { name: 'hostname with a space', body: { hostname: 'web 1', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /" "/ },
+    { name: 'hostname with an underscore', body: { hostname: 'web_1', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /"_"/ },
+    { name: 'hostname starting with -', body: { hostname: '-web', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /start/ },
+    { name: 'hostname ending with .', body: { hostname: 'web.', ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /end/ },
+    { name: 'hostname of 254 characters', body: { hostname: 'a'.repeat(254), ip: { ipv4: { ip_addr: '10.0.0.1' } } }, pointer: '/hostname', message: /253/ },
+    { name: 'no ip at all', body: { hostname: 'web' }, pointer: '/ip', message: /required/ },
+    { name: 'empty ip', body: { hostname: 'web', ip: {} }, pointer: '/ip', message: /at least one of ipv4 and ipv6/ },
+    { name: 'unknown ip family', body: { hostname: 'web', ip: { ipv5: { ip_addr: '1' } } }, pointer: '/ip/ipv5', message: /unknown field "ipv5"/ },
+    { name: 'missing ip_addr', body: { hostname: 'web', ip: { ipv4: {} } }, pointer: '/ip/ipv4/ip_addr', message: /required/ },
+    { name: 'IPv4 out of range', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.256' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
+    { name: 'IPv4 with leading zeros', body: { hostname: 'web', ip: { ipv4: { ip_addr: '010.0.0.1' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
+    { name: 'IPv4 short form', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.1' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
+    { name: 'IPv6 in ipv4', body: { hostname: 'web', ip: { ipv4: { ip_addr: '::1' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
+    { name: 'IPv4 in ipv6', body: { hostname: 'web', ip: { ipv6: { ip_addr: '10.0.0.1' } } }, pointer: '/ip/ipv6/ip_addr', message: /not a valid IPv6/ },
+    { name: 'IPv6 with a zone', body: { hostname: 'web', ip: { ipv6: { ip_addr: 'fe80::1%eth0' } } }, pointer: '/ip/ipv6/ip_addr', message: /not a valid IPv6/ },
+    { name: 'a host name as address', body: { hostname: 'web', ip: { ipv4: { ip_addr: 'example.com' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
+    { name: 'CIDR as address', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.0/8' } } }, pointer: '/ip/ipv4/ip_addr', message: /not a valid IPv4/ },
+    { name: 'vnet id not a UUID', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1', virtual_network_id: 'default' } } }, pointer: '/ip/ipv4/virtual_network_id', message: /UUID/ },
+    { name: 'unknown vnet id', body: { hostname: 'web', ip: { ipv6: { ip_addr: '::1', virtual_network_id: '00000000-0000-4000-8000-000000000000' } } }, pointer: '/ip/ipv6/virtual_network_id', message: /does not exist/ },
+    { name: 'unknown top-level field', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, labels: [] }, pointer: '/labels', message: /unknown field "labels"/ },
+    { name: 'tags not an object', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, tags: [] }, pointer: '/tags', message: /object/ },
+    { name: 'a tag key with ":"', body: { hostname: 'web', ip: { ipv4: { ip_addr: '10.0.0.1' } }, tags: { 'a:b': 'c' } }, pointer: '/tags/a:b', message: /./ },
+  ]; // prettier-ignore
+
+  for (const { name, body, pointer, message } of invalidBodies) {
+    it(`refuses ${name} with 400 at ${pointer || 'the body'}, storing nothing`, async () => {
+      const response = await server.call('POST', targets, { body });
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.equal(response.body.success, false);
+      assert.equal(response.body.result, null);
+      const [error] = response.body.errors;
+      assert.ok(error.code >= 1000);
+      assert.equal(error.source?.pointer, pointer, JSON.stringify(error));
+      assert.match(error.message, message);
+      assert.equal(await targetCount(), 0);
+    });
+  }
+
+  const badQueries: [string, string][] = [
+    ['page=0', '/page'],
+    ['per_page=1001', '/per_page'],
+    ['per_page=abc', '/per_page'],
+    ['order=ip', '/order'],
+    ['direction=up', '/direction'],
+    ['ip_v4=fd00::1', '/ip_v4'],
+    ['ip_v6=10.0.0.1', '/ip_v6'],
+    ['ips=10.0.0.1&ips=nope', '/ips/1'],
+    ['ipv4_start=300.0.0.1', '/ipv4_start'],
+    ['target_ids=abc', '/target_ids/0'],
+    ['created_before=yesterday', '/created_before'],
+    ['virtual_network_id=x', '/virtual_network_id'],
+    ['hostnme=web-1', '/hostnme'],
+  ];
+  for (const [query, pointer] of badQueries) {
+    it(`refuses ?${query} pointing at ${pointer}`, async () => {
+      const response = await server.call('GET', `${targets}?${query}`);
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.equal(response.body.errors[0].source.pointer, pointer);
+      assert.match(response.body.errors[0].message, /query parameter/);
+    });
+  }
 });
