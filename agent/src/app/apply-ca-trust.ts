@@ -218,18 +218,21 @@ async function rollBack(
   const { host } = input;
   const restored: string[] = [];
   const errors: string[] = [];
-  // A file someone else wrote after ours is theirs now: putting the old one back would throw their edit away.
-  const overwritten = new Set(
-    await overwrittenSince(
-      host.files,
-      plan.writes.filter((write) => changed.has(write.path)),
-    ),
+  // A file someone else wrote after ours is theirs now, and they may still be writing: putting the old
+  // one back would throw their edit away, and reloading sshd could make it read their file half-written
+  // (an empty sshd_config brings sshd up on port 22 with defaults). So nothing more is done: their write
+  // is a file event of its own, and the repair it starts plans on what they wrote, once it has settled.
+  const overwritten = await overwrittenSince(
+    host.files,
+    plan.writes.filter((write) => changed.has(write.path)),
   );
+  if (overwritten.length > 0) {
+    journal.push(
+      `rollback: ${overwritten.join(', ')} written by someone else meanwhile: left as they are, sshd not reloaded`,
+    );
+    return { restored, reactivated: 'not-needed', sshdAnswers: undefined, errors };
+  }
   for (const step of plan.rollback.filter((rollbackStep) => changed.has(rollbackStep.path))) {
-    if (overwritten.has(step.path)) {
-      journal.push(`rollback: ${step.path} was written by someone else meanwhile; left as they wrote it`);
-      continue;
-    }
     try {
       if (step.kind === 'delete') {
         await putBack(host.files, step.path, undefined);

@@ -396,6 +396,8 @@ export class AgentDaemon {
 
   private applyKeys(keys: string[]): Promise<SshdChangeResult> {
     return this.enqueue(async () => {
+      // A cycle can land in the middle of someone's write as well as a file event can.
+      await this.untilFilesSettle();
       const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: await this.sshdKeys(keys) });
       this.noteResult(result);
       return result;

@@ -369,6 +369,21 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     await running;
   });
 
+  it("a cycle's check, too, plans only on files that have settled", async () => {
+    const t = setUp();
+    await t.daemon.cycle();
+    const MAIN = '/etc/ssh/sshd_config';
+    const theirs = 'Include /etc/ssh/sshd_config.d/*.conf\nPort 2222\n';
+    t.sshdHost.put(MAIN, '');
+    t.sshdHost.later(200, () => t.sshdHost.put(MAIN, theirs));
+    const writesBefore = t.sshdHost.events.filter((e) => e === `write ${MAIN}`).length;
+
+    await t.daemon.cycle();
+
+    assert.equal(t.sshdHost.text(MAIN), theirs);
+    assert.equal(t.sshdHost.events.filter((e) => e === `write ${MAIN}`).length, writesBefore);
+  });
+
   it('drift: a tamper whose file event was lost during a repair is repaired by the check that follows', async () => {
     const t = setUp({
       sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
