@@ -19,8 +19,13 @@ function assertFailureEnvelope(body: Json, code?: number): void {
 
 describe('server HTTP: envelope on every response, authentication', () => {
   let server: TestServer;
+  /** How far the server's clock is ahead of the real one: expiry without waiting for it. */
+  let clockAheadMs = 0;
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ clock: () => new Date(Date.now() + clockAheadMs) });
+  });
+  afterEach(() => {
+    clockAheadMs = 0;
   });
   after(async () => server?.close());
 
@@ -50,7 +55,7 @@ describe('server HTTP: envelope on every response, authentication', () => {
     const revoked = await server.token([PERMISSIONS.zeroTrustRead]);
     const revokedRecord = await server.store.apiTokens.findByHash(hashApiTokenSecret(revoked));
     await server.store.apiTokens.revoke(server.accountId, revokedRecord!.id);
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    clockAheadMs = 1600;
     const cases: [string, Record<string, string>, RegExp][] = [
       ['missing', {}, /missing API token/],
       ['malformed', { authorization: 'Basic abc' }, /malformed/],
