@@ -14,7 +14,9 @@ export interface ProxyDeps extends SessionDeps {
  */
 export function openTunnelStream(
   deps: ProxyDeps,
-  request: { target: string; port?: number },
+  request: { target: string; port?: number; virtualNetwork?: string },
 ): Promise<Duplex> {
-  return withAccessToken(deps, (token) => deps.tunnel.open(token, request.target, request.port));
+  return withAccessToken(deps, (token) =>
+    deps.tunnel.open(token, request.target, request.port, request.virtualNetwork),
+  );
 }

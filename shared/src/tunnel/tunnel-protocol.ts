@@ -9,6 +9,20 @@ export const AGENT_SUBPROTOCOL = 'latchkey.tunnel.v1';
 /** WebSocket sub-protocol of one person's stream: its binary messages are the SSH connection's bytes. */
 export const STREAM_SUBPROTOCOL = 'latchkey.stream.v1';
 
-/** HTTP/2 flow-control windows on an agent's link, set alike on both ends (frp #2987: too small is slow). */
-export const TUNNEL_STREAM_WINDOW = 4 * 1024 * 1024;
-export const TUNNEL_CONNECTION_WINDOW = 32 * 1024 * 1024;
+/**
+ * HTTP/2 flow-control windows on an agent's link, set alike on both ends (frp #2987: too small is slow).
+ *
+ * Each stream's window bounds what one stream can hold in memory when its reader stops; the link's window
+ * is the largest HTTP/2 allows, so that it never binds. With a shared window that the streams' windows
+ * could fill (it was 8 streams' worth), a person who stopped reading 8 streams stalled every other
+ * stream of that agent. What one person can hold is bounded by their stream cap instead
+ * (TUNNEL_STREAMS_PER_PERSON × TUNNEL_STREAM_WINDOW per direction).
+ */
+export const TUNNEL_STREAM_WINDOW = 2 * 1024 * 1024;
+export const TUNNEL_CONNECTION_WINDOW = 2 ** 31 - 1;
+
+/** Streams one person may have open through one server at once (each is one SSH connection). */
+export const TUNNEL_STREAMS_PER_PERSON = 32;
+
+/** The largest binary message a person's stream takes: a relayed chunk, far above what clients send. */
+export const TUNNEL_STREAM_MAX_MESSAGE = 1024 * 1024;

@@ -60,6 +60,12 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
     return answer.body.result as Json[];
   };
 
+  const networkId = async (name: string): Promise<string> => {
+    const networks = (await world.admin('GET', `/teamnet/virtual_networks?name=${name}`)) as Json[];
+    assert.equal(networks.length, 1, JSON.stringify(networks));
+    return networks[0].id;
+  };
+
   /** ssh/scp/sftp options that reach web-1 only through `latchkey proxy` (no route to its front is used). */
   const throughTunnel = async (cli: CliHome, person: 'bob' | 'carol' = 'bob', target = world.web) => {
     const certificate = await world.certificateFor(target, person);
@@ -136,7 +142,7 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
     const mark = world.web.agent.mark();
     const refused = await runLatchkey(carol, ['proxy', world.web.targetId], { timeoutMs: 30_000 });
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /no policy lets you reach web-1/);
+    assert.match(refused.stderr, new RegExp(`no policy lets you reach ${world.web.targetId}`));
     // The refusal is an audit event, and the agent never heard of it.
     const denied = await auditEvents('tunnel.stream.deny');
     assert.ok(
@@ -144,6 +150,65 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
       JSON.stringify(denied),
     );
     assert.doesNotMatch(world.web.agent.output().slice(mark), /tunnel: stream/);
+  });
+
+  it('answers a target that does not exist as one the person may not reach: nothing leaks', async () => {
+    // By hostname and by id, existing (out of carol's reach) and not: each answer is the same sentence,
+    // with what was asked in it, and each is a denial in the audit log.
+    const answers = [];
+    for (const asked of [
+      'web-1',
+      'no-such-host',
+      world.web.targetId,
+      '0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f',
+    ]) {
+      const refused = await runLatchkey(carol, ['proxy', asked], { timeoutMs: 30_000 });
+      assert.notEqual(refused.code, 0);
+      answers.push(refused.stderr.replaceAll(asked, '<asked>'));
+    }
+    assert.equal(new Set(answers).size, 1, answers.join('\n'));
+    assert.match(answers[0]!, /no policy lets you reach <asked>/);
+  });
+
+  it('a hostname in two virtual networks: the person names the network, and only theirs are named', async () => {
+    // A second web-1, in site-b (its own private range; no agent): bob's policy covers both by hostname.
+    const twin = (await world.admin('POST', '/infrastructure/targets', {
+      hostname: 'web-1',
+      ip: { ipv4: { ip_addr: '10.9.0.1', virtual_network_id: await networkId('site-b') } },
+    })) as Json;
+    try {
+      const ambiguous = await runLatchkey(bob, ['proxy', 'web-1'], { timeoutMs: 30_000 });
+      assert.notEqual(ambiguous.code, 0);
+      assert.match(ambiguous.stderr, /web-1 names 2 targets you may reach, in the virtual networks .*site-b/);
+      assert.match(ambiguous.stderr, /--vnet/);
+      // carol may reach neither: she is told no more than about any other name.
+      const carols = await runLatchkey(carol, ['proxy', 'web-1'], { timeoutMs: 30_000 });
+      assert.match(carols.stderr, /no policy lets you reach web-1/);
+      assert.doesNotMatch(carols.stderr, /site-b|names 2/);
+      // Named with its network, web-1 answers through the tunnel.
+      const defaultNetwork = (
+        (await world.admin('GET', '/teamnet/virtual_networks?is_default_network=true')) as Json[]
+      )[0];
+      const { options, env } = await throughTunnel(bob);
+      const proxy = `${process.execPath} ${LATCHKEY_BIN} proxy --vnet ${defaultNetwork.name} web-1 %p`;
+      const viaNetwork = options.map((option) =>
+        option.startsWith('ProxyCommand=') ? `ProxyCommand=${proxy}` : option,
+      );
+      const result = await runCommand(
+        '/usr/bin/ssh',
+        [...viaNetwork, '-p', String(world.web.frontPort), '-l', world.user.name, '127.0.0.1', 'echo named'],
+        { env, timeoutMs: 60_000 },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /named/);
+      // The twin in site-b has no agent: naming it is answered, not hung.
+      const twinRefused = await runLatchkey(bob, ['proxy', '--vnet', 'site-b', 'web-1'], {
+        timeoutMs: 30_000,
+      });
+      assert.match(twinRefused.stderr, /agent is not connected/);
+    } finally {
+      await world.admin('DELETE', `/infrastructure/targets/${twin.id}`);
+    }
   });
 
   it('ends an open stream when the person signs out', async () => {
@@ -267,6 +332,39 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
     // The old agent heard of no stream, and its link was closed.
     await world.web.agent.waitForOutput(/tunnel: link closed/, 10_000, mark);
     assert.doesNotMatch(world.web.agent.output().slice(mark), /tunnel: stream/);
+  });
+
+  it('limits how fast one address may open streams, before anything is looked up', async () => {
+    // Unauthenticated upgrades count too (the limit is what keeps a flood off the database). The burst is
+    // 120; the limit is per process, so the next test's restarted server starts afresh.
+    const { hostname, port } = new URL(world.server.url);
+    const statuses: number[] = [];
+    let refusal = '';
+    for (let attempt = 0; attempt < 1000 && refusal === ''; attempt++) {
+      const socket = connect({ host: hostname, port: Number(port) });
+      const handle = registerCleanup('raw upgrade socket', async () => {
+        socket.destroy();
+      });
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      const ended = once(socket, 'close');
+      socket.write(
+        `GET /v1/tunnel/connect?target=web-1 HTTP/1.1\r\nhost: ${hostname}:${port}\r\n` +
+          'connection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\n' +
+          `sec-websocket-key: ${randomBytes(16).toString('base64')}\r\n` +
+          'sec-websocket-protocol: latchkey.stream.v1\r\nauthorization: Bearer not-a-token\r\n\r\n',
+      );
+      await ended;
+      handle.release();
+      statuses.push(Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1] ?? 0));
+      if (statuses.at(-1) === 503) refusal = answer;
+    }
+    // The burst passes (unauthenticated, so 401), then the address is refused before any lookup.
+    assert.ok(
+      statuses.slice(0, 100).every((status) => status === 401),
+      JSON.stringify(statuses),
+    );
+    assert.match(refusal, /too many tunnel streams opened from your address; try again in \d+ s/);
   });
 
   it('the agent dials a killed server again by itself', async () => {

@@ -27,10 +27,18 @@ export function addProxyCommand(program: Command, deps: ProxyCommandDeps): void 
     )
     .option('--server <url>', 'the access server (default: LATCHKEY_SERVER, or the one you signed in to)')
     .option('--config-dir <dir>', "latchkey's config dir")
+    .option(
+      '--vnet <name or id>',
+      'the virtual network of the target, when its hostname names targets in several',
+    )
     .argument('<target>', 'the target id or hostname')
     .argument('[port]', "the port ssh asked for (%p); default the agent's SSH front")
     .action(
-      async (target: string, port: string | undefined, options: { server?: string; configDir?: string }) => {
+      async (
+        target: string,
+        port: string | undefined,
+        options: { server?: string; configDir?: string; vnet?: string },
+      ) => {
         const signedIn = await deps.session(options, options.configDir ?? deps.defaultConfigDir());
         const portNumber = port === undefined || port === '' ? undefined : Number(port);
         const stream = await openTunnelStream(
@@ -38,6 +46,7 @@ export function addProxyCommand(program: Command, deps: ProxyCommandDeps): void 
           {
             target,
             ...(portNumber === undefined || !Number.isInteger(portNumber) ? {} : { port: portNumber }),
+            ...(options.vnet === undefined ? {} : { virtualNetwork: options.vnet }),
           },
         );
         await new Promise<void>((resolve) => {

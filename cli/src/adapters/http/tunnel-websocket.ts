@@ -21,8 +21,17 @@ export class WebSocketTunnel implements TunnelDialer {
     this.base = server.replace(/\/+$/, '');
   }
 
-  open(accessToken: string, target: string, port: number | undefined): Promise<Duplex> {
-    const query = new URLSearchParams({ target, ...(port === undefined ? {} : { port: String(port) }) });
+  open(
+    accessToken: string,
+    target: string,
+    port: number | undefined,
+    virtualNetwork?: string,
+  ): Promise<Duplex> {
+    const query = new URLSearchParams({
+      target,
+      ...(port === undefined ? {} : { port: String(port) }),
+      ...(virtualNetwork === undefined ? {} : { virtual_network: virtualNetwork }),
+    });
     const url = `${this.base.replace(/^http/, 'ws')}/v1/tunnel/connect?${query.toString()}`;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, STREAM_SUBPROTOCOL, {

@@ -12,15 +12,18 @@ import { LatchkeyError } from '@latchkey/shared';
 import { reachableTargets } from '../../domain/access/evaluate-access.js';
 import { targetAccounts, targetFront } from '../../domain/certificate-binding.js';
 import type { AgentRecord, TargetRecord } from '../../domain/records.js';
+import type { StoreOf } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { currentAccessConfig } from '../sign-in/access-config.js';
 import type { PersonCaller } from '../sign-in/person-caller.js';
 
 export interface TunnelStreamRequest {
-  /** The target's id or its hostname (unique in the account). */
+  /** The target's id or its hostname (hostnames repeat across virtual networks). */
   target: string;
   /** The port asked for; default the front's. Only a port policy covers, or the front's, is accepted. */
   port?: number;
+  /** The virtual network's id or name: which of several targets of one hostname is meant. */
+  virtualNetwork?: string;
 }
 
 export interface TunnelStreamGrant {
@@ -33,77 +36,121 @@ export interface TunnelStreamGrant {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** More targets of one hostname than this in one account is not a name; the person must use an id. */
+const MAX_TARGETS_PER_HOSTNAME = 50;
 
-/** Resolves the target and checks policy; throws (after an audit event for policy refusals) when refused. */
+/**
+ * Resolves the target and checks policy; throws (after an audit event for policy refusals) when refused.
+ *
+ * Nothing about targets a person may not reach leaks through the answers: a target that does not exist,
+ * one no policy lets them reach, and a hostname whose every target is out of their reach all get the same
+ * refusal, worded with what they asked for. Only among the targets they may reach does a hostname that
+ * names several (in several virtual networks) answer `conflict`, naming those networks.
+ */
 export async function authorizeTunnelStream(
   services: Services,
   caller: PersonCaller,
   request: TunnelStreamRequest,
 ): Promise<TunnelStreamGrant> {
   const { store } = services;
-  const target = await resolveTarget(services, caller.accountId, request.target);
-  const refuse = async (reason: string, message: string): Promise<never> => {
+  const asked = request.target.trim();
+  const refuse = async (reason: string, resourceId: string, message: string): Promise<never> => {
     await store.auditEvents.append(caller.accountId, {
       actor: caller.actor,
       action: 'tunnel.stream.deny',
       resourceType: 'target',
-      resourceId: target?.id ?? request.target,
+      resourceId,
       after: {
         person: caller.person.email,
         reason,
         session: caller.sessionId,
         ...(request.port === undefined ? {} : { port: request.port }),
+        ...(request.virtualNetwork === undefined ? {} : { virtual_network: request.virtualNetwork }),
         ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),
       },
     });
     throw new LatchkeyError('access_denied', message);
   };
-  // A missing target gets the same answer as one no app covers: nothing about the account leaks.
-  if (target === undefined) {
-    return refuse('no_app', `no infrastructure app covers target ${request.target}`);
+  const unreachable = `no policy lets you reach ${asked}${request.port === undefined ? '' : ` on port ${request.port}`}`;
+
+  const candidates = await candidateTargets(services, caller.accountId, asked, request.virtualNetwork);
+  if (candidates.length === 0) return refuse('no_app', asked, unreachable);
+  const { catalog } = await currentAccessConfig(services, caller.accountId);
+  const decided = await Promise.all(
+    candidates.map(async (target) => {
+      const agents = await store.agents.listForTarget(caller.accountId, target.id);
+      const accounts = targetAccounts(agents);
+      const grants = reachableTargets(caller.person, catalog, [target], () => accounts);
+      const frontPort = targetFront(agents)?.port;
+      // The front is the one way in to a fronted target: asking for its port is asking for the target.
+      const allowed =
+        request.port === undefined || request.port === frontPort
+          ? grants
+          : grants.filter((grant) => grant.port === request.port);
+      return { target, agents, grants, allowed, port: request.port ?? frontPort ?? 22 };
+    }),
+  );
+  const reachable = decided.filter((entry) => entry.allowed.length > 0);
+  if (reachable.length === 0) {
+    const reason = decided.some((entry) => entry.grants.length > 0) ? 'port_not_allowed' : 'no_policy';
+    return refuse(reason, candidates.length === 1 ? candidates[0]!.id : asked, unreachable);
   }
-  const [{ catalog }, agents] = await Promise.all([
-    currentAccessConfig(services, caller.accountId),
-    store.agents.listForTarget(caller.accountId, target.id),
-  ]);
-  const accounts = targetAccounts(agents);
-  const grants = reachableTargets(caller.person, catalog, [target], () => accounts);
-  const frontPort = targetFront(agents)?.port;
-  const port = request.port ?? frontPort ?? 22;
-  // The front is the one way in to a fronted target: asking for its port is asking for the target.
-  const allowed =
-    request.port === undefined || request.port === frontPort
-      ? grants
-      : grants.filter((grant) => grant.port === request.port);
-  if (grants.length === 0) {
-    return refuse('no_policy', `no policy lets you reach ${target.hostname} (${target.id})`);
+  if (reachable.length > 1) {
+    const networks = await Promise.all(
+      reachable.map(async ({ target }) => {
+        const id = (target.ipv4 ?? target.ipv6)?.virtualNetworkId;
+        return id === undefined
+          ? 'unknown'
+          : ((await store.virtualNetworks.get(caller.accountId, id))?.name ?? id);
+      }),
+    );
+    throw new LatchkeyError(
+      'conflict',
+      `${asked} names ${reachable.length} targets you may reach, in the virtual networks ` +
+        `${networks.join(', ')}: name one with virtual_network=<name or id> (latchkey: --vnet), or use the target's id`,
+    );
   }
-  if (allowed.length === 0) {
-    return refuse('port_not_allowed', `no policy lets you reach ${target.hostname} on port ${port}`);
-  }
+  const [chosen] = reachable;
   return {
-    target,
-    port,
-    agents,
-    policyIds: [...new Set(allowed.flatMap((grant) => grant.policyIds))],
+    target: chosen!.target,
+    port: chosen!.port,
+    agents: chosen!.agents,
+    policyIds: [...new Set(chosen!.allowed.flatMap((grant) => grant.policyIds))],
   };
 }
 
-async function resolveTarget(
+/** The targets `reference` (an id, or a hostname) may mean, in `virtualNetwork` when one is named. */
+async function candidateTargets(
   services: Services,
   accountId: string,
   reference: string,
-): Promise<TargetRecord | undefined> {
-  const wanted = reference.trim();
-  if (UUID.test(wanted)) return services.store.targets.get(accountId, wanted.toLowerCase());
-  const page = await services.store.targets.list(accountId, { hostname: wanted, perPage: 2 });
-  if (page.items.length > 1) {
-    throw new LatchkeyError(
-      'conflict',
-      `${wanted} names several targets (in several virtual networks): name one by its id`,
-    );
+  virtualNetwork: string | undefined,
+): Promise<TargetRecord[]> {
+  const { store } = services;
+  let networkId: string | undefined;
+  if (virtualNetwork !== undefined) {
+    const wanted = virtualNetwork.trim();
+    const network = UUID.test(wanted)
+      ? await store.virtualNetworks.get(accountId, wanted.toLowerCase())
+      : (await store.virtualNetworks.list(accountId, { name: wanted }))[0];
+    // An unknown network matches nothing: the same refusal as an unknown target.
+    if (network === undefined) return [];
+    networkId = network.id;
   }
-  return page.items[0];
+  const inNetwork = (target: TargetRecord) =>
+    networkId === undefined ||
+    target.ipv4?.virtualNetworkId === networkId ||
+    target.ipv6?.virtualNetworkId === networkId;
+  if (UUID.test(reference)) {
+    const target = await store.targets.get(accountId, reference.toLowerCase());
+    return target !== undefined && inNetwork(target) ? [target] : [];
+  }
+  const page = await store.targets.list(accountId, {
+    hostname: reference,
+    ...(networkId === undefined ? {} : { virtualNetworkId: networkId }),
+    perPage: MAX_TARGETS_PER_HOSTNAME,
+  });
+  return page.items.filter(inNetwork);
 }
 
 export interface TunnelStreamRecord {
@@ -161,15 +208,20 @@ function streamFacts(stream: TunnelStreamRecord): Record<string, string | number
 }
 
 /**
- * Whether the sign-in behind an open stream still stands (not signed out, revoked, or the account
- * disabled); the proxy closes the streams of those that do not.
+ * Whether the sign-in behind an open stream still stands (not signed out, revoked, the account disabled,
+ * nor past its end: a sign-in that can no longer be refreshed opens nothing new, and what it opened ends
+ * with it); the proxy closes the streams of those that do not.
  */
-export async function signInStillValid(services: Services, sessionId: string): Promise<boolean> {
+export async function signInStillValid(
+  services: { store: StoreOf<'signInSessions'>; clock: () => Date },
+  sessionId: string,
+): Promise<boolean> {
   const found = await services.store.signInSessions.getWithAccountState(sessionId);
   return (
     found !== undefined &&
     (found.account === 'none' || found.account === 'enabled') &&
-    found.session.revokedAt === undefined
+    found.session.revokedAt === undefined &&
+    found.session.refreshExpiresAt.getTime() > services.clock().getTime()
   );
 }
 

@@ -14,7 +14,12 @@
  * Each stream is audited when it opens and closes (bytes both ways, duration); a sign-in that is revoked
  * or signed out closes its streams; closing the server tells every agent to move (GOAWAY) first.
  */
-import { AGENT_SUBPROTOCOL, STREAM_SUBPROTOCOL } from '@latchkey/shared/tunnel/tunnel-protocol';
+import {
+  AGENT_SUBPROTOCOL,
+  STREAM_SUBPROTOCOL,
+  TUNNEL_STREAM_MAX_MESSAGE,
+  TUNNEL_STREAMS_PER_PERSON,
+} from '@latchkey/shared/tunnel/tunnel-protocol';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -38,11 +43,18 @@ import {
 import type { TunnelStreamRecord } from '../../../app/tunnel/tunnel-access.js';
 import { clientAddress } from '../../../domain/client-address.js';
 import { AGENT_PERMISSION, grants } from '../../../domain/permissions.js';
+import type { RateLimit } from '../../../domain/sign-in-limits.js';
 import { AgentLink, AgentLinks, DEFAULT_TUNNEL_TIMINGS } from './agent-links.js';
 import type { TunnelTimings } from './agent-links.js';
 
 /** How often open streams' sign-ins are checked again even when no termination was stored. */
 const RECHECK_MS = 10_000;
+
+/**
+ * Stream upgrades per client address, before anything is authenticated or looked up: enough for a
+ * configuration tool opening a connection to each of many hosts at once, not for a flood.
+ */
+const STREAM_UPGRADES_PER_ADDRESS: RateLimit = { burst: 120, perMinute: 600 };
 
 interface OpenStream {
   record: TunnelStreamRecord;
@@ -62,11 +74,17 @@ export function installTunnelEndpoints(
 ): TunnelEndpoints {
   const links = new AgentLinks();
   const streams = new Map<string, OpenStream>();
-  const sockets = new WebSocketServer({
+  // An agent's link carries HTTP/2 for every stream of its target; a person's stream, one connection's
+  // bytes in chunks the size of a read (TUNNEL_STREAM_MAX_MESSAGE refuses silly sizes early).
+  const agentSockets = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    // A relayed chunk is at most an HTTP/2 frame's worth in practice; refuse silly sizes.
     maxPayload: 16 * 1024 * 1024,
+  });
+  const streamSockets = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: TUNNEL_STREAM_MAX_MESSAGE,
   });
   let closing = false;
   let watching = false;
@@ -128,7 +146,7 @@ export function installTunnelEndpoints(
       throw new LatchkeyError('permission_denied', 'only an enrolled agent may open a tunnel');
     }
     const agent = await agentOfCaller(services, caller);
-    sockets.handleUpgrade(request, socket, head, (ws) => {
+    agentSockets.handleUpgrade(request, socket, head, (ws) => {
       const link = new AgentLink(agent.id, agent.accountId, caller.tokenId, ws, timings, (closed) => {
         links.remove(closed);
         app.log.info(`tunnel: agent ${closed.agentId} disconnected`);
@@ -142,6 +160,16 @@ export function installTunnelEndpoints(
     // A handshake ws would refuse is refused here, before anything is authorised or reaches the agent.
     checkHandshake(request, STREAM_SUBPROTOCOL, 'a tunnel stream');
     const ip = addressOf(request);
+    const admitted = services.rateLimiter.take(
+      `tunnel:address:${ip ?? 'unknown'}`,
+      STREAM_UPGRADES_PER_ADDRESS,
+    );
+    if (!admitted.allowed) {
+      throw new LatchkeyError(
+        'unavailable',
+        `too many tunnel streams opened from your address; try again in ${admitted.retryAfterSeconds} s`,
+      );
+    }
     const caller: PersonCaller = await authenticatePerson(services, request.headers.authorization, ip);
     const target = url.searchParams.get('target');
     if (target === null || target.trim() === '') {
@@ -155,10 +183,22 @@ export function installTunnelEndpoints(
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
       throw new LatchkeyError('invalid_argument', `port ${portText} is not a TCP port`);
     }
+    const virtualNetwork = url.searchParams.get('virtual_network') ?? undefined;
     const grant = await authorizeTunnelStream(services, caller, {
       target,
       ...(port === undefined ? {} : { port }),
+      ...(virtualNetwork === undefined || virtualNetwork.trim() === '' ? {} : { virtualNetwork }),
     });
+    // A cap per person: what their streams can hold in memory is bounded by it (tunnel-protocol.ts).
+    const theirs = [...streams.values()].filter(
+      (open) => open.record.caller.person.email === caller.person.email,
+    );
+    if (theirs.length >= TUNNEL_STREAMS_PER_PERSON) {
+      throw new LatchkeyError(
+        'unavailable',
+        `you have ${theirs.length} tunnel streams open, the most one person may; close one and try again`,
+      );
+    }
     const link = await validLink(grant.agents.map((agent) => agent.id));
     if (link === undefined) {
       throw new LatchkeyError(
@@ -189,9 +229,18 @@ export function installTunnelEndpoints(
     socket.once('close', () => {
       if (!upgraded) h2.destroy();
     });
-    sockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+    streamSockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       upgraded = true;
       const startedAt = Date.now();
+      // A client that stops reading (or vanished without a close) stops answering pings too: it is cut
+      // before its stream's window, full, sits in memory for good.
+      let lastPong = Date.now();
+      ws.on('pong', () => (lastPong = Date.now()));
+      const pinger = setInterval(() => {
+        if (Date.now() - lastPong > timings.deadAfterMs) finish('client unresponsive');
+        else ws.ping();
+      }, timings.pingIntervalMs);
+      pinger.unref();
       let up = 0;
       let down = 0;
       let ended = false;
@@ -199,10 +248,12 @@ export function installTunnelEndpoints(
       const finish = (reason: string) => {
         if (ended) return;
         ended = true;
+        clearInterval(pinger);
         streams.delete(streamId);
         h2.destroy();
         if (ws.readyState === ws.OPEN) ws.close(reason === 'sign-in revoked' ? 4401 : 1000, reason);
-        setTimeout(() => ws.terminate(), 1000).unref();
+        if (reason === 'client unresponsive') ws.terminate();
+        else setTimeout(() => ws.terminate(), 1000).unref();
         void recordTunnelStreamClosed(services, record, {
           bytesUp: up,
           bytesDown: down,
@@ -257,7 +308,7 @@ export function installTunnelEndpoints(
     clearInterval(linkChecker);
     links.drainAll('the server is shutting down');
     for (const stream of [...streams.values()]) stream.close('server shutting down');
-    for (const client of sockets.clients) client.terminate();
+    for (const client of [...agentSockets.clients, ...streamSockets.clients]) client.terminate();
   });
 
   return {
