@@ -156,42 +156,25 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
         'sshd not reloaded; the next check looks again',
     };
     journal.push(failure.message);
-    return {
-      status: 'rolled_back',
-      method: plan.method,
-      failure,
-      rollback: { restored: [], reactivated: 'not-needed', sshdAnswers: undefined, errors: [] },
-      warnings,
-      journal,
-    };
+    return notTouched(failure);
   }
-  if (plan.activate.reload.length === 0 && plan.activate.restart.length === 0) {
-    journal.push('only the CA file changed: sshd reads it at each login, so it is not reloaded');
-    return {
-      status: 'applied',
-      method: plan.method,
-      changedFiles: [...plan.writes.map((write) => write.path), ...plan.deletes],
-      activatedBy: 'not-needed',
-      validationOutput,
-      caKeys: plan.caKeys,
-      warnings,
-      journal,
-    };
-  }
-  activated = true;
-  const activation = await activateSshd(host, plan.activate, plan.probe, timings, journal);
-  if (!activation.ok) return rollBackAfter(activation.failure);
-
-  return {
+  const applied = (activatedBy: 'reload' | 'restart' | 'not-needed'): SshdChangeResult => ({
     status: 'applied',
     method: plan.method,
     changedFiles: [...plan.writes.map((write) => write.path), ...plan.deletes],
-    activatedBy: activation.via,
+    activatedBy,
     validationOutput,
     caKeys: plan.caKeys,
     warnings,
     journal,
-  };
+  });
+  if (plan.activate.reload.length === 0 && plan.activate.restart.length === 0) {
+    journal.push('only the CA file changed: sshd reads it at each login, so it is not reloaded');
+    return applied('not-needed');
+  }
+  activated = true;
+  const activation = await activateSshd(host, plan.activate, plan.probe, timings, journal);
+  return activation.ok ? applied(activation.via) : rollBackAfter(activation.failure);
 }
 
 /** The written files whose content is no longer what was written. */
