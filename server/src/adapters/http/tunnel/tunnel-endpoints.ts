@@ -74,6 +74,8 @@ export function installTunnelEndpoints(
 ): TunnelEndpoints {
   const links = new AgentLinks();
   const streams = new Map<string, OpenStream>();
+  /** Per person: streams past the cap check whose upgrade is not done yet. */
+  const opening = new Map<string, number>();
   // An agent's link carries HTTP/2 for every stream of its target; a person's stream, one connection's
   // bytes in chunks the size of a read (TUNNEL_STREAM_MAX_MESSAGE refuses silly sizes early).
   const agentSockets = new WebSocketServer({
@@ -190,15 +192,43 @@ export function installTunnelEndpoints(
       ...(virtualNetwork === undefined || virtualNetwork.trim() === '' ? {} : { virtualNetwork }),
     });
     // A cap per person: what their streams can hold in memory is bounded by it (tunnel-protocol.ts).
-    const theirs = [...streams.values()].filter(
-      (open) => open.record.caller.person.email === caller.person.email,
-    );
-    if (theirs.length >= TUNNEL_STREAMS_PER_PERSON) {
+    // Streams still being opened count too, so that upgrades sent at once cannot all pass the check.
+    const email = caller.person.email;
+    const theirs =
+      [...streams.values()].filter((open) => open.record.caller.person.email === email).length +
+      (opening.get(email) ?? 0);
+    if (theirs >= TUNNEL_STREAMS_PER_PERSON) {
       throw new LatchkeyError(
         'unavailable',
-        `you have ${theirs.length} tunnel streams open, the most one person may; close one and try again`,
+        `you have ${theirs} tunnel streams open, the most one person may; close one and try again`,
       );
     }
+    opening.set(email, (opening.get(email) ?? 0) + 1);
+    let counted = true;
+    const opened = () => {
+      if (!counted) return;
+      counted = false;
+      const left = (opening.get(email) ?? 1) - 1;
+      if (left > 0) opening.set(email, left);
+      else opening.delete(email);
+    };
+    try {
+      await openPersonStream(request, socket, head, ip, caller, grant, opened);
+    } finally {
+      // Registered as a stream by now, or refused: either way no longer one being opened.
+      opened();
+    }
+  };
+
+  const openPersonStream = async (
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    ip: string | undefined,
+    caller: PersonCaller,
+    grant: Awaited<ReturnType<typeof authorizeTunnelStream>>,
+    opened: () => void,
+  ) => {
     const link = await validLink(grant.agents.map((agent) => agent.id));
     if (link === undefined) {
       throw new LatchkeyError(
@@ -231,6 +261,7 @@ export function installTunnelEndpoints(
     });
     streamSockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       upgraded = true;
+      opened();
       const startedAt = Date.now();
       // A client that stops reading (or vanished without a close) stops answering pings too: it is cut
       // before its stream's window, full, sits in memory for good.
