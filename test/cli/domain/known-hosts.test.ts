@@ -11,6 +11,7 @@ import {
   reportsRefusedHostKey,
   serverHostKey,
 } from '../../../cli/src/domain/known-hosts.js';
+import { RSA_3072_PUBLIC_KEY } from '../../support/fixed-keys.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
@@ -82,7 +83,7 @@ describe('serverHostKey (the host key the access server gives for a fronted targ
   const key = generateSshKeyPair('ed25519').publicKey;
   const canonical = key.toAuthorizedKey();
   const data = canonical.split(' ')[1]!;
-  const rsa = generateSshKeyPair('rsa').publicKey.toAuthorizedKey();
+  const rsa = RSA_3072_PUBLIC_KEY;
 
   const accepted: [string, string, string][] = [
     ['a plain line', canonical, canonical],

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { generateSshKeyPair, isLatchkeyError } from '@latchkey/shared';
+import { generateSshKeyPair, isLatchkeyError, parseSshPublicKey } from '@latchkey/shared';
 import {
   expectedHostKey,
   parseServerHostKey,
   refusedServerHostKeyMessage,
 } from '../../../extension/src/domain/host-key-pins.js';
+import { RSA_3072_PUBLIC_KEY } from '../../support/fixed-keys.js';
 
 describe("extension/domain: a fronted target's host key, as the access server gives it", () => {
   const ed25519 = generateSshKeyPair('ed25519').publicKey;
   const ecdsa = generateSshKeyPair('ecdsa-p256').publicKey;
-  const rsa = generateSshKeyPair('rsa').publicKey;
+  const rsa = parseSshPublicKey(RSA_3072_PUBLIC_KEY);
   const data = ed25519.toAuthorizedKey().split(' ')[1]!;
 
   const accepted: [string, string, string, string[]][] = [
