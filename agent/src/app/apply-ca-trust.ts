@@ -6,6 +6,7 @@ import {
 } from '../domain/sshd/apply-plan.js';
 import { DEFAULT_CA_PATH, type EditSshdConfigInput } from '../domain/sshd/edit-sshd-config.js';
 import { restartPlan } from '../domain/sshd/restart-plan.js';
+import { saysNothingOfItsOwn } from '../domain/sshd/unwritten-config.js';
 import { DEFAULT_SSH_DIR } from '../domain/sshd/sshd-include.js';
 import { activateSshd, commandOutput, probeSshd, runCommand, type ActivationSteps } from './activate-sshd.js';
 import type { TcpEndpoint } from '../domain/sshd/sshd-listen-endpoints.js';
@@ -19,6 +20,12 @@ import { DEFAULT_MAIN_PATH, type SshdChangeContext, type SshdPaths } from './ssh
 export interface ApplyCaTrustInput extends SshdChangeContext {
   /** The CA public keys the access server lists, `type base64 [comment]` each. */
   readonly serverKeys: readonly string[];
+  /**
+   * An earlier change wrote sshd's files but sshd may not have read them (the change met another writer,
+   * or its rollback could not reload): reload and probe even when the files need nothing now. The
+   * result's `reloadOwed` says whether this is still so after this change.
+   */
+  readonly reloadOwed?: boolean;
 }
 
 /**
@@ -38,6 +45,19 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
   const journal: string[] = [];
 
   const config = await readSshdConfigFiles(host.files, paths.mainPath, paths.sshDir);
+  const owed = input.reloadOwed === true;
+  if (saysNothingOfItsOwn(config.mainText, paths.mainPath)) {
+    const message = `${paths.mainPath} says nothing of its own (empty, or being written): nothing planned on it, sshd not reloaded; its next change is checked again`;
+    journal.push(message);
+    return {
+      status: 'rolled_back',
+      failure: { stage: 'validate', message },
+      rollback: { restored: [], reactivated: 'not-needed', sshdAnswers: undefined, errors: [] },
+      warnings: [],
+      journal,
+      reloadOwed: owed,
+    };
+  }
   const editInput: EditSshdConfigInput = {
     ...config,
     caPath: paths.caPath,
@@ -64,19 +84,47 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
     modes,
     stateDir: paths.stateDir,
     ...(pidFile === undefined ? {} : { pidFile }),
+    reloadOwed: owed,
   });
   const warnings = plan.warnings;
-  if (!plan.changed) {
+  if (!plan.changed && !owed) {
     journal.push(`sshd already trusts the CA (${plan.method}); nothing to change`);
     return { status: 'unchanged', method: plan.method, warnings, journal };
   }
-  const notTouched = (failure: SshdChangeFailure): SshdChangeResult => ({
+  if (!plan.changed) {
+    // The files say what they should; sshd has yet to read them.
+    journal.push('the files already trust the CA, but sshd may not have read them: reloading');
+    const activation = await activateSshd(host, plan.activate, plan.probe, timings, journal);
+    if (activation.ok) {
+      return {
+        status: 'applied',
+        method: plan.method,
+        changedFiles: [],
+        activatedBy: activation.via,
+        validationOutput: '',
+        warnings,
+        journal,
+        reloadOwed: false,
+      };
+    }
+    return {
+      status: 'rolled_back',
+      method: plan.method,
+      failure: activation.failure,
+      rollback: { restored: [], reactivated: 'failed', sshdAnswers: undefined, errors: [] },
+      warnings,
+      journal,
+      reloadOwed: true,
+    };
+  }
+  const notTouched = (failure: SshdChangeFailure, reloadOwed = owed): SshdChangeResult => ({
     status: 'rolled_back',
     method: plan.method,
     failure,
     rollback: { restored: [], reactivated: 'not-needed', sshdAnswers: undefined, errors: [] },
     warnings,
     journal,
+    reloadOwed,
   });
 
   // The candidate, checked by sshd itself before any live file changes.
@@ -118,7 +166,11 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
   const rollBackAfter = async (failure: SshdChangeFailure): Promise<SshdChangeResult> => {
     journal.push(`${failure.stage} failed: ${failure.message}; rolling back`);
     const rollback = await rollBack(input, plan, paths, changed, createdDirectories, activated, journal);
-    return { status: 'rolled_back', method: plan.method, failure, rollback, warnings, journal };
+    const reloadOwed =
+      rollback.reactivated === 'reload' || rollback.reactivated === 'restart'
+        ? false
+        : rollback.reactivated === 'failed' || owed;
+    return { status: 'rolled_back', method: plan.method, failure, rollback, warnings, journal, reloadOwed };
   };
 
   try {
@@ -156,7 +208,8 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
         'sshd not reloaded; the next check looks again',
     };
     journal.push(failure.message);
-    return notTouched(failure);
+    // Our other files are in place and sshd has not read them: the next change reloads it.
+    return notTouched(failure, owed || plan.activate.reload.length > 0 || plan.activate.restart.length > 0);
   }
   const applied = (activatedBy: 'reload' | 'restart' | 'not-needed'): SshdChangeResult => ({
     status: 'applied',
@@ -167,6 +220,7 @@ export async function applyCaTrust(input: ApplyCaTrustInput): Promise<SshdChange
     caKeys: plan.caKeys,
     warnings,
     journal,
+    reloadOwed: false,
   });
   if (plan.activate.reload.length === 0 && plan.activate.restart.length === 0) {
     journal.push('only the CA file changed: sshd reads it at each login, so it is not reloaded');
@@ -201,21 +255,20 @@ async function rollBack(
   const { host } = input;
   const restored: string[] = [];
   const errors: string[] = [];
-  // A file someone else wrote after ours is theirs now, and they may still be writing: putting the old
-  // one back would throw their edit away, and reloading sshd could make it read their file half-written
-  // (an empty sshd_config brings sshd up on port 22 with defaults). So nothing more is done: their write
-  // is a file event of its own, and the repair it starts plans on what they wrote, once it has settled.
-  const overwritten = await overwrittenSince(
-    host.files,
-    plan.writes.filter((write) => changed.has(write.path)),
+  // A file someone else wrote after ours is theirs now: putting the old one back would throw their edit
+  // away. Every other file is put back, and sshd told to read them (reactivateAfterRestore does not
+  // reload onto a main file that says nothing of its own, the shape of a write caught half-way).
+  const overwritten = new Set(
+    await overwrittenSince(
+      host.files,
+      plan.writes.filter((write) => changed.has(write.path)),
+    ),
   );
-  if (overwritten.length > 0) {
-    journal.push(
-      `rollback: ${overwritten.join(', ')} written by someone else meanwhile: left as they are, sshd not reloaded`,
-    );
-    return { restored, reactivated: 'not-needed', sshdAnswers: undefined, errors };
-  }
   for (const step of plan.rollback.filter((rollbackStep) => changed.has(rollbackStep.path))) {
+    if (overwritten.has(step.path)) {
+      journal.push(`rollback: ${step.path} was written by someone else meanwhile; left as they wrote it`);
+      continue;
+    }
     try {
       if (step.kind === 'delete') {
         await putBack(host.files, step.path, undefined);
@@ -266,6 +319,14 @@ export async function reactivateAfterRestore(
   if (!activated) return { reactivated: 'not-needed', sshdAnswers: undefined };
   const { host } = input;
   const timings = input.timings ?? {};
+  const mainText = await readText(host.files, mainPath).catch(() => undefined);
+  if (mainText !== undefined && saysNothingOfItsOwn(mainText, mainPath)) {
+    errors.push(
+      `${mainPath} says nothing of its own (empty, or being written), so sshd was not reloaded onto it`,
+    );
+    const failure = await probeSshd(host, { tcp }, { ...timings, probeTimeoutMs: 0 }, journal);
+    return { reactivated: 'failed', sshdAnswers: failure === undefined };
+  }
   const validation = await runCommand(host, restartPlan(input.facts).validate(mainPath), timings, journal);
   if (validation.code !== 0) {
     errors.push(

@@ -36,6 +36,7 @@ export type SshdChangeResult =
       readonly method?: SshdEditMethod;
       readonly warnings: readonly string[];
       readonly journal: readonly string[];
+      readonly reloadOwed?: boolean;
     }
   | {
       readonly status: 'applied';
@@ -53,6 +54,8 @@ export type SshdChangeResult =
       };
       readonly warnings: readonly string[];
       readonly journal: readonly string[];
+      /** See `rolled_back`. */
+      readonly reloadOwed?: boolean;
     }
   | {
       readonly status: 'rolled_back';
@@ -61,4 +64,9 @@ export type SshdChangeResult =
       readonly rollback: RollbackReport;
       readonly warnings: readonly string[];
       readonly journal: readonly string[];
+      /**
+       * sshd may not have read the live files (a change met another writer, or its rollback could not
+       * reload): pass it as `reloadOwed` to the next apply, which then reloads even if nothing changes.
+       */
+      readonly reloadOwed?: boolean;
     };

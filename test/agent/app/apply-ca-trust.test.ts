@@ -270,7 +270,7 @@ describe('applyCaTrust (in-memory ports)', () => {
     assert.ok(!host.commandLog().includes(RELOAD), 'sshd is not told to read a file it may see half-written');
   });
 
-  it('a failed change leaves a file someone else wrote during the reload as they wrote it, and sshd alone', async () => {
+  it('a rollback leaves a file someone else wrote during the reload as they wrote it, and puts back the rest', async () => {
     const host = debianHost();
     const theirs = 'PubkeyAuthentication yes\n# the admin, during the reload\n';
     host.respond = (argv) => {
@@ -283,11 +283,44 @@ describe('applyCaTrust (in-memory ports)', () => {
 
     assert.ok(result.status === 'rolled_back', JSON.stringify(result));
     assert.equal(host.text(DROP_IN), theirs, 'their write is not thrown away by the rollback');
-    // Nor is sshd reloaded onto a file someone may still be writing: their write's own event starts
-    // the repair that plans on it.
-    assert.deepEqual(result.rollback.restored, []);
-    assert.equal(result.rollback.reactivated, 'not-needed');
-    assert.equal(host.commandLog().filter((command) => command === RELOAD).length, 1);
+    assert.deepEqual(result.rollback.restored, [CA], 'what only Latchkey wrote is put back');
+    assert.equal(result.reloadOwed, true, 'sshd never read a working set of files: the next change reloads');
+  });
+
+  it('an interrupted change is owed a reload: the next apply reloads even when the files need nothing', async () => {
+    const host = debianHost();
+    // The CA file is rewritten by someone else just after Latchkey wrote it and the drop-in.
+    let once = true;
+    host.afterWrite = (path) => {
+      if (path === CA && once) {
+        once = false;
+        host.put(CA, `${caKey}\n# their comment\n`);
+      }
+    };
+    const first = await apply(host);
+    assert.ok(first.status === 'rolled_back', JSON.stringify(first));
+    assert.equal(first.reloadOwed, true);
+    assert.ok(!host.commandLog().includes(RELOAD));
+
+    // Their CA file already has the key and the drop-in is in place: nothing to write, but sshd has yet to
+    // read the drop-in (without the debt this was "unchanged" for ever, and certificates never worked).
+    const second = await applyCaTrust({ host, facts: DEBIAN, serverKeys: [caKey], reloadOwed: true });
+    assert.ok(second.status === 'applied', JSON.stringify(second));
+    assert.equal(second.activatedBy, 'reload');
+    assert.equal(second.reloadOwed, false);
+    assert.ok(host.commandLog().includes(RELOAD));
+    const third = await applyCaTrust({ host, facts: DEBIAN, serverKeys: [caKey], reloadOwed: false });
+    assert.equal(third.status, 'unchanged');
+  });
+
+  it('plans nothing on a main sshd_config that says nothing of its own (caught between truncate and write)', async () => {
+    const host = debianHost();
+    host.put(MAIN, '');
+    const result = await apply(host);
+    assert.ok(result.status === 'rolled_back', JSON.stringify(result));
+    assert.match(result.failure.message, /says nothing of its own/);
+    assert.deepEqual(host.commandLog(), [], 'no check, no write, no reload');
+    assert.equal(host.text(MAIN), '');
   });
 
   it('keeps the first original and rolls a CA rotation back to the previous version, not the original', async () => {

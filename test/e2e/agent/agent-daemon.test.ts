@@ -349,7 +349,7 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
       const config = (await readFile(sshd.configPath, 'utf8')).replace(/^TrustedUserCAKeys .*\n/m, '');
       const handle = await open(sshd.configPath, 'w'); // truncates: the watcher sees an empty file
       try {
-        await new Promise((resolve) => setTimeout(resolve, 120));
+        await new Promise((resolve) => setTimeout(resolve, 600)); // longer than the agent's settle
         await handle.writeFile(config);
       } finally {
         await handle.close();

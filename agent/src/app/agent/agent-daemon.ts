@@ -129,6 +129,8 @@ export class AgentDaemon {
   /** A drift repair is in the queue; changes rolled back in a row; a repair waiting because of them. */
   private repairQueued = false;
   private consecutiveRollbacks = 0;
+  /** sshd may not have read the files an interrupted change left (applyCaTrust's `reloadOwed`). */
+  private reloadOwed = false;
   private delayedRepair: ReturnType<typeof setTimeout> | undefined;
   /** The check that follows every repair (see queueRepair). */
   private followUp: ReturnType<typeof setTimeout> | undefined;
@@ -268,7 +270,11 @@ export class AgentDaemon {
     void this.enqueue(async () => {
       this.repairQueued = false;
       await this.untilFilesSettle();
-      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: await this.sshdKeys(keys) });
+      const result = await applyCaTrust({
+        ...this.deps.sshd,
+        serverKeys: await this.sshdKeys(keys),
+        reloadOwed: this.reloadOwed,
+      });
       this.noteResult(result);
       if (result.status === 'unchanged') return;
       // A file event can be lost or merged while a repair runs (its own writes are events too; a watcher
@@ -398,7 +404,11 @@ export class AgentDaemon {
     return this.enqueue(async () => {
       // A cycle can land in the middle of someone's write as well as a file event can.
       await this.untilFilesSettle();
-      const result = await applyCaTrust({ ...this.deps.sshd, serverKeys: await this.sshdKeys(keys) });
+      const result = await applyCaTrust({
+        ...this.deps.sshd,
+        serverKeys: await this.sshdKeys(keys),
+        reloadOwed: this.reloadOwed,
+      });
       this.noteResult(result);
       return result;
     });
@@ -416,6 +426,7 @@ export class AgentDaemon {
   }
 
   private noteResult(result: SshdChangeResult): void {
+    this.reloadOwed = result.reloadOwed ?? this.reloadOwed;
     this.consecutiveRollbacks = result.status === 'rolled_back' ? this.consecutiveRollbacks + 1 : 0;
     // The commands a change ran on sshd (check, reload or restart, probe): what docs/agent.md's matrix of
     // init systems is taken from.

@@ -91,6 +91,8 @@ export interface ApplyPlanInput extends EditSshdConfigInput {
   readonly stateDir?: string;
   /** sshd's PidFile, for hosts without a service manager. */
   readonly pidFile?: string;
+  /** sshd may not have read the live files (an earlier change was interrupted): activate even so. */
+  readonly reloadOwed?: boolean;
 }
 
 export const DEFAULT_STATE_DIR = '/var/lib/latchkey-agent';
@@ -166,9 +168,10 @@ export function planApply(input: ApplyPlanInput): ApplyPlan {
     candidate: { files: candidateFiles, validate: service.validate(candidateMain) },
     writes,
     deletes: edit.deletes,
-    activate: configChanged
-      ? { reload: service.reload, restart: service.restart }
-      : { reload: [], restart: [] },
+    activate:
+      configChanged || input.reloadOwed === true
+        ? { reload: service.reload, restart: service.restart }
+        : { reload: [], restart: [] },
     probe: {
       tcp: sshdListenEndpoints(view),
       effectiveConfig: {
