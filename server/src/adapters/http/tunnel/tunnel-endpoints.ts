@@ -193,9 +193,12 @@ export function installTunnelEndpoints(
     });
     // A cap per person: what their streams can hold in memory is bounded by it (tunnel-protocol.ts).
     // Streams still being opened count too, so that upgrades sent at once cannot all pass the check.
-    const email = caller.person.email;
+    // Keyed by account and address as one would write it, so that one person is one count, and a
+    // same-named person of another account (another tenant) is not theirs.
+    const personKey = (who: PersonCaller) => `${who.accountId} ${who.person.email.trim().toLowerCase()}`;
+    const email = personKey(caller);
     const theirs =
-      [...streams.values()].filter((open) => open.record.caller.person.email === email).length +
+      [...streams.values()].filter((open) => personKey(open.record.caller) === email).length +
       (opening.get(email) ?? 0);
     if (theirs >= TUNNEL_STREAMS_PER_PERSON) {
       throw new LatchkeyError(
