@@ -44,6 +44,7 @@ import type { TunnelStreamRecord } from '../../../app/tunnel/tunnel-access.js';
 import { clientAddress } from '../../../domain/client-address.js';
 import { AGENT_PERMISSION, grants } from '../../../domain/permissions.js';
 import type { RateLimit } from '../../../domain/sign-in-limits.js';
+import { RateLimiter } from '../../../app/sign-in/sign-in-throttle.js';
 import { AgentLink, AgentLinks, DEFAULT_TUNNEL_TIMINGS } from './agent-links.js';
 import type { TunnelTimings } from './agent-links.js';
 
@@ -74,6 +75,8 @@ export function installTunnelEndpoints(
 ): TunnelEndpoints {
   const links = new AgentLinks();
   const streams = new Map<string, OpenStream>();
+  // Its own buckets: a flood of addresses here must not push the sign-in limits' buckets out.
+  const upgradeLimiter = new RateLimiter(services.clock);
   /** Per person: streams past the cap check whose upgrade is not done yet. */
   const opening = new Map<string, number>();
   // An agent's link carries HTTP/2 for every stream of its target; a person's stream, one connection's
@@ -162,10 +165,7 @@ export function installTunnelEndpoints(
     // A handshake ws would refuse is refused here, before anything is authorised or reaches the agent.
     checkHandshake(request, STREAM_SUBPROTOCOL, 'a tunnel stream');
     const ip = addressOf(request);
-    const admitted = services.rateLimiter.take(
-      `tunnel:address:${ip ?? 'unknown'}`,
-      STREAM_UPGRADES_PER_ADDRESS,
-    );
+    const admitted = upgradeLimiter.take(`tunnel:address:${ip ?? 'unknown'}`, STREAM_UPGRADES_PER_ADDRESS);
     if (!admitted.allowed) {
       throw new LatchkeyError(
         'unavailable',
