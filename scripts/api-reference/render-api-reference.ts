@@ -1,7 +1,7 @@
 /**
  * docs/api-reference.md from the server's OpenAPI document (GET /openapi.json), which the routes generate
  * from the same TypeBox schemas that validate requests: so the reference cannot drift from the code
- * (test/scripts/api-reference.test.ts fails when the committed file is stale). Pure: document in, text out.
+ * (test/integration/scripts/api-reference.test.ts fails when the committed file is stale). Pure: document in, text out.
  *
  * Per operation: method and path, summary, description (with who may call it), parameters, the request
  * body's fields and the result's fields, nested objects flattened to dotted names, two levels deep.

@@ -12,7 +12,7 @@
  *   libraries, minimal, no native code), and it checks FIPS 203's encapsulation-key modulus as OpenSSL does.
  *
  * Both are checked against each other and against a NIST ACVP key-generation vector in
- * test/shared/ssh2/ml-kem-768.test.ts, and against OpenSSH 10 end to end
+ * test/integration/shared/ssh2/ml-kem-768.test.ts, and against OpenSSH 10 end to end
  * (test/e2e/front/front-post-quantum.test.ts).
  */
 import * as nodeCrypto from 'node:crypto';

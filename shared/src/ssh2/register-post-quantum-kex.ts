@@ -15,7 +15,7 @@
  * SHA-256, the host-key signature, NEWKEYS. Works for ssh2's Server (the agent's front) and Client.
  *
  * Tested with ssh2 1.17.0 (the version the patch file names; patch-package refuses a mismatch):
- * test/shared/ssh2/register-post-quantum-kex.test.ts (ssh2 client against ssh2 server) and
+ * test/integration/shared/ssh2/register-post-quantum-kex.test.ts (ssh2 client against ssh2 server) and
  * test/e2e/front/front-post-quantum.test.ts (OpenSSH 10's client against the front).
  */
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
