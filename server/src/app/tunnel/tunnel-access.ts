@@ -13,6 +13,7 @@ import { reachableTargets } from '../../domain/access/evaluate-access.js';
 import { targetAccounts, targetFront } from '../../domain/certificate-binding.js';
 import type { AgentRecord, TargetRecord } from '../../domain/records.js';
 import type { StoreOf } from '../ports/store.js';
+import { MAX_PER_PAGE } from '../ports/store/paging.js';
 import type { Services } from '../services.js';
 import { currentAccessConfig } from '../sign-in/access-config.js';
 import type { PersonCaller } from '../sign-in/person-caller.js';
@@ -36,8 +37,8 @@ export interface TunnelStreamGrant {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** More targets of one hostname than this in one account is not a name; the person must use an id. */
-const MAX_TARGETS_PER_HOSTNAME = 50;
+/** Targets of one hostname considered at once: the store's largest page (one query, every virtual network). */
+const MAX_TARGETS_PER_HOSTNAME = MAX_PER_PAGE;
 
 /**
  * Resolves the target and checks policy; throws (after an audit event for policy refusals) when refused.
