@@ -177,12 +177,18 @@ export class AgentDaemon {
         deps.log(`cannot register the target: ${messageOf(error)}`);
       }
       const keys = await fetchCaKeys(deps.controlPlane, { createIfMissing: this.settings.createCa });
+      // With the keys as they were, a change this cycle makes is drift the watcher has not repaired yet
+      // (its event lost, or its repair still waiting for the file to settle): reported as drift too.
+      const sameAsBefore = this.lastKeys !== undefined && sameKeys(keys, this.lastKeys);
       if (!sameKeys(keys, this.lastKeys)) await deps.state.writeCaKeys(keys);
       this.lastKeys = keys;
       try {
         const result = await this.applyKeys(keys);
-        if (result.status === 'applied')
+        if (result.status === 'applied' && sameAsBefore && result.changedFiles.length > 0) {
+          this.reportDrift(result.changedFiles, result.status, '');
+        } else if (result.status === 'applied') {
           deps.log(`sshd now trusts the CA (${result.method ?? 'unchanged method'})`);
+        }
       } catch (error) {
         // sshd's files as they are cannot be planned on (the domain refuses them): nothing was changed.
         this.sshdState = { state: 'failed', message: messageOf(error) };
@@ -288,15 +294,24 @@ export class AgentDaemon {
       this.followUp.unref?.();
       // The files the repair rewrote are the drift, whichever event woke it: events of a burst are one
       // repair, and the one that queued it may name another file than the one that was tampered with.
-      const at = this.deps.now().toISOString();
-      for (const drifted of result.status === 'applied' ? result.changedFiles : [path]) {
-        this.deps.log(
-          `drift in ${drifted} ${result.status === 'applied' ? 'repaired' : 'could not be repaired: ' + result.failure.message}`,
-        );
-        this.pendingRepairs.push({ path: drifted, at, status: result.status });
-      }
+      this.reportDrift(
+        result.status === 'applied' ? result.changedFiles : [path],
+        result.status,
+        result.status === 'applied' ? '' : result.failure.message,
+      );
       await this.heartbeat().catch(() => undefined);
     });
+  }
+
+  /** Logs each repair and keeps it for the next heartbeat (the server audits it). */
+  private reportDrift(paths: readonly string[], status: 'applied' | 'rolled_back', failure: string): void {
+    const at = this.deps.now().toISOString();
+    for (const path of paths) {
+      this.deps.log(
+        `drift in ${path} ${status === 'applied' ? 'repaired' : 'could not be repaired: ' + failure}`,
+      );
+      this.pendingRepairs.push({ path, at, status });
+    }
   }
 
   /** The files whose changes are drift: the CA file, sshd_config and Latchkey's drop-in. */
@@ -379,7 +394,8 @@ export class AgentDaemon {
       this.switchOver = 'front-only';
       try {
         const result = await this.applyKeys(keys);
-        if (result.status === 'applied') {
+        // Unchanged too: a drift repair queued meanwhile may have written the same files first.
+        if (result.status === 'applied' || result.status === 'unchanged') {
           this.deps.log('the server knows the front: sshd now trusts the host CA only, not the account CA');
         }
       } catch (error) {

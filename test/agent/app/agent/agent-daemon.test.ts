@@ -369,6 +369,19 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     await running;
   });
 
+  it('drift the cycle finds before the watcher does is reported as drift, with its file', async () => {
+    const t = setUp();
+    await t.daemon.cycle();
+    t.sshdHost.put(CA, '# emptied, its event lost\n');
+
+    await t.daemon.cycle();
+
+    assert.deepEqual(t.server.heartbeats.at(-1)!.drift_repairs, [
+      { path: CA, at: NOW.toISOString(), status: 'applied' },
+    ]);
+    assert.ok(t.log.includes(`drift in ${CA} repaired`), t.log.join('\n'));
+  });
+
   it("a cycle's check, too, plans only on files that have settled", async () => {
     const t = setUp();
     await t.daemon.cycle();
