@@ -42,6 +42,7 @@ import {
 } from '../../../app/tunnel/tunnel-access.js';
 import type { TunnelStreamRecord } from '../../../app/tunnel/tunnel-access.js';
 import { clientAddress } from '../../../domain/client-address.js';
+import { rateLimitSubject } from '../../../domain/rate-limit-subject.js';
 import { AGENT_PERMISSION, grants } from '../../../domain/permissions.js';
 import type { RateLimit } from '../../../domain/sign-in-limits.js';
 import { RateLimiter } from '../../../app/sign-in/sign-in-throttle.js';
@@ -165,7 +166,7 @@ export function installTunnelEndpoints(
     // A handshake ws would refuse is refused here, before anything is authorised or reaches the agent.
     checkHandshake(request, STREAM_SUBPROTOCOL, 'a tunnel stream');
     const ip = addressOf(request);
-    const admitted = upgradeLimiter.take(`tunnel:address:${ip ?? 'unknown'}`, STREAM_UPGRADES_PER_ADDRESS);
+    const admitted = upgradeLimiter.take(rateLimitSubject(ip), STREAM_UPGRADES_PER_ADDRESS);
     if (!admitted.allowed) {
       throw new LatchkeyError(
         'unavailable',
