@@ -359,6 +359,10 @@ export class AgentDaemon {
   async restoreState(): Promise<void> {
     this.lastKeys ??= (await this.deps.state.readCaKeys().catch(() => undefined))?.slice();
     this.targetId ??= (await this.deps.state.readRegistration().catch(() => undefined))?.targetId;
+    // A debt the last run left (see applyCaTrust's reloadOwed) is paid by this run's first change.
+    if ((await this.deps.state.readStatus().catch(() => undefined))?.sshd.reloadOwed === true) {
+      this.reloadOwed = true;
+    }
   }
 
   /**
@@ -601,7 +605,7 @@ export class AgentDaemon {
             hostname: registration.hostname,
             addresses: registration.addresses,
           }),
-      sshd: this.sshdState,
+      sshd: { ...this.sshdState, ...(this.reloadOwed ? { reloadOwed: true } : {}) },
       ...(this.lastKeys === undefined ? {} : { caKeys: this.lastKeys.length }),
       serverReachable,
       ...(problems.length === 0 ? {} : { error: problems.join('; ') }),

@@ -28,7 +28,13 @@ export interface AgentStatus {
   readonly targetId?: string;
   readonly hostname?: string;
   readonly addresses?: { readonly ipv4?: string; readonly ipv6?: string };
-  readonly sshd: { readonly state: string; readonly method?: string; readonly message?: string };
+  readonly sshd: {
+    readonly state: string;
+    readonly method?: string;
+    readonly message?: string;
+    /** sshd may not have read the files an interrupted change left: the next start reloads it. */
+    readonly reloadOwed?: boolean;
+  };
   readonly caKeys?: number;
   readonly serverReachable: boolean;
   readonly error?: string;

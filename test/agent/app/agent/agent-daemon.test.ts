@@ -382,6 +382,25 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
     assert.ok(t.log.includes(`drift in ${CA} repaired`), t.log.join('\n'));
   });
 
+  it('a reload the last run owed sshd is paid by the next run, even with nothing to change', async () => {
+    const t = setUp();
+    await t.daemon.cycle();
+    const reloads = () => t.sshdHost.commandLog().filter((c) => c === 'run systemctl reload ssh').length;
+    const before = reloads();
+    // The last run stopped owing sshd a reload (an interrupted change); the files already say the right thing.
+    t.state.status = { ...t.state.status!, sshd: { state: 'rolled_back', reloadOwed: true } };
+    const next = new AgentDaemon(
+      (t.daemon as unknown as { deps: AgentDaemonDeps }).deps,
+      (t.daemon as unknown as { settings: AgentDaemonSettings }).settings,
+    );
+    await next.restoreState();
+    await next.cycle();
+    assert.equal(reloads(), before + 1, 'sshd is reloaded once');
+    assert.equal(t.state.status?.sshd.reloadOwed, undefined, 'and the debt is gone');
+    await next.cycle();
+    assert.equal(reloads(), before + 1, 'and not again');
+  });
+
   it("a cycle's check, too, plans only on files that have settled", async () => {
     const t = setUp();
     await t.daemon.cycle();
