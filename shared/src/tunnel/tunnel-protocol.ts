@@ -21,6 +21,12 @@ export const STREAM_SUBPROTOCOL = 'latchkey.stream.v1';
 export const TUNNEL_STREAM_WINDOW = 2 * 1024 * 1024;
 export const TUNNEL_CONNECTION_WINDOW = 2 ** 31 - 1;
 
+/**
+ * Streams one agent takes at once on its link (HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS): with the link's
+ * window out of the way, what its streams can hold is this × TUNNEL_STREAM_WINDOW (512 MiB at most).
+ */
+export const TUNNEL_STREAMS_PER_LINK = 256;
+
 /** Streams one person may have open through one server at once (each is one SSH connection). */
 export const TUNNEL_STREAMS_PER_PERSON = 32;
 

@@ -14,6 +14,7 @@ import {
   AGENT_SUBPROTOCOL,
   TUNNEL_CONNECTION_WINDOW,
   TUNNEL_STREAM_WINDOW,
+  TUNNEL_STREAMS_PER_LINK,
 } from '@latchkey/shared/tunnel/tunnel-protocol';
 import http2 from 'node:http2';
 import type { Http2Session, ServerHttp2Stream, IncomingHttpHeaders } from 'node:http2';
@@ -132,7 +133,7 @@ export class TunnelClient {
         const session = http2.performServerHandshake(bytes, {
           settings: {
             initialWindowSize: TUNNEL_STREAM_WINDOW,
-            maxConcurrentStreams: 4096,
+            maxConcurrentStreams: TUNNEL_STREAMS_PER_LINK,
             enablePush: false,
           },
         });
