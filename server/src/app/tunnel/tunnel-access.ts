@@ -74,9 +74,12 @@ export async function authorizeTunnelStream(
   };
   const unreachable = `no policy lets you reach ${asked}${request.port === undefined ? '' : ` on port ${request.port}`}`;
 
-  const candidates = await candidateTargets(services, caller.accountId, asked, request.virtualNetwork);
+  // The policy is loaded whether or not a target was found, so that both refusals take alike long.
+  const [candidates, { catalog }] = await Promise.all([
+    candidateTargets(services, caller.accountId, asked, request.virtualNetwork),
+    currentAccessConfig(services, caller.accountId),
+  ]);
   if (candidates.length === 0) return refuse('no_app', asked, unreachable);
-  const { catalog } = await currentAccessConfig(services, caller.accountId);
   const decided = await Promise.all(
     candidates.map(async (target) => {
       const agents = await store.agents.listForTarget(caller.accountId, target.id);
