@@ -211,6 +211,48 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
     }
   });
 
+  it('a bare address in two virtual networks: each person reaches theirs, and a choice is named', async () => {
+    // web-1 (default network) and db-1 (site-b) are both 127.0.0.1. A third 127.0.0.1, in site-c, is a
+    // web-1 too (bob's policy covers it by hostname; no agent).
+    const siteC = (await world.admin('POST', '/teamnet/virtual_networks', { name: 'site-c' })) as Json;
+    const twin = (await world.admin('POST', '/infrastructure/targets', {
+      hostname: 'web-1',
+      ip: { ipv4: { ip_addr: '127.0.0.1', virtual_network_id: siteC.id } },
+    })) as Json;
+    try {
+      const ambiguous = await runLatchkey(bob, ['proxy', '127.0.0.1'], { timeoutMs: 30_000 });
+      assert.match(
+        ambiguous.stderr,
+        /127\.0\.0\.1 names 2 targets you may reach, in the virtual networks .*site-c/,
+      );
+      assert.doesNotMatch(ambiguous.stderr, /site-b/, "db-1's network is not bob's to know");
+      // carol may reach only db-1 among the three: the address is hers without naming a network.
+      const { options, env } = await throughTunnel(carol, 'carol', world.db);
+      const proxy = `${process.execPath} ${LATCHKEY_BIN} proxy 127.0.0.1 %p`;
+      const byAddress = options.map((option) =>
+        option.startsWith('ProxyCommand=') ? `ProxyCommand=${proxy}` : option,
+      );
+      const result = await runCommand(
+        '/usr/bin/ssh',
+        [
+          ...byAddress,
+          '-p',
+          String(world.db.frontPort),
+          '-l',
+          world.user.name,
+          '127.0.0.1',
+          'echo by-address',
+        ],
+        { env, timeoutMs: 60_000 },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /by-address/);
+    } finally {
+      await world.admin('DELETE', `/infrastructure/targets/${twin.id}`);
+      await world.admin('DELETE', `/teamnet/virtual_networks/${siteC.id}`);
+    }
+  });
+
   it('ends an open stream when the person signs out', async () => {
     const { options, env } = await throughTunnel(bob);
     const mark = world.web.agent.mark();

@@ -31,7 +31,7 @@ export function addProxyCommand(program: Command, deps: ProxyCommandDeps): void 
       '--vnet <name or id>',
       'the virtual network of the target, when its hostname names targets in several',
     )
-    .argument('<target>', 'the target id or hostname')
+    .argument('<target>', 'the target id, hostname or address')
     .argument('[port]', "the port ssh asked for (%p); default the agent's SSH front")
     .action(
       async (

@@ -8,6 +8,7 @@
  * Every refusal and every stream is an audit event: `tunnel.stream.deny`, `tunnel.stream.open`,
  * `tunnel.stream.close` (bytes both ways and duration).
  */
+import { isIP } from 'node:net';
 import { LatchkeyError } from '@latchkey/shared';
 import { reachableTargets } from '../../domain/access/evaluate-access.js';
 import { targetAccounts, targetFront } from '../../domain/certificate-binding.js';
@@ -19,7 +20,7 @@ import { currentAccessConfig } from '../sign-in/access-config.js';
 import type { PersonCaller } from '../sign-in/person-caller.js';
 
 export interface TunnelStreamRequest {
-  /** The target's id or its hostname (hostnames repeat across virtual networks). */
+  /** The target's id, hostname or address (hostnames and addresses repeat across virtual networks). */
   target: string;
   /** The port asked for; default the front's. Only a port policy covers, or the front's, is accepted. */
   port?: number;
@@ -149,8 +150,10 @@ async function candidateTargets(
     const target = await store.targets.get(accountId, reference.toLowerCase());
     return target !== undefined && inNetwork(target) ? [target] : [];
   }
+  // A bare address names the targets that have it; the same private address in two virtual networks is
+  // two targets, told apart by the network (the conflict below names the choice).
   const page = await store.targets.list(accountId, {
-    hostname: reference,
+    ...(isIP(reference) === 0 ? { hostname: reference } : { ips: [reference] }),
     ...(networkId === undefined ? {} : { virtualNetworkId: networkId }),
     perPage: MAX_TARGETS_PER_HOSTNAME,
   });
