@@ -15,7 +15,7 @@ import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { parseSshPrivateKey } from '@latchkey/shared/ssh/parse-private-key';
-import type { SshPrivateKey } from '@latchkey/shared/ssh/ssh-private-key';
+import { generateSshKeyPair, type SshPrivateKey } from '@latchkey/shared/ssh/ssh-private-key';
 
 export interface FrontKeys {
   /** OpenSSH private key text, for ssh2's server. */
@@ -80,24 +80,42 @@ export async function loadOrCreateFrontKeys(stateDir: string): Promise<FrontKeys
 
 /** An in-memory Ed25519 key for the inner hop (a new one each time the agent starts). */
 export function generateInnerKey(): { keyOpenSsh: string; key: SshPrivateKey } {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'latchkey-front-inner' });
-  return { keyOpenSsh: pair.private, key: parseSshPrivateKey(pair.private) };
+  const key = generateSshKeyPair('ed25519');
+  return { keyOpenSsh: key.toOpenSSH('latchkey-front-inner'), key };
+}
+
+/**
+ * A new Ed25519 key in OpenSSH's format. Not ssh2's generateKeyPairSync: for one key in 256 (a public key
+ * whose first byte is 0) it writes a 31-byte public key that ssh2 itself then refuses ("Malformed OpenSSH
+ * private key"), which stopped an agent from starting, for good once the key was on disk.
+ */
+function newOpenSshKey(comment: string): string {
+  return generateSshKeyPair('ed25519').toOpenSSH(comment);
+}
+
+/** Whether ssh2 (the front's SSH server) reads the key: one an older agent wrote may be malformed. */
+function ssh2Reads(text: string): boolean {
+  return !(ssh2.utils.parseKey(text) instanceof Error);
 }
 
 async function loadOrCreate(path: string, comment: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    const text = await readFile(path, 'utf8');
+    if (ssh2Reads(text)) return text;
+    // Written malformed by an older agent (see newOpenSshKey): no client can have seen it, since no front
+    // ever started with it; set it aside and make a new one.
+    await rename(path, `${path}.malformed`);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  const created = newOpenSshKey(comment);
   // O_EXCL: two agents starting at once keep one key, never a half-written one.
   try {
     const handle = await open(path, 'wx', 0o600);
-    await handle.writeFile(pair.private);
+    await handle.writeFile(created);
     await handle.sync();
     await handle.close();
-    return pair.private;
+    return created;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFile(path, 'utf8');
     throw error;
