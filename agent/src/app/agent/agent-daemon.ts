@@ -129,6 +129,8 @@ export class AgentDaemon {
   /** A drift repair is in the queue; changes rolled back in a row; a repair waiting because of them. */
   private repairQueued = false;
   private consecutiveRollbacks = 0;
+  /** Set once `run` ends: queued repairs then change nothing. */
+  private stopping = false;
   /** sshd may not have read the files an interrupted change left (applyCaTrust's `reloadOwed`). */
   private reloadOwed = false;
   private delayedRepair: ReturnType<typeof setTimeout> | undefined;
@@ -242,6 +244,7 @@ export class AgentDaemon {
         await this.pause(delay, signal);
       }
     } finally {
+      this.stopping = true;
       await stopWatching();
       clearTimeout(this.delayedRepair);
       this.delayedRepair = undefined;
@@ -260,7 +263,8 @@ export class AgentDaemon {
     // rollback's own writes trigger another attempt, and that one another: with an sshd that refuses the
     // change, that hammered it with restarts (found on a real systemd host). So after rollbacks a repair
     // waits, 1 s doubling up to the cycle interval; a change that works ends the wait.
-    if (this.lastKeys === undefined || this.repairQueued || this.delayedRepair !== undefined) return;
+    if (this.stopping || this.lastKeys === undefined || this.repairQueued || this.delayedRepair !== undefined)
+      return;
     if (this.consecutiveRollbacks === 0) return this.queueRepair(path);
     const delay = Math.min(this.settings.intervalMs, 1000 * 2 ** Math.min(this.consecutiveRollbacks - 1, 16));
     this.delayedRepair = setTimeout(() => {
@@ -276,6 +280,9 @@ export class AgentDaemon {
     void this.enqueue(async () => {
       this.repairQueued = false;
       await this.untilFilesSettle();
+      // Stopping (SIGTERM): a repair queued before it starts no change the service manager would cut
+      // half-way (it ends the agent's commands with it); the next start checks the files anyway.
+      if (this.stopping) return;
       const result = await applyCaTrust({
         ...this.deps.sshd,
         serverKeys: await this.sshdKeys(keys),
