@@ -32,6 +32,7 @@ import {
 import { checkLoginCertificate, type FrontTrust } from '../domain/front/login-certificate.js';
 import { permits } from '../domain/front/inner-certificate.js';
 import type { FrontRecordingDeps } from './front-session-log.js';
+import { INNER_LOGIN_RETRY_DELAYS_MS, isRetriableInnerFailure } from './inner-login-retry.js';
 import { InnerSshdConnection, type InnerIdentity, type SshdEndpoint } from './inner-sshd.js';
 import { ForwardedAgent } from './forwarded-agent.js';
 import { relayForward } from './forward-relay.js';
@@ -276,6 +277,39 @@ export class SshFront {
       });
       return innerOpening;
     };
+    let clientClosed = false;
+    /**
+     * Logs in to sshd as the person, opening a new inner connection while sshd is briefly away (a
+     * reload's re-exec): see inner-login-retry.ts. Rejects with the last failure.
+     */
+    const loginToSshd = async (current: PersonOnFront): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const connection = await openInner();
+          await connection.authenticate({
+            outer: current.certificate,
+            username: current.username,
+            person: current.person,
+            sessionId: current.sessionId,
+          });
+          return;
+        } catch (error) {
+          const delay = INNER_LOGIN_RETRY_DELAYS_MS[attempt];
+          if (delay === undefined || !isRetriableInnerFailure(error) || clientClosed) throw error;
+          if (this.endedBy(current) !== undefined) throw error;
+          deps.log(
+            `ssh front: ${current.person} as ${current.username}: the local sshd is not answering ` +
+              `(${(error as Error).message}); trying again in ${String(delay)} ms`,
+          );
+          inner?.close();
+          inner = undefined;
+          innerOpening = undefined;
+          deps.sshd.invalidate();
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          if (clientClosed) throw error;
+        }
+      }
+    };
     if (this.speculative < MAX_SPECULATIVE) {
       this.speculative++;
       innerSpeculative = true;
@@ -292,6 +326,7 @@ export class SshFront {
 
     client.on('error', () => undefined);
     client.on('close', () => {
+      clientClosed = true;
       clearTimeout(grace);
       leavePreAuth();
       releaseSpeculative();
@@ -350,38 +385,29 @@ export class SshFront {
       }
       // Known from here on: an order that arrives while sshd is asked still finds this connection.
       this.connections.set(client, { person: current, terminate });
-      void openInner()
-        .then((connection) =>
-          connection.authenticate({
-            outer: current.certificate,
-            username: current.username,
-            person: current.person,
-            sessionId: current.sessionId,
-          }),
-        )
-        .then(
-          () => {
-            leavePreAuth();
-            releaseSpeculative();
-            if (this.endedBy(current) !== undefined) {
-              context.reject([]);
-              terminate();
-              return;
-            }
-            deps.log(
-              `ssh front: ${current.person} logged in as ${current.username} from ${info.ip} (session ${current.sessionId})`,
-            );
-            context.accept();
-          },
-          (error: unknown) => {
-            deps.sshd.invalidate();
-            deps.log(
-              `ssh front: ${current.person} as ${current.username}: the local sshd refused the login: ${(error as Error).message}`,
-            );
+      void loginToSshd(current).then(
+        () => {
+          leavePreAuth();
+          releaseSpeculative();
+          if (this.endedBy(current) !== undefined) {
             context.reject([]);
-            client.end();
-          },
-        );
+            terminate();
+            return;
+          }
+          deps.log(
+            `ssh front: ${current.person} logged in as ${current.username} from ${info.ip} (session ${current.sessionId})`,
+          );
+          context.accept();
+        },
+        (error: unknown) => {
+          deps.sshd.invalidate();
+          deps.log(
+            `ssh front: ${current.person} as ${current.username}: no login to the local sshd: ${(error as Error).message}`,
+          );
+          context.reject([]);
+          client.end();
+        },
+      );
     });
     client.on('ready', () => {
       const current = login!;
