@@ -15,6 +15,11 @@
 export interface CleanupHandle {
   /** Forget the entry without running it (its owner cleaned up itself, e.g. `stop()` was called). */
   release(): void;
+  /**
+   * Swaps the entry for a new one with the same owner (a process started again by a later test still
+   * belongs to the block that first started it, not to that test).
+   */
+  replace(label: string, cleanup: () => Promise<void>, emergencyCleanup?: () => void): CleanupHandle;
 }
 
 interface CleanupEntry {
@@ -37,13 +42,21 @@ export function registerCleanup(
   cleanup: () => Promise<void>,
   emergencyCleanup?: () => void,
 ): CleanupHandle {
+  return addEntry({ label, cleanup, emergencyCleanup, owner: registrationOwner });
+}
+
+function addEntry(entry: CleanupEntry): CleanupHandle {
   installExitHandlers();
-  const entry: CleanupEntry = { label, cleanup, emergencyCleanup, owner: registrationOwner };
   entries.push(entry);
+  const release = (): void => {
+    const index = entries.indexOf(entry);
+    if (index >= 0) entries.splice(index, 1);
+  };
   return {
-    release() {
-      const index = entries.indexOf(entry);
-      if (index >= 0) entries.splice(index, 1);
+    release,
+    replace(label, cleanup, emergencyCleanup) {
+      release();
+      return addEntry({ label, cleanup, emergencyCleanup, owner: entry.owner });
     },
   };
 }

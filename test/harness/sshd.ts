@@ -78,6 +78,10 @@ export interface RunningSshd {
   reload(): Promise<void>;
   /** Stops sshd and starts it again with the same dir, config and port. */
   restart(): Promise<void>;
+  /** Stops sshd and its sessions but keeps its dir, config and port, so resume() can start it again. */
+  halt(): Promise<void>;
+  /** Starts a halted sshd again on the same port, and waits until it is ready. */
+  resume(): Promise<void>;
   /** SIGTERM to sshd and its session children, SIGKILL after a grace period, then removes the temp dir. */
   stop(): Promise<void>;
   /** True once the sshd process has exited. */
@@ -283,14 +287,13 @@ class SshdProcess implements RunningSshd {
     );
     spawnError.catch(() => {}); // observed through Promise.race below; never an unhandled rejection
     const pid = child.pid;
-    this.cleanupHandle?.release();
-    this.cleanupHandle = registerCleanup(
-      `sshd on ${this.host}:${port}`,
-      () => this.stop(),
-      () => {
-        if (pid !== undefined) signalAll([pid, ...descendantPids(pid)], 'SIGKILL');
-      },
-    );
+    const label = `sshd on ${this.host}:${port}`;
+    const stop = (): Promise<void> => this.stop();
+    const kill = (): void => {
+      if (pid !== undefined) signalAll([pid, ...descendantPids(pid)], 'SIGKILL');
+    };
+    // Started again (resume, restart): still owned by whoever started it first.
+    this.cleanupHandle = this.cleanupHandle?.replace(label, stop, kill) ?? registerCleanup(label, stop, kill);
     try {
       const listening = new RegExp(`Server listening on ${escapeRegExp(this.host)} port ${port}\\.`);
       await Promise.race([this.waitForLog(listening, readyTimeoutMs, since), spawnError]);
@@ -330,7 +333,15 @@ class SshdProcess implements RunningSshd {
   }
 
   async restart(): Promise<void> {
+    await this.halt();
+    await this.resume();
+  }
+
+  async halt(): Promise<void> {
     await this.terminateProcesses();
+  }
+
+  async resume(): Promise<void> {
     await this.validateConfig();
     await this.launch(this.port, DEFAULT_READY_TIMEOUT_MS);
   }

@@ -247,6 +247,7 @@ describe('test harness: UNIX users and the ssh client', () => {
 describe('test harness: cleanup scoped by the mocha root hooks', () => {
   let forgottenInTest = 0;
   let forgottenInBlock = 0;
+  let restartedInBlock = 0;
 
   describe('a block whose before hook starts sshd and never stops it', () => {
     before(async () => {
@@ -257,8 +258,30 @@ describe('test harness: cleanup scoped by the mocha root hooks', () => {
     it('keeps it running for all of its tests (2)', () => assert.ok(isAlive(forgottenInBlock)));
   });
 
+  describe('a block whose before hook starts sshd and a test starts it again', () => {
+    let sshd: RunningSshd;
+    before(async () => {
+      sshd = await startSshd();
+    });
+
+    it('halts and resumes it in a test', async () => {
+      await sshd.halt();
+      assert.ok(sshd.exited);
+      await sshd.resume();
+      restartedInBlock = sshd.pid;
+    });
+    it('still finds it running in the next test: it belongs to the block, not to that test', () => {
+      assert.ok(isAlive(restartedInBlock));
+      assert.ok(existsSync(sshd.configPath));
+    });
+  });
+
   describe('the next block', () => {
-    it('finds the previous block\u2019s sshd stopped', () => assert.ok(!isAlive(forgottenInBlock)));
+    it('finds the previous blocks\u2019 sshds stopped', () => {
+      assert.ok(!isAlive(forgottenInBlock));
+      assert.ok(restartedInBlock > 0);
+      assert.ok(!isAlive(restartedInBlock));
+    });
 
     it('starts an sshd in a test and forgets it', async () => {
       forgottenInTest = (await startSshd()).pid;
