@@ -48,6 +48,7 @@ import { sshLogFileRoutes, sshLogRoutes } from './routes/ssh-logs.js';
 import { sshSessionRoutes } from './routes/ssh-sessions.js';
 import { targetRoutes } from './routes/targets.js';
 import { installTunnelEndpoints } from './tunnel/tunnel-endpoints.js';
+import { installConsole } from './console/console-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { virtualNetworkRoutes } from './routes/virtual-networks.js';
 
@@ -198,6 +199,8 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Agents' tunnels and people's streams through them (WebSocket upgrades; docs/tunnels.md).
   installTunnelEndpoints(app, services);
+  // The web console for admins and auditors (/console; docs/console.md).
+  await installConsole(app, services);
 
   await app.ready();
   return { app, services, routes };
