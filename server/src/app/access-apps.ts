@@ -18,10 +18,17 @@ import { toPolicyInput } from './access-policies.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
-import type { Repositories } from './ports/store.js';
-import type { Services } from './services.js';
+import type { Repositories, StoreOf } from './ports/store.js';
 
 export const INFRASTRUCTURE = 'infrastructure';
+
+/**
+ * What the app use cases need: the apps, their policies (inline ones are created with the app), the
+ * groups their inline policies name, and the audit trail.
+ */
+export interface AccessAppsDeps {
+  store: StoreOf<'apps' | 'policies' | 'groups' | 'auditEvents'>;
+}
 
 export interface AppWithPolicies {
   app: InfrastructureAppRecord;
@@ -32,7 +39,10 @@ export function presentAppWithPolicies(value: AppWithPolicies) {
   return presentApp(value.app, value.policies);
 }
 
-async function withPolicies(tx: Repositories, app: InfrastructureAppRecord): Promise<AppWithPolicies> {
+async function withPolicies(
+  tx: Pick<Repositories, 'policies'>,
+  app: InfrastructureAppRecord,
+): Promise<AppWithPolicies> {
   const policies = await tx.policies.getMany(
     app.accountId,
     app.policies.map((link) => link.policyId),
@@ -41,7 +51,7 @@ async function withPolicies(tx: Repositories, app: InfrastructureAppRecord): Pro
 }
 
 export async function createApp(
-  services: Services,
+  services: AccessAppsDeps,
   caller: Caller,
   input: ValidAppInput,
 ): Promise<AppWithPolicies> {
@@ -66,7 +76,7 @@ export async function createApp(
 }
 
 export async function listApps(
-  services: Services,
+  services: AccessAppsDeps,
   caller: Caller,
   query: AppListQuery = {},
 ): Promise<AppWithPolicies[]> {
@@ -96,13 +106,13 @@ function appMatchesQuery(app: InfrastructureAppRecord, query: AppListQuery): boo
   return true;
 }
 
-export async function getApp(services: Services, caller: Caller, id: string): Promise<AppWithPolicies> {
+export async function getApp(services: AccessAppsDeps, caller: Caller, id: string): Promise<AppWithPolicies> {
   const app = found(await services.store.apps.get(caller.accountId, id), 'access app', id);
   return withPolicies(services.store, app);
 }
 
 export async function replaceApp(
-  services: Services,
+  services: AccessAppsDeps,
   caller: Caller,
   id: string,
   input: ValidAppInput,
@@ -134,7 +144,7 @@ export async function replaceApp(
 }
 
 export async function deleteApp(
-  services: Services,
+  services: AccessAppsDeps,
   caller: Caller,
   id: string,
 ): Promise<InfrastructureAppRecord> {
@@ -156,7 +166,7 @@ export async function deleteApp(
  * protocol across the account), creates the inline policies, and returns the links in request order.
  */
 async function prepare(
-  tx: Repositories,
+  tx: Pick<Repositories, 'apps' | 'policies' | 'groups'>,
   accountId: string,
   input: ValidAppInput,
   current: InfrastructureAppRecord | undefined,
@@ -201,7 +211,7 @@ async function prepare(
 }
 
 async function checkPortProtocols(
-  tx: Repositories,
+  tx: Pick<Repositories, 'apps'>,
   accountId: string,
   input: ValidAppInput,
   selfId: string | undefined,

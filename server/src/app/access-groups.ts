@@ -11,7 +11,7 @@ import type { Services } from './services.js';
 
 /** Every `group` selector must name an existing group of the account (400 pointing at it otherwise). */
 export async function checkGroupReferences(
-  tx: Repositories,
+  tx: Pick<Repositories, 'groups'>,
   accountId: string,
   references: GroupReference[],
   selfId?: string,
