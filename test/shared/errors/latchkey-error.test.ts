@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { ERROR_CODES, LatchkeyError, httpStatusFor, isLatchkeyError } from '@latchkey/shared';
+import {
+  ERROR_CODES,
+  LatchkeyError,
+  apiErrorNumber,
+  errorItemFor,
+  httpStatusFor,
+  isLatchkeyError,
+} from '@latchkey/shared';
 
 describe('LatchkeyError', () => {
   it('carries a stable code, a message and an optional JSON pointer', () => {
@@ -25,8 +32,7 @@ describe('LatchkeyError', () => {
 });
 
 describe('ERROR_CODES: the routing failures', () => {
-  it('holds the two codes the router sends, with their statuses and Cloudflare numbers', async () => {
-    const { apiErrorNumber, errorItemFor } = await import('@latchkey/shared');
+  it('holds the two codes the router sends, with their statuses and Cloudflare numbers', () => {
     assert.equal(httpStatusFor('route_not_found'), 404);
     assert.equal(httpStatusFor('method_not_allowed'), 405);
     assert.equal(apiErrorNumber('route_not_found'), 7003);
