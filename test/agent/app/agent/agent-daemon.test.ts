@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { LatchkeyError, generateSshKeyPair, parseSshPublicKey } from '@latchkey/shared';
-import { AgentDaemon } from '../../../../agent/src/app/agent/agent-daemon.js';
+import { AgentDaemon, FOLLOW_UP_CHECK_MS } from '../../../../agent/src/app/agent/agent-daemon.js';
 import type { AgentDaemonDeps, AgentDaemonSettings } from '../../../../agent/src/app/agent/agent-daemon.js';
 import type { OsFacts } from '../../../../agent/src/domain/sshd/distro.js';
 import { BLOCK_BEGIN } from '../../../../agent/src/domain/sshd/latchkey-sshd-block.js';
@@ -99,6 +99,41 @@ function setUp(
 async function until(what: string, condition: () => boolean): Promise<void> {
   for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(condition(), what);
+}
+
+/**
+ * A fake clock for the one timer the daemon sets itself, the check a real setTimeout runs
+ * FOLLOW_UP_CHECK_MS after every repair: such timers are held until the test fires them, instead of
+ * the test waiting a second. Every other timer is real. `restore` puts the real functions back.
+ */
+function holdFollowUpChecks(): { fire(): void; restore(): void } {
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  const held = new Set<object>();
+  const callbacks = new Map<object, () => void>();
+  globalThis.setTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    if (ms !== FOLLOW_UP_CHECK_MS) return realSetTimeout(callback, ms, ...args);
+    const timer = { ref: () => timer, unref: () => timer, hasRef: () => false };
+    held.add(timer);
+    callbacks.set(timer, () => callback(...args));
+    return timer;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((timer: Parameters<typeof clearTimeout>[0]) => {
+    if (timer !== undefined && held.delete(timer as object)) return;
+    realClearTimeout(timer);
+  }) as typeof clearTimeout;
+  return {
+    fire() {
+      for (const timer of [...held]) {
+        held.delete(timer);
+        callbacks.get(timer)!();
+      }
+    },
+    restore() {
+      globalThis.setTimeout = realSetTimeout;
+      globalThis.clearTimeout = realClearTimeout;
+    },
+  };
 }
 
 describe('agent/app: the agent daemon over in-memory ports', () => {
@@ -417,24 +452,30 @@ describe('agent/app: the agent daemon over in-memory ports', () => {
   });
 
   it('drift: a tamper whose file event was lost during a repair is repaired by the check that follows', async () => {
-    const t = setUp({
-      sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
-    });
-    await t.daemon.cycle();
-    const stop = new AbortController();
-    const running = t.daemon.run(stop.signal);
-    await until('the first cycle of run', () => t.server.heartbeats.length === 2);
-    t.sshdHost.put(CA, '# emptied\n');
-    t.watcher.fire(CA);
-    await until('the first repair', () => t.server.heartbeats.length === 3);
-    // A second tamper whose event never arrives (merged with the repair's own, or lost).
-    t.sshdHost.put(CA, '# emptied again\n');
-    await until(
-      'the follow-up check repairs it',
-      () => t.sshdHost.text(CA)?.includes(caKey.split(' ')[1]!) === true,
-    );
-    stop.abort();
-    await running;
+    const followUps = holdFollowUpChecks();
+    try {
+      const t = setUp({
+        sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())),
+      });
+      await t.daemon.cycle();
+      const stop = new AbortController();
+      const running = t.daemon.run(stop.signal);
+      await until('the first cycle of run', () => t.server.heartbeats.length === 2);
+      t.sshdHost.put(CA, '# emptied\n');
+      t.watcher.fire(CA);
+      await until('the first repair', () => t.server.heartbeats.length === 3);
+      // A second tamper whose event never arrives (merged with the repair's own, or lost).
+      t.sshdHost.put(CA, '# emptied again\n');
+      followUps.fire(); // FOLLOW_UP_CHECK_MS after the first repair
+      await until(
+        'the follow-up check repairs it',
+        () => t.sshdHost.text(CA)?.includes(caKey.split(' ')[1]!) === true,
+      );
+      stop.abort();
+      await running;
+    } finally {
+      followUps.restore();
+    }
   });
 
   it('repairs drift from the keys of an earlier run while the server is away from the start', async () => {
