@@ -47,7 +47,8 @@ class Player {
     this.seek = this.part<HTMLInputElement>('#seek');
     this.speed = this.part<HTMLSelectElement>('#speed');
     this.clock = this.part<HTMLElement>('#player-time');
-    this.durationMs = Math.ceil((replay.events.at(-1)?.[0] ?? 0) * 1000);
+    // In whole steps of the seek bar (100 ms), so that its end is the last event.
+    this.durationMs = Math.ceil((replay.events.at(-1)?.[0] ?? 0) * 10) * 100;
     this.terminal = this.newTerminal();
     this.seek.max = String(this.durationMs);
     this.seek.value = '0';
