@@ -6,8 +6,12 @@ import { checkGroupReferences } from './access-groups.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
-import type { PolicyInput } from './ports/store.js';
-import type { Services } from './services.js';
+import type { PolicyInput, StoreOf } from './ports/store.js';
+
+/** What the policy use cases need: the policies, the groups their rules name, and the audit trail. */
+export interface AccessPoliciesDeps {
+  store: StoreOf<'policies' | 'groups' | 'auditEvents'>;
+}
 
 export function toPolicyInput(policy: ValidPolicyInput, reusable: boolean): PolicyInput {
   return {
@@ -24,7 +28,7 @@ export function toPolicyInput(policy: ValidPolicyInput, reusable: boolean): Poli
 }
 
 export async function createPolicy(
-  services: Services,
+  services: AccessPoliciesDeps,
   caller: Caller,
   policy: ValidPolicyInput,
 ): Promise<PolicyRecord> {
@@ -41,18 +45,22 @@ export async function createPolicy(
   });
 }
 
-export async function listPolicies(services: Services, caller: Caller): Promise<PolicyRecord[]> {
+export async function listPolicies(services: AccessPoliciesDeps, caller: Caller): Promise<PolicyRecord[]> {
   return services.store.policies.list(caller.accountId, { reusable: true });
 }
 
 /** Only reusable policies are addressable here; inline ones live in their app. */
-export async function getPolicy(services: Services, caller: Caller, id: string): Promise<PolicyRecord> {
+export async function getPolicy(
+  services: AccessPoliciesDeps,
+  caller: Caller,
+  id: string,
+): Promise<PolicyRecord> {
   const policy = await services.store.policies.get(caller.accountId, id);
   return found(policy?.reusable === true ? policy : undefined, 'reusable policy', id);
 }
 
 export async function replacePolicy(
-  services: Services,
+  services: AccessPoliciesDeps,
   caller: Caller,
   id: string,
   policy: ValidPolicyInput,
@@ -78,7 +86,11 @@ export async function replacePolicy(
 }
 
 /** Refused (409, naming the app) while an app links the policy. */
-export async function deletePolicy(services: Services, caller: Caller, id: string): Promise<PolicyRecord> {
+export async function deletePolicy(
+  services: AccessPoliciesDeps,
+  caller: Caller,
+  id: string,
+): Promise<PolicyRecord> {
   return services.store.transaction(async (tx) => {
     const existing = await tx.policies.get(caller.accountId, id);
     found(existing?.reusable === true ? existing : undefined, 'reusable policy', id);
