@@ -6,8 +6,15 @@ import type { AccessGroupRecord, JsonValue } from '../domain/records.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
-import type { AccessGroupInput, Repositories } from './ports/store.js';
-import type { Services } from './services.js';
+import type { AccessGroupInput, Repositories, StoreOf } from './ports/store.js';
+
+/**
+ * What the group use cases need: the groups, the policies (a group still used by one is not deleted),
+ * and the audit trail.
+ */
+export interface AccessGroupsDeps {
+  store: StoreOf<'groups' | 'policies' | 'auditEvents'>;
+}
 
 /** Every `group` selector must name an existing group of the account (400 pointing at it otherwise). */
 export async function checkGroupReferences(
@@ -33,7 +40,7 @@ export async function checkGroupReferences(
 }
 
 export async function createAccessGroup(
-  services: Services,
+  services: AccessGroupsDeps,
   caller: Caller,
   body: AccessGroupInputBody,
   references: GroupReference[],
@@ -52,7 +59,7 @@ export async function createAccessGroup(
 }
 
 export async function listAccessGroups(
-  services: Services,
+  services: AccessGroupsDeps,
   caller: Caller,
   query: AccessGroupListQuery = {},
 ): Promise<AccessGroupRecord[]> {
@@ -66,7 +73,7 @@ export async function listAccessGroups(
 }
 
 export async function getAccessGroup(
-  services: Services,
+  services: AccessGroupsDeps,
   caller: Caller,
   id: string,
 ): Promise<AccessGroupRecord> {
@@ -74,7 +81,7 @@ export async function getAccessGroup(
 }
 
 export async function replaceAccessGroup(
-  services: Services,
+  services: AccessGroupsDeps,
   caller: Caller,
   id: string,
   body: AccessGroupInputBody,
@@ -97,7 +104,7 @@ export async function replaceAccessGroup(
 
 /** Refused (409) while a policy or another group still refers to the group. */
 export async function deleteAccessGroup(
-  services: Services,
+  services: AccessGroupsDeps,
   caller: Caller,
   id: string,
 ): Promise<AccessGroupRecord> {
