@@ -20,7 +20,8 @@ export async function buildExtension() {
     platform: 'node',
     target: 'node20',
     conditions: ['latchkey-source'],
-    external: ['vscode', 'cpu-features', '*.node'],
+    // ws's optional native helpers: required inside try/catch, it falls back to JavaScript.
+    external: ['vscode', 'cpu-features', '*.node', 'bufferutil', 'utf-8-validate'],
     sourcemap: false,
     logLevel: 'warning',
   });

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
 import type { IssuedCertificateResult, MyTarget } from '../domain/access-api.js';
 import { HOST_CERTIFICATE_ALGORITHMS } from '@latchkey/shared/ssh2/accept-host-certificates';
@@ -16,6 +17,7 @@ import type { ServerHostKey } from '../domain/host-key-pins.js';
 import type { AccessServer } from './ports/access-server.js';
 import type { HostKeyStore, KeyFactory, SshConnector, SshShell, TerminalSize } from './ports/ssh.js';
 import type { SignedInSession } from './signed-in-session.js';
+import type { TunnelStreams } from './ports/tunnel.js';
 
 export interface ConnectDeps {
   server: AccessServer;
@@ -27,6 +29,8 @@ export interface ConnectDeps {
   notice(message: string): void;
   /** The clock host certificates are checked with. */
   now(): Date;
+  /** The server's tunnel; absent: every target is dialled at its address. */
+  tunnel?: TunnelStreams;
 }
 
 export interface ConnectRequest {
@@ -99,10 +103,12 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
     );
     return false;
   };
+  const socket = await tunnelSocket(deps, target, port);
   try {
     return await deps.ssh.openShell({
       host: address,
       port,
+      ...(socket === undefined ? {} : { socket }),
       username,
       key,
       certificate: issued.certificate,
@@ -145,6 +151,21 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
     }
     throw error;
   }
+}
+
+/**
+ * A stream through the server's tunnel when the target's agent holds one (as `latchkey ssh` does); else
+ * undefined, and the connection dials the target's address. Not knowing which targets are tunnelled
+ * (an older server) means dialling; a refused stream is the server's refusal, said as such.
+ */
+async function tunnelSocket(deps: ConnectDeps, target: MyTarget, port: number): Promise<Duplex | undefined> {
+  const { tunnel } = deps;
+  if (tunnel === undefined) return undefined;
+  const tunnelled = await deps.session
+    .withAccessToken((token) => tunnel.tunnelledTargetIds(token))
+    .catch(() => new Set<string>());
+  if (!tunnelled.has(target.id)) return undefined;
+  return deps.session.withAccessToken((token) => tunnel.open(token, target.id, port));
 }
 
 /**

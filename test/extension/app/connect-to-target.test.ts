@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { LatchkeyError, generateSshKeyPair, isLatchkeyError, issueCertificate } from '@latchkey/shared';
 import { connectToTarget } from '../../../extension/src/app/connect-to-target.js';
 import type { ShellRequest, SshConnector, SshShell } from '../../../extension/src/app/ports/ssh.js';
@@ -294,6 +295,54 @@ describe('extension/app: connect to a target', () => {
         (error: unknown) => isLatchkeyError(error, 'internal') && /host key for box/.test(error.message),
       );
       assert.deepEqual(requests, []);
+    });
+  });
+
+  describe('through the tunnel', () => {
+    const stream = new PassThrough();
+    const tunnelOf = (tunnelled: Set<string> | Error) => {
+      const opened: { token: string; targetId: string; port: number }[] = [];
+      return {
+        opened,
+        tunnel: {
+          tunnelledTargetIds: async () => {
+            if (tunnelled instanceof Error) throw tunnelled;
+            return tunnelled;
+          },
+          open: async (token: string, targetId: string, port: number) => {
+            opened.push({ token, targetId, port });
+            return stream;
+          },
+        },
+      };
+    };
+
+    it("a tunnelled target's connection runs over a stream from the server's tunnel", async () => {
+      const { deps, requests } = setup('SHA256:new');
+      const { tunnel, opened } = tunnelOf(new Set(['id-box']));
+      await connectToTarget(
+        { ...deps, tunnel },
+        { target: box, username: 'dev', size: { columns: 80, rows: 24 } },
+      );
+      assert.deepEqual(
+        opened.map(({ targetId, port }) => ({ targetId, port })),
+        [{ targetId: 'id-box', port: 2222 }],
+      );
+      assert.equal(requests[0]?.socket, stream);
+    });
+
+    it('a target without a tunnel, or a server that cannot say, is dialled at its address', async () => {
+      for (const tunnelled of [new Set(['id-other']), new LatchkeyError('unavailable', 'no tunnel list')]) {
+        const { deps, requests } = setup('SHA256:new');
+        const { tunnel, opened } = tunnelOf(tunnelled);
+        await connectToTarget(
+          { ...deps, tunnel },
+          { target: box, username: 'dev', size: { columns: 80, rows: 24 } },
+        );
+        assert.equal(opened.length, 0);
+        assert.equal(requests[0]?.socket, undefined);
+        assert.equal(requests[0]?.host, '10.0.0.1');
+      }
     });
   });
 });

@@ -70,6 +70,7 @@ export class Ssh2Connector implements SshConnector {
       client.connect({
         host: request.host,
         port: request.port,
+        ...(request.socket === undefined ? {} : { sock: request.socket }),
         username: request.username,
         readyTimeout: READY_TIMEOUT_MS,
         algorithms: {

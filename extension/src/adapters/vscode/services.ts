@@ -4,7 +4,9 @@ import type { Clock } from '../../app/ports/environment.js';
 import type { HostKeyStore, KeyFactory, SshConnector } from '../../app/ports/ssh.js';
 import type { SessionStore } from '../../app/ports/session-store.js';
 import { SignedInSession } from '../../app/signed-in-session.js';
+import type { TunnelStreams } from '../../app/ports/tunnel.js';
 import { FetchAccessServer } from '../http/access-server-client.js';
+import { WebSocketTunnelStreams } from '../http/tunnel-websocket.js';
 import { generateEphemeralKeyPair } from '../ssh/ed25519-key-pair.js';
 import { Ssh2Connector } from '../ssh/ssh2-connector.js';
 import { HostKeyFileStore } from './host-key-file-store.js';
@@ -20,6 +22,8 @@ export interface Services {
   keys: KeyFactory;
   ssh: SshConnector;
   hostKeys: HostKeyStore;
+  /** The server's tunnel: targets whose agent holds one are reached through it. */
+  tunnel: TunnelStreams;
   settings: LatchkeySettings;
 }
 
@@ -61,6 +65,7 @@ export function servicesFactory(
         keys,
         ssh,
         hostKeys,
+        tunnel: new WebSocketTunnelStreams(url),
         settings,
       };
     }

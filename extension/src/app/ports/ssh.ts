@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { HostKeyPins } from '../../domain/host-key-pins.js';
 
 export interface TerminalSize {
@@ -45,6 +46,8 @@ export interface ShellRequest {
   verifyHostKey(fingerprint: string, hostKeyBlob: Uint8Array): Promise<boolean>;
   /** The host key algorithms to offer (a fronted target: those of the key the server gives); default: all. */
   hostKeyAlgorithms?: string[];
+  /** The connection's bytes go over this stream (the tunnel) instead of a TCP connection to host:port. */
+  socket?: Duplex;
 }
 
 export interface SshConnector {
