@@ -10,11 +10,15 @@ import type { VirtualNetworkRecord } from '../domain/records.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
-import type { VirtualNetworkFilter, VirtualNetworkPatch } from './ports/store.js';
-import type { Services } from './services.js';
+import type { StoreOf, VirtualNetworkFilter, VirtualNetworkPatch } from './ports/store.js';
+
+/** What the virtual-network use cases need: the networks and the audit trail. */
+export interface VirtualNetworksDeps {
+  store: StoreOf<'virtualNetworks' | 'auditEvents'>;
+}
 
 export async function createVirtualNetwork(
-  services: Services,
+  services: VirtualNetworksDeps,
   caller: Caller,
   body: VirtualNetworkCreateBody,
 ): Promise<VirtualNetworkRecord> {
@@ -36,7 +40,7 @@ export async function createVirtualNetwork(
 }
 
 export async function listVirtualNetworks(
-  services: Services,
+  services: VirtualNetworksDeps,
   caller: Caller,
   query: VirtualNetworkListQuery,
 ): Promise<VirtualNetworkRecord[]> {
@@ -51,7 +55,7 @@ export async function listVirtualNetworks(
 }
 
 export async function getVirtualNetwork(
-  services: Services,
+  services: VirtualNetworksDeps,
   caller: Caller,
   id: string,
 ): Promise<VirtualNetworkRecord> {
@@ -59,7 +63,7 @@ export async function getVirtualNetwork(
 }
 
 export async function updateVirtualNetwork(
-  services: Services,
+  services: VirtualNetworksDeps,
   caller: Caller,
   id: string,
   body: VirtualNetworkPatchBody,
@@ -91,7 +95,7 @@ export async function updateVirtualNetwork(
 }
 
 export async function deleteVirtualNetwork(
-  services: Services,
+  services: VirtualNetworksDeps,
   caller: Caller,
   id: string,
 ): Promise<VirtualNetworkRecord> {
