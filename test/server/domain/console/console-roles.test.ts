@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import {
+  AUDITOR_PERMISSIONS,
+  consolePermissions,
+  pagesFor,
+} from '../../../../server/src/domain/console/console-roles.js';
+import { ALL_PERMISSIONS, PERMISSIONS } from '../../../../server/src/domain/permissions.js';
+
+describe('console roles', () => {
+  it('latchkey-admins holds every permission; latchkey-auditors reads logs and the audit log only', () => {
+    assert.deepEqual(consolePermissions(['latchkey-admins']), [...ALL_PERMISSIONS]);
+    assert.deepEqual(consolePermissions(['Latchkey-Auditors ']), [...AUDITOR_PERMISSIONS]);
+    assert.deepEqual(
+      pagesFor(consolePermissions(['latchkey-auditors'])).map((page) => page.path),
+      ['/console/logs', '/console/audit'],
+    );
+  });
+
+  it('latchkey-permission:<permission> gives that one, spelled as tokens create takes it', () => {
+    assert.deepEqual(consolePermissions(['latchkey-permission:zero trust edit']), [
+      PERMISSIONS.zeroTrustEdit,
+    ]);
+    assert.deepEqual(
+      pagesFor(consolePermissions(['latchkey-permission:Zero Trust: Edit'])).map((page) => page.path),
+      ['/console/targets', '/console/sessions'],
+      'Edit implies Read',
+    );
+  });
+
+  it('other groups, and a misspelt permission, give nothing', () => {
+    assert.deepEqual(consolePermissions(['developers', 'latchkey-permission:root', 'admins']), []);
+    assert.deepEqual(pagesFor([]), []);
+  });
+});
