@@ -12,8 +12,22 @@ import type { ApiTokenRecord } from '../domain/records.js';
 import { recordChange } from './audit-trail.js';
 import { callerOfToken } from './caller.js';
 import type { Caller } from './caller.js';
-import type { Repositories } from './ports/store.js';
+import type { Repositories, StoreOf } from './ports/store.js';
 import type { Services } from './services.js';
+
+/** Issuing a token needs randomness for its secret (the repositories are passed apart). */
+export type IssueApiTokenDeps = Pick<Services, 'randomBytes'>;
+
+/** Authenticating a bearer reads its token and the time. */
+export type AuthenticateDeps = Pick<Services, 'clock'> & { store: Pick<Repositories, 'apiTokens'> };
+
+/** The admin's list, read and revocation of tokens: the tokens and the audit trail. */
+export interface ApiTokensDeps {
+  store: StoreOf<'apiTokens' | 'auditEvents'>;
+}
+
+/** Rotating the admin token issues one and revokes the previous one in a transaction. */
+export type RotateAdminTokenDeps = IssueApiTokenDeps & ApiTokensDeps;
 
 /** lastUsedAt is refreshed at most this often, so reads do not each cost a write. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -25,8 +39,8 @@ export interface IssuedToken {
 }
 
 export async function issueApiToken(
-  services: Services,
-  repositories: Repositories,
+  services: IssueApiTokenDeps,
+  repositories: Pick<Repositories, 'apiTokens' | 'auditEvents'>,
   accountId: string,
   request: { name: string; permissions: Permission[]; expiresAt?: Date },
   actor = 'server:cli',
@@ -57,7 +71,10 @@ export async function issueApiToken(
  * The caller behind `Authorization: Bearer <secret>`. Missing, unknown, expired and revoked tokens are
  * all `unauthenticated`, with a message that says which (none of them reveals anything about others).
  */
-export async function authenticate(services: Services, authorization: string | undefined): Promise<Caller> {
+export async function authenticate(
+  services: AuthenticateDeps,
+  authorization: string | undefined,
+): Promise<Caller> {
   if (authorization === undefined || authorization.trim() === '') {
     throw new LatchkeyError('unauthenticated', 'missing API token: send "Authorization: Bearer <token>"');
   }
@@ -85,11 +102,15 @@ export function isAgentCredential(token: Pick<ApiTokenRecord, 'permissions'>): b
 }
 
 /** The account's API tokens (not agents' credentials), oldest first; revoked and expired ones too. */
-export async function listApiTokens(services: Services, caller: Caller): Promise<ApiTokenRecord[]> {
+export async function listApiTokens(services: ApiTokensDeps, caller: Caller): Promise<ApiTokenRecord[]> {
   return (await services.store.apiTokens.list(caller.accountId)).filter((token) => !isAgentCredential(token));
 }
 
-export async function getApiToken(services: Services, caller: Caller, id: string): Promise<ApiTokenRecord> {
+export async function getApiToken(
+  services: ApiTokensDeps,
+  caller: Caller,
+  id: string,
+): Promise<ApiTokenRecord> {
   return adminToken(await services.store.apiTokens.get(caller.accountId, id), id);
 }
 
@@ -110,7 +131,7 @@ function adminToken(token: ApiTokenRecord | undefined, id: string): ApiTokenReco
  * token is refused from its next request on, on every server process. A token may revoke itself.
  */
 export async function revokeApiToken(
-  services: Services,
+  services: ApiTokensDeps,
   caller: Caller,
   id: string,
 ): Promise<ApiTokenRecord> {
@@ -140,7 +161,7 @@ export async function revokeApiToken(
  * absent previous secret revokes nothing; the new token is issued all the same.
  */
 export async function rotateAdminToken(
-  services: Services,
+  services: RotateAdminTokenDeps,
   accountId: string,
   previousSecret: string | undefined,
   actor = 'server:cli',
