@@ -32,6 +32,24 @@ export interface VirtualNetworkRecord {
   deletedAt?: Date;
 }
 
+/**
+ * A route of private addresses to a connector (Cloudflare's tunnel route, `teamnet/routes`): people's
+ * tunnel streams to an agentless target whose address is in `network`, in `virtualNetworkId`, go through
+ * the agent `agentId` (Cloudflare's `tunnel_id`), which dials the address. `network` is a canonical CIDR
+ * (`10.77.0.0/24`, `fd00::/64`, a single address as /32 or /128).
+ */
+export interface TunnelRouteRecord {
+  id: string;
+  accountId: string;
+  network: string;
+  agentId: string;
+  virtualNetworkId: string;
+  comment: string;
+  createdAt: Date;
+  /** Set only on the record a delete returns. */
+  deletedAt?: Date;
+}
+
 /** One address of a target in one virtual network. `address` is normalised (see TargetIpInput). */
 export interface TargetIp {
   address: string;

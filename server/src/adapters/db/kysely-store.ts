@@ -26,6 +26,7 @@ import { signInLockoutRepository } from './repositories/sign-in-lockouts.js';
 import { signInSessionRepository } from './repositories/sign-in-sessions.js';
 import { sessionTerminationRepository } from './repositories/session-terminations.js';
 import { sshLogRepository } from './repositories/ssh-logs.js';
+import { tunnelRouteRepository } from './repositories/tunnel-routes.js';
 import { tokenSigningKeyRepository } from './repositories/token-signing-keys.js';
 import { upstreamIdentityRepository } from './repositories/upstream-identities.js';
 import { upstreamLoginRepository } from './repositories/upstream-logins.js';
@@ -58,6 +59,7 @@ function repositories(ctx: RepositoryContext): Repositories {
     issuedSessions: issuedSessionRepository(ctx),
     signInLockouts: signInLockoutRepository(ctx),
     upstreamIdentities: upstreamIdentityRepository(ctx),
+    tunnelRoutes: tunnelRouteRepository(ctx),
   };
 }
 

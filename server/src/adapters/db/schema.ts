@@ -256,6 +256,17 @@ export interface AgentsTable {
   created_at: TimeColumn;
 }
 
+/** Tunnel routes (migration 0016): `network` is a canonical CIDR, unique per (account, virtual network). */
+export interface TunnelRoutesTable {
+  id: string;
+  account_id: string;
+  network: string;
+  agent_id: string;
+  virtual_network_id: string;
+  comment: string;
+  created_at: TimeColumn;
+}
+
 export interface SshLogsTable {
   account_id: string;
   id: string;
@@ -393,4 +404,5 @@ export interface DatabaseSchema {
   issued_sessions: IssuedSessionsTable;
   sign_in_lockouts: SignInLockoutsTable;
   upstream_identities: UpstreamIdentitiesTable;
+  tunnel_routes: TunnelRoutesTable;
 }

@@ -40,6 +40,7 @@ import type { SessionTerminationRepository } from './store/session-terminations.
 import type { IssuedSessionRepository } from './store/issued-sessions.js';
 import type { SignInLockoutRepository } from './store/sign-in-lockouts.js';
 import type { UpstreamIdentityRepository } from './store/upstream-identities.js';
+import type { TunnelRouteRepository } from './store/tunnel-routes.js';
 
 export * from './store/paging.js';
 export * from './store/accounts.js';
@@ -66,6 +67,7 @@ export * from './store/session-terminations.js';
 export * from './store/issued-sessions.js';
 export * from './store/sign-in-lockouts.js';
 export * from './store/upstream-identities.js';
+export * from './store/tunnel-routes.js';
 
 // ---------------------------------------------------------------------------------------------------
 // The store
@@ -96,6 +98,7 @@ export interface Repositories {
   readonly issuedSessions: IssuedSessionRepository;
   readonly signInLockouts: SignInLockoutRepository;
   readonly upstreamIdentities: UpstreamIdentityRepository;
+  readonly tunnelRoutes: TunnelRouteRepository;
 }
 
 export interface Store extends Repositories {

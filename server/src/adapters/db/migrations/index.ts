@@ -19,6 +19,7 @@ import { hostCasSchema } from './0012-host-cas.js';
 import { caRotationsSchema } from './0013-ca-rotations.js';
 import { sshLogUploadsSchema } from './0014-ssh-log-uploads.js';
 import { cloudflareFieldsSchema } from './0015-cloudflare-fields.js';
+import { tunnelRoutesSchema } from './0016-tunnel-routes.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -39,6 +40,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0013-ca-rotations': caRotationsSchema(kind),
         '0014-ssh-log-uploads': sshLogUploadsSchema(kind),
         '0015-cloudflare-fields': cloudflareFieldsSchema(kind),
+        '0016-tunnel-routes': tunnelRoutesSchema(kind),
       };
     },
   };

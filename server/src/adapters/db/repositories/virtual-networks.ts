@@ -4,6 +4,7 @@ import type { VirtualNetworkRecord } from '../../../domain/records.js';
 import { isForeignKeyViolation, uniqueViolation, violates } from '../db-errors.js';
 import type { VirtualNetworksTable } from '../schema.js';
 import { now, withTransaction, type RepositoryContext } from './context.js';
+import { routesOfVirtualNetwork } from './tunnel-routes.js';
 
 function toRecord(ctx: RepositoryContext, row: VirtualNetworksTable): VirtualNetworkRecord {
   return {
@@ -167,9 +168,22 @@ export function virtualNetworkRepository(ctx: RepositoryContext): VirtualNetwork
         const inUseError = () =>
           new LatchkeyError(
             'conflict',
-            `virtual network ${id} is still used by ${inUse || 'some'} target(s)`,
+            inUse > 0
+              ? `virtual network ${id} is still used by ${inUse} target(s)`
+              : `virtual network ${id} is still used by some target(s) or tunnel route(s)`,
           );
         if (inUse > 0) throw inUseError();
+        // Routes are not removed with their network (a connector's reach would silently shrink): the
+        // admin deletes them first.
+        const routes = await routesOfVirtualNetwork(tx, accountId, id);
+        if (routes.length > 0) {
+          const named = routes.slice(0, 5).map((route) => `${route.network} (route ${route.id})`);
+          const more = routes.length > 5 ? ` and ${routes.length - 5} more` : '';
+          throw new LatchkeyError(
+            'conflict',
+            `virtual network ${id} is still used by ${routes.length} tunnel route(s): ${named.join(', ')}${more}`,
+          );
+        }
         try {
           await tx.db
             .deleteFrom('virtual_networks')
@@ -177,6 +191,7 @@ export function virtualNetworkRepository(ctx: RepositoryContext): VirtualNetwork
             .where('id', '=', id)
             .execute();
         } catch (error) {
+          // A target or route added meanwhile.
           if (isForeignKeyViolation(error)) throw inUseError();
           throw error;
         }
