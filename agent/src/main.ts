@@ -31,7 +31,9 @@ import { SpooledLogUploader } from './app/recording/upload-spooled-logs.js';
 import { parseBreakGlassDuration } from './domain/recording/break-glass.js';
 import { SpoolStore } from './spool/spool-store.js';
 import { SshFront } from './front/ssh-front.js';
+import { ConnectorDialer } from './adapters/tunnel/connector-dialer.js';
 import { TunnelClient } from './adapters/tunnel/tunnel-client.js';
+import { parseConnectorRoute } from './domain/tunnel/connector-routes.js';
 import {
   generateInnerKey,
   loadOrCreateFrontKeys,
@@ -476,8 +478,13 @@ agentOptions(
     .option(
       '--no-tunnel',
       "do not hold the tunnel to the access server (people then reach the front's port directly)",
+    )
+    .option(
+      '--route <cidr>',
+      'a private range this host may dial for people, as a connector (repeat; docs/tunnels.md "Connectors")',
+      (value: string, previous: string[] = []) => [...previous, value],
     ),
-).action(async (options: RawAgentOptions & { tunnel?: boolean }) => {
+).action(async (options: RawAgentOptions & { tunnel?: boolean; route?: string[] }) => {
   let daemon: AgentDaemon;
   let tunnel: TunnelClient | undefined;
   let recording: Awaited<ReturnType<typeof startRecording>>;
@@ -485,6 +492,7 @@ agentOptions(
   try {
     const config = parseAgentConfig(options);
     warnLegacyFlags(config);
+    const routes = (options.route ?? []).map(parseConnectorRoute);
     const wiring: DaemonWiring = {};
     recording = await startRecording(config);
     if (config.front !== undefined) {
@@ -508,9 +516,20 @@ agentOptions(
         server: wiring.tunnel.server,
         token: wiring.tunnel.token,
         accept: (stream, remote, person) => fronted.front.acceptStream(stream, remote, person),
+        ...(routes.length === 0 ? {} : { connector: new ConnectorDialer(routes) }),
         log,
         random: Math.random,
       });
+      if (routes.length > 0) {
+        log(
+          `tunnel: a connector for ${routes.map((route) => `${route.network}/${route.prefix}`).join(', ')}`,
+        );
+      }
+    } else if (routes.length > 0) {
+      throw new LatchkeyError(
+        'invalid_argument',
+        '--route needs the tunnel and the SSH front (no --no-tunnel)',
+      );
     }
   } catch (error) {
     fail(error);

@@ -3,7 +3,8 @@
  * (`GET /v1/tunnel/agent`, a WebSocket, bearer agent credential) and holds the link for good. Inside the
  * WebSocket runs HTTP/2 in reversed roles: this agent is the HTTP/2 server, the access server its client,
  * which opens one CONNECT stream per person's SSH connection. Each stream is handed to the SSH front
- * in-process (SshFront.acceptStream); the agent dials nothing else.
+ * in-process (SshFront.acceptStream), or, for a connector, dialled to a private address inside the
+ * agent's own `--route` ranges (connector-dialer.ts); the agent dials nothing else.
  *
  * Liveness: the server pings every 20 s; no ping (nor other traffic) for `deadAfterMs` and the link is cut.
  * A cut link is dialled again after a full-jitter exponential backoff (0.5 s doubling to 30 s, reset once
@@ -19,7 +20,10 @@ import {
 import http2 from 'node:http2';
 import type { Http2Session, ServerHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream';
 import { WebSocket, createWebSocketStream } from 'ws';
+import { parseDialTarget } from '../../domain/tunnel/connector-routes.js';
+import type { ConnectorDialer } from './connector-dialer.js';
 
 export interface TunnelClientOptions {
   /** The access server, e.g. https://access.example.com. */
@@ -28,6 +32,8 @@ export interface TunnelClientOptions {
   token: () => string | undefined;
   /** Where each accepted stream goes (the SSH front). */
   accept: (stream: Duplex, remote: { address: string; port: number }, person: string) => void;
+  /** A connector's dials to private addresses (`--route`); absent: every dial is refused. */
+  connector?: ConnectorDialer;
   log: (line: string) => void;
   /** Random in [0, 1): the backoff's jitter. */
   random: () => number;
@@ -175,17 +181,62 @@ export class TunnelClient {
     stream.on('error', () => undefined);
     const person = String(headers['latchkey-user'] ?? 'unknown');
     const streamId = String(headers['latchkey-stream-id'] ?? '?');
-    // Only CONNECT to the front: no arbitrary dials in this slice.
     if (headers[':method'] !== 'CONNECT') {
       stream.respond({ ':status': 405 }, { endStream: true });
       return;
     }
     const remote = parseAddress(headers['latchkey-client-addr']);
+    const dial = headers['latchkey-dial'];
+    if (dial !== undefined) {
+      void this.dialFor(stream, String(dial), person, streamId, remote.address);
+      return;
+    }
     this.options.log(`tunnel: stream ${streamId} from ${person} (${remote.address}) to the ssh front`);
     stream.respond({ ':status': 200 });
     this.streams.add(stream);
     stream.on('close', () => this.streams.delete(stream));
     this.options.accept(stream, remote, person);
+  }
+
+  /**
+   * A stream for a private address (this agent as a connector): dialled only inside its `--route`
+   * ranges; the answer is 200 once connected, else 403 (not in its routes), 502 or 504 with the reason
+   * in `latchkey-error`, which the access server tells the person.
+   */
+  private async dialFor(
+    stream: ServerHttp2Stream,
+    dial: string,
+    person: string,
+    streamId: string,
+    from: string,
+  ): Promise<void> {
+    const target = parseDialTarget(dial);
+    const refuse = (status: number, reason: string) => {
+      this.options.log(
+        `tunnel: stream ${streamId} from ${person} (${from}): refused to dial ${dial}: ${reason}`,
+      );
+      if (!stream.destroyed)
+        stream.respond({ ':status': status, 'latchkey-error': reason }, { endStream: true });
+    };
+    if (target === undefined) return refuse(400, 'not an address and port');
+    const { connector } = this.options;
+    if (connector === undefined) return refuse(403, 'this agent is no connector (it has no --route)');
+    const outcome = await connector.dial(target.address, target.port);
+    if (!outcome.ok) return refuse(outcome.status, outcome.reason);
+    const { socket } = outcome;
+    if (stream.destroyed) {
+      socket.destroy();
+      return;
+    }
+    this.options.log(`tunnel: stream ${streamId} from ${person} (${from}) dials ${dial}`);
+    stream.respond({ ':status': 200 });
+    this.streams.add(stream);
+    stream.on('close', () => this.streams.delete(stream));
+    // Both ways with backpressure; either side ending or failing ends the other.
+    pipeline(stream, socket, stream, () => {
+      socket.destroy();
+      stream.destroy();
+    });
   }
 
   /** Cuts the link now (tests). */
