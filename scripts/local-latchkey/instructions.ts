@@ -35,6 +35,9 @@ Latchkey is up.
   demo person    ${settings.demoEmail}   password: ${demoPassword}
   may log in as  ${settings.demoUnixUser}   (policy of the app "${settings.appName}")
   session logs   on, sealed to the auditor key ${show(paths.auditorPrivateKey)}
+  web console    ${url}/console
+                 admin    ${settings.consoleAdminEmail}     password: ${demoPassword}
+                 auditor  ${settings.consoleAuditorEmail}   password: ${demoPassword}   (logs and audit, read-only)
   process logs   ${show(logsDir)}/
 
 In another terminal, from ${settings.root}:
@@ -54,6 +57,8 @@ In another terminal, from ${settings.root}:
                    latchkey logs download LOG_ID -o session.log --server ${url}
                    latchkey logs decrypt -i session.log -k ${show(paths.auditorPrivateKey)}
                    (session.log-decrypted.zip: the terminal, session.cast, commands.json, verify.txt)
+                   or in the browser: ${url}/console/logs as ${settings.consoleAuditorEmail}, open a log,
+                   pick ${show(paths.auditorPrivateKey)} and Decrypt (the key stays in the browser)
 
 Press Ctrl-C to stop everything.
 `;

@@ -106,6 +106,9 @@ async function main(): Promise<void> {
   const passwordIsNew = !existsSync(paths.demoPassword);
   const password = await demoPassword(paths);
   await ensureDemoPerson(password, passwordIsNew);
+  // The web console's demo admin and auditor (/console), with the same password.
+  await ensureDemoPerson(password, passwordIsNew, settings.consoleAdminEmail, ['latchkey-admins']);
+  await ensureDemoPerson(password, passwordIsNew, settings.consoleAuditorEmail, ['latchkey-auditors']);
   await ensureApp(api, settings);
   await ensureAuditorToken();
 
@@ -194,17 +197,31 @@ function agentLocation(): string[] {
 }
 
 /**
- * The demo person with the demo password: `user reset` when the data directory had the password already
+ * A demo account (the demo person unless `email` says another; `groups` when it is added) with the demo
+ * password: `user reset` when the data directory had the password already
  * (the person was made by an earlier start), `user add` when it is new; the other one when that fails
  * (the server's data and the password file went separate ways). One command in the usual case: each
  * is a process that loads the server.
  */
-async function ensureDemoPerson(password: string, passwordIsNew: boolean): Promise<void> {
+async function ensureDemoPerson(
+  password: string,
+  passwordIsNew: boolean,
+  email = settings.demoEmail,
+  groups: readonly string[] = [],
+): Promise<void> {
   const attempt = (action: 'add' | 'reset') =>
     new Promise<string | undefined>((done) => {
       const child = execFile(
         node,
-        [SERVER_BIN, 'user', action, settings.demoEmail, '--data-dir', paths.serverData],
+        [
+          SERVER_BIN,
+          'user',
+          action,
+          email,
+          '--data-dir',
+          paths.serverData,
+          ...(action === 'add' ? groups.flatMap((group) => ['--group', group]) : []),
+        ],
         { env: fromSource },
         (error, _out, stderr) =>
           done(error === null ? undefined : `latchkey-server user ${action}: ${stderr || error.message}`),

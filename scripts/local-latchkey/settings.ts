@@ -32,6 +32,9 @@ export interface LocalLatchkeySettings {
   readonly devDir: string;
   readonly demoUnixUser: string;
   readonly demoEmail: string;
+  /** The web console's demo accounts (groups latchkey-admins, latchkey-auditors), with the demo password. */
+  readonly consoleAdminEmail: string;
+  readonly consoleAuditorEmail: string;
   readonly targetHostname: string;
   readonly appName: string;
 }
@@ -45,6 +48,8 @@ export function readSettings(root: string, env: NodeJS.ProcessEnv): LocalLatchke
     devDir: resolve(env.LATCHKEY_DEV_DIR ?? resolve(root, '.latchkey-dev')),
     demoUnixUser: unixUser(env.LATCHKEY_DEMO_UNIX_USER ?? 'latchkey-demo'),
     demoEmail: 'demo@latchkey.test',
+    consoleAdminEmail: 'admin@latchkey.test',
+    consoleAuditorEmail: 'auditor@latchkey.test',
     targetHostname: 'local-target',
     appName: 'local-target over SSH',
   };
