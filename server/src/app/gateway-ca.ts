@@ -15,8 +15,16 @@ import type { GatewayCaRecord } from '../domain/records.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
-import type { Repositories } from './ports/store.js';
+import type { Repositories, StoreOf } from './ports/store.js';
 import type { Services } from './services.js';
+
+/**
+ * What the CA use cases need: the CA, its rotation (a CA under rotation is not deleted; its next CA is
+ * listed), the audit trail, and the key protector that seals a new CA's private key.
+ */
+export type GatewayCaDeps = Pick<Services, 'caKeys'> & {
+  store: StoreOf<'gatewayCas' | 'caRotations' | 'auditEvents'>;
+};
 
 /** The comment of the CA's authorized-keys line. */
 export const CA_KEY_COMMENT = 'latchkey-ssh-ca';
@@ -30,7 +38,7 @@ export function gatewayCaSealingContext(accountId: string, publicKey: string): s
 }
 
 export async function createGatewayCa(
-  services: Services,
+  services: GatewayCaDeps,
   caller: Caller,
   keyType: CaKeyType,
 ): Promise<GatewayCaRecord> {
@@ -64,7 +72,7 @@ export async function createGatewayCa(
  * The CAs whose certificates are accepted: the account's CA and, while a rotation is under way, the next
  * one after it (what agents and admins of agentless targets trust; see ca-rotation.ts).
  */
-export async function listGatewayCas(services: Services, caller: Caller): Promise<GatewayCaRecord[]> {
+export async function listGatewayCas(services: GatewayCaDeps, caller: Caller): Promise<GatewayCaRecord[]> {
   const [cas, rotation] = await Promise.all([
     services.store.gatewayCas.list(caller.accountId),
     services.store.caRotations.get(caller.accountId),
@@ -84,7 +92,7 @@ export async function listGatewayCas(services: Services, caller: Caller): Promis
 }
 
 export async function deleteGatewayCa(
-  services: Services,
+  services: GatewayCaDeps,
   caller: Caller,
   id: string,
 ): Promise<GatewayCaRecord> {
