@@ -3,17 +3,23 @@ import { presentAuditSshSettings } from '../domain/api-representation.js';
 import type { AuditSshSettingsRecord } from '../domain/records.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
+import type { StoreOf } from './ports/store.js';
 import type { Services } from './services.js';
 
+/** What the settings use cases need: the settings, the audit trail, and the time (to present them). */
+export type AuditSshSettingsDeps = Pick<Services, 'clock'> & {
+  store: StoreOf<'auditSshSettings' | 'auditEvents'>;
+};
+
 export async function getAuditSshSettings(
-  services: Services,
+  services: AuditSshSettingsDeps,
   caller: Caller,
 ): Promise<AuditSshSettingsRecord | undefined> {
   return services.store.auditSshSettings.get(caller.accountId);
 }
 
 export async function putAuditSshSettings(
-  services: Services,
+  services: AuditSshSettingsDeps,
   caller: Caller,
   publicKey: string,
 ): Promise<AuditSshSettingsRecord> {
@@ -34,7 +40,7 @@ export async function putAuditSshSettings(
 
 /** Cloudflare's `rotate_seed`: a new `seed_id`, the key unchanged. */
 export async function rotateAuditSshSeed(
-  services: Services,
+  services: AuditSshSettingsDeps,
   caller: Caller,
 ): Promise<AuditSshSettingsRecord> {
   return services.store.transaction(async (tx) => {
