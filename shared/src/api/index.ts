@@ -15,6 +15,7 @@ export * from './schema-check.js';
 export * from './targets.js';
 export * from './unix-username.js';
 export * from './virtual-networks.js';
+export * from './tunnel-routes.js';
 export * from './me.js';
 export * from './agents.js';
 export * from './ssh-logs.js';

@@ -1,0 +1,65 @@
+/**
+ * Cloudflare's tunnel routes (`/accounts/{account_id}/teamnet/routes`, issue 14, connectors): a private
+ * network of a virtual network, reached through a connector agent (`tunnel_id` is the agent's id).
+ */
+import Type from 'typebox';
+import type { Static } from 'typebox';
+import { PageQueryFields, Timestamp, Uuid } from './common.js';
+
+const Network = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description:
+    'The private IPv4 or IPv6 range, in CIDR notation (10.77.0.0/24, fd00::/64); a bare address is a /32 or /128. ' +
+    'Host bits past the prefix are refused. Answers give the canonical form.',
+});
+const Comment = Type.String({ maxLength: 1000 });
+const TunnelId = Type.String({
+  format: 'uuid',
+  description: 'The connector: the id of the agent that dials addresses of this network.',
+});
+
+export const TunnelRouteCreateSchema = Type.Object(
+  {
+    network: Network,
+    tunnel_id: TunnelId,
+    comment: Type.Optional(Comment),
+    virtual_network_id: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: "The virtual network (default: the account's default network).",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TunnelRouteCreateBody = Static<typeof TunnelRouteCreateSchema>;
+
+export const TunnelRouteListQuerySchema = Type.Object(
+  {
+    tunnel_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only the routes of this agent.' })),
+    virtual_network_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Only the routes of this virtual network.' }),
+    ),
+    is_deleted: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: deleted routes, which Latchkey removes rather than keeps, so always none; false: the live ones (all).',
+      }),
+    ),
+    ...PageQueryFields,
+  },
+  { additionalProperties: false },
+);
+export type TunnelRouteListQuery = Static<typeof TunnelRouteListQuerySchema>;
+
+export const TunnelRouteSchema = Type.Object({
+  id: Uuid,
+  network: Type.String({ description: 'Canonical CIDR.' }),
+  tunnel_id: Uuid,
+  virtual_network_id: Uuid,
+  comment: Type.String(),
+  created_at: Timestamp,
+  deleted_at: Type.Optional(Timestamp),
+});
+export type TunnelRoute = Static<typeof TunnelRouteSchema>;
