@@ -1,5 +1,5 @@
 /**
- * The console's one script (loaded by every console page, it acts only on a session log's page): the
+ * The console's script (a session log's page loads it; no other page has a script): the
  * auditor picks their private key file; the script fetches the sealed log from this server (same
  * origin, the console's cookie), decrypts it here with shared's reader, and shows the integrity verdict,
  * the commands with their exit statuses, the transfers, and hands the terminal output to the player

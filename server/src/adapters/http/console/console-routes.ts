@@ -11,7 +11,7 @@
  * refused with 403 and changes nothing.
  */
 import { Readable } from 'node:stream';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import formBody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LatchkeyError, httpStatusFor } from '@latchkey/shared';
@@ -183,20 +183,20 @@ async function consoleScope(app: FastifyInstance, services: Services): Promise<v
   };
 
   // --- assets -----------------------------------------------------------------------------------------
-  app.get('/assets/console.css', hidden, async (_request, reply) =>
-    reply
-      .header('content-type', 'text/css; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .send(CONSOLE_CSS),
+  // Revalidated on each use (no-cache) with an ETag, so a page load costs a 304, never a stale script.
+  const asset = (request: FastifyRequest, reply: FastifyReply, type: string, text: string) => {
+    const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+    reply.header('content-type', type).header('cache-control', 'no-cache').header('etag', etag);
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.send(text);
+  };
+  app.get('/assets/console.css', hidden, async (request, reply) =>
+    asset(request, reply, 'text/css; charset=utf-8', CONSOLE_CSS),
   );
   for (const name of ['console.js', 'player.js'] as const) {
-    app.get(`/assets/${name}`, hidden, async (_request, reply) => {
-      const scripts = await consoleScripts();
-      return reply
-        .header('content-type', 'text/javascript; charset=utf-8')
-        .header('cache-control', 'no-cache')
-        .send(scripts[name]);
-    });
+    app.get(`/assets/${name}`, hidden, async (request, reply) =>
+      asset(request, reply, 'text/javascript; charset=utf-8', (await consoleScripts())[name]),
+    );
   }
 
   // --- sign-in ----------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
  * The HTML of the web console: pure functions from what to show to a complete page, in the style of the
  * device pages (device-pages/render-device-pages.ts): server-rendered, every value HTML-escaped here and
  * nowhere else. No inline script, no inline style (the CSP refuses both): the stylesheet is
- * /console/assets/console.css, the one script /console/assets/console.js (deferred; it acts on a session
- * log's page only), and the log page adds /console/assets/player.js.
+ * /console/assets/console.css; only a session log's page has scripts (/console/assets/console.js, which
+ * decrypts, and /console/assets/player.js), every other page works without any.
  */
 import type { SshLog, SshSession, Target, AuditEvent } from '@latchkey/shared';
 import { escapeHtml } from '../device-pages/render-device-pages.js';
@@ -66,7 +66,7 @@ interface PageOptions {
   /** The navigation entry to mark current. */
   current?: string;
   viewer?: Viewer;
-  /** The player's script too (a session log's page). */
+  /** The scripts (console.js and the player): a session log's page only; the others have none. */
   player?: boolean;
 }
 
@@ -88,8 +88,7 @@ export function page(options: PageOptions, body: string): string {
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(options.title)} · Latchkey console</title>
 <link rel="stylesheet" href="/console/assets/console.css">
-${options.player === true ? '<script src="/console/assets/player.js" defer></script>\n' : ''}<script src="/console/assets/console.js" defer></script>
-</head>
+${options.player === true ? '<script src="/console/assets/player.js" defer></script>\n<script src="/console/assets/console.js" defer></script>\n' : ''}</head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header><a class="brand" href="/console">Latchkey console</a>${nav}</header>
 <main id="main" tabindex="-1"><h1>${escapeHtml(options.title)}</h1>
