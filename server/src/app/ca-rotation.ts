@@ -8,11 +8,28 @@ import { LatchkeyError, generateSshKeyPair, parseSshPublicKey } from '@latchkey/
 import type { CaKeyType } from '@latchkey/shared';
 import { CLOCK_SKEW_MS, agentsNotTrustingNext, oldCaRetirableAt } from '../domain/ca-rotation.js';
 import type { CaRotationRecord, GatewayCaRecord } from '../domain/records.js';
+import type { SignInSettings } from '../domain/sign-in-settings.js';
 import { uuidFromBytes } from '../domain/uuid-from-bytes.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { CA_KEY_COMMENT, gatewayCaSealingContext } from './gateway-ca.js';
+import type { Repositories, StoreOf } from './ports/store.js';
 import type { Services } from './services.js';
+
+/** What showing a rotation needs: the longest certificate lifetime (when the old CA may go). */
+interface RotationViewDeps {
+  signIn: Pick<SignInSettings, 'maxCertificateTtlSeconds'>;
+}
+
+/**
+ * What the rotation use cases need: the CA and its rotation, the agents (a switch waits for those heard
+ * from lately), the audit trail, the key protector that seals the next CA's key, the time, randomness
+ * (the next CA's id) and the longest certificate lifetime.
+ */
+export type CaRotationDeps = RotationViewDeps &
+  Pick<Services, 'clock' | 'randomBytes' | 'caKeys'> & {
+    store: StoreOf<'gatewayCas' | 'caRotations' | 'agents' | 'auditEvents'>;
+  };
 
 /** The rotation as the API shows it. */
 export interface CaRotationView {
@@ -23,13 +40,13 @@ export interface CaRotationView {
   completableAt?: Date;
 }
 
-export async function getCaRotation(services: Services, caller: Caller): Promise<CaRotationView> {
+export async function getCaRotation(services: CaRotationDeps, caller: Caller): Promise<CaRotationView> {
   const current = await currentCa(services, caller.accountId);
   const rotation = await services.store.caRotations.get(caller.accountId);
   return view(services, current, rotation);
 }
 
-export async function startCaRotation(services: Services, caller: Caller): Promise<CaRotationView> {
+export async function startCaRotation(services: CaRotationDeps, caller: Caller): Promise<CaRotationView> {
   const current = await currentCa(services, caller.accountId);
   const key = generateSshKeyPair(keyTypeOf(current));
   const publicKey = key.publicKey.toAuthorizedKey(CA_KEY_COMMENT);
@@ -63,7 +80,7 @@ export async function startCaRotation(services: Services, caller: Caller): Promi
 }
 
 export async function switchCaRotation(
-  services: Services,
+  services: CaRotationDeps,
   caller: Caller,
   options: { force: boolean },
 ): Promise<CaRotationView> {
@@ -109,7 +126,7 @@ export async function switchCaRotation(
   return view(services, current, switched);
 }
 
-export async function completeCaRotation(services: Services, caller: Caller): Promise<CaRotationView> {
+export async function completeCaRotation(services: CaRotationDeps, caller: Caller): Promise<CaRotationView> {
   const current = await currentCa(services, caller.accountId);
   const rotation = await rotationIn(services, caller.accountId, 'update_clients', 'complete');
   const retirable = oldCaRetirableAt(rotation, services.signIn.maxCertificateTtlSeconds)!;
@@ -143,7 +160,7 @@ export async function completeCaRotation(services: Services, caller: Caller): Pr
 }
 
 /** Drops the next CA before anything was signed with it; after the switch, only `complete` ends it. */
-export async function cancelCaRotation(services: Services, caller: Caller): Promise<CaRotationView> {
+export async function cancelCaRotation(services: CaRotationDeps, caller: Caller): Promise<CaRotationView> {
   const current = await currentCa(services, caller.accountId);
   const rotation = await rotationIn(services, caller.accountId, 'init', 'cancel');
   await services.store.transaction(async (tx) => {
@@ -161,7 +178,7 @@ export async function cancelCaRotation(services: Services, caller: Caller): Prom
 }
 
 function view(
-  services: Services,
+  services: RotationViewDeps,
   current: GatewayCaRecord,
   rotation: CaRotationRecord | undefined,
 ): CaRotationView {
@@ -175,7 +192,10 @@ function view(
   };
 }
 
-async function currentCa(services: Services, accountId: string): Promise<GatewayCaRecord> {
+async function currentCa(
+  services: { store: Pick<Repositories, 'gatewayCas'> },
+  accountId: string,
+): Promise<GatewayCaRecord> {
   const current = await services.store.gatewayCas.get(accountId);
   if (current === undefined) {
     throw new LatchkeyError(
@@ -187,7 +207,7 @@ async function currentCa(services: Services, accountId: string): Promise<Gateway
 }
 
 async function rotationIn(
-  services: Services,
+  services: { store: Pick<Repositories, 'caRotations'> },
   accountId: string,
   phase: CaRotationRecord['phase'],
   action: string,
