@@ -100,7 +100,7 @@ try {
   const size = (text: string) =>
     `${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB, ${(gzipSync(text, { level: 9 }).length / 1024).toFixed(1)} KiB gzip`;
   console.log('shipped to the browser');
-  console.log(`  console.js (every page; decryption) ${size(scripts['console.js'])}`);
+  console.log(`  console.js (a log's page; decrypts)${size(scripts['console.js'])}`);
   console.log(`  player.js  (a log's page only)      ${size(scripts['player.js'])}`);
   console.log(`  console.css                         ${size(CONSOLE_CSS)}`);
 } finally {
