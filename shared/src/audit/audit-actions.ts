@@ -16,6 +16,8 @@ export const AUDIT_ACTIONS = {
   'virtual_network.create': 'A virtual network was created.',
   'virtual_network.update': 'A virtual network was renamed or changed.',
   'virtual_network.delete': 'A virtual network was deleted.',
+  'tunnel_route.create': 'A private network of a virtual network was routed to a connector agent.',
+  'tunnel_route.delete': 'A tunnel route was deleted (routes also go with their agent, under agent.delete).',
 
   // Access: apps, policies, groups.
   'access_app.create': 'An infrastructure app was created.',
