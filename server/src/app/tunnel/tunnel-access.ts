@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { LatchkeyError } from '@latchkey/shared';
 import { reachableTargets } from '../../domain/access/evaluate-access.js';
 import { targetAccounts, targetFront } from '../../domain/certificate-binding.js';
+import { routeFor } from '../../domain/cidr.js';
 import type { AgentRecord, TargetRecord } from '../../domain/records.js';
 import type { StoreOf } from '../ports/store.js';
 import { MAX_PER_PAGE } from '../ports/store/paging.js';
@@ -34,6 +35,11 @@ export interface TunnelStreamGrant {
   port: number;
   /** The agents of the target (the registry picks the one with a tunnel). */
   agents: AgentRecord[];
+  /**
+   * For a target without an agent: the connector that reaches it (the route of its virtual network
+   * that holds its address, longest prefix first) and the address it dials. Absent when no route does.
+   */
+  connector?: { agentId: string; routeId: string; network: string; address: string };
   policyIds: string[];
 }
 
@@ -116,12 +122,33 @@ export async function authorizeTunnelStream(
     );
   }
   const [chosen] = reachable;
+  const connector = chosen!.agents.length === 0 ? await connectorFor(services, chosen!.target) : undefined;
   return {
     target: chosen!.target,
     port: chosen!.port,
     agents: chosen!.agents,
+    ...(connector === undefined ? {} : { connector }),
     policyIds: [...new Set(chosen!.allowed.flatMap((grant) => grant.policyIds))],
   };
+}
+
+/**
+ * The connector of an agentless target (docs/tunnels.md "Connectors"): of the routes of the target's
+ * virtual network, the one with the longest prefix holding its address (IPv4 first, then IPv6).
+ */
+export async function connectorFor(
+  services: { store: StoreOf<'tunnelRoutes'> },
+  target: TargetRecord,
+): Promise<TunnelStreamGrant['connector']> {
+  for (const ip of [target.ipv4, target.ipv6]) {
+    if (ip === undefined) continue;
+    const routes = await services.store.tunnelRoutes.listForNetwork(target.accountId, ip.virtualNetworkId);
+    const route = routeFor(ip.address, routes);
+    if (route !== undefined) {
+      return { agentId: route.agentId, routeId: route.id, network: route.network, address: ip.address };
+    }
+  }
+  return undefined;
 }
 
 /** The targets `reference` (an id, or a hostname) may mean, in `virtualNetwork` when one is named. */
@@ -166,6 +193,8 @@ export interface TunnelStreamRecord {
   port: number;
   agentId: string;
   streamId: string;
+  /** The address a connector dialled (an agentless target), and the route that chose it. */
+  dialed?: { address: string; routeId: string };
 }
 
 export async function recordTunnelStreamOpened(
@@ -210,6 +239,7 @@ function streamFacts(stream: TunnelStreamRecord): Record<string, string | number
     hostname: stream.target.hostname,
     port: stream.port,
     agent: stream.agentId,
+    ...(stream.dialed === undefined ? {} : { dialed: stream.dialed.address, route: stream.dialed.routeId }),
     ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),
   };
 }

@@ -1,8 +1,16 @@
-// signInStillValid on in-memory fakes: which sign-ins keep their tunnel streams open.
+// signInStillValid and connectorFor on in-memory fakes: which sign-ins keep their tunnel streams open,
+// and which connector reaches an agentless target.
 import assert from 'node:assert/strict';
-import type { SignInSessionRepository } from '../../../../server/src/app/ports/store.js';
-import { signInStillValid } from '../../../../server/src/app/tunnel/tunnel-access.js';
-import type { SignInSessionRecord } from '../../../../server/src/domain/records.js';
+import type {
+  SignInSessionRepository,
+  TunnelRouteRepository,
+} from '../../../../server/src/app/ports/store.js';
+import { connectorFor, signInStillValid } from '../../../../server/src/app/tunnel/tunnel-access.js';
+import type {
+  SignInSessionRecord,
+  TargetRecord,
+  TunnelRouteRecord,
+} from '../../../../server/src/domain/records.js';
 import { fake } from '../fakes.js';
 
 const NOW = new Date('2026-12-07T12:00:00.000Z');
@@ -56,5 +64,56 @@ describe('tunnel access: which sign-ins keep their streams', () => {
       await stillValid({ session: session({ refreshExpiresAt: earlier }), account: 'none' }),
       false,
     );
+  });
+});
+
+describe('tunnel access: the connector of an agentless target', () => {
+  const route = (id: string, network: string, agentId: string, minutesOld = 0): TunnelRouteRecord => ({
+    id,
+    accountId: 'account-1',
+    network,
+    agentId,
+    virtualNetworkId: 'vnet-1',
+    comment: '',
+    createdAt: new Date(NOW.getTime() - minutesOld * 60_000),
+  });
+  const target = (ipv4?: string, ipv6?: string): TargetRecord => ({
+    id: 'target-1',
+    accountId: 'account-1',
+    hostname: 'db-1',
+    ...(ipv4 === undefined ? {} : { ipv4: { address: ipv4, virtualNetworkId: 'vnet-1' } }),
+    ...(ipv6 === undefined ? {} : { ipv6: { address: ipv6, virtualNetworkId: 'vnet-1' } }),
+    createdAt: NOW,
+    modifiedAt: NOW,
+  });
+  const connectorOf = (routes: TunnelRouteRecord[], of: TargetRecord) => {
+    const asked: string[] = [];
+    const tunnelRoutes = fake<TunnelRouteRepository>('tunnelRoutes', {
+      listForNetwork: async (_accountId, networkId) => {
+        asked.push(networkId);
+        return routes;
+      },
+    });
+    return { asked, connector: connectorFor({ store: { tunnelRoutes } as never }, of) };
+  };
+
+  it('takes the longest prefix that holds the address, in the target network', async () => {
+    const { asked, connector } = connectorOf(
+      [route('wide', '10.0.0.0/8', 'agent-wide'), route('narrow', '10.77.0.0/24', 'agent-narrow')],
+      target('10.77.0.5'),
+    );
+    assert.deepEqual(await connector, {
+      agentId: 'agent-narrow',
+      routeId: 'narrow',
+      network: '10.77.0.0/24',
+      address: '10.77.0.5',
+    });
+    assert.deepEqual(asked, ['vnet-1']);
+  });
+
+  it('falls back to the IPv6 address, and answers nothing when no route holds either', async () => {
+    const routes = [route('v6', 'fd00:7::/64', 'agent-6'), route('other', '10.88.0.0/24', 'agent-4')];
+    assert.equal((await connectorOf(routes, target('10.77.0.5', 'fd00:7::5')).connector)?.routeId, 'v6');
+    assert.equal(await connectorOf(routes, target('10.77.0.5')).connector, undefined);
   });
 });

@@ -26,6 +26,8 @@ export interface StreamOpening {
   person: string;
   clientAddress: string | undefined;
   port: number;
+  /** A connector's dial (`10.77.0.5:22`, `[fd00::5]:22`): the agent connects there instead of to its front. */
+  dial?: string;
 }
 
 export class AgentLink {
@@ -88,6 +90,7 @@ export class AgentLink {
           'latchkey-stream-id': opening.streamId,
           'latchkey-user': opening.person,
           ...(opening.clientAddress === undefined ? {} : { 'latchkey-client-addr': opening.clientAddress }),
+          ...(opening.dial === undefined ? {} : { 'latchkey-dial': opening.dial }),
         });
       } catch (error) {
         reject(error as Error);
@@ -102,7 +105,12 @@ export class AgentLink {
         if (status === 200) resolve(stream);
         else {
           stream.destroy();
-          reject(new Error(`the agent refused the stream (HTTP ${status})`));
+          const why = headers['latchkey-error'];
+          reject(
+            new Error(
+              `the agent refused the stream (HTTP ${status}${why === undefined ? '' : `: ${String(why)}`})`,
+            ),
+          );
         }
       });
     });

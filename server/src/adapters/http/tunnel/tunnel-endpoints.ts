@@ -36,6 +36,7 @@ import { listMyTargets } from '../../../app/sign-in/my-access.js';
 import {
   agentLinkStillValid,
   authorizeTunnelStream,
+  connectorFor,
   recordTunnelStreamClosed,
   recordTunnelStreamOpened,
   signInStillValid,
@@ -233,18 +234,45 @@ export function installTunnelEndpoints(
     grant: Awaited<ReturnType<typeof authorizeTunnelStream>>,
     opened: () => void,
   ) => {
-    const link = await validLink(grant.agents.map((agent) => agent.id));
+    const { connector } = grant;
+    if (grant.agents.length === 0 && connector === undefined) {
+      const address = grant.target.ipv4?.address ?? grant.target.ipv6?.address ?? 'its address';
+      throw new LatchkeyError(
+        'unavailable',
+        `${grant.target.hostname} has no agent, and no route of its virtual network to a connector holds ${address}`,
+      );
+    }
+    const link = await validLink(
+      connector === undefined ? grant.agents.map((agent) => agent.id) : [connector.agentId],
+    );
     if (link === undefined) {
       throw new LatchkeyError(
         'unavailable',
-        `${grant.target.hostname} has no tunnel to this server now (its agent is not connected)`,
+        connector === undefined
+          ? `${grant.target.hostname} has no tunnel to this server now (its agent is not connected)`
+          : `the connector of ${grant.target.hostname} (route ${connector.network}) has no tunnel to this server now`,
       );
     }
     const streamId = randomUUID();
+    const dial =
+      connector === undefined
+        ? undefined
+        : `${connector.address.includes(':') ? `[${connector.address}]` : connector.address}:${grant.port}`;
     const h2 = await link
-      .openStream({ streamId, person: caller.person.email, clientAddress: ip, port: grant.port })
+      .openStream({
+        streamId,
+        person: caller.person.email,
+        clientAddress: ip,
+        port: grant.port,
+        ...(dial === undefined ? {} : { dial }),
+      })
       .catch((error: Error) => {
-        throw new LatchkeyError('unavailable', `the agent of ${grant.target.hostname}: ${error.message}`);
+        throw new LatchkeyError(
+          'unavailable',
+          connector === undefined
+            ? `the agent of ${grant.target.hostname}: ${error.message}`
+            : `the connector of ${grant.target.hostname}: ${error.message}`,
+        );
       });
     const record: TunnelStreamRecord = {
       caller,
@@ -252,6 +280,9 @@ export function installTunnelEndpoints(
       port: grant.port,
       agentId: link.agentId,
       streamId,
+      ...(connector === undefined
+        ? {}
+        : { dialed: { address: connector.address, routeId: connector.routeId } }),
     };
     if (socket.destroyed) {
       h2.destroy();
@@ -331,10 +362,21 @@ export function installTunnelEndpoints(
     const reachable = [...new Set(mine.map((entry) => entry.grant.target.id))];
     // By the targets' agents as stored now (an agent may have connected before it had its target).
     const agents = await services.store.agents.listForTargets(caller.accountId, reachable);
-    const ids = reachable.filter(
-      (id) =>
-        links.find(agents.filter((agent) => agent.targetId === id).map((agent) => agent.id)) !== undefined,
-    );
+    const connectors = new Map<string, string>();
+    for (const { grant } of mine) {
+      if (agents.some((agent) => agent.targetId === grant.target.id)) continue;
+      const connector = await connectorFor(services, grant.target);
+      if (connector !== undefined) connectors.set(grant.target.id, connector.agentId);
+    }
+    // A fronted target through its own agent's link; an agentless one through its connector's.
+    const ids = reachable.filter((id) => {
+      const connector = connectors.get(id);
+      const through =
+        connector === undefined
+          ? agents.filter((agent) => agent.targetId === id).map((agent) => agent.id)
+          : [connector];
+      return links.find(through) !== undefined;
+    });
     return successEnvelope(ids.map((id) => ({ target_id: id, tunnel: true })));
   });
 
