@@ -1,12 +1,13 @@
 /**
- * The browser's stand-in for shared/src/session-log/hpke-base.ts (the console bundle swaps it in; see
- * server/src/adapters/http/console/console-bundles.ts): the recipient side of the same HPKE suite (DHKEM(X25519, HKDF-SHA256),
- * HKDF-SHA256, ChaCha20-Poly1305), synchronous, on the @noble primitives instead of node:crypto, so that
- * shared's reader (session-log-reader.ts) runs unchanged in the page and judges a log exactly as
- * `latchkey logs` does. Why not @hpke/core: its recipient context cannot step past a message that fails
- * to open, and the reader must (a tampered chunk is told from a wrong key by the chunks after it opening).
- * The key schedule is RFC 9180's, line for line as hpke-base.ts; a test decrypts a real sealed log with
- * both and compares (test/e2e/console/console.test.ts).
+ * The browser's stand-in for shared/src/session-log/hpke-base.ts (the console bundle swaps it in:
+ * server/src/adapters/http/console/console-bundles.ts): the recipient side of the same HPKE suite
+ * (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305), synchronous, on the @noble primitives
+ * instead of node:crypto, so that shared's reader (session-log-reader.ts) runs unchanged in the page and
+ * judges a log exactly as `latchkey logs` does. Why not @hpke/core: its recipient context cannot step
+ * past a message that fails to open, and the reader must (a tampered chunk is told from a wrong key by
+ * the chunks after it opening). The key schedule is RFC 9180's, line for line as hpke-base.ts;
+ * test/server/console/hpke-browser.test.ts opens real logs with both, and test/e2e/console/ decrypts
+ * one in Chromium.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
