@@ -51,6 +51,7 @@ import { installTunnelEndpoints } from './tunnel/tunnel-endpoints.js';
 import { installConsole } from './console/console-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { virtualNetworkRoutes } from './routes/virtual-networks.js';
+import { tunnelRouteRoutes } from './routes/tunnel-routes.js';
 
 export interface AppOptions {
   store: Store;
@@ -170,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   accountRoutes(context);
   targetRoutes(context);
   virtualNetworkRoutes(context);
+  tunnelRouteRoutes(context);
   accessAppRoutes(context);
   accessPolicyRoutes(context);
   accessGroupRoutes(context);
