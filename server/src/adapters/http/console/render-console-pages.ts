@@ -337,7 +337,7 @@ export function renderLogPage(viewer: Viewer, log: SshLog): string {
 <label for="speed">Speed</label><select id="speed"><option value="1">1×</option><option value="2">2×</option><option value="4">4×</option><option value="8">8×</option><option value="16">16×</option></select>
 <label for="seek">Position</label><input id="seek" type="range" min="0" max="0" step="100" value="0">
 <span id="player-time" aria-live="off">0:00 / 0:00</span></div>
-<pre id="screen" role="img" aria-label="Terminal"></pre></section>
+<pre id="screen" tabindex="0" aria-label="Terminal"></pre></section>
 </section>`,
   );
 }
