@@ -55,9 +55,9 @@ export type TunnelRouteListQuery = Static<typeof TunnelRouteListQuerySchema>;
 
 export const TunnelRouteSchema = Type.Object({
   id: Uuid,
-  network: Type.String({ description: 'Canonical CIDR.' }),
-  tunnel_id: Uuid,
-  virtual_network_id: Uuid,
+  network: Type.String({ description: 'The private network, as a canonical CIDR.' }),
+  tunnel_id: TunnelId,
+  virtual_network_id: Type.String({ format: 'uuid', description: 'The virtual network of the route.' }),
   comment: Type.String(),
   created_at: Timestamp,
   deleted_at: Type.Optional(Timestamp),
