@@ -112,6 +112,49 @@ describe('server HTTP: the console (injected)', function () {
     assert.equal(still.statusCode, 200);
   });
 
+  it('pages the targets 50 at a time, the filter kept in the links; an auditor may not see them', async () => {
+    const server = await serverWith();
+    const batch = Array.from({ length: 120 }, (_, i) => ({
+      hostname: `${i % 2 === 0 ? 'web' : 'db'}-${String(i).padStart(3, '0')}`,
+      ip: { ipv4: { ip_addr: `10.7.0.${i + 1}` } },
+    }));
+    const created = await server.call('PUT', `${server.base}/infrastructure/targets/batch`, { body: batch });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const { cookie } = await signIn(server);
+    const get = (url: string) => server.app.inject({ method: 'GET', url, headers: { cookie } });
+    const first = await get('/console/targets');
+    assert.equal((first.body.match(/<tr><td>/g) ?? []).length, 50);
+    assert.match(first.body, /Page 1 of 3 \(120 in all\)/);
+    assert.match(first.body, /href="\/console\/targets\?page=2" rel="next"/);
+    const filtered = await get('/console/targets?hostname=web&page=2');
+    assert.equal((filtered.body.match(/<tr><td>/g) ?? []).length, 10, '60 web targets: 50, then 10');
+    assert.match(filtered.body, /Page 2 of 2 \(60 in all\)/);
+    assert.match(filtered.body, /href="\/console\/targets\?hostname=web&amp;page=1" rel="prev"/);
+    assert.doesNotMatch(filtered.body, /db-0/);
+
+    await server.addUser('auditor@example.com', PASSWORD, ['latchkey-auditors']);
+    const page = await server.app.inject({ method: 'GET', url: '/console/sign-in' });
+    const csrfCookie = cookieOf(page.headers['set-cookie']).split(';')[0]!;
+    const auditor = await server.app.inject({
+      method: 'POST',
+      url: '/console/sign-in',
+      headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        csrf: csrfCookie.split('=')[1]!,
+        email: 'auditor@example.com',
+        password: PASSWORD,
+      }).toString(),
+    });
+    const auditorCookie = cookieOf(auditor.headers['set-cookie']).split(';')[0]!;
+    const refused = await server.app.inject({
+      method: 'GET',
+      url: '/console/targets',
+      headers: { cookie: auditorCookie },
+    });
+    assert.equal(refused.statusCode, 403);
+    assert.match(refused.body, /needs the permission &quot;Zero Trust: Read&quot;/);
+  });
+
   it('a disabled account is signed out at once; a sign-in ends after 12 hours', async () => {
     const server = await serverWith();
     now = new Date();
