@@ -9,11 +9,14 @@ import type { ApiTokenRecord } from '../../domain/records.js';
 import type { Repositories } from '../ports/store.js';
 import type { Services } from '../services.js';
 
+/** What issuing an agent's credential needs: randomness for its secret and the time it expires from. */
+export type AgentCredentialDeps = Pick<Services, 'clock' | 'randomBytes'>;
+
 export const AGENT_CREDENTIAL_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 export async function issueAgentCredential(
-  services: Services,
-  tx: Repositories,
+  services: AgentCredentialDeps,
+  tx: Pick<Repositories, 'apiTokens'>,
   accountId: string,
   hostname: string,
 ): Promise<{ record: ApiTokenRecord; secret: string }> {

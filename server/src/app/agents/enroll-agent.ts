@@ -13,13 +13,23 @@
 import { LatchkeyError, hostnameProblem } from '@latchkey/shared';
 import type { AgentCredential, AgentEnrollBody } from '@latchkey/shared';
 import type { AgentRecord, JoinTokenRecord } from '../../domain/records.js';
-import type { Repositories } from '../ports/store.js';
-import type { Services } from '../services.js';
-import { issueAgentCredential } from './agent-credential.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
+import { issueAgentCredential, type AgentCredentialDeps } from './agent-credential.js';
 import { hashJoinTokenSecret } from './join-tokens.js';
 import { credentialAnswer, swapAgentCredential } from './renew-agent-credential.js';
 
-export async function enrollAgent(services: Services, body: AgentEnrollBody): Promise<AgentCredential> {
+/**
+ * What enrolment needs: the join tokens (one use taken), the agents, the API tokens (the credential; a
+ * replaced agent's old one revoked), the audit trail, and what issuing a credential needs.
+ */
+export type EnrollAgentDeps = AgentCredentialDeps & {
+  store: StoreOf<'joinTokens' | 'agents' | 'apiTokens' | 'auditEvents'>;
+};
+
+export async function enrollAgent(
+  services: EnrollAgentDeps,
+  body: AgentEnrollBody,
+): Promise<AgentCredential> {
   const now = services.clock();
   const joinToken = await services.store.joinTokens.findByHash(hashJoinTokenSecret(body.join_token.trim()));
   const askForAnother = 'ask an admin for a new one (latchkey tokens join create)';
@@ -95,8 +105,8 @@ export async function enrollAgent(services: Services, body: AgentEnrollBody): Pr
 
 /** Enrolment with a join token made to replace one agent: that agent, a new credential, its target kept. */
 async function replaceAgent(
-  services: Services,
-  tx: Repositories,
+  services: AgentCredentialDeps,
+  tx: Pick<Repositories, 'agents' | 'apiTokens' | 'auditEvents'>,
   joinToken: JoinTokenRecord,
   host: { hostname: string; machineId: string | undefined; body: AgentEnrollBody },
   refuse: (why: string) => LatchkeyError,
@@ -135,7 +145,7 @@ async function replaceAgent(
  * holds it (the stored machine id stays unique; the audit event keeps the host's); undefined: unchanged.
  */
 export async function machineIdFor(
-  tx: Repositories,
+  tx: Pick<Repositories, 'agents'>,
   agent: AgentRecord,
   machineId: string | undefined,
 ): Promise<string | undefined> {

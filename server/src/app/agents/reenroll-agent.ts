@@ -7,13 +7,19 @@
 import { LatchkeyError, hostnameProblem } from '@latchkey/shared';
 import type { AgentCredential, AgentReenrollBody } from '@latchkey/shared';
 import type { Caller } from '../caller.js';
-import type { Services } from '../services.js';
+import type { StoreOf } from '../ports/store.js';
+import type { AgentCredentialDeps } from './agent-credential.js';
 import { agentActor, agentOfCaller } from './agent-caller.js';
 import { machineIdFor } from './enroll-agent.js';
 import { credentialAnswer, swapAgentCredential } from './renew-agent-credential.js';
 
+/** What re-enrolment needs: the agents, the API tokens (the credential swap), the audit trail. */
+export type ReenrollAgentDeps = AgentCredentialDeps & {
+  store: StoreOf<'agents' | 'apiTokens' | 'auditEvents'>;
+};
+
 export async function reenrollAgent(
-  services: Services,
+  services: ReenrollAgentDeps,
   caller: Caller,
   body: AgentReenrollBody,
 ): Promise<AgentCredential> {

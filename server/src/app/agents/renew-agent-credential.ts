@@ -8,12 +8,22 @@ import type { AgentCredential } from '@latchkey/shared';
 import type { AgentRecord } from '../../domain/records.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
-import type { Repositories } from '../ports/store.js';
-import type { Services } from '../services.js';
-import { issueAgentCredential } from './agent-credential.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
+import { issueAgentCredential, type AgentCredentialDeps } from './agent-credential.js';
 import { agentActor, agentOfCaller } from './agent-caller.js';
 
-export async function renewAgentCredential(services: Services, caller: Caller): Promise<AgentCredential> {
+/**
+ * What renewing needs: the agents (the caller's, and the swap), the API tokens (the new credential, the
+ * old one revoked), the audit trail, and what issuing a credential needs.
+ */
+export type RenewAgentCredentialDeps = AgentCredentialDeps & {
+  store: StoreOf<'agents' | 'apiTokens' | 'auditEvents'>;
+};
+
+export async function renewAgentCredential(
+  services: RenewAgentCredentialDeps,
+  caller: Caller,
+): Promise<AgentCredential> {
   const agent = await agentOfCaller(services, caller);
   return services.store.transaction(async (tx) => {
     const { secret, record, renewed } = await swapAgentCredential(services, tx, agent, {});
@@ -32,8 +42,8 @@ export async function renewAgentCredential(services: Services, caller: Caller): 
  * (`unauthenticated`) when the agent no longer holds that credential.
  */
 export async function swapAgentCredential(
-  services: Services,
-  tx: Repositories,
+  services: AgentCredentialDeps,
+  tx: Pick<Repositories, 'agents' | 'apiTokens'>,
   agent: AgentRecord,
   change: { hostname?: string; joinTokenId?: string; machineId?: string | null },
 ) {
