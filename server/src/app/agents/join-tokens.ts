@@ -9,7 +9,13 @@ import type { JoinTokenRecord } from '../../domain/records.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
 import { found } from '../not-found.js';
+import type { StoreOf } from '../ports/store.js';
 import type { Services } from '../services.js';
+
+/** What the join-token use cases need: the tokens, the audit trail, randomness and the time. */
+export type JoinTokensDeps = Pick<Services, 'clock' | 'randomBytes'> & {
+  store: StoreOf<'joinTokens' | 'auditEvents'>;
+};
 
 export const JOIN_TOKEN_PREFIX = 'lkj_';
 
@@ -22,7 +28,7 @@ export function formatJoinTokenSecret(randomBytes: Uint8Array): string {
 export const hashJoinTokenSecret = hashApiTokenSecret;
 
 export async function createJoinToken(
-  services: Services,
+  services: JoinTokensDeps,
   caller: Caller,
   body: JoinTokenCreateBody,
 ): Promise<{ record: JoinTokenRecord; secret: string }> {
@@ -45,13 +51,13 @@ export async function createJoinToken(
   });
 }
 
-export async function listJoinTokens(services: Services, caller: Caller): Promise<JoinTokenRecord[]> {
+export async function listJoinTokens(services: JoinTokensDeps, caller: Caller): Promise<JoinTokenRecord[]> {
   return services.store.joinTokens.list(caller.accountId);
 }
 
 /** Revokes the token: no further enrolment with it. Agents already enrolled keep their credentials. */
 export async function revokeJoinToken(
-  services: Services,
+  services: JoinTokensDeps,
   caller: Caller,
   id: string,
 ): Promise<JoinTokenRecord> {
