@@ -15,7 +15,7 @@ import type { AgentRecord, JoinTokenRecord, TargetRecord } from '../../domain/re
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
 import { found } from '../not-found.js';
-import type { Repositories } from '../ports/store.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { formatJoinTokenSecret, hashJoinTokenSecret } from './join-tokens.js';
 
@@ -25,8 +25,16 @@ export interface RemovedAgent {
   deletedTarget?: TargetRecord;
 }
 
+/**
+ * What removing an agent needs: the agents, their credentials (revoked), their targets (deleted with
+ * them unless kept), and the audit trail.
+ */
+export interface RemoveAgentDeps {
+  store: StoreOf<'agents' | 'apiTokens' | 'targets' | 'auditEvents'>;
+}
+
 export async function removeAgent(
-  services: Services,
+  services: RemoveAgentDeps,
   caller: Caller,
   agentId: string,
   options: { keepTarget: boolean },
@@ -84,12 +92,17 @@ async function revokeAndDelete(
   });
 }
 
+/** What a replace token needs: the agent, the join tokens, the audit trail, randomness and the time. */
+export type ReplaceTokenDeps = Pick<Services, 'clock' | 'randomBytes'> & {
+  store: StoreOf<'agents' | 'joinTokens' | 'auditEvents'>;
+};
+
 /**
  * A one-use join token bound to the agent: enrolling with it replaces that agent (new credential, the
  * old one revoked at that moment; the target kept). The secret is shown once.
  */
 export async function createReplaceToken(
-  services: Services,
+  services: ReplaceTokenDeps,
   caller: Caller,
   agentId: string,
   body: AgentReplaceBody,
