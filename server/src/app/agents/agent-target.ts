@@ -12,12 +12,16 @@ import type { TargetRecord } from '../../domain/records.js';
 import { recordChange } from '../audit-trail.js';
 import type { Caller } from '../caller.js';
 import { found } from '../not-found.js';
-import type { Page, Repositories, TargetInput } from '../ports/store.js';
-import type { Services } from '../services.js';
+import type { Page, Repositories, StoreOf, TargetInput } from '../ports/store.js';
 import { agentActor, agentOfCaller } from './agent-caller.js';
 
+/** What the agent's target use cases need: the calling agent, the targets, and the audit trail. */
+export interface AgentTargetDeps {
+  store: StoreOf<'agents' | 'targets' | 'auditEvents'>;
+}
+
 export async function findTargetsByHostname(
-  services: Services,
+  services: AgentTargetDeps,
   caller: Caller,
   hostname: string | undefined,
 ): Promise<Page<TargetRecord>> {
@@ -30,14 +34,18 @@ export async function findTargetsByHostname(
 }
 
 /** The agent's own target; any other id is "not found" (an agent learns nothing about other targets). */
-export async function getAgentTarget(services: Services, caller: Caller, id: string): Promise<TargetRecord> {
+export async function getAgentTarget(
+  services: AgentTargetDeps,
+  caller: Caller,
+  id: string,
+): Promise<TargetRecord> {
   const agent = await agentOfCaller(services, caller);
   const target = agent.targetId === id ? await services.store.targets.get(caller.accountId, id) : undefined;
   return found(target, 'target', id);
 }
 
 export async function createAgentTarget(
-  services: Services,
+  services: AgentTargetDeps,
   caller: Caller,
   input: ValidTargetInput,
 ): Promise<TargetRecord> {
@@ -64,7 +72,7 @@ export async function createAgentTarget(
 }
 
 export async function replaceAgentTarget(
-  services: Services,
+  services: AgentTargetDeps,
   caller: Caller,
   id: string,
   input: ValidTargetInput,
@@ -103,7 +111,7 @@ function alreadyHasTarget(targetId: string): LatchkeyError {
 
 /** Another target's hostname cannot be an agent's: no copies of real targets in people's lists. */
 async function refuseTakenHostname(
-  tx: Repositories,
+  tx: Pick<Repositories, 'targets'>,
   accountId: string,
   hostname: string,
   ownId: string | undefined,
