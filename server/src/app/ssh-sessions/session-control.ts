@@ -17,7 +17,18 @@ import {
 import type { SessionTerminationRecord } from '../../domain/records.js';
 import { agentOfCaller } from '../agents/agent-caller.js';
 import type { Caller } from '../caller.js';
+import type { Repositories } from '../ports/store.js';
 import type { Services } from '../services.js';
+import type { TerminationFeed } from './termination-feed.js';
+
+/**
+ * What a poll needs: the calling agent, the stored terminations, the time (its deadline) and the feed
+ * that wakes it when a termination appears.
+ */
+export type SessionControlDeps = Pick<Services, 'clock'> & {
+  store: Pick<Repositories, 'agents' | 'sessionTerminations'>;
+  sessionTerminationFeed: Pick<TerminationFeed, 'waitForNewerThan'>;
+};
 
 /** The most terminations one answer carries; the rest come with the next poll, at once. */
 export const MAX_TERMINATIONS_PER_ANSWER = 500;
@@ -28,7 +39,7 @@ export interface SessionControlAnswer {
 }
 
 export async function pollSessionControl(
-  services: Services,
+  services: SessionControlDeps,
   caller: Caller,
   query: SessionControlQuery,
   signal?: AbortSignal,
