@@ -166,8 +166,10 @@ describe('agent/app: SpooledLogUploader', () => {
   it('an agent killed mid-upload leaves the log spooled; the next agent uploads it', async () => {
     const logId = await spoolLog('complete');
     server.answer = 'hang';
+    const uploading = new Promise<void>((resolve) => (server.onUpload = async () => resolve()));
     void uploader().uploadDue(); // never acknowledged: this "agent" dies here
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await uploading;
+    server.onUpload = undefined;
     assert.equal(server.calls, 1);
     assert.deepEqual(
       (await store.list()).map((log) => log.log_id),
