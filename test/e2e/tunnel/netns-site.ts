@@ -34,6 +34,10 @@ import {
 } from '../server/server-process.js';
 
 export const SITE_HOSTNAME = 'site-1';
+/** An agentless target in the same namespace, at an address only the namespace has, behind site-1's connector. */
+export const PRIVATE_HOSTNAME = 'site-db';
+export const PRIVATE_ADDRESS = '10.77.0.5';
+export const PRIVATE_ROUTE = '10.77.0.0/24';
 
 /** A child process run inside the namespace, its output collected. */
 export class NamespacedProcess {
@@ -85,6 +89,12 @@ export interface NetnsSite {
   readonly agent: NamespacedProcess;
   readonly targetId: string;
   readonly frontPort: number;
+  /** site-db: no agent, sshd trusting the account CA at PRIVATE_ADDRESS:22, reached through site-1's connector. */
+  readonly privateTargetId: string;
+  readonly privateSshd: NamespacedProcess;
+  /** The route of PRIVATE_ROUTE to site-1's agent (`teamnet/routes`). */
+  readonly routeId: string;
+  readonly agentId: string;
   readonly adminToken: string;
   /** Starts the server again on the same port and data (after a kill). */
   restartServer(): Promise<void>;
@@ -123,8 +133,21 @@ export async function startNetnsSite(): Promise<NetnsSite> {
     );
     assert.equal(added.code, 0, added.stderr);
   }
-  await admin('POST', '/access/gateway_ca');
+  const accountCa = (await admin('POST', '/access/gateway_ca')).public_key as string;
   const user = await createTestUser();
+  await admin('POST', '/access/apps', {
+    name: `${PRIVATE_HOSTNAME} over ssh`,
+    type: 'infrastructure',
+    target_criteria: [{ target_attributes: { hostname: [PRIVATE_HOSTNAME] }, port: 22, protocol: 'SSH' }],
+    policies: [
+      {
+        name: 'bob on the private host',
+        decision: 'allow',
+        include: [{ email: { email: 'bob@corp.example' } }],
+        connection_rules: { ssh: { usernames: [user.name] } },
+      },
+    ],
+  });
   await admin('POST', '/access/apps', {
     name: `${SITE_HOSTNAME} over ssh`,
     type: 'infrastructure',
@@ -215,6 +238,62 @@ export async function startNetnsSite(): Promise<NetnsSite> {
       : undefined,
   );
 
+  // The agentless host: an address only the namespace has, and an sshd that trusts the account CA
+  // (Cloudflare's model for targets without an agent).
+  await runCommandOrThrow('ip', [
+    'netns',
+    'exec',
+    namespace,
+    'ip',
+    'addr',
+    'add',
+    `${PRIVATE_ADDRESS}/32`,
+    'dev',
+    'lo',
+  ]);
+  const privateDir = path.join(base, 'private-sshd');
+  await mkdir(privateDir, { recursive: true, mode: 0o755 });
+  const privateHostKey = path.join(privateDir, 'ssh_host_key');
+  await runCommandOrThrow('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', privateHostKey]);
+  await writeFile(path.join(privateDir, 'account_ca.pub'), `${accountCa.trim()}\n`);
+  const privateConfig = path.join(privateDir, 'sshd_config');
+  await writeFile(
+    privateConfig,
+    renderSshdConfig(
+      {
+        ListenAddress: `${PRIVATE_ADDRESS}:22`,
+        HostKey: privateHostKey,
+        PidFile: path.join(privateDir, 'sshd.pid'),
+        UsePAM: 'no',
+        LogLevel: 'VERBOSE',
+        PubkeyAuthentication: 'yes',
+        TrustedUserCAKeys: path.join(privateDir, 'account_ca.pub'),
+        AuthorizedKeysFile: 'none',
+        PasswordAuthentication: 'no',
+        KbdInteractiveAuthentication: 'no',
+        PermitRootLogin: 'no',
+        UseDNS: 'no',
+        Subsystem: 'sftp internal-sftp',
+      },
+      {},
+      [],
+    ),
+  );
+  const privateSshd = new NamespacedProcess(
+    'agentless sshd in the namespace',
+    spawn('ip', ['netns', 'exec', namespace, '/usr/sbin/sshd', '-D', '-e', '-f', privateConfig], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  await privateSshd.waitFor(
+    new RegExp(`Server listening on ${PRIVATE_ADDRESS.replace(/\./g, '\\.')} port 22`),
+    60_000,
+  );
+  const privateTarget = await admin('POST', '/infrastructure/targets', {
+    hostname: PRIVATE_HOSTNAME,
+    ip: { ipv4: { ip_addr: PRIVATE_ADDRESS } },
+  });
+
   // The agent: enrolled from the host (it only talks to the server), run inside the namespace.
   const stateDir = path.join(base, 'agent-state');
   const joinToken = (await admin('POST', '/latchkey/join_tokens', { name: SITE_HOSTNAME })).token;
@@ -231,6 +310,7 @@ export async function startNetnsSite(): Promise<NetnsSite> {
         ...['netns', 'exec', namespace, process.execPath, AGENT_BIN, 'run', '--state-dir', stateDir],
         ...['--sshd-config', sshdConfig, '--ssh-dir', sshdDir, '--ca-path', `${sshdDir}/ca.pub`],
         ...['--sshd-pid-file', `${sshdDir}/sshd.pid`, '--interval', '2', '--front-listen', '127.0.0.1:0'],
+        ...['--route', PRIVATE_ROUTE],
       ],
       { env: AGENT_ENV, stdio: ['ignore', 'pipe', 'pipe'] },
     ),
@@ -241,6 +321,10 @@ export async function startNetnsSite(): Promise<NetnsSite> {
   const targets = (await admin('GET', `/infrastructure/targets?hostname=${SITE_HOSTNAME}`)) as Json[];
   assert.equal(targets.length, 1, agent.output());
   const targetId = targets[0].id as string;
+  const agents = (await admin('GET', '/latchkey/agents')) as Json[];
+  const agentId = agents.find((entry) => entry.target_id === targetId)?.id as string;
+  assert.ok(agentId, JSON.stringify(agents));
+  const route = await admin('POST', '/teamnet/routes', { network: PRIVATE_ROUTE, tunnel_id: agentId });
   const bobToken = (await signInBuiltIn(server.url, 'bob@corp.example', 'bob@corp.example long password'))
     .access_token;
   await eventually(`${SITE_HOSTNAME}'s front in bob's target list`, 120_000, async () => {
@@ -257,6 +341,10 @@ export async function startNetnsSite(): Promise<NetnsSite> {
     agent,
     targetId,
     frontPort,
+    privateTargetId: privateTarget.id as string,
+    privateSshd,
+    routeId: route.id as string,
+    agentId,
     adminToken,
     async restartServer() {
       server = await startServerProcess(serverArgs, 120_000);
@@ -271,6 +359,7 @@ export async function startNetnsSite(): Promise<NetnsSite> {
       };
       await step('stopping the agent', () => agent.stop());
       await step('stopping sshd', () => sshd.stop());
+      await step('stopping the agentless sshd', () => privateSshd.stop());
       await step('stopping the relay', () => relay.stop());
       await step('stopping the server', () => server.stop());
       await step('closing the bridge', closeBridge);

@@ -10,7 +10,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCommand } from '../../harness/index.js';
 import { loginWithDeviceFlow, makeCliHome, runLatchkey, type CliHome } from '../cli/latchkey-cli.js';
-import { SITE_HOSTNAME, startNetnsSite, type NetnsSite } from './netns-site.js';
+import { api, type Json } from '../server/server-process.js';
+import {
+  PRIVATE_ADDRESS,
+  PRIVATE_HOSTNAME,
+  SITE_HOSTNAME,
+  startNetnsSite,
+  type NetnsSite,
+} from './netns-site.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -104,6 +111,93 @@ describe('tunnel: a target in a network namespace, reached only through its agen
     );
     assert.equal(rsync.code, 0, rsync.stderr);
     assert.equal(sha256(await readFile(viaRsync)), sha256(data));
+  });
+
+  // A connector: an agentless target reached through another host's agent (site-1's, --route).
+  const admin = async (method: string, route: string, body?: unknown): Promise<Json> => {
+    const accounts = await api(site.server, 'GET', '/client/v4/accounts', site.adminToken);
+    const answer = await api(
+      site.server,
+      method,
+      `/client/v4/accounts/${accounts.body.result[0].id}${route}`,
+      site.adminToken,
+      body,
+    );
+    assert.ok(answer.status < 300, `${method} ${route}: ${JSON.stringify(answer.body)}`);
+    return answer.body.result;
+  };
+
+  it('a connector: latchkey ssh reaches an agentless target; the connector dialled its address, and the stream is audited', async () => {
+    const mark = site.agent.mark();
+    const sshdMark = site.privateSshd.mark();
+    const result = await runLatchkey(
+      bob,
+      ['ssh', PRIVATE_HOSTNAME, '--', 'echo', 'private-$((6*7))', '$SSH_CONNECTION'],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(result.code, 0, `${result.stderr}\nagent: ${site.agent.output().slice(mark)}`);
+    assert.match(result.stdout, /private-42/);
+    // sshd saw a connection to its private address: the connector dialled it inside the namespace.
+    assert.match(result.stdout, new RegExp(` ${PRIVATE_ADDRESS.replace(/\./g, '\\.')} 22\\b`));
+    await site.agent.waitFor(
+      new RegExp(
+        `tunnel: stream \\S+ from bob@corp\\.example .* dials ${PRIVATE_ADDRESS.replace(/\./g, '\\.')}:22`,
+      ),
+      10_000,
+      mark,
+    );
+    await site.privateSshd.waitFor(/Accepted publickey for .* ED25519-CERT/, 10_000, sshdMark);
+    const audit = await api(
+      site.server,
+      'GET',
+      '/v1/audit?action=tunnel.stream.open&per_page=100',
+      site.adminToken,
+    );
+    const opened = (audit.body.result as Json[]).find((event) => event.resource_id === site.privateTargetId);
+    assert.ok(opened, JSON.stringify(audit.body));
+    assert.equal(opened.after.agent, site.agentId);
+    assert.equal(opened.after.dialed, PRIVATE_ADDRESS);
+    assert.equal(opened.after.route, site.routeId);
+  });
+
+  it('a connector refuses a route its host never agreed to (--route), nothing dialled', async () => {
+    const hostname = `elsewhere-${process.pid}`;
+    await admin('POST', '/access/apps', {
+      name: `${hostname} over ssh`,
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: [hostname] }, port: 22, protocol: 'SSH' }],
+      policies: [
+        {
+          name: 'bob elsewhere',
+          decision: 'allow',
+          include: [{ email: { email: 'bob@corp.example' } }],
+          connection_rules: { ssh: { usernames: [site.user.name] } },
+        },
+      ],
+    });
+    const target = await admin('POST', '/infrastructure/targets', {
+      hostname,
+      ip: { ipv4: { ip_addr: '10.88.0.5' } },
+    });
+    const mark = site.agent.mark();
+    // No route yet: the server says so, and nothing reaches the agent.
+    const noRoute = await runLatchkey(bob, ['proxy', target.id, '22'], { timeoutMs: 60_000 });
+    assert.notEqual(noRoute.code, 0);
+    assert.match(noRoute.stderr, /no route of its virtual network to a connector holds 10\.88\.0\.5/);
+    // An admin routes it to site-1's agent, whose --route does not cover it: the agent refuses.
+    const route = await admin('POST', '/teamnet/routes', {
+      network: '10.88.0.0/24',
+      tunnel_id: site.agentId,
+    });
+    try {
+      const refused = await runLatchkey(bob, ['proxy', target.id, '22'], { timeoutMs: 60_000 });
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /10\.88\.0\.5 is in none of this agent's --route ranges/);
+      await site.agent.waitFor(/refused to dial 10\.88\.0\.5:22/, 10_000, mark);
+      assert.doesNotMatch(site.agent.output().slice(mark), /dials 10\.88\.0\.5/);
+    } finally {
+      await admin('DELETE', `/teamnet/routes/${route.id}`);
+    }
   });
 
   it('the proxy fails fast, saying how to sign in, when there is no sign-in', async () => {
