@@ -8,6 +8,9 @@
  *   admin agents [list] [--json]                              the enrolled agents and their last heartbeat
  *   admin agents remove ID|HOSTNAME [--keep-target]           revoke an agent (and delete its target)
  *   admin agents replace ID|HOSTNAME [--expires 24h]          a one-use token re-enrolling a rebuilt host
+ *   admin routes [list] [--agent A] [--vnet NAME] [--json]    connectors' tunnel routes
+ *   admin routes create NETWORK --agent A [--vnet NAME] [--comment T]   route a private network to an agent
+ *   admin routes delete ROUTE_ID                              remove a route
  *   admin tokens [list] [--json]                              the account's API tokens, never their secrets
  *   admin tokens show|revoke TOKEN_ID                         one token; revoke it (refused at once)
  *   admin ca-rotation [status|start|switch [--force]|complete|cancel]   rotate the account's SSH CA
@@ -27,7 +30,13 @@
  */
 import type { Command } from 'commander';
 import { LatchkeyError, type JoinToken } from '@latchkey/shared';
-import type { AdminApi, ApiTokensApi, CaRotationApi, SshSessionsApi } from '../../app/admin/ports.js';
+import type {
+  AdminApi,
+  ApiTokensApi,
+  CaRotationApi,
+  SshSessionsApi,
+  TunnelRoutesApi,
+} from '../../app/admin/ports.js';
 import {
   checkTargetHostname,
   installLine,
@@ -63,7 +72,7 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
   const admin = program
     .command('admin')
     .description(
-      'admins: targets, agents, join tokens, API tokens, live SSH sessions and the audit log, over the API with an API token',
+      'admins: targets, agents, tunnel routes, join tokens, API tokens, live SSH sessions and the audit log, over the API with an API token',
     );
 
   // `targets` alone lists (its default subcommand), so that each subcommand parses its own options.
@@ -221,6 +230,90 @@ export function addAdminCommand(program: Command, context: AdminCommandContext):
         context,
       );
     });
+
+  // `routes` alone lists (its default subcommand), as `targets` does.
+  const routes = admin
+    .command('routes')
+    .description(
+      "connectors' tunnel routes (private networks an agent dials): list (the default), create, delete",
+    );
+
+  withApiOptions(
+    routes
+      .command('list', { isDefault: true })
+      .description('the tunnel routes: id, network, agent, virtual network, comment, created'),
+    'Zero Trust: Read',
+  )
+    .option('--agent <agent>', 'only the routes of this agent (its id, or its hostname)')
+    .option('--vnet <name>', 'only the routes of this virtual network')
+    .action(async (options: ApiOptions & { agent?: string; vnet?: string }) => {
+      const api = await adminApi(context, options, 'Zero Trust: Read');
+      const { listAdminTunnelRoutes } = await import('../../app/admin/tunnel-routes.js');
+      const found = await listAdminTunnelRoutes(api, {
+        ...withDefined('account', options.account),
+        ...withDefined('agent', options.agent),
+        ...withDefined('vnet', options.vnet),
+      });
+      const { renderTunnelRoutesTable } = await import('../../domain/admin/tunnel-routes-table.js');
+      await printForTerminal(options, found.routes, () =>
+        renderTunnelRoutesTable(found.routes, found.agentNames, found.networkNames),
+      );
+    });
+
+  withApiOptions(
+    routes
+      .command('create')
+      .description('route a private network to a connector agent, which dials its addresses for people')
+      .argument('<network>', 'IPv4 or IPv6 CIDR, e.g. 10.77.0.0/24 (a bare address is a /32 or /128)'),
+    'Zero Trust: Edit',
+  )
+    .requiredOption(
+      '--agent <agent>',
+      'the connector: the agent id, or its hostname when only one agent has it',
+    )
+    .option('--vnet <name>', "the virtual network's name (default: the account's default network)")
+    .option('--comment <text>', 'what the route is for')
+    .action(
+      async (network: string, options: ApiOptions & { agent: string; vnet?: string; comment?: string }) => {
+        const api = await adminApi(context, options, 'Zero Trust: Edit');
+        const { createAdminTunnelRoute } = await import('../../app/admin/tunnel-routes.js');
+        const { route, agent } = await createAdminTunnelRoute(api, {
+          ...withDefined('account', options.account),
+          network,
+          agent: options.agent,
+          ...withDefined('vnet', options.vnet),
+          ...withDefined('comment', options.comment),
+        });
+        const { escapeForTerminal: safe } = await import('../../domain/terminal-text.js');
+        await printForTerminal(
+          options,
+          route,
+          () =>
+            `Routed ${safe(route.network)} to agent ${safe(agent.hostname)} (${safe(agent.id)}): route ${safe(route.id)}.\n`,
+        );
+      },
+    );
+
+  withApiOptions(
+    routes
+      .command('delete')
+      .description('remove a tunnel route')
+      .argument('<route_id>', 'the route, as `latchkey admin routes` lists it'),
+    'Zero Trust: Edit',
+  ).action(async (routeId: string, options: ApiOptions) => {
+    const api = await adminApi(context, options, 'Zero Trust: Edit');
+    const { deleteAdminTunnelRoute } = await import('../../app/admin/tunnel-routes.js');
+    const deleted = await deleteAdminTunnelRoute(api, {
+      ...withDefined('account', options.account),
+      routeId,
+    });
+    const { escapeForTerminal: safe } = await import('../../domain/terminal-text.js');
+    await printForTerminal(
+      options,
+      deleted,
+      () => `Deleted route ${safe(deleted.id)} (${safe(deleted.network)}).\n`,
+    );
+  });
 
   // `tokens` alone lists (its default subcommand).
   const tokens = admin
@@ -485,7 +578,7 @@ async function adminApi(
   context: AdminCommandContext,
   options: ApiOptions,
   permission: AdminPermission,
-): Promise<AdminApi & SshSessionsApi & ApiTokensApi & CaRotationApi> {
+): Promise<AdminApi & SshSessionsApi & ApiTokensApi & CaRotationApi & TunnelRoutesApi> {
   const { server, token } = await apiTokenConnection(context, options, permission);
   const { HttpAdminApi } = await import('../http/admin-api-client.js');
   return new HttpAdminApi(server, token, { userAgent: context.userAgent });

@@ -2,7 +2,7 @@
  * The admin's side of the access server's API, with an API token: targets and virtual networks
  * (`…/infrastructure/targets`, `…/teamnet/virtual_networks`, "Zero Trust: Read" / "Edit"), agents and join
  * tokens (`…/latchkey/agents`, `…/latchkey/join_tokens`: list, remove, replace), the account's API tokens
- * (`…/latchkey/api_tokens`, "Account API Tokens: Read" / "Edit"), live SSH sessions (`…/access/ssh_sessions`,
+ * (`…/latchkey/api_tokens`, "Account API Tokens: Read" / "Edit"), connectors' tunnel routes (`…/teamnet/routes`), live SSH sessions (`…/access/ssh_sessions`,
  * "Zero Trust: Read" to list, "Edit" to end one), and the audit log (`GET /v1/audit`, "Audit Logs: Read"). The requests, the envelope and the refusals (with the permission each call needs and how an
  * admin makes such a token) are api-token-http.ts's.
  */
@@ -22,16 +22,25 @@ import type {
   SshSessionEnd,
   Target,
   TargetInputBody,
+  TunnelRoute,
+  TunnelRouteCreateBody,
   VirtualNetwork,
 } from '@latchkey/shared';
-import type { AdminApi, ApiTokensApi, CaRotationApi, Page, SshSessionsApi } from '../../app/admin/ports.js';
+import type {
+  AdminApi,
+  ApiTokensApi,
+  CaRotationApi,
+  Page,
+  SshSessionsApi,
+  TunnelRoutesApi,
+} from '../../app/admin/ports.js';
 import type { AdminPermission } from '../../domain/admin/admin-arguments.js';
 import { parseSha256Line } from '../../domain/admin/admin-arguments.js';
 import { ApiTokenHttp, readAll, searchOf } from './api-token-http.js';
 
 export class HttpAdminApi
   extends ApiTokenHttp
-  implements AdminApi, SshSessionsApi, ApiTokensApi, CaRotationApi
+  implements AdminApi, SshSessionsApi, ApiTokensApi, CaRotationApi, TunnelRoutesApi
 {
   async accounts(): Promise<Account[]> {
     return (await this.json<Account[]>('GET', '/client/v4/accounts', undefined)).result;
@@ -62,6 +71,23 @@ export class HttpAdminApi
   async listVirtualNetworks(accountId: string, query: { name?: string }): Promise<VirtualNetwork[]> {
     const path = `${this.account(accountId)}/teamnet/virtual_networks${searchOf(query)}`;
     return (await this.json<VirtualNetwork[]>('GET', path, 'Zero Trust: Read')).result;
+  }
+
+  async listTunnelRoutes(
+    accountId: string,
+    query: { tunnel_id?: string; virtual_network_id?: string; page: number; per_page: number },
+  ): Promise<Page<TunnelRoute>> {
+    return this.page<TunnelRoute>(`${this.account(accountId)}/teamnet/routes`, query, 'Zero Trust: Read');
+  }
+
+  async createTunnelRoute(accountId: string, body: TunnelRouteCreateBody): Promise<TunnelRoute> {
+    const path = `${this.account(accountId)}/teamnet/routes`;
+    return (await this.json<TunnelRoute>('POST', path, 'Zero Trust: Edit', body)).result;
+  }
+
+  async deleteTunnelRoute(accountId: string, routeId: string): Promise<TunnelRoute> {
+    const path = `${this.account(accountId)}/teamnet/routes/${encodeURIComponent(routeId)}`;
+    return (await this.json<TunnelRoute>('DELETE', path, 'Zero Trust: Edit')).result;
   }
 
   async listAgents(accountId: string): Promise<Agent[]> {

@@ -13,6 +13,8 @@ import type {
   SshSessionEnd,
   Target,
   TargetInputBody,
+  TunnelRoute,
+  TunnelRouteCreateBody,
   VirtualNetwork,
 } from '@latchkey/shared';
 
@@ -89,4 +91,20 @@ export interface CaRotationApi {
   getCaRotation(accountId: string): Promise<CaRotation>;
   /** Access: SSH Auditing: Edit; a conflict LatchkeyError says why the phase cannot move yet. */
   moveCaRotation(accountId: string, body: CaRotationActionBody): Promise<CaRotation>;
+}
+
+/** Connectors' tunnel routes (`…/teamnet/routes`), with the agents and virtual networks they name. */
+export interface TunnelRoutesApi extends Pick<
+  AdminApi,
+  'url' | 'accounts' | 'listAgents' | 'listVirtualNetworks'
+> {
+  /** Zero Trust: Read. */
+  listTunnelRoutes(
+    accountId: string,
+    query: { tunnel_id?: string; virtual_network_id?: string; page: number; per_page: number },
+  ): Promise<Page<TunnelRoute>>;
+  /** Zero Trust: Edit. */
+  createTunnelRoute(accountId: string, body: TunnelRouteCreateBody): Promise<TunnelRoute>;
+  /** Zero Trust: Edit; a not_found LatchkeyError when there is no such route. */
+  deleteTunnelRoute(accountId: string, routeId: string): Promise<TunnelRoute>;
 }
