@@ -12,9 +12,18 @@ import type { JsonObject } from '../../domain/records.js';
 import type { Bucket, RateLimit } from '../../domain/sign-in-limits.js';
 import { bucketIsFull, lockoutDelayMs, takeToken } from '../../domain/sign-in-limits.js';
 import type { Clock } from '../environment.js';
-import type { LockoutAdmission } from '../ports/store.js';
+import type { LockoutAdmission, StoreOf } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { actorOf } from './person-caller.js';
+
+/**
+ * What the limits on password sign-ins need: the limits, this process's buckets, the time, the shared
+ * lockouts, and the audit trail (failures and locks).
+ */
+export type SignInThrottleDeps = Pick<Services, 'clock' | 'signInLimits'> & {
+  rateLimiter: Pick<RateLimiter, 'take'>;
+  store: StoreOf<'signInLockouts' | 'auditEvents'>;
+};
 
 /** A refusal to answer now: the edge answers 429 with `Retry-After: retryAfterSeconds`. */
 export interface Throttled {
@@ -61,7 +70,7 @@ export function throttled(retryAfterSeconds: number, why: string): Throttled {
  * hand to `passwordChecked`.
  */
 export async function admitPasswordAttempt(
-  services: Services,
+  services: SignInThrottleDeps,
   attempt: { accountId: string; email: string; address?: string },
 ): Promise<{ throttled: Throttled } | { admission: LockoutAdmission & { admitted: true } }> {
   const limits = services.signInLimits;
@@ -101,7 +110,7 @@ export async function admitPasswordAttempt(
 
 /** After the password was checked: a success clears the lockout; a failure is audited (and its lock). */
 export async function passwordChecked(
-  services: Services,
+  services: SignInThrottleDeps,
   attempt: { accountId: string; email: string; address?: string },
   admission: LockoutAdmission & { admitted: true },
   correct: boolean,
