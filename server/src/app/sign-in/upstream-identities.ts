@@ -8,16 +8,24 @@
  */
 import { LatchkeyError } from '@latchkey/shared';
 import type { UpstreamIdentity } from '../ports/upstream-identity-provider.js';
-import type { Repositories } from '../ports/store.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { actorOf } from './person-caller.js';
+
+/**
+ * What claiming and linking upstream identities need: the identities, the built-in accounts (an email
+ * may be theirs), the audit trail, and the time (when an identity was last seen).
+ */
+export type UpstreamIdentitiesDeps = Pick<Services, 'clock'> & {
+  store: StoreOf<'upstreamIdentities' | 'users' | 'auditEvents'>;
+};
 
 /**
  * At the end of an upstream login: the identity may use its email, and is remembered with it; else
  * `unauthenticated` saying who has the email and how an admin links them (audited as `sign_in.failed`).
  */
 export async function claimUpstreamIdentity(
-  services: Services,
+  services: UpstreamIdentitiesDeps,
   accountId: string,
   identity: UpstreamIdentity,
 ): Promise<void> {
@@ -69,7 +77,7 @@ export async function claimUpstreamIdentity(
 
 /** Who else has this email (a description), or undefined when nobody does. */
 async function otherHolder(
-  tx: Repositories,
+  tx: Pick<Repositories, 'users' | 'upstreamIdentities'>,
   accountId: string,
   identity: UpstreamIdentity,
 ): Promise<string | undefined> {
@@ -86,7 +94,7 @@ async function otherHolder(
 
 /** The built-in account a linked identity is, if any (its sign-ins then follow that account's state). */
 export async function linkedUserId(
-  services: Services,
+  services: { store: Pick<Repositories, 'upstreamIdentities' | 'users'> },
   accountId: string,
   identity: Pick<UpstreamIdentity, 'issuer' | 'subject' | 'email'>,
 ): Promise<string | undefined> {
@@ -100,7 +108,7 @@ export async function linkedUserId(
  * else has it. Audit event `user.link`.
  */
 export async function linkUpstreamIdentity(
-  services: Services,
+  services: UpstreamIdentitiesDeps,
   accountId: string,
   input: { email: string; issuer: string; subject: string; providerId?: string },
   actor: string,
