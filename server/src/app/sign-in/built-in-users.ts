@@ -7,9 +7,24 @@
  */
 import { LatchkeyError, type AuditAction, type SessionEndReason } from '@latchkey/shared';
 import type { UserRecord } from '../../domain/records.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { endSessionsOfPerson } from '../ssh-sessions/live-ssh-sessions.js';
+import type { TerminationFeed } from '../ssh-sessions/termination-feed.js';
 import { revokeSignInsOfUser } from './sign-in-sessions.js';
+
+/**
+ * What managing built-in accounts needs: the accounts, the audit trail, the password hasher, and for
+ * disabling one or resetting its password, its sign-in sessions (revoked) and an order to end its SSH
+ * sessions (with the time, and the feed that wakes the agents).
+ */
+export type BuiltInUsersDeps = Pick<Services, 'clock' | 'passwords'> & {
+  sessionTerminationFeed: Pick<TerminationFeed, 'notify'>;
+  store: StoreOf<'users' | 'auditEvents' | 'signInSessions' | 'sessionTerminations'>;
+};
+
+/** What checking a password at sign-in needs: the accounts and the password hasher. */
+export type BuiltInLoginDeps = Pick<Services, 'passwords'> & { store: Pick<Repositories, 'users'> };
 
 export const MIN_PASSWORD_LENGTH = 8;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
@@ -62,7 +77,7 @@ function auditView(user: UserRecord) {
 }
 
 export async function addUser(
-  services: Services,
+  services: BuiltInUsersDeps,
   accountId: string,
   input: { email: string; password: string; groups: readonly string[] },
   actor: string,
@@ -85,7 +100,7 @@ export async function addUser(
 }
 
 async function updateUser(
-  services: Services,
+  services: BuiltInUsersDeps,
   accountId: string,
   email: string,
   action: AuditAction,
@@ -122,7 +137,7 @@ async function updateUser(
  * their SSH sessions are ended.
  */
 export function setUserDisabled(
-  services: Services,
+  services: BuiltInUsersDeps,
   accountId: string,
   email: string,
   disabled: boolean,
@@ -141,7 +156,7 @@ export function setUserDisabled(
 
 /** A new password ends the person's SSH sessions (whoever knew the old one is out). */
 export async function resetUserPassword(
-  services: Services,
+  services: BuiltInUsersDeps,
   accountId: string,
   email: string,
   password: string,
@@ -161,7 +176,7 @@ export async function resetUserPassword(
 }
 
 export function setUserGroups(
-  services: Services,
+  services: BuiltInUsersDeps,
   accountId: string,
   email: string,
   groups: readonly string[],
@@ -170,7 +185,10 @@ export function setUserGroups(
   return updateUser(services, accountId, email, 'user.update', actor, { groups: checkGroups(groups) });
 }
 
-export function listUsers(services: Services, accountId: string): Promise<UserRecord[]> {
+export function listUsers(
+  services: { store: Pick<Repositories, 'users'> },
+  accountId: string,
+): Promise<UserRecord[]> {
   return services.store.users.list(accountId);
 }
 
@@ -185,7 +203,7 @@ export const WRONG_PASSWORD = 'wrong email or password';
  * checked out.
  */
 export async function verifyBuiltInLogin(
-  services: Services,
+  services: BuiltInLoginDeps,
   accountId: string,
   email: string,
   password: string,
