@@ -13,9 +13,10 @@ import { isIP } from 'node:net';
 import { LatchkeyError, type SessionEndReason } from '@latchkey/shared';
 import type { JsonObject, SignInSessionRecord } from '../../domain/records.js';
 import { formatSecret, hashSecret, isSecretOfKind } from '../../domain/sign-in-secrets.js';
-import type { Repositories } from '../ports/store.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
 import type { Services } from '../services.js';
 import { endSessionsOfPerson } from '../ssh-sessions/live-ssh-sessions.js';
+import type { TerminationFeed } from '../ssh-sessions/termination-feed.js';
 import { actorOf } from './person-caller.js';
 import type { PersonCaller } from './person-caller.js';
 
@@ -37,7 +38,33 @@ export interface TokenPair {
   expiresIn: number;
 }
 
-function newRefreshToken(services: Services) {
+/** What making a session's tokens needs: randomness, the time, the lifetimes and the access-token codec. */
+type TokenMakingDeps = Pick<Services, 'clock' | 'randomBytes' | 'signIn' | 'accessTokens'>;
+
+/**
+ * What starting a session and handing out or refreshing its tokens need: making tokens, the sessions,
+ * the built-in accounts (a disabled one refreshes nothing) and the audit trail (sign-ins, reuse).
+ */
+export type SessionTokensDeps = TokenMakingDeps & {
+  store: StoreOf<'signInSessions' | 'users' | 'auditEvents'>;
+};
+
+/**
+ * What ending sign-ins needs (logout, an admin's "sign out everywhere"): the sessions, the accounts, the
+ * audit trail, an order to end the person's SSH sessions with the feed that wakes the agents, the time,
+ * and the access-token codec (a logout may name its session by an access token).
+ */
+export type EndSignInsDeps = Pick<Services, 'clock' | 'accessTokens'> & {
+  sessionTerminationFeed: Pick<TerminationFeed, 'notify'>;
+  store: StoreOf<'signInSessions' | 'users' | 'auditEvents' | 'sessionTerminations'>;
+};
+
+/** What authenticating a person's request needs: the access-token codec, the sessions and the time. */
+export type AuthenticatePersonDeps = Pick<Services, 'clock' | 'accessTokens'> & {
+  store: Pick<Repositories, 'signInSessions'>;
+};
+
+function newRefreshToken(services: Pick<Services, 'clock' | 'randomBytes' | 'signIn'>) {
   const refreshToken = formatSecret('refresh_token', services.randomBytes(32));
   const refreshExpiresAt = new Date(
     services.clock().getTime() + services.signIn.refreshTokenTtlSeconds * 1000,
@@ -46,7 +73,7 @@ function newRefreshToken(services: Services) {
 }
 
 async function accessTokenFor(
-  services: Services,
+  services: Pick<Services, 'clock' | 'signIn' | 'accessTokens'>,
   session: SignInSessionRecord,
 ): Promise<TokenPair['accessToken']> {
   const expiresAt = new Date(services.clock().getTime() + services.signIn.accessTokenTtlSeconds * 1000);
@@ -64,7 +91,7 @@ async function accessTokenFor(
  * of a refresh token nobody ever sees, which `firstTokens` replaces.
  */
 export async function startSession(
-  services: Services,
+  services: SessionTokensDeps,
   accountId: string,
   identity: SignInIdentity,
   clientId: string,
@@ -94,7 +121,10 @@ export async function startSession(
 }
 
 /** The first token pair of a session: handed out once (a compare-and-swap on the unseen refresh token). */
-export async function firstTokens(services: Services, session: SignInSessionRecord): Promise<TokenPair> {
+export async function firstTokens(
+  services: TokenMakingDeps & { store: Pick<Repositories, 'signInSessions'> },
+  session: SignInSessionRecord,
+): Promise<TokenPair> {
   const next = newRefreshToken(services);
   const rotated = await services.store.signInSessions.rotateRefreshToken(
     session.id,
@@ -131,7 +161,10 @@ function authenticatedAt(session: SignInSessionRecord): Date {
 const SIGNED_OUT = 'this sign-in has ended (signed out, or ended by an admin): sign in again';
 
 /** Why a session cannot be used now, or undefined when it can. */
-async function sessionProblem(services: Services, session: SignInSessionRecord): Promise<string | undefined> {
+async function sessionProblem(
+  services: { store: Pick<Repositories, 'users'> },
+  session: SignInSessionRecord,
+): Promise<string | undefined> {
   if (session.userId !== undefined) {
     const user = await services.store.users.get(session.accountId, session.userId);
     if (user === undefined) return 'this account no longer exists';
@@ -142,7 +175,7 @@ async function sessionProblem(services: Services, session: SignInSessionRecord):
 }
 
 /** RFC 6749 §6. Failures are LatchkeyError('unauthenticated'); the OAuth edge answers `invalid_grant`. */
-export async function refreshSession(services: Services, refreshToken: string): Promise<TokenPair> {
+export async function refreshSession(services: SessionTokensDeps, refreshToken: string): Promise<TokenPair> {
   if (!isSecretOfKind('refresh_token', refreshToken)) {
     throw new LatchkeyError('unauthenticated', 'malformed refresh token');
   }
@@ -177,7 +210,10 @@ export async function refreshSession(services: Services, refreshToken: string): 
  * revoked (the thief's and the client's newest tokens alike) and the event audited; the answer is the
  * error to throw.
  */
-async function refreshTokenReused(services: Services, session: SignInSessionRecord): Promise<LatchkeyError> {
+async function refreshTokenReused(
+  services: { store: StoreOf<'signInSessions' | 'auditEvents'> },
+  session: SignInSessionRecord,
+): Promise<LatchkeyError> {
   await services.store.transaction(async (tx) => {
     const revoked = await tx.signInSessions.revoke(session.id);
     if (!revoked) return;
@@ -201,7 +237,7 @@ async function refreshTokenReused(services: Services, session: SignInSessionReco
  * audit event when there was any. The ids revoked.
  */
 export async function revokeSignInsOfUser(
-  tx: Repositories,
+  tx: Pick<Repositories, 'signInSessions' | 'auditEvents'>,
   accountId: string,
   actor: string,
   user: { id: string; email: string },
@@ -226,7 +262,7 @@ export async function revokeSignInsOfUser(
  * every target (reason `signed_out`). Audit event `user.sign_out_everywhere`.
  */
 export async function signOutEverywhere(
-  services: Services,
+  services: EndSignInsDeps,
   accountId: string,
   email: string,
   actor: string,
@@ -262,7 +298,7 @@ export async function signOutEverywhere(
  * target (DESIGN.md flow 9). Unknown and invalid tokens are not an error (the RFC says so: the client
  * wanted the token gone, and it is).
  */
-export async function revokeSession(services: Services, token: string): Promise<void> {
+export async function revokeSession(services: EndSignInsDeps, token: string): Promise<void> {
   let session: SignInSessionRecord | undefined;
   if (isSecretOfKind('refresh_token', token)) {
     session = await services.store.signInSessions.findByRefreshHash(hashSecret(token));
@@ -287,7 +323,7 @@ export async function revokeSession(services: Services, token: string): Promise<
 
 /** The person behind `Authorization: Bearer <access token>`, with the request's client address. */
 export async function authenticatePerson(
-  services: Services,
+  services: AuthenticatePersonDeps,
   authorization: string | undefined,
   clientIp: string | undefined,
 ): Promise<PersonCaller> {
