@@ -22,12 +22,37 @@ import {
   upstreamIdentityFromJson,
   upstreamIdentityToJson,
 } from '../ports/upstream-identity-provider.js';
+import type { Repositories } from '../ports/store.js';
 import type { Services } from '../services.js';
-import { WRONG_PASSWORD, verifyBuiltInLogin } from './built-in-users.js';
-import { admitPasswordAttempt, passwordChecked, type Throttled } from './sign-in-throttle.js';
-import { claimUpstreamIdentity, linkedUserId } from './upstream-identities.js';
-import { firstTokens, startSession } from './sign-in-sessions.js';
+import { WRONG_PASSWORD, verifyBuiltInLogin, type BuiltInLoginDeps } from './built-in-users.js';
+import {
+  admitPasswordAttempt,
+  passwordChecked,
+  type SignInThrottleDeps,
+  type Throttled,
+} from './sign-in-throttle.js';
+import { claimUpstreamIdentity, linkedUserId, type UpstreamIdentitiesDeps } from './upstream-identities.js';
+import { firstTokens, startSession, type SessionTokensDeps } from './sign-in-sessions.js';
 import type { SignInIdentity, TokenPair } from './sign-in-sessions.js';
+
+/** What beginning a device authorization needs: its repository, randomness, the time and the settings. */
+export type BeginDeviceAuthorizationDeps = Pick<Services, 'clock' | 'randomBytes' | 'signIn'> & {
+  store: Pick<Repositories, 'deviceAuthorizations'>;
+};
+
+/**
+ * What the rest of the device flow needs: the authorizations and upstream logins, the identity
+ * providers, and what its steps call: starting a session and handing out its tokens, the limits on
+ * password sign-ins, the password check, and claiming an upstream identity.
+ */
+export type DeviceAuthorizationDeps = BeginDeviceAuthorizationDeps &
+  SessionTokensDeps &
+  SignInThrottleDeps &
+  BuiltInLoginDeps &
+  UpstreamIdentitiesDeps &
+  Pick<Services, 'identityProviders'> & {
+    store: Pick<Repositories, 'deviceAuthorizations' | 'upstreamLogins'>;
+  };
 
 export interface DeviceAuthorizationStart {
   deviceCode: string;
@@ -50,7 +75,7 @@ export function checkClientId(clientId: string | undefined): string {
 }
 
 export async function beginDeviceAuthorization(
-  services: Services,
+  services: BeginDeviceAuthorizationDeps,
   accountId: string,
   clientId: string,
 ): Promise<DeviceAuthorizationStart> {
@@ -91,7 +116,7 @@ export type DevicePoll =
 
 /** RFC 8628 §3.4–3.5. An unknown or malformed device code is `invalid_argument` (OAuth `invalid_grant`). */
 export async function pollDeviceAuthorization(
-  services: Services,
+  services: DeviceAuthorizationDeps,
   deviceCode: string,
   clientId: string,
 ): Promise<DevicePoll> {
@@ -132,7 +157,7 @@ export async function pollDeviceAuthorization(
 
 /** Looks up a pending authorization by what the person typed; a clear error when it cannot be used. */
 export async function findPendingAuthorization(
-  services: Services,
+  services: DeviceAuthorizationDeps,
   userCodeInput: string,
 ): Promise<DeviceAuthorizationRecord> {
   const userCode = normaliseUserCode(userCodeInput);
@@ -156,7 +181,7 @@ export async function findPendingAuthorization(
 }
 
 async function decide(
-  services: Services,
+  services: DeviceAuthorizationDeps,
   authorization: DeviceAuthorizationRecord,
   identity: SignInIdentity,
   approve: boolean,
@@ -188,7 +213,7 @@ export type PasswordApproval =
  * account's lockout (sign-in-throttle.ts); a refusal for those says how long to wait.
  */
 export async function decideWithPassword(
-  services: Services,
+  services: DeviceAuthorizationDeps,
   input: { userCode: string; email: string; password: string; approve: boolean; address?: string },
 ): Promise<PasswordApproval> {
   const authorization = await findPendingAuthorization(services, input.userCode);
@@ -221,7 +246,7 @@ export async function decideWithPassword(
   return { ok: true, email: login.user.email };
 }
 
-export function upstreamProvider(services: Services, providerId: string) {
+export function upstreamProvider(services: Pick<Services, 'identityProviders'>, providerId: string) {
   const provider = services.identityProviders.get(providerId);
   if (provider === undefined)
     throw new LatchkeyError('not_found', `no identity provider ${JSON.stringify(providerId)}`);
@@ -230,7 +255,7 @@ export function upstreamProvider(services: Services, providerId: string) {
 
 /** The person chose an upstream provider: where to send their browser. */
 export async function beginUpstreamLogin(
-  services: Services,
+  services: DeviceAuthorizationDeps,
   input: { userCode: string; providerId: string },
 ): Promise<string> {
   const authorization = await findPendingAuthorization(services, input.userCode);
@@ -258,7 +283,7 @@ export interface UpstreamLoginCompleted {
 
 /** The provider redirected back: finish its login, and get ready to ask the person to approve. */
 export async function completeUpstreamLogin(
-  services: Services,
+  services: DeviceAuthorizationDeps,
   callbackUrl: URL,
 ): Promise<UpstreamLoginCompleted> {
   const state = callbackUrl.searchParams.get('state') ?? '';
@@ -302,7 +327,7 @@ export async function completeUpstreamLogin(
 
 /** The person approved or denied on the page shown after the upstream login. */
 export async function decideAfterUpstreamLogin(
-  services: Services,
+  services: DeviceAuthorizationDeps,
   input: { confirmation: string; approve: boolean },
 ): Promise<{ email: string }> {
   const login = isSecretOfKind('confirmation', input.confirmation)
