@@ -93,12 +93,15 @@ export async function authorizeTunnelStream(
       const accounts = targetAccounts(agents);
       const grants = reachableTargets(caller.person, catalog, [target], () => accounts);
       const frontPort = targetFront(agents)?.port;
-      // The front is the one way in to a fronted target: asking for its port is asking for the target.
-      const allowed =
-        request.port === undefined || request.port === frontPort
-          ? grants
-          : grants.filter((grant) => grant.port === request.port);
-      return { target, agents, grants, allowed, port: request.port ?? frontPort ?? 22 };
+      if (frontPort !== undefined && (request.port === undefined || request.port === frontPort)) {
+        // The front is the one way in to a fronted target: asking for its port is asking for the target.
+        return { target, agents, grants, allowed: grants, port: frontPort };
+      }
+      // Any other target is dialled at a port: one a policy covers (22 when it is one, else the lowest).
+      const ports = grants.map((grant) => grant.port);
+      const port = request.port ?? (ports.length === 0 || ports.includes(22) ? 22 : Math.min(...ports));
+      const allowed = grants.filter((grant) => grant.port === port);
+      return { target, agents, grants, allowed, port };
     }),
   );
   const reachable = decided.filter((entry) => entry.allowed.length > 0);

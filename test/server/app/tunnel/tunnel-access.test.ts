@@ -2,16 +2,24 @@
 // and which connector reaches an agentless target.
 import assert from 'node:assert/strict';
 import type {
+  Repositories,
   SignInSessionRepository,
   TunnelRouteRepository,
 } from '../../../../server/src/app/ports/store.js';
-import { connectorFor, signInStillValid } from '../../../../server/src/app/tunnel/tunnel-access.js';
+import type { PersonCaller } from '../../../../server/src/app/sign-in/person-caller.js';
+import {
+  authorizeTunnelStream,
+  connectorFor,
+  signInStillValid,
+} from '../../../../server/src/app/tunnel/tunnel-access.js';
 import type {
+  InfrastructureAppRecord,
+  PolicyRecord,
   SignInSessionRecord,
   TargetRecord,
   TunnelRouteRecord,
 } from '../../../../server/src/domain/records.js';
-import { fake } from '../fakes.js';
+import { FakeAuditTrail, FakeTransactions, fake, fakeStore } from '../fakes.js';
 
 const NOW = new Date('2026-12-07T12:00:00.000Z');
 
@@ -115,5 +123,113 @@ describe('tunnel access: the connector of an agentless target', () => {
     const routes = [route('v6', 'fd00:7::/64', 'agent-6'), route('other', '10.88.0.0/24', 'agent-4')];
     assert.equal((await connectorOf(routes, target('10.77.0.5', 'fd00:7::5')).connector)?.routeId, 'v6');
     assert.equal(await connectorOf(routes, target('10.77.0.5')).connector, undefined);
+  });
+});
+
+describe('tunnel access: the port of a stream to an agentless target', () => {
+  const ACCOUNT = 'account-1';
+  const DB: TargetRecord = {
+    id: '00000000-0000-4000-8000-000000000002',
+    accountId: ACCOUNT,
+    hostname: 'db-1',
+    ipv4: { address: '10.77.0.5', virtualNetworkId: 'vnet-1' },
+    tags: {},
+    createdAt: NOW,
+    modifiedAt: NOW,
+  };
+  const POLICY: PolicyRecord = {
+    id: 'policy-1',
+    accountId: ACCOUNT,
+    name: 'ada as deploy',
+    decision: 'allow',
+    include: [{ email: { email: 'ada@example.com' } }],
+    require: [],
+    exclude: [],
+    connectionRules: { ssh: { usernames: ['deploy'] } },
+    reusable: true,
+    createdAt: NOW,
+    updatedAt: NOW,
+  };
+  // The policy covers db-1 on port 2222 only.
+  const APP: InfrastructureAppRecord = {
+    id: 'app-1',
+    accountId: ACCOUNT,
+    name: 'db',
+    type: 'infrastructure',
+    aud: 'a'.repeat(64),
+    targetCriteria: [{ target_attributes: { hostname: ['db-1'] }, port: 2222, protocol: 'SSH' }],
+    policies: [{ policyId: POLICY.id, precedence: 1 }],
+    createdAt: NOW,
+    updatedAt: NOW,
+  };
+  const ada: PersonCaller = {
+    accountId: ACCOUNT,
+    sessionId: 'sign-in-1',
+    person: {
+      email: 'ada@example.com',
+      groups: [],
+      loginMethod: 'builtin',
+      authMethods: ['pwd'],
+      claims: {},
+    },
+    clientId: 'latchkey-cli',
+    expiresAt: new Date(NOW.getTime() + 600_000),
+    actor: 'user:ada@example.com',
+  };
+  const world = () => {
+    const transactions = new FakeTransactions();
+    const audit = new FakeAuditTrail(() => NOW, transactions);
+    const store = fakeStore(
+      {
+        accounts: fake<Repositories['accounts']>('accounts', { accessConfigVersion: async () => '1' }),
+        apps: fake<Repositories['apps']>('apps', { list: async () => [APP] }),
+        policies: fake<Repositories['policies']>('policies', { list: async () => [POLICY] }),
+        groups: fake<Repositories['groups']>('groups', { list: async () => [] }),
+        auditSshSettings: fake<Repositories['auditSshSettings']>('auditSshSettings', {
+          get: async () => undefined,
+        }),
+        targets: fake<Repositories['targets']>('targets', {
+          get: async (_accountId, id) => (id === DB.id ? DB : undefined),
+        }),
+        agents: fake<Repositories['agents']>('agents', { listForTarget: async () => [] }),
+        tunnelRoutes: fake<Repositories['tunnelRoutes']>('tunnelRoutes', {
+          listForNetwork: async () => [
+            {
+              id: 'route-1',
+              accountId: ACCOUNT,
+              network: '10.77.0.0/24',
+              agentId: 'connector-1',
+              virtualNetworkId: 'vnet-1',
+              comment: '',
+              createdAt: NOW,
+            },
+          ],
+        }),
+        auditEvents: audit,
+      },
+      transactions,
+    );
+    return { services: { store, clock: () => NOW } as never, audit };
+  };
+
+  it('without a port, the port the policy covers: the connector dials 2222, not 22', async () => {
+    const { services } = world();
+    const grant = await authorizeTunnelStream(services, ada, { target: DB.id });
+    assert.equal(grant.port, 2222);
+    assert.deepEqual(grant.connector, {
+      agentId: 'connector-1',
+      routeId: 'route-1',
+      network: '10.77.0.0/24',
+      address: '10.77.0.5',
+    });
+  });
+
+  it('a port no policy covers is refused and audited, as for any target', async () => {
+    const { services, audit } = world();
+    await assert.rejects(authorizeTunnelStream(services, ada, { target: DB.id, port: 22 }), (error: Error) =>
+      /no policy lets you reach .* on port 22/.test(error.message),
+    );
+    assert.equal(audit.events.at(-1)?.action, 'tunnel.stream.deny');
+    assert.equal((audit.events.at(-1)?.after as { reason?: string } | undefined)?.reason, 'port_not_allowed');
   });
 });
