@@ -7,11 +7,14 @@
 import { ALL_PERMISSIONS } from '../domain/permissions.js';
 import type { AccountRecord } from '../domain/records.js';
 import { issueApiToken } from './api-tokens.js';
-import type { IssuedToken } from './api-tokens.js';
-import type { Services } from './services.js';
+import type { IssuedToken, IssueApiTokenDeps } from './api-tokens.js';
+import type { StoreOf } from './ports/store.js';
+
+/** What the first start needs: the accounts, and what issuing the admin token needs. */
+export type BootstrapDeps = IssueApiTokenDeps & { store: StoreOf<'accounts' | 'apiTokens' | 'auditEvents'> };
 
 export async function bootstrap(
-  services: Services,
+  services: BootstrapDeps,
 ): Promise<{ account: AccountRecord; adminToken?: IssuedToken }> {
   const { account, created } = await services.store.accounts.ensureDefaultAccount();
   if (!created) return { account };
