@@ -7,14 +7,19 @@
  * routes cannot be deleted (the store names them).
  */
 import { LatchkeyError, isLatchkeyError } from '@latchkey/shared';
-import type { TunnelRouteCreateBody, TunnelRouteListQuery } from '@latchkey/shared';
-import { canonicalCidr } from '../domain/cidr.js';
+import type {
+  TunnelRouteCreateBody,
+  TunnelRouteIpQuery,
+  TunnelRouteListQuery,
+  TunnelRouteMatch,
+} from '@latchkey/shared';
+import { canonicalCidr, parseAddress, routeFor } from '../domain/cidr.js';
 import type { TunnelRouteRecord } from '../domain/records.js';
 import { presentTunnelRoute } from '../domain/tunnel-route-representation.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
-import type { Page, StoreOf, TunnelRouteFilter } from './ports/store.js';
+import { MAX_PER_PAGE, type Page, type StoreOf, type TunnelRouteFilter } from './ports/store.js';
 
 /** What the tunnel-route use cases need: the routes, the agents and networks they name, the audit trail. */
 export interface TunnelRoutesDeps {
@@ -113,4 +118,53 @@ export async function deleteTunnelRoute(
     });
     return deleted;
   });
+}
+
+/**
+ * The route a stream to `ip` takes (Cloudflare's `GET …/teamnet/routes/ip/{ip}`): the longest prefix
+ * holding it among the routes of `virtual_network_id`, or of the default network, or (with
+ * `default_virtual_network_fallback=false` and no network given) of every network; with the agent's
+ * hostname and the network's name. not_found when none holds it.
+ */
+export async function findTunnelRouteForIp(
+  services: TunnelRoutesDeps,
+  caller: Caller,
+  ip: string,
+  query: TunnelRouteIpQuery,
+): Promise<TunnelRouteMatch> {
+  if (parseAddress(ip) === undefined) {
+    throw new LatchkeyError('invalid_argument', `${JSON.stringify(ip)} is not an IPv4 or IPv6 address`, {
+      pointer: '/ip',
+    });
+  }
+  const { store } = services;
+  let candidates: TunnelRouteRecord[];
+  let where: string;
+  if (query.virtual_network_id !== undefined) {
+    const id = query.virtual_network_id.toLowerCase();
+    found(await store.virtualNetworks.get(caller.accountId, id), 'virtual network', id);
+    candidates = await store.tunnelRoutes.listForNetwork(caller.accountId, id);
+    where = `virtual network ${id}`;
+  } else if (query.default_virtual_network_fallback === false) {
+    candidates = [];
+    for (let page = 1; ; page += 1) {
+      const got = await store.tunnelRoutes.list(caller.accountId, { page, perPage: MAX_PER_PAGE });
+      candidates.push(...got.items);
+      if (got.items.length < MAX_PER_PAGE) break;
+    }
+    where = 'any virtual network';
+  } else {
+    const id = (await store.virtualNetworks.getDefault(caller.accountId)).id;
+    candidates = await store.tunnelRoutes.listForNetwork(caller.accountId, id);
+    where = `the default virtual network (${id})`;
+  }
+  const route = routeFor(ip, candidates);
+  if (route === undefined) throw new LatchkeyError('not_found', `no route of ${where} holds ${ip}`);
+  const agent = await store.agents.get(caller.accountId, route.agentId);
+  const network = await store.virtualNetworks.get(caller.accountId, route.virtualNetworkId);
+  return {
+    ...presentTunnelRoute(route),
+    tunnel_name: agent?.hostname ?? '',
+    virtual_network_name: network?.name ?? '',
+  };
 }

@@ -63,3 +63,33 @@ export const TunnelRouteSchema = Type.Object({
   deleted_at: Type.Optional(Timestamp),
 });
 export type TunnelRoute = Static<typeof TunnelRouteSchema>;
+
+export const TunnelRouteIpParams = Type.Object({
+  account_id: Type.String({ minLength: 1 }),
+  ip: Type.String({ minLength: 1, maxLength: 100, description: 'An IPv4 or IPv6 address.' }),
+});
+export type TunnelRouteIpParamsType = Static<typeof TunnelRouteIpParams>;
+
+export const TunnelRouteIpQuerySchema = Type.Object(
+  {
+    virtual_network_id: Type.Optional(
+      Type.String({ format: 'uuid', description: "Search this virtual network's routes." }),
+    ),
+    default_virtual_network_fallback: Type.Optional(
+      Type.Boolean({
+        description:
+          "Without virtual_network_id: true (the default) searches the default network's routes; false searches every route.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TunnelRouteIpQuery = Static<typeof TunnelRouteIpQuerySchema>;
+
+/** The route an address takes, with the names Cloudflare adds to it. */
+export const TunnelRouteMatchSchema = Type.Object({
+  ...TunnelRouteSchema.properties,
+  tunnel_name: Type.String({ description: "The agent's hostname." }),
+  virtual_network_name: Type.String(),
+});
+export type TunnelRouteMatch = Static<typeof TunnelRouteMatchSchema>;

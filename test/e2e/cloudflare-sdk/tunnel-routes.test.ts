@@ -1,8 +1,9 @@
 /**
  * Issue 14 (connectors): Cloudflare's official TypeScript SDK (npm `cloudflare`) drives the tunnel-route
  * API of a real zero-config `latchkey-server` process: `client.zeroTrust.networks.routes` creates, lists
- * (for await to its end, with Cloudflare's filters), gets and deletes routes; Latchkey's refusals arrive
- * as the SDK's typed errors. The agent is enrolled over plain HTTP, as the installer does.
+ * (for await to its end, with Cloudflare's filters), gets, finds the route of an address (`routes.ips.get`)
+ * and deletes routes; Latchkey's refusals arrive as the SDK's typed errors. The agent is enrolled over
+ * plain HTTP, as the installer does.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -114,6 +115,16 @@ describe('e2e: the official Cloudflare SDK manages tunnel routes (issue 14)', fu
     );
     assert.equal((await all(routes.list({ account_id: accountId, tunnel_id: agentId }))).length, 7);
     assert.deepEqual(await all(routes.list({ account_id: accountId, is_deleted: true })), []);
+
+    const taken = await routes.ips.get('192.168.3.77', { account_id: accountId });
+    assert.equal(taken.network, '192.168.3.0/24');
+    assert.equal(taken.tunnel_name, 'connector-1');
+    assert.equal(taken.virtual_network_name, 'default');
+    assert.equal(
+      (await routes.ips.get('fd00:77::1', { account_id: accountId, virtual_network_id: site.id! })).id,
+      v6.id,
+    );
+    await assert.rejects(routes.ips.get('fd00:77::1', { account_id: accountId }), Cloudflare.NotFoundError);
 
     assert.deepEqual(await routes.get(v6.id!, { account_id: accountId }), v6);
     const deleted = await routes.delete(v6.id!, { account_id: accountId });

@@ -11,6 +11,7 @@ import type { Repositories, TunnelRouteFilter } from '../../../server/src/app/po
 import {
   createTunnelRoute,
   deleteTunnelRoute,
+  findTunnelRouteForIp,
   getTunnelRoute,
   listTunnelRoutes,
   type TunnelRoutesDeps,
@@ -80,6 +81,10 @@ function world() {
           const route = routes.get(id);
           return route?.accountId === accountId ? route : undefined;
         },
+        listForNetwork: async (accountId, virtualNetworkId) =>
+          [...routes.values()].filter(
+            (r) => r.accountId === accountId && r.virtualNetworkId === virtualNetworkId,
+          ),
         list: async (_accountId, filter = {}) => {
           listed.push(filter);
           const items = [...routes.values()];
@@ -251,5 +256,46 @@ describe('app: tunnel-route use cases (over fakes)', () => {
       (error: unknown) => error instanceof LatchkeyError && error.code === 'not_found',
     );
     assert.equal(audit.events.length, 2);
+  });
+
+  it('finds the route an address takes: the longest prefix, in the network asked, the default, or all', async () => {
+    const { deps } = world();
+    const wide = await createTunnelRoute(deps, admin, { network: '10.0.0.0/8', tunnel_id: AGENT });
+    const narrow = await createTunnelRoute(deps, admin, { network: '10.77.0.0/16', tunnel_id: AGENT });
+    const inLab = await createTunnelRoute(deps, admin, {
+      network: '10.77.3.0/24',
+      tunnel_id: AGENT,
+      virtual_network_id: LAB,
+    });
+    const found = await findTunnelRouteForIp(deps, admin, '10.77.3.9', {});
+    assert.equal(found.id, narrow.id);
+    assert.equal(found.tunnel_name, 'connector-1');
+    assert.equal(found.virtual_network_name, DEFAULT_NET);
+    assert.equal((await findTunnelRouteForIp(deps, admin, '10.1.2.3', {})).id, wide.id);
+    assert.equal(
+      (await findTunnelRouteForIp(deps, admin, '10.77.3.9', { virtual_network_id: LAB.toUpperCase() })).id,
+      inLab.id,
+    );
+    assert.equal(
+      (await findTunnelRouteForIp(deps, admin, '10.77.3.9', { default_virtual_network_fallback: false })).id,
+      inLab.id,
+    );
+    await assert.rejects(
+      findTunnelRouteForIp(deps, admin, '192.168.0.1', {}),
+      (error: unknown) =>
+        error instanceof LatchkeyError &&
+        error.code === 'not_found' &&
+        error.message === `no route of the default virtual network (${DEFAULT_NET}) holds 192.168.0.1`,
+    );
+    await assert.rejects(
+      findTunnelRouteForIp(deps, admin, '10.77.3', {}),
+      refusal('invalid_argument', '/ip', /"10\.77\.3" is not an IPv4 or IPv6 address/),
+    );
+    await assert.rejects(
+      findTunnelRouteForIp(deps, admin, '10.0.0.1', {
+        virtual_network_id: '99999999-9999-4999-8999-999999999999',
+      }),
+      (error: unknown) => error instanceof LatchkeyError && error.code === 'not_found',
+    );
   });
 });

@@ -29,6 +29,7 @@ const EXPECTED: Record<string, Permission | null> = {
   'POST /teamnet/routes': PERMISSIONS.zeroTrustEdit,
   'GET /teamnet/routes/:route_id': PERMISSIONS.zeroTrustRead,
   'DELETE /teamnet/routes/:route_id': PERMISSIONS.zeroTrustEdit,
+  'GET /teamnet/routes/ip/:ip': PERMISSIONS.zeroTrustRead,
   'POST /access/apps': PERMISSIONS.appsAndPoliciesEdit,
   'GET /access/apps': PERMISSIONS.appsAndPoliciesRead,
   'GET /access/apps/:app_id': PERMISSIONS.appsAndPoliciesRead,

@@ -241,4 +241,42 @@ describe('server HTTP: tunnel routes', () => {
     await server.call('DELETE', `${routes}/${route.id}`);
     assert.equal((await server.call('DELETE', `${vnets}/${lab.id}`)).status, 200);
   });
+
+  it('GET …/routes/ip/{ip}: the route an address takes, with the names; 404 when none, 400 for no address', async () => {
+    const agentId = await connector('connector-1');
+    await create({ network: '10.0.0.0/8', tunnel_id: agentId });
+    const narrow = await create({ network: '10.77.0.0/16', tunnel_id: agentId, comment: 'site A' });
+    const v6 = await create({ network: 'fd00:77::/48', tunnel_id: agentId });
+    const found = await server.call('GET', `${routes}/ip/10.77.3.9`);
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.deepEqual(found.body.result, {
+      ...narrow,
+      tunnel_name: 'connector-1',
+      virtual_network_name: 'default',
+    });
+    assert.equal((await server.call('GET', `${routes}/ip/FD00:77:0:0::5`)).body.result.id, v6.id);
+    const none = await server.call('GET', `${routes}/ip/192.168.0.1`);
+    assert.equal(none.status, 404);
+    assert.match(
+      none.body.errors[0].message,
+      /no route of the default virtual network .* holds 192\.168\.0\.1/,
+    );
+    const lab = (
+      await server.call('POST', `${server.base}/teamnet/virtual_networks`, { body: { name: 'lab' } })
+    ).body.result;
+    assert.equal(
+      (await server.call('GET', `${routes}/ip/10.77.3.9?virtual_network_id=${lab.id}`)).status,
+      404,
+    );
+    const inLab = await create({ network: '10.77.3.0/24', tunnel_id: agentId, virtual_network_id: lab.id });
+    assert.equal(
+      (await server.call('GET', `${routes}/ip/10.77.3.9?default_virtual_network_fallback=false`)).body.result
+        .id,
+      inLab.id,
+    );
+    assert.equal((await server.call('GET', `${routes}/ip/10.77.3.9`)).body.result.id, narrow.id);
+    const bad = await server.call('GET', `${routes}/ip/10.77.3`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.errors[0].source.pointer, '/ip');
+  });
 });

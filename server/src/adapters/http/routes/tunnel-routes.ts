@@ -8,12 +8,16 @@ import {
   AccountParams,
   resultInfo,
   TunnelRouteCreateSchema,
+  TunnelRouteIpParams,
+  TunnelRouteIpQuerySchema,
   TunnelRouteListQuerySchema,
+  TunnelRouteMatchSchema,
   TunnelRouteSchema,
 } from '@latchkey/shared';
 import {
   createTunnelRoute,
   deleteTunnelRoute,
+  findTunnelRouteForIp,
   getTunnelRoute,
   listTunnelRoutes,
 } from '../../../app/tunnel-routes.js';
@@ -63,6 +67,23 @@ export function tunnelRouteRoutes({ route, services }: RouteContext): void {
     result: TunnelRouteSchema,
     handle: async ({ caller, body }) => ({
       result: presentTunnelRoute(await createTunnelRoute(services, caller, body)),
+    }),
+  });
+
+  route({
+    method: 'GET',
+    url: `${BASE}/ip/:ip`,
+    access: PERMISSIONS.zeroTrustRead,
+    summary: 'Get the route an address takes',
+    description:
+      "The longest prefix holding the address (ties: the oldest route) among the routes of virtual_network_id, or of the account's " +
+      'default network, or of every network with default_virtual_network_fallback=false. 404 when none holds it.',
+    tags,
+    params: TunnelRouteIpParams,
+    querystring: TunnelRouteIpQuerySchema,
+    result: TunnelRouteMatchSchema,
+    handle: async ({ caller, params, query }) => ({
+      result: await findTunnelRouteForIp(services, caller, params.ip, query),
     }),
   });
 
