@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { isLatchkeyError, type ErrorCode } from '@latchkey/shared';
 import { openStore } from '../../../../server/src/adapters/db/open-store.js';
-import type { Store } from '../../../../server/src/app/ports/store.js';
+import type { Store, StoreOptions } from '../../../../server/src/app/ports/store.js';
 import type { AgentRecord } from '../../../../server/src/domain/records.js';
 import { storeBackends } from '../support/store-backends.js';
 
@@ -29,12 +29,14 @@ for (const backend of storeBackends('tunnel-routes-store')) {
     let accountId: string;
     let defaultNetworkId: string;
     let time: number;
+    let options: StoreOptions;
 
     before(() => backend.setUp());
     after(() => backend.tearDown());
     beforeEach(async () => {
       time = Date.parse('2026-12-07T12:00:00.000Z');
-      store = await openStore({ ...(await backend.freshDatabase()), clock: () => new Date((time += 1000)) });
+      options = await backend.freshDatabase();
+      store = await openStore({ ...options, clock: () => new Date((time += 1000)) });
       accountId = (await store.accounts.ensureDefaultAccount()).account.id;
       defaultNetworkId = (await store.virtualNetworks.getDefault(accountId)).id;
     });
@@ -119,6 +121,30 @@ for (const backend of storeBackends('tunnel-routes-store')) {
         virtualNetworkId: lab.id,
       });
       assert.equal((await store.tunnelRoutes.list(accountId)).totalCount, 2);
+    });
+
+    it('two stores creating the same network at once: one route, the other a conflict', async () => {
+      const connector = await agent('connector-1');
+      const other = await openStore({ ...options, clock: () => new Date((time += 1000)) });
+      try {
+        const input = { network: '10.66.0.0/16', agentId: connector.id, virtualNetworkId: defaultNetworkId };
+        const results = await Promise.allSettled([
+          store.tunnelRoutes.create(accountId, input),
+          other.tunnelRoutes.create(accountId, input),
+          store.tunnelRoutes.create(accountId, input),
+          other.tunnelRoutes.create(accountId, input),
+        ]);
+        for (const result of results) {
+          if (result.status === 'rejected') {
+            assert.ok(isLatchkeyError(result.reason, 'conflict'), String(result.reason));
+            assert.match(result.reason.message, /10\.66\.0\.0\/16 of virtual network .* is already routed/);
+          }
+        }
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+        assert.equal((await store.tunnelRoutes.list(accountId)).totalCount, 1);
+      } finally {
+        await other.close();
+      }
     });
 
     it('refuses an unknown agent or virtual network, and those of another account', async () => {
