@@ -47,7 +47,7 @@ In another terminal, from ${settings.root}:
   1. Sign in       latchkey login --server ${url}
                    open the page it prints, sign in as ${settings.demoEmail} with the password above, approve
   2. List          latchkey targets
-  3. Connect       latchkey ssh ${login}      (through the front; its host key comes from the server)
+  3. Connect       latchkey ssh ${login}      (through the server's tunnel to the front; its host key comes from the server)
   4. Copy a file   latchkey ssh-config --write      (once; then plain ssh, scp, rsync and sftp work)
                    scp README.md ${login}:
   5. VS Code       ${vsixPath === undefined ? 'node extension/build.mjs --package   (then install the .vsix it prints)' : `code --install-extension ${show(vsixPath)}`}

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { spawn as spawnPty } from 'node-pty';
 import {
   createTempDir,
@@ -134,6 +135,10 @@ describe('e2e: the README walkthrough, from scripts/up.sh to the decrypted sessi
     terminal.write('exit\r');
     assert.equal(await exited, 0, screen);
     handle.release();
+    // By default the local target is reached through the server's tunnel its agent dialled out
+    // (docs/tunnels.md), as a target in a private network would be.
+    const agentLog = await readFile(path.join(devDir, 'logs', 'agent.log'), 'utf8');
+    assert.match(agentLog, /tunnel: stream \S+ from demo@latchkey\.test/, agentLog.slice(-3000));
   });
 
   it('4. copies a file with plain scp through `latchkey ssh-config --write`', async () => {
