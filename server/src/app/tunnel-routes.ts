@@ -2,7 +2,7 @@
  * Use cases of tunnel routes (issue 14, connectors; Cloudflare's `teamnet/routes`): an admin routes a
  * private network of a virtual network to a connector agent, which dials its addresses for people. The
  * network is kept in its canonical spelling (domain/cidr.ts), so one network has one route per virtual
- * network. Each change is audited in its transaction (`tunnel_route.create`, `tunnel_route.delete`).
+ * network. Each change is audited in its transaction (`tunnel_route.create`, `.update`, `.delete`).
  * Routes go with their agent (the store cascades; `agent.delete` is the event); a virtual network with
  * routes cannot be deleted (the store names them).
  */
@@ -12,6 +12,7 @@ import type {
   TunnelRouteIpQuery,
   TunnelRouteListQuery,
   TunnelRouteMatch,
+  TunnelRoutePatchBody,
 } from '@latchkey/shared';
 import { canonicalCidr, parseAddress, routeFor } from '../domain/cidr.js';
 import type { TunnelRouteRecord } from '../domain/records.js';
@@ -19,11 +20,29 @@ import { presentTunnelRoute } from '../domain/tunnel-route-representation.js';
 import { recordChange } from './audit-trail.js';
 import type { Caller } from './caller.js';
 import { found } from './not-found.js';
-import { MAX_PER_PAGE, type Page, type StoreOf, type TunnelRouteFilter } from './ports/store.js';
+import {
+  MAX_PER_PAGE,
+  type Page,
+  type StoreOf,
+  type TunnelRouteFilter,
+  type TunnelRouteInput,
+} from './ports/store.js';
 
 /** What the tunnel-route use cases need: the routes, the agents and networks they name, the audit trail. */
 export interface TunnelRoutesDeps {
   store: StoreOf<'tunnelRoutes' | 'agents' | 'virtualNetworks' | 'auditEvents'>;
+}
+
+/** The network in its canonical spelling; invalid_argument at `/network` saying what is wrong. */
+function networkOf(text: string): string {
+  try {
+    return canonicalCidr(text, 'network');
+  } catch (error) {
+    if (isLatchkeyError(error, 'invalid_argument')) {
+      throw new LatchkeyError('invalid_argument', error.message, { pointer: '/network' });
+    }
+    throw error;
+  }
 }
 
 export async function createTunnelRoute(
@@ -31,15 +50,7 @@ export async function createTunnelRoute(
   caller: Caller,
   body: TunnelRouteCreateBody,
 ): Promise<TunnelRouteRecord> {
-  let network: string;
-  try {
-    network = canonicalCidr(body.network, 'network');
-  } catch (error) {
-    if (isLatchkeyError(error, 'invalid_argument')) {
-      throw new LatchkeyError('invalid_argument', error.message, { pointer: '/network' });
-    }
-    throw error;
-  }
+  const network = networkOf(body.network);
   const agentId = body.tunnel_id.toLowerCase();
   return services.store.transaction(async (tx) => {
     const agent = await tx.agents.get(caller.accountId, agentId);
@@ -101,6 +112,54 @@ export async function getTunnelRoute(
   id: string,
 ): Promise<TunnelRouteRecord> {
   return found(await services.store.tunnelRoutes.get(caller.accountId, id), 'tunnel route', id);
+}
+
+/**
+ * Cloudflare's PATCH: the fields given change (the network canonicalised, the agent and virtual network
+ * the account's), audited with before and after.
+ */
+export async function updateTunnelRoute(
+  services: TunnelRoutesDeps,
+  caller: Caller,
+  id: string,
+  body: TunnelRoutePatchBody,
+): Promise<TunnelRouteRecord> {
+  const patch: Partial<TunnelRouteInput> = {};
+  if (body.network !== undefined) patch.network = networkOf(body.network);
+  if (body.tunnel_id !== undefined) patch.agentId = body.tunnel_id.toLowerCase();
+  if (body.virtual_network_id !== undefined) patch.virtualNetworkId = body.virtual_network_id.toLowerCase();
+  if (body.comment !== undefined) patch.comment = body.comment;
+  return services.store.transaction(async (tx) => {
+    const before = found(await tx.tunnelRoutes.get(caller.accountId, id), 'tunnel route', id);
+    if (patch.agentId !== undefined && (await tx.agents.get(caller.accountId, patch.agentId)) === undefined) {
+      throw new LatchkeyError(
+        'invalid_argument',
+        `tunnel_id ${patch.agentId} is not an agent of this account`,
+        {
+          pointer: '/tunnel_id',
+        },
+      );
+    }
+    if (
+      patch.virtualNetworkId !== undefined &&
+      (await tx.virtualNetworks.get(caller.accountId, patch.virtualNetworkId)) === undefined
+    ) {
+      throw new LatchkeyError(
+        'invalid_argument',
+        `virtual network ${patch.virtualNetworkId} does not exist in this account`,
+        { pointer: '/virtual_network_id' },
+      );
+    }
+    const after = found(await tx.tunnelRoutes.update(caller.accountId, id, patch), 'tunnel route', id);
+    await recordChange(tx, caller, {
+      action: 'tunnel_route.update',
+      resourceType: 'tunnel_route',
+      resourceId: id,
+      before: presentTunnelRoute(before),
+      after: presentTunnelRoute(after),
+    });
+    return after;
+  });
 }
 
 export async function deleteTunnelRoute(

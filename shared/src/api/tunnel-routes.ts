@@ -35,6 +35,19 @@ export const TunnelRouteCreateSchema = Type.Object(
 );
 export type TunnelRouteCreateBody = Static<typeof TunnelRouteCreateSchema>;
 
+export const TunnelRoutePatchSchema = Type.Object(
+  {
+    network: Type.Optional(Network),
+    tunnel_id: Type.Optional(TunnelId),
+    comment: Type.Optional(Comment),
+    virtual_network_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Move the route to this virtual network.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TunnelRoutePatchBody = Static<typeof TunnelRoutePatchSchema>;
+
 export const TunnelRouteListQuerySchema = Type.Object(
   {
     tunnel_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only the routes of this agent.' })),

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = {
   'virtual_network.update': 'A virtual network was renamed or changed.',
   'virtual_network.delete': 'A virtual network was deleted.',
   'tunnel_route.create': 'A private network of a virtual network was routed to a connector agent.',
+  'tunnel_route.update': "A tunnel route's network, agent, virtual network or comment changed.",
   'tunnel_route.delete': 'A tunnel route was deleted (routes also go with their agent, under agent.delete).',
 
   // Access: apps, policies, groups.

@@ -1,9 +1,9 @@
 /**
  * Issue 14 (connectors): Cloudflare's official TypeScript SDK (npm `cloudflare`) drives the tunnel-route
  * API of a real zero-config `latchkey-server` process: `client.zeroTrust.networks.routes` creates, lists
- * (for await to its end, with Cloudflare's filters), gets, finds the route of an address (`routes.ips.get`)
- * and deletes routes; Latchkey's refusals arrive as the SDK's typed errors. The agent is enrolled over
- * plain HTTP, as the installer does.
+ * (for await to its end, with Cloudflare's filters), gets, edits, finds the route of an address
+ * (`routes.ips.get`) and deletes routes; Latchkey's refusals arrive as the SDK's typed errors. The agent
+ * is enrolled over plain HTTP, as the installer does.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -126,6 +126,9 @@ describe('e2e: the official Cloudflare SDK manages tunnel routes (issue 14)', fu
     );
     await assert.rejects(routes.ips.get('fd00:77::1', { account_id: accountId }), Cloudflare.NotFoundError);
 
+    const edited = await routes.edit(v6.id!, { account_id: accountId, comment: 'site A, v6' });
+    assert.deepEqual(edited, { ...v6, comment: 'site A, v6' });
+    v6.comment = 'site A, v6';
     assert.deepEqual(await routes.get(v6.id!, { account_id: accountId }), v6);
     const deleted = await routes.delete(v6.id!, { account_id: accountId });
     assert.equal(deleted.id, v6.id);

@@ -14,6 +14,7 @@ import {
   findTunnelRouteForIp,
   getTunnelRoute,
   listTunnelRoutes,
+  updateTunnelRoute,
   type TunnelRoutesDeps,
 } from '../../../server/src/app/tunnel-routes.js';
 import type {
@@ -89,6 +90,14 @@ function world() {
           listed.push(filter);
           const items = [...routes.values()];
           return { items, page: filter.page ?? 1, perPage: filter.perPage ?? 1000, totalCount: items.length };
+        },
+        update: async (accountId, id, patch) => {
+          assert.equal(transactions.open, true, 'routes are updated in a transaction');
+          const route = routes.get(id);
+          if (route?.accountId !== accountId) return undefined;
+          const next = { ...route, ...patch };
+          routes.set(id, next);
+          return next;
         },
         delete: async (accountId, id) => {
           const route = routes.get(id);
@@ -297,5 +306,50 @@ describe('app: tunnel-route use cases (over fakes)', () => {
       }),
       (error: unknown) => error instanceof LatchkeyError && error.code === 'not_found',
     );
+  });
+
+  it('updates the fields given, canonical, and audits before and after in the transaction', async () => {
+    const { deps, audit, routes } = world();
+    const route = await createTunnelRoute(deps, admin, {
+      network: '10.0.0.0/8',
+      tunnel_id: AGENT,
+      comment: 'a',
+    });
+    const after = await updateTunnelRoute(deps, admin, route.id, {
+      network: 'FD00::/64',
+      virtual_network_id: LAB.toUpperCase(),
+    });
+    assert.deepEqual(after, { ...route, network: 'fd00::/64', virtualNetworkId: LAB });
+    assert.deepEqual(routes.get(route.id), after);
+    assert.deepEqual(audit.actions(), ['tunnel_route.create', 'tunnel_route.update']);
+    const event = audit.events[1]!;
+    assert.equal(event.inTransaction, true);
+    assert.equal((event.before as { network: string }).network, '10.0.0.0/8');
+    assert.equal((event.after as { network: string }).network, 'fd00::/64');
+    assert.equal((event.after as { virtual_network_id: string }).virtual_network_id, LAB);
+  });
+
+  it('refuses an update with a bad network, agent or network, or of a missing route, changing nothing', async () => {
+    const { deps, audit, routes } = world();
+    const route = await createTunnelRoute(deps, admin, { network: '10.0.0.0/8', tunnel_id: AGENT });
+    const missing = '99999999-9999-4999-8999-999999999999';
+    await assert.rejects(
+      updateTunnelRoute(deps, admin, route.id, { network: '10.0.0.1/8' }),
+      refusal('invalid_argument', '/network', /the network is 10\.0\.0\.0\/8/),
+    );
+    await assert.rejects(
+      updateTunnelRoute(deps, admin, route.id, { tunnel_id: missing }),
+      refusal('invalid_argument', '/tunnel_id', /is not an agent of this account/),
+    );
+    await assert.rejects(
+      updateTunnelRoute(deps, admin, route.id, { virtual_network_id: missing }),
+      refusal('invalid_argument', '/virtual_network_id', /does not exist/),
+    );
+    await assert.rejects(
+      updateTunnelRoute(deps, admin, 'route-404', { comment: 'x' }),
+      (error: unknown) => error instanceof LatchkeyError && error.code === 'not_found',
+    );
+    assert.deepEqual(routes.get(route.id), route);
+    assert.deepEqual(audit.actions(), ['tunnel_route.create']);
   });
 });

@@ -28,6 +28,7 @@ const EXPECTED: Record<string, Permission | null> = {
   'GET /teamnet/routes': PERMISSIONS.zeroTrustRead,
   'POST /teamnet/routes': PERMISSIONS.zeroTrustEdit,
   'GET /teamnet/routes/:route_id': PERMISSIONS.zeroTrustRead,
+  'PATCH /teamnet/routes/:route_id': PERMISSIONS.zeroTrustEdit,
   'DELETE /teamnet/routes/:route_id': PERMISSIONS.zeroTrustEdit,
   'GET /teamnet/routes/ip/:ip': PERMISSIONS.zeroTrustRead,
   'POST /access/apps': PERMISSIONS.appsAndPoliciesEdit,

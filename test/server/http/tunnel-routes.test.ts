@@ -279,4 +279,41 @@ describe('server HTTP: tunnel routes', () => {
     assert.equal(bad.status, 400);
     assert.equal(bad.body.errors[0].source.pointer, '/ip');
   });
+
+  it('PATCH changes the fields given; the same refusals as a create', async () => {
+    const one = await connector('connector-1');
+    const two = await connector('connector-2');
+    const route = await create({ network: '10.1.0.0/16', tunnel_id: one, comment: 'first' });
+    const taken = await create({ network: '10.2.0.0/16', tunnel_id: one });
+    const patched = await server.call('PATCH', `${routes}/${route.id}`, {
+      body: { network: '10.3.0.0/16', tunnel_id: two, comment: 'moved' },
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.deepEqual(patched.body.result, {
+      ...route,
+      network: '10.3.0.0/16',
+      tunnel_id: two,
+      comment: 'moved',
+    });
+    assert.deepEqual((await server.call('GET', `${routes}/${route.id}`)).body.result, patched.body.result);
+    const clash = await server.call('PATCH', `${routes}/${route.id}`, { body: { network: '10.2.0.0/16' } });
+    assert.equal(clash.status, 409);
+    assert.match(clash.body.errors[0].message, new RegExp(`already routed \\(route ${taken.id}\\)`));
+    const hostBits = await server.call('PATCH', `${routes}/${route.id}`, {
+      body: { network: '10.3.0.1/16' },
+    });
+    assert.equal(hostBits.status, 400);
+    assert.equal(hostBits.body.errors[0].source.pointer, '/network');
+    const unknownField = await server.call('PATCH', `${routes}/${route.id}`, { body: { tunnel_name: 'x' } });
+    assert.equal(unknownField.status, 400);
+    const missing = await server.call('PATCH', `${routes}/99999999-9999-4999-8999-999999999999`, {
+      body: { comment: 'x' },
+    });
+    assert.equal(missing.status, 404);
+    assert.deepEqual((await server.call('GET', `${routes}/${route.id}`)).body.result, patched.body.result);
+    const events = (await server.call('GET', '/v1/audit?action=tunnel_route.update')).body.result as Json[];
+    assert.equal(events.length, 1);
+    assert.equal(events[0].before.network, '10.1.0.0/16');
+    assert.equal(events[0].after.network, '10.3.0.0/16');
+  });
 });

@@ -147,6 +147,60 @@ for (const backend of storeBackends('tunnel-routes-store')) {
       }
     });
 
+    it('updates the fields given, with the same checks as create', async () => {
+      const one = await agent('connector-1');
+      const two = await agent('connector-2');
+      const lab = await store.virtualNetworks.create(accountId, { name: 'lab' });
+      const route = await store.tunnelRoutes.create(accountId, {
+        network: '10.1.0.0/16',
+        agentId: one.id,
+        virtualNetworkId: defaultNetworkId,
+        comment: 'first',
+      });
+      const other = await store.tunnelRoutes.create(accountId, {
+        network: '10.2.0.0/16',
+        agentId: one.id,
+        virtualNetworkId: defaultNetworkId,
+      });
+      const commented = await store.tunnelRoutes.update(accountId, route.id, { comment: 'renamed' });
+      assert.deepEqual(commented, { ...route, comment: 'renamed' });
+      const moved = await store.tunnelRoutes.update(accountId, route.id, {
+        network: '10.2.0.0/16',
+        agentId: two.id,
+        virtualNetworkId: lab.id,
+      });
+      assert.deepEqual(moved, {
+        ...route,
+        network: '10.2.0.0/16',
+        agentId: two.id,
+        virtualNetworkId: lab.id,
+        comment: 'renamed',
+      });
+      assert.deepEqual(await store.tunnelRoutes.get(accountId, route.id), moved);
+      // Unchanged network in place: not a clash with itself.
+      assert.deepEqual(await store.tunnelRoutes.update(accountId, route.id, {}), moved);
+      await expectError(
+        store.tunnelRoutes.update(accountId, route.id, { virtualNetworkId: defaultNetworkId }),
+        'conflict',
+        new RegExp(
+          `10\\.2\\.0\\.0/16 of virtual network ${defaultNetworkId} is already routed \\(route ${other.id}\\)`,
+        ),
+      );
+      await expectError(
+        store.tunnelRoutes.update(accountId, route.id, { agentId: MISSING }),
+        'invalid_argument',
+        /is not an agent/,
+      );
+      await expectError(
+        store.tunnelRoutes.update(accountId, route.id, { virtualNetworkId: MISSING }),
+        'invalid_argument',
+        /does not exist/,
+      );
+      assert.deepEqual(await store.tunnelRoutes.get(accountId, route.id), moved);
+      assert.equal(await store.tunnelRoutes.update(accountId, MISSING, { comment: 'x' }), undefined);
+      assert.equal(await store.tunnelRoutes.update(OTHER_ACCOUNT, route.id, { comment: 'x' }), undefined);
+    });
+
     it('refuses an unknown agent or virtual network, and those of another account', async () => {
       const connector = await agent('connector-1');
       await expectError(

@@ -5,7 +5,7 @@
  * deleting a virtual network that routes use is refused by the virtual-network repository.
  */
 import { LatchkeyError } from '@latchkey/shared';
-import type { TunnelRouteRepository } from '../../../app/ports/store.js';
+import type { TunnelRouteInput, TunnelRouteRepository } from '../../../app/ports/store.js';
 import type { TunnelRouteRecord } from '../../../domain/records.js';
 import { isForeignKeyViolation, uniqueViolation } from '../db-errors.js';
 import type { TunnelRoutesTable } from '../schema.js';
@@ -55,53 +55,82 @@ export async function routesOfVirtualNetwork(
   return rows.map((row) => toRecord(ctx, row));
 }
 
+/**
+ * Checks a route about to be written: its agent and virtual network are the account's (invalid_argument
+ * naming the one that is not), and no other route of that virtual network has its network (a conflict
+ * naming it). Run inside the write's transaction.
+ */
+async function checkRoute(
+  ctx: RepositoryContext,
+  accountId: string,
+  route: { network: string; agentId: string; virtualNetworkId: string },
+  self?: string,
+): Promise<void> {
+  const agent = await ctx.db
+    .selectFrom('agents')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('id', '=', route.agentId)
+    .executeTakeFirst();
+  if (agent === undefined) {
+    throw new LatchkeyError('invalid_argument', `tunnel_id ${route.agentId} is not an agent of this account`);
+  }
+  const vnet = await ctx.db
+    .selectFrom('virtual_networks')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('id', '=', route.virtualNetworkId)
+    .executeTakeFirst();
+  if (vnet === undefined) {
+    throw new LatchkeyError(
+      'invalid_argument',
+      `virtual network ${route.virtualNetworkId} does not exist in this account`,
+    );
+  }
+  let clash = ctx.db
+    .selectFrom('tunnel_routes')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('virtual_network_id', '=', route.virtualNetworkId)
+    .where('network', '=', route.network);
+  if (self !== undefined) clash = clash.where('id', '<>', self);
+  const existing = await clash.executeTakeFirst();
+  if (existing !== undefined) throw routeConflict(route, existing.id);
+}
+
+function routeConflict(
+  route: { network: string; virtualNetworkId: string },
+  existingId: string | undefined,
+  cause?: unknown,
+): LatchkeyError {
+  return new LatchkeyError(
+    'conflict',
+    `network ${route.network} of virtual network ${route.virtualNetworkId} is already routed` +
+      (existingId === undefined ? '' : ` (route ${existingId})`),
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** A write that lost a race with another (between the checks and the write) says so as the checks would. */
+function writeError(error: unknown, route: TunnelRouteInput): unknown {
+  if (uniqueViolation(error) !== undefined) return routeConflict(route, undefined, error);
+  if (isForeignKeyViolation(error)) {
+    return new LatchkeyError(
+      'invalid_argument',
+      `agent ${route.agentId} or virtual network ${route.virtualNetworkId} was deleted meanwhile`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
 export function tunnelRouteRepository(ctx: RepositoryContext): TunnelRouteRepository {
   const { db, codec } = ctx;
 
   return {
     create: (accountId, input) =>
       withTransaction(ctx, async (tx) => {
-        const agent = await tx.db
-          .selectFrom('agents')
-          .select('id')
-          .where('account_id', '=', accountId)
-          .where('id', '=', input.agentId)
-          .executeTakeFirst();
-        if (agent === undefined) {
-          throw new LatchkeyError(
-            'invalid_argument',
-            `tunnel_id ${input.agentId} is not an agent of this account`,
-          );
-        }
-        const vnet = await tx.db
-          .selectFrom('virtual_networks')
-          .select('id')
-          .where('account_id', '=', accountId)
-          .where('id', '=', input.virtualNetworkId)
-          .executeTakeFirst();
-        if (vnet === undefined) {
-          throw new LatchkeyError(
-            'invalid_argument',
-            `virtual network ${input.virtualNetworkId} does not exist in this account`,
-          );
-        }
-        const clash = async () =>
-          tx.db
-            .selectFrom('tunnel_routes')
-            .select('id')
-            .where('account_id', '=', accountId)
-            .where('virtual_network_id', '=', input.virtualNetworkId)
-            .where('network', '=', input.network)
-            .executeTakeFirst();
-        const conflict = (existingId: string | undefined, cause?: unknown) =>
-          new LatchkeyError(
-            'conflict',
-            `network ${input.network} of virtual network ${input.virtualNetworkId} is already routed` +
-              (existingId === undefined ? '' : ` (route ${existingId})`),
-            cause === undefined ? undefined : { cause },
-          );
-        const existing = await clash();
-        if (existing !== undefined) throw conflict(existing.id);
+        await checkRoute(tx, accountId, input);
         const row: TunnelRoutesTable = {
           id: tx.newId(),
           account_id: accountId,
@@ -114,18 +143,38 @@ export function tunnelRouteRepository(ctx: RepositoryContext): TunnelRouteReposi
         try {
           await tx.db.insertInto('tunnel_routes').values(row).execute();
         } catch (error) {
-          // A concurrent create or delete won the race between the checks above and the insert.
-          if (uniqueViolation(error) !== undefined) throw conflict(undefined, error);
-          if (isForeignKeyViolation(error)) {
-            throw new LatchkeyError(
-              'invalid_argument',
-              `agent ${input.agentId} or virtual network ${input.virtualNetworkId} was deleted meanwhile`,
-              { cause: error },
-            );
-          }
-          throw error;
+          throw writeError(error, input);
         }
         return toRecord(tx, row);
+      }),
+
+    update: (accountId, id, patch) =>
+      withTransaction(ctx, async (tx) => {
+        const current = await routeOf(tx, accountId, id);
+        if (current === undefined) return undefined;
+        const next: TunnelRouteInput = {
+          network: patch.network ?? current.network,
+          agentId: patch.agentId ?? current.agentId,
+          virtualNetworkId: patch.virtualNetworkId ?? current.virtualNetworkId,
+          comment: patch.comment ?? current.comment,
+        };
+        await checkRoute(tx, accountId, next, id);
+        try {
+          await tx.db
+            .updateTable('tunnel_routes')
+            .set({
+              network: next.network,
+              agent_id: next.agentId,
+              virtual_network_id: next.virtualNetworkId,
+              comment: next.comment ?? '',
+            })
+            .where('account_id', '=', accountId)
+            .where('id', '=', id)
+            .execute();
+        } catch (error) {
+          throw writeError(error, next);
+        }
+        return routeOf(tx, accountId, id);
       }),
 
     get: (accountId, id) => routeOf(ctx, accountId, id),

@@ -12,6 +12,7 @@ import {
   TunnelRouteIpQuerySchema,
   TunnelRouteListQuerySchema,
   TunnelRouteMatchSchema,
+  TunnelRoutePatchSchema,
   TunnelRouteSchema,
 } from '@latchkey/shared';
 import {
@@ -20,6 +21,7 @@ import {
   findTunnelRouteForIp,
   getTunnelRoute,
   listTunnelRoutes,
+  updateTunnelRoute,
 } from '../../../app/tunnel-routes.js';
 import { PERMISSIONS } from '../../../domain/permissions.js';
 import { presentTunnelRoute } from '../../../domain/tunnel-route-representation.js';
@@ -97,6 +99,24 @@ export function tunnelRouteRoutes({ route, services }: RouteContext): void {
     result: TunnelRouteSchema,
     handle: async ({ caller, params }) => ({
       result: presentTunnelRoute(await getTunnelRoute(services, caller, params.route_id.toLowerCase())),
+    }),
+  });
+
+  route({
+    method: 'PATCH',
+    url: `${BASE}/:route_id`,
+    access: PERMISSIONS.zeroTrustEdit,
+    summary: 'Update a tunnel route',
+    description:
+      'Changes the fields given: network (canonicalised), tunnel_id, virtual_network_id, comment. The same refusals as a create.',
+    tags,
+    params: RouteParams,
+    body: TunnelRoutePatchSchema,
+    result: TunnelRouteSchema,
+    handle: async ({ caller, params, body }) => ({
+      result: presentTunnelRoute(
+        await updateTunnelRoute(services, caller, params.route_id.toLowerCase(), body),
+      ),
     }),
   });
 

@@ -30,6 +30,15 @@ export interface TunnelRouteRepository {
   list(accountId: string, filter?: TunnelRouteFilter): Promise<Page<TunnelRouteRecord>>;
   /** Every route of one virtual network (the tunnel's lookup; an account has few). */
   listForNetwork(accountId: string, virtualNetworkId: string): Promise<TunnelRouteRecord[]>;
+  /**
+   * Changes the fields given (Cloudflare's PATCH); the same rules as `create` for the result. Undefined
+   * when there is no such route.
+   */
+  update(
+    accountId: string,
+    id: string,
+    patch: Partial<TunnelRouteInput>,
+  ): Promise<TunnelRouteRecord | undefined>;
   /** Removes the route and returns it with `deletedAt` set. */
   delete(accountId: string, id: string): Promise<TunnelRouteRecord | undefined>;
 }
