@@ -3,9 +3,10 @@
 // everywhere a hostname is taken; an unauthenticated request with a bad body gets 401, never 400.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { generateSshKeyPair, parseSshPublicKey } from '@latchkey/shared';
+import { parseSshPublicKey } from '@latchkey/shared';
 import { firstTokens, startSession } from '../../../server/src/app/sign-in/sign-in-sessions.js';
 import { rsaModulusBits } from '../../../server/src/domain/subject-key-policy.js';
+import { RSA_2048_PUBLIC_KEY } from '../../support/fixed-keys.js';
 import { startTestServer } from '../support/test-server.js';
 import type { TestServer } from '../support/test-server.js';
 
@@ -72,7 +73,7 @@ describe('server HTTP: request hardening', function () {
 
   it('reads the modulus size of an RSA wire blob', () => {
     assert.equal(rsaModulusBits(parseSshPublicKey(rsaPublicKeyLine(1024)).blob), 1024);
-    assert.equal(rsaModulusBits(generateSshKeyPair('rsa', { rsaBits: 2048 }).publicKey.blob), 2048);
+    assert.equal(rsaModulusBits(parseSshPublicKey(RSA_2048_PUBLIC_KEY).blob), 2048);
   });
 
   it('refuses an RSA subject key under 2048 bits, and takes 2048', async () => {
@@ -80,7 +81,7 @@ describe('server HTTP: request hardening', function () {
     assert.equal(weak.status, 400, JSON.stringify(weak.body));
     assert.equal(weak.body.errors[0].source.pointer, '/public_key');
     assert.match(weak.body.errors[0].message, /RSA key of 1024 bits is too weak; use at least 2048 bits/);
-    const fine = await certificate(generateSshKeyPair('rsa', { rsaBits: 2048 }).publicKey.toAuthorizedKey());
+    const fine = await certificate(RSA_2048_PUBLIC_KEY);
     assert.equal(fine.status, 200, JSON.stringify(fine.body));
   });
 
