@@ -22,8 +22,15 @@ describe('console roles', () => {
     ]);
     assert.deepEqual(
       pagesFor(consolePermissions(['latchkey-permission:Zero Trust: Edit'])).map((page) => page.path),
-      ['/console/targets', '/console/sessions'],
+      ['/console/targets', '/console/sessions', '/console/agents', '/console/join-tokens'],
       'Edit implies Read',
+    );
+  });
+
+  it('Zero Trust: Read shows agents but not join tokens (listing them needs Edit, as in the API)', () => {
+    assert.deepEqual(
+      pagesFor(consolePermissions(['latchkey-permission:Zero Trust: Read'])).map((page) => page.path),
+      ['/console/targets', '/console/sessions', '/console/agents'],
     );
   });
 

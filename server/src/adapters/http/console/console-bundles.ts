@@ -1,8 +1,9 @@
 /**
- * The console's two scripts, bundled with esbuild for the browser (like the CLI and the agent are for
+ * The console's scripts, bundled with esbuild for the browser (like the CLI and the agent are for
  * Node, scripts/build.mjs): `console.js` (server/console/console.ts: decrypting a session log in the page,
- * with shared's reader) and `player.js` (server/console/player.ts: the terminal replay, its own bundle so
- * that pages without a log never load it). Prebuilt files in server/dist/console/ are served when present
+ * with shared's reader), `player.js` (server/console/player.ts: the terminal replay, its own bundle so
+ * that pages without a log never load it) and `copy.js` (server/console/copy.ts: the copy buttons of the
+ * join-token page, a few hundred bytes). Prebuilt files in server/dist/console/ are served when present
  * (`node scripts/build-console.mjs`); otherwise they are bundled in memory on first request, once per
  * process (a checkout run from its sources, the tests).
  *
@@ -16,10 +17,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CONSOLE_SCRIPTS = ['console.js', 'player.js'] as const;
+export const CONSOLE_SCRIPTS = ['console.js', 'player.js', 'copy.js'] as const;
 export type ConsoleScript = (typeof CONSOLE_SCRIPTS)[number];
 
-const ENTRIES: Record<ConsoleScript, string> = { 'console.js': 'console.ts', 'player.js': 'player.ts' };
+const ENTRIES: Record<ConsoleScript, string> = {
+  'console.js': 'console.ts',
+  'player.js': 'player.ts',
+  'copy.js': 'copy.ts',
+};
 
 /** server/ of this checkout: from its sources (…/src/adapters/http/console/) or its bundle (…/dist/). */
 export function serverDirectory(): string {

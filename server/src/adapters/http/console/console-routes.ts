@@ -40,7 +40,8 @@ import { LIVE_SESSION_MAX_AGE_MS } from '../../../domain/live-sessions.js';
 import { PERMISSIONS, grants } from '../../../domain/permissions.js';
 import type { Permission } from '../../../domain/permissions.js';
 import { clientAddressOf } from '../request-address.js';
-import { consoleScripts } from './console-bundles.js';
+import { consoleAdminRoutes } from './console-admin-routes.js';
+import { CONSOLE_SCRIPTS, consoleScripts } from './console-bundles.js';
 import {
   CONSOLE_CSS,
   renderAuditPage,
@@ -193,7 +194,7 @@ async function consoleScope(app: FastifyInstance, services: Services): Promise<v
   app.get('/assets/console.css', hidden, async (request, reply) =>
     asset(request, reply, 'text/css; charset=utf-8', CONSOLE_CSS),
   );
-  for (const name of ['console.js', 'player.js'] as const) {
+  for (const name of CONSOLE_SCRIPTS) {
     app.get(`/assets/${name}`, hidden, async (request, reply) =>
       asset(request, reply, 'text/javascript; charset=utf-8', (await consoleScripts())[name]),
     );
@@ -464,6 +465,9 @@ async function consoleScope(app: FastifyInstance, services: Services): Promise<v
       .header('location', `/console/sessions?${new URLSearchParams({ ended: sessionId }).toString()}`)
       .send();
   });
+
+  // --- admin pages: agents, join tokens (console-admin-routes.ts) --------------------------------------
+  consoleAdminRoutes(app, services, { allowed, allowedChange, viewerFor, html, field });
 }
 
 const CSRF_REFUSAL =

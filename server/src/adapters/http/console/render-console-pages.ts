@@ -35,6 +35,9 @@ td.mono,.mono{font-family:ui-monospace,monospace;font-size:.85rem;word-break:bre
 .pager{display:flex;gap:1rem;align-items:center}
 .empty{background:#fff;border:1px dashed #aab;padding:1rem;border-radius:4px}
 .error{background:#fdecea;border:1px solid #f5c2c0;padding:.6rem;border-radius:4px}
+.field-error{color:#b3261e;font-size:.85rem;margin:.1rem 0 .6rem}input[aria-invalid=true]{border:2px solid #b3261e}
+pre.line{background:#111;color:#eee;padding:.6rem;white-space:pre-wrap;word-break:break-all}
+form.inline{display:inline}
 .ok{background:#e8f5e9;border:1px solid #b7dfb9;padding:.6rem;border-radius:4px}
 .health-online{color:#1e7e34;font-weight:600}.health-offline{color:#b3261e;font-weight:600}.health-none{color:#666}
 dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;background:#fff;padding:.8rem;border:1px solid #e3e6e8}
@@ -68,6 +71,8 @@ interface PageOptions {
   viewer?: Viewer;
   /** The scripts (console.js and the player): a session log's page only; the others have none. */
   player?: boolean;
+  /** The copy buttons' script (copy.js): a page with a line to copy. */
+  copy?: boolean;
 }
 
 export function page(options: PageOptions, body: string): string {
@@ -88,7 +93,7 @@ export function page(options: PageOptions, body: string): string {
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(options.title)} · Latchkey console</title>
 <link rel="stylesheet" href="/console/assets/console.css">
-${options.player === true ? '<script src="/console/assets/player.js" defer></script>\n<script src="/console/assets/console.js" defer></script>\n' : ''}</head>
+${options.player === true ? '<script src="/console/assets/player.js" defer></script>\n<script src="/console/assets/console.js" defer></script>\n' : ''}${options.copy === true ? '<script src="/console/assets/copy.js" defer></script>\n' : ''}</head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header><a class="brand" href="/console">Latchkey console</a>${nav}</header>
 <main id="main" tabindex="-1"><h1>${escapeHtml(options.title)}</h1>
@@ -101,7 +106,7 @@ export function csrfField(token: string): string {
   return `<input type="hidden" name="csrf" value="${escapeHtml(token)}">`;
 }
 
-function notice(message: { error?: string; ok?: string }): string {
+export function notice(message: { error?: string; ok?: string }): string {
   if (message.error !== undefined) return `<p class="error" role="alert">${escapeHtml(message.error)}</p>`;
   if (message.ok !== undefined) return `<p class="ok" role="status">${escapeHtml(message.ok)}</p>`;
   return '';
@@ -158,7 +163,7 @@ function textInput(name: string, label: string, value: string | undefined, extra
   return `<div><label for="f-${name}">${escapeHtml(label)}</label><input id="f-${name}" name="${name}" value="${escapeHtml(value ?? '')}"${extra}></div>`;
 }
 
-function tableOf(caption: string, headings: string[], rows: string[]): string {
+export function tableOf(caption: string, headings: string[], rows: string[]): string {
   return `<table><caption class="visually-hidden">${escapeHtml(caption)}</caption><thead><tr>${headings
     .map((heading) => `<th scope="col">${escapeHtml(heading)}</th>`)
     .join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -389,6 +394,6 @@ export function renderSessionsPage(
   );
 }
 
-function truncate(text: string, length: number): string {
+export function truncate(text: string, length: number): string {
   return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }

@@ -1,0 +1,294 @@
+/**
+ * The console's admin pages (issue 15, second slice): agents (list, remove) and join tokens (list, make,
+ * revoke). Each change calls the use case the API route calls (routes/agents.ts), never a second
+ * implementation, so each is the same audit event naming the person (`user:<email>`). A form's values
+ * are checked against the API's own schema (shared's checkAgainstSchema, the validator of the API's
+ * routes): a refused change shows the API's message at the field its pointer names.
+ *
+ * Registered by console-routes.ts inside the console's scope (its headers, CSRF and error pages).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { JoinTokenCreateSchema, LatchkeyError, checkAgainstSchema } from '@latchkey/shared';
+import type { JoinTokenCreateBody } from '@latchkey/shared';
+import { listAgents } from '../../../app/agents/agent-heartbeat.js';
+import { createJoinToken, listJoinTokens, revokeJoinToken } from '../../../app/agents/join-tokens.js';
+import { removeAgent } from '../../../app/agents/manage-agents.js';
+import type { ConsoleCaller } from '../../../app/console/console-sessions.js';
+import type { Services } from '../../../app/services.js';
+import { LIVE_SESSION_MAX_AGE_MS } from '../../../domain/live-sessions.js';
+import { PERMISSIONS, grants } from '../../../domain/permissions.js';
+import type { Permission } from '../../../domain/permissions.js';
+import type { AgentRecord, JoinTokenRecord } from '../../../domain/records.js';
+import { renderAgentsPage, renderJoinTokensPage } from './render-console-admin-pages.js';
+import type { AgentRow, FieldProblem, JoinTokenForm, JoinTokenRow } from './render-console-admin-pages.js';
+import type { Viewer } from './render-console-pages.js';
+
+/** What console-routes.ts lends the admin pages: who is asking, and how to answer. */
+export interface ConsoleKit {
+  allowed(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    needs: Permission,
+  ): Promise<ConsoleCaller | undefined>;
+  allowedChange(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    needs: Permission | null,
+  ): Promise<ConsoleCaller | undefined>;
+  viewerFor(caller: ConsoleCaller): Viewer;
+  html(reply: FastifyReply, status: number, body: string): FastifyReply;
+  field(source: unknown, name: string): string;
+}
+
+const AGENT_PACKAGE_SHA256_PATH = '/downloads/latchkey-agent-linux-x64.tar.gz.sha256';
+
+export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit: ConsoleKit): void {
+  const hidden = { schema: { hide: true } };
+  const { allowed, allowedChange, viewerFor, html, field } = kit;
+
+  // --- agents -----------------------------------------------------------------------------------------
+  const agentsPage = async (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    message: { ok?: string; error?: string },
+  ) => {
+    const now = services.clock().getTime();
+    const agents = (await listAgents(services, caller))
+      .sort((a, b) => a.hostname.localeCompare(b.hostname))
+      .map((agent) => agentRow(agent, now));
+    return html(
+      reply,
+      status,
+      renderAgentsPage(viewerFor(caller), {
+        agents,
+        canRemove: grants(caller.permissions, PERMISSIONS.zeroTrustEdit),
+        ...message,
+      }),
+    );
+  };
+
+  app.get('/agents', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, PERMISSIONS.zeroTrustRead);
+    if (caller === undefined) return reply;
+    const removed = field(request.query, 'removed');
+    return agentsPage(
+      reply,
+      caller,
+      200,
+      removed === ''
+        ? {}
+        : {
+            ok: `The agent of ${removed} is removed: its credential is revoked (audit event agent.delete).`,
+          },
+    );
+  });
+
+  app.post('/agents/:agent_id/remove', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    const agentId = (request.params as { agent_id: string }).agent_id.toLowerCase();
+    let removed: AgentRecord;
+    try {
+      ({ agent: removed } = await removeAgent(services, caller, agentId, {
+        keepTarget: field(request.body, 'keep_target') === 'true',
+      }));
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || error.code !== 'not_found') throw error;
+      return agentsPage(reply, caller, 404, { error: error.message });
+    }
+    return reply
+      .code(303)
+      .header('location', `/console/agents?${new URLSearchParams({ removed: removed.hostname }).toString()}`)
+      .send();
+  });
+
+  // --- join tokens ------------------------------------------------------------------------------------
+  const joinTokensPage = async (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    extra: {
+      form?: JoinTokenForm;
+      problem?: FieldProblem;
+      made?: { name: string; secret: string; installLine: string; notes: string[] };
+      ok?: string;
+    },
+  ) => {
+    const now = services.clock().getTime();
+    const tokens = (await listJoinTokens(services, caller))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .map((token) => joinTokenRow(token, now));
+    return html(
+      reply,
+      status,
+      renderJoinTokensPage(viewerFor(caller), { tokens, form: extra.form ?? {}, ...withoutForm(extra) }),
+    );
+  };
+
+  app.get('/join-tokens', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    const revoked = field(request.query, 'revoked');
+    return joinTokensPage(
+      reply,
+      caller,
+      200,
+      revoked === ''
+        ? {}
+        : {
+            ok: `Join token ${revoked} is revoked: no host can enrol with it any more (audit event join_token.revoke).`,
+          },
+    );
+  });
+
+  app.post('/join-tokens', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    const form: JoinTokenForm = {
+      name: field(request.body, 'name'),
+      expires_in_hours: field(request.body, 'expires_in_hours').trim(),
+      max_uses: field(request.body, 'max_uses').trim(),
+    };
+    const parsed = joinTokenBody(form);
+    if ('problem' in parsed) return joinTokensPage(reply, caller, 400, { form, problem: parsed.problem });
+    const { record, secret } = await createJoinToken(services, caller, parsed.body);
+    const sha256 = await agentPackageSha256(app);
+    const server = services.signIn.publicUrl.replace(/\/+$/, '');
+    const notes = [
+      ...(sha256 === undefined
+        ? [
+            'The server serves no agent package yet, so the line pins none: build it (npm run package:agent) and start the server with --agent-package FILE.',
+          ]
+        : []),
+      ...(installerAccepts(server)
+        ? []
+        : [
+            `The installer refuses ${server} (plain http beyond loopback): give the server an https:// URL, or add --allow-insecure-http on a test network only.`,
+          ]),
+    ];
+    return joinTokensPage(reply, caller, 201, {
+      made: { name: record.name, secret, installLine: installLine(server, secret, sha256), notes },
+    });
+  });
+
+  app.post('/join-tokens/:join_token_id/revoke', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    const id = (request.params as { join_token_id: string }).join_token_id.toLowerCase();
+    let revoked: JoinTokenRecord;
+    try {
+      revoked = await revokeJoinToken(services, caller, id);
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || error.code !== 'not_found') throw error;
+      return joinTokensPage(reply, caller, 404, { problem: { message: error.message } });
+    }
+    return reply
+      .code(303)
+      .header('location', `/console/join-tokens?${new URLSearchParams({ revoked: revoked.name }).toString()}`)
+      .send();
+  });
+}
+
+function withoutForm<T extends { form?: unknown }>(extra: T): Omit<T, 'form'> {
+  const { form: _form, ...rest } = extra;
+  return rest;
+}
+
+/**
+ * The API's body from the form (hours to seconds), checked by the API's schema: the body, or the API's
+ * message with the form field its pointer names.
+ */
+export function joinTokenBody(
+  form: JoinTokenForm,
+): { body: JoinTokenCreateBody } | { problem: FieldProblem } {
+  const body: Record<string, unknown> = { name: form.name ?? '' };
+  const number = (text: string | undefined, fieldName: string): number | FieldProblem | undefined => {
+    if (text === undefined || text === '') return undefined;
+    const value = Number(text);
+    return Number.isFinite(value) ? value : { field: fieldName, message: `"${text}" is not a number.` };
+  };
+  const hours = number(form.expires_in_hours, 'expires_in_hours');
+  if (typeof hours === 'object') return { problem: hours };
+  if (hours !== undefined) body.expires_in_seconds = Math.round(hours * 3600);
+  const uses = number(form.max_uses, 'max_uses');
+  if (typeof uses === 'object') return { problem: uses };
+  if (uses !== undefined) body.max_uses = uses;
+  try {
+    return { body: checkAgainstSchema(JoinTokenCreateSchema, body) };
+  } catch (error) {
+    if (!(error instanceof LatchkeyError)) throw error;
+    const pointer = error.pointer ?? '';
+    const fieldName = pointer.startsWith('/expires_in_seconds')
+      ? 'expires_in_hours'
+      : pointer.startsWith('/max_uses')
+        ? 'max_uses'
+        : pointer.startsWith('/name')
+          ? 'name'
+          : undefined;
+    return { problem: { ...(fieldName === undefined ? {} : { field: fieldName }), message: error.message } };
+  }
+}
+
+/** The line a host runs (the CLI's `join-token create` prints the same, cli/src/domain/admin). */
+export function installLine(server: string, secret: string, packageSha256?: string): string {
+  const pin = packageSha256 === undefined ? '' : ` --sha256 ${packageSha256}`;
+  return `curl -fsSL ${server}/install.sh | sudo bash -s -- --token ${secret}${pin}`;
+}
+
+/** The installer takes https, and plain http on loopback only (the CLI's installerAcceptsUrl). */
+function installerAccepts(server: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  return (
+    url.protocol === 'http:' &&
+    (url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname))
+  );
+}
+
+/** The agent package's sha256 as this server serves it (routes/agent-downloads.ts), to pin the line. */
+async function agentPackageSha256(app: FastifyInstance): Promise<string | undefined> {
+  const answer = await app.inject({ method: 'GET', url: AGENT_PACKAGE_SHA256_PATH });
+  if (answer.statusCode !== 200) return undefined;
+  const digest = answer.body.trim().split(/\s+/)[0] ?? '';
+  return /^[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+}
+
+function agentRow(agent: AgentRecord, now: number): AgentRow {
+  const heartbeat = agent.heartbeat;
+  const sshd = heartbeat?.sshdConfig.state;
+  return {
+    id: agent.id,
+    hostname: agent.hostname,
+    ...(agent.targetId === undefined ? {} : { targetId: agent.targetId }),
+    ...(heartbeat === undefined ? {} : { version: heartbeat.version, distro: heartbeat.distro }),
+    ...(agent.lastSeenAt === undefined ? {} : { lastSeen: agent.lastSeenAt.toISOString() }),
+    online: agent.lastSeenAt !== undefined && now - agent.lastSeenAt.getTime() <= LIVE_SESSION_MAX_AGE_MS,
+    ...(typeof sshd === 'string' ? { sshd } : {}),
+    ...(heartbeat?.front === undefined ? {} : { frontPort: heartbeat.front.port }),
+    ...(heartbeat?.recording === undefined ? {} : { recordingMode: heartbeat.recording.mode }),
+    ...(heartbeat?.recording?.breakGlass === undefined
+      ? {}
+      : { breakGlassUntil: heartbeat.recording.breakGlass.until }),
+    ...(heartbeat?.sessions === undefined ? {} : { sessionCount: heartbeat.sessions.length }),
+  };
+}
+
+function joinTokenRow(token: JoinTokenRecord, now: number): JoinTokenRow {
+  return {
+    id: token.id,
+    name: token.name,
+    uses: token.uses,
+    maxUses: token.maxUses,
+    expiresAt: token.expiresAt.toISOString(),
+    createdAt: token.createdAt.toISOString(),
+    ...(token.revokedAt === undefined ? {} : { revokedAt: token.revokedAt.toISOString() }),
+    ...(token.replacesAgentId === undefined ? {} : { replacesAgentId: token.replacesAgentId }),
+    expired: token.expiresAt.getTime() <= now,
+  };
+}

@@ -1,0 +1,192 @@
+// The console's join-token and agent pages in Chromium against a real server: a token made with a name
+// and an expiry shows its install line once with a working Copy button (copy.js, no inline script), a
+// refused expiry shows the API's message at its field and makes nothing, the token enrols a host, the
+// agent shows with its version, heartbeat, health, front and recording mode, and removing it and revoking
+// the token are audited with the person. Screenshots in test-artifacts/console/.
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import {
+  ADMIN,
+  ARTIFACTS,
+  AUDITOR,
+  assertConsolePage,
+  assertLabelled,
+  cspViolations,
+  startConsoleFixture,
+} from './console-fixture.js';
+import type { ConsoleFixture } from './console-fixture.js';
+
+describe('web console in Chromium: join tokens and agents', function () {
+  this.timeout(120_000);
+  let fixture: ConsoleFixture;
+
+  before(async () => {
+    fixture = await startConsoleFixture();
+  });
+  after(async () => fixture?.close());
+
+  it('makes a join token with its install line and Copy button; a refused expiry is shown at its field', async () => {
+    const { context, page } = await fixture.signedIn(ADMIN);
+    try {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fixture.server.url });
+      const violations = cspViolations(page);
+      let html = await assertConsolePage(await page.goto('/console/join-tokens'), 'join tokens');
+      assert.match(html, /No join tokens yet/);
+      assert.doesNotMatch(html, /<script/, 'no script until there is a line to copy');
+      await assertLabelled(page, 'join tokens');
+      await page.screenshot({ path: resolve(ARTIFACTS, 'join-tokens-empty.png'), fullPage: true });
+
+      // Refused: 10,000 hours is more than the API's 366 days. Its message is at the field; nothing made.
+      await page.getByLabel('Name').fill('web servers');
+      await page.getByLabel('Expires in (hours)').fill('10000');
+      const [refused] = await Promise.all([
+        page.waitForResponse((response) => response.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Make the join token' }).click(),
+      ]);
+      assert.equal(refused.status(), 400);
+      const expiry = page.getByLabel('Expires in (hours)');
+      assert.equal(await expiry.getAttribute('aria-invalid'), 'true');
+      assert.match(await page.locator('#f-expires_in_hours-error').innerText(), /expires_in_seconds/);
+      assert.equal(await page.getByLabel('Name').inputValue(), 'web servers', 'the form keeps its values');
+      await page.screenshot({ path: resolve(ARTIFACTS, 'join-tokens-refused.png'), fullPage: true });
+      assert.equal((await fixture.auditActions('join_token.create')).length, 0, 'nothing was made');
+
+      await expiry.fill('48');
+      const [made] = await Promise.all([
+        page.waitForResponse((response) => response.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Make the join token' }).click(),
+      ]);
+      assert.equal(made.status(), 201);
+      html = await assertConsolePage(made, 'join token made');
+      const line = await page.locator('#install-line').innerText();
+      const secret = /--token (lkj_[A-Za-z0-9_-]+)/.exec(line)?.[1];
+      assert.ok(secret, line);
+      assert.ok(
+        line.startsWith(`curl -fsSL ${fixture.server.url}/install.sh | sudo bash -s -- --token `),
+        line,
+      );
+      await page.getByRole('button', { name: 'Copy the install line' }).click();
+      await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+      assert.equal(await page.evaluate('navigator.clipboard.readText()'), line);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'join-token-made.png'), fullPage: true });
+      const creates = await fixture.auditActions('join_token.create');
+      assert.equal(creates.length, 1);
+      assert.equal(creates[0]!.actor, `user:${ADMIN}`);
+
+      // The secret enrols a host; the page shows it once only.
+      const enrolled = await fixture.server.call('POST', '/v1/agents/enroll', {
+        token: null,
+        body: { join_token: secret, hostname: 'web-7', agent: { version: '0.3.1', distro: 'debian 12' } },
+      });
+      assert.equal(enrolled.status, 200, JSON.stringify(enrolled.body));
+      html = await assertConsolePage(await page.goto('/console/join-tokens'), 'join tokens listed');
+      assert.ok(!html.includes(secret), 'the secret is not shown again');
+      assert.match(
+        await page.locator('tbody tr').first().innerText(),
+        /web servers[\s\S]*1 of 1[\s\S]*used up/,
+      );
+
+      await Promise.all([
+        page.waitForURL(/\/console\/join-tokens\?revoked=/),
+        page.getByRole('button', { name: /^Revoke/ }).click(),
+      ]);
+      await page.getByRole('status').filter({ hasText: 'web servers is revoked' }).waitFor();
+      assert.match(await page.locator('tbody tr').first().innerText(), /revoked/);
+      const revokes = await fixture.auditActions('join_token.revoke');
+      assert.equal(revokes[0]?.actor, `user:${ADMIN}`);
+      assert.deepEqual(violations, [], 'no CSP violation');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('lists agents with version, heartbeat, health, front and recording mode; removes one', async () => {
+    const server = fixture.server;
+    const token = await server.call('POST', `${server.base}/latchkey/join_tokens`, { body: { name: 'db' } });
+    assert.equal(token.status, 200);
+    const enrolled = await server.call('POST', '/v1/agents/enroll', {
+      token: null,
+      body: {
+        join_token: token.body.result.token,
+        hostname: 'db-1',
+        agent: { version: '0.4.0', distro: 'debian 12' },
+      },
+    });
+    assert.equal(enrolled.status, 200, JSON.stringify(enrolled.body));
+    const agentId: string = enrolled.body.result.agent_id;
+    await server.store.agents.recordHeartbeat(
+      server.accountId,
+      agentId,
+      {
+        version: '0.4.0',
+        distro: 'Debian GNU/Linux 12',
+        sshdConfig: { state: 'trusted' },
+        recording: { recorderCommand: 'latchkey-agent front', mode: 'strict' },
+        front: {
+          port: 2022,
+          hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEr6dtVkOq7ZQ6F4nT3YtRZs8n7sQ0yqJx5bqkq0vMlN',
+        },
+        sessions: [],
+      },
+      new Date(),
+    );
+
+    const { context, page } = await fixture.signedIn(ADMIN);
+    try {
+      const violations = cspViolations(page);
+      await assertConsolePage(await page.goto('/console/agents'), 'agents');
+      await assertLabelled(page, 'agents');
+      const row = page.locator('tbody tr').filter({ hasText: 'db-1' });
+      assert.match(
+        await row.innerText(),
+        /db-1[\s\S]*0\.4\.0[\s\S]*online[\s\S]*sshd trusted[\s\S]*port 2022[\s\S]*strict/,
+      );
+      assert.match(
+        await page.locator('tbody tr').filter({ hasText: 'web-7' }).innerText(),
+        /never[\s\S]*offline/,
+      );
+      await page.screenshot({ path: resolve(ARTIFACTS, 'agents.png'), fullPage: true });
+
+      // Refused: an agent that no longer exists (removed elsewhere meanwhile) is said so, and nothing changes.
+      const csrf = await page.locator('input[name=csrf]').first().getAttribute('value');
+      const missing = await page.request.post('/console/agents/00000000-0000-4000-8000-000000000000/remove', {
+        form: { csrf: csrf ?? '' },
+        maxRedirects: 0,
+      });
+      assert.equal(missing.status(), 404);
+      assert.match(await missing.text(), /role="alert">[^<]*agent/);
+
+      await row.getByLabel('keep its target').check();
+      await Promise.all([
+        page.waitForURL(/\/console\/agents\?removed=db-1$/),
+        row.getByRole('button', { name: /^Remove/ }).click(),
+      ]);
+      await page.getByRole('status').filter({ hasText: 'db-1 is removed' }).waitFor();
+      assert.equal(await page.locator('tbody tr').filter({ hasText: 'db-1' }).count(), 0);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'agent-removed.png'), fullPage: true });
+      const deletes = await fixture.auditActions('agent.delete');
+      assert.ok(deletes.some((event) => event.actor === `user:${ADMIN}` && event.resource_id === agentId));
+      assert.equal((await fixture.auditActions('target.delete')).length, 0, 'its target was kept');
+      const refused = await server.call('POST', '/v1/agents/heartbeat', {
+        token: enrolled.body.result.api_token,
+        body: { version: '0.4.0', distro: 'debian 12', sshd_config: { state: 'trusted' } },
+      });
+      assert.equal(refused.status, 401, 'its credential is revoked');
+      assert.deepEqual(violations, [], 'no CSP violation');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an auditor has neither page', async () => {
+    const { context, page } = await fixture.signedIn(AUDITOR);
+    try {
+      const nav = await page.getByRole('navigation', { name: 'Console' }).innerText();
+      assert.doesNotMatch(nav, /Agents|Join tokens/);
+      assert.equal((await page.request.get('/console/agents')).status(), 403);
+      assert.equal((await page.request.get('/console/join-tokens')).status(), 403);
+    } finally {
+      await context.close();
+    }
+  });
+});
