@@ -106,6 +106,24 @@ export async function listTunnelRoutes(
   return services.store.tunnelRoutes.list(caller.accountId, filter);
 }
 
+/**
+ * The names Cloudflare shows beside routes in lists: each agent's hostname (`tunnel_name`) and each
+ * virtual network's name (`virtual_network_name`), by id.
+ */
+export async function tunnelRouteNames(
+  services: TunnelRoutesDeps,
+  caller: Caller,
+): Promise<{ agents: Map<string, string>; networks: Map<string, string> }> {
+  const [agents, networks] = await Promise.all([
+    services.store.agents.list(caller.accountId),
+    services.store.virtualNetworks.list(caller.accountId),
+  ]);
+  return {
+    agents: new Map(agents.map((agent) => [agent.id, agent.hostname])),
+    networks: new Map(networks.map((network) => [network.id, network.name])),
+  };
+}
+
 export async function getTunnelRoute(
   services: TunnelRoutesDeps,
   caller: Caller,

@@ -99,7 +99,7 @@ export const TunnelRouteIpQuerySchema = Type.Object(
 );
 export type TunnelRouteIpQuery = Static<typeof TunnelRouteIpQuerySchema>;
 
-/** The route an address takes, with the names Cloudflare adds to it. */
+/** A route with the names Cloudflare adds to it in lists and in the route of an address. */
 export const TunnelRouteMatchSchema = Type.Object({
   ...TunnelRouteSchema.properties,
   tunnel_name: Type.String({ description: "The agent's hostname." }),

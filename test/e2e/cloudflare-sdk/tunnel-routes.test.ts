@@ -110,6 +110,13 @@ describe('e2e: the official Cloudflare SDK manages tunnel routes (issue 14)', fu
       ['10.77.0.0/24', 'fd00:77::/48'],
     );
     assert.deepEqual(
+      every.slice(0, 2).map((r) => [r.tunnel_name, r.virtual_network_name]),
+      [
+        ['connector-1', 'default'],
+        ['connector-1', 'site-a'],
+      ],
+    );
+    assert.deepEqual(
       (await all(routes.list({ account_id: accountId, virtual_network_id: site.id! }))).map((r) => r.id),
       [v6.id],
     );

@@ -14,6 +14,7 @@ import {
   findTunnelRouteForIp,
   getTunnelRoute,
   listTunnelRoutes,
+  tunnelRouteNames,
   updateTunnelRoute,
   type TunnelRoutesDeps,
 } from '../../../server/src/app/tunnel-routes.js';
@@ -58,10 +59,12 @@ function world() {
     {
       agents: fake<Repositories['agents']>('agents', {
         get: async (accountId, id) => (accountId === ACCOUNT && id === AGENT ? agent : undefined),
+        list: async (accountId) => (accountId === ACCOUNT ? [agent] : []),
       }),
       virtualNetworks: fake<Repositories['virtualNetworks']>('virtualNetworks', {
         get: async (accountId, id) => networks.find((n) => n.accountId === accountId && n.id === id),
         getDefault: async () => networks[0]!,
+        list: async (accountId) => networks.filter((n) => n.accountId === accountId),
       }),
       tunnelRoutes: fake<Repositories['tunnelRoutes']>('tunnelRoutes', {
         create: async (accountId, input) => {
@@ -351,5 +354,18 @@ describe('app: tunnel-route use cases (over fakes)', () => {
     );
     assert.deepEqual(routes.get(route.id), route);
     assert.deepEqual(audit.actions(), ['tunnel_route.create']);
+  });
+
+  it("names agents and networks for lists (Cloudflare's tunnel_name and virtual_network_name)", async () => {
+    const { deps } = world();
+    const names = await tunnelRouteNames(deps, admin);
+    assert.deepEqual([...names.agents], [[AGENT, 'connector-1']]);
+    assert.deepEqual(
+      [...names.networks],
+      [
+        [DEFAULT_NET, DEFAULT_NET],
+        [LAB, LAB],
+      ],
+    );
   });
 });

@@ -67,7 +67,9 @@ describe('server HTTP: tunnel routes', () => {
       created,
     );
     const listed = await list();
-    assert.deepEqual(listed.result, [created]);
+    assert.deepEqual(listed.result, [
+      { ...created, tunnel_name: 'connector-1', virtual_network_name: 'default' },
+    ]);
     assert.deepEqual(listed.result_info, {
       page: 1,
       per_page: 1000,
@@ -224,7 +226,9 @@ describe('server HTTP: tunnel routes', () => {
 
     const removed = await server.call('DELETE', `${server.base}/latchkey/agents/${one}`);
     assert.equal(removed.status, 200, JSON.stringify(removed.body));
-    assert.deepEqual((await list()).result, [kept]);
+    assert.deepEqual((await list()).result, [
+      { ...kept, tunnel_name: 'connector-2b', virtual_network_name: 'default' },
+    ]);
   });
 
   it('a virtual network with routes cannot be deleted: 409 naming them', async () => {

@@ -21,6 +21,7 @@ import {
   findTunnelRouteForIp,
   getTunnelRoute,
   listTunnelRoutes,
+  tunnelRouteNames,
   updateTunnelRoute,
 } from '../../../app/tunnel-routes.js';
 import { PERMISSIONS } from '../../../domain/permissions.js';
@@ -39,16 +40,22 @@ export function tunnelRouteRoutes({ route, services }: RouteContext): void {
     access: PERMISSIONS.zeroTrustRead,
     summary: 'List tunnel routes',
     description:
-      'Oldest first. Filters (ANDed): tunnel_id (the agent), virtual_network_id, is_deleted. Paged (page, per_page, default 1000).',
+      "Oldest first, each with the agent's hostname (tunnel_name) and the virtual network's name. Filters (ANDed): " +
+      'tunnel_id (the agent), virtual_network_id, is_deleted. Paged (page, per_page, default 1000).',
     tags,
     params: AccountParams,
     querystring: TunnelRouteListQuerySchema,
-    result: Type.Array(TunnelRouteSchema),
+    result: Type.Array(TunnelRouteMatchSchema),
     paged: true,
     handle: async ({ caller, query }) => {
       const page = await listTunnelRoutes(services, caller, query);
+      const names = page.items.length === 0 ? undefined : await tunnelRouteNames(services, caller);
       return {
-        result: page.items.map(presentTunnelRoute),
+        result: page.items.map((route) => ({
+          ...presentTunnelRoute(route),
+          tunnel_name: names?.agents.get(route.agentId) ?? '',
+          virtual_network_name: names?.networks.get(route.virtualNetworkId) ?? '',
+        })),
         resultInfo: resultInfo(page.page, page.perPage, page.items.length, page.totalCount),
       };
     },
