@@ -19,6 +19,10 @@ export function parseConnectorRoute(text: string): ConnectorRoute {
   const trimmed = text.trim();
   const slash = trimmed.lastIndexOf('/');
   const address = slash < 0 ? trimmed : trimmed.slice(0, slash);
+  if (address.includes('%')) {
+    // A zone (fe80::1%eth0) cannot be named by the dial, nor by a tunnel route: refused, not dropped.
+    throw new LatchkeyError('invalid_argument', `--route ${text}: a zone id (%…) is not allowed`);
+  }
   const version = isIP(address);
   if (version === 0) {
     throw new LatchkeyError('invalid_argument', `--route ${text}: "${address}" is not an IP address`);
@@ -26,7 +30,8 @@ export function parseConnectorRoute(text: string): ConnectorRoute {
   const family = version === 4 ? 'ipv4' : 'ipv6';
   const bits = version === 4 ? 32 : 128;
   const prefixText = slash < 0 ? String(bits) : trimmed.slice(slash + 1);
-  const prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+  // The access server's spelling: no sign, no leading zero (/08 is refused there too).
+  const prefix = /^(?:0|[1-9]\d{0,2})$/.test(prefixText) ? Number(prefixText) : NaN;
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits) {
     throw new LatchkeyError('invalid_argument', `--route ${text}: the prefix must be 0 to ${bits}`);
   }
@@ -47,6 +52,18 @@ export function parseDialTarget(text: string): { address: string; port: number }
   const port = Number(match[3]);
   if (isIP(address) === 0 || port < 1 || port > 65535) return undefined;
   return { address, port };
+}
+
+/**
+ * The IPv4 address an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, `::ffff:a00:1`) reaches; undefined for
+ * any other address. A connection to it goes to that IPv4 host, so it is checked as IPv4, never against
+ * the IPv6 ranges (`::/0` would otherwise hold every IPv4 host, the connector's own 127.0.0.1 too).
+ */
+export function mappedIpv4(address: string): string | undefined {
+  if (isIP(address) !== 6) return undefined;
+  const bytes = ipv6Bytes(address);
+  const mapped = bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return mapped ? bytes.slice(12).join('.') : undefined;
 }
 
 function hostBitsClear(address: string, family: 'ipv4' | 'ipv6', prefix: number): boolean {

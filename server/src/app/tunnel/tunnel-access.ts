@@ -12,7 +12,7 @@ import { isIP } from 'node:net';
 import { LatchkeyError } from '@latchkey/shared';
 import { reachableTargets } from '../../domain/access/evaluate-access.js';
 import { targetAccounts, targetFront } from '../../domain/certificate-binding.js';
-import { routeFor } from '../../domain/cidr.js';
+import { parseAddress, routeFor } from '../../domain/cidr.js';
 import type { AgentRecord, TargetRecord } from '../../domain/records.js';
 import type { StoreOf } from '../ports/store.js';
 import { MAX_PER_PAGE } from '../ports/store/paging.js';
@@ -82,7 +82,7 @@ export async function authorizeTunnelStream(
   const unreachable = `no policy lets you reach ${asked}${request.port === undefined ? '' : ` on port ${request.port}`}`;
 
   // The policy is loaded whether or not a target was found, so that both refusals take alike long.
-  const [candidates, { catalog }] = await Promise.all([
+  const [{ targets: candidates, networkId }, { catalog }] = await Promise.all([
     candidateTargets(services, caller.accountId, asked, request.virtualNetwork),
     currentAccessConfig(services, caller.accountId),
   ]);
@@ -125,7 +125,13 @@ export async function authorizeTunnelStream(
     );
   }
   const [chosen] = reachable;
-  const connector = chosen!.agents.length === 0 ? await connectorFor(services, chosen!.target) : undefined;
+  const connector =
+    chosen!.agents.length === 0
+      ? await connectorFor(services, chosen!.target, {
+          ...(networkId === undefined ? {} : { networkId }),
+          ...(isIP(asked) === 0 ? {} : { address: asked }),
+        })
+      : undefined;
   return {
     target: chosen!.target,
     port: chosen!.port,
@@ -137,14 +143,29 @@ export async function authorizeTunnelStream(
 
 /**
  * The connector of an agentless target (docs/tunnels.md "Connectors"): of the routes of the target's
- * virtual network, the one with the longest prefix holding its address (IPv4 first, then IPv6).
+ * virtual network, the one with the longest prefix holding its address. A target may have its IPv4 and
+ * IPv6 addresses in two networks: the network the person named, or the address they asked for, decides
+ * which (a named network is the only one used); else IPv4 first, then IPv6.
  */
 export async function connectorFor(
   services: { store: StoreOf<'tunnelRoutes'> },
   target: TargetRecord,
+  asked: { networkId?: string; address?: string } = {},
 ): Promise<TunnelStreamGrant['connector']> {
-  for (const ip of [target.ipv4, target.ipv6]) {
-    if (ip === undefined) continue;
+  const askedAddress = asked.address === undefined ? undefined : parseAddress(asked.address);
+  const isAsked = (address: string) => {
+    const parsed = parseAddress(address);
+    return (
+      askedAddress !== undefined &&
+      parsed?.family === askedAddress.family &&
+      parsed.value === askedAddress.value
+    );
+  };
+  const ips = [target.ipv4, target.ipv6]
+    .filter((ip) => ip !== undefined)
+    .filter((ip) => asked.networkId === undefined || ip.virtualNetworkId === asked.networkId)
+    .sort((a, b) => Number(isAsked(b.address)) - Number(isAsked(a.address)));
+  for (const ip of ips) {
     const routes = await services.store.tunnelRoutes.listForNetwork(target.accountId, ip.virtualNetworkId);
     const route = routeFor(ip.address, routes);
     if (route !== undefined) {
@@ -160,7 +181,7 @@ async function candidateTargets(
   accountId: string,
   reference: string,
   virtualNetwork: string | undefined,
-): Promise<TargetRecord[]> {
+): Promise<{ targets: TargetRecord[]; networkId?: string }> {
   const { store } = services;
   let networkId: string | undefined;
   if (virtualNetwork !== undefined) {
@@ -169,7 +190,7 @@ async function candidateTargets(
       ? await store.virtualNetworks.get(accountId, wanted.toLowerCase())
       : (await store.virtualNetworks.list(accountId, { name: wanted }))[0];
     // An unknown network matches nothing: the same refusal as an unknown target.
-    if (network === undefined) return [];
+    if (network === undefined) return { targets: [] };
     networkId = network.id;
   }
   const inNetwork = (target: TargetRecord) =>
@@ -178,7 +199,10 @@ async function candidateTargets(
     target.ipv6?.virtualNetworkId === networkId;
   if (UUID.test(reference)) {
     const target = await store.targets.get(accountId, reference.toLowerCase());
-    return target !== undefined && inNetwork(target) ? [target] : [];
+    return {
+      targets: target !== undefined && inNetwork(target) ? [target] : [],
+      ...(networkId === undefined ? {} : { networkId }),
+    };
   }
   // A bare address names the targets that have it; the same private address in two virtual networks is
   // two targets, told apart by the network (the conflict below names the choice).
@@ -187,7 +211,7 @@ async function candidateTargets(
     ...(networkId === undefined ? {} : { virtualNetworkId: networkId }),
     perPage: MAX_TARGETS_PER_HOSTNAME,
   });
-  return page.items.filter(inNetwork);
+  return { targets: page.items.filter(inNetwork), ...(networkId === undefined ? {} : { networkId }) };
 }
 
 export interface TunnelStreamRecord {
