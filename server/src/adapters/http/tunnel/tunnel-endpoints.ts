@@ -250,7 +250,7 @@ export function installTunnelEndpoints(
         'unavailable',
         connector === undefined
           ? `${grant.target.hostname} has no tunnel to this server now (its agent is not connected)`
-          : `the connector of ${grant.target.hostname} (route ${connector.network}) has no tunnel to this server now`,
+          : `the connector of ${grant.target.hostname} has no tunnel to this server now`,
       );
     }
     const streamId = randomUUID();
