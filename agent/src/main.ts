@@ -137,6 +137,8 @@ interface DaemonWiring {
   frontHostCertificate?: FrontHostCertificateStore;
   /** The Latchkey server and the credential, for the tunnel (absent in Cloudflare mode). */
   tunnel?: { server: string; token: () => string | undefined };
+  /** The ranges it dials as a connector (`--route`), reported in the heartbeat. */
+  connectorRoutes?: readonly string[];
 }
 
 /** `sshdLock`: the daemon waits up to a minute for another process's change to sshd; null: no lock. */
@@ -243,6 +245,7 @@ async function buildDaemon(
     createCa: config.cloudflare !== undefined,
     intervalMs: config.intervalMs,
     recording: { mode: config.recording.mode },
+    ...(wiring.connectorRoutes === undefined ? {} : { connectorRoutes: wiring.connectorRoutes }),
     ...(wiring.front === undefined
       ? {}
       : {
@@ -493,7 +496,10 @@ agentOptions(
     const config = parseAgentConfig(options);
     warnLegacyFlags(config);
     const routes = (options.route ?? []).map(parseConnectorRoute);
-    const wiring: DaemonWiring = {};
+    const wiring: DaemonWiring =
+      routes.length === 0
+        ? {}
+        : { connectorRoutes: routes.map((route) => `${route.network}/${route.prefix}`) };
     recording = await startRecording(config);
     if (config.front !== undefined) {
       const sshdHost = nodeSshdHost();

@@ -340,6 +340,8 @@ export interface AgentHeartbeat {
   uidMin?: number;
   /** The usernames with a uid below uidMin, when reported: email aliases never map to them. */
   systemUsers?: string[];
+  /** The ranges it agreed to dial as a connector (`--route`), when it is one. */
+  connectorRoutes?: string[];
 }
 
 /** An agent's SSH front: where it listens and its host key (a normalised OpenSSH public key line). */

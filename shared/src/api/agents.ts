@@ -231,6 +231,16 @@ export const AgentSessionReportSchema = Type.Object(
 );
 export type AgentSessionReport = Static<typeof AgentSessionReportSchema>;
 
+/**
+ * The private ranges a connector agent agreed to dial (`latchkey-agent run --route`), as it reports them:
+ * a tunnel route to an agent whose ranges do not hold the route's addresses is refused by that agent.
+ */
+export const ConnectorRoutesSchema = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+  maxItems: 64,
+  description:
+    "The private ranges the agent agreed to dial as a connector (`--route`); a route's addresses outside them are refused by the agent.",
+});
+
 export const AgentHeartbeatSchema = Type.Object(
   {
     version: AgentVersion,
@@ -277,6 +287,7 @@ export const AgentHeartbeatSchema = Type.Object(
           'The usernames whose uid is below uid_min. An email alias never maps to one of them (nor to root).',
       }),
     ),
+    connector_routes: Type.Optional(ConnectorRoutesSchema),
   },
   { additionalProperties: false },
 );
@@ -315,6 +326,7 @@ export const AgentSchema = Type.Object({
     Type.Integer({ description: 'How many sessions its front had open at its last heartbeat.' }),
   ),
   uid_min: Type.Optional(Type.Integer({ description: "The host's UID_MIN, as it reported it." })),
+  connector_routes: Type.Optional(ConnectorRoutesSchema),
   last_seen_at: Type.Optional(Timestamp),
   created_at: Timestamp,
 });

@@ -14,6 +14,7 @@ import { api, type Json } from '../server/server-process.js';
 import {
   PRIVATE_ADDRESS,
   PRIVATE_HOSTNAME,
+  PRIVATE_ROUTE,
   SITE_HOSTNAME,
   startNetnsSite,
   type NetnsSite,
@@ -158,6 +159,10 @@ describe('tunnel: a target in a network namespace, reached only through its agen
     assert.equal(opened.after.agent, site.agentId);
     assert.equal(opened.after.dialed, PRIVATE_ADDRESS);
     assert.equal(opened.after.route, site.routeId);
+    // The connector says what it agreed to dial, so an admin sees a route it would refuse.
+    const agents = (await admin('GET', '/latchkey/agents')) as Json[];
+    const connector = agents.find((agent) => agent.id === site.agentId);
+    assert.deepEqual(connector?.connector_routes, [PRIVATE_ROUTE], JSON.stringify(connector));
   });
 
   it('a connector refuses a route its host never agreed to (--route), nothing dialled', async () => {

@@ -94,6 +94,8 @@ export interface AgentDaemonSettings {
   readonly backoff?: BackoffSettings;
   /** The recording mode, for the heartbeat (with `recorder_command` = FRONT_RECORDER: the front records). */
   readonly recording?: { readonly mode: 'best-effort' | 'strict' };
+  /** The ranges this agent dials as a connector (`--route`, canonical CIDRs), for the heartbeat. */
+  readonly connectorRoutes?: readonly string[];
   /**
    * The agent's SSH front (DESIGN.md flow 6). With it, sshd trusts only the host-local CA (the front's
    * inner logins), never the account CA: a person's certificate opens this host only through the front.
@@ -541,6 +543,9 @@ export class AgentDaemon {
         },
         ...(repairs.length === 0 ? {} : { drift_repairs: repairs }),
         ...(accounts === undefined ? {} : { uid_min: accounts.uidMin, system_users: accounts.systemUsers }),
+        ...(this.settings.connectorRoutes === undefined || this.settings.connectorRoutes.length === 0
+          ? {}
+          : { connector_routes: [...this.settings.connectorRoutes] }),
         ...(this.settings.front === undefined
           ? {}
           : {

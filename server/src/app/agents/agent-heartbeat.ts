@@ -71,6 +71,7 @@ export async function recordAgentHeartbeat(
     ...(body.system_users === undefined
       ? {}
       : { systemUsers: [...new Set(body.system_users.map((name) => name.toLowerCase()))] }),
+    ...(body.connector_routes === undefined ? {} : { connectorRoutes: body.connector_routes }),
   };
   const breakGlass = heartbeat.recording?.breakGlass;
   const newBreakGlass =

@@ -355,6 +355,7 @@ function presentAgent(record: AgentRecord): Agent {
             : { front: { port: heartbeat.front.port, host_key: heartbeat.front.hostKey } }),
           ...(heartbeat.sessions === undefined ? {} : { session_count: heartbeat.sessions.length }),
           ...(heartbeat.uidMin === undefined ? {} : { uid_min: heartbeat.uidMin }),
+          ...(heartbeat.connectorRoutes === undefined ? {} : { connector_routes: heartbeat.connectorRoutes }),
         }),
     ...(record.lastSeenAt === undefined ? {} : { last_seen_at: record.lastSeenAt.toISOString() }),
     created_at: record.createdAt.toISOString(),
