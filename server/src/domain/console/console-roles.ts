@@ -49,6 +49,8 @@ export const CONSOLE_PAGES = [
   { path: '/console/join-tokens', title: 'Join tokens', needs: PERMISSIONS.zeroTrustEdit },
   { path: '/console/logs', title: 'Session logs', needs: PERMISSIONS.sshAuditingRead },
   { path: '/console/audit', title: 'Audit log', needs: PERMISSIONS.auditLogsRead },
+  { path: '/console/ssh-ca', title: 'SSH CA', needs: PERMISSIONS.sshAuditingRead },
+  { path: '/console/log-key', title: 'Session-log key', needs: PERMISSIONS.sshAuditingRead },
 ] as const;
 
 export type ConsolePage = (typeof CONSOLE_PAGES)[number];

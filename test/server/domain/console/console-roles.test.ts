@@ -7,12 +7,12 @@ import {
 import { ALL_PERMISSIONS, PERMISSIONS } from '../../../../server/src/domain/permissions.js';
 
 describe('console roles', () => {
-  it('latchkey-admins holds every permission; latchkey-auditors reads logs and the audit log only', () => {
+  it('latchkey-admins holds every permission; latchkey-auditors reads logs, the audit log, the CA and the log key', () => {
     assert.deepEqual(consolePermissions(['latchkey-admins']), [...ALL_PERMISSIONS]);
     assert.deepEqual(consolePermissions(['Latchkey-Auditors ']), [...AUDITOR_PERMISSIONS]);
     assert.deepEqual(
       pagesFor(consolePermissions(['latchkey-auditors'])).map((page) => page.path),
-      ['/console/logs', '/console/audit'],
+      ['/console/logs', '/console/audit', '/console/ssh-ca', '/console/log-key'],
     );
   });
 

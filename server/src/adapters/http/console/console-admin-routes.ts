@@ -8,19 +8,50 @@
  * Registered by console-routes.ts inside the console's scope (its headers, CSRF and error pages).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { JoinTokenCreateSchema, LatchkeyError, checkAgainstSchema } from '@latchkey/shared';
+import {
+  AuditSshSettingsInputSchema,
+  CaRotationActionSchema,
+  GatewayCaCreateSchema,
+  JoinTokenCreateSchema,
+  LatchkeyError,
+  checkAgainstSchema,
+  httpStatusFor,
+  parseSshPublicKey,
+  validateAuditSshSettingsInput,
+} from '@latchkey/shared';
 import type { JoinTokenCreateBody } from '@latchkey/shared';
 import { listAgents } from '../../../app/agents/agent-heartbeat.js';
 import { createJoinToken, listJoinTokens, revokeJoinToken } from '../../../app/agents/join-tokens.js';
 import { removeAgent } from '../../../app/agents/manage-agents.js';
+import { getAuditSshSettings, putAuditSshSettings } from '../../../app/audit-ssh-settings.js';
+import {
+  cancelCaRotation,
+  completeCaRotation,
+  getCaRotation,
+  startCaRotation,
+  switchCaRotation,
+} from '../../../app/ca-rotation.js';
+import type { CaRotationView } from '../../../app/ca-rotation.js';
 import type { ConsoleCaller } from '../../../app/console/console-sessions.js';
+import { createGatewayCa } from '../../../app/gateway-ca.js';
 import type { Services } from '../../../app/services.js';
 import { LIVE_SESSION_MAX_AGE_MS } from '../../../domain/live-sessions.js';
 import { PERMISSIONS, grants } from '../../../domain/permissions.js';
 import type { Permission } from '../../../domain/permissions.js';
 import type { AgentRecord, JoinTokenRecord } from '../../../domain/records.js';
-import { renderAgentsPage, renderJoinTokensPage } from './render-console-admin-pages.js';
-import type { AgentRow, FieldProblem, JoinTokenForm, JoinTokenRow } from './render-console-admin-pages.js';
+import {
+  renderAgentsPage,
+  renderCaPage,
+  renderJoinTokensPage,
+  renderLogKeyPage,
+} from './render-console-admin-pages.js';
+import type {
+  AgentRow,
+  CaView,
+  FieldProblem,
+  JoinTokenForm,
+  JoinTokenRow,
+} from './render-console-admin-pages.js';
 import type { Viewer } from './render-console-pages.js';
 
 /** What console-routes.ts lends the admin pages: who is asking, and how to answer. */
@@ -188,6 +219,187 @@ export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit
       .header('location', `/console/join-tokens?${new URLSearchParams({ revoked: revoked.name }).toString()}`)
       .send();
   });
+
+  // --- the SSH CA and its rotation ----------------------------------------------------------------------
+  const caPage = async (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    extra: { problem?: FieldProblem; ok?: string },
+  ) => {
+    let view: CaRotationView | undefined;
+    try {
+      view = await getCaRotation(services, caller);
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || error.code !== 'not_found') throw error;
+    }
+    return html(
+      reply,
+      status,
+      renderCaPage(viewerFor(caller), {
+        ca: view === undefined ? {} : caView(view),
+        canEdit: grants(caller.permissions, PERMISSIONS.sshAuditingEdit),
+        ...extra,
+      }),
+    );
+  };
+
+  app.get('/ssh-ca', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, PERMISSIONS.sshAuditingRead);
+    if (caller === undefined) return reply;
+    const done = field(request.query, 'done');
+    return caPage(reply, caller, 200, CA_DONE[done] === undefined ? {} : { ok: CA_DONE[done] });
+  });
+
+  app.post('/ssh-ca/create', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.sshAuditingEdit);
+    if (caller === undefined) return reply;
+    try {
+      const body = checkAgainstSchema(GatewayCaCreateSchema, { key_type: field(request.body, 'key_type') });
+      await createGatewayCa(services, caller, body.key_type ?? 'ed25519');
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || httpStatusOf(error) === 500) throw error;
+      return caPage(reply, caller, httpStatusOf(error), { problem: { message: error.message } });
+    }
+    return reply.code(303).header('location', '/console/ssh-ca?done=create').send();
+  });
+
+  app.post('/ssh-ca/rotation', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.sshAuditingEdit);
+    if (caller === undefined) return reply;
+    let action: string;
+    try {
+      const body = checkAgainstSchema(CaRotationActionSchema, {
+        action: field(request.body, 'action'),
+        ...(field(request.body, 'force') === 'true' ? { force: true } : {}),
+      });
+      action = body.action;
+      if (body.action === 'start') await startCaRotation(services, caller);
+      else if (body.action === 'switch')
+        await switchCaRotation(services, caller, { force: body.force === true });
+      else if (body.action === 'complete') await completeCaRotation(services, caller);
+      else await cancelCaRotation(services, caller);
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || httpStatusOf(error) === 500) throw error;
+      return caPage(reply, caller, httpStatusOf(error), { problem: { message: error.message } });
+    }
+    return reply.code(303).header('location', `/console/ssh-ca?done=${action}`).send();
+  });
+
+  // --- the session-log encryption key -------------------------------------------------------------------
+  const logKeyPage = async (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    extra: { form?: { public_key?: string }; problem?: FieldProblem; ok?: string },
+  ) => {
+    const settings = await getAuditSshSettings(services, caller);
+    return html(
+      reply,
+      status,
+      renderLogKeyPage(viewerFor(caller), {
+        publicKey: settings?.publicKey ?? '',
+        ...(settings === undefined || settings.publicKey === ''
+          ? {}
+          : { seedId: settings.seedId, updatedAt: settings.updatedAt.toISOString() }),
+        canEdit: grants(caller.permissions, PERMISSIONS.sshAuditingEdit),
+        ...extra,
+      }),
+    );
+  };
+
+  app.get('/log-key', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, PERMISSIONS.sshAuditingRead);
+    if (caller === undefined) return reply;
+    const done = field(request.query, 'done');
+    return logKeyPage(
+      reply,
+      caller,
+      200,
+      done === 'set'
+        ? {
+            ok: 'The key is set: agents seal the sessions of new connections to it (audit event audit_ssh_settings.update).',
+          }
+        : done === 'removed'
+          ? {
+              ok: 'The key is removed: logging is off for new connections (audit event audit_ssh_settings.update).',
+            }
+          : {},
+    );
+  });
+
+  app.post('/log-key', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.sshAuditingEdit);
+    if (caller === undefined) return reply;
+    const publicKey = field(request.body, 'public_key').trim();
+    let key: string;
+    try {
+      key = validateAuditSshSettingsInput(
+        checkAgainstSchema(AuditSshSettingsInputSchema, { public_key: publicKey }),
+      );
+      if (key === '') {
+        throw new LatchkeyError(
+          'invalid_argument',
+          "/public_key is empty: paste the auditors' public key, or remove the key below",
+          { pointer: '/public_key' },
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof LatchkeyError)) throw error;
+      return logKeyPage(reply, caller, 400, {
+        form: { public_key: publicKey },
+        problem: {
+          ...(error.pointer === '/public_key' ? { field: 'public_key' } : {}),
+          message: error.message,
+        },
+      });
+    }
+    await putAuditSshSettings(services, caller, key);
+    return reply.code(303).header('location', '/console/log-key?done=set').send();
+  });
+
+  app.post('/log-key/remove', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.sshAuditingEdit);
+    if (caller === undefined) return reply;
+    await putAuditSshSettings(services, caller, '');
+    return reply.code(303).header('location', '/console/log-key?done=removed').send();
+  });
+}
+
+const CA_DONE: Record<string, string> = {
+  create:
+    'The SSH CA is made (audit event gateway_ca.create). Agents install its public key from their next cycle.',
+  start:
+    'The rotation has started: the next CA is made (audit event gateway_ca.rotation.start). Agents trust it from their next cycle.',
+  switch: 'Switched: the next CA signs new certificates (audit event gateway_ca.rotation.switch).',
+  complete: 'The rotation is complete: the old CA is dropped (audit event gateway_ca.rotation.complete).',
+  cancel: 'The rotation is cancelled: the next CA is dropped (audit event gateway_ca.rotation.cancel).',
+};
+
+function httpStatusOf(error: LatchkeyError): number {
+  return httpStatusFor(error.code);
+}
+
+function caView(view: CaRotationView): CaView {
+  const key = (id: string, publicKey: string) => ({
+    id,
+    publicKey,
+    fingerprint: parseSshPublicKey(publicKey).fingerprint(),
+  });
+  return {
+    current: key(view.current.id, view.current.publicKey),
+    phase: view.phase,
+    ...(view.rotation === undefined
+      ? {}
+      : {
+          next: key(view.rotation.next.id, view.rotation.next.publicKey),
+          startedAt: view.rotation.startedAt.toISOString(),
+          ...(view.rotation.switchedAt === undefined
+            ? {}
+            : { switchedAt: view.rotation.switchedAt.toISOString() }),
+        }),
+    ...(view.completableAt === undefined ? {} : { completableAt: view.completableAt.toISOString() }),
+  };
 }
 
 function withoutForm<T extends { form?: unknown }>(extra: T): Omit<T, 'form'> {

@@ -172,3 +172,125 @@ ${formField({ name: 'max_uses', label: 'Hosts it may enrol', value: model.form.m
 function problemOf(problem: FieldProblem | undefined): { problem?: FieldProblem } {
   return problem === undefined ? {} : { problem };
 }
+
+// --- the SSH CA -----------------------------------------------------------------------------------------
+
+export interface CaView {
+  /** Undefined: the account has no CA yet. */
+  current?: { id: string; publicKey: string; fingerprint: string };
+  phase?: 'standby' | 'init' | 'update_clients';
+  next?: { id: string; publicKey: string; fingerprint: string };
+  startedAt?: string;
+  switchedAt?: string;
+  completableAt?: string;
+}
+
+/** What each phase of a rotation is, and what to do next. */
+const PHASES: Record<NonNullable<CaView['phase']>, { name: string; next: string }> = {
+  standby: {
+    name: 'no rotation (standby)',
+    next: 'To replace the CA without downtime, start a rotation: the server makes the next CA, which agents trust beside the current one from their next cycle.',
+  },
+  init: {
+    name: 'next CA made (init)',
+    next: 'Next: switch, once every agent trusts the next CA (their next cycle, a few minutes): new certificates are then signed by it. Or cancel, which drops it.',
+  },
+  update_clients: {
+    name: 'next CA signing (update_clients)',
+    next: 'Next: complete, once no certificate the old CA signed can still be valid: the old CA is then dropped.',
+  },
+};
+
+export function renderCaPage(
+  viewer: Viewer,
+  model: { ca: CaView; canEdit: boolean; problem?: FieldProblem; ok?: string },
+): string {
+  const title = { title: 'SSH CA', current: '/console/ssh-ca', viewer, copy: model.ca.current !== undefined };
+  const alert = model.problem === undefined ? '' : notice({ error: model.problem.message });
+  const form = (action: string, label: string, extra = '', danger = false) =>
+    `<form class="inline" method="post" action="/console/ssh-ca/${action}">${csrfField(viewer.csrfToken)}${extra}<button class="${danger ? 'danger' : 'primary'}" type="submit">${escapeHtml(label)}</button></form>`;
+  const current = model.ca.current;
+  if (current === undefined) {
+    const create = model.canEdit
+      ? `<form class="stack" method="post" action="/console/ssh-ca/create">${csrfField(viewer.csrfToken)}
+<div><label for="f-key_type">Key type</label><select id="f-key_type" name="key_type"><option value="ed25519">Ed25519</option><option value="ecdsa-p256">ECDSA P-256 (like Cloudflare's)</option></select></div>
+<button class="primary" type="submit">Create the SSH CA</button></form>`
+      : '<p>An admin with the permission "Access: SSH Auditing: Edit" can create it.</p>';
+    return page(
+      title,
+      `${notice(model)}${alert}<div class="empty"><p>This account has no SSH CA yet. The CA signs the short-lived certificates people connect with; targets trust its public key (agents install it themselves). Create it here (or <code>latchkey admin ca create</code>); its private key never leaves the server.</p></div>${create}`,
+    );
+  }
+  const phase = model.ca.phase ?? 'standby';
+  const fields: [string, string | undefined][] = [
+    ['Phase', PHASES[phase].name],
+    ['Started', model.ca.startedAt],
+    ['Switched', model.ca.switchedAt],
+    ['May complete from', model.ca.completableAt],
+  ];
+  const actions = !model.canEdit
+    ? ''
+    : phase === 'standby'
+      ? form('rotation', 'Start a rotation', '<input type="hidden" name="action" value="start">')
+      : phase === 'init'
+        ? `${form(
+            'rotation',
+            'Switch to the next CA',
+            `<input type="hidden" name="action" value="switch"><div><input id="f-force" name="force" type="checkbox" value="true"><label for="f-force">even if agents do not trust it yet (their targets refuse new certificates until they catch up)</label></div>`,
+          )} ${form('rotation', 'Cancel the rotation', '<input type="hidden" name="action" value="cancel">', true)}`
+        : form('rotation', 'Complete the rotation', '<input type="hidden" name="action" value="complete">');
+  const next =
+    model.ca.next === undefined
+      ? ''
+      : `<h2>The next CA</h2><pre class="line" id="next-ca-key">${escapeHtml(model.ca.next.publicKey)}</pre><p class="mono">${escapeHtml(model.ca.next.fingerprint)}</p>`;
+  return page(
+    title,
+    `${notice(model)}<h2>The account's CA</h2>
+<p>Targets trust this public key for people's certificates (an agentless target: put it in sshd's <code>TrustedUserCAKeys</code>).</p>
+<pre class="line" id="ca-key">${escapeHtml(current.publicKey)}</pre>
+<p><button type="button" data-copy="ca-key" data-copy-status="ca-copy-status" hidden>Copy the public key</button> <span id="ca-copy-status" role="status" aria-live="polite"></span></p>
+<p class="mono">${escapeHtml(current.fingerprint)}</p>
+${next}
+<section aria-labelledby="rotation-heading"><h2 id="rotation-heading">Rotation</h2>
+<dl class="fields">${fields
+      .filter((entry) => entry[1] !== undefined)
+      .map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value!)}</dd>`)
+      .join('')}</dl>
+<p>${escapeHtml(PHASES[phase].next)}</p>
+${alert}${actions}</section>`,
+  );
+}
+
+// --- the session-log encryption key ---------------------------------------------------------------------
+
+export function renderLogKeyPage(
+  viewer: Viewer,
+  model: {
+    publicKey: string;
+    seedId?: string;
+    updatedAt?: string;
+    canEdit: boolean;
+    form?: { public_key?: string };
+    problem?: FieldProblem;
+    ok?: string;
+  },
+): string {
+  const title = { title: 'Session-log key', current: '/console/log-key', viewer };
+  const state =
+    model.publicKey === ''
+      ? `<div class="empty"><p>No key is set: session logging is <strong>off</strong>. Agents record no session until the auditors' public key is set. Make a key pair where the auditors keep it (<code>latchkey logs keygen</code>), then paste the public key (the <code>.pub</code> file) below. The server never has the private key, so it never can read a log.</p></div>`
+      : `<p>Session logging is <strong>on</strong>: agents seal every recorded session to this key (HPKE, X25519); only the holder of its private key can read the logs.</p>
+<dl class="fields"><dt>Public key</dt><dd class="mono">${escapeHtml(model.publicKey)}</dd>${model.updatedAt === undefined ? '' : `<dt>Set</dt><dd class="mono">${escapeHtml(model.updatedAt)}</dd>`}${model.seedId === undefined ? '' : `<dt>Seed id</dt><dd class="mono">${escapeHtml(model.seedId)}</dd>`}</dl>`;
+  if (!model.canEdit) return page(title, `${notice(model)}${state}`);
+  const set = `<h2 id="set-heading">${model.publicKey === '' ? 'Set the key' : 'Replace the key'}</h2>
+${formProblem(model.problem, ['public_key'])}
+<form class="stack" method="post" action="/console/log-key" aria-labelledby="set-heading">${csrfField(viewer.csrfToken)}
+${formField({ name: 'public_key', label: "Auditors' public key", value: model.form?.public_key ?? '', ...problemOf(model.problem), extra: ' required autocomplete="off" spellcheck="false"', hint: 'The contents of the .pub file latchkey logs keygen wrote: base64 of a 32-byte X25519 key.' })}
+<button class="primary" type="submit">Set the key</button></form>`;
+  const remove =
+    model.publicKey === ''
+      ? ''
+      : `<h2>Remove the key</h2><p>Removing it turns logging off for new connections. Logs already made stay readable with the private key.</p>
+<form method="post" action="/console/log-key/remove">${csrfField(viewer.csrfToken)}<button class="danger" type="submit">Remove the key</button></form>`;
+  return page(title, `${notice(model)}${state}${set}${remove}`);
+}

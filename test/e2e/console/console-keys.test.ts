@@ -1,0 +1,168 @@
+// The console's SSH CA and session-log key pages in Chromium against a real server: the CA made from its
+// empty state, its public key shown with a Copy button, a rotation started, a switch refused with the
+// API's reason while an agent does not trust the next CA yet, then cancelled; the auditors' key refused
+// at its field when it is not one, set, and removed (logging off for new connections). Every change is
+// audited with the person; an auditor sees both pages read-only. Screenshots in test-artifacts/console/.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { enrollAgent } from '../../server/http/ssh-logs-fixture.js';
+import {
+  ADMIN,
+  ARTIFACTS,
+  AUDITOR,
+  assertConsolePage,
+  assertLabelled,
+  cspViolations,
+  startConsoleFixture,
+} from './console-fixture.js';
+import type { ConsoleFixture } from './console-fixture.js';
+
+describe('web console in Chromium: the SSH CA and the session-log key', function () {
+  this.timeout(120_000);
+  let fixture: ConsoleFixture;
+
+  before(async () => {
+    fixture = await startConsoleFixture();
+  });
+  after(async () => fixture?.close());
+
+  it('creates the CA, starts a rotation, shows a refused switch with its reason, cancels', async () => {
+    const { context, page } = await fixture.signedIn(ADMIN);
+    try {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fixture.server.url });
+      const violations = cspViolations(page);
+      let html = await assertConsolePage(await page.goto('/console/ssh-ca'), 'ssh ca');
+      assert.match(html, /no SSH CA yet/);
+      await assertLabelled(page, 'ssh ca');
+      await page.screenshot({ path: resolve(ARTIFACTS, 'ssh-ca-empty.png'), fullPage: true });
+      await Promise.all([
+        page.waitForURL(/\/console\/ssh-ca\?done=create$/),
+        page.getByRole('button', { name: 'Create the SSH CA' }).click(),
+      ]);
+      const publicKey = (await page.locator('#ca-key').innerText()).trim();
+      assert.match(publicKey, /^ssh-ed25519 AAAA\S+ latchkey-ssh-ca$/);
+      const listed = await fixture.server.call('GET', `${fixture.server.base}/access/gateway_ca`);
+      assert.equal(listed.body.result[0].public_key, publicKey, 'the key the API lists');
+      await page.getByRole('button', { name: 'Copy the public key' }).click();
+      await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+      assert.equal(await page.evaluate('navigator.clipboard.readText()'), publicKey);
+      assert.equal((await fixture.auditActions('gateway_ca.create'))[0]?.actor, `user:${ADMIN}`);
+
+      await Promise.all([
+        page.waitForURL(/done=start$/),
+        page.getByRole('button', { name: 'Start a rotation' }).click(),
+      ]);
+      assert.match(await page.locator('main').innerText(), /next CA made \(init\)/);
+      assert.match(await page.locator('#next-ca-key').innerText(), /^ssh-ed25519 /);
+
+      // An agent heard from now whose sshd does not list the next CA yet: the switch is refused.
+      const agent = await enrollAgent(fixture.server, 'web-3');
+      await fixture.server.store.agents.recordHeartbeat(
+        fixture.server.accountId,
+        agent.agentId,
+        { version: '0.4.0', distro: 'Debian GNU/Linux 12', sshdConfig: { state: 'trusted' } },
+        new Date(),
+      );
+      const [refused] = await Promise.all([
+        page.waitForResponse((response) => response.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Switch to the next CA' }).click(),
+      ]);
+      assert.equal(refused.status(), 409);
+      html = await assertConsolePage(refused, 'switch refused');
+      const reason = await page.getByRole('alert').innerText();
+      assert.match(
+        reason,
+        /1 agent\(s\) heard from in the last 10 minutes do not trust the next CA yet \(web-3\)/,
+      );
+      await page.screenshot({ path: resolve(ARTIFACTS, 'ssh-ca-switch-refused.png'), fullPage: true });
+      assert.equal((await fixture.auditActions('gateway_ca.rotation.switch')).length, 0, 'not switched');
+
+      await Promise.all([
+        page.waitForURL(/done=cancel$/),
+        page.getByRole('button', { name: 'Cancel the rotation' }).click(),
+      ]);
+      assert.match(await page.locator('main').innerText(), /no rotation \(standby\)/);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'ssh-ca.png'), fullPage: true });
+      for (const action of ['gateway_ca.rotation.start', 'gateway_ca.rotation.cancel']) {
+        assert.equal((await fixture.auditActions(action))[0]?.actor, `user:${ADMIN}`, action);
+      }
+      assert.deepEqual(violations, [], 'no CSP violation');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refuses a key that is not one at its field, sets the auditors’ key, removes it', async () => {
+    const { context, page } = await fixture.signedIn(ADMIN);
+    try {
+      const violations = cspViolations(page);
+      const html = await assertConsolePage(await page.goto('/console/log-key'), 'log key');
+      assert.match(html, /session logging is <strong>off<\/strong>/);
+      await assertLabelled(page, 'log key');
+      await page.screenshot({ path: resolve(ARTIFACTS, 'log-key-empty.png'), fullPage: true });
+
+      const field = page.getByLabel("Auditors' public key");
+      await field.fill(randomBytes(16).toString('base64'));
+      const [refused] = await Promise.all([
+        page.waitForResponse((response) => response.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Set the key' }).click(),
+      ]);
+      assert.equal(refused.status(), 400);
+      assert.equal(await field.getAttribute('aria-invalid'), 'true');
+      assert.match(
+        await page.locator('#f-public_key-error').innerText(),
+        /^\/public_key decodes to 16 bytes; an X25519 public key is exactly 32 bytes$/,
+      );
+      await page.screenshot({ path: resolve(ARTIFACTS, 'log-key-refused.png'), fullPage: true });
+      assert.equal((await fixture.auditActions('audit_ssh_settings.update')).length, 0, 'nothing set');
+
+      const key = randomBytes(32).toString('base64');
+      await field.fill(`${key}\n`);
+      await Promise.all([
+        page.waitForURL(/done=set$/),
+        page.getByRole('button', { name: 'Set the key' }).click(),
+      ]);
+      assert.match(await page.locator('main').innerText(), /Session logging is on/);
+      const settings = await fixture.server.call('GET', `${fixture.server.base}/gateway/audit_ssh_settings`);
+      assert.equal(settings.body.result.public_key, key);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'log-key.png'), fullPage: true });
+
+      assert.match(
+        await page.locator('main').innerText(),
+        /Removing it turns logging off for new connections/,
+      );
+      await Promise.all([
+        page.waitForURL(/done=removed$/),
+        page.getByRole('button', { name: 'Remove the key' }).click(),
+      ]);
+      await page.getByRole('status').filter({ hasText: 'logging is off for new connections' }).waitFor();
+      const off = await fixture.server.call('GET', `${fixture.server.base}/gateway/audit_ssh_settings`);
+      assert.equal(off.body.result.public_key, '');
+      const updates = await fixture.auditActions('audit_ssh_settings.update');
+      assert.equal(updates.length, 2);
+      assert.ok(updates.every((event) => event.actor === `user:${ADMIN}`));
+      assert.deepEqual(violations, [], 'no CSP violation');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an auditor sees both pages without any form to change them', async () => {
+    const { context, page } = await fixture.signedIn(AUDITOR);
+    try {
+      for (const path of ['/console/ssh-ca', '/console/log-key']) {
+        const html = await assertConsolePage(await page.goto(path), path);
+        assert.doesNotMatch(html, /<form method="post" action="\/console\/(ssh-ca|log-key)/, path);
+        assert.doesNotMatch(html, /<form class="(inline|stack)" method="post"/, path);
+      }
+      // With this sign-in's own CSRF token (its sign-out form has it), the permission still refuses.
+      const csrf = (await page.locator('input[name=csrf]').first().getAttribute('value')) ?? '';
+      const refused = await page.request.post('/console/log-key/remove', { form: { csrf }, maxRedirects: 0 });
+      assert.equal(refused.status(), 403);
+      assert.match(await refused.text(), /needs the permission &quot;Access: SSH Auditing: Edit&quot;/);
+    } finally {
+      await context.close();
+    }
+  });
+});
