@@ -14,10 +14,9 @@ import { reachableTargets } from '../../domain/access/evaluate-access.js';
 import { targetAccounts, targetFront } from '../../domain/certificate-binding.js';
 import { parseAddress, routeFor } from '../../domain/cidr.js';
 import type { AgentRecord, TargetRecord } from '../../domain/records.js';
-import type { StoreOf } from '../ports/store.js';
+import type { Repositories, StoreOf } from '../ports/store.js';
 import { MAX_PER_PAGE } from '../ports/store/paging.js';
-import type { Services } from '../services.js';
-import { currentAccessConfig } from '../sign-in/access-config.js';
+import { currentAccessConfig, type AccessConfigDeps } from '../sign-in/access-config.js';
 import type { PersonCaller } from '../sign-in/person-caller.js';
 
 export interface TunnelStreamRequest {
@@ -47,6 +46,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Targets of one hostname considered at once: the store's largest page (one query, every virtual network). */
 const MAX_TARGETS_PER_HOSTNAME = MAX_PER_PAGE;
 
+/** What authorizeTunnelStream reads: the targets and their agents, the policy, the routes; it audits refusals. */
+export type AuthorizeTunnelStreamDeps = AccessConfigDeps & {
+  store: Pick<Repositories, 'auditEvents' | 'targets' | 'agents' | 'virtualNetworks' | 'tunnelRoutes'>;
+};
+
+/** What the stream audit events need. */
+export interface TunnelStreamAuditDeps {
+  store: Pick<Repositories, 'auditEvents'>;
+}
+
 /**
  * Resolves the target and checks policy; throws (after an audit event for policy refusals) when refused.
  *
@@ -56,7 +65,7 @@ const MAX_TARGETS_PER_HOSTNAME = MAX_PER_PAGE;
  * names several (in several virtual networks) answer `conflict`, naming those networks.
  */
 export async function authorizeTunnelStream(
-  services: Services,
+  services: AuthorizeTunnelStreamDeps,
   caller: PersonCaller,
   request: TunnelStreamRequest,
 ): Promise<TunnelStreamGrant> {
@@ -148,7 +157,7 @@ export async function authorizeTunnelStream(
  * which (a named network is the only one used); else IPv4 first, then IPv6.
  */
 export async function connectorFor(
-  services: { store: StoreOf<'tunnelRoutes'> },
+  services: { store: Pick<Repositories, 'tunnelRoutes'> },
   target: TargetRecord,
   asked: { networkId?: string; address?: string } = {},
 ): Promise<TunnelStreamGrant['connector']> {
@@ -177,7 +186,7 @@ export async function connectorFor(
 
 /** The targets `reference` (an id, or a hostname) may mean, in `virtualNetwork` when one is named. */
 async function candidateTargets(
-  services: Services,
+  services: { store: Pick<Repositories, 'targets' | 'virtualNetworks'> },
   accountId: string,
   reference: string,
   virtualNetwork: string | undefined,
@@ -225,7 +234,7 @@ export interface TunnelStreamRecord {
 }
 
 export async function recordTunnelStreamOpened(
-  services: Services,
+  services: TunnelStreamAuditDeps,
   stream: TunnelStreamRecord,
 ): Promise<void> {
   await services.store.auditEvents.append(stream.caller.accountId, {
@@ -238,7 +247,7 @@ export async function recordTunnelStreamOpened(
 }
 
 export async function recordTunnelStreamClosed(
-  services: Services,
+  services: TunnelStreamAuditDeps,
   stream: TunnelStreamRecord,
   outcome: { bytesUp: number; bytesDown: number; durationMs: number; reason: string },
 ): Promise<void> {
@@ -295,7 +304,7 @@ export async function signInStillValid(
  * proxy asks before each stream and periodically, and closes the links of those that do not.
  */
 export async function agentLinkStillValid(
-  services: Services,
+  services: { store: Pick<Repositories, 'apiTokens' | 'agents'>; clock: () => Date },
   link: { agentId: string; accountId: string; tokenId: string },
 ): Promise<boolean> {
   const [token, agent] = await Promise.all([
