@@ -51,6 +51,7 @@ export const CONSOLE_PAGES = [
   { path: '/console/audit', title: 'Audit log', needs: PERMISSIONS.auditLogsRead },
   { path: '/console/ssh-ca', title: 'SSH CA', needs: PERMISSIONS.sshAuditingRead },
   { path: '/console/log-key', title: 'Session-log key', needs: PERMISSIONS.sshAuditingRead },
+  { path: '/console/api-tokens', title: 'API tokens', needs: PERMISSIONS.apiTokensRead },
 ] as const;
 
 export type ConsolePage = (typeof CONSOLE_PAGES)[number];

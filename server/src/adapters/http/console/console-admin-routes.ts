@@ -23,6 +23,7 @@ import type { JoinTokenCreateBody } from '@latchkey/shared';
 import { listAgents } from '../../../app/agents/agent-heartbeat.js';
 import { createJoinToken, listJoinTokens, revokeJoinToken } from '../../../app/agents/join-tokens.js';
 import { removeAgent } from '../../../app/agents/manage-agents.js';
+import { issueApiToken, listApiTokens, revokeApiToken } from '../../../app/api-tokens.js';
 import { getAuditSshSettings, putAuditSshSettings } from '../../../app/audit-ssh-settings.js';
 import {
   cancelCaRotation,
@@ -36,10 +37,13 @@ import type { ConsoleCaller } from '../../../app/console/console-sessions.js';
 import { createGatewayCa } from '../../../app/gateway-ca.js';
 import type { Services } from '../../../app/services.js';
 import { LIVE_SESSION_MAX_AGE_MS } from '../../../domain/live-sessions.js';
-import { PERMISSIONS, grants } from '../../../domain/permissions.js';
+import { presentApiToken } from '../../../domain/api-representation.js';
+import { ALL_PERMISSIONS, PERMISSIONS, grants, parsePermission } from '../../../domain/permissions.js';
+import { parseTokenExpiry } from '../../../domain/token-expiry.js';
 import type { Permission } from '../../../domain/permissions.js';
 import type { AgentRecord, JoinTokenRecord } from '../../../domain/records.js';
 import {
+  renderApiTokensPage,
   renderAgentsPage,
   renderCaPage,
   renderJoinTokensPage,
@@ -364,6 +368,145 @@ export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit
     await putAuditSshSettings(services, caller, '');
     return reply.code(303).header('location', '/console/log-key?done=removed').send();
   });
+
+  // --- API tokens ---------------------------------------------------------------------------------------
+  const apiTokensPage = async (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    extra: {
+      form?: { name?: string; expires?: string; permissions?: readonly string[] };
+      problem?: FieldProblem;
+      made?: { name: string; secret: string };
+      ok?: string;
+    },
+  ) => {
+    const now = services.clock();
+    const tokens = (await listApiTokens(services, caller)).map((token) => {
+      const shown = presentApiToken(token, now);
+      return {
+        id: shown.id,
+        name: shown.name,
+        permissions: shown.permissions,
+        status: shown.status,
+        createdAt: shown.created_at,
+        ...(shown.expires_at === undefined ? {} : { expiresAt: shown.expires_at }),
+        ...(shown.last_used_at === undefined ? {} : { lastUsedAt: shown.last_used_at }),
+      };
+    });
+    return html(
+      reply,
+      status,
+      renderApiTokensPage(viewerFor(caller), {
+        tokens,
+        canEdit: grants(caller.permissions, PERMISSIONS.apiTokensEdit),
+        grantable: grantableBy(caller),
+        ...extra,
+      }),
+    );
+  };
+
+  app.get('/api-tokens', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, PERMISSIONS.apiTokensRead);
+    if (caller === undefined) return reply;
+    const revoked = field(request.query, 'revoked');
+    return apiTokensPage(
+      reply,
+      caller,
+      200,
+      revoked === ''
+        ? {}
+        : {
+            ok: `API token ${revoked} is revoked: its next request is refused (audit event api_token.revoke).`,
+          },
+    );
+  });
+
+  // The same use case as `latchkey-server token create` (issueApiToken, audit event api_token.create),
+  // with the person as the actor. A person gives a token only permissions they hold themselves.
+  app.post('/api-tokens', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.apiTokensEdit);
+    if (caller === undefined) return reply;
+    const form = {
+      name: field(request.body, 'name').trim(),
+      expires: field(request.body, 'expires').trim(),
+      permissions: fieldValues(request.body, 'permission'),
+    };
+    const refuse = (problem: FieldProblem) => apiTokensPage(reply, caller, 400, { form, problem });
+    if (form.name === '') return refuse({ field: 'name', message: 'A token needs a name: what it is for.' });
+    if (form.name.length > 255)
+      return refuse({ field: 'name', message: 'The name is longer than 255 characters.' });
+    let expiresAt: Date | undefined;
+    try {
+      if (form.expires !== '') expiresAt = parseTokenExpiry(form.expires, services.clock(), 'Expires');
+    } catch (error) {
+      if (!(error instanceof LatchkeyError)) throw error;
+      return refuse({ field: 'expires', message: error.message });
+    }
+    const permissions: Permission[] = [];
+    for (const text of form.permissions) {
+      let permission;
+      try {
+        permission = parsePermission(text);
+      } catch (error) {
+        return refuse({ field: 'permissions', message: (error as Error).message });
+      }
+      if (!grants(caller.permissions, permission)) {
+        return refuse({
+          field: 'permissions',
+          message: `You cannot give a token "${permission}": your account's groups do not give it to you.`,
+        });
+      }
+      permissions.push(permission);
+    }
+    let issued;
+    try {
+      issued = await services.store.transaction((tx) =>
+        issueApiToken(
+          services,
+          tx,
+          caller.accountId,
+          { name: form.name, permissions, ...(expiresAt === undefined ? {} : { expiresAt }) },
+          caller.actor,
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || error.code !== 'invalid_argument') throw error;
+      return refuse({ field: 'permissions', message: error.message });
+    }
+    return apiTokensPage(reply, caller, 201, {
+      made: { name: issued.record.name, secret: issued.secret },
+    });
+  });
+
+  app.post('/api-tokens/:token_id/revoke', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.apiTokensEdit);
+    if (caller === undefined) return reply;
+    const id = (request.params as { token_id: string }).token_id.toLowerCase();
+    let name: string;
+    try {
+      name = (await revokeApiToken(services, caller, id)).name;
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || error.code !== 'not_found') throw error;
+      return apiTokensPage(reply, caller, 404, { problem: { message: error.message } });
+    }
+    return reply
+      .code(303)
+      .header('location', `/console/api-tokens?${new URLSearchParams({ revoked: name }).toString()}`)
+      .send();
+  });
+}
+
+/** The permissions a person may put on a token: those their groups give them. */
+function grantableBy(caller: ConsoleCaller): Permission[] {
+  return ALL_PERMISSIONS.filter((permission) => grants(caller.permissions, permission));
+}
+
+/** Every value of a form field that may repeat (checkboxes). */
+function fieldValues(source: unknown, name: string): string[] {
+  const value = (source as Record<string, unknown> | undefined)?.[name];
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
 const CA_DONE: Record<string, string> = {

@@ -294,3 +294,74 @@ ${formField({ name: 'public_key', label: "Auditors' public key", value: model.fo
 <form method="post" action="/console/log-key/remove">${csrfField(viewer.csrfToken)}<button class="danger" type="submit">Remove the key</button></form>`;
   return page(title, `${notice(model)}${state}${set}${remove}`);
 }
+
+// --- API tokens -----------------------------------------------------------------------------------------
+
+export interface ApiTokenRow {
+  id: string;
+  name: string;
+  permissions: string[];
+  status: string;
+  createdAt: string;
+  expiresAt?: string;
+  lastUsedAt?: string;
+}
+
+export function renderApiTokensPage(
+  viewer: Viewer,
+  model: {
+    tokens: ApiTokenRow[];
+    canEdit: boolean;
+    /** The permissions the person may give a token: those they hold. */
+    grantable: readonly string[];
+    form?: { name?: string; expires?: string; permissions?: readonly string[] };
+    problem?: FieldProblem;
+    made?: { name: string; secret: string };
+    ok?: string;
+  },
+): string {
+  const made =
+    model.made === undefined
+      ? ''
+      : `<section class="ok" aria-labelledby="made-heading"><h2 id="made-heading">API token “${escapeHtml(model.made.name)}” made</h2>
+<p>Its secret is shown only now: copy it where it is needed (<code>Authorization: Bearer …</code>). Only its SHA-256 is kept.</p>
+<pre class="line" id="token-secret">${escapeHtml(model.made.secret)}</pre>
+<p><button type="button" data-copy="token-secret" data-copy-status="copy-status" hidden>Copy the secret</button> <span id="copy-status" role="status" aria-live="polite"></span></p></section>`;
+  const rows = model.tokens.map((token) => {
+    const revoke =
+      model.canEdit && token.status !== 'revoked'
+        ? `<form class="inline" method="post" action="/console/api-tokens/${encodeURIComponent(token.id)}/revoke">${csrfField(viewer.csrfToken)}<button class="danger" type="submit">Revoke<span class="visually-hidden"> API token ${escapeHtml(token.name)}</span></button></form>`
+        : '';
+    return `<tr><td>${escapeHtml(token.name)}<br><small class="mono">${escapeHtml(token.id)}</small></td><td>${token.permissions.map(escapeHtml).join('<br>')}</td><td>${escapeHtml(token.status)}</td><td class="mono">${escapeHtml(token.createdAt)}</td><td class="mono">${escapeHtml(token.expiresAt ?? 'never')}</td><td class="mono">${escapeHtml(token.lastUsedAt ?? 'never')}</td><td>${revoke}</td></tr>`;
+  });
+  const list =
+    model.tokens.length === 0
+      ? '<div class="empty"><p>No API tokens. Make one below for a script or a CI job, with only the permissions it needs.</p></div>'
+      : tableOf(
+          'API tokens, oldest first',
+          ['Name', 'Permissions', 'Status', 'Made', 'Expires', 'Last used', ''],
+          rows,
+        );
+  const chosen = new Set(model.form?.permissions ?? []);
+  const permissionProblem = model.problem?.field === 'permissions' ? model.problem.message : undefined;
+  const form = !model.canEdit
+    ? ''
+    : `<h2 id="create-heading">Make an API token</h2>
+${formProblem(model.problem, ['name', 'expires', 'permissions'])}
+<form class="stack" method="post" action="/console/api-tokens" aria-labelledby="create-heading">${csrfField(viewer.csrfToken)}
+${formField({ name: 'name', label: 'Name', value: model.form?.name ?? '', ...problemOf(model.problem), extra: ' required' })}
+${formField({ name: 'expires', label: 'Expires', value: model.form?.expires ?? '', ...problemOf(model.problem), hint: 'A duration such as 30d, 12h, 2w, or a date such as 2030-01-31T00:00:00Z; empty: never.' })}
+<fieldset${permissionProblem === undefined ? '' : ' aria-describedby="f-permissions-error"'}><legend>Permissions</legend>
+${model.grantable
+  .map(
+    (permission, index) =>
+      `<div><input id="f-permission-${index}" name="permission" type="checkbox" value="${escapeHtml(permission)}"${chosen.has(permission) ? ' checked' : ''}><label for="f-permission-${index}">${escapeHtml(permission)}</label></div>`,
+  )
+  .join('\n')}
+${permissionProblem === undefined ? '' : `<p class="field-error" id="f-permissions-error">${escapeHtml(permissionProblem)}</p>`}</fieldset>
+<button class="primary" type="submit">Make the API token</button></form>`;
+  return page(
+    { title: 'API tokens', current: '/console/api-tokens', viewer, copy: model.made !== undefined },
+    `${notice(model)}${made}${list}\n${form}`,
+  );
+}
