@@ -99,7 +99,7 @@ describe('web console in Chromium: API tokens', function () {
       await page.goto('/console/api-tokens');
       const offered = await page
         .locator('fieldset input[type=checkbox]')
-        .evaluateAll((boxes) => boxes.map((box) => (box as HTMLInputElement).value));
+        .evaluateAll((boxes) => boxes.map((box) => (box as unknown as { value: string }).value));
       assert.deepEqual(offered, ['Account API Tokens: Read', 'Account API Tokens: Edit']);
       const csrf = (await page.locator('input[name=csrf]').first().getAttribute('value')) ?? '';
       const forged = await page.request.post('/console/api-tokens', {
