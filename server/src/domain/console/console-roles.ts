@@ -45,6 +45,7 @@ export function consolePermissions(groups: readonly string[]): Permission[] {
 export const CONSOLE_PAGES = [
   { path: '/console/targets', title: 'Targets', needs: PERMISSIONS.zeroTrustRead },
   { path: '/console/sessions', title: 'Live sessions', needs: PERMISSIONS.zeroTrustRead },
+  { path: '/console/networks', title: 'Networks', needs: PERMISSIONS.zeroTrustRead },
   { path: '/console/agents', title: 'Agents', needs: PERMISSIONS.zeroTrustRead },
   { path: '/console/join-tokens', title: 'Join tokens', needs: PERMISSIONS.zeroTrustEdit },
   { path: '/console/logs', title: 'Session logs', needs: PERMISSIONS.sshAuditingRead },

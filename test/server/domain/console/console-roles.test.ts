@@ -22,7 +22,13 @@ describe('console roles', () => {
     ]);
     assert.deepEqual(
       pagesFor(consolePermissions(['latchkey-permission:Zero Trust: Edit'])).map((page) => page.path),
-      ['/console/targets', '/console/sessions', '/console/agents', '/console/join-tokens'],
+      [
+        '/console/targets',
+        '/console/sessions',
+        '/console/networks',
+        '/console/agents',
+        '/console/join-tokens',
+      ],
       'Edit implies Read',
     );
   });
@@ -30,7 +36,7 @@ describe('console roles', () => {
   it('Zero Trust: Read shows agents but not join tokens (listing them needs Edit, as in the API)', () => {
     assert.deepEqual(
       pagesFor(consolePermissions(['latchkey-permission:Zero Trust: Read'])).map((page) => page.path),
-      ['/console/targets', '/console/sessions', '/console/agents'],
+      ['/console/targets', '/console/sessions', '/console/networks', '/console/agents'],
     );
   });
 

@@ -14,6 +14,8 @@ import {
   GatewayCaCreateSchema,
   JoinTokenCreateSchema,
   LatchkeyError,
+  TunnelRouteCreateSchema,
+  VirtualNetworkCreateSchema,
   checkAgainstSchema,
   httpStatusFor,
   parseSshPublicKey,
@@ -35,6 +37,17 @@ import {
 import type { CaRotationView } from '../../../app/ca-rotation.js';
 import type { ConsoleCaller } from '../../../app/console/console-sessions.js';
 import { createGatewayCa } from '../../../app/gateway-ca.js';
+import {
+  createTunnelRoute,
+  deleteTunnelRoute,
+  listTunnelRoutes,
+  tunnelRouteNames,
+} from '../../../app/tunnel-routes.js';
+import {
+  createVirtualNetwork,
+  deleteVirtualNetwork,
+  listVirtualNetworks,
+} from '../../../app/virtual-networks.js';
 import type { Services } from '../../../app/services.js';
 import { LIVE_SESSION_MAX_AGE_MS } from '../../../domain/live-sessions.js';
 import { presentApiToken } from '../../../domain/api-representation.js';
@@ -48,6 +61,7 @@ import {
   renderCaPage,
   renderJoinTokensPage,
   renderLogKeyPage,
+  renderNetworksPage,
 } from './render-console-admin-pages.js';
 import type {
   AgentRow,
@@ -55,6 +69,7 @@ import type {
   FieldProblem,
   JoinTokenForm,
   JoinTokenRow,
+  NetworkForms,
 } from './render-console-admin-pages.js';
 import type { Viewer } from './render-console-pages.js';
 
@@ -495,6 +510,188 @@ export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit
       .header('location', `/console/api-tokens?${new URLSearchParams({ revoked: name }).toString()}`)
       .send();
   });
+
+  // --- virtual networks and tunnel routes ---------------------------------------------------------------
+  const networksPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    extra: {
+      form?: NetworkForms;
+      problemIn?: 'network' | 'route' | 'list';
+      problem?: FieldProblem;
+      ok?: string;
+    },
+  ) => {
+    const networks = await listVirtualNetworks(services, caller, {});
+    const routes = await listTunnelRoutes(services, caller, {
+      page: pageOf(field(request.query, 'page')),
+      per_page: 50,
+    });
+    const names = await tunnelRouteNames(services, caller);
+    const agents = (await listAgents(services, caller))
+      .map((agent) => ({ id: agent.id, hostname: agent.hostname }))
+      .sort((a, b) => a.hostname.localeCompare(b.hostname));
+    return html(
+      reply,
+      status,
+      renderNetworksPage(viewerFor(caller), {
+        networks: networks
+          .map((network) => ({
+            id: network.id,
+            name: network.name,
+            comment: network.comment,
+            isDefault: network.isDefaultNetwork,
+            createdAt: network.createdAt.toISOString(),
+          }))
+          .sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name)),
+        routes: routes.items.map((route) => ({
+          id: route.id,
+          network: route.network,
+          agentId: route.agentId,
+          agentName: names.agents.get(route.agentId) ?? '',
+          networkName: names.networks.get(route.virtualNetworkId) ?? '',
+          comment: route.comment,
+          createdAt: route.createdAt.toISOString(),
+        })),
+        routesPaging: {
+          page: routes.page,
+          total: routes.totalCount,
+          totalPages: Math.ceil(routes.totalCount / routes.perPage),
+        },
+        agents,
+        canEdit: grants(caller.permissions, PERMISSIONS.zeroTrustEdit),
+        ...extra,
+      }),
+    );
+  };
+
+  app.get('/networks', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, PERMISSIONS.zeroTrustRead);
+    if (caller === undefined) return reply;
+    const done = NETWORKS_DONE[field(request.query, 'done')];
+    return networksPage(request, reply, caller, 200, done === undefined ? {} : { ok: done });
+  });
+
+  /** A refused change: the API's message at the form field its pointer names (409s: at `conflictField`). */
+  const refusedAt = (
+    error: unknown,
+    fields: Record<string, string>,
+    conflictField?: string,
+  ): FieldProblem => {
+    if (!(error instanceof LatchkeyError) || httpStatusOf(error) === 500) throw error;
+    const pointer = (error.pointer ?? '').split('/')[1] ?? '';
+    const at = fields[pointer] ?? (error.code === 'conflict' ? conflictField : undefined);
+    return { ...(at === undefined ? {} : { field: at }), message: error.message };
+  };
+
+  app.post('/networks', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    const form: NetworkForms = {
+      vn_name: field(request.body, 'vn_name').trim(),
+      vn_comment: field(request.body, 'vn_comment'),
+      vn_default: field(request.body, 'vn_default'),
+    };
+    try {
+      const body = checkAgainstSchema(VirtualNetworkCreateSchema, {
+        name: form.vn_name,
+        ...(form.vn_comment === '' ? {} : { comment: form.vn_comment }),
+        ...(form.vn_default === 'true' ? { is_default_network: true } : {}),
+      });
+      await createVirtualNetwork(services, caller, body);
+    } catch (error) {
+      const problem = refusedAt(error, { name: 'vn_name', comment: 'vn_comment' }, 'vn_name');
+      return networksPage(request, reply, caller, httpStatusOf(error as LatchkeyError), {
+        form,
+        problemIn: 'network',
+        problem,
+      });
+    }
+    return reply.code(303).header('location', '/console/networks?done=network').send();
+  });
+
+  app.post('/networks/:virtual_network_id/delete', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    const id = (request.params as { virtual_network_id: string }).virtual_network_id.toLowerCase();
+    try {
+      await deleteVirtualNetwork(services, caller, id);
+    } catch (error) {
+      const problem = refusedAt(error, {});
+      return networksPage(request, reply, caller, httpStatusOf(error as LatchkeyError), {
+        problemIn: 'list',
+        problem,
+      });
+    }
+    return reply.code(303).header('location', '/console/networks?done=network-deleted').send();
+  });
+
+  app.post('/networks/routes', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    const form: NetworkForms = {
+      network: field(request.body, 'network').trim(),
+      tunnel_id: field(request.body, 'tunnel_id'),
+      virtual_network_id: field(request.body, 'virtual_network_id'),
+      rt_comment: field(request.body, 'rt_comment'),
+    };
+    try {
+      const body = checkAgainstSchema(TunnelRouteCreateSchema, {
+        network: form.network,
+        tunnel_id: form.tunnel_id,
+        ...(form.virtual_network_id === '' ? {} : { virtual_network_id: form.virtual_network_id }),
+        ...(form.rt_comment === '' ? {} : { comment: form.rt_comment }),
+      });
+      await createTunnelRoute(services, caller, body);
+    } catch (error) {
+      const problem = refusedAt(
+        error,
+        {
+          network: 'network',
+          tunnel_id: 'tunnel_id',
+          virtual_network_id: 'virtual_network_id',
+          comment: 'rt_comment',
+        },
+        'network',
+      );
+      return networksPage(request, reply, caller, httpStatusOf(error as LatchkeyError), {
+        form,
+        problemIn: 'route',
+        problem,
+      });
+    }
+    return reply.code(303).header('location', '/console/networks?done=route').send();
+  });
+
+  app.post('/networks/routes/:route_id/delete', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    const id = (request.params as { route_id: string }).route_id.toLowerCase();
+    try {
+      await deleteTunnelRoute(services, caller, id);
+    } catch (error) {
+      const problem = refusedAt(error, {});
+      return networksPage(request, reply, caller, httpStatusOf(error as LatchkeyError), {
+        problemIn: 'list',
+        problem,
+      });
+    }
+    return reply.code(303).header('location', '/console/networks?done=route-deleted').send();
+  });
+}
+
+const NETWORKS_DONE: Record<string, string> = {
+  network: 'The virtual network is made (audit event virtual_network.create).',
+  'network-deleted': 'The virtual network is deleted (audit event virtual_network.delete).',
+  route: 'The route is added: people reach its network through the agent (audit event tunnel_route.create).',
+  'route-deleted': 'The route is deleted (audit event tunnel_route.delete).',
+};
+
+function pageOf(text: string): number {
+  const value = Number(text);
+  return Number.isInteger(value) && value >= 1 && value <= 1_000_000 ? value : 1;
 }
 
 /** The permissions a person may put on a token: those their groups give them. */

@@ -6,8 +6,8 @@
  * about no one field.
  */
 import { escapeHtml } from '../device-pages/render-device-pages.js';
-import { csrfField, notice, page, tableOf } from './render-console-pages.js';
-import type { Viewer } from './render-console-pages.js';
+import { csrfField, notice, page, pager, tableOf } from './render-console-pages.js';
+import type { Paging, Viewer } from './render-console-pages.js';
 
 /** A refused change: the API's message and the form field it points at (undefined: the whole form). */
 export interface FieldProblem {
@@ -363,5 +363,134 @@ ${permissionProblem === undefined ? '' : `<p class="field-error" id="f-permissio
   return page(
     { title: 'API tokens', current: '/console/api-tokens', viewer, copy: model.made !== undefined },
     `${notice(model)}${made}${list}\n${form}`,
+  );
+}
+
+// --- virtual networks and tunnel routes -----------------------------------------------------------------
+
+export interface NetworkRow {
+  id: string;
+  name: string;
+  comment: string;
+  isDefault: boolean;
+  createdAt: string;
+}
+
+export interface RouteRow {
+  id: string;
+  network: string;
+  agentId: string;
+  agentName: string;
+  networkName: string;
+  comment: string;
+  createdAt: string;
+}
+
+export interface NetworkForms {
+  vn_name?: string;
+  vn_comment?: string;
+  vn_default?: string;
+  network?: string;
+  tunnel_id?: string;
+  virtual_network_id?: string;
+  rt_comment?: string;
+}
+
+export function renderNetworksPage(
+  viewer: Viewer,
+  model: {
+    networks: NetworkRow[];
+    routes: RouteRow[];
+    routesPaging: Paging;
+    agents: { id: string; hostname: string }[];
+    canEdit: boolean;
+    form?: NetworkForms;
+    /** Which form the problem is about. */
+    problemIn?: 'network' | 'route' | 'list';
+    problem?: FieldProblem;
+    ok?: string;
+  },
+): string {
+  const form = model.form ?? {};
+  const problemFor = (where: 'network' | 'route' | 'list') =>
+    model.problemIn === where && model.problem !== undefined ? { problem: model.problem } : {};
+  const deleteButton = (path: string, label: string) =>
+    model.canEdit
+      ? `<form class="inline" method="post" action="${path}">${csrfField(viewer.csrfToken)}<button class="danger" type="submit">Delete<span class="visually-hidden"> ${escapeHtml(label)}</span></button></form>`
+      : '';
+  const networkRows = model.networks.map(
+    (network) =>
+      `<tr><td>${escapeHtml(network.name)}<br><small class="mono">${escapeHtml(network.id)}</small></td><td>${escapeHtml(network.comment)}</td><td>${network.isDefault ? 'default' : ''}</td><td class="mono">${escapeHtml(network.createdAt)}</td><td>${network.isDefault ? '' : deleteButton(`/console/networks/${encodeURIComponent(network.id)}/delete`, `virtual network ${network.name}`)}</td></tr>`,
+  );
+  const networkForm = !model.canEdit
+    ? ''
+    : `<h3 id="vn-heading">Make a virtual network</h3>
+${model.problemIn === 'network' ? formProblem(model.problem, ['vn_name', 'vn_comment']) : ''}
+<form class="stack" method="post" action="/console/networks" aria-labelledby="vn-heading">${csrfField(viewer.csrfToken)}
+${formField({ name: 'vn_name', label: 'Name', value: form.vn_name ?? '', ...problemFor('network'), extra: ' required' })}
+${formField({ name: 'vn_comment', label: 'Comment', value: form.vn_comment ?? '', ...problemFor('network') })}
+<div><input id="f-vn_default" name="vn_default" type="checkbox" value="true"${form.vn_default === 'true' ? ' checked' : ''}><label for="f-vn_default">make it the default (the previous default stops being one)</label></div>
+<button class="primary" type="submit">Make the virtual network</button></form>`;
+  const routeRows = model.routes.map(
+    (route) =>
+      `<tr><td class="mono">${escapeHtml(route.network)}</td><td>${escapeHtml(route.agentName)}<br><small class="mono">${escapeHtml(route.agentId)}</small></td><td>${escapeHtml(route.networkName)}</td><td>${escapeHtml(route.comment)}</td><td class="mono">${escapeHtml(route.createdAt)}</td><td>${deleteButton(`/console/networks/routes/${encodeURIComponent(route.id)}/delete`, `the route of ${route.network}`)}</td></tr>`,
+  );
+  const select = (
+    name: string,
+    label: string,
+    options: { value: string; label: string }[],
+    chosen: string | undefined,
+  ) => {
+    const problem =
+      model.problemIn === 'route' && model.problem?.field === name ? model.problem.message : undefined;
+    return `<div><label for="f-${name}">${escapeHtml(label)}</label><select id="f-${name}" name="${name}"${problem === undefined ? '' : ` aria-invalid="true" aria-describedby="f-${name}-error"`}>${options
+      .map(
+        (option) =>
+          `<option value="${escapeHtml(option.value)}"${option.value === chosen ? ' selected' : ''}>${escapeHtml(option.label)}</option>`,
+      )
+      .join(
+        '',
+      )}</select>${problem === undefined ? '' : `<p class="field-error" id="f-${name}-error">${escapeHtml(problem)}</p>`}</div>`;
+  };
+  const routeForm = !model.canEdit
+    ? ''
+    : model.agents.length === 0
+      ? '<p>A route needs an agent to reach its network through (a connector): enrol one on the <a href="/console/join-tokens">Join tokens</a> page first.</p>'
+      : `<h3 id="route-heading">Route a private network</h3>
+${model.problemIn === 'route' ? formProblem(model.problem, ['network', 'tunnel_id', 'virtual_network_id', 'rt_comment']) : ''}
+<form class="stack" method="post" action="/console/networks/routes" aria-labelledby="route-heading">${csrfField(viewer.csrfToken)}
+${formField({ name: 'network', label: 'Network (CIDR)', value: form.network ?? '', ...problemFor('route'), extra: ' required spellcheck="false"', hint: 'e.g. 10.77.0.0/24 or fd00::/64; a bare address is a /32 or /128.' })}
+${select(
+  'tunnel_id',
+  'Through the agent',
+  model.agents.map((agent) => ({ value: agent.id, label: agent.hostname })),
+  form.tunnel_id,
+)}
+${select(
+  'virtual_network_id',
+  'In the virtual network',
+  model.networks.map((network) => ({
+    value: network.id,
+    label: `${network.name}${network.isDefault ? ' (default)' : ''}`,
+  })),
+  form.virtual_network_id ?? model.networks.find((network) => network.isDefault)?.id,
+)}
+${formField({ name: 'rt_comment', label: 'Comment', value: form.rt_comment ?? '', ...problemFor('route') })}
+<button class="primary" type="submit">Add the route</button></form>`;
+  const routes =
+    model.routes.length === 0
+      ? '<div class="empty"><p>No tunnel routes. A route sends people\'s connections to a private network (a CIDR of a virtual network) through an agent that dials its addresses: for hosts without an agent of their own.</p></div>'
+      : `${tableOf('Tunnel routes, oldest first', ['Network', 'Agent', 'Virtual network', 'Comment', 'Made', ''], routeRows)}
+${pager('/console/networks', {}, model.routesPaging.page, model.routesPaging.totalPages, model.routesPaging.total)}`;
+  return page(
+    { title: 'Networks and routes', current: '/console/networks', viewer },
+    `${notice(model)}${model.problemIn === 'list' && model.problem !== undefined ? notice({ error: model.problem.message }) : ''}
+<section aria-labelledby="vn-list-heading"><h2 id="vn-list-heading">Virtual networks</h2>
+<p>Targets' addresses belong to a virtual network, so the same private range can exist twice. The default network is the one used when none is named.</p>
+${tableOf('Virtual networks', ['Name', 'Comment', 'Default', 'Made', ''], networkRows)}
+${networkForm}</section>
+<section aria-labelledby="routes-heading"><h2 id="routes-heading">Tunnel routes</h2>
+${routes}
+${routeForm}</section>`,
   );
 }

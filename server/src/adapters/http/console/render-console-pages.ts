@@ -28,6 +28,7 @@ input,select,button{font:inherit;padding:.35rem .5rem}
 button{cursor:pointer;border:1px solid #888;border-radius:4px;background:#fff}
 button.primary{background:#0b57d0;color:#fff;border-color:#0b57d0}button.danger{border-color:#b3261e;color:#b3261e}
 form.stack{max-width:24rem}form.stack input{width:100%;margin-bottom:.8rem}
+form.stack input[type=checkbox]{width:auto;margin:0 .4rem .6rem 0}input[type=checkbox]+label{display:inline;font-weight:400;font-size:inherit}fieldset{margin:0 0 .8rem;border:1px solid #ccd}
 table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:1rem}
 th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #e3e6e8;vertical-align:top}
 th{background:#f0f2f4;font-size:.85rem}
@@ -142,7 +143,7 @@ export function renderProblemPage(title: string, message: string, viewer?: Viewe
 }
 
 /** Paging links that keep the filters: `query` without `page`. */
-function pager(
+export function pager(
   path: string,
   query: Record<string, string>,
   pageNumber: number,
