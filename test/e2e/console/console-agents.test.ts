@@ -9,6 +9,7 @@ import {
   ADMIN,
   ARTIFACTS,
   AUDITOR,
+  assertAccessible,
   assertConsolePage,
   assertLabelled,
   cspViolations,
@@ -35,6 +36,7 @@ describe('web console in Chromium: join tokens and agents', function () {
       assert.doesNotMatch(html, /<script/, 'no script until there is a line to copy');
       await assertLabelled(page, 'join tokens');
       await page.screenshot({ path: resolve(ARTIFACTS, 'join-tokens-empty.png'), fullPage: true });
+      await assertAccessible(page, 'join-tokens-empty');
 
       // Refused: 10,000 hours is more than the API's 366 days. Its message is at the field; nothing made.
       await page.getByLabel('Name').fill('web servers');
@@ -49,6 +51,7 @@ describe('web console in Chromium: join tokens and agents', function () {
       assert.match(await page.locator('#f-expires_in_hours-error').innerText(), /expires_in_seconds/);
       assert.equal(await page.getByLabel('Name').inputValue(), 'web servers', 'the form keeps its values');
       await page.screenshot({ path: resolve(ARTIFACTS, 'join-tokens-refused.png'), fullPage: true });
+      await assertAccessible(page, 'join-tokens-refused');
       assert.equal((await fixture.auditActions('join_token.create')).length, 0, 'nothing was made');
 
       await expiry.fill('48');
@@ -69,6 +72,7 @@ describe('web console in Chromium: join tokens and agents', function () {
       await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
       assert.equal(await page.evaluate('navigator.clipboard.readText()'), line);
       await page.screenshot({ path: resolve(ARTIFACTS, 'join-token-made.png'), fullPage: true });
+      await assertAccessible(page, 'join-token-made');
       const creates = await fixture.auditActions('join_token.create');
       assert.equal(creates.length, 1);
       assert.equal(creates[0]!.actor, `user:${ADMIN}`);
@@ -146,6 +150,7 @@ describe('web console in Chromium: join tokens and agents', function () {
         /never[\s\S]*offline/,
       );
       await page.screenshot({ path: resolve(ARTIFACTS, 'agents.png'), fullPage: true });
+      await assertAccessible(page, 'agents');
 
       // Refused: an agent that no longer exists (removed elsewhere meanwhile) is said so, and nothing changes.
       const csrf = await page.locator('input[name=csrf]').first().getAttribute('value');
@@ -164,6 +169,7 @@ describe('web console in Chromium: join tokens and agents', function () {
       await page.getByRole('status').filter({ hasText: 'db-1 is removed' }).waitFor();
       assert.equal(await page.locator('tbody tr').filter({ hasText: 'db-1' }).count(), 0);
       await page.screenshot({ path: resolve(ARTIFACTS, 'agent-removed.png'), fullPage: true });
+      await assertAccessible(page, 'agent-removed');
       const deletes = await fixture.auditActions('agent.delete');
       assert.ok(deletes.some((event) => event.actor === `user:${ADMIN}` && event.resource_id === agentId));
       assert.equal((await fixture.auditActions('target.delete')).length, 0, 'its target was kept');

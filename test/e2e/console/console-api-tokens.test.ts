@@ -8,6 +8,7 @@ import {
   ADMIN,
   ARTIFACTS,
   PASSWORD,
+  assertAccessible,
   assertConsolePage,
   assertLabelled,
   cspViolations,
@@ -35,6 +36,7 @@ describe('web console in Chromium: API tokens', function () {
       await assertLabelled(page, 'api tokens');
       assert.match(await page.locator('tbody').innerText(), /admin/, 'the bootstrap admin token');
       await page.screenshot({ path: resolve(ARTIFACTS, 'api-tokens.png'), fullPage: true });
+      await assertAccessible(page, 'api-tokens');
 
       await page.getByLabel('Name').fill('ci deploys');
       await page.getByLabel('Expires').fill('tomorrow');
@@ -51,6 +53,7 @@ describe('web console in Chromium: API tokens', function () {
       );
       assert.equal(await page.getByLabel('Zero Trust: Read').isChecked(), true, 'the form keeps its choices');
       await page.screenshot({ path: resolve(ARTIFACTS, 'api-tokens-refused.png'), fullPage: true });
+      await assertAccessible(page, 'api-tokens-refused');
       assert.equal(
         (await fixture.auditActions('api_token.create')).filter((e) => e.actor !== 'server:cli').length,
         0,
@@ -70,6 +73,7 @@ describe('web console in Chromium: API tokens', function () {
       const cannot = await fixture.server.call('GET', '/v1/audit', { token: secret });
       assert.equal(cannot.status, 403, 'and nothing more');
       await page.screenshot({ path: resolve(ARTIFACTS, 'api-token-made.png'), fullPage: true });
+      await assertAccessible(page, 'api-token-made');
       const creates = await fixture.auditActions('api_token.create');
       assert.equal(creates[0]?.actor, `user:${ADMIN}`);
 

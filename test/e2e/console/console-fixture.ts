@@ -2,7 +2,8 @@
 // an auditor, Debian's Chromium driven by playwright-core, signing in through the sign-in page, the audit
 // log read over the API, and the checks every console page passes (the headers, no inline script).
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
@@ -119,4 +120,22 @@ export function cspViolations(page: Page): string[] {
     if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
   });
   return violations;
+}
+
+let axeSource: string | undefined;
+
+/**
+ * axe-core (injected by the test over the DevTools protocol, which the page's CSP does not govern; the
+ * page itself still loads no other script) finds no serious or critical violation on the page as it is.
+ */
+export async function assertAccessible(page: Page, where: string): Promise<void> {
+  axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axeSource);
+  const violations = await page.evaluate<{ id: string; impact: string; help: string; nodes: string[] }[]>(
+    `axe.run(document, { resultTypes: ['violations'] }).then((results) => results.violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => ({ id: violation.id, impact: violation.impact, help: violation.help,
+        nodes: violation.nodes.slice(0, 3).map((node) => node.html) })))`,
+  );
+  assert.deepEqual(violations, [], `${where}: axe-core's serious or critical violations`);
 }

@@ -11,6 +11,7 @@ import {
   ADMIN,
   ARTIFACTS,
   AUDITOR,
+  assertAccessible,
   assertConsolePage,
   assertLabelled,
   cspViolations,
@@ -36,6 +37,7 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
       assert.match(html, /no SSH CA yet/);
       await assertLabelled(page, 'ssh ca');
       await page.screenshot({ path: resolve(ARTIFACTS, 'ssh-ca-empty.png'), fullPage: true });
+      await assertAccessible(page, 'ssh-ca-empty');
       await Promise.all([
         page.waitForURL(/\/console\/ssh-ca\?done=create$/),
         page.getByRole('button', { name: 'Create the SSH CA' }).click(),
@@ -76,6 +78,7 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
         /1 agent\(s\) heard from in the last 10 minutes do not trust the next CA yet \(web-3\)/,
       );
       await page.screenshot({ path: resolve(ARTIFACTS, 'ssh-ca-switch-refused.png'), fullPage: true });
+      await assertAccessible(page, 'ssh-ca-switch-refused');
       assert.equal((await fixture.auditActions('gateway_ca.rotation.switch')).length, 0, 'not switched');
 
       await Promise.all([
@@ -84,6 +87,7 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
       ]);
       assert.match(await page.locator('main').innerText(), /no rotation \(standby\)/);
       await page.screenshot({ path: resolve(ARTIFACTS, 'ssh-ca.png'), fullPage: true });
+      await assertAccessible(page, 'ssh-ca');
       for (const action of ['gateway_ca.rotation.start', 'gateway_ca.rotation.cancel']) {
         assert.equal((await fixture.auditActions(action))[0]?.actor, `user:${ADMIN}`, action);
       }
@@ -101,6 +105,7 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
       assert.match(html, /session logging is <strong>off<\/strong>/);
       await assertLabelled(page, 'log key');
       await page.screenshot({ path: resolve(ARTIFACTS, 'log-key-empty.png'), fullPage: true });
+      await assertAccessible(page, 'log-key-empty');
 
       const field = page.getByLabel("Auditors' public key");
       await field.fill(randomBytes(16).toString('base64'));
@@ -115,6 +120,7 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
         /^\/public_key decodes to 16 bytes; an X25519 public key is exactly 32 bytes$/,
       );
       await page.screenshot({ path: resolve(ARTIFACTS, 'log-key-refused.png'), fullPage: true });
+      await assertAccessible(page, 'log-key-refused');
       assert.equal((await fixture.auditActions('audit_ssh_settings.update')).length, 0, 'nothing set');
 
       const key = randomBytes(32).toString('base64');
@@ -127,6 +133,7 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
       const settings = await fixture.server.call('GET', `${fixture.server.base}/gateway/audit_ssh_settings`);
       assert.equal(settings.body.result.public_key, key);
       await page.screenshot({ path: resolve(ARTIFACTS, 'log-key.png'), fullPage: true });
+      await assertAccessible(page, 'log-key');
 
       assert.match(
         await page.locator('main').innerText(),

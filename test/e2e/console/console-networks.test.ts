@@ -8,6 +8,7 @@ import { enrollAgent } from '../../server/http/ssh-logs-fixture.js';
 import {
   ADMIN,
   ARTIFACTS,
+  assertAccessible,
   assertConsolePage,
   assertLabelled,
   cspViolations,
@@ -75,6 +76,7 @@ describe('web console in Chromium: virtual networks and tunnel routes', function
       assert.equal(api.status, 400);
       assert.equal(message, api.body.errors[0].message, 'the API’s own message');
       await page.screenshot({ path: resolve(ARTIFACTS, 'networks-refused.png'), fullPage: true });
+      await assertAccessible(page, 'networks-refused');
       assert.equal((await fixture.auditActions('tunnel_route.create')).length, 0, 'nothing made');
 
       await cidr.fill('10.77.0.0/24');
@@ -85,6 +87,7 @@ describe('web console in Chromium: virtual networks and tunnel routes', function
       const route = page.locator('tbody tr').filter({ hasText: '10.77.0.0/24' });
       assert.match(await route.innerText(), /10\.77\.0\.0\/24\s+gw-1[\s\S]*lab/);
       await page.screenshot({ path: resolve(ARTIFACTS, 'networks.png'), fullPage: true });
+      await assertAccessible(page, 'networks');
       assert.equal((await fixture.auditActions('tunnel_route.create'))[0]?.actor, `user:${ADMIN}`);
 
       // The network has a route: its deletion is refused with the API's reason.

@@ -30,6 +30,7 @@ import {
 import type { EnrolledAgent } from '../../server/http/ssh-logs-fixture.js';
 import { IDENTITY, newKeys, ptyLog } from '../cli/logs-fixtures.js';
 import { CONSOLE_CSP } from '../../../server/src/adapters/http/console/console-routes.js';
+import { assertAccessible } from './console-fixture.js';
 
 const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts/console');
@@ -154,6 +155,7 @@ describe('web console in Chromium', function () {
       const page = await context.newPage();
       await page.goto('/console/sign-in');
       await page.screenshot({ path: resolve(ARTIFACTS, 'sign-in.png'), fullPage: true });
+      await assertAccessible(page, 'sign-in');
       await page.getByLabel('Email').fill(ADMIN);
       await page.getByLabel('Password').fill('not the password');
       const [refused] = await Promise.all([
@@ -167,6 +169,7 @@ describe('web console in Chromium', function () {
         false,
       );
       await page.screenshot({ path: resolve(ARTIFACTS, 'sign-in-refused.png'), fullPage: true });
+      await assertAccessible(page, 'sign-in-refused');
 
       await page.getByLabel('Password').fill(PASSWORD);
       await Promise.all([
@@ -220,6 +223,7 @@ describe('web console in Chromium', function () {
         assertNoInlineScript(html, entry.path);
         await page.waitForLoadState('load');
         await page.screenshot({ path: resolve(ARTIFACTS, `${entry.name}.png`), fullPage: true });
+        await assertAccessible(page, entry.path);
       }
       // The target is reached through its agent's front, and the agent is online.
       await page.goto('/console/targets');
@@ -272,6 +276,7 @@ describe('web console in Chromium', function () {
       assert.equal(await page.locator('tbody tr').count(), 1, 'only ada’s log');
       assert.doesNotMatch(await page.locator('tbody').innerText(), /bob@example\.com/);
       await page.screenshot({ path: resolve(ARTIFACTS, 'logs-filtered.png'), fullPage: true });
+      await assertAccessible(page, 'logs-filtered');
       await Promise.all([
         page.waitForURL(/\/console\/logs\/[^/]+$/),
         page.getByRole('link', { name: /^Open/ }).click(),
@@ -317,6 +322,7 @@ describe('web console in Chromium', function () {
       await page.locator('#screen').filter({ hasText: 'café' }).waitFor();
       assert.match(await page.locator('#screen').innerText(), /ada@web-1:~\$ ls/);
       await page.screenshot({ path: resolve(ARTIFACTS, 'log-decrypted.png'), fullPage: true });
+      await assertAccessible(page, 'log-decrypted');
       await page.getByLabel('Speed').selectOption('16');
       await seekTo(page, 'start');
       assert.doesNotMatch(await page.locator('#screen').innerText(), /café/, 'at 0:00 nothing is shown yet');
@@ -410,6 +416,7 @@ describe('web console in Chromium', function () {
       ]);
       await page.getByRole('status').filter({ hasText: 'live-ada-1 is being ended' }).waitFor();
       await page.screenshot({ path: resolve(ARTIFACTS, 'session-ended.png'), fullPage: true });
+      await assertAccessible(page, 'session-ended');
       const ends = await auditActions('ssh_session.end');
       assert.ok(ends.some((event) => event.actor === `user:${ADMIN}` && event.resource_id === 'live-ada-1'));
       const orders = await server.call('GET', '/v1/agents/session_control?after=0', { token: agent.token });
@@ -431,6 +438,7 @@ describe('web console in Chromium', function () {
       await page.getByRole('heading', { name: 'No console role' }).waitFor();
       assert.match(await page.locator('main').innerText(), /latchkey-auditors/);
       await page.screenshot({ path: resolve(ARTIFACTS, 'no-role.png'), fullPage: true });
+      await assertAccessible(page, 'no-role');
       await Promise.all([
         page.waitForURL(/\/console\/sign-in$/),
         page.getByRole('button', { name: 'Sign out' }).click(),
