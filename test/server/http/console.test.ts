@@ -112,6 +112,48 @@ describe('server HTTP: the console (injected)', function () {
     assert.equal(still.statusCode, 200);
   });
 
+  it('every change of the admin pages is refused without its CSRF token, and nothing changes', async () => {
+    const server = await serverWith();
+    const { cookie } = await signIn(server);
+    const auditBefore = await server.call('GET', '/v1/audit?per_page=1');
+    const id = '00000000-0000-4000-8000-000000000000';
+    const forms: [string, Record<string, string>][] = [
+      ['/console/join-tokens', { name: 'x', expires_in_hours: '1', max_uses: '1' }],
+      [`/console/join-tokens/${id}/revoke`, {}],
+      [`/console/agents/${id}/remove`, {}],
+      ['/console/ssh-ca/create', { key_type: 'ed25519' }],
+      ['/console/ssh-ca/rotation', { action: 'start' }],
+      ['/console/log-key', { public_key: Buffer.alloc(32, 7).toString('base64') }],
+      ['/console/log-key/remove', {}],
+      ['/console/api-tokens', { name: 'x', permission: 'Zero Trust: Read' }],
+      [`/console/api-tokens/${id}/revoke`, {}],
+      ['/console/networks', { vn_name: 'x' }],
+      [`/console/networks/${id}/delete`, {}],
+      ['/console/networks/routes', { network: '10.0.0.0/8', tunnel_id: id }],
+      [`/console/networks/routes/${id}/delete`, {}],
+    ];
+    for (const [url, form] of forms) {
+      for (const csrf of [undefined, 'not-the-token']) {
+        const answer = await server.app.inject({
+          method: 'POST',
+          url,
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams({ ...form, ...(csrf === undefined ? {} : { csrf }) }).toString(),
+        });
+        assert.equal(answer.statusCode, 403, `${url} with csrf ${String(csrf)}`);
+        assert.match(answer.body, /CSRF token is missing or wrong/, url);
+        assert.equal(answer.headers['content-security-policy'], CONSOLE_CSP, url);
+      }
+    }
+    assert.equal(typeof auditBefore.body.result_info.total_count, 'number');
+    const auditAfter = await server.call('GET', '/v1/audit?per_page=1');
+    assert.equal(
+      auditAfter.body.result_info.total_count,
+      auditBefore.body.result_info.total_count,
+      'no audit event: nothing changed',
+    );
+  });
+
   it('pages the targets 50 at a time, the filter kept in the links; an auditor may not see them', async () => {
     const server = await serverWith();
     const batch = Array.from({ length: 120 }, (_, i) => ({
