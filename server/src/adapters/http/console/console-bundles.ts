@@ -47,9 +47,25 @@ export async function bundleConsoleScripts(
     dirname(require.resolve('@xterm/headless/package.json')),
     'lib-headless/xterm-headless.mjs',
   );
+  // The copy buttons' script needs none of the Node shims: bundled on its own, without them.
+  const copy = await build({
+    entryPoints: { copy: join(sources, ENTRIES['copy.js']) },
+    outdir: join(serverDir, 'dist', 'console'),
+    write: false,
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome120', 'firefox120', 'safari17'],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
   const result = await build({
     entryPoints: Object.fromEntries(
-      CONSOLE_SCRIPTS.map((name) => [name.replace(/\.js$/, ''), join(sources, ENTRIES[name])]),
+      CONSOLE_SCRIPTS.filter((name) => name !== 'copy.js').map((name) => [
+        name.replace(/\.js$/, ''),
+        join(sources, ENTRIES[name]),
+      ]),
     ),
     outdir: join(serverDir, 'dist', 'console'),
     write: false,
@@ -76,7 +92,7 @@ export async function bundleConsoleScripts(
     ],
   });
   const scripts = {} as Record<ConsoleScript, string>;
-  for (const file of result.outputFiles) {
+  for (const file of [...result.outputFiles, ...copy.outputFiles]) {
     const name = file.path.split('/').at(-1) as ConsoleScript;
     if (CONSOLE_SCRIPTS.includes(name)) scripts[name] = file.text;
   }
