@@ -30,6 +30,12 @@ export const MyTargetSchema = Type.Object({
     description: "Where to connect: the agent's SSH front for a fronted target, else the port policy covers.",
   }),
   usernames: Type.Array(Type.String(), { description: 'The UNIX usernames policy allows, sorted.' }),
+  tunnel: Type.Optional(
+    Type.Boolean({
+      description:
+        "Present (true) when a stream through the server's tunnel reaches the target now (its agent's tunnel, or its connector's): clients connect through `/v1/tunnel/connect` (docs/tunnels.md).",
+    }),
+  ),
   front: Type.Optional(
     Type.Object(
       {

@@ -102,6 +102,18 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
     );
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /tunnelled-42/);
+    // The person's target list says which targets the tunnel reaches now.
+    const { access_token: token } = await signInBuiltIn(
+      world.server.url,
+      'bob@corp.example',
+      'bob@corp.example long password',
+    );
+    const listed = (await getJson(world.server.url, '/v1/me/targets', token)).body.result as MyTarget[];
+    assert.equal(
+      listed.find((entry) => entry.id === world.web.targetId)?.tunnel,
+      true,
+      JSON.stringify(listed),
+    );
     await world.web.agent.waitForOutput(/tunnel: stream \S+ from bob@corp\.example/, 10_000, mark);
     // The stream is an audit event: who, which target, bytes both ways, how long.
     const closed = await eventually('the tunnel.stream.close audit event', 10_000, async () => {
@@ -265,7 +277,14 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
       );
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /named/);
-      // The twin in site-b has no agent: naming it is answered, not hung.
+      // The twin in site-b has no agent nor route: not listed as tunnelled, and naming it is answered.
+      const { access_token: token } = await signInBuiltIn(
+        world.server.url,
+        'bob@corp.example',
+        'bob@corp.example long password',
+      );
+      const listed = (await getJson(world.server.url, '/v1/me/targets', token)).body.result as MyTarget[];
+      assert.equal(listed.find((entry) => entry.id === twin.id)?.tunnel, undefined, JSON.stringify(listed));
       const twinRefused = await runLatchkey(bob, ['proxy', '--vnet', 'site-b', 'web-1'], {
         timeoutMs: 30_000,
       });

@@ -156,8 +156,11 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   });
 
   const routes: DeclaredRoute[] = [];
+  // The tunnel endpoints (`tunnels`, below) are installed after the routes; a route asks them only when
+  // it runs, after the app is ready.
   const context: RouteContext = {
     services,
+    tunnelled: (accountId, reachable) => tunnels.tunnelled(accountId, reachable),
     route: <P extends TSchema, Q extends TSchema, B extends TSchema>(spec: RouteSpec<P, Q, B>) =>
       defineRoute(
         app,
@@ -200,7 +203,7 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   agentDownloadRoutes(app, { ...options.agentDownloads, publicUrl: () => services.signIn.publicUrl });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Agents' tunnels and people's streams through them (WebSocket upgrades; docs/tunnels.md).
-  installTunnelEndpoints(app, services);
+  const tunnels = installTunnelEndpoints(app, services);
   // The web console for admins and auditors (/console; docs/console.md).
   await installConsole(app, services);
 

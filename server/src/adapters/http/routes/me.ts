@@ -15,7 +15,7 @@ import type { RouteContext } from './route-context.js';
 
 const tags = ['Signed-in person'];
 
-export function meRoutes({ personRoute, services }: RouteContext): void {
+export function meRoutes({ personRoute, services, tunnelled }: RouteContext): void {
   personRoute({
     method: 'GET',
     url: '/v1/me',
@@ -47,6 +47,7 @@ export function meRoutes({ personRoute, services }: RouteContext): void {
     result: Type.Array(MyTargetSchema),
     handle: async ({ person }) => {
       const reachable = await listMyTargets(services, person);
+      const tunnelledNow = await tunnelled(person.accountId, reachable);
       const result: MyTarget[] = reachable.map(({ grant, virtualNetwork, front, hostCa }) => {
         const { target } = grant;
         const ip: MyTarget['ip'] = {};
@@ -62,6 +63,7 @@ export function meRoutes({ personRoute, services }: RouteContext): void {
           virtual_network: { id: networkId, name: virtualNetwork?.name ?? '' },
           port: front?.port ?? grant.port,
           usernames: grant.usernames,
+          ...(tunnelledNow.has(target.id) ? { tunnel: true } : {}),
           ...(front === undefined
             ? {}
             : {

@@ -32,7 +32,7 @@ import { agentOfCaller } from '../../../app/agents/agent-caller.js';
 import type { Services } from '../../../app/services.js';
 import { authenticatePerson } from '../../../app/sign-in/sign-in-sessions.js';
 import type { PersonCaller } from '../../../app/sign-in/person-caller.js';
-import { listMyTargets } from '../../../app/sign-in/my-access.js';
+import { listMyTargets, type ReachableTarget } from '../../../app/sign-in/my-access.js';
 import {
   agentLinkStillValid,
   authorizeTunnelStream,
@@ -66,6 +66,11 @@ interface OpenStream {
 
 export interface TunnelEndpoints {
   links: AgentLinks;
+  /**
+   * Of `reachable` (a person's targets, as listMyTargets gives them), the ids of those a stream can reach
+   * now: a fronted target through its own agent's link, an agentless one through its connector's.
+   */
+  tunnelled(accountId: string, reachable: readonly ReachableTarget[]): Promise<Set<string>>;
   /** Streams open now (tests, metrics). */
   readonly openStreams: number;
 }
@@ -356,12 +361,10 @@ export function installTunnelEndpoints(
     handle.catch((error: unknown) => refuse(socket, error, (line) => app.log.error(line)));
   });
 
-  app.get('/v1/tunnel/targets', { schema: { hide: true } }, async (request) => {
-    const caller = await authenticatePerson(services, request.headers.authorization, addressOf(request.raw));
-    const mine = await listMyTargets(services, caller);
+  const tunnelled = async (accountId: string, mine: readonly ReachableTarget[]): Promise<Set<string>> => {
     const reachable = [...new Set(mine.map((entry) => entry.grant.target.id))];
     // By the targets' agents as stored now (an agent may have connected before it had its target).
-    const agents = await services.store.agents.listForTargets(caller.accountId, reachable);
+    const agents = await services.store.agents.listForTargets(accountId, reachable);
     const connectors = new Map<string, string>();
     for (const { grant } of mine) {
       if (agents.some((agent) => agent.targetId === grant.target.id)) continue;
@@ -377,7 +380,13 @@ export function installTunnelEndpoints(
           : [connector];
       return links.find(through) !== undefined;
     });
-    return successEnvelope(ids.map((id) => ({ target_id: id, tunnel: true })));
+    return new Set(ids);
+  };
+
+  app.get('/v1/tunnel/targets', { schema: { hide: true } }, async (request) => {
+    const caller = await authenticatePerson(services, request.headers.authorization, addressOf(request.raw));
+    const ids = await tunnelled(caller.accountId, await listMyTargets(services, caller));
+    return successEnvelope([...ids].map((id) => ({ target_id: id, tunnel: true })));
   });
 
   app.addHook('preClose', async () => {
@@ -390,6 +399,7 @@ export function installTunnelEndpoints(
 
   return {
     links,
+    tunnelled,
     get openStreams() {
       return streams.size;
     },
