@@ -804,7 +804,7 @@ function installerAccepts(server: string): boolean {
 }
 
 /** The agent package's sha256 as this server serves it (routes/agent-downloads.ts), to pin the line. */
-async function agentPackageSha256(app: FastifyInstance): Promise<string | undefined> {
+export async function agentPackageSha256(app: FastifyInstance): Promise<string | undefined> {
   const answer = await app.inject({ method: 'GET', url: AGENT_PACKAGE_SHA256_PATH });
   if (answer.statusCode !== 200) return undefined;
   const digest = answer.body.trim().split(/\s+/)[0] ?? '';
