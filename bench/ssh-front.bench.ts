@@ -137,6 +137,10 @@ interface RunCost {
 }
 
 /** Runs `file args` under /usr/bin/time, stdout to /dev/null, stdin an open pipe; answers its cost. */
+let perfRuns = 0;
+const PERF_EVENTS =
+  'syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_poll,syscalls:sys_enter_ppoll,context-switches';
+
 async function costOf(
   world: FrontWorld,
   file: string,
@@ -149,7 +153,13 @@ async function costOf(
   const cpuBefore = await processCpuSeconds(world.agentPid);
   const jiffiesBefore = await machineJiffies();
   const started = process.hrtime.bigint();
-  const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, file, ...args], {
+  // BENCH_CLIENT_PERF=DIR: the client also runs under `perf stat` (syscalls and context switches),
+  // each run's counts in DIR, to compare how the client reads from the front and from sshd.
+  const perfDir = process.env.BENCH_CLIENT_PERF;
+  const perf = perfDir
+    ? ['perf', 'stat', '-x,', '-o', `${perfDir}/${file}-${++perfRuns}.csv`, '-e', PERF_EVENTS, '--']
+    : [];
+  const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, ...perf, file, ...args], {
     stdio: ['pipe', devNull.fd, 'pipe'],
   });
   let stderr = '';
