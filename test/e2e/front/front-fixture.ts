@@ -122,7 +122,12 @@ export interface FrontWorld {
 }
 
 /** `serverArgs`: more options for latchkey-server (e.g. shorter certificate lifetimes). */
-export async function startFrontWorld(options: { serverArgs?: string[] } = {}): Promise<FrontWorld> {
+export async function startFrontWorld(
+  options: {
+    serverArgs?: string[];
+    /** more `latchkey-agent run` arguments, both agents */ agentArgs?: string[];
+  } = {},
+): Promise<FrontWorld> {
   const base = await mkdtemp(path.join(tmpdir(), 'latchkey-front-e2e-'));
   const cleanup = registerCleanup(`front e2e dir ${base}`, () => rm(base, { recursive: true, force: true }));
   await mkdir(path.join(base, 'client'), { mode: 0o700 });
@@ -220,6 +225,7 @@ export async function startFrontWorld(options: { serverArgs?: string[] } = {}): 
         '2',
         '--front-listen',
         '127.0.0.1:0',
+        ...(options.agentArgs ?? []),
       ],
       { cleanup: false },
     );
