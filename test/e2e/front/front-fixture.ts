@@ -121,12 +121,12 @@ export interface FrontWorld {
   stop(): Promise<void>;
 }
 
-/** `serverArgs`: more options for latchkey-server (e.g. shorter certificate lifetimes). */
+/**
+ * `serverArgs`: more options for latchkey-server (e.g. shorter certificate lifetimes); `agentArgs`: more
+ * `latchkey-agent run` options for both agents (e.g. a connector's `--route`).
+ */
 export async function startFrontWorld(
-  options: {
-    serverArgs?: string[];
-    /** more `latchkey-agent run` arguments, both agents */ agentArgs?: string[];
-  } = {},
+  options: { serverArgs?: string[]; agentArgs?: string[] } = {},
 ): Promise<FrontWorld> {
   const base = await mkdtemp(path.join(tmpdir(), 'latchkey-front-e2e-'));
   const cleanup = registerCleanup(`front e2e dir ${base}`, () => rm(base, { recursive: true, force: true }));
