@@ -27,6 +27,7 @@ import { signInSessionRepository } from './repositories/sign-in-sessions.js';
 import { sessionTerminationRepository } from './repositories/session-terminations.js';
 import { sshLogRepository } from './repositories/ssh-logs.js';
 import { tunnelRouteRepository } from './repositories/tunnel-routes.js';
+import { tunnelPresenceRepository } from './repositories/tunnel-presence.js';
 import { tokenSigningKeyRepository } from './repositories/token-signing-keys.js';
 import { upstreamIdentityRepository } from './repositories/upstream-identities.js';
 import { upstreamLoginRepository } from './repositories/upstream-logins.js';
@@ -60,6 +61,7 @@ function repositories(ctx: RepositoryContext): Repositories {
     signInLockouts: signInLockoutRepository(ctx),
     upstreamIdentities: upstreamIdentityRepository(ctx),
     tunnelRoutes: tunnelRouteRepository(ctx),
+    tunnelPresence: tunnelPresenceRepository(ctx),
   };
 }
 

@@ -267,6 +267,27 @@ export interface TunnelRoutesTable {
   created_at: TimeColumn;
 }
 
+export interface TunnelServersTable {
+  id: string;
+  peer_url: string;
+  tunnel_url: string;
+  started_at: TimeColumn;
+  heartbeat_at: TimeColumn;
+}
+
+export interface TunnelAgentLinksTable {
+  server_id: string;
+  agent_id: string;
+  account_id: string;
+  connected_at: TimeColumn;
+}
+
+export interface TunnelPeerKeysTable {
+  id: string;
+  sealed_secret: Uint8Array;
+  created_at: TimeColumn;
+}
+
 export interface SshLogsTable {
   account_id: string;
   id: string;
@@ -405,4 +426,7 @@ export interface DatabaseSchema {
   sign_in_lockouts: SignInLockoutsTable;
   upstream_identities: UpstreamIdentitiesTable;
   tunnel_routes: TunnelRoutesTable;
+  tunnel_servers: TunnelServersTable;
+  tunnel_agent_links: TunnelAgentLinksTable;
+  tunnel_peer_keys: TunnelPeerKeysTable;
 }

@@ -41,6 +41,7 @@ import type { IssuedSessionRepository } from './store/issued-sessions.js';
 import type { SignInLockoutRepository } from './store/sign-in-lockouts.js';
 import type { UpstreamIdentityRepository } from './store/upstream-identities.js';
 import type { TunnelRouteRepository } from './store/tunnel-routes.js';
+import type { TunnelPresenceRepository } from './store/tunnel-presence.js';
 
 export * from './store/paging.js';
 export * from './store/accounts.js';
@@ -68,6 +69,7 @@ export * from './store/issued-sessions.js';
 export * from './store/sign-in-lockouts.js';
 export * from './store/upstream-identities.js';
 export * from './store/tunnel-routes.js';
+export * from './store/tunnel-presence.js';
 
 // ---------------------------------------------------------------------------------------------------
 // The store
@@ -99,6 +101,7 @@ export interface Repositories {
   readonly signInLockouts: SignInLockoutRepository;
   readonly upstreamIdentities: UpstreamIdentityRepository;
   readonly tunnelRoutes: TunnelRouteRepository;
+  readonly tunnelPresence: TunnelPresenceRepository;
 }
 
 export interface Store extends Repositories {

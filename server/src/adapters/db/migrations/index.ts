@@ -20,6 +20,7 @@ import { caRotationsSchema } from './0013-ca-rotations.js';
 import { sshLogUploadsSchema } from './0014-ssh-log-uploads.js';
 import { cloudflareFieldsSchema } from './0015-cloudflare-fields.js';
 import { tunnelRoutesSchema } from './0016-tunnel-routes.js';
+import { tunnelPresenceSchema } from './0017-tunnel-presence.js';
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
   return {
@@ -41,6 +42,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
         '0014-ssh-log-uploads': sshLogUploadsSchema(kind),
         '0015-cloudflare-fields': cloudflareFieldsSchema(kind),
         '0016-tunnel-routes': tunnelRoutesSchema(kind),
+        '0017-tunnel-presence': tunnelPresenceSchema(kind),
       };
     },
   };
