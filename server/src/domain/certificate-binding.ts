@@ -67,10 +67,11 @@ export function targetAccounts(
 }
 
 export function certificateBinding(input: CertificateBindingInput): CertificateBinding {
-  if (input.targetAgents.length > 0) {
+  const binding = targetBindingOption(input);
+  if (binding !== undefined) {
     const front = targetFront(input.targetAgents);
     return {
-      criticalOptions: { [TARGET_BINDING_OPTION]: input.targetId.toLowerCase() },
+      criticalOptions: binding,
       boundToTarget: true,
       ...(front === undefined
         ? {}
@@ -83,8 +84,24 @@ export function certificateBinding(input: CertificateBindingInput): CertificateB
           }),
     };
   }
-  return {
-    criticalOptions: input.recordsSessions ? { 'force-command': input.defaultRecorderCommand } : {},
-    boundToTarget: false,
-  };
+  return { criticalOptions: recorderForceCommand(input) ?? {}, boundToTarget: false };
+}
+
+/** The binding critical option of a target with an agent; undefined for a target without one. */
+export function targetBindingOption(
+  input: Pick<CertificateBindingInput, 'targetId' | 'targetAgents'>,
+): Record<string, string> | undefined {
+  if (input.targetAgents.length === 0) return undefined;
+  return { [TARGET_BINDING_OPTION]: input.targetId.toLowerCase() };
+}
+
+/**
+ * The force-command of a recorded target without an agent (the server's --recorder-command); undefined
+ * for a target with an agent (its front records) or an account that does not record.
+ */
+export function recorderForceCommand(
+  input: Pick<CertificateBindingInput, 'recordsSessions' | 'targetAgents' | 'defaultRecorderCommand'>,
+): Record<string, string> | undefined {
+  if (input.targetAgents.length > 0 || !input.recordsSessions) return undefined;
+  return { 'force-command': input.defaultRecorderCommand };
 }

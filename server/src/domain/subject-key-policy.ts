@@ -13,12 +13,21 @@ export function subjectKeyProblem(
   key: SshPublicKey,
   caPublicKeys: readonly SshPublicKey[],
 ): string | undefined {
-  if (key.sshType === 'ssh-rsa') {
-    const bits = rsaModulusBits(key.blob);
-    if (bits === undefined || bits < MIN_SUBJECT_RSA_BITS) {
-      return `an RSA key of ${bits ?? 'unknown'} bits is too weak; use at least ${MIN_SUBJECT_RSA_BITS} bits, or Ed25519`;
-    }
+  return weakRsaKeyProblem(key) ?? caKeyProblem(key, caPublicKeys);
+}
+
+/** Why `key` is too weak an RSA key to certify, or undefined (not RSA, or strong enough). */
+export function weakRsaKeyProblem(key: SshPublicKey): string | undefined {
+  if (key.sshType !== 'ssh-rsa') return undefined;
+  const bits = rsaModulusBits(key.blob);
+  if (bits === undefined || bits < MIN_SUBJECT_RSA_BITS) {
+    return `an RSA key of ${bits ?? 'unknown'} bits is too weak; use at least ${MIN_SUBJECT_RSA_BITS} bits, or Ed25519`;
   }
+  return undefined;
+}
+
+/** Why `key` may not be certified because it is one of the CA's keys, or undefined. */
+export function caKeyProblem(key: SshPublicKey, caPublicKeys: readonly SshPublicKey[]): string | undefined {
   if (caPublicKeys.some((ca) => ca.equals(key))) {
     return "is the account CA's own public key, which is never certified; make a key pair of your own";
   }

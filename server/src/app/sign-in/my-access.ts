@@ -10,9 +10,14 @@
 import { LatchkeyError, issueCertificate, parseSshPublicKey } from '@latchkey/shared';
 import { decideCertificate, reachableTargets } from '../../domain/access/evaluate-access.js';
 import { criteriaHostnames, criteriaIncludeTags } from '../../domain/access/target-criteria.js';
-import { certificateBinding, targetAccounts, targetFront } from '../../domain/certificate-binding.js';
+import { targetAccounts, targetFront } from '../../domain/certificate-binding.js';
+import {
+  certificateContents,
+  checkCertificateRequest,
+  isBoundToTarget,
+  type CertificateRefusal,
+} from '../../domain/certificates/person-certificate-rules.js';
 import { frontHostCa } from '../../domain/host-certificate.js';
-import { subjectKeyProblem } from '../../domain/subject-key-policy.js';
 import type { TargetGrant } from '../../domain/access/evaluate-access.js';
 import type {
   AgentFrontReport,
@@ -161,11 +166,6 @@ export async function issueMyCertificate(
       cause: error,
     });
   }
-  if (input.validSeconds !== undefined && (!Number.isInteger(input.validSeconds) || input.validSeconds < 1)) {
-    throw new LatchkeyError('invalid_argument', '/valid_seconds must be a positive whole number of seconds', {
-      pointer: '/valid_seconds',
-    });
-  }
   const targetId = input.targetId.toLowerCase();
   const [config, target, targetAgents, hostCa] = await Promise.all([
     currentAccessConfig(services, caller.accountId),
@@ -174,15 +174,18 @@ export async function issueMyCertificate(
     store.hostCas.get(caller.accountId),
   ]);
   const { catalog } = config;
-  // A weak RSA key, or the CA's own key, is never certified (domain/subject-key-policy.ts).
+  // The request validators (a whole-second lifetime; no weak RSA key, not the CA's own key) come before
+  // policy, so a malformed request leaves no denial in the audit log.
   const caKeys = await config.caPrivateKey().then(
     (key) => [key.publicKey],
     () => [],
   );
-  const keyProblem = subjectKeyProblem(subjectKey, caKeys);
-  if (keyProblem !== undefined) {
-    throw new LatchkeyError('invalid_argument', `/public_key ${keyProblem}`, { pointer: '/public_key' });
-  }
+  const requestRefusal = checkCertificateRequest({
+    subjectKey,
+    caPublicKeys: caKeys,
+    ...(input.validSeconds === undefined ? {} : { validSeconds: input.validSeconds }),
+  });
+  if (requestRefusal !== undefined) throw refusalError(requestRefusal);
   const accounts = targetAccounts(targetAgents);
   const decide = (port: number | undefined) =>
     decideCertificate(
@@ -224,34 +227,27 @@ export async function issueMyCertificate(
   }
 
   const grant = decision.grant;
-  const validSeconds = Math.min(
-    input.validSeconds ?? settings.certificateTtlSeconds,
-    settings.maxCertificateTtlSeconds,
-  );
   const sessionId = uuidFromBytes(services.randomBytes(16));
-  const keyId = `${caller.person.email} session=${sessionId}`;
-  const extensions: Record<string, string> = { 'permit-pty': '' };
-  if (grant.allowAgentForwarding) extensions['permit-agent-forwarding'] = '';
-  if (grant.allowPortForwarding) extensions['permit-port-forwarding'] = '';
   const recorded = config.auditPublicKey !== '';
-  const binding = certificateBinding({
-    recordsSessions: recorded,
-    targetId: grant.target.id,
+  // What the certificate carries: the modifiers, then the content validators, of
+  // domain/certificates/person-certificate-rules.ts, in their fixed order.
+  const decided = certificateContents({
+    person: caller.person,
+    sessionId,
+    username: input.username,
+    ...(input.validSeconds === undefined ? {} : { validSeconds: input.validSeconds }),
+    grant,
     targetAgents,
-    defaultRecorderCommand: settings.recorderCommand,
+    recordsSessions: recorded,
+    settings,
   });
-  const criticalOptions = binding.criticalOptions;
+  if ('refusal' in decided) throw refusalError(decided.refusal);
+  const { contents } = decided;
+  const boundToTarget = isBoundToTarget(contents);
+  const front = boundToTarget ? targetFront(targetAgents) : undefined;
   const certificate = issueCertificate(
     await config.caPrivateKey(),
-    {
-      subjectKey,
-      keyId,
-      principals: [input.username],
-      validForSeconds: validSeconds,
-      backdateSeconds: settings.certificateBackdateSeconds,
-      criticalOptions,
-      extensions,
-    },
+    { subjectKey, ...contents },
     // Serial and nonce from shared's pooled CSPRNG (one getrandom per many certificates), not a call each.
     { now: services.clock },
   );
@@ -269,7 +265,7 @@ export async function issueMyCertificate(
       username: input.username,
       signInSessionId: caller.sessionId,
       serial: certificate.serial.toString(),
-      boundToTarget: binding.boundToTarget,
+      boundToTarget,
       issuedAt: services.clock(),
       validBefore: certificate.validBefore,
     });
@@ -285,30 +281,38 @@ export async function issueMyCertificate(
         session_id: sessionId,
         key_fingerprint: subjectKey.fingerprint(),
         recorded,
-        bound_to_target: binding.boundToTarget,
+        bound_to_target: boundToTarget,
         valid_before: certificate.validBefore.toISOString(),
         sign_in_session: caller.sessionId,
         ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),
       },
     });
   });
-  const frontCa =
-    binding.front === undefined ? undefined : frontHostCa(binding.front, hostCa?.publicKey, services.clock());
+  const frontCa = front === undefined ? undefined : frontHostCa(front, hostCa?.publicKey, services.clock());
   return {
     certificate: certificate.toAuthorizedKey(),
     serial: certificate.serial,
-    keyId,
+    keyId: contents.keyId,
     sessionId,
-    principals: [input.username],
+    principals: contents.principals,
     validAfter: certificate.validAfter,
     validBefore: certificate.validBefore,
     target: {
       id: targetRecord.id,
       hostname: targetRecord.hostname,
       address,
-      port: binding.front?.port ?? grant.port,
-      ...(binding.front === undefined ? {} : { hostKey: binding.front.hostKey }),
+      port: front?.port ?? grant.port,
+      ...(front === undefined ? {} : { hostKey: front.hostKey }),
       ...(frontCa === undefined ? {} : { hostCa: frontCa }),
     },
   };
+}
+
+/** A rule's refusal as the one error type (with the request field at fault, when there is one). */
+function refusalError(refusal: CertificateRefusal): LatchkeyError {
+  return new LatchkeyError(
+    refusal.code,
+    refusal.message,
+    refusal.pointer === undefined ? {} : { pointer: refusal.pointer },
+  );
 }
