@@ -1,14 +1,13 @@
 /**
  * One JSON request to a Cloudflare-shaped API: the bearer token, Cloudflare's envelope unwrapped, and
- * failures as LatchkeyError — `unavailable` when the server cannot be reached, times out or answers
- * 5xx (the daemon retries those), otherwise the server's own code (its `latchkey_code`, or one that
- * fits the HTTP status) and message.
+ * failures as LatchkeyError — `unavailable` when the server cannot be reached or times out (the daemon
+ * retries those), otherwise the code json-envelope.ts reads from the answer (shared's one status → code
+ * reading) and the server's message.
  */
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { ERROR_CODES } from '@latchkey/shared/errors/error-codes';
 import { LatchkeyError } from '@latchkey/shared/errors/latchkey-error';
-import type { ErrorCode } from '@latchkey/shared/errors/error-codes';
+import { envelopeResult } from './json-envelope.js';
 
 export interface JsonAnswer {
   readonly result: unknown;
@@ -71,29 +70,8 @@ export async function requestJson(request: JsonRequest): Promise<JsonAnswer> {
     });
   }
   const receivedAt = Date.now();
-  const ok = response.status >= 200 && response.status < 300;
-  let envelope: {
-    success?: boolean;
-    result?: unknown;
-    errors?: { message?: string; latchkey_code?: string }[];
-  };
-  try {
-    envelope = JSON.parse(response.text) as typeof envelope;
-  } catch {
-    if (response.status >= 500) {
-      throw new LatchkeyError('unavailable', `${request.method} ${request.url} answered ${response.status}`);
-    }
-    throw new LatchkeyError(
-      'invalid_argument',
-      `${request.method} ${request.url} answered ${response.status} without JSON; is this the right --server / --api-base?`,
-    );
-  }
-  if (ok && envelope.success !== false) {
-    return { result: envelope.result, status: response.status, date: response.date, sentAt, receivedAt };
-  }
-  const first = envelope.errors?.[0];
-  const message = first?.message ?? `${request.method} ${request.url} answered ${response.status}`;
-  throw new LatchkeyError(codeFor(response.status, first?.latchkey_code), message);
+  const result = envelopeResult(request, response);
+  return { result, status: response.status, date: response.date, sentAt, receivedAt };
 }
 
 interface RawResponse {
@@ -186,23 +164,6 @@ async function writeStreamed(
     throw new Error(`the body gave ${sent} bytes where ${body.length} were announced`);
   }
   if (!outgoing.destroyed) outgoing.end();
-}
-
-function codeFor(status: number, latchkeyCode: string | undefined): ErrorCode {
-  if (status >= 500) return 'unavailable';
-  if (latchkeyCode !== undefined && latchkeyCode in ERROR_CODES) return latchkeyCode as ErrorCode;
-  switch (status) {
-    case 401:
-      return 'unauthenticated';
-    case 403:
-      return 'permission_denied';
-    case 404:
-      return 'not_found';
-    case 409:
-      return 'conflict';
-    default:
-      return 'invalid_argument';
-  }
 }
 
 function causeOf(error: unknown): string {
