@@ -9,9 +9,9 @@
  * agent, `--route 127.77.0.0/24`) that writes as fast as the kernel takes its bytes; the reader is a raw
  * WebSocket client of `/v1/tunnel/connect` that pauses its socket.
  *
- * Ten stalled streams hold more than the link's HTTP/2 connection window (ten stream windows of 4 MiB
- * against 32 MiB), so if a stalled stream's bytes counted against the connection, the eleventh stream, a
- * fast one, could not finish. Then each stalled source must have stopped well short of what it offered,
+ * Ten stalled streams hold more than eight streams' windows, what the link's HTTP/2 connection window once
+ * was (shared/src/tunnel/tunnel-protocol.ts says why it no longer binds), so if a stalled stream's bytes
+ * counted against a shared window, the eleventh stream, a fast one, could not finish. Then each stalled source must have stopped well short of what it offered,
  * bounded by the windows and socket buffers on the way; and a stalled stream, read again, delivers every
  * byte in order.
  */
@@ -33,7 +33,7 @@ const STALLED_OFFER = 128 * MIB;
 const STALLED_STREAMS = 10;
 const FAST_BYTES = 64 * MIB;
 /**
- * The most a stalled source may get rid of: the HTTP/2 stream window (4 MiB) plus the socket buffers of
+ * The most a stalled source may get rid of: the HTTP/2 stream window (2 MiB) plus the socket buffers of
  * three loopback hops (source to agent, server to reader; Linux autotunes each up to a few MiB) and the
  * streams' small high-water marks. Measured: see the test's output.
  */
