@@ -131,6 +131,15 @@ describe('server HTTP: the console (injected)', function () {
       [`/console/networks/${id}/delete`, {}],
       ['/console/networks/routes', { network: '10.0.0.0/8', tunnel_id: id }],
       [`/console/networks/routes/${id}/delete`, {}],
+      ['/console/policies', { name: 'x', include: 'everyone', usernames: 'root' }],
+      [`/console/policies/${id}`, { name: 'x', include: 'everyone', usernames: 'root' }],
+      [`/console/policies/${id}/delete`, {}],
+      ['/console/apps', { name: 'x', hostnames: 'web-1', port: '22' }],
+      [`/console/apps/${id}`, { name: 'x', hostnames: 'web-1', port: '22' }],
+      [`/console/apps/${id}/delete`, {}],
+      ['/console/groups', { name: 'x', include: 'everyone' }],
+      [`/console/groups/${id}`, { name: 'x', include: 'everyone' }],
+      [`/console/groups/${id}/delete`, {}],
     ];
     for (const [url, form] of forms) {
       for (const csrf of [undefined, 'not-the-token']) {

@@ -40,6 +40,7 @@ import { LIVE_SESSION_MAX_AGE_MS } from '../../../domain/live-sessions.js';
 import { PERMISSIONS, grants } from '../../../domain/permissions.js';
 import type { Permission } from '../../../domain/permissions.js';
 import { clientAddressOf } from '../request-address.js';
+import { consoleAccessRoutes } from './console-access-routes.js';
 import { consoleAdminRoutes } from './console-admin-routes.js';
 import { CONSOLE_SCRIPTS, consoleScripts } from './console-bundles.js';
 import {
@@ -467,7 +468,10 @@ async function consoleScope(app: FastifyInstance, services: Services): Promise<v
   });
 
   // --- admin pages: agents, join tokens (console-admin-routes.ts) --------------------------------------
-  consoleAdminRoutes(app, services, { allowed, allowedChange, viewerFor, html, field });
+  const kit = { allowed, allowedChange, viewerFor, html, field };
+  consoleAdminRoutes(app, services, kit);
+  // --- access pages: apps, policies, access groups (console-access-routes.ts) ----------------------------
+  consoleAccessRoutes(app, services, kit);
 }
 
 const CSRF_REFUSAL =

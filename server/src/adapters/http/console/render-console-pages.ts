@@ -13,7 +13,7 @@ import { CONSOLE_AUDITOR_GROUP, CONSOLE_ADMIN_GROUP } from '../../../domain/cons
 export const CONSOLE_CSS = `
 *{box-sizing:border-box}
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d2125;background:#fafbfc}
-a{color:#0b57d0}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #f9ab00;outline-offset:2px}
+a{color:#0b57d0}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #f9ab00;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem;z-index:9}
 header{display:flex;flex-wrap:wrap;align-items:center;gap:1rem;padding:.6rem 1.2rem;background:#1d2125;color:#fff}
 header a{color:#fff}header .brand{font-weight:700;margin-right:1rem}
@@ -24,10 +24,10 @@ main{padding:1rem 1.2rem;max-width:90rem}
 h1{font-size:1.4rem;margin:.4rem 0 1rem}h2{font-size:1.15rem}
 form.filters{display:flex;flex-wrap:wrap;gap:.8rem;align-items:flex-end;margin-bottom:1rem}
 form.filters label,form.stack label{display:block;font-size:.85rem;font-weight:600}
-input,select,button{font:inherit;padding:.35rem .5rem}
+input,select,button,textarea{font:inherit;padding:.35rem .5rem}
 button{cursor:pointer;border:1px solid #888;border-radius:4px;background:#fff}
 button.primary{background:#0b57d0;color:#fff;border-color:#0b57d0}button.danger{border-color:#b3261e;color:#b3261e}
-form.stack{max-width:24rem}form.stack input{width:100%;margin-bottom:.8rem}
+form.stack{max-width:24rem}form.stack.wide{max-width:44rem}form.stack input,form.stack textarea{width:100%;margin-bottom:.8rem}form.stack textarea{font-family:ui-monospace,monospace;font-size:.9rem}form.stack small{display:block;color:#555}
 form.stack input[type=checkbox]{width:auto;margin:0 .4rem .6rem 0}input[type=checkbox]+label{display:inline;font-weight:400;font-size:inherit}fieldset{margin:0 0 .8rem;border:1px solid #ccd}
 table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:1rem}
 th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #e3e6e8;vertical-align:top}
@@ -36,7 +36,7 @@ td.mono,.mono{font-family:ui-monospace,monospace;font-size:.85rem;word-break:bre
 .pager{display:flex;gap:1rem;align-items:center}
 .empty{background:#fff;border:1px dashed #aab;padding:1rem;border-radius:4px}
 .error{background:#fdecea;border:1px solid #f5c2c0;padding:.6rem;border-radius:4px}
-.field-error{color:#b3261e;font-size:.85rem;margin:.1rem 0 .6rem}input[aria-invalid=true]{border:2px solid #b3261e}
+.field-error{color:#b3261e;font-size:.85rem;margin:.1rem 0 .6rem}input[aria-invalid=true],textarea[aria-invalid=true]{border:2px solid #b3261e}
 pre.line{background:#111;color:#eee;padding:.6rem;white-space:pre-wrap;word-break:break-all}
 form.inline{display:inline}
 .ok{background:#e8f5e9;border:1px solid #b7dfb9;padding:.6rem;border-radius:4px}

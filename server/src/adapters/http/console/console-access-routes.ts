@@ -1,0 +1,718 @@
+/**
+ * The console's access pages: infrastructure apps, reusable policies and access groups (list, make, edit,
+ * delete). Each change goes through the use case the API's route calls (app/access-apps.ts,
+ * access-policies.ts, access-groups.ts), after the API's own schema and validators, so it is the same
+ * audit event naming the person (`user:<email>`) and a refusal is the API's message, shown at the field
+ * its pointer names. Rules are typed one a line (console-rule-text.ts).
+ *
+ * Registered by console-routes.ts inside the console's scope (its headers, CSRF and error pages).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  AccessGroupInputSchema,
+  InfrastructureAppInputSchema,
+  LatchkeyError,
+  PolicyInputSchema,
+  checkAgainstSchema,
+  httpStatusFor,
+  validateAccessGroupInput,
+  validateAppInput,
+  validatePolicyInput,
+} from '@latchkey/shared';
+import type { AccessGroupInputBody, InfrastructureAppInputBody, PolicyInputBody } from '@latchkey/shared';
+import {
+  createAccessGroup,
+  deleteAccessGroup,
+  getAccessGroup,
+  listAccessGroups,
+  replaceAccessGroup,
+} from '../../../app/access-groups.js';
+import { createApp, deleteApp, getApp, listApps, replaceApp } from '../../../app/access-apps.js';
+import type { AppWithPolicies } from '../../../app/access-apps.js';
+import {
+  createPolicy,
+  deletePolicy,
+  getPolicy,
+  listPolicies,
+  replacePolicy,
+} from '../../../app/access-policies.js';
+import type { ConsoleCaller } from '../../../app/console/console-sessions.js';
+import type { Services } from '../../../app/services.js';
+import { PERMISSIONS, grants } from '../../../domain/permissions.js';
+import type { AccessGroupRecord, PolicyRecord } from '../../../domain/records.js';
+import type { ConsoleKit } from './console-admin-routes.js';
+import { RuleTextProblem, formatRuleText, lineOfRule, listOf, parseRuleText } from './console-rule-text.js';
+import type { FieldProblem } from './render-console-admin-pages.js';
+import {
+  renderAppEditPage,
+  renderAppsPage,
+  renderGroupEditPage,
+  renderGroupsPage,
+  renderPoliciesPage,
+  renderPolicyEditPage,
+} from './render-console-access-pages.js';
+import type {
+  AppForm,
+  AppRow,
+  GroupForm,
+  PolicyChoice,
+  PolicyForm,
+  PolicyRow,
+} from './render-console-access-pages.js';
+
+const read = PERMISSIONS.appsAndPoliciesRead;
+const edit = PERMISSIONS.appsAndPoliciesEdit;
+
+export function consoleAccessRoutes(app: FastifyInstance, services: Services, kit: ConsoleKit): void {
+  const hidden = { schema: { hide: true } };
+  const { allowed, allowedChange, viewerFor, html, field } = kit;
+  const idParam = (request: FastifyRequest, name: string) =>
+    ((request.params as Record<string, string>)[name] ?? '').toLowerCase();
+  const redirect = (reply: FastifyReply, location: string) =>
+    reply.code(303).header('location', location).send();
+
+  /** Group names ↔ ids, for typing `group: <name>` and showing it back. Ambiguous names stay ids. */
+  const groupNames = async (caller: ConsoleCaller) => {
+    const groups = await listAccessGroups(services, caller);
+    const byName = new Map<string, string[]>();
+    for (const group of groups) {
+      const key = group.name.toLowerCase();
+      byName.set(key, [...(byName.get(key) ?? []), group.id]);
+    }
+    const idOf = (name: string) => {
+      const ids = byName.get(name.toLowerCase());
+      return ids?.length === 1 ? ids[0] : undefined;
+    };
+    const nameOf = (id: string) => {
+      const group = groups.find((candidate) => candidate.id === id);
+      return group !== undefined && idOf(group.name) === id ? group.name : undefined;
+    };
+    return { groups, idOf, nameOf };
+  };
+
+  // --- policies -----------------------------------------------------------------------------------------
+  const policyForm = (body: unknown): PolicyForm => ({
+    name: field(body, 'name').trim(),
+    include: field(body, 'include'),
+    require: field(body, 'require'),
+    exclude: field(body, 'exclude'),
+    usernames: field(body, 'usernames'),
+    allow_email_alias: field(body, 'allow_email_alias'),
+    allow_agent_forwarding: field(body, 'allow_agent_forwarding'),
+    allow_port_forwarding: field(body, 'allow_port_forwarding'),
+  });
+
+  const policyFormOf = (policy: PolicyRecord, nameOf: (id: string) => string | undefined): PolicyForm => {
+    const ssh = (policy.connectionRules as { ssh?: SshRules } | undefined)?.ssh;
+    return {
+      name: policy.name,
+      include: formatRuleText(policy.include, nameOf),
+      require: formatRuleText(policy.require, nameOf),
+      exclude: formatRuleText(policy.exclude, nameOf),
+      usernames: (ssh?.usernames ?? []).join(' '),
+      allow_email_alias: ssh?.allow_email_alias === true ? 'true' : '',
+      allow_agent_forwarding: ssh?.allow_agent_forwarding === true ? 'true' : '',
+      allow_port_forwarding: ssh?.allow_port_forwarding === true ? 'true' : '',
+    };
+  };
+
+  const policiesPage = async (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    extra: { form?: PolicyForm; problem?: FieldProblem; problemIn?: 'form' | 'list'; ok?: string },
+  ) => {
+    const { nameOf } = await groupNames(caller);
+    const apps = await listApps(services, caller);
+    const rows: PolicyRow[] = (await listPolicies(services, caller)).map((policy) => {
+      const form = policyFormOf(policy, nameOf);
+      return {
+        id: policy.id,
+        name: policy.name,
+        include: form.include ?? '',
+        require: form.require ?? '',
+        exclude: form.exclude ?? '',
+        usernames: listOf(form.usernames ?? ''),
+        emailAlias: form.allow_email_alias === 'true',
+        agentForwarding: form.allow_agent_forwarding === 'true',
+        portForwarding: form.allow_port_forwarding === 'true',
+        apps: appsLinking(apps, policy.id),
+        updatedAt: policy.updatedAt.toISOString(),
+      };
+    });
+    return html(
+      reply,
+      status,
+      renderPoliciesPage(viewerFor(caller), {
+        policies: rows,
+        canEdit: grants(caller.permissions, edit),
+        ...extra,
+      }),
+    );
+  };
+
+  app.get('/policies', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, read);
+    if (caller === undefined) return reply;
+    const done = POLICIES_DONE[field(request.query, 'done')];
+    return policiesPage(reply, caller, 200, done === undefined ? {} : { ok: done });
+  });
+
+  app.post('/policies', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    const form = policyForm(request.body);
+    try {
+      const { idOf } = await groupNames(caller);
+      await createPolicy(services, caller, validatePolicyInput(policyBody(form, idOf)));
+    } catch (error) {
+      const problem = refusedAt(error, policyFieldOf(form), form);
+      return policiesPage(reply, caller, statusOf(error), { form, problem });
+    }
+    return redirect(reply, '/console/policies?done=made');
+  });
+
+  app.get('/policies/:policy_id', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, edit);
+    if (caller === undefined) return reply;
+    const policy = await getPolicy(services, caller, idParam(request, 'policy_id'));
+    const { nameOf } = await groupNames(caller);
+    return html(
+      reply,
+      200,
+      renderPolicyEditPage(viewerFor(caller), {
+        id: policy.id,
+        name: policy.name,
+        form: policyFormOf(policy, nameOf),
+        apps: appsLinking(await listApps(services, caller), policy.id),
+      }),
+    );
+  });
+
+  app.post('/policies/:policy_id', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    const id = idParam(request, 'policy_id');
+    const existing = await getPolicy(services, caller, id);
+    const form = policyForm(request.body);
+    try {
+      const { idOf } = await groupNames(caller);
+      await replacePolicy(services, caller, id, validatePolicyInput(policyBody(form, idOf)));
+    } catch (error) {
+      const problem = refusedAt(error, policyFieldOf(form), form);
+      return html(
+        reply,
+        statusOf(error),
+        renderPolicyEditPage(viewerFor(caller), {
+          id,
+          name: existing.name,
+          form,
+          problem,
+          apps: appsLinking(await listApps(services, caller), id),
+        }),
+      );
+    }
+    return redirect(reply, '/console/policies?done=saved');
+  });
+
+  app.post('/policies/:policy_id/delete', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    try {
+      await deletePolicy(services, caller, idParam(request, 'policy_id'));
+    } catch (error) {
+      return policiesPage(reply, caller, statusOf(error), {
+        problem: refusedAt(error, () => undefined),
+        problemIn: 'list',
+      });
+    }
+    return redirect(reply, '/console/policies?done=deleted');
+  });
+
+  // --- apps ---------------------------------------------------------------------------------------------
+  const appForm = (body: unknown): AppForm => ({
+    name: field(body, 'name').trim(),
+    hostnames: field(body, 'hostnames'),
+    port: field(body, 'port').trim(),
+    policies: fieldValues(body, 'policy').map((id) => id.toLowerCase()),
+  });
+
+  const appsPage = async (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    extra: { form?: AppForm; problem?: FieldProblem; problemIn?: 'form' | 'list'; ok?: string },
+  ) => {
+    const apps = await listApps(services, caller);
+    const rows: AppRow[] = apps.map((entry) => ({
+      id: entry.app.id,
+      name: entry.app.name,
+      aud: entry.app.aud,
+      criteria: entry.app.targetCriteria.map(describeCriterion),
+      policies: entry.app.policies.flatMap((link) => {
+        const policy = entry.policies.get(link.policyId);
+        return policy === undefined
+          ? []
+          : [{ id: policy.id, name: policy.name, precedence: link.precedence, reusable: policy.reusable }];
+      }),
+      updatedAt: entry.app.updatedAt.toISOString(),
+    }));
+    return html(
+      reply,
+      status,
+      renderAppsPage(viewerFor(caller), {
+        apps: rows,
+        choices: await policyChoices(caller, undefined),
+        canEdit: grants(caller.permissions, edit),
+        ...extra,
+      }),
+    );
+  };
+
+  /** The reusable policies, after (for an app being edited) its own policies in their order. */
+  const policyChoices = async (
+    caller: ConsoleCaller,
+    current: AppWithPolicies | undefined,
+  ): Promise<PolicyChoice[]> => {
+    const own: PolicyChoice[] = (current?.app.policies ?? []).flatMap((link) => {
+      const policy = current?.policies.get(link.policyId);
+      return policy === undefined ? [] : [{ id: policy.id, name: policy.name, reusable: policy.reusable }];
+    });
+    const others = (await listPolicies(services, caller))
+      .filter((policy) => !own.some((choice) => choice.id === policy.id))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((policy) => ({ id: policy.id, name: policy.name, reusable: true }));
+    return [...own, ...others];
+  };
+
+  app.get('/apps', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, read);
+    if (caller === undefined) return reply;
+    const done = APPS_DONE[field(request.query, 'done')];
+    return appsPage(reply, caller, 200, done === undefined ? {} : { ok: done });
+  });
+
+  app.post('/apps', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    const form = appForm(request.body);
+    const order = (await policyChoices(caller, undefined)).map((choice) => choice.id);
+    try {
+      await createApp(services, caller, validateAppInput(appBody(form, order, undefined)));
+    } catch (error) {
+      return appsPage(reply, caller, statusOf(error), { form, problem: refusedAt(error, appFieldOf) });
+    }
+    return redirect(reply, '/console/apps?done=made');
+  });
+
+  app.get('/apps/:app_id', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, edit);
+    if (caller === undefined) return reply;
+    const current = await getApp(services, caller, idParam(request, 'app_id'));
+    const simple = simpleCriterion(current.app.targetCriteria);
+    return html(
+      reply,
+      200,
+      renderAppEditPage(viewerFor(caller), {
+        id: current.app.id,
+        name: current.app.name,
+        aud: current.app.aud,
+        form: {
+          name: current.app.name,
+          ...(simple === undefined
+            ? {}
+            : { hostnames: simple.hostnames.join(' '), port: String(simple.port) }),
+          policies: current.app.policies.map((link) => link.policyId),
+        },
+        choices: await policyChoices(caller, current),
+        ...(simple === undefined ? { criteriaKept: current.app.targetCriteria.map(describeCriterion) } : {}),
+      }),
+    );
+  });
+
+  app.post('/apps/:app_id', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    const current = await getApp(services, caller, idParam(request, 'app_id'));
+    const form = appForm(request.body);
+    const choices = await policyChoices(caller, current);
+    try {
+      await replaceApp(
+        services,
+        caller,
+        current.app.id,
+        validateAppInput(
+          appBody(
+            form,
+            choices.map((choice) => choice.id),
+            current,
+          ),
+        ),
+      );
+    } catch (error) {
+      const simple = simpleCriterion(current.app.targetCriteria);
+      return html(
+        reply,
+        statusOf(error),
+        renderAppEditPage(viewerFor(caller), {
+          id: current.app.id,
+          name: current.app.name,
+          aud: current.app.aud,
+          form,
+          choices,
+          problem: refusedAt(error, appFieldOf),
+          ...(simple === undefined
+            ? { criteriaKept: current.app.targetCriteria.map(describeCriterion) }
+            : {}),
+        }),
+      );
+    }
+    return redirect(reply, '/console/apps?done=saved');
+  });
+
+  app.post('/apps/:app_id/delete', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    try {
+      await deleteApp(services, caller, idParam(request, 'app_id'));
+    } catch (error) {
+      return appsPage(reply, caller, statusOf(error), {
+        problem: refusedAt(error, () => undefined),
+        problemIn: 'list',
+      });
+    }
+    return redirect(reply, '/console/apps?done=deleted');
+  });
+
+  // --- access groups ------------------------------------------------------------------------------------
+  const groupForm = (body: unknown): GroupForm => ({
+    name: field(body, 'name').trim(),
+    include: field(body, 'include'),
+    require: field(body, 'require'),
+    exclude: field(body, 'exclude'),
+    is_default: field(body, 'is_default'),
+  });
+
+  const groupFormOf = (group: AccessGroupRecord, nameOf: (id: string) => string | undefined): GroupForm => ({
+    name: group.name,
+    include: formatRuleText(group.include, nameOf),
+    require: formatRuleText(group.require, nameOf),
+    exclude: formatRuleText(group.exclude, nameOf),
+    is_default: group.isDefault === true ? 'true' : '',
+  });
+
+  const groupsPage = async (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    extra: { form?: GroupForm; problem?: FieldProblem; problemIn?: 'form' | 'list'; ok?: string },
+  ) => {
+    const { groups, nameOf } = await groupNames(caller);
+    return html(
+      reply,
+      status,
+      renderGroupsPage(viewerFor(caller), {
+        groups: groups.map((group) => {
+          const form = groupFormOf(group, nameOf);
+          return {
+            id: group.id,
+            name: group.name,
+            isDefault: group.isDefault === true,
+            include: form.include ?? '',
+            require: form.require ?? '',
+            exclude: form.exclude ?? '',
+            updatedAt: group.updatedAt.toISOString(),
+          };
+        }),
+        canEdit: grants(caller.permissions, edit),
+        ...extra,
+      }),
+    );
+  };
+
+  app.get('/groups', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, read);
+    if (caller === undefined) return reply;
+    const done = GROUPS_DONE[field(request.query, 'done')];
+    return groupsPage(reply, caller, 200, done === undefined ? {} : { ok: done });
+  });
+
+  app.post('/groups', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    const form = groupForm(request.body);
+    try {
+      const { idOf } = await groupNames(caller);
+      const body = groupBody(form, idOf);
+      await createAccessGroup(services, caller, body, validateAccessGroupInput(body));
+    } catch (error) {
+      return groupsPage(reply, caller, statusOf(error), {
+        form,
+        problem: refusedAt(error, ruleFieldOf(form, GROUP_POINTERS), form),
+      });
+    }
+    return redirect(reply, '/console/groups?done=made');
+  });
+
+  app.get('/groups/:group_id', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, edit);
+    if (caller === undefined) return reply;
+    const group = await getAccessGroup(services, caller, idParam(request, 'group_id'));
+    const { nameOf } = await groupNames(caller);
+    return html(
+      reply,
+      200,
+      renderGroupEditPage(viewerFor(caller), {
+        id: group.id,
+        name: group.name,
+        form: groupFormOf(group, nameOf),
+      }),
+    );
+  });
+
+  app.post('/groups/:group_id', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    const existing = await getAccessGroup(services, caller, idParam(request, 'group_id'));
+    const form = groupForm(request.body);
+    try {
+      const { idOf } = await groupNames(caller);
+      const body = groupBody(form, idOf);
+      await replaceAccessGroup(services, caller, existing.id, body, validateAccessGroupInput(body));
+    } catch (error) {
+      return html(
+        reply,
+        statusOf(error),
+        renderGroupEditPage(viewerFor(caller), {
+          id: existing.id,
+          name: existing.name,
+          form,
+          problem: refusedAt(error, ruleFieldOf(form, GROUP_POINTERS), form),
+        }),
+      );
+    }
+    return redirect(reply, '/console/groups?done=saved');
+  });
+
+  app.post('/groups/:group_id/delete', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    try {
+      await deleteAccessGroup(services, caller, idParam(request, 'group_id'));
+    } catch (error) {
+      return groupsPage(reply, caller, statusOf(error), {
+        problem: refusedAt(error, () => undefined),
+        problemIn: 'list',
+      });
+    }
+    return redirect(reply, '/console/groups?done=deleted');
+  });
+}
+
+interface SshRules {
+  usernames?: string[];
+  allow_email_alias?: boolean;
+  allow_agent_forwarding?: boolean;
+  allow_port_forwarding?: boolean;
+}
+
+const POLICIES_DONE: Record<string, string> = {
+  made: 'The policy is made (audit event policy.create). Link it to an app on the Apps page.',
+  saved: 'The policy is saved (audit event policy.update): it applies from the next certificate.',
+  deleted: 'The policy is deleted (audit event policy.delete).',
+};
+const APPS_DONE: Record<string, string> = {
+  made: 'The app is made (audit event access_app.create).',
+  saved: 'The app is saved (audit event access_app.update): it applies from the next certificate.',
+  deleted: 'The app is deleted, with its own policies (audit event access_app.delete).',
+};
+const GROUPS_DONE: Record<string, string> = {
+  made: 'The access group is made (audit event access_group.create).',
+  saved: 'The access group is saved (audit event access_group.update).',
+  deleted: 'The access group is deleted (audit event access_group.delete).',
+};
+
+/** A form field that may repeat (checkboxes): every value. */
+function fieldValues(source: unknown, name: string): string[] {
+  const value = (source as Record<string, unknown> | undefined)?.[name];
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function statusOf(error: unknown): number {
+  if (!(error instanceof LatchkeyError)) throw error;
+  const status = httpStatusFor(error.code);
+  if (status === 500) throw error;
+  return status;
+}
+
+/**
+ * A refused change as the field it is about and the API's message; for a rule, the line of the form it
+ * is on. `fieldOf` maps the API's pointer to the form field; rethrows what is not a refusal.
+ */
+function refusedAt(
+  error: unknown,
+  fieldOf: (pointer: string) => string | undefined,
+  ruleTexts: { include?: string; require?: string; exclude?: string } = {},
+): FieldProblem {
+  statusOf(error);
+  const { pointer = '', message } = error as LatchkeyError;
+  const at = fieldOf(pointer);
+  const rule = /^\/(include|require|exclude)\/(\d+)(\/|$)/.exec(pointer);
+  const line = rule === null ? undefined : lineOfRule(ruleTexts[rule[1] as 'include'] ?? '', Number(rule[2]));
+  return {
+    ...(at === undefined ? {} : { field: at }),
+    message: line === undefined ? message : `Line ${line}: ${message}`,
+  };
+}
+
+/** Rules from a textarea: the API's rules, or a RuleTextProblem turned into the API's error shape. */
+function rulesOf(
+  text: string | undefined,
+  fieldName: string,
+  idOf: (name: string) => string | undefined,
+): PolicyInputBody['include'] {
+  try {
+    return parseRuleText(text ?? '', idOf) as unknown as PolicyInputBody['include'];
+  } catch (error) {
+    if (!(error instanceof RuleTextProblem)) throw error;
+    throw new LatchkeyError('invalid_argument', error.message, {
+      pointer: `/${fieldName}`,
+    });
+  }
+}
+
+function policyBody(form: PolicyForm, idOf: (name: string) => string | undefined): PolicyInputBody {
+  const flag = (value: string | undefined) => (value === 'true' ? true : undefined);
+  const ssh: SshRules = { usernames: listOf(form.usernames ?? '') };
+  if (flag(form.allow_email_alias)) ssh.allow_email_alias = true;
+  if (flag(form.allow_agent_forwarding)) ssh.allow_agent_forwarding = true;
+  if (flag(form.allow_port_forwarding)) ssh.allow_port_forwarding = true;
+  const require = rulesOf(form.require, 'require', idOf);
+  const exclude = rulesOf(form.exclude, 'exclude', idOf);
+  return checkAgainstSchema(PolicyInputSchema, {
+    name: form.name ?? '',
+    decision: 'allow',
+    include: rulesOf(form.include, 'include', idOf),
+    ...(require.length === 0 ? {} : { require }),
+    ...(exclude.length === 0 ? {} : { exclude }),
+    connection_rules: { ssh },
+  });
+}
+
+function groupBody(form: GroupForm, idOf: (name: string) => string | undefined): AccessGroupInputBody {
+  const require = rulesOf(form.require, 'require', idOf);
+  const exclude = rulesOf(form.exclude, 'exclude', idOf);
+  return checkAgainstSchema(AccessGroupInputSchema, {
+    name: form.name ?? '',
+    ...(form.is_default === 'true' ? { is_default: true } : {}),
+    include: rulesOf(form.include, 'include', idOf),
+    ...(require.length === 0 ? {} : { require }),
+    ...(exclude.length === 0 ? {} : { exclude }),
+  });
+}
+
+const POLICY_POINTERS: Record<string, string> = {
+  name: 'name',
+  include: 'include',
+  require: 'require',
+  exclude: 'exclude',
+  connection_rules: 'usernames',
+};
+const GROUP_POINTERS: Record<string, string> = {
+  name: 'name',
+  include: 'include',
+  require: 'require',
+  exclude: 'exclude',
+  is_default: 'is_default',
+};
+
+/** The field of a pointer into a policy's or group's body. */
+function ruleFieldOf(_form: unknown, pointers: Record<string, string>) {
+  return (pointer: string) => pointers[pointer.split('/')[1] ?? ''];
+}
+
+function policyFieldOf(form: PolicyForm) {
+  return ruleFieldOf(form, POLICY_POINTERS);
+}
+
+/** The field of a pointer into an app's body (`/target_criteria/0/port` → port). */
+function appFieldOf(pointer: string): string | undefined {
+  const parts = pointer.split('/');
+  if (parts[1] === 'name') return 'name';
+  if (parts[1] === 'policies') return 'policies';
+  if (parts[1] === 'target_criteria') {
+    return parts[3] === 'port' || parts[3] === 'protocol' ? 'port' : 'hostnames';
+  }
+  return undefined;
+}
+
+/** The app's body from the form; `order` is the order the form lists the policies in. */
+function appBody(
+  form: AppForm,
+  order: readonly string[],
+  current: AppWithPolicies | undefined,
+): InfrastructureAppInputBody {
+  const chosen = new Set(form.policies ?? []);
+  const policies = order.filter((id) => chosen.has(id)).map((id, index) => ({ id, precedence: index + 1 }));
+  for (const id of chosen) {
+    if (!order.includes(id)) {
+      throw new LatchkeyError('invalid_argument', `/policies: policy ${id} is not one this app may link`, {
+        pointer: '/policies',
+      });
+    }
+  }
+  const kept = current === undefined ? undefined : simpleCriterion(current.app.targetCriteria);
+  const portText = form.port ?? '';
+  const port = /^\d{1,6}$/.test(portText) ? Number(portText) : portText;
+  const targetCriteria =
+    current !== undefined && kept === undefined
+      ? current.app.targetCriteria
+      : [{ target_attributes: { hostname: listOf(form.hostnames ?? '') }, port, protocol: 'SSH' }];
+  return checkAgainstSchema(InfrastructureAppInputSchema, {
+    name: form.name ?? '',
+    type: 'infrastructure',
+    target_criteria: targetCriteria,
+    policies,
+    ...(current?.app.mfaConfig === undefined ? {} : { mfa_config: current.app.mfaConfig }),
+  });
+}
+
+/** The app's criteria when they are one flat hostname list on one port (what the form edits). */
+function simpleCriterion(criteria: readonly unknown[]): { hostnames: string[]; port: number } | undefined {
+  if (criteria.length !== 1) return undefined;
+  const criterion = criteria[0] as {
+    target_attributes?: { hostname?: string[] };
+    port?: number;
+    protocol?: string;
+  };
+  const keys = Object.keys(criterion).sort().join(',');
+  if (keys !== 'port,protocol,target_attributes' || criterion.protocol !== 'SSH') return undefined;
+  const hostnames = criterion.target_attributes?.hostname;
+  if (hostnames === undefined || typeof criterion.port !== 'number') return undefined;
+  return { hostnames, port: criterion.port };
+}
+
+/** A criterion in words: "web-1, web-2 on port 22 (SSH)", or its rule form. */
+function describeCriterion(criterion: unknown): string {
+  const value = criterion as {
+    target_attributes?: { hostname?: string[] };
+    include?: unknown;
+    require?: unknown;
+    exclude?: unknown;
+    port?: number;
+    protocol?: string;
+  };
+  const on = ` on port ${value.port ?? '?'} (${value.protocol ?? '?'})`;
+  if (value.target_attributes?.hostname !== undefined)
+    return `${value.target_attributes.hostname.join(', ')}${on}`;
+  const part = (name: string, rule: unknown) =>
+    rule === undefined ? '' : ` ${name} ${JSON.stringify(rule)}`;
+  return `${part('include', value.include)}${part('require', value.require)}${part('exclude', value.exclude)}${on}`.trim();
+}
+
+function appsLinking(apps: readonly AppWithPolicies[], policyId: string): string[] {
+  return apps
+    .filter((entry) => entry.app.policies.some((link) => link.policyId === policyId))
+    .map((entry) => entry.app.name);
+}

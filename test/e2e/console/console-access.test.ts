@@ -1,0 +1,250 @@
+// The console's access pages in Chromium against a real server: access groups, reusable policies and
+// infrastructure apps made, edited in place and deleted through their forms; a bad rule refused with the
+// API's own message at its field (and nothing made); a policy naming a group by name; deletions the API
+// refuses (a policy an app links, a group a policy uses) shown with the API's reason; every change
+// audited with the person; and an auditor, who may not change policies, refused.
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import {
+  ADMIN,
+  ARTIFACTS,
+  AUDITOR,
+  assertAccessible,
+  assertConsolePage,
+  assertLabelled,
+  cspViolations,
+  startConsoleFixture,
+} from './console-fixture.js';
+import type { ConsoleFixture } from './console-fixture.js';
+
+describe('web console in Chromium: apps, policies and access groups', function () {
+  this.timeout(120_000);
+  let fixture: ConsoleFixture;
+
+  before(async () => {
+    fixture = await startConsoleFixture();
+  });
+  after(async () => fixture?.close());
+
+  const post = (page: Page) => page.waitForResponse((response) => response.request().method() === 'POST');
+
+  async function actorOf(action: string): Promise<string | undefined> {
+    return (await fixture.auditActions(action))[0]?.actor;
+  }
+
+  it('makes, edits and deletes a group, a policy and an app; shows refusals at their fields', async () => {
+    const { context, page } = await fixture.signedIn(ADMIN);
+    try {
+      const violations = cspViolations(page);
+
+      // --- access groups: the empty state, one made.
+      let html = await assertConsolePage(await page.goto('/console/groups'), 'groups');
+      assert.match(html, /No access groups yet/);
+      await assertAccessible(page, 'groups-empty');
+      await assertLabelled(page, 'groups');
+      await page.getByLabel('Name', { exact: true }).fill('engineers');
+      await page.getByLabel('Include (any of these)').fill('email_domain: example.com');
+      await page.getByLabel('Require (all of these)').fill('auth_method: mfa');
+      await Promise.all([
+        page.waitForURL(/done=made$/),
+        page.getByRole('button', { name: 'Make the group' }).click(),
+      ]);
+      assert.match(
+        await page.locator('tbody tr').first().innerText(),
+        /engineers[\s\S]*email_domain: example\.com[\s\S]*auth_method: mfa/,
+      );
+      assert.equal(await actorOf('access_group.create'), `user:${ADMIN}`);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'groups.png'), fullPage: true });
+      await assertAccessible(page, 'groups');
+
+      // --- policies: a bad rule is the API's message at the Include field; nothing is made.
+      html = await assertConsolePage(await page.goto('/console/policies'), 'policies');
+      assert.match(html, /No reusable policies yet/);
+      await assertAccessible(page, 'policies-empty');
+      await assertLabelled(page, 'policies');
+      await page.getByLabel('Name', { exact: true }).fill('ops');
+      await page.getByLabel('Include (any of these)').fill('email: ada@example.com\nip: 10.0.0.1/99');
+      await page.getByLabel('UNIX usernames').fill('ada');
+      const [refused] = await Promise.all([
+        post(page),
+        page.getByRole('button', { name: 'Make the policy' }).click(),
+      ]);
+      assert.equal(refused.status(), 400);
+      const include = page.getByLabel('Include (any of these)');
+      assert.equal(await include.getAttribute('aria-invalid'), 'true');
+      assert.equal(await include.inputValue(), 'email: ada@example.com\nip: 10.0.0.1/99', 'kept');
+      const api = await fixture.server.call('POST', `${fixture.server.base}/access/policies`, {
+        body: {
+          name: 'ops',
+          decision: 'allow',
+          include: [{ email: { email: 'ada@example.com' } }, { ip: { ip: '10.0.0.1/99' } }],
+          connection_rules: { ssh: { usernames: ['ada'] } },
+        },
+      });
+      assert.equal(api.status, 400);
+      assert.equal(
+        await page.locator('#f-include-error').innerText(),
+        `Line 2: ${api.body.errors[0].message}`,
+        'the API’s own message, with its line',
+      );
+      await page.screenshot({ path: resolve(ARTIFACTS, 'policies-refused.png'), fullPage: true });
+      await assertAccessible(page, 'policies-refused');
+      assert.equal((await fixture.auditActions('policy.create')).length, 0, 'nothing made');
+
+      // A selector the API does not have: refused at the field, with the line.
+      await include.fill('email: ada@example.com\nsaml: admins');
+      await Promise.all([post(page), page.getByRole('button', { name: 'Make the policy' }).click()]);
+      assert.match(await page.locator('#f-include-error').innerText(), /^Line 2: "saml" is not a selector/);
+
+      // Made: the group named by its name.
+      await include.fill('email: ada@example.com\ngroup: engineers');
+      await page.getByLabel('Exclude (none of these)').fill('ip: 192.0.2.0/24');
+      await Promise.all([
+        page.waitForURL(/done=made$/),
+        page.getByRole('button', { name: 'Make the policy' }).click(),
+      ]);
+      const ops = page.locator('tbody tr').filter({ hasText: 'ops' });
+      assert.match(
+        await ops.innerText(),
+        /email: ada@example\.com\s+group: engineers[\s\S]*ip: 192\.0\.2\.0\/24[\s\S]*ada/,
+      );
+      assert.equal(await actorOf('policy.create'), `user:${ADMIN}`);
+      const policies = await fixture.server.call('GET', `${fixture.server.base}/access/policies`);
+      const groups = await fixture.server.call('GET', `${fixture.server.base}/access/groups`);
+      assert.deepEqual(policies.body.result[0].include[1], { group: { id: groups.body.result[0].id } });
+
+      // The group is used by the policy: its deletion is refused with the API's reason.
+      await page.goto('/console/groups');
+      const [kept] = await Promise.all([post(page), page.getByRole('button', { name: /^Delete/ }).click()]);
+      assert.equal(kept.status(), 409);
+      assert.match(await page.getByRole('alert').innerText(), /still used by policy .* \(ops\)/);
+
+      // --- apps: a bad hostname is the API's message at Target hostnames.
+      html = await assertConsolePage(await page.goto('/console/apps'), 'apps');
+      assert.match(html, /No apps yet/);
+      await assertLabelled(page, 'apps');
+      await page.getByLabel('Name', { exact: true }).fill('web');
+      await page.getByLabel('Target hostnames').fill('web-1 bad_host!');
+      await page.getByLabel('ops').check();
+      const [badApp] = await Promise.all([
+        post(page),
+        page.getByRole('button', { name: 'Make the app' }).click(),
+      ]);
+      assert.equal(badApp.status(), 400);
+      const hostnames = page.getByLabel('Target hostnames');
+      assert.equal(await hostnames.getAttribute('aria-invalid'), 'true');
+      assert.match(
+        await page.locator('#f-hostnames-error').innerText(),
+        /^\/target_criteria\/0\/target_attributes\/hostname\/1/,
+      );
+      assert.equal(await page.getByLabel('ops').isChecked(), true, 'the form keeps what was ticked');
+      await assertAccessible(page, 'apps-refused');
+      await hostnames.fill('web-1 web-2');
+      await Promise.all([
+        page.waitForURL(/done=made$/),
+        page.getByRole('button', { name: 'Make the app' }).click(),
+      ]);
+      assert.match(
+        await page.locator('tbody tr').first().innerText(),
+        /web[\s\S]*web-1, web-2 on port 22 \(SSH\)[\s\S]*1\. ops/,
+      );
+      assert.equal(await actorOf('access_app.create'), `user:${ADMIN}`);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'apps.png'), fullPage: true });
+      await assertAccessible(page, 'apps');
+
+      // The policy is linked: its deletion is refused with the API's reason.
+      await page.goto('/console/policies');
+      const [linked] = await Promise.all([post(page), page.getByRole('button', { name: /^Delete/ }).click()]);
+      assert.equal(linked.status(), 409);
+      assert.match(await page.getByRole('alert').innerText(), /still used by app/);
+
+      // --- edit in place: the policy's usernames, the app's name and port.
+      await page.getByRole('link', { name: 'Edit policy ops' }).click();
+      await assertConsolePage(await page.reload(), 'policy edit');
+      assert.equal(
+        await page.getByLabel('Include (any of these)').inputValue(),
+        'email: ada@example.com\ngroup: engineers',
+      );
+      await assertLabelled(page, 'policy edit');
+      await assertAccessible(page, 'policy edit');
+      await page.getByLabel('UNIX usernames').fill('ada root!');
+      const [badEdit] = await Promise.all([
+        post(page),
+        page.getByRole('button', { name: 'Save the policy' }).click(),
+      ]);
+      assert.equal(badEdit.status(), 400);
+      assert.equal(await page.getByLabel('UNIX usernames').getAttribute('aria-invalid'), 'true');
+      assert.match(
+        await page.locator('#f-usernames-error').innerText(),
+        /\/connection_rules\/ssh\/usernames\/1/,
+      );
+      await page.getByLabel('UNIX usernames').fill('ada deploy');
+      await Promise.all([
+        page.waitForURL(/done=saved$/),
+        page.getByRole('button', { name: 'Save the policy' }).click(),
+      ]);
+      assert.match(await ops.innerText(), /ada, deploy/);
+      assert.equal(await actorOf('policy.update'), `user:${ADMIN}`);
+
+      await page.goto('/console/apps');
+      await page.getByRole('link', { name: 'Edit app web' }).click();
+      await page.waitForURL(/\/console\/apps\/[0-9a-f-]+$/);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'app-edit.png'), fullPage: true });
+      await assertAccessible(page, 'app edit');
+      await page.getByLabel('Name', { exact: true }).fill('web servers');
+      await page.getByLabel('Port').fill('2222');
+      await Promise.all([
+        page.waitForURL(/done=saved$/),
+        page.getByRole('button', { name: 'Save the app' }).click(),
+      ]);
+      assert.match(await page.locator('tbody tr').first().innerText(), /web servers[\s\S]*port 2222/);
+      assert.equal(await actorOf('access_app.update'), `user:${ADMIN}`);
+
+      // --- delete: the app, then the policy it linked, then the group.
+      await Promise.all([
+        page.waitForURL(/done=deleted$/),
+        page.getByRole('button', { name: /^Delete/ }).click(),
+      ]);
+      assert.equal(await actorOf('access_app.delete'), `user:${ADMIN}`);
+      await page.goto('/console/policies');
+      await Promise.all([
+        page.waitForURL(/done=deleted$/),
+        page.getByRole('button', { name: /^Delete/ }).click(),
+      ]);
+      assert.equal(await actorOf('policy.delete'), `user:${ADMIN}`);
+      await page.goto('/console/groups');
+      await Promise.all([
+        page.waitForURL(/done=deleted$/),
+        page.getByRole('button', { name: /^Delete/ }).click(),
+      ]);
+      assert.equal(await actorOf('access_group.delete'), `user:${ADMIN}`);
+      assert.deepEqual(violations, [], 'no CSP violation');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an auditor cannot see or change apps, policies or groups', async () => {
+    const { context, page } = await fixture.signedIn(AUDITOR);
+    try {
+      for (const path of ['/console/apps', '/console/policies', '/console/groups']) {
+        const answer = await page.goto(path);
+        assert.equal(answer?.status(), 403, path);
+      }
+      const csrf = (await page.locator('input[name=csrf]').first().getAttribute('value')) ?? '';
+      const refused = await page.request.post('/console/policies', {
+        form: { csrf, name: 'sneaky', include: 'everyone', usernames: 'root' },
+        maxRedirects: 0,
+      });
+      assert.equal(refused.status(), 403);
+      assert.match(await refused.text(), /needs the permission &quot;Access: Apps and Policies: Edit&quot;/);
+      assert.equal(
+        (await fixture.auditActions('policy.create')).filter((e) => e.actor === `user:${AUDITOR}`).length,
+        0,
+      );
+    } finally {
+      await context.close();
+    }
+  });
+});
