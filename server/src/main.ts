@@ -7,6 +7,7 @@
  *                         [--public-url URL] [--identity-providers FILE]
  *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h] [--agent-package FILE]
  *                         [--max-log-size 4GiB] [--trusted-proxy CIDR]…
+ *                         [--peer-url URL] [--tunnel-url URL]
  *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
  *   latchkey-server token list [--json]
  *   latchkey-server token revoke TOKEN_ID
@@ -135,6 +136,10 @@ async function start(options: ServerOptions): Promise<void> {
     identityProviders: new Map(providers.map((provider) => [provider.id, provider])),
     maxLogSizeBytes: config.maxLogSizeBytes,
     trustedProxies: config.trustedProxies,
+    tunnelPeering: {
+      ...(config.peerUrl === undefined ? {} : { peerUrl: config.peerUrl }),
+      ...(config.tunnelUrl === undefined ? {} : { tunnelUrl: config.tunnelUrl }),
+    },
     signIn: {
       publicUrl: config.publicUrl ?? `${scheme}://${listenHost}:${config.listen.port}`,
       certificateTtlSeconds: config.certificateTtlSeconds,
@@ -455,6 +460,11 @@ export async function main(argv: string[]): Promise<void> {
       (value: string, all: string[]) => [...all, value],
       [],
     )
+    .option(
+      '--peer-url <url>',
+      'where other servers reach this one to forward tunnel streams (default: from --listen)',
+    )
+    .option('--tunnel-url <url>', 'what agents dial for a second link to this server (default: the peer URL)')
     .option(
       '--recorder-command <command>',
       "recorded sessions' force-command on targets without an agent (default: latchkey-agent record)",

@@ -30,6 +30,11 @@
  * | --trusted-proxy CIDR… | LATCHKEY_TRUSTED_PROXIES     | none: X-Forwarded-For is never read (repeat the |
  * |                       | (comma-separated)            | option; the client is the rightmost untrusted   |
  * |                       |                              | hop, see domain/client-address.ts)              |
+ * | --peer-url URL        | LATCHKEY_PEER_URL            | http(s)://HOST:PORT of --listen (the host name  |
+ * |                       |                              | for 0.0.0.0 or ::): where other servers reach   |
+ * |                       |                              | this one to forward tunnel streams              |
+ * | --tunnel-url URL      | LATCHKEY_TUNNEL_URL          | the peer URL: what agents dial for their second |
+ * |                       |                              | link to this server (docs/tunnels.md)           |
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { LatchkeyError, forceCommandProblem, isIpv4Literal, isIpv6Literal } from '@latchkey/shared';
@@ -75,6 +80,10 @@ export interface ServerConfig {
   maxLogSizeBytes: number;
   /** The proxies whose X-Forwarded-For names the client (empty: none). */
   trustedProxies: TrustedProxies;
+  /** Where other servers reach this one (several servers); undefined: from the listen address. */
+  peerUrl?: string;
+  /** What agents dial for a second link to this server; undefined: the peer URL. */
+  tunnelUrl?: string;
 }
 
 /** The raw settings as commander hands them over (all optional strings / flags). */
@@ -95,6 +104,8 @@ export interface ServerOptions {
   maxLogSize?: string;
   /** Repeatable: CIDR ranges or addresses. */
   trustedProxy?: string[];
+  peerUrl?: string;
+  tunnelUrl?: string;
 }
 
 export interface ConfigFacts {
@@ -125,6 +136,8 @@ const SETTINGS = {
   agentPackage: { option: '--agent-package', env: 'LATCHKEY_AGENT_PACKAGE' },
   maxLogSize: { option: '--max-log-size', env: 'LATCHKEY_MAX_LOG_SIZE' },
   trustedProxy: { option: '--trusted-proxy', env: 'LATCHKEY_TRUSTED_PROXIES' },
+  peerUrl: { option: '--peer-url', env: 'LATCHKEY_PEER_URL' },
+  tunnelUrl: { option: '--tunnel-url', env: 'LATCHKEY_TUNNEL_URL' },
 } as const satisfies Record<keyof ServerOptions, Setting>;
 
 export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): ServerConfig {
@@ -180,6 +193,8 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
 
   const caKeyText = text('caKeyFile');
   const publicUrlText = text('publicUrl');
+  const peerUrlText = text('peerUrl');
+  const tunnelUrlText = text('tunnelUrl');
   const identityProvidersText = text('identityProviders');
   const agentPackageText = text('agentPackage');
   const maxCertificateTtlSeconds = parseDuration(
@@ -206,6 +221,8 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
         : resolvePath(caKeyText, facts, SETTINGS.caKeyFile),
     adminTokenFile: join(dataDir, 'admin.token'),
     ...(publicUrlText === undefined ? {} : { publicUrl: parsePublicUrl(publicUrlText) }),
+    ...(peerUrlText === undefined ? {} : { peerUrl: parsePublicUrl(peerUrlText, SETTINGS.peerUrl) }),
+    ...(tunnelUrlText === undefined ? {} : { tunnelUrl: parsePublicUrl(tunnelUrlText, SETTINGS.tunnelUrl) }),
     ...(identityProvidersText === undefined
       ? {}
       : { identityProvidersFile: resolvePath(identityProvidersText, facts, SETTINGS.identityProviders) }),
@@ -290,21 +307,18 @@ function parseDatabaseUrl(value: string): string {
   return value;
 }
 
-function parsePublicUrl(value: string): string {
+function parsePublicUrl(value: string, setting: Setting = SETTINGS.publicUrl): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw invalid(
-      SETTINGS.publicUrl,
-      `${JSON.stringify(value)} is not a URL such as https://latchkey.example.com`,
-    );
+    throw invalid(setting, `${JSON.stringify(value)} is not a URL such as https://latchkey.example.com`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw invalid(SETTINGS.publicUrl, 'must be an http:// or https:// URL');
+    throw invalid(setting, 'must be an http:// or https:// URL');
   }
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw invalid(SETTINGS.publicUrl, 'must not have a query, fragment or credentials');
+    throw invalid(setting, 'must not have a query, fragment or credentials');
   }
   return url.href.replace(/\/+$/, '');
 }

@@ -32,3 +32,12 @@ export const TUNNEL_STREAMS_PER_PERSON = 32;
 
 /** The largest binary message a person's stream takes: a relayed chunk, far above what clients send. */
 export const TUNNEL_STREAM_MAX_MESSAGE = 1024 * 1024;
+
+/** WebSocket sub-protocol of one stream forwarded between two servers (docs/tunnels.md "Several servers"). */
+export const PEER_SUBPROTOCOL = 'latchkey.peer.v1';
+
+/**
+ * The request a server sends on an agent's link (`POST`, a JSON body) to tell it the live servers
+ * (`{"self": {"id", "url"}, "servers": [{"id", "url"}]}`), so that it keeps a second link.
+ */
+export const TUNNEL_SERVERS_PATH = '/latchkey/servers';

@@ -48,6 +48,7 @@ import { sshLogFileRoutes, sshLogRoutes } from './routes/ssh-logs.js';
 import { sshSessionRoutes } from './routes/ssh-sessions.js';
 import { targetRoutes } from './routes/targets.js';
 import { installTunnelEndpoints } from './tunnel/tunnel-endpoints.js';
+import type { TunnelPeeringSettings } from './tunnel/tunnel-peering.js';
 import { installConsole } from './console/console-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { virtualNetworkRoutes } from './routes/virtual-networks.js';
@@ -83,6 +84,8 @@ export interface AppOptions {
   sessionControlPollMs?: number;
   /** The agent package and installer served to targets (routes/agent-downloads.ts); default: none. */
   agentDownloads?: { packagePath?: string; installScriptPath?: string };
+  /** Several servers: the URLs peers and agents reach this process at (docs/tunnels.md). */
+  tunnelPeering?: TunnelPeeringSettings;
 }
 
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8443';
@@ -203,7 +206,9 @@ export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
   agentDownloadRoutes(app, { ...options.agentDownloads, publicUrl: () => services.signIn.publicUrl });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Agents' tunnels and people's streams through them (WebSocket upgrades; docs/tunnels.md).
-  const tunnels = installTunnelEndpoints(app, services);
+  const tunnels = installTunnelEndpoints(app, services, {
+    ...(options.tunnelPeering === undefined ? {} : { peering: options.tunnelPeering }),
+  });
   // The web console for admins and auditors (/console; docs/console.md).
   await installConsole(app, services);
 

@@ -231,6 +231,11 @@ export interface TunnelStreamRecord {
   streamId: string;
   /** The address a connector dialled (an agentless target), and the route that chose it. */
   dialed?: { address: string; routeId: string };
+  /**
+   * The servers the stream went through, by their peer URLs: the one the person reached, then the one
+   * it was forwarded to (several servers; absent when this server has no presence).
+   */
+  servers?: string[];
 }
 
 export async function recordTunnelStreamOpened(
@@ -266,7 +271,7 @@ export async function recordTunnelStreamClosed(
   });
 }
 
-function streamFacts(stream: TunnelStreamRecord): Record<string, string | number> {
+function streamFacts(stream: TunnelStreamRecord): Record<string, string | number | string[]> {
   const { caller } = stream;
   return {
     person: caller.person.email,
@@ -276,6 +281,7 @@ function streamFacts(stream: TunnelStreamRecord): Record<string, string | number
     port: stream.port,
     agent: stream.agentId,
     ...(stream.dialed === undefined ? {} : { dialed: stream.dialed.address, route: stream.dialed.routeId }),
+    ...(stream.servers === undefined ? {} : { servers: stream.servers }),
     ...(caller.person.ip === undefined ? {} : { client_ip: caller.person.ip }),
   };
 }

@@ -3,10 +3,14 @@
  * HTTP/2 inside it in reversed roles (this server is the HTTP/2 client, the agent its server; cloudflared's
  * pattern), so that the server opens one CONNECT stream per person's connection.
  *
- * In memory this slice: presence is what this process holds. The registry's interface (add, remove, find
- * by target) is what a database-backed presence (several servers, one PostgreSQL) will implement too.
+ * The registry is what this process holds; with several servers, each also records its links in the
+ * database (tunnel-peering.ts) so that its peers forward to it.
  */
-import { TUNNEL_CONNECTION_WINDOW, TUNNEL_STREAM_WINDOW } from '@latchkey/shared/tunnel/tunnel-protocol';
+import {
+  TUNNEL_CONNECTION_WINDOW,
+  TUNNEL_SERVERS_PATH,
+  TUNNEL_STREAM_WINDOW,
+} from '@latchkey/shared/tunnel/tunnel-protocol';
 import http2 from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
@@ -116,6 +120,27 @@ export class AgentLink {
     });
   }
 
+  /**
+   * Tells the agent the live servers (a POST on its link; an agent that does not know the request
+   * answers 405 and keeps one link). Best effort: a link that fails here fails its streams too.
+   */
+  advertise(body: unknown): void {
+    if (this.closedFlag) return;
+    try {
+      const request = this.session.request({
+        ':method': 'POST',
+        ':path': TUNNEL_SERVERS_PATH,
+        'content-type': 'application/json',
+      });
+      request.on('error', () => undefined);
+      request.on('response', () => request.close());
+      request.resume();
+      request.end(JSON.stringify(body));
+    } catch {
+      // the session is closing
+    }
+  }
+
   /** Tells the agent to move (HTTP/2 GOAWAY, then WebSocket close 1012 "service restart"). */
   drain(reason: string): void {
     if (this.closedFlag) return;
@@ -150,8 +175,11 @@ export class AgentLinks {
     previous?.close();
   }
 
-  remove(link: AgentLink): void {
-    if (this.byAgent.get(link.agentId) === link) this.byAgent.delete(link.agentId);
+  /** Whether `link` was the agent's registered link (and is no longer). */
+  remove(link: AgentLink): boolean {
+    if (this.byAgent.get(link.agentId) !== link) return false;
+    this.byAgent.delete(link.agentId);
+    return true;
   }
 
   /** A live link of one of `agentIds` (the target's agents), the newest first. */

@@ -9,13 +9,19 @@
  *   the upgrade: a refusal is an HTTP answer with the error envelope, and nothing reaches the agent.
  *   A WebSocket rather than HTTP CONNECT: it passes the L7 load balancers and proxies that HTTPS passes,
  *   and browsers' and VS Code's stacks speak it.
+ * - `GET /v1/tunnel/peer` (other servers, a signed request; tunnel-peering.ts): one stream forwarded by
+ *   the server that authorised the person, opened on this server's link of the agent, never forwarded on.
  * - `GET /v1/tunnel/targets` (people): the ids of the targets they may reach that have a tunnel now.
+ *
+ * With several servers on one database, a stream for an agent whose link is on another live server is
+ * forwarded one hop to it (tunnel-peering.ts); agents are told the live servers and keep a second link.
  *
  * Each stream is audited when it opens and closes (bytes both ways, duration); a sign-in that is revoked
  * or signed out closes its streams; closing the server tells every agent to move (GOAWAY) first.
  */
 import {
   AGENT_SUBPROTOCOL,
+  PEER_SUBPROTOCOL,
   STREAM_SUBPROTOCOL,
   TUNNEL_STREAM_MAX_MESSAGE,
   TUNNEL_STREAMS_PER_PERSON,
@@ -36,19 +42,22 @@ import { listMyTargets, type ReachableTarget } from '../../../app/sign-in/my-acc
 import {
   agentLinkStillValid,
   authorizeTunnelStream,
-  connectorFor,
   recordTunnelStreamClosed,
   recordTunnelStreamOpened,
   signInStillValid,
 } from '../../../app/tunnel/tunnel-access.js';
 import type { TunnelStreamRecord } from '../../../app/tunnel/tunnel-access.js';
+import { parseAddress, routeFor } from '../../../domain/cidr.js';
 import { clientAddress } from '../../../domain/client-address.js';
+import { PEER_REQUEST_HEADER } from '../../../domain/tunnel-peering.js';
+import type { TunnelRouteRecord } from '../../../domain/records.js';
 import { rateLimitSubject } from '../../../domain/rate-limit-subject.js';
 import { AGENT_PERMISSION, grants } from '../../../domain/permissions.js';
 import type { RateLimit } from '../../../domain/sign-in-limits.js';
 import { RateLimiter } from '../../../app/sign-in/sign-in-throttle.js';
 import { AgentLink, AgentLinks, DEFAULT_TUNNEL_TIMINGS } from './agent-links.js';
 import type { TunnelTimings } from './agent-links.js';
+import { TunnelPeering, type TunnelPeeringSettings } from './tunnel-peering.js';
 
 /** How often open streams' sign-ins are checked again even when no termination was stored. */
 const RECHECK_MS = 10_000;
@@ -66,6 +75,8 @@ interface OpenStream {
 
 export interface TunnelEndpoints {
   links: AgentLinks;
+  /** This process's presence among several servers (inactive until it listens). */
+  peering: TunnelPeering;
   /**
    * Of `reachable` (a person's targets, as listMyTargets gives them), the ids of those a stream can reach
    * now: a fronted target through its own agent's link, an agentless one through its connector's.
@@ -75,13 +86,32 @@ export interface TunnelEndpoints {
   readonly openStreams: number;
 }
 
+export interface TunnelEndpointOptions {
+  timings?: TunnelTimings;
+  /** Several servers: the URLs this process is reached at (main.ts's --peer-url, --tunnel-url). */
+  peering?: TunnelPeeringSettings;
+}
+
 export function installTunnelEndpoints(
   app: FastifyInstance,
   services: Services,
-  timings: TunnelTimings = DEFAULT_TUNNEL_TIMINGS,
+  options: TunnelEndpointOptions = {},
 ): TunnelEndpoints {
+  const timings = options.timings ?? DEFAULT_TUNNEL_TIMINGS;
   const links = new AgentLinks();
   const streams = new Map<string, OpenStream>();
+  /** Streams other servers forwarded here (closed when this server stops). */
+  const peerStreams = new Set<Duplex>();
+  const peering = new TunnelPeering(
+    services,
+    options.peering ?? {},
+    app.log,
+    () => links.all().map((link) => ({ agentId: link.agentId, accountId: link.accountId })),
+    () => {
+      const advertisement = peering.advertisement();
+      for (const link of links.all()) link.advertise(advertisement);
+    },
+  );
   // Its own buckets: a flood of addresses here must not push the sign-in limits' buckets out.
   const upgradeLimiter = new RateLimiter(services.clock);
   /** Per person: streams past the cap check whose upgrade is not done yet. */
@@ -97,6 +127,12 @@ export function installTunnelEndpoints(
     noServer: true,
     perMessageDeflate: false,
     maxPayload: TUNNEL_STREAM_MAX_MESSAGE,
+  });
+  // A forwarded stream's messages are what this server's own relay wrote: chunks of a read.
+  const peerSockets = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 16 * 1024 * 1024,
   });
   let closing = false;
   let watching = false;
@@ -160,10 +196,14 @@ export function installTunnelEndpoints(
     const agent = await agentOfCaller(services, caller);
     agentSockets.handleUpgrade(request, socket, head, (ws) => {
       const link = new AgentLink(agent.id, agent.accountId, caller.tokenId, ws, timings, (closed) => {
-        links.remove(closed);
+        // Only the link the registry holds is this agent's presence (a newer one may have replaced it).
+        if (links.remove(closed)) peering.linkRemoved(closed);
         app.log.info(`tunnel: agent ${closed.agentId} disconnected`);
       });
       links.add(link);
+      peering.linkAdded(link);
+      const advertisement = peering.advertisement();
+      if (advertisement !== undefined) link.advertise(advertisement);
       app.log.info(`tunnel: agent ${agent.id} connected (target ${agent.targetId ?? 'none yet'})`);
     });
   };
@@ -247,44 +287,61 @@ export function installTunnelEndpoints(
         `${grant.target.hostname} has no agent, and no route of its virtual network to a connector holds ${address}`,
       );
     }
-    const link = await validLink(
-      connector === undefined ? grant.agents.map((agent) => agent.id) : [connector.agentId],
-    );
-    if (link === undefined) {
-      throw new LatchkeyError(
-        'unavailable',
-        connector === undefined
-          ? `${grant.target.hostname} has no tunnel to this server now (its agent is not connected)`
-          : `the connector of ${grant.target.hostname} has no tunnel to this server now`,
-      );
-    }
+    const agentIds = connector === undefined ? grant.agents.map((agent) => agent.id) : [connector.agentId];
     const streamId = randomUUID();
     const dial =
       connector === undefined
         ? undefined
         : `${connector.address.includes(':') ? `[${connector.address}]` : connector.address}:${grant.port}`;
-    const h2 = await link
-      .openStream({
-        streamId,
-        person: caller.person.email,
-        clientAddress: ip,
-        port: grant.port,
-        ...(dial === undefined ? {} : { dial }),
-      })
-      .catch((error: Error) => {
+    const opening = {
+      streamId,
+      person: caller.person.email,
+      clientAddress: ip,
+      port: grant.port,
+      ...(dial === undefined ? {} : { dial }),
+    };
+    const refusedBy = (error: Error) =>
+      new LatchkeyError(
+        'unavailable',
+        connector === undefined
+          ? `the agent of ${grant.target.hostname}: ${error.message}`
+          : `the connector of ${grant.target.hostname}: ${error.message}`,
+      );
+    // This server's own link first; else one hop to a live peer that holds one.
+    const link = await validLink(agentIds);
+    let h2: Duplex;
+    let agentId: string;
+    let servers: string[] | undefined;
+    if (link !== undefined) {
+      h2 = await link.openStream(opening).catch((error: Error) => {
+        throw refusedBy(error);
+      });
+      agentId = link.agentId;
+      servers = peering.url === undefined ? undefined : [peering.url];
+    } else {
+      const peers = await peering.peersHolding(caller.accountId, agentIds);
+      if (peers.length === 0) {
         throw new LatchkeyError(
           'unavailable',
           connector === undefined
-            ? `the agent of ${grant.target.hostname}: ${error.message}`
-            : `the connector of ${grant.target.hostname}: ${error.message}`,
+            ? `${grant.target.hostname} has no tunnel to this server now (its agent is not connected)`
+            : `the connector of ${grant.target.hostname} has no tunnel to this server now`,
         );
+      }
+      const forwarded = await peering.forward(peers, opening, timings).catch((error: Error) => {
+        throw refusedBy(error);
       });
+      h2 = forwarded.stream;
+      agentId = forwarded.via.agentId;
+      servers = [peering.url!, forwarded.via.peerUrl];
+    }
     const record: TunnelStreamRecord = {
       caller,
       target: grant.target,
       port: grant.port,
-      agentId: link.agentId,
+      agentId,
       streamId,
+      ...(servers === undefined ? {} : { servers }),
       ...(connector === undefined
         ? {}
         : { dialed: { address: connector.address, routeId: connector.routeId } }),
@@ -349,6 +406,70 @@ export function installTunnelEndpoints(
     });
   };
 
+  /**
+   * A stream another server forwards (one hop): only a genuine peer's signed, fresh, unseen request for
+   * this server, opened on this server's own link of the agent (never forwarded again). The person was
+   * authenticated and the policy checked by the server that signed it, which audits the stream.
+   */
+  const acceptPeer = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    checkHandshake(request, PEER_SUBPROTOCOL, 'a forwarded stream');
+    const header = request.headers[PEER_REQUEST_HEADER];
+    const verdict = peering.verify(Array.isArray(header) ? header[0] : header);
+    if (!verdict.ok) {
+      app.log.warn(`tunnel: refused a forwarded stream from ${addressOf(request) ?? '?'}: ${verdict.reason}`);
+      throw new LatchkeyError('unauthenticated', `not a request from a peer server (${verdict.reason})`);
+    }
+    const asked = verdict.request;
+    const link = await validLink([asked.agent]);
+    if (link === undefined || link.accountId !== asked.account) {
+      throw new LatchkeyError('unavailable', `agent ${asked.agent} has no tunnel to this server now`);
+    }
+    const h2 = await link
+      .openStream({
+        streamId: asked.stream,
+        person: asked.person,
+        clientAddress: asked.client,
+        port: asked.port,
+        ...(asked.dial === undefined ? {} : { dial: asked.dial }),
+      })
+      .catch((error: Error) => {
+        throw new LatchkeyError('unavailable', error.message);
+      });
+    if (socket.destroyed) {
+      h2.destroy();
+      return;
+    }
+    let upgraded = false;
+    socket.once('close', () => {
+      if (!upgraded) h2.destroy();
+    });
+    peerSockets.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      upgraded = true;
+      app.log.info(`tunnel: stream ${asked.stream} of ${asked.person} forwarded by server ${asked.from}`);
+      const bytes = createWebSocketStream(ws);
+      peerStreams.add(bytes);
+      let lastPong = Date.now();
+      ws.on('pong', () => (lastPong = Date.now()));
+      const pinger = setInterval(() => {
+        if (Date.now() - lastPong > timings.deadAfterMs) ws.terminate();
+        else ws.ping();
+      }, timings.pingIntervalMs);
+      pinger.unref();
+      const finish = () => {
+        clearInterval(pinger);
+        peerStreams.delete(bytes);
+        h2.destroy();
+        bytes.destroy();
+      };
+      bytes.on('error', finish);
+      h2.on('error', finish);
+      bytes.on('close', finish);
+      h2.on('close', finish);
+      bytes.pipe(h2);
+      h2.pipe(bytes);
+    });
+  };
+
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
     const url = new URL(request.url ?? '/', 'http://server.invalid');
@@ -357,7 +478,9 @@ export function installTunnelEndpoints(
         ? acceptAgent(request, socket, head)
         : url.pathname === '/v1/tunnel/connect'
           ? acceptPerson(request, socket, head, url)
-          : Promise.reject(new LatchkeyError('not_found', `no WebSocket endpoint at ${url.pathname}`));
+          : url.pathname === '/v1/tunnel/peer'
+            ? acceptPeer(request, socket, head)
+            : Promise.reject(new LatchkeyError('not_found', `no WebSocket endpoint at ${url.pathname}`));
     handle.catch((error: unknown) => refuse(socket, error, (line) => app.log.error(line)));
   });
 
@@ -365,21 +488,55 @@ export function installTunnelEndpoints(
     const reachable = [...new Set(mine.map((entry) => entry.grant.target.id))];
     // By the targets' agents as stored now (an agent may have connected before it had its target).
     const agents = await services.store.agents.listForTargets(accountId, reachable);
+    // An agentless target's connector (as connectorFor picks it), each virtual network's routes read once.
+    const routesOf = new Map<string, Promise<TunnelRouteRecord[]>>();
+    const routes = (networkId: string) => {
+      let found = routesOf.get(networkId);
+      if (found === undefined) {
+        found = services.store.tunnelRoutes.listForNetwork(accountId, networkId);
+        routesOf.set(networkId, found);
+      }
+      return found;
+    };
     const connectors = new Map<string, string>();
     for (const { grant } of mine) {
-      if (agents.some((agent) => agent.targetId === grant.target.id)) continue;
-      const connector = await connectorFor(services, grant.target);
-      if (connector !== undefined) connectors.set(grant.target.id, connector.agentId);
+      const { target } = grant;
+      if (connectors.has(target.id) || agents.some((agent) => agent.targetId === target.id)) continue;
+      for (const ip of [target.ipv4, target.ipv6]) {
+        if (ip === undefined || parseAddress(ip.address) === undefined) continue;
+        const route = routeFor(ip.address, await routes(ip.virtualNetworkId));
+        if (route !== undefined) {
+          connectors.set(target.id, route.agentId);
+          break;
+        }
+      }
     }
     // A fronted target through its own agent's link; an agentless one through its connector's.
-    const ids = reachable.filter((id) => {
-      const connector = connectors.get(id);
-      const through =
-        connector === undefined
-          ? agents.filter((agent) => agent.targetId === id).map((agent) => agent.id)
-          : [connector];
-      return links.find(through) !== undefined;
-    });
+    const through = new Map(
+      reachable.map((id) => {
+        const connector = connectors.get(id);
+        return [
+          id,
+          connector === undefined
+            ? agents.filter((agent) => agent.targetId === id).map((agent) => agent.id)
+            : [connector],
+        ] as const;
+      }),
+    );
+    // Held here, or by a live peer (one query for all).
+    const elsewhere = new Set(
+      (
+        await peering.peersHolding(
+          accountId,
+          [...through.values()].flat().filter((id) => links.find([id]) === undefined),
+        )
+      ).map((link) => link.agentId),
+    );
+    const ids = reachable.filter((id) =>
+      (through.get(id) ?? []).some(
+        (agentId) => links.find([agentId]) !== undefined || elsewhere.has(agentId),
+      ),
+    );
     return new Set(ids);
   };
 
@@ -389,16 +546,33 @@ export function installTunnelEndpoints(
     return successEnvelope([...ids].map((id) => ({ target_id: id, tunnel: true })));
   });
 
+  // Presence among several servers starts once this process listens (its port is known then).
+  app.addHook('onListen', async () => {
+    const address = app.server.address();
+    if (address === null || typeof address === 'string') return;
+    await peering.start({
+      secure: 'setSecureContext' in app.server,
+      host: address.address,
+      port: address.port,
+    });
+  });
+
   app.addHook('preClose', async () => {
     closing = true;
     clearInterval(linkChecker);
+    // Peers stop forwarding here first; then the agents are told to move (to their other link).
+    await peering.stop();
     links.drainAll('the server is shutting down');
     for (const stream of [...streams.values()]) stream.close('server shutting down');
-    for (const client of [...agentSockets.clients, ...streamSockets.clients]) client.terminate();
+    for (const stream of [...peerStreams]) stream.destroy();
+    for (const client of [...agentSockets.clients, ...streamSockets.clients, ...peerSockets.clients]) {
+      client.terminate();
+    }
   });
 
   return {
     links,
+    peering,
     tunnelled,
     get openStreams() {
       return streams.size;

@@ -1,0 +1,269 @@
+/**
+ * Several servers on one database (issue #14, docs/tunnels.md "Several servers"): this process's presence
+ * (its row, its heartbeat, the agent links it holds), the live peers it tells its agents about, and the
+ * one hop it forwards a person's stream over to the peer that holds the agent's link.
+ *
+ * The hop is one WebSocket per stream to the peer's own HTTP(S) port (`GET /v1/tunnel/peer`, sub-protocol
+ * PEER_SUBPROTOCOL), carrying the stream's bytes as binary messages, with the signed request
+ * (domain/tunnel-peering.ts) in a header. The peer opens the stream on its agent's link before it answers
+ * 101, so a refusal (the agent gone, the connector refusing the address) is its HTTP answer.
+ *
+ * Inactive until the server listens (`start`): a server built for tests with `inject` has no presence.
+ */
+import { PEER_SUBPROTOCOL } from '@latchkey/shared/tunnel/tunnel-protocol';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Duplex } from 'node:stream';
+import { WebSocket, createWebSocketStream } from 'ws';
+import type { Services } from '../../../app/services.js';
+import type { TunnelAgentLinkRecord, TunnelServerRecord } from '../../../app/ports/store.js';
+import {
+  beatPresence,
+  loadPeerSecret,
+  peersHolding,
+  type PresenceSelf,
+} from '../../../app/tunnel/tunnel-presence.js';
+import {
+  PEER_DIAL_TIMEOUT_MS,
+  PEER_REQUEST_HEADER,
+  PEER_REQUEST_LIFETIME_MS,
+  PRESENCE_HEARTBEAT_MS,
+  SeenPeerStreams,
+  listenUrl,
+  signPeerRequest,
+  verifyPeerRequest,
+  type PeerRequestVerdict,
+  type PeerStreamRequest,
+} from '../../../domain/tunnel-peering.js';
+import type { StreamOpening, TunnelTimings } from './agent-links.js';
+
+export interface TunnelPeeringSettings {
+  /** Where the other servers reach this process; default: the address it listens on. */
+  peerUrl?: string;
+  /** What agents are told to dial for a second link to this process; default: the peer URL. */
+  tunnelUrl?: string;
+}
+
+/** What an agent link is told: the server it reached, and every live server (itself included). */
+export interface ServersAdvertisement {
+  self: { id: string; url: string };
+  servers: { id: string; url: string }[];
+}
+
+export class TunnelPeering {
+  /** This process's presence id: a new one at each start. */
+  readonly id = randomUUID();
+  private self: PresenceSelf | undefined;
+  private key: Uint8Array | undefined;
+  private live: TunnelServerRecord[] = [];
+  private liveKey = '';
+  private beater: ReturnType<typeof setInterval> | undefined;
+  private beating = false;
+  private readonly seen = new SeenPeerStreams();
+
+  constructor(
+    private readonly services: Services,
+    private readonly settings: TunnelPeeringSettings,
+    private readonly log: { info(line: string): void; warn(line: string): void },
+    /** The links this process holds now (re-registered after a prune). */
+    private readonly held: () => readonly { agentId: string; accountId: string }[],
+    /** Called when the live servers change: the links are told again. */
+    private readonly onServersChanged: () => void,
+  ) {}
+
+  get started(): boolean {
+    return this.self !== undefined && this.key !== undefined;
+  }
+
+  /** This process's peer URL once started (audit events name the servers a stream went through). */
+  get url(): string | undefined {
+    return this.self?.peerUrl;
+  }
+
+  /** Registers this process, once it listens on `address`. */
+  async start(address: { secure: boolean; host: string; port: number }): Promise<void> {
+    const wildcard = address.host === '0.0.0.0' || address.host === '::';
+    const peerUrl =
+      this.settings.peerUrl ??
+      listenUrl(address.secure ? 'https' : 'http', wildcard ? hostname() : address.host, address.port);
+    const self = { id: this.id, peerUrl, tunnelUrl: this.settings.tunnelUrl ?? peerUrl };
+    this.key = await loadPeerSecret(this.services);
+    await this.services.store.tunnelPresence.registerServer(self);
+    await this.services.store.tunnelPresence.replaceLinks(self.id, this.held());
+    this.self = self;
+    await this.beat();
+    this.beater = setInterval(() => void this.beat(), PRESENCE_HEARTBEAT_MS);
+    this.beater.unref();
+    this.log.info(
+      `tunnel: server ${self.id} reachable by its peers at ${peerUrl}, by agents at ${self.tunnelUrl}`,
+    );
+  }
+
+  /** A clean stop: this process's rows go, so peers stop forwarding to it at once. */
+  async stop(): Promise<void> {
+    if (this.beater !== undefined) clearInterval(this.beater);
+    const self = this.self;
+    this.self = undefined;
+    if (self !== undefined)
+      await this.services.store.tunnelPresence.removeServer(self.id).catch(() => undefined);
+  }
+
+  private async beat(): Promise<void> {
+    const self = this.self;
+    if (self === undefined || this.beating) return;
+    this.beating = true;
+    try {
+      this.live = await beatPresence(this.services, self, this.held);
+      const key = this.live.map((server) => `${server.id} ${server.tunnelUrl}`).join('\n');
+      if (key !== this.liveKey) {
+        this.liveKey = key;
+        this.onServersChanged();
+      }
+    } catch (error) {
+      // The database is away: the links this process holds still work; peers will see it stale.
+      this.log.warn(`tunnel: presence heartbeat failed: ${(error as Error).message}`);
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  /** What this process's agents are told (undefined before start). */
+  advertisement(): ServersAdvertisement | undefined {
+    const self = this.self;
+    if (self === undefined) return undefined;
+    const servers = this.live.some((server) => server.id === self.id)
+      ? this.live
+      : [...this.live, { ...self, startedAt: new Date(0), heartbeatAt: new Date(0) }];
+    return {
+      self: { id: self.id, url: self.tunnelUrl },
+      servers: servers.map((server) => ({ id: server.id, url: server.tunnelUrl })),
+    };
+  }
+
+  linkAdded(link: { agentId: string; accountId: string }): void {
+    const self = this.self;
+    if (self === undefined) return;
+    this.services.store.tunnelPresence
+      .addLink(self.id, link)
+      .catch((error: Error) => this.log.warn(`tunnel: presence of agent ${link.agentId}: ${error.message}`));
+  }
+
+  linkRemoved(link: { agentId: string }): void {
+    const self = this.self;
+    if (self === undefined) return;
+    this.services.store.tunnelPresence
+      .removeLink(self.id, link.agentId)
+      .catch((error: Error) => this.log.warn(`tunnel: presence of agent ${link.agentId}: ${error.message}`));
+  }
+
+  /** The live peers holding a link of one of `agentIds` of `accountId`, the newest link first. */
+  async peersHolding(accountId: string, agentIds: readonly string[]): Promise<TunnelAgentLinkRecord[]> {
+    if (!this.started) return [];
+    const links = await peersHolding(this.services, this.id, agentIds);
+    return links.filter((link) => link.accountId === accountId);
+  }
+
+  /** Checks a peer's request (its header); an accepted stream id is never accepted again. */
+  verify(token: string | undefined): PeerRequestVerdict {
+    const key = this.key;
+    if (key === undefined || this.self === undefined) return { ok: false, reason: 'not_for_me' };
+    const nowMs = this.services.clock().getTime();
+    const verdict = verifyPeerRequest(key, token, {
+      self: this.self.id,
+      nowMs,
+      seen: (stream) => this.seen.has(stream, nowMs),
+    });
+    if (verdict.ok) this.seen.add(verdict.request.stream, nowMs);
+    return verdict;
+  }
+
+  /**
+   * Forwards one stream, one hop, to the first of `peers` that opens it on its agent's link. The caller
+   * has authenticated the person and checked the policy. Resolves with the stream's bytes and the peer
+   * that carries them; rejects with the last peer's reason.
+   */
+  async forward(
+    peers: readonly TunnelAgentLinkRecord[],
+    opening: StreamOpening,
+    timings: TunnelTimings,
+  ): Promise<{ stream: Duplex; via: TunnelAgentLinkRecord }> {
+    const key = this.key;
+    const self = this.self;
+    if (key === undefined || self === undefined) throw new Error('this server has no peers');
+    let last: Error = new Error('no peer holds its link');
+    for (const peer of peers) {
+      const iat = this.services.clock().getTime();
+      const request: PeerStreamRequest = {
+        v: 1,
+        from: self.id,
+        to: peer.serverId,
+        agent: peer.agentId,
+        account: peer.accountId,
+        stream: opening.streamId,
+        person: opening.person,
+        ...(opening.clientAddress === undefined ? {} : { client: opening.clientAddress }),
+        port: opening.port,
+        ...(opening.dial === undefined ? {} : { dial: opening.dial }),
+        iat,
+        exp: iat + PEER_REQUEST_LIFETIME_MS,
+      };
+      try {
+        return { stream: await dialPeer(peer.peerUrl, signPeerRequest(key, request), timings), via: peer };
+      } catch (error) {
+        last = error as Error;
+        this.log.warn(`tunnel: forwarding stream ${opening.streamId} to ${peer.peerUrl}: ${last.message}`);
+      }
+    }
+    throw last;
+  }
+}
+
+/** One forwarded stream: resolves once the peer answered 101 (it opened the agent's stream). */
+function dialPeer(peerUrl: string, token: string, timings: TunnelTimings): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const url = `${peerUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/v1/tunnel/peer`;
+    const ws = new WebSocket(url, PEER_SUBPROTOCOL, {
+      headers: { [PEER_REQUEST_HEADER]: token },
+      perMessageDeflate: false,
+      handshakeTimeout: PEER_DIAL_TIMEOUT_MS,
+      maxPayload: 16 * 1024 * 1024,
+    });
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      ws.terminate();
+      reject(error);
+    };
+    ws.on('unexpected-response', (_request, response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let message = text.slice(0, 300);
+        try {
+          message = (JSON.parse(text) as { errors?: { message?: string }[] }).errors?.[0]?.message ?? message;
+        } catch {
+          // not the envelope
+        }
+        fail(new Error(`the peer answered ${response.statusCode}: ${message}`));
+      });
+    });
+    ws.on('error', (error) => fail(error));
+    ws.on('open', () => {
+      settled = true;
+      // The peer is cut when it stops answering, as a person's client is.
+      let lastPong = Date.now();
+      ws.on('pong', () => (lastPong = Date.now()));
+      const pinger = setInterval(() => {
+        if (Date.now() - lastPong > timings.deadAfterMs) ws.terminate();
+        else ws.ping();
+      }, timings.pingIntervalMs);
+      pinger.unref();
+      ws.on('close', () => clearInterval(pinger));
+      const bytes = createWebSocketStream(ws);
+      bytes.on('error', () => undefined);
+      resolve(bytes);
+    });
+  });
+}
