@@ -140,6 +140,11 @@ describe('server HTTP: the console (injected)', function () {
       ['/console/groups', { name: 'x', include: 'everyone' }],
       [`/console/groups/${id}`, { name: 'x', include: 'everyone' }],
       [`/console/groups/${id}/delete`, {}],
+      ['/console/people/accounts', { email: 'x@example.com', password: 'long enough', groups: '' }],
+      ['/console/people/accounts/admin%40example.com/disable', {}],
+      ['/console/people/accounts/admin%40example.com/enable', {}],
+      ['/console/people/accounts/admin%40example.com/reset', { password: 'long enough' }],
+      ['/console/people/sign-out', { email: 'admin@example.com' }],
     ];
     for (const [url, form] of forms) {
       for (const csrf of [undefined, 'not-the-token']) {

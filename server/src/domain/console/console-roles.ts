@@ -50,6 +50,7 @@ export const CONSOLE_PAGES = [
   { path: '/console/apps', title: 'Apps', needs: PERMISSIONS.appsAndPoliciesRead },
   { path: '/console/policies', title: 'Policies', needs: PERMISSIONS.appsAndPoliciesRead },
   { path: '/console/groups', title: 'Access groups', needs: PERMISSIONS.appsAndPoliciesRead },
+  { path: '/console/people', title: 'People', needs: PERMISSIONS.zeroTrustRead },
   { path: '/console/join-tokens', title: 'Join tokens', needs: PERMISSIONS.zeroTrustEdit },
   { path: '/console/logs', title: 'Session logs', needs: PERMISSIONS.sshAuditingRead },
   { path: '/console/audit', title: 'Audit log', needs: PERMISSIONS.auditLogsRead },

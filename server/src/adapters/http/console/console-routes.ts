@@ -42,6 +42,7 @@ import type { Permission } from '../../../domain/permissions.js';
 import { clientAddressOf } from '../request-address.js';
 import { consoleAccessRoutes } from './console-access-routes.js';
 import { consoleAdminRoutes } from './console-admin-routes.js';
+import { consolePeopleRoutes } from './console-people-routes.js';
 import { CONSOLE_SCRIPTS, consoleScripts } from './console-bundles.js';
 import {
   CONSOLE_CSS,
@@ -472,6 +473,8 @@ async function consoleScope(app: FastifyInstance, services: Services): Promise<v
   consoleAdminRoutes(app, services, kit);
   // --- access pages: apps, policies, access groups (console-access-routes.ts) ----------------------------
   consoleAccessRoutes(app, services, kit);
+  // --- people: built-in accounts, sign out everywhere (console-people-routes.ts) -------------------------
+  consolePeopleRoutes(app, services, kit);
 }
 
 const CSRF_REFUSAL =
