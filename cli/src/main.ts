@@ -30,7 +30,7 @@ import { sshConfig } from './app/write-ssh-config.js';
 import { browserOpener } from './adapters/browser/open-browser.js';
 import { addAdminCommand } from './adapters/cli/admin-command.js';
 import { addLogsCommand } from './adapters/cli/logs-command.js';
-import { addProxyCommand, configTunnel, sshTunnel } from './adapters/cli/proxy-command.js';
+import { addProxyCommand, sshTunnel } from './adapters/cli/proxy-command.js';
 import { CredentialsFileStore } from './adapters/fs/credentials-file-store.js';
 import { localSshKeyFiles, localTextFiles } from './adapters/fs/local-files.js';
 import { HttpAccessServer } from './adapters/http/access-server-client.js';
@@ -263,7 +263,7 @@ function buildProgram(): Command {
       const configDir = defaultConfigDir();
       const signedIn = await session(options, configDir);
       const text = await sshConfig(
-        { ...signedIn, files: localTextFiles, notify, tunnel: configTunnel(signedIn.server.url) },
+        { ...signedIn, files: localTextFiles, notify },
         {
           configDir,
           latchkeyCommand: [process.execPath, realpathSync(process.argv[1] ?? 'latchkey')],

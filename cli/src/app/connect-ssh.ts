@@ -20,7 +20,6 @@ import type { Notify } from './ports/environment.js';
 import type { TextFiles } from './ports/files.js';
 import type { SshRunner, StartedSsh } from './ports/ssh-runner.js';
 import type { TargetCache } from './ports/target-cache.js';
-import type { TunnelDialer } from './ports/tunnel.js';
 import { withAccessToken } from './signed-in-session.js';
 import type { SessionDeps } from './signed-in-session.js';
 
@@ -34,10 +33,10 @@ export interface ConnectDeps extends SessionDeps {
   /** Recently listed targets, so that ssh can start before the certificate is issued (optional). */
   targetCache?: TargetCache;
   /**
-   * The access server's tunnel (docs/tunnels.md): a target whose agent holds one is reached through it,
-   * ssh running `proxyCommand(targetId)` (`latchkey proxy …`) instead of dialling the address.
+   * The access server's tunnel (docs/tunnels.md): a target the list marks `tunnel: true` is reached
+   * through it, ssh running `proxyCommand(targetId)` (`latchkey proxy …`) instead of dialling the address.
    */
-  tunnel?: { dialer: TunnelDialer; proxyCommand: (targetId: string) => string };
+  tunnel?: { proxyCommand: (targetId: string) => string };
 }
 
 export interface ConnectRequest {
@@ -74,7 +73,7 @@ const sameEndpoint = (a: Endpoint, b: Endpoint) =>
 /** Where a listed target says ssh goes; undefined when the list cannot tell (no address, a bad host key). */
 function endpointOf(target: MeTarget, username: string, proxy: ProxyOf): Endpoint | undefined {
   const address = targetAddress(target);
-  const proxyCommand = proxy(target.id);
+  const proxyCommand = proxy(target);
   if (address === '') return undefined;
   let trust: HostTrust | undefined;
   try {
@@ -92,8 +91,8 @@ function endpointOf(target: MeTarget, username: string, proxy: ProxyOf): Endpoin
   };
 }
 
-/** The ProxyCommand for a target reached through the tunnel; undefined: ssh dials its address. */
-type ProxyOf = (targetId: string) => string | undefined;
+/** The ProxyCommand for a listed target reached through the tunnel; undefined: ssh dials its address. */
+type ProxyOf = (target: Pick<MeTarget, 'id' | 'tunnel'>) => string | undefined;
 
 /** The endpoint a recent target list points at, or undefined when it cannot tell. */
 function guessEndpoint(
@@ -115,7 +114,9 @@ function guessEndpoint(
 /**
  * Where the certificate says ssh goes, with the host key from the freshest source: the certificate
  * answer's; failing that, a fronted target's key from a list the server has just given (a recent list is
- * listed again first, so a stale key is never what ssh is held to).
+ * listed again first, so a stale key is never what ssh is held to). Whether it goes through the tunnel is
+ * read from a list the server has just given too (a recent list is listed again when a tunnel is wired):
+ * a tunnel comes and goes with its agent.
  */
 async function issuedEndpoint(
   deps: ConnectDeps,
@@ -125,13 +126,17 @@ async function issuedEndpoint(
   const issued = obtained.issued.target;
   let listed = obtained.target;
   let check = issuedHostKey(issued, listed);
-  if (check?.from === 'list' && obtained.fromKnownTargets) {
+  if (obtained.fromKnownTargets && (check?.from === 'list' || deps.tunnel !== undefined)) {
     const fresh = await withAccessToken(deps, (token) => deps.server.myTargets(token));
     await deps.targetCache?.put(deps.server.url, fresh);
-    listed = fresh.find((target) => target.id === obtained.target.id) ?? { ...listed, front: undefined };
+    listed = fresh.find((target) => target.id === obtained.target.id) ?? {
+      ...listed,
+      front: undefined,
+      tunnel: undefined,
+    };
     check = issuedHostKey(issued, listed);
   }
-  const proxyCommand = proxy(obtained.target.id);
+  const proxyCommand = proxy(listed);
   return {
     hostname: obtained.target.hostname,
     address: issued.address,
@@ -166,17 +171,10 @@ async function issuedEndpoint(
 export async function connectSsh(deps: ConnectDeps, request: ConnectRequest): Promise<number> {
   const { username, target } = parseDestination(request.destination);
   const knownTargets = await deps.targetCache?.get(deps.server.url);
-  // Which targets have a tunnel now: those are reached through it (a failure here: the certificate
-  // request below says what is wrong).
+  // A target the list marks `tunnel: true` is reached through the server's tunnel.
   const { tunnel } = deps;
-  const tunnelled =
-    tunnel === undefined
-      ? new Set<string>()
-      : await withAccessToken(deps, (token) => tunnel.dialer.tunnelledTargetIds(token)).catch(
-          () => new Set<string>(),
-        );
-  const proxy: ProxyOf = (id) =>
-    tunnel !== undefined && tunnelled.has(id) ? tunnel.proxyCommand(id) : undefined;
+  const proxy: ProxyOf = (listed) =>
+    tunnel !== undefined && listed.tunnel === true ? tunnel.proxyCommand(listed.id) : undefined;
   const guess = guessEndpoint(knownTargets, target, username, request.localUsername, proxy);
   return deps.ssh.withAgent(async (session) => {
     const start = async (endpoint: Endpoint): Promise<StartedSsh> => {

@@ -4,15 +4,12 @@ import { renderSshConfig, sshConfigHostKeys } from '../domain/render-ssh-config.
 import { pinServerHostKeys } from './pin-server-host-keys.js';
 import type { TextFiles } from './ports/files.js';
 import type { Notify } from './ports/environment.js';
-import type { TunnelDialer } from './ports/tunnel.js';
 import { withAccessToken } from './signed-in-session.js';
 import type { SessionDeps } from './signed-in-session.js';
 
 export interface SshConfigDeps extends SessionDeps {
   files: TextFiles;
   notify: Notify;
-  /** Which targets are reached through the tunnel (absent: none). */
-  tunnel?: TunnelDialer;
 }
 
 export interface SshConfigRequest {
@@ -29,15 +26,12 @@ export interface SshConfigRequest {
  * the access server gives for fronted targets are pinned in Latchkey's known_hosts first (so no ssh reads
  * an entry that checks strictly before its key is there), then the entries go to `<config>/ssh_config`
  * (replaced each time) and ~/.ssh/config gains one Include line at the top unless it has one already;
- * its other contents and its mode are kept.
+ * its other contents and its mode are kept. Targets the list marks `tunnel: true` are reached through the
+ * access server's tunnel (`latchkey proxy` as their ProxyCommand).
  */
 export async function sshConfig(deps: SshConfigDeps, request: SshConfigRequest): Promise<string> {
-  const [targets, tunnelled] = await withAccessToken(deps, (token) =>
-    Promise.all([
-      deps.server.myTargets(token),
-      deps.tunnel?.tunnelledTargetIds(token) ?? Promise.resolve(new Set<string>()),
-    ]),
-  );
+  const targets = await withAccessToken(deps, (token) => deps.server.myTargets(token));
+  const tunnelled = new Set(targets.filter((target) => target.tunnel === true).map((target) => target.id));
   const text = renderSshConfig({
     tunnelled,
     server: deps.server.url,

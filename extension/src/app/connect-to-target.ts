@@ -154,17 +154,13 @@ export async function connectToTarget(deps: ConnectDeps, request: ConnectRequest
 }
 
 /**
- * A stream through the server's tunnel when the target's agent holds one (as `latchkey ssh` does); else
- * undefined, and the connection dials the target's address. Not knowing which targets are tunnelled
- * (an older server) means dialling; a refused stream is the server's refusal, said as such.
+ * A stream through the server's tunnel when the person's list marks the target `tunnel: true` (as
+ * `latchkey ssh` does); else undefined, and the connection dials the target's address (an older server,
+ * which does not mark targets, means dialling). A refused stream is the server's refusal, said as such.
  */
 async function tunnelSocket(deps: ConnectDeps, target: MyTarget, port: number): Promise<Duplex | undefined> {
   const { tunnel } = deps;
-  if (tunnel === undefined) return undefined;
-  const tunnelled = await deps.session
-    .withAccessToken((token) => tunnel.tunnelledTargetIds(token))
-    .catch(() => new Set<string>());
-  if (!tunnelled.has(target.id)) return undefined;
+  if (tunnel === undefined || target.tunnel !== true) return undefined;
   return deps.session.withAccessToken((token) => tunnel.open(token, target.id, port));
 }
 

@@ -139,6 +139,45 @@ describe('connectSsh', () => {
     assert.equal(starts[1]!.args[starts[1]!.args.indexOf('-p') + 1], '2200');
   });
 
+  describe('through the tunnel', () => {
+    const proxyArg = (args: readonly string[]) => args.find((arg) => arg.startsWith('ProxyCommand='));
+    const withTunnel = <T extends object>(deps: T) => ({
+      ...deps,
+      tunnel: { proxyCommand: (targetId: string) => `latchkey proxy ${targetId} %p` },
+    });
+
+    it('a target the list marks tunnel: true goes through the tunnel; an unmarked one dials its address', async () => {
+      for (const [tunnel, proxy] of [
+        [true, `ProxyCommand=latchkey proxy ${meTarget('web-1').id} %p`],
+        [undefined, undefined],
+      ] as const) {
+        const { starts, server, deps } = await setUp({ exitCode: 0, stderrTail: '' });
+        server.targets = [{ ...server.targets[0]!, ...(tunnel === undefined ? {} : { tunnel }) }];
+        assert.equal(await connectSsh(withTunnel(deps), request('web-1')), 0);
+        assert.equal(starts.length, 1);
+        assert.equal(proxyArg(starts[0]!.args), proxy);
+        assert.deepEqual(
+          server.calls.map((c) => c.split(' ')[0]),
+          ['targets', 'certificate'],
+          'no separate tunnel list: the target list says it',
+        );
+      }
+    });
+
+    it('from a recent list, whether to tunnel is read from the list the server gives now', async () => {
+      const { starts, server, targetCache, deps } = await setUp({ exitCode: 0, stderrTail: '' });
+      await targetCache.put(server.url, [{ ...server.targets[0]!, tunnel: true }]);
+      assert.equal(await connectSsh(withTunnel(deps), request('web-1')), 0);
+      assert.deepEqual(
+        server.calls.map((c) => c.split(' ')[0]),
+        ['certificate', 'targets'],
+      );
+      assert.equal(starts.length, 2, 'the early ssh went through a tunnel that is gone');
+      assert.deepEqual([starts[0]!.abandoned, proxyArg(starts[0]!.args) !== undefined], [true, true]);
+      assert.deepEqual([starts[1]!.kept, proxyArg(starts[1]!.args)], [true, undefined]);
+    });
+  });
+
   it('when the recent list names a target that is gone, asks the server for the list', async () => {
     const { starts, server, targetCache, deps } = await setUp({ exitCode: 0, stderrTail: '' });
     await targetCache.put(server.url, [meTarget('web-1', { id: 'gone', usernames: ['deploy'] })]);

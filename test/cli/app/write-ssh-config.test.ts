@@ -53,6 +53,25 @@ describe('sshConfig (latchkey ssh-config)', () => {
     assert.match(notes.at(-1) ?? '', /Wrote 2 target\(s\)/);
   });
 
+  it('a target the list marks tunnel: true gets the tunnel as its ProxyCommand; the others dial', async () => {
+    const world = await signedIn();
+    world.server.targets = [{ ...world.server.targets[0]!, tunnel: true }, world.server.targets[1]!];
+    const text = await sshConfig(
+      { ...world, files: new MemoryTextFiles(), notify: () => {} },
+      request(false),
+    );
+    const [web, db] = text.split(/^Host /m).slice(1);
+    assert.match(web ?? '', /^web-1\n/);
+    assert.match(web ?? '', /ProxyCommand .*proxy .*00000000-0000-4000-8000-000000000005 %p/);
+    assert.match(db ?? '', /^db-1\n/);
+    assert.doesNotMatch(db ?? '', /ProxyCommand/);
+    assert.deepEqual(
+      world.server.calls.map((call) => call.split(' ')[0]),
+      ['targets'],
+      'one list, no separate tunnel list',
+    );
+  });
+
   it('without --write, prints the entries and touches no file', async () => {
     const files = new MemoryTextFiles();
     const text = await sshConfig({ ...(await signedIn()), files, notify: () => {} }, request(false));

@@ -207,7 +207,8 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
       'carol@corp.example long password',
     );
     const tunnel = new WebSocketTunnelStreams(world.server.url);
-    assert.ok(!(await tunnel.tunnelledTargetIds(token)).has(world.web.targetId), 'carol may not reach web-1');
+    const listed = (await getJson(world.server.url, '/v1/me/targets', token)).body.result as MyTarget[];
+    assert.ok(!listed.some((entry) => entry.id === world.web.targetId), 'carol may not reach web-1');
     await assert.rejects(tunnel.open(token, world.web.targetId, world.web.frontPort), (error: Error) => {
       assert.match(error.message, /no policy lets you reach/);
       return true;

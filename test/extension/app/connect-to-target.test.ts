@@ -300,15 +300,11 @@ describe('extension/app: connect to a target', () => {
 
   describe('through the tunnel', () => {
     const stream = new PassThrough();
-    const tunnelOf = (tunnelled: Set<string> | Error) => {
+    const tunnelOf = () => {
       const opened: { token: string; targetId: string; port: number }[] = [];
       return {
         opened,
         tunnel: {
-          tunnelledTargetIds: async () => {
-            if (tunnelled instanceof Error) throw tunnelled;
-            return tunnelled;
-          },
           open: async (token: string, targetId: string, port: number) => {
             opened.push({ token, targetId, port });
             return stream;
@@ -317,12 +313,12 @@ describe('extension/app: connect to a target', () => {
       };
     };
 
-    it("a tunnelled target's connection runs over a stream from the server's tunnel", async () => {
+    it("a target the list marks tunnel: true runs over a stream from the server's tunnel", async () => {
       const { deps, requests } = setup('SHA256:new');
-      const { tunnel, opened } = tunnelOf(new Set(['id-box']));
+      const { tunnel, opened } = tunnelOf();
       await connectToTarget(
         { ...deps, tunnel },
-        { target: box, username: 'dev', size: { columns: 80, rows: 24 } },
+        { target: { ...box, tunnel: true }, username: 'dev', size: { columns: 80, rows: 24 } },
       );
       assert.deepEqual(
         opened.map(({ targetId, port }) => ({ targetId, port })),
@@ -331,13 +327,13 @@ describe('extension/app: connect to a target', () => {
       assert.equal(requests[0]?.socket, stream);
     });
 
-    it('a target without a tunnel, or a server that cannot say, is dialled at its address', async () => {
-      for (const tunnelled of [new Set(['id-other']), new LatchkeyError('unavailable', 'no tunnel list')]) {
+    it('a target the list does not mark (or an older server, which marks none) is dialled at its address', async () => {
+      for (const target of [box, { ...box, tunnel: false }]) {
         const { deps, requests } = setup('SHA256:new');
-        const { tunnel, opened } = tunnelOf(tunnelled);
+        const { tunnel, opened } = tunnelOf();
         await connectToTarget(
           { ...deps, tunnel },
-          { target: box, username: 'dev', size: { columns: 80, rows: 24 } },
+          { target, username: 'dev', size: { columns: 80, rows: 24 } },
         );
         assert.equal(opened.length, 0);
         assert.equal(requests[0]?.socket, undefined);

@@ -4,13 +4,12 @@
  * which checks policy and opens a stream to the agent's SSH front. It never starts a sign-in (ssh owns the
  * terminal): without a valid sign-in it fails at once and says to run `latchkey login`.
  *
- * Also the tunnel's wiring for `latchkey ssh` and `latchkey ssh-config`.
+ * Also the tunnel's wiring for `latchkey ssh` (`latchkey ssh-config` reads the list's `tunnel` flags).
  */
 import { realpathSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openTunnelStream } from '../../app/open-tunnel-stream.js';
 import type { SessionDeps } from '../../app/signed-in-session.js';
-import type { TunnelDialer } from '../../app/ports/tunnel.js';
 import { WebSocketTunnel } from '../http/tunnel-websocket.js';
 
 export interface ProxyCommandDeps {
@@ -71,23 +70,14 @@ export function addProxyCommand(program: Command, deps: ProxyCommandDeps): void 
 }
 
 /** `latchkey ssh`'s tunnel: targets with one are reached through `latchkey proxy` as ssh's ProxyCommand. */
-export function sshTunnel(
-  server: string,
-  configDir: string,
-): { dialer: TunnelDialer; proxyCommand: (targetId: string) => string } {
+export function sshTunnel(server: string, configDir: string): { proxyCommand: (targetId: string) => string } {
   const self = [process.execPath, realpathSync(process.argv[1] ?? 'latchkey')];
   return {
-    dialer: new WebSocketTunnel(server),
     proxyCommand: (targetId) =>
       [...self, 'proxy', '--server', server, '--config-dir', configDir, targetId, '%p']
         .map((word) => (word === '%p' ? word : shellWord(word.replace(/%/g, '%%'))))
         .join(' '),
   };
-}
-
-/** `latchkey ssh-config`'s view of which targets are tunnelled. */
-export function configTunnel(server: string): TunnelDialer {
-  return new WebSocketTunnel(server);
 }
 
 function shellWord(text: string): string {

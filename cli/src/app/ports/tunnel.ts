@@ -12,6 +12,4 @@ export interface TunnelDialer {
     port: number | undefined,
     virtualNetwork?: string,
   ): Promise<Duplex>;
-  /** The ids of the targets the person may reach that have a tunnel now. */
-  tunnelledTargetIds(accessToken: string): Promise<Set<string>>;
 }

@@ -1,13 +1,13 @@
 /**
  * The TunnelStreams port over the server's WebSocket endpoints (docs/tunnels.md): `GET /v1/tunnel/connect`
  * upgraded to a WebSocket whose binary messages are one SSH connection's bytes (ssh2 takes it as its
- * socket), and `GET /v1/tunnel/targets`. A refusal arrives before the upgrade as the error envelope and
- * becomes a LatchkeyError with the server's code and words. The CLI's dialer
- * (cli/src/adapters/http/tunnel-websocket.ts) speaks the same protocol; packages do not share adapters.
+ * socket). Which targets it reaches is in the person's target list (`tunnel: true`). A refusal arrives
+ * before the upgrade as the error envelope and becomes a LatchkeyError with the server's code and words
+ * through shared's `upgradeRefusalError`, as in the CLI's dialer (cli/src/adapters/http/tunnel-websocket.ts);
+ * packages do not share adapters.
  */
 import type { Duplex } from 'node:stream';
-import { ERROR_CODES, LatchkeyError, readEnvelopeAnswer } from '@latchkey/shared';
-import type { ErrorCode } from '@latchkey/shared';
+import { LatchkeyError, upgradeRefusalError } from '@latchkey/shared';
 import { STREAM_SUBPROTOCOL } from '@latchkey/shared/tunnel/tunnel-protocol';
 import { WebSocket, createWebSocketStream } from 'ws';
 import type { TunnelStreams } from '../../app/ports/tunnel.js';
@@ -19,18 +19,6 @@ export class WebSocketTunnelStreams implements TunnelStreams {
 
   constructor(serverUrl: string) {
     this.base = serverUrl.replace(/\/+$/, '');
-  }
-
-  async tunnelledTargetIds(accessToken: string): Promise<Set<string>> {
-    const response = await fetch(`${this.base}/v1/tunnel/targets`, {
-      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    if (response.status === 404) return new Set(); // a server without tunnels
-    const read = readEnvelopeAnswer<{ target_id: string }[]>(response.status, await response.json());
-    if (!read.ok)
-      throw new LatchkeyError(read.code, read.message || `the tunnel list answered ${response.status}`);
-    return new Set(read.result.map((entry) => entry.target_id));
   }
 
   open(accessToken: string, targetId: string, port: number): Promise<Duplex> {
@@ -48,7 +36,7 @@ export class WebSocketTunnelStreams implements TunnelStreams {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
-          reject(refusal(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+          reject(upgradeRefusalError(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
           ws.terminate();
         });
       });
@@ -58,27 +46,4 @@ export class WebSocketTunnelStreams implements TunnelStreams {
       ws.once('open', () => resolve(createWebSocketStream(ws)));
     });
   }
-}
-
-/**
- * The server's refusal of a stream, with the server's words: the code its envelope names when it is one
- * of ours, else the status's (401 `unauthenticated`, so the session refreshes and asks again).
- */
-function refusal(status: number, body: string): LatchkeyError {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined; // not the envelope
-  }
-  const read = readEnvelopeAnswer(status, json);
-  const named = read.ok ? undefined : read.latchkeyCode;
-  const code =
-    status !== 401 && named !== undefined && Object.hasOwn(ERROR_CODES, named)
-      ? (named as ErrorCode)
-      : read.ok
-        ? 'unavailable'
-        : read.code;
-  const message = !read.ok && read.message !== '' ? read.message : `the server answered HTTP ${status}`;
-  return new LatchkeyError(code, message);
 }
