@@ -486,8 +486,12 @@ agentOptions(
       '--route <cidr>',
       'a private range this host may dial for people, as a connector (repeat; docs/tunnels.md "Connectors")',
       (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--tunnel-links <n>',
+      'where there are several access servers, hold tunnels to this many of them at once: 1 or 2 (default 2)',
     ),
-).action(async (options: RawAgentOptions & { tunnel?: boolean; route?: string[] }) => {
+).action(async (options: RawAgentOptions & { tunnel?: boolean; route?: string[]; tunnelLinks?: string }) => {
   let daemon: AgentDaemon;
   let tunnel: TunnelClient | undefined;
   let recording: Awaited<ReturnType<typeof startRecording>>;
@@ -496,6 +500,10 @@ agentOptions(
     const config = parseAgentConfig(options);
     warnLegacyFlags(config);
     const routes = (options.route ?? []).map(parseConnectorRoute);
+    if (options.tunnelLinks !== undefined && options.tunnelLinks !== '1' && options.tunnelLinks !== '2') {
+      throw new LatchkeyError('invalid_argument', `--tunnel-links ${options.tunnelLinks}: give 1 or 2`);
+    }
+    const tunnelLinks = options.tunnelLinks === '1' ? 1 : 2;
     const wiring: DaemonWiring =
       routes.length === 0
         ? {}
@@ -525,6 +533,7 @@ agentOptions(
         ...(routes.length === 0 ? {} : { connector: new ConnectorDialer(routes) }),
         log,
         random: Math.random,
+        links: tunnelLinks,
       });
       if (routes.length > 0) {
         log(

@@ -10,10 +10,15 @@
  * A cut link is dialled again after a full-jitter exponential backoff (0.5 s doubling to 30 s, reset once
  * a link has held), for ever: never a restart. A server shutting down sends GOAWAY and closes with 1012:
  * the agent dials again at once (a short jitter), not after the backoff.
+ *
+ * Several servers: a server tells the agent the live servers on its link (a POST of TUNNEL_SERVERS_PATH);
+ * the agent then holds a second link to another of them (`links`, default 2), and a first link that
+ * cannot reach its server goes round the others (domain/tunnel/server-choice.ts). Streams come on either.
  */
 import {
   AGENT_SUBPROTOCOL,
   TUNNEL_CONNECTION_WINDOW,
+  TUNNEL_SERVERS_PATH,
   TUNNEL_STREAM_WINDOW,
   TUNNEL_STREAMS_PER_LINK,
 } from '@latchkey/shared/tunnel/tunnel-protocol';
@@ -23,10 +28,15 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { WebSocket, createWebSocketStream } from 'ws';
 import { parseDialTarget } from '../../domain/tunnel/connector-routes.js';
+import {
+  parseServersAdvertisement,
+  serverToDial,
+  type KnownServer,
+} from '../../domain/tunnel/server-choice.js';
 import type { ConnectorDialer } from './connector-dialer.js';
 
 export interface TunnelClientOptions {
-  /** The access server, e.g. https://access.example.com. */
+  /** The access server, e.g. https://access.example.com (the URL the agent enrolled with). */
   server: string;
   /** The agent credential, read at each dial (renewal replaces it). */
   token: () => string | undefined;
@@ -43,45 +53,134 @@ export interface TunnelClientOptions {
   maxDelayMs?: number;
   /** Default 45 s. */
   deadAfterMs?: number;
+  /** Links to distinct servers held at once where there are several: 1 or 2 (default 2). */
+  links?: 1 | 2;
+}
+
+/** The largest advertisement body read (a few dozen servers' ids and URLs). */
+const MAX_ADVERTISEMENT_BYTES = 64 * 1024;
+
+/** One link's state: the server it dials and holds. */
+class LinkSlot {
+  attempt = 0;
+  failures = 0;
+  connected = false;
+  /** The server this link is on (or was last on), once it said so. */
+  serverId: string | undefined;
+  url: string | undefined;
+  current: WebSocket | undefined;
+  session: Http2Session | undefined;
+  /** Closed by the agent because the other link holds the same server. */
+  yielding = false;
+
+  constructor(readonly index: 0 | 1) {}
 }
 
 export class TunnelClient {
-  private attempt = 0;
-  private connected = false;
-  private current: WebSocket | undefined;
-  private session: Http2Session | undefined;
+  private readonly slots: LinkSlot[];
   private readonly streams = new Set<ServerHttp2Stream>();
+  private known: KnownServer[] = [];
+  /** Wakes links waiting for news of servers. */
+  private wake: (() => void) | undefined;
+  private lastProblem: string | undefined;
 
-  constructor(private readonly options: TunnelClientOptions) {}
+  constructor(private readonly options: TunnelClientOptions) {
+    this.slots = options.links === 1 ? [new LinkSlot(0)] : [new LinkSlot(0), new LinkSlot(1)];
+  }
 
   /** Whether a link is up now. */
   get up(): boolean {
-    return this.connected;
+    return this.slots.some((slot) => slot.connected);
   }
 
-  /** Holds the link until `signal` aborts. */
+  /** The servers the links are connected to now (their URLs). */
+  get connectedTo(): string[] {
+    return this.slots.filter((slot) => slot.connected && slot.url !== undefined).map((slot) => slot.url!);
+  }
+
+  /** Holds the links until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      const outcome = await this.holdOnce(signal);
-      if (signal.aborted) break;
-      let delay: number;
-      if (outcome === 'moved') {
-        delay = this.options.random() * 250;
-      } else {
-        const base = this.options.baseDelayMs ?? 500;
-        const cap = this.options.maxDelayMs ?? 30_000;
-        delay = this.options.random() * Math.min(cap, base * 2 ** this.attempt);
-        this.attempt = Math.min(this.attempt + 1, 16);
-      }
-      await sleep(delay, signal);
-    }
+    await Promise.all(this.slots.map((slot) => this.runSlot(slot, signal)));
     for (const stream of this.streams) stream.destroy();
   }
 
-  /** One link, from dial to close: 'moved' when the server said it is going away. */
-  private holdOnce(signal: AbortSignal): Promise<'moved' | 'lost'> {
+  private other(slot: LinkSlot): LinkSlot | undefined {
+    return this.slots.find((each) => each !== slot);
+  }
+
+  private async runSlot(slot: LinkSlot, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const url = serverToDial({
+        slot: slot.index,
+        enrolledUrl: this.options.server,
+        known: this.known,
+        ...(this.other(slot)?.serverId === undefined ? {} : { otherServerId: this.other(slot)!.serverId! }),
+        failures: slot.failures,
+      });
+      if (url === undefined) {
+        await this.waitForNews(signal);
+        continue;
+      }
+      const outcome = await this.holdOnce(slot, url, signal);
+      if (signal.aborted) break;
+      let delay: number;
+      if (outcome === 'moved' || outcome === 'duplicate') {
+        delay = this.options.random() * 250;
+        slot.failures += 1;
+      } else {
+        const base = this.options.baseDelayMs ?? 500;
+        const cap = this.options.maxDelayMs ?? 30_000;
+        delay = this.options.random() * Math.min(cap, base * 2 ** slot.attempt);
+        slot.attempt = Math.min(slot.attempt + 1, 16);
+        slot.failures += 1;
+      }
+      await sleep(delay, signal);
+    }
+  }
+
+  private waitForNews(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const url = `${this.options.server.replace(/\/+$/, '').replace(/^http/, 'ws')}/v1/tunnel/agent`;
+      const previous = this.wake;
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.wake = () => {
+        previous?.();
+        done();
+      };
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private news(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** A link learnt which server it is on (and the live servers): the second link gives way to the first. */
+  private onAdvertised(slot: LinkSlot, serverId: string): void {
+    slot.serverId = serverId;
+    const second = this.slots[1];
+    const first = this.slots[0]!;
+    if (second !== undefined && first.connected && second.connected && first.serverId === second.serverId) {
+      this.options.log(`tunnel: both links reached server ${serverId}; the second dials another`);
+      second.serverId = undefined;
+      second.yielding = true;
+      second.current?.close(1000, 'a link to this server is held already');
+    }
+    this.news();
+  }
+
+  /** One link, from dial to close: 'moved' when the server said it is going away. */
+  private holdOnce(
+    slot: LinkSlot,
+    server: string,
+    signal: AbortSignal,
+  ): Promise<'moved' | 'lost' | 'duplicate'> {
+    return new Promise((resolve) => {
+      const url = `${server.replace(/\/+$/, '').replace(/^http/, 'ws')}/v1/tunnel/agent`;
       const token = this.options.token();
       const ws = new WebSocket(url, AGENT_SUBPROTOCOL, {
         headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
@@ -89,14 +188,16 @@ export class TunnelClient {
         handshakeTimeout: 15_000,
         ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
       });
-      this.current = ws;
+      slot.current = ws;
+      slot.url = server;
       let moved = false;
+      let duplicate = false;
       let lastHeard = Date.now();
       const deadAfter = this.options.deadAfterMs ?? 45_000;
       const watchdog = setInterval(
         () => {
           if (Date.now() - lastHeard > deadAfter) {
-            this.options.log(`tunnel: no word from the server for ${deadAfter} ms; dialling again`);
+            this.options.log(`tunnel: no word from ${server} for ${deadAfter} ms; dialling again`);
             ws.terminate();
           }
         },
@@ -104,7 +205,7 @@ export class TunnelClient {
       );
       watchdog.unref();
       const onAbort = () => {
-        this.session?.close();
+        slot.session?.close();
         ws.close(1001, 'agent stopping');
         setTimeout(() => ws.terminate(), 1000).unref();
       };
@@ -130,10 +231,11 @@ export class TunnelClient {
       ws.on('message', () => (lastHeard = Date.now()));
       ws.on('open', () => {
         lastHeard = Date.now();
-        this.attempt = 0;
-        this.connected = true;
+        slot.attempt = 0;
+        slot.failures = 0;
+        slot.connected = true;
         this.lastProblem = undefined;
-        this.options.log(`tunnel: connected to ${this.options.server}`);
+        this.options.log(`tunnel: connected to ${server}`);
         const bytes = createWebSocketStream(ws);
         bytes.on('error', () => undefined);
         const session = http2.performServerHandshake(bytes, {
@@ -143,32 +245,32 @@ export class TunnelClient {
             enablePush: false,
           },
         });
-        this.session = session;
+        slot.session = session;
         session.on('error', () => undefined);
         session.on('remoteSettings', () => session.setLocalWindowSize(TUNNEL_CONNECTION_WINDOW));
         session.on('goaway', () => {
           moved = true;
-          this.options.log('tunnel: the server is going away; dialling again');
+          this.options.log(`tunnel: ${server} is going away; dialling again`);
         });
         session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) =>
-          this.onStream(stream, headers),
+          this.onStream(slot, stream, headers),
         );
       });
       ws.on('close', (code) => {
         clearInterval(watchdog);
         signal.removeEventListener('abort', onAbort);
         if (code === 1012) moved = true;
-        if (this.connected) this.options.log(`tunnel: link closed (${code})`);
-        this.connected = false;
-        this.session?.destroy();
-        this.session = undefined;
-        this.current = undefined;
-        resolve(moved ? 'moved' : 'lost');
+        if (slot.yielding) duplicate = true;
+        slot.yielding = false;
+        if (slot.connected) this.options.log(`tunnel: link closed (${code})`);
+        slot.connected = false;
+        slot.session?.destroy();
+        slot.session = undefined;
+        slot.current = undefined;
+        resolve(duplicate ? 'duplicate' : moved ? 'moved' : 'lost');
       });
     });
   }
-
-  private lastProblem: string | undefined;
 
   /** Logs a failure once while it repeats (a server down for an hour is one line, not 200). */
   private noteLost(problem: string): void {
@@ -177,8 +279,12 @@ export class TunnelClient {
     this.options.log(problem);
   }
 
-  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  private onStream(slot: LinkSlot, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on('error', () => undefined);
+    if (headers[':method'] === 'POST' && headers[':path'] === TUNNEL_SERVERS_PATH) {
+      this.readAdvertisement(slot, stream);
+      return;
+    }
     const person = String(headers['latchkey-user'] ?? 'unknown');
     const streamId = String(headers['latchkey-stream-id'] ?? '?');
     if (headers[':method'] !== 'CONNECT') {
@@ -196,6 +302,43 @@ export class TunnelClient {
     this.streams.add(stream);
     stream.on('close', () => this.streams.delete(stream));
     this.options.accept(stream, remote, person);
+  }
+
+  /** The live servers, as the server on this link tells them (answered 204, or 400 when unreadable). */
+  private readAdvertisement(slot: LinkSlot, stream: ServerHttp2Stream): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_ADVERTISEMENT_BYTES) {
+        stream.respond({ ':status': 413 }, { endStream: true });
+        stream.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        body = undefined;
+      }
+      const advertisement = parseServersAdvertisement(body, this.options.server);
+      if (stream.destroyed) return;
+      if (advertisement === undefined) {
+        stream.respond({ ':status': 400 }, { endStream: true });
+        return;
+      }
+      stream.respond({ ':status': 204 }, { endStream: true });
+      const before = this.known.map((server) => server.url).join(' ');
+      this.known = advertisement.servers;
+      const after = this.known.map((server) => server.url).join(' ');
+      if (after !== before && this.slots.length > 1) {
+        this.options.log(`tunnel: the live servers are ${after === '' ? 'none' : after}`);
+      }
+      this.onAdvertised(slot, advertisement.self.id);
+    });
   }
 
   /**
@@ -239,9 +382,9 @@ export class TunnelClient {
     });
   }
 
-  /** Cuts the link now (tests). */
+  /** Cuts the links now (tests). */
   cut(): void {
-    this.current?.terminate();
+    for (const slot of this.slots) slot.current?.terminate();
   }
 }
 

@@ -1,0 +1,92 @@
+/**
+ * Which access server each of the agent's tunnel links dials (issue #14, docs/tunnels.md "Several
+ * servers"). Where several servers share one database, each tells the agents on its links the live
+ * servers (`{"self": {"id", "url"}, "servers": [...]}`); the agent keeps links to up to two distinct ones,
+ * so that killing one leaves every agent reachable through another.
+ *
+ * - The first link dials the URL the agent enrolled with (which may be a load balancer); once that fails,
+ *   it goes round that URL and every known server the other link does not hold.
+ * - The second link dials a known server other than the first link's (by id) and other than the enrolled
+ *   URL; with none (one server), it waits for news and dials nothing.
+ * - Two links that land on the same server (a load balancer sent the first where the second was): the
+ *   second gives way.
+ */
+
+export interface KnownServer {
+  id: string;
+  url: string;
+}
+
+export interface ServersAdvertisement {
+  self: KnownServer;
+  servers: KnownServer[];
+}
+
+/** At most this many servers are kept from one advertisement. */
+const MAX_SERVERS = 32;
+
+/**
+ * A server's advertisement, checked: ids are short tokens, URLs http(s) with no credentials, query nor
+ * fragment, and https when the agent enrolled over https (an advertisement never downgrades the link's
+ * security: the agent sends its credential to these URLs). Undefined when it is not one.
+ */
+export function parseServersAdvertisement(
+  body: unknown,
+  enrolledUrl: string,
+): ServersAdvertisement | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { self, servers } = body as { self?: unknown; servers?: unknown };
+  const secureOnly = enrolledUrl.startsWith('https:');
+  const server = (value: unknown): KnownServer | undefined => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { id, url } = value as { id?: unknown; url?: unknown };
+    if (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id) || typeof url !== 'string') {
+      return undefined;
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return undefined;
+    }
+    const schemeOk = parsed.protocol === 'https:' || (!secureOnly && parsed.protocol === 'http:');
+    if (
+      !schemeOk ||
+      parsed.username !== '' ||
+      parsed.password !== '' ||
+      parsed.search !== '' ||
+      parsed.hash !== ''
+    ) {
+      return undefined;
+    }
+    return { id, url: parsed.href.replace(/\/+$/, '') };
+  };
+  const me = server(self);
+  if (me === undefined || !Array.isArray(servers)) return undefined;
+  const listed = servers.slice(0, MAX_SERVERS).map(server);
+  if (listed.some((entry) => entry === undefined)) return undefined;
+  return { self: me, servers: listed as KnownServer[] };
+}
+
+export interface LinkChoice {
+  /** 0: the first link, 1: the second. */
+  slot: 0 | 1;
+  enrolledUrl: string;
+  known: readonly KnownServer[];
+  /** The server the other link is on (or was last on), by id. */
+  otherServerId?: string;
+  /** This link's failed dials since it last held. */
+  failures: number;
+}
+
+/** The URL this link dials next; undefined: nothing to dial (wait for news). */
+export function serverToDial(choice: LinkChoice): string | undefined {
+  const enrolled = choice.enrolledUrl.replace(/\/+$/, '');
+  const others = choice.known
+    .filter((server) => server.id !== choice.otherServerId && server.url !== enrolled)
+    .map((server) => server.url);
+  const candidates = choice.slot === 0 ? [enrolled, ...others] : others;
+  const unique = [...new Set(candidates)];
+  if (unique.length === 0) return undefined;
+  return unique[choice.failures % unique.length];
+}

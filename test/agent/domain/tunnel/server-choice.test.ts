@@ -1,0 +1,89 @@
+/**
+ * Which server each of the agent's two tunnel links dials (agent/src/domain/tunnel/server-choice.ts), and
+ * what a server's advertisement of the live servers may say.
+ */
+import assert from 'node:assert/strict';
+import {
+  parseServersAdvertisement,
+  serverToDial,
+  type KnownServer,
+} from '../../../../agent/src/domain/tunnel/server-choice.js';
+
+const A: KnownServer = { id: 'a', url: 'https://a.example:8443' };
+const B: KnownServer = { id: 'b', url: 'https://b.example:8443' };
+const C: KnownServer = { id: 'c', url: 'https://c.example:8443' };
+const LB = 'https://access.example.com';
+
+describe('agent tunnel: which server each link dials', () => {
+  it('one server: the first link dials the enrolled URL, the second nothing', () => {
+    for (const failures of [0, 1, 5]) {
+      assert.equal(
+        serverToDial({ slot: 0, enrolledUrl: A.url, known: [A], otherServerId: 'a', failures }),
+        A.url,
+      );
+      assert.equal(serverToDial({ slot: 0, enrolledUrl: A.url, known: [], failures }), A.url);
+      assert.equal(
+        serverToDial({ slot: 1, enrolledUrl: A.url, known: [A], otherServerId: 'a', failures }),
+        undefined,
+      );
+      assert.equal(serverToDial({ slot: 1, enrolledUrl: A.url, known: [], failures }), undefined);
+    }
+    // Before the first link said which server it is on, the enrolled URL is still not dialled twice.
+    assert.equal(serverToDial({ slot: 1, enrolledUrl: `${A.url}/`, known: [A], failures: 0 }), undefined);
+  });
+
+  it('several: the second link takes another server than the first, going round them as dials fail', () => {
+    const choice = { slot: 1 as const, enrolledUrl: LB, known: [A, B, C], otherServerId: 'b' };
+    assert.equal(serverToDial({ ...choice, failures: 0 }), A.url);
+    assert.equal(serverToDial({ ...choice, failures: 1 }), C.url);
+    assert.equal(serverToDial({ ...choice, failures: 2 }), A.url);
+  });
+
+  it('the first link keeps to the enrolled URL while it works, then goes round the servers the other does not hold', () => {
+    const choice = { slot: 0 as const, enrolledUrl: A.url, known: [A, B, C], otherServerId: 'c' };
+    assert.equal(serverToDial({ ...choice, failures: 0 }), A.url);
+    // A is down: B (C is the other link's).
+    assert.equal(serverToDial({ ...choice, failures: 1 }), B.url);
+    assert.equal(serverToDial({ ...choice, failures: 2 }), A.url);
+    // With one link only (no other), every known server is a way in.
+    assert.equal(serverToDial({ slot: 0, enrolledUrl: A.url, known: [A, B], failures: 1 }), B.url);
+  });
+});
+
+describe("agent tunnel: a server's advertisement", () => {
+  it('takes ids and http(s) URLs, trailing slashes dropped', () => {
+    assert.deepEqual(
+      parseServersAdvertisement(
+        { self: { id: 'a', url: 'http://127.0.0.1:1/' }, servers: [{ id: 'a', url: 'http://127.0.0.1:1' }] },
+        'http://127.0.0.1:1',
+      ),
+      { self: { id: 'a', url: 'http://127.0.0.1:1' }, servers: [{ id: 'a', url: 'http://127.0.0.1:1' }] },
+    );
+  });
+
+  it('refuses anything else, and plain http when the agent enrolled over https', () => {
+    const good = { id: 'a', url: 'https://a.example' };
+    for (const body of [
+      undefined,
+      null,
+      'text',
+      { self: good },
+      { self: good, servers: 'x' },
+      { self: { id: 'a b', url: good.url }, servers: [] },
+      { self: good, servers: [{ id: 'b', url: 'ftp://b.example' }] },
+      { self: good, servers: [{ id: 'b', url: 'https://user:pw@b.example' }] },
+      { self: good, servers: [{ id: 'b', url: 'https://b.example/?x=1' }] },
+      { self: good, servers: [{ id: 'b', url: 'not a url' }] },
+      { self: good, servers: [{ id: 'b', url: 'http://b.example' }] },
+    ]) {
+      assert.equal(
+        parseServersAdvertisement(body, 'https://access.example'),
+        undefined,
+        JSON.stringify(body),
+      );
+    }
+    assert.ok(
+      parseServersAdvertisement({ self: good, servers: [{ id: 'b', url: 'http://b.example' }] }, 'http://x'),
+    );
+  });
+});
