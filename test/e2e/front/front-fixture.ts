@@ -122,11 +122,16 @@ export interface FrontWorld {
 }
 
 /**
- * `serverArgs`: more options for latchkey-server (e.g. shorter certificate lifetimes); `agentArgs`: more
- * `latchkey-agent run` options for both agents (e.g. a connector's `--route`).
+ * `serverArgs`: more options for latchkey-server (e.g. shorter certificate lifetimes); `storeArgs`: its
+ * database and CA key options, given to its `user add` commands too (e.g. `--database-url`); `agentArgs`:
+ * more `latchkey-agent run` options for both agents (e.g. a connector's `--route`), or per hostname.
  */
 export async function startFrontWorld(
-  options: { serverArgs?: string[]; agentArgs?: string[] } = {},
+  options: {
+    serverArgs?: string[];
+    storeArgs?: string[];
+    agentArgs?: string[] | ((hostname: string) => string[]);
+  } = {},
 ): Promise<FrontWorld> {
   const base = await mkdtemp(path.join(tmpdir(), 'latchkey-front-e2e-'));
   const cleanup = registerCleanup(`front e2e dir ${base}`, () => rm(base, { recursive: true, force: true }));
@@ -139,6 +144,7 @@ export async function startFrontWorld(
     serverDir,
     '--listen',
     `127.0.0.1:${port}`,
+    ...(options.storeArgs ?? []),
     ...(options.serverArgs ?? []),
   ]);
   const adminToken = (await readFile(path.join(serverDir, 'admin.token'), 'utf8')).trim();
@@ -151,7 +157,7 @@ export async function startFrontWorld(
   };
   for (const email of ['bob@corp.example', 'carol@corp.example']) {
     const added = await runServerCommand(
-      ['user', 'add', email, '--data-dir', serverDir],
+      ['user', 'add', email, '--data-dir', serverDir, ...(options.storeArgs ?? [])],
       30_000,
       `${email} long password\n`,
     );
@@ -225,7 +231,9 @@ export async function startFrontWorld(
         '2',
         '--front-listen',
         '127.0.0.1:0',
-        ...(options.agentArgs ?? []),
+        ...(typeof options.agentArgs === 'function'
+          ? options.agentArgs(hostname)
+          : (options.agentArgs ?? [])),
       ],
       { cleanup: false },
     );
