@@ -35,8 +35,8 @@ import { spawn } from 'node:child_process';
 import { chown, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { spawn as spawnPty } from 'node-pty';
 import { runCleanups, runCommand } from '../test/harness/index.js';
+import { echoSession } from './support/echo-session.js';
 import {
   loadAverage,
   machineJiffies,
@@ -283,68 +283,7 @@ async function bulk(world: FrontWorld): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------------
 
-/** `ssh -tt … cat` in a PTY of ours: `keys` characters typed one at a time, each timed to its echo. */
-async function echoSession(options: string[], keys: number, mode: 'cat' | 'shell'): Promise<number[]> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('SSH_')) env[key] = value;
-  }
-  const pty = spawnPty('/usr/bin/ssh', ['-tt', ...options, ...(mode === 'cat' ? ['cat'] : [])], {
-    name: 'xterm-256color',
-    cols: 80,
-    rows: 24,
-    env,
-  });
-  let output = '';
-  let waiting: { char: string; resolve: (at: bigint) => void } | undefined;
-  pty.onData((data) => {
-    const at = process.hrtime.bigint();
-    output += data;
-    if (waiting !== undefined && data.includes(waiting.char)) {
-      const { resolve } = waiting;
-      waiting = undefined;
-      resolve(at);
-    }
-  });
-  const exited = new Promise<void>((resolve) => pty.onExit(() => resolve()));
-  try {
-    // cat is running once a marker line comes back twice (the tty's echo, then cat's copy); the shell
-    // once its prompt shows.
-    const deadline = Date.now() + 30_000;
-    if (mode === 'cat') pty.write('ready\r');
-    const ready = () =>
-      mode === 'cat' ? (output.match(/ready/g) ?? []).length >= 2 : output.includes('[lk-prompt]');
-    while (!ready()) {
-      if (Date.now() > deadline) throw new Error(`not ready: ${output}`);
-      await sleep(10);
-    }
-    await sleep(100);
-    const samples: number[] = [];
-    const alphabet = 'abcdefghijklmnopqrstuvwxyz';
-    for (let i = 0; i < keys; i++) {
-      if (i > 0 && i % 50 === 0) {
-        pty.write(mode === 'cat' ? '\r' : '\x15'); // end the line (cat's buffer) or erase it (readline), untimed
-        await sleep(50);
-      }
-      const char = alphabet[i % alphabet.length]!;
-      const echoed = new Promise<bigint>((resolve) => (waiting = { char, resolve }));
-      const sent = process.hrtime.bigint();
-      pty.write(char);
-      const timeout = setTimeout(() => waiting?.resolve(sent + 10_000_000_000n), 10_000);
-      const at = await echoed;
-      clearTimeout(timeout);
-      samples.push(Number(at - sent) / 1e6);
-      await sleep(8 + Math.random() * 12);
-    }
-    return samples;
-  } finally {
-    pty.write(mode === 'cat' ? '\x04' : '\x15exit\r');
-    const timer = setTimeout(() => pty.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
+/** Keystroke echo through the front against sshd straight, per mode, round after round. */
 async function echo(world: FrontWorld): Promise<void> {
   const keys = Number(values.keys);
   const modes = values['echo-modes'].split(',') as ('cat' | 'shell')[];

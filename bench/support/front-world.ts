@@ -68,6 +68,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface FrontWorld {
   readonly base: string;
+  /** The server process now (restartServer replaces it, on the same port and data). */
   readonly server: ServerProcess;
   readonly user: TestUser;
   readonly sshd: RunningSshd;
@@ -94,6 +95,12 @@ export interface FrontWorld {
   setRecording(on: boolean): Promise<void>;
   /** Waits until the spool holds no logs (the agent uploaded them all), so a run does not pay for the last. */
   spoolSettled(timeoutMs?: number): Promise<void>;
+  /**
+   * Ends the server (SIGKILL, a crash, or SIGTERM, an orderly stop that tells agents to move) and starts
+   * it again on the same port and data directory; resolves with when it went and when it listened again
+   * (performance.now()).
+   */
+  restartServer(how: 'kill' | 'stop'): Promise<{ gone: number; listening: number }>;
   stop(): Promise<void>;
 }
 
@@ -229,7 +236,8 @@ export async function startFrontWorld(options: { agent?: AgentKind; log?: (line:
 
   const port = await findFreePort('127.0.0.1');
   const serverDir = path.join(base, 'server');
-  const server = await startServerProcess(['--data-dir', serverDir, '--listen', `127.0.0.1:${port}`]);
+  const serverArgs = ['--data-dir', serverDir, '--listen', `127.0.0.1:${port}`];
+  let server = await startServerProcess(serverArgs);
   const adminToken = (await readFile(path.join(serverDir, 'admin.token'), 'utf8')).trim();
   const accounts = await api(server, 'GET', '/client/v4/accounts', adminToken);
   const accountBase = `/client/v4/accounts/${accounts.body.result[0].id}`;
@@ -389,7 +397,9 @@ export async function startFrontWorld(options: { agent?: AgentKind; log?: (line:
   const recordingFile = path.join(stateDir, 'recording.json');
   const world: FrontWorld = {
     base,
-    server,
+    get server() {
+      return server;
+    },
     user,
     sshd,
     agentKind,
@@ -435,6 +445,13 @@ export async function startFrontWorld(options: { agent?: AgentKind; log?: (line:
         if (Date.now() > deadline) throw new Error(`the spool still holds logs after ${timeoutMs} ms`);
         await sleep(100);
       }
+    },
+    async restartServer(how) {
+      if (how === 'kill') await server.kill();
+      else await server.stop();
+      const gone = performance.now();
+      server = await startServerProcess(serverArgs);
+      return { gone, listening: performance.now() };
     },
     async stop() {
       await stopAgent();
