@@ -685,6 +685,8 @@ export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit
 const NETWORKS_DONE: Record<string, string> = {
   network: 'The virtual network is made (audit event virtual_network.create).',
   'network-deleted': 'The virtual network is deleted (audit event virtual_network.delete).',
+  'network-saved': 'The virtual network is saved (audit event virtual_network.update).',
+  'route-saved': 'The route is saved (audit event tunnel_route.update).',
   route: 'The route is added: people reach its network through the agent (audit event tunnel_route.create).',
   'route-deleted': 'The route is deleted (audit event tunnel_route.delete).',
 };

@@ -42,6 +42,7 @@ import type { Permission } from '../../../domain/permissions.js';
 import { clientAddressOf } from '../request-address.js';
 import { consoleAccessRoutes } from './console-access-routes.js';
 import { consoleAdminRoutes } from './console-admin-routes.js';
+import { consoleEditRoutes } from './console-edit-routes.js';
 import { consolePeopleRoutes } from './console-people-routes.js';
 import { CONSOLE_SCRIPTS, consoleScripts } from './console-bundles.js';
 import {
@@ -309,6 +310,10 @@ async function consoleScope(app: FastifyInstance, services: Services): Promise<v
         rows,
         filter: hostname === '' ? {} : { hostname },
         paging: pagingOf(targets),
+        canEdit: grants(caller.permissions, PERMISSIONS.zeroTrustEdit),
+        ...(field(request.query, 'done') === 'saved'
+          ? { ok: 'The target is saved (audit event target.update).' }
+          : {}),
       }),
     );
   });
@@ -473,6 +478,8 @@ async function consoleScope(app: FastifyInstance, services: Services): Promise<v
   consoleAdminRoutes(app, services, kit);
   // --- access pages: apps, policies, access groups (console-access-routes.ts) ----------------------------
   consoleAccessRoutes(app, services, kit);
+  // --- editing in place: a target, a virtual network, a tunnel route (console-edit-routes.ts) ------------
+  consoleEditRoutes(app, services, kit);
   // --- people: built-in accounts, sign out everywhere (console-people-routes.ts) -------------------------
   consolePeopleRoutes(app, services, kit);
 }

@@ -418,9 +418,13 @@ export function renderNetworksPage(
     model.canEdit
       ? `<form class="inline" method="post" action="${path}">${csrfField(viewer.csrfToken)}<button class="danger" type="submit">Delete<span class="visually-hidden"> ${escapeHtml(label)}</span></button></form>`
       : '';
+  const editLink = (path: string, label: string) =>
+    model.canEdit
+      ? `<a href="${path}">Edit<span class="visually-hidden"> ${escapeHtml(label)}</span></a> `
+      : '';
   const networkRows = model.networks.map(
     (network) =>
-      `<tr><td>${escapeHtml(network.name)}<br><small class="mono">${escapeHtml(network.id)}</small></td><td>${escapeHtml(network.comment)}</td><td>${network.isDefault ? 'default' : ''}</td><td class="mono">${escapeHtml(network.createdAt)}</td><td>${network.isDefault ? '' : deleteButton(`/console/networks/${encodeURIComponent(network.id)}/delete`, `virtual network ${network.name}`)}</td></tr>`,
+      `<tr><td>${escapeHtml(network.name)}<br><small class="mono">${escapeHtml(network.id)}</small></td><td>${escapeHtml(network.comment)}</td><td>${network.isDefault ? 'default' : ''}</td><td class="mono">${escapeHtml(network.createdAt)}</td><td>${editLink(`/console/networks/${encodeURIComponent(network.id)}`, `virtual network ${network.name}`)}${network.isDefault ? '' : deleteButton(`/console/networks/${encodeURIComponent(network.id)}/delete`, `virtual network ${network.name}`)}</td></tr>`,
   );
   const networkForm = !model.canEdit
     ? ''
@@ -433,7 +437,7 @@ ${formField({ name: 'vn_comment', label: 'Comment', value: form.vn_comment ?? ''
 <button class="primary" type="submit">Make the virtual network</button></form>`;
   const routeRows = model.routes.map(
     (route) =>
-      `<tr><td class="mono">${escapeHtml(route.network)}</td><td>${escapeHtml(route.agentName)}<br><small class="mono">${escapeHtml(route.agentId)}</small></td><td>${escapeHtml(route.networkName)}</td><td>${escapeHtml(route.comment)}</td><td class="mono">${escapeHtml(route.createdAt)}</td><td>${deleteButton(`/console/networks/routes/${encodeURIComponent(route.id)}/delete`, `the route of ${route.network}`)}</td></tr>`,
+      `<tr><td class="mono">${escapeHtml(route.network)}</td><td>${escapeHtml(route.agentName)}<br><small class="mono">${escapeHtml(route.agentId)}</small></td><td>${escapeHtml(route.networkName)}</td><td>${escapeHtml(route.comment)}</td><td class="mono">${escapeHtml(route.createdAt)}</td><td>${editLink(`/console/networks/routes/${encodeURIComponent(route.id)}`, `the route of ${route.network}`)}${deleteButton(`/console/networks/routes/${encodeURIComponent(route.id)}/delete`, `the route of ${route.network}`)}</td></tr>`,
   );
   const select = (
     name: string,

@@ -184,7 +184,14 @@ export interface TargetRow {
 
 export function renderTargetsPage(
   viewer: Viewer,
-  model: { rows: TargetRow[]; filter: { hostname?: string }; paging: Paging },
+  model: {
+    rows: TargetRow[];
+    filter: { hostname?: string };
+    paging: Paging;
+    /** Zero Trust: Edit: each target has an Edit link. */
+    canEdit?: boolean;
+    ok?: string;
+  },
 ): string {
   const filtered = (model.filter.hostname ?? '') !== '';
   const form = `<form class="filters" method="get" action="/console/targets" role="search">
@@ -194,7 +201,7 @@ ${textInput('hostname', 'Hostname contains', model.filter.hostname)}
     const empty = filtered
       ? `<div class="empty"><p>No target's hostname contains “${escapeHtml(model.filter.hostname!)}”. <a href="/console/targets">Clear the filter</a>.</p></div>`
       : `<div class="empty"><p>No targets yet. Enrol a host: make a join token (<code>latchkey admin join-token create</code>), then run the install line on the host; its agent registers it as a target. Or create one with <code>POST …/infrastructure/targets</code> (docs/admin-guide.md).</p></div>`;
-    return page({ title: 'Targets', current: '/console/targets', viewer }, `${form}${empty}`);
+    return page({ title: 'Targets', current: '/console/targets', viewer }, `${notice(model)}${form}${empty}`);
   }
   const rows = model.rows.map(({ target, agent }) => {
     const addresses = [target.ip.ipv4, target.ip.ipv6]
@@ -219,12 +226,16 @@ ${textInput('hostname', 'Hostname contains', model.filter.hostname)}
     const tags = Object.entries(target.tags ?? {})
       .map(([key, value]) => `${escapeHtml(key)}=${escapeHtml(value)}`)
       .join(', ');
-    return `<tr><td>${escapeHtml(target.hostname)}<br><small class="mono">${escapeHtml(target.id)}</small></td><td class="mono">${addresses}</td><td>${escapeHtml(reached)}</td><td>${health}</td><td>${tags}</td></tr>`;
+    const edit =
+      model.canEdit === true
+        ? `<br><a href="/console/targets/${encodeURIComponent(target.id)}">Edit<span class="visually-hidden"> target ${escapeHtml(target.hostname)}</span></a>`
+        : '';
+    return `<tr><td>${escapeHtml(target.hostname)}<br><small class="mono">${escapeHtml(target.id)}</small>${edit}</td><td class="mono">${addresses}</td><td>${escapeHtml(reached)}</td><td>${health}</td><td>${tags}</td></tr>`;
   });
   const query: Record<string, string> = filtered ? { hostname: model.filter.hostname! } : {};
   return page(
     { title: 'Targets', current: '/console/targets', viewer },
-    `${form}${tableOf('Targets', ['Hostname', 'Addresses (virtual network)', 'Reached through', 'Agent', 'Tags'], rows)}
+    `${notice(model)}${form}${tableOf('Targets', ['Hostname', 'Addresses (virtual network)', 'Reached through', 'Agent', 'Tags'], rows)}
 ${pager('/console/targets', query, model.paging.page, model.paging.totalPages, model.paging.total)}`,
   );
 }

@@ -1,0 +1,137 @@
+// Editing in place in Chromium against a real server: a target's hostname and tags, a virtual network's
+// name and comment, a tunnel route's network and comment; each refusal the API's own message at its
+// field (nothing changed), each change the API's audit event naming the person.
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { enrollAgent } from '../../server/http/ssh-logs-fixture.js';
+import {
+  ADMIN,
+  ARTIFACTS,
+  AUDITOR,
+  assertAccessible,
+  assertConsolePage,
+  assertLabelled,
+  cspViolations,
+  startConsoleFixture,
+} from './console-fixture.js';
+import type { ConsoleFixture } from './console-fixture.js';
+
+describe('web console in Chromium: editing in place', function () {
+  this.timeout(120_000);
+  let fixture: ConsoleFixture;
+
+  before(async () => {
+    fixture = await startConsoleFixture();
+  });
+  after(async () => fixture?.close());
+
+  const post = (page: Page) => page.waitForResponse((response) => response.request().method() === 'POST');
+
+  it('edits a target, a virtual network and a route; shows refusals at their fields', async () => {
+    const { server } = fixture;
+    const made = await server.call('POST', `${server.base}/infrastructure/targets`, {
+      body: { hostname: 'db-1', ip: { ipv4: { ip_addr: '10.1.2.3' } }, tags: { env: 'test' } },
+    });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const agent = await enrollAgent(server, 'gw-1');
+    const network = await server.call('POST', `${server.base}/teamnet/virtual_networks`, {
+      body: { name: 'lab', comment: 'the lab' },
+    });
+    assert.equal(network.status, 200, JSON.stringify(network.body));
+    await server.call('POST', `${server.base}/teamnet/virtual_networks`, { body: { name: 'other' } });
+    const route = await server.call('POST', `${server.base}/teamnet/routes`, {
+      body: { network: '10.77.0.0/24', tunnel_id: agent.agentId, virtual_network_id: network.body.result.id },
+    });
+    assert.equal(route.status, 200, JSON.stringify(route.body));
+
+    const { context, page } = await fixture.signedIn(ADMIN);
+    try {
+      const violations = cspViolations(page);
+
+      // --- the target
+      await page.goto('/console/targets');
+      await page.getByRole('link', { name: 'Edit target db-1' }).click();
+      await assertConsolePage(await page.reload(), 'target edit');
+      await assertLabelled(page, 'target edit');
+      assert.equal(await page.getByLabel('Tags').inputValue(), 'env=test');
+      await page.getByLabel('Hostname').fill('db_1!');
+      const [refused] = await Promise.all([post(page), page.getByRole('button', { name: 'Save' }).click()]);
+      assert.equal(refused.status(), 400);
+      const hostname = page.getByLabel('Hostname');
+      assert.equal(await hostname.getAttribute('aria-invalid'), 'true');
+      assert.equal(await hostname.inputValue(), 'db_1!', 'kept');
+      const api = await server.call('PUT', `${server.base}/infrastructure/targets/${made.body.result.id}`, {
+        body: { hostname: 'db_1!', ip: { ipv4: { ip_addr: '10.1.2.3' } } },
+      });
+      assert.equal(api.status, 400);
+      assert.equal(await page.locator('#f-hostname-error').innerText(), api.body.errors[0].message);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'target-edit-refused.png'), fullPage: true });
+      await assertAccessible(page, 'target edit refused');
+      assert.equal((await fixture.auditActions('target.update')).length, 0, 'nothing changed');
+      await hostname.fill('db-2');
+      await page.getByLabel('Tags').fill('env=prod\nteam=data');
+      await Promise.all([page.waitForURL(/done=saved$/), page.getByRole('button', { name: 'Save' }).click()]);
+      assert.match(
+        await page.locator('tbody tr').first().innerText(),
+        /db-2[\s\S]*10\.1\.2\.3[\s\S]*env=prod, team=data/,
+      );
+      assert.equal((await fixture.auditActions('target.update'))[0]?.actor, `user:${ADMIN}`);
+
+      // --- the virtual network
+      await page.goto('/console/networks');
+      await page.getByRole('link', { name: 'Edit virtual network lab' }).click();
+      await page.waitForURL(/\/console\/networks\/[0-9a-f-]+$/);
+      await assertAccessible(page, 'network edit');
+      await page.getByLabel('Name').fill('other');
+      const [taken] = await Promise.all([post(page), page.getByRole('button', { name: 'Save' }).click()]);
+      assert.equal(taken.status(), 409);
+      assert.equal(await page.getByLabel('Name').getAttribute('aria-invalid'), 'true');
+      assert.equal(
+        await page.locator('#f-name-error').innerText(),
+        'a virtual network named "other" already exists',
+      );
+      await page.getByLabel('Name').fill('lab-2');
+      await page.getByLabel('Comment').fill('the second lab');
+      await Promise.all([
+        page.waitForURL(/done=network-saved$/),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
+      assert.match(await page.locator('tbody tr').filter({ hasText: 'the second lab' }).innerText(), /lab-2/);
+      assert.equal((await fixture.auditActions('virtual_network.update'))[0]?.actor, `user:${ADMIN}`);
+
+      // --- the route
+      await page.getByRole('link', { name: 'Edit the route of 10.77.0.0/24' }).click();
+      await page.getByLabel('Network (CIDR)').fill('10.77.0.1/24');
+      const [badRoute] = await Promise.all([post(page), page.getByRole('button', { name: 'Save' }).click()]);
+      assert.equal(badRoute.status(), 400);
+      assert.equal(await page.getByLabel('Network (CIDR)').getAttribute('aria-invalid'), 'true');
+      await assertAccessible(page, 'route edit refused');
+      await page.getByLabel('Network (CIDR)').fill('10.78.0.0/24');
+      await page.getByLabel('Comment').fill('moved');
+      await Promise.all([
+        page.waitForURL(/done=route-saved$/),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
+      assert.match(
+        await page.locator('tbody tr').filter({ hasText: '10.78.0.0/24' }).innerText(),
+        /gw-1[\s\S]*moved/,
+      );
+      assert.equal((await fixture.auditActions('tunnel_route.update'))[0]?.actor, `user:${ADMIN}`);
+      assert.deepEqual(violations, [], 'no CSP violation');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an auditor has no edit page', async () => {
+    const { context, page } = await fixture.signedIn(AUDITOR);
+    try {
+      const targets = await fixture.server.call('GET', `${fixture.server.base}/infrastructure/targets`);
+      const answer = await page.goto(`/console/targets/${targets.body.result[0].id}`);
+      assert.equal(answer?.status(), 403);
+    } finally {
+      await context.close();
+    }
+  });
+});
