@@ -24,7 +24,8 @@ export interface PresenceSelf {
   tunnelUrl: string;
 }
 
-const PEER_SECRET_CONTEXT = 'latchkey tunnel peer secret v1';
+/** The context the peer secret is sealed under (with the CA encryption key). */
+export const PEER_SECRET_CONTEXT = 'latchkey tunnel peer secret v1';
 
 /**
  * The installation's peer secret (32 bytes): made and stored, sealed with the CA encryption key, by the
