@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { registerCleanup } from '../../harness/cleanup.js';
 import { startTestServer } from '../../server/support/test-server.js';
-import type { TestServer } from '../../server/support/test-server.js';
+import type { TestServer, TestServerOptions } from '../../server/support/test-server.js';
 import { CONSOLE_CSP } from '../../../server/src/adapters/http/console/console-routes.js';
 
 export const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
@@ -28,9 +28,11 @@ export interface ConsoleFixture {
   close(): Promise<void>;
 }
 
-export async function startConsoleFixture(): Promise<ConsoleFixture> {
+export async function startConsoleFixture(
+  options: Omit<TestServerOptions, 'listen'> = {},
+): Promise<ConsoleFixture> {
   await mkdir(ARTIFACTS, { recursive: true });
-  const server = await startTestServer({ listen: true });
+  const server = await startTestServer({ ...options, listen: true });
   let browser: Browser | undefined;
   try {
     await server.addUser(ADMIN, PASSWORD, ['latchkey-admins']);

@@ -14,12 +14,20 @@
  * needs no storage).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { LatchkeyError } from '@latchkey/shared';
 import { BUILTIN_LOGIN_METHOD } from '../../domain/access/person.js';
 import { consolePermissions } from '../../domain/console/console-roles.js';
 import type { Permission } from '../../domain/permissions.js';
 import type { Caller } from '../caller.js';
 import type { Services } from '../services.js';
 import { WRONG_PASSWORD, verifyBuiltInLogin } from '../sign-in/built-in-users.js';
+import { upstreamProvider } from '../sign-in/device-authorization.js';
+import { claimUpstreamIdentity, linkedUserId } from '../sign-in/upstream-identities.js';
+import {
+  pendingUpstreamLoginFromJson,
+  pendingUpstreamLoginToJson,
+} from '../ports/upstream-identity-provider.js';
+import type { JsonObject } from '../../domain/records.js';
 import { actorOf } from '../sign-in/person-caller.js';
 import { startSession } from '../sign-in/sign-in-sessions.js';
 import { admitPasswordAttempt, passwordChecked, type Throttled } from '../sign-in/sign-in-throttle.js';
@@ -59,21 +67,106 @@ export async function signInToConsole(
   const login = await verifyBuiltInLogin(services, account.id, input.email, input.password);
   await passwordChecked(services, attempt, admitted.admission, login.ok || login.message !== WRONG_PASSWORD);
   if (!login.ok) return login;
+  return startConsoleSession(services, account.id, {
+    email: login.user.email,
+    groups: login.user.groups,
+    loginMethod: BUILTIN_LOGIN_METHOD,
+    authMethods: ['pwd'],
+    userId: login.user.id,
+  });
+}
+
+async function startConsoleSession(
+  services: Services,
+  accountId: string,
+  person: { email: string; groups: string[]; loginMethod: string; authMethods: string[]; userId?: string },
+): Promise<{ ok: true; cookieValue: string; email: string }> {
   const secret = Buffer.from(services.randomBytes(32)).toString('base64url');
   const session = await startSession(
     services,
-    account.id,
-    {
-      email: login.user.email,
-      groups: login.user.groups,
-      loginMethod: BUILTIN_LOGIN_METHOD,
-      authMethods: ['pwd'],
-      claims: { [SECRET_CLAIM]: sha256(secret) },
-      userId: login.user.id,
-    },
+    accountId,
+    { ...person, claims: { [SECRET_CLAIM]: sha256(secret) } },
     CONSOLE_CLIENT_ID,
   );
-  return { ok: true, cookieValue: `${session.id}.${secret}`, email: login.user.email };
+  return { ok: true, cookieValue: `${session.id}.${secret}`, email: person.email };
+}
+
+/** Where the upstream provider sends the browser back to (register it at the provider). */
+export const CONSOLE_OIDC_CALLBACK_PATH = '/console/oidc/callback';
+const PENDING_CONTEXT = 'latchkey-console-upstream-login';
+
+/**
+ * The person chose "Sign in with <provider>": where to send their browser, and the pending login sealed
+ * for a cookie. The pending login (state, nonce, PKCE verifier) is sealed by the server's key protector
+ * (AES-256-GCM, its own context), so the browser keeps it without reading or changing it, and any server
+ * of the cluster can finish the login; it expires like a device flow's upstream login.
+ */
+export async function beginConsoleUpstreamSignIn(
+  services: Services,
+  providerId: string,
+): Promise<{ authorizationUrl: string; sealedPending: string }> {
+  const provider = upstreamProvider(services, providerId);
+  const { authorizationUrl, pending } = await provider.beginLogin(
+    `${services.signIn.publicUrl.replace(/\/+$/, '')}${CONSOLE_OIDC_CALLBACK_PATH}`,
+  );
+  const expiresAt = services.clock().getTime() + services.signIn.upstreamLoginTtlSeconds * 1000;
+  const sealed = await services.caKeys.seal(
+    Buffer.from(JSON.stringify({ pending: pendingUpstreamLoginToJson(pending), expiresAt })),
+    PENDING_CONTEXT,
+  );
+  return { authorizationUrl, sealedPending: Buffer.from(sealed).toString('base64url') };
+}
+
+/**
+ * The provider sent the browser back: finish its login (state, PKCE, nonce, the ID token), claim the
+ * person's email as the CLI's sign-in does (claimUpstreamIdentity), and start an ordinary console
+ * sign-in with the provider's groups. A refusal is a LatchkeyError saying why.
+ */
+export async function completeConsoleUpstreamSignIn(
+  services: Services,
+  callbackUrl: URL,
+  sealedPending: string | undefined,
+): Promise<{ ok: true; cookieValue: string; email: string }> {
+  const expired = () =>
+    new LatchkeyError(
+      'unauthenticated',
+      'this sign-in has expired or was started in another browser: sign in again',
+    );
+  if (sealedPending === undefined || !/^[A-Za-z0-9_-]{1,4096}$/.test(sealedPending)) throw expired();
+  let opened: { pending: JsonObject; expiresAt: number };
+  try {
+    opened = JSON.parse(
+      Buffer.from(
+        await services.caKeys.open(Buffer.from(sealedPending, 'base64url'), PENDING_CONTEXT),
+      ).toString('utf8'),
+    ) as { pending: JsonObject; expiresAt: number };
+  } catch {
+    throw expired();
+  }
+  if (typeof opened.expiresAt !== 'number' || opened.expiresAt <= services.clock().getTime()) throw expired();
+  const pending = pendingUpstreamLoginFromJson(opened.pending);
+  const provider = upstreamProvider(services, pending.providerId);
+  const identity = await provider.completeLogin(callbackUrl, pending);
+  const { account } = await services.store.accounts.ensureDefaultAccount();
+  await claimUpstreamIdentity(services, account.id, identity);
+  const userId = await linkedUserId(services, account.id, identity);
+  return startConsoleSession(services, account.id, {
+    email: identity.email,
+    groups: identity.groups,
+    loginMethod: identity.providerId,
+    authMethods: identity.authMethods,
+    ...(userId === undefined ? {} : { userId }),
+  });
+}
+
+/** The upstream providers people may sign in with: id and name, for the sign-in page's buttons. */
+export function consoleIdentityProviders(
+  services: Pick<Services, 'identityProviders'>,
+): { id: string; name: string }[] {
+  return [...services.identityProviders.values()].map((provider) => ({
+    id: provider.id,
+    name: provider.name,
+  }));
 }
 
 /** The person behind a console cookie, or undefined when it names no live console sign-in. */

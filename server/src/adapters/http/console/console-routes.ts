@@ -19,7 +19,10 @@ import type { SshLogListQuery, TargetListQuery } from '@latchkey/shared';
 import { listAuditEvents } from '../../../app/audit-log.js';
 import {
   CONSOLE_SESSION_TTL_MS,
+  beginConsoleUpstreamSignIn,
+  completeConsoleUpstreamSignIn,
   consoleCallerOf,
+  consoleIdentityProviders,
   csrfTokenMatches,
   signInToConsole,
   signOutOfConsole,
@@ -54,6 +57,7 @@ import {
   renderProblemPage,
   renderSessionsPage,
   renderSignInPage,
+  renderSignedInPage,
   renderTargetsPage,
 } from './render-console-pages.js';
 import type { LogFilter, Paging, TargetRow, Viewer } from './render-console-pages.js';
@@ -215,7 +219,11 @@ async function consoleScope(app: FastifyInstance, services: Services): Promise<v
       token = Buffer.from(services.randomBytes(32)).toString('base64url');
       reply.header('set-cookie', `${csrfCookie(request)}=${token}; ${cookieAttributes(request, 60 * 60)}`);
     }
-    return html(reply, status, renderSignInPage({ csrfToken: token, ...extra }));
+    return html(
+      reply,
+      status,
+      renderSignInPage({ csrfToken: token, providers: consoleIdentityProviders(services), ...extra }),
+    );
   };
 
   app.get('/sign-in', hidden, async (request, reply) => {
@@ -249,6 +257,54 @@ async function consoleScope(app: FastifyInstance, services: Services): Promise<v
         `${sessionCookie(request)}=${outcome.cookieValue}; ${cookieAttributes(request, CONSOLE_SESSION_TTL_MS / 1000)}`,
       )
       .header('location', '/console')
+      .send();
+  });
+
+  // Sign-in through an upstream OIDC provider. Starting one is a GET (a link: a form POST that redirects
+  // to another origin breaks `form-action 'self'`); it changes nothing but this browser's pending login,
+  // sealed in a SameSite=Lax cookie so that it comes back with the provider's redirect. The callback
+  // checks state, PKCE and nonce against it (no login CSRF: another browser's callback does not match).
+  const pendingCookie = (request: FastifyRequest) =>
+    secure(request) ? '__Host-latchkey-console-oidc' : 'latchkey-console-oidc';
+  const pendingAttributes = (request: FastifyRequest, maxAgeSeconds: number) =>
+    `Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure(request) ? '; Secure' : ''}`;
+
+  app.get('/oidc/callback', hidden, async (request, reply) => {
+    const clear = `${pendingCookie(request)}=; ${pendingAttributes(request, 0)}`;
+    let outcome;
+    try {
+      outcome = await completeConsoleUpstreamSignIn(
+        services,
+        new URL(request.url, services.signIn.publicUrl),
+        cookiesOf(request).get(pendingCookie(request)),
+      );
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || httpStatusFor(error.code) === 500) throw error;
+      reply.header('set-cookie', clear);
+      return signInPage(request, reply, httpStatusFor(error.code), { error: error.message });
+    }
+    // A page, not a redirect: the browser came here from the provider (another site), and a
+    // SameSite=Strict cookie set now is sent only with requests this site starts (its refresh).
+    return html(
+      reply.header('set-cookie', [
+        clear,
+        `${sessionCookie(request)}=${outcome.cookieValue}; ${cookieAttributes(request, CONSOLE_SESSION_TTL_MS / 1000)}`,
+      ]),
+      200,
+      renderSignedInPage(outcome.email),
+    );
+  });
+
+  app.get('/oidc/:provider_id', hidden, async (request, reply) => {
+    const providerId = (request.params as { provider_id: string }).provider_id;
+    const { authorizationUrl, sealedPending } = await beginConsoleUpstreamSignIn(services, providerId);
+    return reply
+      .code(303)
+      .header(
+        'set-cookie',
+        `${pendingCookie(request)}=${sealedPending}; ${pendingAttributes(request, services.signIn.upstreamLoginTtlSeconds)}`,
+      )
+      .header('location', authorizationUrl)
       .send();
   });
 

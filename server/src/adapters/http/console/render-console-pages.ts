@@ -26,7 +26,8 @@ form.filters{display:flex;flex-wrap:wrap;gap:.8rem;align-items:flex-end;margin-b
 form.filters label,form.stack label{display:block;font-size:.85rem;font-weight:600}
 input,select,button,textarea{font:inherit;padding:.35rem .5rem}
 button{cursor:pointer;border:1px solid #888;border-radius:4px;background:#fff}
-button.primary{background:#0b57d0;color:#fff;border-color:#0b57d0}button.danger{border-color:#b3261e;color:#b3261e}
+button.primary{background:#0b57d0;color:#fff;border-color:#0b57d0}
+a.button{display:inline-block;padding:.45rem .8rem;border:1px solid #0b57d0;border-radius:4px;background:#0b57d0;color:#fff;text-decoration:none}ul.providers{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.6rem}button.danger{border-color:#b3261e;color:#b3261e}
 form.stack{max-width:24rem}form.stack.wide{max-width:44rem}form.stack input,form.stack textarea{width:100%;margin-bottom:.8rem}form.stack textarea{font-family:ui-monospace,monospace;font-size:.9rem}form.stack small{display:block;color:#555}
 form.stack input[type=checkbox]{width:auto;margin:0 .4rem .6rem 0}input[type=checkbox]+label{display:inline;font-weight:400;font-size:inherit}fieldset{margin:0 0 .8rem;border:1px solid #ccd}
 table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:1rem}
@@ -74,6 +75,8 @@ interface PageOptions {
   player?: boolean;
   /** The copy buttons' script (copy.js): a page with a line to copy. */
   copy?: boolean;
+  /** A page the browser leaves at once for this path (a meta refresh: no script). */
+  refreshTo?: string;
 }
 
 export function page(options: PageOptions, body: string): string {
@@ -92,7 +95,7 @@ export function page(options: PageOptions, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${escapeHtml(options.title)} · Latchkey console</title>
+${options.refreshTo === undefined ? '' : `<meta http-equiv="refresh" content="0;url=${escapeHtml(options.refreshTo)}">\n`}<title>${escapeHtml(options.title)} · Latchkey console</title>
 <link rel="stylesheet" href="/console/assets/console.css">
 ${options.player === true ? '<script src="/console/assets/player.js" defer></script>\n<script src="/console/assets/console.js" defer></script>\n' : ''}${options.copy === true ? '<script src="/console/assets/copy.js" defer></script>\n' : ''}</head>
 <body><a class="skip" href="#main">Skip to content</a>
@@ -113,16 +116,42 @@ export function notice(message: { error?: string; ok?: string }): string {
   return '';
 }
 
-export function renderSignInPage(model: { csrfToken: string; email?: string; error?: string }): string {
+export function renderSignInPage(model: {
+  csrfToken: string;
+  email?: string;
+  error?: string;
+  /** The upstream OIDC providers the server signs people in with. */
+  providers?: readonly { id: string; name: string }[];
+}): string {
+  const providers = model.providers ?? [];
+  const upstream =
+    providers.length === 0
+      ? ''
+      : `<ul class="providers">${providers
+          .map(
+            (provider) =>
+              `<li><a class="button" href="/console/oidc/${encodeURIComponent(provider.id)}">Sign in with ${escapeHtml(provider.name)}</a></li>`,
+          )
+          .join('')}</ul>
+<p>Or with a built-in account:</p>`;
   return page(
     { title: 'Sign in' },
     `${notice(model)}
 <p>Sign in with your Latchkey account (the one you use with <code>latchkey login</code>).</p>
+${upstream}
 <form class="stack" method="post" action="/console/sign-in">${csrfField(model.csrfToken)}
 <label for="email">Email</label><input id="email" name="email" type="email" value="${escapeHtml(model.email ?? '')}" autocomplete="username" required autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button class="primary" type="submit">Sign in</button>
 </form>`,
+  );
+}
+
+/** After an upstream sign-in: the browser refreshes to the console (see the callback route for why). */
+export function renderSignedInPage(email: string): string {
+  return page(
+    { title: 'Signed in', refreshTo: '/console' },
+    `<p role="status">Signed in as <strong>${escapeHtml(email)}</strong>. <a href="/console">Continue to the console</a>.</p>`,
   );
 }
 
