@@ -11,13 +11,9 @@
 // is an agent's heartbeat written through the store (a heartbeat is all the server knows of a live
 // session; a real agent and sshd would add minutes and nothing the console reads).
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { encodeAuditorKey, listCommands, readSessionLog } from '@latchkey/shared';
-import { registerCleanup } from '../../harness/cleanup.js';
-import { startTestServer } from '../../server/support/test-server.js';
 import type { TestServer } from '../../server/support/test-server.js';
 import {
   enrollAgent,
@@ -30,29 +26,31 @@ import {
 import type { EnrolledAgent } from '../../server/http/ssh-logs-fixture.js';
 import { IDENTITY, newKeys, ptyLog } from '../cli/logs-fixtures.js';
 import { CONSOLE_CSP } from '../../../server/src/adapters/http/console/console-routes.js';
-import { assertAccessible } from './console-fixture.js';
+import {
+  ADMIN,
+  ARTIFACTS,
+  AUDITOR,
+  PASSWORD,
+  assertAccessible,
+  assertNoInlineScript,
+  startConsoleFixture,
+} from './console-fixture.js';
+import type { ConsoleFixture } from './console-fixture.js';
 
-const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts/console');
-const PASSWORD = 'correct horse battery';
-const ADMIN = 'admin@example.com';
-const AUDITOR = 'auditor@example.com';
 const NOBODY = 'nobody@example.com';
 
 describe('web console in Chromium', function () {
   this.timeout(120_000);
+  let fixture: ConsoleFixture;
   let server: TestServer;
-  let browser: Browser;
   let agent: EnrolledAgent;
   const keys = newKeys();
   const adaLog = ptyLog(keys);
   let adaLogId: string;
 
   before(async () => {
-    await mkdir(ARTIFACTS, { recursive: true });
-    server = await startTestServer({ listen: true });
-    await server.addUser(ADMIN, PASSWORD, ['latchkey-admins']);
-    await server.addUser(AUDITOR, PASSWORD, ['latchkey-auditors']);
+    fixture = await startConsoleFixture();
+    server = fixture.server;
     await server.addUser(NOBODY, PASSWORD, []);
     agent = await enrollAgent(server, 'web-1');
     const adaSession = await issueSession(server, agent, { email: 'ada@example.com', username: 'ada' });
@@ -95,25 +93,9 @@ describe('web console in Chromium', function () {
       },
       new Date(),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-dev-shm-usage',
-      ],
-    });
-    const handle = registerCleanup('chromium (console tests)', () => browser.close());
-    browser.on('disconnected', () => handle.release());
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(async () => fixture?.close());
 
   async function upload(
     id: string,
@@ -128,32 +110,15 @@ describe('web console in Chromium', function () {
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
   }
 
-  /** A new browser context (its own cookies) signed in as `email`, on the page the console lands on. */
-  async function signedIn(email: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ baseURL: server.url });
-    const page = await context.newPage();
-    await page.goto('/console');
-    assert.match(page.url(), /\/console\/sign-in$/, 'not signed in: the sign-in page');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([
-      page.waitForURL((url) => !url.pathname.endsWith('/sign-in')),
-      page.getByRole('button', { name: 'Sign in' }).click(),
-    ]);
-    return { context, page };
-  }
-
-  async function auditActions(action: string): Promise<{ actor: string; resource_id?: string }[]> {
-    const answer = await server.call('GET', `/v1/audit?action=${action}`);
-    assert.equal(answer.status, 200);
-    return answer.body.result;
-  }
+  const signedIn = (email: string) => fixture.signedIn(email);
+  const auditActions = (action: string) => fixture.auditActions(action);
 
   it('refuses a wrong password on the sign-in page and signs in with the right one', async () => {
-    const context = await browser.newContext({ baseURL: server.url });
+    const context = await fixture.browser.newContext({ baseURL: server.url });
     try {
       const page = await context.newPage();
-      await page.goto('/console/sign-in');
+      await page.goto('/console');
+      assert.match(page.url(), /\/console\/sign-in$/, 'not signed in: the sign-in page');
       await page.screenshot({ path: resolve(ARTIFACTS, 'sign-in.png'), fullPage: true });
       await assertAccessible(page, 'sign-in');
       await page.getByLabel('Email').fill(ADMIN);
@@ -206,6 +171,10 @@ describe('web console in Chromium', function () {
         { path: '/console/logs', name: 'logs', expect: 'bob@example.com' },
         { path: `/console/logs/${encodeURIComponent(adaLogId)}`, name: 'log', expect: 'Decrypt and replay' },
         { path: '/console/audit', name: 'audit', expect: 'ssh_log.upload' },
+        { path: '/console/apps', name: 'apps-list', expect: 'session logs 1' },
+        { path: '/console/policies', name: 'policies-empty', expect: 'No reusable policies yet' },
+        { path: '/console/groups', name: 'groups-empty', expect: 'No access groups yet' },
+        { path: '/console/people', name: 'people-list', expect: NOBODY },
       ];
       for (const entry of pages) {
         const response = await page.goto(entry.path);
@@ -234,6 +203,10 @@ describe('web console in Chromium', function () {
         '/console/logs',
         '/console/audit',
         `/console/logs/${encodeURIComponent(adaLogId)}`,
+        '/console/apps',
+        '/console/policies',
+        '/console/groups',
+        '/console/people',
       ]) {
         await page.goto(path);
         const unlabelled = await page.evaluate<string[]>(
@@ -458,15 +431,4 @@ async function seekTo(page: Page, where: 'start' | 'end'): Promise<void> {
   await page.evaluate(
     `(() => { const seek = document.getElementById('seek'); seek.value = ${where === 'end' ? 'seek.max' : "'0'"}; seek.dispatchEvent(new Event('input')); })()`,
   );
-}
-
-/** Every <script> has a src; no event-handler attribute, no javascript: URL, no inline style. */
-function assertNoInlineScript(html: string, where: string): void {
-  for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
-    assert.match(match[1]!, /\bsrc="\/console\/assets\/[a-z]+\.js"/, `${where}: a script without src`);
-    assert.equal(match[2]!.trim(), '', `${where}: an inline script`);
-  }
-  assert.doesNotMatch(html, /\son[a-z]+\s*=/i, `${where}: an event-handler attribute`);
-  assert.doesNotMatch(html, /javascript:/i, `${where}: a javascript: URL`);
-  assert.doesNotMatch(html, /<style\b|\sstyle\s*=/i, `${where}: inline style`);
 }
