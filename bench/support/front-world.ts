@@ -220,7 +220,10 @@ async function agentCommand(kind: AgentKind, base: string): Promise<string[]> {
   return [path.join(base, 'latchkey-agent/bin/latchkey-agent')];
 }
 
-export async function startFrontWorld(options: { agent?: AgentKind; log?: (line: string) => void } = {}) {
+/** `agentArgs`: more `latchkey-agent run` options (e.g. a connector's `--route`). */
+export async function startFrontWorld(
+  options: { agent?: AgentKind; log?: (line: string) => void; agentArgs?: string[] } = {},
+) {
   const log = options.log ?? ((line: string) => console.log(line));
   const agentKind = options.agent ?? 'packaged';
   const base = await mkdtemp(path.join(tmpdir(), 'latchkey-front-bench-'));
@@ -305,6 +308,7 @@ export async function startFrontWorld(options: { agent?: AgentKind; log?: (line:
       ...['--state-dir', stateDir, '--sshd-config', sshd.configPath, '--ssh-dir', sshd.dir],
       ...['--ca-path', `${sshd.dir}/ca.pub`, '--sshd-pid-file', `${sshd.dir}/sshd.pid`],
       ...['--interval', '2', '--front-listen', '127.0.0.1:0'],
+      ...(options.agentArgs ?? []),
     ],
     {
       env: { ...env, ...(agentNodeOptions === undefined ? {} : { NODE_OPTIONS: agentNodeOptions }) },

@@ -32,7 +32,10 @@ export interface ServerProcess {
  * itself ends on the event (the LISTENING line, or the process exiting), never on the clock.
  */
 export async function startServerProcess(args: string[], timeoutMs = 120_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER_BIN, 'start', ...args], {
+  // LATCHKEY_SERVER_NODE_FLAGS: node flags for the server alone (e.g. `--cpu-prof --cpu-prof-dir=DIR` in a
+  // benchmark; node refuses --cpu-prof in NODE_OPTIONS, which every child would inherit anyway).
+  const nodeFlags = (process.env.LATCHKEY_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, SERVER_BIN, 'start', ...args], {
     env: ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
