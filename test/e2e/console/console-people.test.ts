@@ -57,7 +57,7 @@ describe('web console in Chromium: people', function () {
       // A short password: the use case's message at the Password field, nothing made.
       await page.getByLabel('Email', { exact: true }).fill(CAROL);
       await page.getByLabel('Password', { exact: true }).fill('short');
-      await page.getByLabel('Groups').fill('latchkey-auditors');
+      await page.getByRole('textbox', { name: 'Groups' }).fill('latchkey-auditors');
       const [refused] = await Promise.all([
         post(page),
         page.getByRole('button', { name: 'Add the account' }).click(),
@@ -131,6 +131,22 @@ describe('web console in Chromium: people', function () {
           .click(),
       ]);
       assert.equal((await fixture.auditActions('user.reset_password'))[0]?.actor, `user:${ADMIN}`);
+
+      // Her groups: a name too long is refused at the field; then saved.
+      await row(page, CAROL)
+        .getByRole('link', { name: `Edit groups of ${CAROL}` })
+        .click();
+      await assertAccessible(page, 'account groups');
+      assert.equal(await page.getByRole('textbox', { name: 'Groups' }).inputValue(), 'latchkey-auditors');
+      await page.getByRole('textbox', { name: 'Groups' }).fill(`latchkey-auditors ${'x'.repeat(129)}`);
+      const [badGroups] = await Promise.all([post(page), page.getByRole('button', { name: 'Save' }).click()]);
+      assert.equal(badGroups.status(), 400);
+      assert.equal(await page.getByRole('textbox', { name: 'Groups' }).getAttribute('aria-invalid'), 'true');
+      assert.match(await page.locator('#f-groups-error').innerText(), /is not a group name/);
+      await page.getByRole('textbox', { name: 'Groups' }).fill('latchkey-auditors, ops');
+      await Promise.all([page.waitForURL(/done=groups/), page.getByRole('button', { name: 'Save' }).click()]);
+      assert.match(await row(page, CAROL).innerText(), /latchkey-auditors\s+ops/);
+      assert.equal((await fixture.auditActions('user.update'))[0]?.actor, `user:${ADMIN}`);
 
       // Sign the auditor out everywhere: their console sign-in ends.
       assert.equal(await stillSignedIn(auditor.page), true);

@@ -145,6 +145,7 @@ describe('server HTTP: the console (injected)', function () {
       ['/console/people/accounts/admin%40example.com/enable', {}],
       ['/console/people/accounts/admin%40example.com/reset', { password: 'long enough' }],
       ['/console/people/sign-out', { email: 'admin@example.com' }],
+      ['/console/people/accounts/admin%40example.com/groups', { groups: 'x' }],
       [`/console/targets/${id}`, { hostname: 'x', ipv4: '10.0.0.1' }],
       [`/console/networks/${id}`, { name: 'x' }],
       [`/console/networks/routes/${id}`, { network: '10.0.0.0/8' }],

@@ -20,12 +20,14 @@ import {
   listUsers,
   resetUserPassword,
   setUserDisabled,
+  setUserGroups,
 } from '../../../app/sign-in/built-in-users.js';
 import { signOutEverywhere } from '../../../app/sign-in/sign-in-sessions.js';
 import { ALL_PERMISSIONS, PERMISSIONS, grants } from '../../../domain/permissions.js';
 import type { ConsoleKit } from './console-admin-routes.js';
 import { listOf } from './console-rule-text.js';
 import type { FieldProblem } from './render-console-admin-pages.js';
+import { renderEditPage } from './render-console-edit-pages.js';
 import { renderPeoplePage } from './render-console-people-pages.js';
 import type { AccountForm, ResetProblem, SignedInPerson } from './render-console-people-pages.js';
 
@@ -105,10 +107,7 @@ export function consolePeopleRoutes(app: FastifyInstance, services: Services, ki
     const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
     if (caller === undefined) return undefined;
     if (!managesAccounts(caller)) {
-      await peoplePage(reply, caller, 403, {
-        error:
-          'Managing built-in accounts needs every permission (the latchkey-admins group): an account’s groups may give any.',
-      });
+      await peoplePage(reply, caller, 403, { error: MANAGING_NEEDS_EVERY_PERMISSION });
       return undefined;
     }
     return caller;
@@ -188,6 +187,60 @@ export function consolePeopleRoutes(app: FastifyInstance, services: Services, ki
     return done(reply, 'reset', email);
   });
 
+  // The groups of a built-in account (read at its next sign-in): latchkey-server user's setUserGroups.
+  const groupsPage = (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    email: string,
+    groups: string,
+    problem?: FieldProblem,
+  ) =>
+    html(
+      reply,
+      status,
+      renderEditPage(viewerFor(caller), {
+        title: `Groups of ${email}`,
+        current: '/console/people',
+        back: '/console/people',
+        intro:
+          'The groups give console roles (latchkey-admins, latchkey-auditors, latchkey-permission:<permission>) and match access groups by name. They are read at sign-in: a change shows after the next one.',
+        action: `/console/people/accounts/${encodeURIComponent(email)}/groups`,
+        fields: [{ name: 'groups', label: 'Groups', value: groups, hint: 'Separated by spaces or commas.' }],
+        submit: 'Save',
+        ...(problem === undefined ? {} : { problem }),
+      }),
+    );
+
+  app.get('/people/accounts/:email/groups', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    if (!managesAccounts(caller)) {
+      return peoplePage(reply, caller, 403, { error: MANAGING_NEEDS_EVERY_PERMISSION });
+    }
+    const email = (request.params as { email: string }).email.toLowerCase();
+    const account = (await listUsers(services, caller.accountId)).find((user) => user.email === email);
+    if (account === undefined) throw new LatchkeyError('not_found', `no built-in user ${email}`);
+    return groupsPage(reply, caller, 200, email, account.groups.join(' '));
+  });
+
+  app.post('/people/accounts/:email/groups', hidden, async (request, reply) => {
+    const caller = await accountChange(request, reply);
+    if (caller === undefined) return reply;
+    const email = (request.params as { email: string }).email.toLowerCase();
+    const groups = field(request.body, 'groups');
+    try {
+      await setUserGroups(services, caller.accountId, email, listOf(groups), caller.actor);
+    } catch (error) {
+      const refusal = refusalOf(error);
+      return groupsPage(reply, caller, refusal.status, email, groups, {
+        ...(refusal.pointer === '--group' ? { field: 'groups' } : {}),
+        message: refusal.message,
+      });
+    }
+    return done(reply, 'groups', email);
+  });
+
   app.post('/people/sign-out', hidden, async (request, reply) => {
     const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
     if (caller === undefined) return reply;
@@ -204,7 +257,11 @@ export function consolePeopleRoutes(app: FastifyInstance, services: Services, ki
   });
 }
 
+const MANAGING_NEEDS_EVERY_PERMISSION =
+  'Managing built-in accounts needs every permission (the latchkey-admins group): an account’s groups may give any.';
+
 const PEOPLE_DONE: Record<string, string> = {
+  groups: 'The groups of {email} are saved (audit event user.update): they apply from its next sign-in.',
   added: 'The account {email} is added (audit event user.create). It signs in with the password you gave.',
   disabled:
     'The account {email} is disabled: its sign-ins and SSH sessions are ended (audit event user.disable).',

@@ -77,6 +77,7 @@ export function renderPeoplePage(
               ? action(`${path}/enable`, 'Enable', account.email)
               : action(`${path}/disable`, 'Disable', account.email, true),
             reset(),
+            `<a href="${escapeHtml(`${path}/groups`)}">Edit groups<span class="visually-hidden"> of ${escapeHtml(account.email)}</span></a>`,
           ]
         : []),
       signOut(account.email),
