@@ -4,31 +4,14 @@
 // current code and guard the promises of docs/tunnels.md "Connectors".
 import assert from 'node:assert/strict';
 import { LatchkeyError } from '@latchkey/shared';
-import type { Repositories } from '../../../../server/src/app/ports/store.js';
-import type { PersonCaller } from '../../../../server/src/app/sign-in/person-caller.js';
 import { authorizeTunnelStream, connectorFor } from '../../../../server/src/app/tunnel/tunnel-access.js';
 import type {
   AgentRecord,
-  InfrastructureAppRecord,
-  PolicyRecord,
   TargetRecord,
-  TunnelRouteRecord,
   VirtualNetworkRecord,
 } from '../../../../server/src/domain/records.js';
-import { FakeAuditTrail, FakeTransactions, fake, fakeStore } from '../fakes.js';
+import { ACCOUNT, NOW, OTHER_ACCOUNT, ada, app, route, tunnelWorld, vnet } from './tunnel-world.js';
 
-const NOW = new Date('2026-12-07T12:00:00.000Z');
-const ACCOUNT = 'account-1';
-const OTHER_ACCOUNT = 'account-2';
-
-const vnet = (id: string, name: string, accountId = ACCOUNT): VirtualNetworkRecord => ({
-  id,
-  accountId,
-  name,
-  comment: '',
-  isDefaultNetwork: false,
-  createdAt: NOW,
-});
 const SITE_A = vnet('00000000-0000-4000-8000-00000000000a', 'site-a');
 const SITE_B = vnet('00000000-0000-4000-8000-00000000000b', 'site-b');
 
@@ -67,23 +50,7 @@ const WEB_AGENT: AgentRecord = {
   createdAt: NOW,
 };
 
-const route = (
-  id: string,
-  network: string,
-  agentId: string,
-  network_: VirtualNetworkRecord,
-  accountId = ACCOUNT,
-) =>
-  ({
-    id,
-    accountId,
-    network,
-    agentId,
-    virtualNetworkId: network_.id,
-    comment: '',
-    createdAt: NOW,
-  }) satisfies TunnelRouteRecord;
-const ROUTES: TunnelRouteRecord[] = [
+const ROUTES = [
   route('route-a', '10.77.0.0/24', 'connector-a', SITE_A),
   route('route-a6', '::/0', 'connector-a6', SITE_A),
   route('route-b', '10.77.0.0/24', 'connector-b', SITE_B),
@@ -91,91 +58,15 @@ const ROUTES: TunnelRouteRecord[] = [
   route('route-other', '10.77.0.0/25', 'connector-other', SITE_A, OTHER_ACCOUNT),
 ];
 
-const POLICY: PolicyRecord = {
-  id: 'policy-1',
-  accountId: ACCOUNT,
-  name: 'ada as deploy',
-  decision: 'allow',
-  include: [{ email: { email: 'ada@example.com' } }],
-  require: [],
-  exclude: [],
-  connectionRules: { ssh: { usernames: ['deploy'] } },
-  reusable: true,
-  createdAt: NOW,
-  updatedAt: NOW,
-};
-const app = (hostnames: string[]): InfrastructureAppRecord => ({
-  id: 'app-1',
-  accountId: ACCOUNT,
-  name: 'hosts',
-  type: 'infrastructure',
-  aud: 'a'.repeat(64),
-  targetCriteria: [{ target_attributes: { hostname: hostnames }, port: 22, protocol: 'SSH' }],
-  policies: [{ policyId: POLICY.id, precedence: 1 }],
-  createdAt: NOW,
-  updatedAt: NOW,
-});
-
-const ada: PersonCaller = {
-  accountId: ACCOUNT,
-  sessionId: 'sign-in-1',
-  person: { email: 'ada@example.com', groups: [], loginMethod: 'builtin', authMethods: ['pwd'], claims: {} },
-  clientId: 'latchkey-cli',
-  expiresAt: new Date(NOW.getTime() + 600_000),
-  actor: 'user:ada@example.com',
-};
-
 /** A store over the records above; `reachable` are the hostnames the policy lets ada reach on port 22. */
 function world(reachable: string[]) {
-  const transactions = new FakeTransactions();
-  const audit = new FakeAuditTrail(() => NOW, transactions);
-  const routesAsked: string[] = [];
-  const networks = [SITE_A, SITE_B];
-  const inNetwork = (t: TargetRecord, id: string | undefined) =>
-    id === undefined || t.ipv4?.virtualNetworkId === id || t.ipv6?.virtualNetworkId === id;
-  const store = fakeStore(
-    {
-      accounts: fake<Repositories['accounts']>('accounts', { accessConfigVersion: async () => '1' }),
-      apps: fake<Repositories['apps']>('apps', { list: async () => [app(reachable)] }),
-      policies: fake<Repositories['policies']>('policies', { list: async () => [POLICY] }),
-      groups: fake<Repositories['groups']>('groups', { list: async () => [] }),
-      auditSshSettings: fake<Repositories['auditSshSettings']>('auditSshSettings', {
-        get: async () => undefined,
-      }),
-      virtualNetworks: fake<Repositories['virtualNetworks']>('virtualNetworks', {
-        get: async (accountId, id) => networks.find((n) => n.accountId === accountId && n.id === id),
-        list: async (accountId, filter) =>
-          networks.filter((n) => n.accountId === accountId && n.name === filter?.name),
-      }),
-      targets: fake<Repositories['targets']>('targets', {
-        get: async (accountId, id) => TARGETS.find((t) => t.accountId === accountId && t.id === id),
-        list: async (accountId, request = {}) => {
-          const items = TARGETS.filter(
-            (t) =>
-              t.accountId === accountId &&
-              (request.hostname === undefined || t.hostname === request.hostname) &&
-              (request.ips === undefined ||
-                request.ips.some((ip) => t.ipv4?.address === ip || t.ipv6?.address === ip)) &&
-              inNetwork(t, request.virtualNetworkId),
-          );
-          return { items, page: 1, perPage: 1000, totalCount: items.length };
-        },
-      }),
-      agents: fake<Repositories['agents']>('agents', {
-        listForTarget: async (accountId, id) =>
-          [WEB_AGENT].filter((a) => a.accountId === accountId && a.targetId === id),
-      }),
-      tunnelRoutes: fake<Repositories['tunnelRoutes']>('tunnelRoutes', {
-        listForNetwork: async (accountId, networkId) => {
-          routesAsked.push(`${accountId} ${networkId}`);
-          return ROUTES.filter((r) => r.accountId === accountId && r.virtualNetworkId === networkId);
-        },
-      }),
-      auditEvents: audit,
-    },
-    transactions,
-  );
-  return { services: { store, clock: () => NOW } as never, audit, routesAsked };
+  return tunnelWorld({
+    targets: TARGETS,
+    apps: [app(reachable)],
+    networks: [SITE_A, SITE_B],
+    agents: [WEB_AGENT],
+    routes: ROUTES,
+  });
 }
 
 async function refusal(promise: Promise<unknown>): Promise<LatchkeyError> {

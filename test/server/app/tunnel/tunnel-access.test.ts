@@ -2,26 +2,21 @@
 // and which connector reaches an agentless target.
 import assert from 'node:assert/strict';
 import type {
-  Repositories,
   SignInSessionRepository,
   TunnelRouteRepository,
 } from '../../../../server/src/app/ports/store.js';
-import type { PersonCaller } from '../../../../server/src/app/sign-in/person-caller.js';
 import {
   authorizeTunnelStream,
   connectorFor,
   signInStillValid,
 } from '../../../../server/src/app/tunnel/tunnel-access.js';
 import type {
-  InfrastructureAppRecord,
-  PolicyRecord,
   SignInSessionRecord,
   TargetRecord,
   TunnelRouteRecord,
 } from '../../../../server/src/domain/records.js';
-import { FakeAuditTrail, FakeTransactions, fake, fakeStore } from '../fakes.js';
-
-const NOW = new Date('2026-12-07T12:00:00.000Z');
+import { fake } from '../fakes.js';
+import { ACCOUNT, NOW, ada, app, route, tunnelWorld } from './tunnel-world.js';
 
 function session(overrides: Partial<SignInSessionRecord> = {}): SignInSessionRecord {
   return {
@@ -127,7 +122,6 @@ describe('tunnel access: the connector of an agentless target', () => {
 });
 
 describe('tunnel access: the port of a stream to an agentless target', () => {
-  const ACCOUNT = 'account-1';
   const DB: TargetRecord = {
     id: '00000000-0000-4000-8000-000000000002',
     accountId: ACCOUNT,
@@ -137,80 +131,13 @@ describe('tunnel access: the port of a stream to an agentless target', () => {
     createdAt: NOW,
     modifiedAt: NOW,
   };
-  const POLICY: PolicyRecord = {
-    id: 'policy-1',
-    accountId: ACCOUNT,
-    name: 'ada as deploy',
-    decision: 'allow',
-    include: [{ email: { email: 'ada@example.com' } }],
-    require: [],
-    exclude: [],
-    connectionRules: { ssh: { usernames: ['deploy'] } },
-    reusable: true,
-    createdAt: NOW,
-    updatedAt: NOW,
-  };
   // The policy covers db-1 on port 2222 only.
-  const APP: InfrastructureAppRecord = {
-    id: 'app-1',
-    accountId: ACCOUNT,
-    name: 'db',
-    type: 'infrastructure',
-    aud: 'a'.repeat(64),
-    targetCriteria: [{ target_attributes: { hostname: ['db-1'] }, port: 2222, protocol: 'SSH' }],
-    policies: [{ policyId: POLICY.id, precedence: 1 }],
-    createdAt: NOW,
-    updatedAt: NOW,
-  };
-  const ada: PersonCaller = {
-    accountId: ACCOUNT,
-    sessionId: 'sign-in-1',
-    person: {
-      email: 'ada@example.com',
-      groups: [],
-      loginMethod: 'builtin',
-      authMethods: ['pwd'],
-      claims: {},
-    },
-    clientId: 'latchkey-cli',
-    expiresAt: new Date(NOW.getTime() + 600_000),
-    actor: 'user:ada@example.com',
-  };
-  const world = () => {
-    const transactions = new FakeTransactions();
-    const audit = new FakeAuditTrail(() => NOW, transactions);
-    const store = fakeStore(
-      {
-        accounts: fake<Repositories['accounts']>('accounts', { accessConfigVersion: async () => '1' }),
-        apps: fake<Repositories['apps']>('apps', { list: async () => [APP] }),
-        policies: fake<Repositories['policies']>('policies', { list: async () => [POLICY] }),
-        groups: fake<Repositories['groups']>('groups', { list: async () => [] }),
-        auditSshSettings: fake<Repositories['auditSshSettings']>('auditSshSettings', {
-          get: async () => undefined,
-        }),
-        targets: fake<Repositories['targets']>('targets', {
-          get: async (_accountId, id) => (id === DB.id ? DB : undefined),
-        }),
-        agents: fake<Repositories['agents']>('agents', { listForTarget: async () => [] }),
-        tunnelRoutes: fake<Repositories['tunnelRoutes']>('tunnelRoutes', {
-          listForNetwork: async () => [
-            {
-              id: 'route-1',
-              accountId: ACCOUNT,
-              network: '10.77.0.0/24',
-              agentId: 'connector-1',
-              virtualNetworkId: 'vnet-1',
-              comment: '',
-              createdAt: NOW,
-            },
-          ],
-        }),
-        auditEvents: audit,
-      },
-      transactions,
-    );
-    return { services: { store, clock: () => NOW } as never, audit };
-  };
+  const world = () =>
+    tunnelWorld({
+      targets: [DB],
+      apps: [app(['db-1'], 2222)],
+      routes: [route('route-1', '10.77.0.0/24', 'connector-1', 'vnet-1')],
+    });
 
   it('without a port, the port the policy covers: the connector dials 2222, not 22', async () => {
     const { services } = world();
