@@ -550,11 +550,14 @@ export function installTunnelEndpoints(
   app.addHook('onListen', async () => {
     const address = app.server.address();
     if (address === null || typeof address === 'string') return;
-    await peering.start({
-      secure: 'setSecureContext' in app.server,
-      host: address.address,
-      port: address.port,
-    });
+    // A failure here leaves this server serving its own links only: said loudly, not fatal.
+    await peering
+      .start({ secure: 'setSecureContext' in app.server, host: address.address, port: address.port })
+      .catch((error: Error) =>
+        app.log.error(
+          `tunnel: presence did not start (${error.message}); this server neither forwards streams nor is forwarded to`,
+        ),
+      );
   });
 
   app.addHook('preClose', async () => {
