@@ -7,8 +7,8 @@
  * agent's own `--route` ranges (connector-dialer.ts); the agent dials nothing else.
  *
  * Liveness: the server pings every 20 s; no ping (nor other traffic) for `deadAfterMs` and the link is cut.
- * A cut link is dialled again after a full-jitter exponential backoff (0.5 s doubling to 30 s, reset once
- * a link has held), for ever: never a restart. A server shutting down sends GOAWAY and closes with 1012:
+ * A cut link is dialled again after a full-jitter exponential backoff (0.5 s doubling, capped at 4 s for an
+ * outage's first minute and 30 s after: domain/tunnel/redial-delay.ts), for ever: never a restart. A server shutting down sends GOAWAY and closes with 1012:
  * the agent dials again at once (a short jitter), not after the backoff.
  *
  * Several servers: a server tells the agent the live servers on its link (a POST of TUNNEL_SERVERS_PATH);
@@ -27,6 +27,7 @@ import type { Http2Session, ServerHttp2Stream, IncomingHttpHeaders } from 'node:
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { WebSocket, createWebSocketStream } from 'ws';
+import { redialDelayMs, type RedialPolicy } from '../../domain/tunnel/redial-delay.js';
 import { parseDialTarget } from '../../domain/tunnel/connector-routes.js';
 import {
   parseServersAdvertisement,
@@ -49,8 +50,8 @@ export interface TunnelClientOptions {
   random: () => number;
   /** Extra CA certificates (PEM) for an HTTPS server with a private CA. */
   ca?: string | Buffer;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
+  /** The backoff between dials of a lost link (tests shorten it). */
+  redial?: RedialPolicy;
   /** Default 45 s. */
   deadAfterMs?: number;
   /** Links to distinct servers held at once where there are several: 1 or 2 (default 2). */
@@ -64,6 +65,8 @@ const MAX_ADVERTISEMENT_BYTES = 64 * 1024;
 class LinkSlot {
   attempt = 0;
   failures = 0;
+  /** When the link was last lost (or first failed to come up), while it is down. */
+  downSince: number | undefined;
   connected = false;
   /** The server this link is on (or was last on), once it said so. */
   serverId: string | undefined;
@@ -128,9 +131,13 @@ export class TunnelClient {
         delay = this.options.random() * 250;
         slot.failures += 1;
       } else {
-        const base = this.options.baseDelayMs ?? 500;
-        const cap = this.options.maxDelayMs ?? 30_000;
-        delay = this.options.random() * Math.min(cap, base * 2 ** slot.attempt);
+        slot.downSince ??= Date.now();
+        delay = redialDelayMs(
+          slot.attempt,
+          Date.now() - slot.downSince,
+          this.options.random(),
+          this.options.redial,
+        );
         slot.attempt = Math.min(slot.attempt + 1, 16);
         slot.failures += 1;
       }
@@ -233,6 +240,7 @@ export class TunnelClient {
         lastHeard = Date.now();
         slot.attempt = 0;
         slot.failures = 0;
+        slot.downSince = undefined;
         slot.connected = true;
         this.lastProblem = undefined;
         this.options.log(`tunnel: connected to ${server}`);
