@@ -9,6 +9,7 @@
  * - bob, on B, reaches web-1 (its link on A) with plain ssh and `latchkey proxy` as its ProxyCommand: B
  *   checks him and forwards one hop to A; the audit event names both servers.
  * - carol, on B, is refused web-1 before anything reaches A or the agent.
+ * - A connector's stream (an agentless target behind web-1's agent) is forwarded the same way.
  * - A refuses a forwarded stream without a genuine, fresh, unseen peer credential for A; B does not forward
  *   a forwarded request on.
  * - kill -9 A: new streams through B reach both agents within a bound derived from the presence's
@@ -90,7 +91,9 @@ describe('tunnel: several servers on one PostgreSQL', function () {
     caKeyFile = path.join(keysDir, 'ca-encryption.key');
     world = await startFrontWorld({
       storeArgs: storeArgs(),
-      agentArgs: (hostname) => (hostname === 'web-1' ? ['--tunnel-links', '1'] : []),
+      // web-1's agent is also a connector for its own loopback address (an agentless target below).
+      agentArgs: (hostname) =>
+        hostname === 'web-1' ? ['--tunnel-links', '1', '--route', '127.0.0.1/32'] : [],
     });
     serverA = world.server;
     for (const target of [world.web, world.db]) {
@@ -315,6 +318,54 @@ describe('tunnel: several servers on one PostgreSQL', function () {
       1,
       'the agent heard of the genuine stream only',
     );
+  });
+
+  it("a connector's stream is forwarded too: B to A, A to web-1's agent, which dials the address", async () => {
+    // An agentless target at 127.0.0.1 in its own virtual network, its port web-1's sshd, routed to web-1's
+    // agent (whose link is on A).
+    const network = (await world.admin('POST', '/teamnet/virtual_networks', { name: 'site-conn' })) as Json;
+    const agent = await agentIdOf(world.web);
+    const port = world.web.sshd.port;
+    const target = (await world.admin('POST', '/infrastructure/targets', {
+      hostname: 'site-db',
+      ip: { ipv4: { ip_addr: '127.0.0.1', virtual_network_id: network.id } },
+    })) as Json;
+    const route = (await world.admin('POST', '/teamnet/routes', {
+      network: '127.0.0.1/32',
+      tunnel_id: agent,
+      virtual_network_id: network.id,
+    })) as Json;
+    const app = (await world.admin('POST', '/access/apps', {
+      name: 'site-db over ssh',
+      type: 'infrastructure',
+      target_criteria: [{ target_attributes: { hostname: ['site-db'] }, port, protocol: 'SSH' }],
+      policies: [
+        {
+          name: 'bob',
+          decision: 'allow',
+          include: [{ email: { email: 'bob@corp.example' } }],
+          connection_rules: { ssh: { usernames: [world.user.name] } },
+        },
+      ],
+    })) as Json;
+    try {
+      const mark = world.web.agent.mark();
+      const token = await accessToken(serverB, 'bob');
+      const outcome = await bannerThrough(serverB, token, `${target.id}&port=${port}`);
+      assert.deepEqual(outcome, { ok: true });
+      await world.web.agent.waitForOutput(new RegExp(`dials 127\\.0\\.0\\.1:${port}`), 10_000, mark);
+      const opened = await eventually("the connector stream's open event", 10_000, async () =>
+        (await auditEvents(serverB, 'tunnel.stream.open')).find((event) => event.resource_id === target.id),
+      );
+      assert.equal(opened.after.dialed, '127.0.0.1');
+      assert.equal(opened.after.agent, agent);
+      assert.deepEqual(opened.after.servers, [serverB.url, serverA.url]);
+    } finally {
+      await world.admin('DELETE', `/access/apps/${app.id}`);
+      await world.admin('DELETE', `/teamnet/routes/${route.id}`);
+      await world.admin('DELETE', `/infrastructure/targets/${target.id}`);
+      await world.admin('DELETE', `/teamnet/virtual_networks/${network.id}`);
+    }
   });
 
   it('kill -9 A: new streams through B reach both agents within the bound', async () => {
