@@ -141,6 +141,29 @@ describe('parseServerConfig', () => {
     );
   });
 
+  it('--peer-url and --tunnel-url (several servers) are http(s) URLs, from the option or the environment', () => {
+    const config = parseServerConfig(
+      { peerUrl: 'https://10.0.0.7:8443/' },
+      { ...user, env: { LATCHKEY_TUNNEL_URL: 'https://a.access.example.com' } },
+    );
+    assert.equal(config.peerUrl, 'https://10.0.0.7:8443');
+    assert.equal(config.tunnelUrl, 'https://a.access.example.com');
+    assert.equal(parseServerConfig({}, user).peerUrl, undefined);
+    for (const [options, message] of [
+      [{ peerUrl: 'not a url' }, /--peer-url \(LATCHKEY_PEER_URL\) "not a url" is not a URL/],
+      [
+        { tunnelUrl: 'ftp://a.example' },
+        /--tunnel-url \(LATCHKEY_TUNNEL_URL\) must be an http:\/\/ or https:\/\/ URL/,
+      ],
+      [{ peerUrl: 'https://u:p@a.example' }, /--peer-url .* must not have a query, fragment or credentials/],
+    ] as const) {
+      assert.throws(
+        () => parseServerConfig(options, user),
+        (error: unknown) => isLatchkeyError(error, 'invalid_config') && message.test(error.message),
+      );
+    }
+  });
+
   it('never echoes a database password', () => {
     assert.throws(
       () => parseServerConfig({ databaseUrl: 'mysql://u:hunter2@db/x' }, user),
