@@ -201,6 +201,42 @@ describe('web console in Chromium: apps, policies and access groups', function (
       assert.match(await page.locator('tbody tr').first().innerText(), /web servers[\s\S]*port 2222/);
       assert.equal(await actorOf('access_app.update'), `user:${ADMIN}`);
 
+      // --- a policy of the app's own: added (a bad rule refused at its field first), then edited.
+      await page.getByRole('link', { name: 'Edit app web servers' }).click();
+      await page.getByRole('link', { name: 'Give it a policy of its own' }).click();
+      await assertLabelled(page, 'own policy');
+      await assertAccessible(page, 'own policy');
+      await page.getByLabel('Name', { exact: true }).fill('on call');
+      await page.getByLabel('Include (any of these)').fill('everyone\nip: 10.0.0.0/99');
+      await page.getByLabel('UNIX usernames').fill('oncall');
+      const [badOwn] = await Promise.all([
+        post(page),
+        page.getByRole('button', { name: 'Save the policy' }).click(),
+      ]);
+      assert.equal(badOwn.status(), 400);
+      assert.equal(await page.getByLabel('Include (any of these)').getAttribute('aria-invalid'), 'true');
+      assert.match(
+        await page.locator('#f-include-error').innerText(),
+        /^Line 2: \/policies\/1\/include\/1\/ip\/ip: "10\.0\.0\.0\/99" is not an IP range/,
+      );
+      await page.getByLabel('Include (any of these)').fill('email_domain: example.com');
+      await Promise.all([
+        page.waitForURL(/done=saved$/),
+        page.getByRole('button', { name: 'Save the policy' }).click(),
+      ]);
+      assert.match(await page.locator('tbody tr').first().innerText(), /1\. ops\s+2\. on call \(its own\)/);
+      await page.getByRole('link', { name: 'Edit app web servers' }).click();
+      await page.getByRole('link', { name: 'Edit policy on call' }).click();
+      assert.equal(await page.getByLabel('UNIX usernames').inputValue(), 'oncall');
+      await page.getByLabel('UNIX usernames').fill('oncall ops');
+      await Promise.all([
+        page.waitForURL(/done=saved$/),
+        page.getByRole('button', { name: 'Save the policy' }).click(),
+      ]);
+      const app = (await fixture.server.call('GET', `${fixture.server.base}/access/apps`)).body.result[0];
+      assert.deepEqual(app.policies[1].connection_rules.ssh.usernames, ['oncall', 'ops']);
+      assert.equal(app.policies[1].name, 'on call');
+
       // --- delete: the app, then the policy it linked, then the group.
       await Promise.all([
         page.waitForURL(/done=deleted$/),

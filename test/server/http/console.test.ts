@@ -137,6 +137,8 @@ describe('server HTTP: the console (injected)', function () {
       ['/console/apps', { name: 'x', hostnames: 'web-1', port: '22' }],
       [`/console/apps/${id}`, { name: 'x', hostnames: 'web-1', port: '22' }],
       [`/console/apps/${id}/delete`, {}],
+      [`/console/apps/${id}/policies/new`, { name: 'x', include: 'everyone', usernames: 'root' }],
+      [`/console/apps/${id}/policies/${id}`, { name: 'x', include: 'everyone', usernames: 'root' }],
       ['/console/groups', { name: 'x', include: 'everyone' }],
       [`/console/groups/${id}`, { name: 'x', include: 'everyone' }],
       [`/console/groups/${id}/delete`, {}],

@@ -45,6 +45,7 @@ import { RuleTextProblem, formatRuleText, lineOfRule, listOf, parseRuleText } fr
 import type { FieldProblem } from './render-console-admin-pages.js';
 import {
   renderAppEditPage,
+  renderAppPolicyPage,
   renderAppsPage,
   renderGroupEditPage,
   renderGroupsPage,
@@ -370,6 +371,92 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     return redirect(reply, '/console/apps?done=saved');
   });
 
+  // An app's own (inline) policy: edited, or a new one added, by replacing the app (the API's PUT) with
+  // that policy inline and its other policies linked as they are; the old inline policy goes with it.
+  const ownPolicy = (current: AppWithPolicies, policyId: string): PolicyRecord | undefined => {
+    const policy = current.policies.get(policyId);
+    return policy !== undefined && !policy.reusable ? policy : undefined;
+  };
+
+  app.get('/apps/:app_id/policies/:policy_id', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, edit);
+    if (caller === undefined) return reply;
+    const current = await getApp(services, caller, idParam(request, 'app_id'));
+    const policyId = idParam(request, 'policy_id');
+    const { nameOf } = await groupNames(caller);
+    if (policyId === 'new') {
+      return html(
+        reply,
+        200,
+        renderAppPolicyPage(viewerFor(caller), {
+          appId: current.app.id,
+          appName: current.app.name,
+          form: {},
+        }),
+      );
+    }
+    const policy = ownPolicy(current, policyId);
+    if (policy === undefined) {
+      throw new LatchkeyError('not_found', `app ${current.app.id} has no policy of its own ${policyId}`);
+    }
+    return html(
+      reply,
+      200,
+      renderAppPolicyPage(viewerFor(caller), {
+        appId: current.app.id,
+        appName: current.app.name,
+        policyId,
+        form: policyFormOf(policy, nameOf),
+      }),
+    );
+  });
+
+  app.post('/apps/:app_id/policies/:policy_id', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, edit);
+    if (caller === undefined) return reply;
+    const current = await getApp(services, caller, idParam(request, 'app_id'));
+    const policyId = idParam(request, 'policy_id');
+    const isNew = policyId === 'new';
+    if (!isNew && ownPolicy(current, policyId) === undefined) {
+      throw new LatchkeyError('not_found', `app ${current.app.id} has no policy of its own ${policyId}`);
+    }
+    const form = policyForm(request.body);
+    try {
+      const { idOf } = await groupNames(caller);
+      const policy = policyBody(form, idOf);
+      const links = current.app.policies;
+      const items: unknown[] = links.map((link) =>
+        link.policyId === policyId
+          ? { ...policy, precedence: link.precedence }
+          : { id: link.policyId, precedence: link.precedence },
+      );
+      if (isNew) {
+        items.push({ ...policy, precedence: Math.max(0, ...links.map((link) => link.precedence)) + 1 });
+      }
+      const body = checkAgainstSchema(InfrastructureAppInputSchema, {
+        name: current.app.name,
+        type: 'infrastructure',
+        target_criteria: current.app.targetCriteria,
+        policies: items,
+        ...(current.app.mfaConfig === undefined ? {} : { mfa_config: current.app.mfaConfig }),
+      });
+      await replaceApp(services, caller, current.app.id, validateAppInput(body));
+    } catch (error) {
+      return html(
+        reply,
+        statusOf(error),
+        renderAppPolicyPage(viewerFor(caller), {
+          appId: current.app.id,
+          appName: current.app.name,
+          ...(isNew ? {} : { policyId }),
+          form,
+          problem: refusedAt(withoutPolicyPrefix(error), policyFieldOf(form), form),
+        }),
+      );
+    }
+    return redirect(reply, '/console/apps?done=saved');
+  });
+
   app.post('/apps/:app_id/delete', hidden, async (request, reply) => {
     const caller = await allowedChange(request, reply, edit);
     if (caller === undefined) return reply;
@@ -564,6 +651,18 @@ function refusedAt(
     ...(at === undefined ? {} : { field: at }),
     message: line === undefined ? message : `Line ${line}: ${message}`,
   };
+}
+
+/**
+ * A refusal about an app's inline policy points into the app (`/policies/2/include/0/ip/ip`): the same
+ * refusal pointing into the policy, so that it is shown at the policy form's field.
+ */
+function withoutPolicyPrefix(error: unknown): unknown {
+  if (!(error instanceof LatchkeyError)) return error;
+  const pointer = error.pointer ?? '';
+  const inner = /^\/policies\/\d+(\/.*)$/.exec(pointer)?.[1];
+  if (inner === undefined) return error;
+  return new LatchkeyError(error.code, error.message, { pointer: inner });
 }
 
 /** Rules from a textarea: the API's rules, or a RuleTextProblem turned into the API's error shape. */

@@ -138,14 +138,63 @@ export function renderPolicyEditPage(
   viewer: Viewer,
   model: { id: string; name: string; form: PolicyForm; apps: string[]; problem?: FieldProblem },
 ): string {
+  return policyFormPage(viewer, {
+    title: `Policy ${model.name}`,
+    current: '/console/policies',
+    back: '/console/policies',
+    intro:
+      model.apps.length === 0
+        ? 'No app links this policy.'
+        : `Linked by ${model.apps.join(', ')}: a change applies to their targets from the next certificate.`,
+    action: `/console/policies/${encodeURIComponent(model.id)}`,
+    form: model.form,
+    ...(model.problem === undefined ? {} : { problem: model.problem }),
+  });
+}
+
+/** An app's own (inline) policy: edit one, or give the app a new one (`policyId` undefined). */
+export function renderAppPolicyPage(
+  viewer: Viewer,
+  model: { appId: string; appName: string; policyId?: string; form: PolicyForm; problem?: FieldProblem },
+): string {
+  const appPath = `/console/apps/${encodeURIComponent(model.appId)}`;
+  return policyFormPage(viewer, {
+    title:
+      model.policyId === undefined
+        ? `A policy of its own for app ${model.appName}`
+        : `Policy ${model.form.name ?? ''} of app ${model.appName}`,
+    current: '/console/apps',
+    back: appPath,
+    intro:
+      model.policyId === undefined
+        ? 'A policy that belongs to this app only, evaluated after its others (it is deleted with the app). A policy several apps share is made on the Policies page.'
+        : 'This policy belongs to this app only: a change applies to its targets from the next certificate.',
+    action: `${appPath}/policies/${model.policyId === undefined ? 'new' : encodeURIComponent(model.policyId)}`,
+    form: model.form,
+    ...(model.problem === undefined ? {} : { problem: model.problem }),
+  });
+}
+
+function policyFormPage(
+  viewer: Viewer,
+  model: {
+    title: string;
+    current: string;
+    back: string;
+    intro: string;
+    action: string;
+    form: PolicyForm;
+    problem?: FieldProblem;
+  },
+): string {
   return page(
-    { title: `Policy ${model.name}`, current: '/console/policies', viewer },
-    `<p><a href="/console/policies">← All policies</a></p>
-<p>${model.apps.length === 0 ? 'No app links this policy.' : `Linked by ${model.apps.map(escapeHtml).join(', ')}: a change applies to their targets at the next certificate.`}</p>
+    { title: model.title, current: model.current, viewer },
+    `<p><a href="${escapeHtml(model.back)}">← Back</a></p>
+<p>${escapeHtml(model.intro)}</p>
 ${formProblem(model.problem, POLICY_FIELDS)}
-<form class="stack wide" method="post" action="/console/policies/${encodeURIComponent(model.id)}" aria-label="Edit the policy">${csrfField(viewer.csrfToken)}
+<form class="stack wide" method="post" action="${escapeHtml(model.action)}" aria-label="${escapeHtml(model.title)}">${csrfField(viewer.csrfToken)}
 ${policyFormFields(model.form, model.problem)}
-<button class="primary" type="submit">Save the policy</button> <a href="/console/policies">Cancel</a></form>`,
+<button class="primary" type="submit">Save the policy</button> <a href="${escapeHtml(model.back)}">Cancel</a></form>`,
   );
 }
 
@@ -274,7 +323,20 @@ export function renderAppEditPage(
 ${formProblem(model.problem, APP_FIELDS)}
 <form class="stack wide" method="post" action="/console/apps/${encodeURIComponent(model.id)}" aria-label="Edit the app">${csrfField(viewer.csrfToken)}
 ${appFormFields(model.form, model.choices, model.problem, model.criteriaKept)}
-<button class="primary" type="submit">Save the app</button> <a href="/console/apps">Cancel</a></form>`,
+<button class="primary" type="submit">Save the app</button> <a href="/console/apps">Cancel</a></form>
+<section aria-labelledby="own-heading"><h2 id="own-heading">Its own policies</h2>
+${
+  model.choices.some((choice) => !choice.reusable)
+    ? `<ul>${model.choices
+        .filter((choice) => !choice.reusable)
+        .map(
+          (choice) =>
+            `<li>${escapeHtml(choice.name)}: <a href="/console/apps/${encodeURIComponent(model.id)}/policies/${encodeURIComponent(choice.id)}">Edit<span class="visually-hidden"> policy ${escapeHtml(choice.name)}</span></a></li>`,
+        )
+        .join('')}</ul>`
+    : '<p>None: it uses reusable policies only.</p>'
+}
+<p><a href="/console/apps/${encodeURIComponent(model.id)}/policies/new">Give it a policy of its own</a></p></section>`,
   );
 }
 
