@@ -27,6 +27,7 @@ describe('console roles', () => {
         '/console/sessions',
         '/console/networks',
         '/console/agents',
+        '/console/people',
         '/console/join-tokens',
       ],
       'Edit implies Read',
@@ -36,7 +37,16 @@ describe('console roles', () => {
   it('Zero Trust: Read shows agents but not join tokens (listing them needs Edit, as in the API)', () => {
     assert.deepEqual(
       pagesFor(consolePermissions(['latchkey-permission:Zero Trust: Read'])).map((page) => page.path),
-      ['/console/targets', '/console/sessions', '/console/networks', '/console/agents'],
+      ['/console/targets', '/console/sessions', '/console/networks', '/console/agents', '/console/people'],
+    );
+  });
+
+  it('Access: Apps and Policies: Read shows apps, policies and access groups', () => {
+    assert.deepEqual(
+      pagesFor(consolePermissions(['latchkey-permission:access-apps-and-policies-read'])).map(
+        (page) => page.path,
+      ),
+      ['/console/apps', '/console/policies', '/console/groups'],
     );
   });
 
