@@ -167,7 +167,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
       const { idOf } = await groupNames(caller);
       await createPolicy(services, caller, validatePolicyInput(policyBody(form, idOf)));
     } catch (error) {
-      const problem = refusedAt(error, policyFieldOf(form), form);
+      const problem = refusedAt(error, fieldOfPointer(POLICY_POINTERS), form);
       return policiesPage(reply, caller, statusOf(error), { form, problem });
     }
     return redirect(reply, '/console/policies?done=made');
@@ -200,7 +200,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
       const { idOf } = await groupNames(caller);
       await replacePolicy(services, caller, id, validatePolicyInput(policyBody(form, idOf)));
     } catch (error) {
-      const problem = refusedAt(error, policyFieldOf(form), form);
+      const problem = refusedAt(error, fieldOfPointer(POLICY_POINTERS), form);
       return html(
         reply,
         statusOf(error),
@@ -450,7 +450,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
           appName: current.app.name,
           ...(isNew ? {} : { policyId }),
           form,
-          problem: refusedAt(withoutPolicyPrefix(error), policyFieldOf(form), form),
+          problem: refusedAt(withoutPolicyPrefix(error), fieldOfPointer(POLICY_POINTERS), form),
         }),
       );
     }
@@ -535,7 +535,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     } catch (error) {
       return groupsPage(reply, caller, statusOf(error), {
         form,
-        problem: refusedAt(error, ruleFieldOf(form, GROUP_POINTERS), form),
+        problem: refusedAt(error, fieldOfPointer(GROUP_POINTERS), form),
       });
     }
     return redirect(reply, '/console/groups?done=made');
@@ -574,7 +574,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
           id: existing.id,
           name: existing.name,
           form,
-          problem: refusedAt(error, ruleFieldOf(form, GROUP_POINTERS), form),
+          problem: refusedAt(error, fieldOfPointer(GROUP_POINTERS), form),
         }),
       );
     }
@@ -726,13 +726,9 @@ const GROUP_POINTERS: Record<string, string> = {
   is_default: 'is_default',
 };
 
-/** The field of a pointer into a policy's or group's body. */
-function ruleFieldOf(_form: unknown, pointers: Record<string, string>) {
+/** The field of a pointer into a policy's or group's body (its first segment). */
+function fieldOfPointer(pointers: Record<string, string>) {
   return (pointer: string) => pointers[pointer.split('/')[1] ?? ''];
-}
-
-function policyFieldOf(form: PolicyForm) {
-  return ruleFieldOf(form, POLICY_POINTERS);
 }
 
 /** The field of a pointer into an app's body (`/target_criteria/0/port` → port). */
