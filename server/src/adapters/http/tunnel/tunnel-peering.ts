@@ -59,6 +59,14 @@ export class TunnelPeering {
   private liveKey = '';
   private beater: ReturnType<typeof setInterval> | undefined;
   private beating = false;
+  /**
+   * Whether this process writes its link rows: only while another server is alive. A lone server writes
+   * none (no one would read them; 10,000 agents connecting are no 10,000 writes); when a peer appears, the
+   * next beat writes every link it holds, and each link that comes or goes after that.
+   */
+  private shared = false;
+  /** This process's presence writes, one after another in the order they happened. */
+  private writes: Promise<unknown> = Promise.resolve();
   private readonly seen = new SeenPeerStreams();
 
   constructor(
@@ -89,7 +97,6 @@ export class TunnelPeering {
     const self = { id: this.id, peerUrl, tunnelUrl: this.settings.tunnelUrl ?? peerUrl };
     this.key = await loadPeerSecret(this.services);
     await this.services.store.tunnelPresence.registerServer(self);
-    await this.services.store.tunnelPresence.replaceLinks(self.id, this.held());
     this.self = self;
     await this.beat();
     this.beater = setInterval(() => void this.beat(), PRESENCE_HEARTBEAT_MS);
@@ -104,8 +111,18 @@ export class TunnelPeering {
     if (this.beater !== undefined) clearInterval(this.beater);
     const self = this.self;
     this.self = undefined;
-    if (self !== undefined)
-      await this.services.store.tunnelPresence.removeServer(self.id).catch(() => undefined);
+    if (self !== undefined) {
+      await this.serialized(() => this.services.store.tunnelPresence.removeServer(self.id)).catch(
+        () => undefined,
+      );
+    }
+  }
+
+  /** Runs a presence write after the ones before it: a link's removal never overtakes its addition. */
+  private serialized<T>(write: () => Promise<T>): Promise<T> {
+    const next = this.writes.then(write);
+    this.writes = next.catch(() => undefined);
+    return next;
   }
 
   private async beat(): Promise<void> {
@@ -113,14 +130,24 @@ export class TunnelPeering {
     if (self === undefined || this.beating) return;
     this.beating = true;
     try {
-      this.live = await beatPresence(this.services, self, this.held);
+      this.live = await this.serialized(() => beatPresence(this.services, self, this.held));
+      const others = this.live.some((server) => server.id !== self.id);
+      if (others && !this.shared) {
+        // From now on each link is written as it comes or goes (queued after this).
+        this.shared = true;
+        await this.serialized(() => this.services.store.tunnelPresence.replaceLinks(self.id, this.held()));
+      } else if (!others) {
+        this.shared = false;
+      }
       const key = this.live.map((server) => `${server.id} ${server.tunnelUrl}`).join('\n');
       if (key !== this.liveKey) {
         this.liveKey = key;
         this.onServersChanged();
       }
     } catch (error) {
-      // The database is away: the links this process holds still work; peers will see it stale.
+      // The database is away: the links this process holds still work; peers will see it stale. The
+      // link rows are written afresh once it is back.
+      this.shared = false;
       this.log.warn(`tunnel: presence heartbeat failed: ${(error as Error).message}`);
     } finally {
       this.beating = false;
@@ -142,18 +169,18 @@ export class TunnelPeering {
 
   linkAdded(link: { agentId: string; accountId: string }): void {
     const self = this.self;
-    if (self === undefined) return;
-    this.services.store.tunnelPresence
-      .addLink(self.id, link)
-      .catch((error: Error) => this.log.warn(`tunnel: presence of agent ${link.agentId}: ${error.message}`));
+    if (self === undefined || !this.shared) return;
+    this.serialized(() => this.services.store.tunnelPresence.addLink(self.id, link)).catch((error: Error) =>
+      this.log.warn(`tunnel: presence of agent ${link.agentId}: ${error.message}`),
+    );
   }
 
   linkRemoved(link: { agentId: string }): void {
     const self = this.self;
-    if (self === undefined) return;
-    this.services.store.tunnelPresence
-      .removeLink(self.id, link.agentId)
-      .catch((error: Error) => this.log.warn(`tunnel: presence of agent ${link.agentId}: ${error.message}`));
+    if (self === undefined || !this.shared) return;
+    this.serialized(() => this.services.store.tunnelPresence.removeLink(self.id, link.agentId)).catch(
+      (error: Error) => this.log.warn(`tunnel: presence of agent ${link.agentId}: ${error.message}`),
+    );
   }
 
   /** The live peers holding a link of one of `agentIds` of `accountId`, the newest link first. */
