@@ -79,7 +79,8 @@ export interface TunnelEndpoints {
   peering: TunnelPeering;
   /**
    * Of `reachable` (a person's targets, as listMyTargets gives them), the ids of those a stream can reach
-   * now: a fronted target through its own agent's link, an agentless one through its connector's.
+   * now: a fronted target through its own agent's link, an agentless one through its connector's, held
+   * by this server or by a live peer (several servers).
    */
   tunnelled(accountId: string, reachable: readonly ReachableTarget[]): Promise<Set<string>>;
   /** Streams open now (tests, metrics). */
