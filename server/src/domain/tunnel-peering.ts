@@ -21,8 +21,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const PRESENCE_HEARTBEAT_MS = 2_000;
 export const PRESENCE_STALE_AFTER_MS = 6_000;
 export const PRESENCE_PRUNE_AFTER_MS = 60_000;
-/** How long B waits for A to accept a forwarded stream (its agent's answer included). */
-export const PEER_DIAL_TIMEOUT_MS = 5_000;
+/**
+ * How long B waits for A to accept a forwarded stream, its agent's answer included: longer than a
+ * connector's own dial (10 s, agent/src/adapters/tunnel/connector-dialer.ts), so that a slow private target
+ * reached through a peer fails as it would directly, with the connector's reason, not B's timeout.
+ */
+export const PEER_DIAL_TIMEOUT_MS = 12_000;
 /** A peer request's life, from its signing. */
 export const PEER_REQUEST_LIFETIME_MS = 10_000;
 /** How far ahead of the verifier's clock a request's signing time may be (clocks in step by NTP). */
@@ -136,9 +140,12 @@ export class SeenPeerStreams {
     this.until.set(stream, nowMs + PEER_REQUEST_LIFETIME_MS + PEER_CLOCK_SKEW_MS);
   }
 
+  // Kept through `until` itself: a request signed PEER_CLOCK_SKEW_MS ahead is valid until exactly
+  // acceptance + lifetime + skew (verifyPeerRequest expires it only after `exp`), so forgetting it at that
+  // millisecond would take it a second time.
   private forget(nowMs: number): void {
     for (const [stream, until] of this.until) {
-      if (until > nowMs) break; // insertion order is expiry order
+      if (until >= nowMs) break; // insertion order is expiry order
       this.until.delete(stream);
     }
   }

@@ -105,8 +105,26 @@ describe('tunnel peering: the peer credential', () => {
     // Another stream is another request.
     assert.equal(check(signPeerRequest(KEY, request({ stream: 'stream-2' })), NOW + 2).ok, true);
     // Forgotten only once no request could verify any more.
-    assert.equal(seen.has('stream-1', NOW + PEER_REQUEST_LIFETIME_MS + PEER_CLOCK_SKEW_MS - 1), true);
-    assert.equal(seen.has('stream-1', NOW + PEER_REQUEST_LIFETIME_MS + PEER_CLOCK_SKEW_MS), false);
+    assert.equal(seen.has('stream-1', NOW + PEER_REQUEST_LIFETIME_MS + PEER_CLOCK_SKEW_MS), true);
+    assert.equal(seen.has('stream-1', NOW + PEER_REQUEST_LIFETIME_MS + PEER_CLOCK_SKEW_MS + 1), false);
+  });
+
+  it('refuses a replay at the last millisecond of a request signed a clock skew ahead', () => {
+    // An attacker's review: accepted at NOW, a request whose iat is NOW + skew verifies until
+    // NOW + skew + lifetime; the memory must hold it that long, to the millisecond.
+    const seen = new SeenPeerStreams();
+    const check = (token: string, nowMs: number) => {
+      const verdict = verify(token, nowMs, (stream) => seen.has(stream, nowMs));
+      if (verdict.ok) seen.add(verdict.request.stream, nowMs);
+      return verdict;
+    };
+    const ahead = NOW + PEER_CLOCK_SKEW_MS;
+    const token = signPeerRequest(KEY, request({ iat: ahead, exp: ahead + PEER_REQUEST_LIFETIME_MS }));
+    assert.equal(check(token, NOW).ok, true);
+    const last = NOW + PEER_CLOCK_SKEW_MS + PEER_REQUEST_LIFETIME_MS;
+    assert.deepEqual(check(token, last - 1), { ok: false, reason: 'replayed' });
+    assert.deepEqual(check(token, last), { ok: false, reason: 'replayed' });
+    assert.deepEqual(check(token, last + 1), { ok: false, reason: 'expired' });
   });
 });
 
