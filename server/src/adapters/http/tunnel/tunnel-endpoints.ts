@@ -412,12 +412,23 @@ export function installTunnelEndpoints(
    * this server, opened on this server's own link of the agent (never forwarded again). The person was
    * authenticated and the policy checked by the server that signed it, which audits the stream.
    */
+  let peerRefusals = 0;
+  let lastPeerRefusalLog = 0;
   const acceptPeer = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     checkHandshake(request, PEER_SUBPROTOCOL, 'a forwarded stream');
     const header = request.headers[PEER_REQUEST_HEADER];
     const verdict = peering.verify(Array.isArray(header) ? header[0] : header);
     if (!verdict.ok) {
-      app.log.warn(`tunnel: refused a forwarded stream from ${addressOf(request) ?? '?'}: ${verdict.reason}`);
+      // Said in the log at most every 10 s, with a count: a flood of forgeries does not flood the log.
+      peerRefusals += 1;
+      if (Date.now() - lastPeerRefusalLog >= 10_000) {
+        app.log.warn(
+          `tunnel: refused ${peerRefusals} forwarded stream(s) without a genuine peer credential; ` +
+            `the last from ${addressOf(request) ?? '?'}: ${verdict.reason}`,
+        );
+        peerRefusals = 0;
+        lastPeerRefusalLog = Date.now();
+      }
       throw new LatchkeyError('unauthenticated', `not a request from a peer server (${verdict.reason})`);
     }
     const asked = verdict.request;
