@@ -26,7 +26,8 @@ export const TUNNEL_CONNECTION_WINDOW = 2 ** 31 - 1;
  * for 1,000 concurrent streams through one agent (bench/tunnel-streams.bench.ts). With the link's window
  * out of the way, what its streams can hold is this × TUNNEL_STREAM_WINDOW: 2 GiB only if every stream's
  * reader stalls, which takes 32 people (TUNNEL_STREAMS_PER_PERSON) stalling all of theirs; one person
- * holds at most 64 MiB.
+ * holds at most 64 MiB. An agent with two links (several servers, docs/tunnels.md) takes up to
+ * 2 × TUNNEL_STREAMS_PER_LINK streams, and its budget doubles with them.
  */
 export const TUNNEL_STREAMS_PER_LINK = 1024;
 
@@ -38,6 +39,17 @@ export const TUNNEL_STREAM_MAX_MESSAGE = 1024 * 1024;
 
 /** WebSocket sub-protocol of one stream forwarded between two servers (docs/tunnels.md "Several servers"). */
 export const PEER_SUBPROTOCOL = 'latchkey.peer.v1';
+
+/**
+ * The header on an agent's tunnel upgrade saying which of its links this is (`0` or `1`). A server holds
+ * one link per agent: the same link again replaces the older one (an agent that restarted); the agent's
+ * other link is refused with 409 (`conflict`), and the agent dials another server for it. An agent that
+ * sends no header (an older one) replaces whatever link of it the server holds.
+ */
+export const TUNNEL_LINK_HEADER = 'latchkey-link';
+
+/** The WebSocket close code of a link refused after its upgrade raced its agent's other link in. */
+export const TUNNEL_LINK_CONFLICT_CLOSE = 4409;
 
 /**
  * The request a server sends on an agent's link (`POST`, a JSON body) to tell it the live servers

@@ -18,6 +18,8 @@
 import {
   AGENT_SUBPROTOCOL,
   TUNNEL_CONNECTION_WINDOW,
+  TUNNEL_LINK_CONFLICT_CLOSE,
+  TUNNEL_LINK_HEADER,
   TUNNEL_SERVERS_PATH,
   TUNNEL_STREAM_WINDOW,
   TUNNEL_STREAMS_PER_LINK,
@@ -190,7 +192,11 @@ export class TunnelClient {
       const url = `${server.replace(/\/+$/, '').replace(/^http/, 'ws')}/v1/tunnel/agent`;
       const token = this.options.token();
       const ws = new WebSocket(url, AGENT_SUBPROTOCOL, {
-        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+        headers: {
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+          // Which of this agent's links this is: a server holding the other one refuses it (409).
+          [TUNNEL_LINK_HEADER]: String(slot.index),
+        },
         perMessageDeflate: false,
         handshakeTimeout: 15_000,
         ...(this.options.ca === undefined ? {} : { ca: this.options.ca }),
@@ -229,6 +235,8 @@ export class TunnelClient {
           } catch {
             // not the envelope
           }
+          // 409: this agent's other link is on that server (a load balancer sent this one there).
+          if (response.statusCode === 409) duplicate = true;
           this.noteLost(`the server refused the tunnel (HTTP ${response.statusCode}): ${message}`);
           ws.terminate();
         });
@@ -268,6 +276,7 @@ export class TunnelClient {
         clearInterval(watchdog);
         signal.removeEventListener('abort', onAbort);
         if (code === 1012) moved = true;
+        if (code === TUNNEL_LINK_CONFLICT_CLOSE) duplicate = true;
         if (slot.yielding) duplicate = true;
         slot.yielding = false;
         if (slot.connected) this.options.log(`tunnel: link closed (${code})`);

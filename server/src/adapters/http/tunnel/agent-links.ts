@@ -46,6 +46,8 @@ export class AgentLink {
     readonly accountId: string,
     /** The API token (the agent's credential) that opened this link; re-checked before each stream. */
     readonly tokenId: string,
+    /** Which of the agent's links this is (TUNNEL_LINK_HEADER); undefined for an agent that does not say. */
+    readonly linkIndex: 0 | 1 | undefined,
     private readonly ws: WebSocket,
     timings: TunnelTimings,
     private readonly onClosed: (link: AgentLink) => void,
@@ -164,12 +166,32 @@ export class AgentLink {
   }
 }
 
-/** Presence: which agent holds a tunnel to this server, for which target. */
+/**
+ * Presence: which agent holds a tunnel to this server, for which target. One link per agent, known by
+ * (agent, link index): the same index again is the agent reconnecting before its old link died, and
+ * replaces it; the agent's other link is refused (`conflicts`), so that a second link that a load balancer
+ * sent here never cuts the first and its open sessions.
+ */
 export class AgentLinks {
   private readonly byAgent = new Map<string, AgentLink>();
 
+  /** Whether link `linkIndex` of `agentId` must be refused: the agent's other link is held here. */
+  conflicts(agentId: string, linkIndex: 0 | 1 | undefined): boolean {
+    const held = this.byAgent.get(agentId);
+    return (
+      held !== undefined &&
+      !held.closed &&
+      linkIndex !== undefined &&
+      held.linkIndex !== undefined &&
+      held.linkIndex !== linkIndex
+    );
+  }
+
+  /** Holds `link`, replacing the agent's older link of the same index (or, unsaid, any). */
   add(link: AgentLink): void {
-    // An agent that reconnects before its old link died: the newest link wins.
+    if (this.conflicts(link.agentId, link.linkIndex)) {
+      throw new Error(`agent ${link.agentId} holds its other link here`);
+    }
     const previous = this.byAgent.get(link.agentId);
     this.byAgent.set(link.agentId, link);
     previous?.close();

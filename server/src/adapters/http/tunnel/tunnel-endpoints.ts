@@ -21,6 +21,8 @@
  */
 import {
   AGENT_SUBPROTOCOL,
+  TUNNEL_LINK_CONFLICT_CLOSE,
+  TUNNEL_LINK_HEADER,
   PEER_SUBPROTOCOL,
   STREAM_SUBPROTOCOL,
   TUNNEL_STREAM_MAX_MESSAGE,
@@ -195,12 +197,38 @@ export function installTunnelEndpoints(
       throw new LatchkeyError('permission_denied', 'only an enrolled agent may open a tunnel');
     }
     const agent = await agentOfCaller(services, caller);
+    const linkIndex = linkIndexOf(request.headers[TUNNEL_LINK_HEADER]);
+    // The agent's other link is here already (a load balancer sent this one where that one is): refused,
+    // so that it dials another server, and the held link and its sessions stay (agent-links.ts).
+    const otherLinkHere = () => {
+      const here = links.conflicts(agent.id, linkIndex);
+      if (here) app.log.info(`tunnel: agent ${agent.id}'s link ${linkIndex} refused: its other link is here`);
+      return here;
+    };
+    if (otherLinkHere()) {
+      throw new LatchkeyError(
+        'conflict',
+        'this agent holds its other tunnel link on this server; dial another',
+      );
+    }
     agentSockets.handleUpgrade(request, socket, head, (ws) => {
-      const link = new AgentLink(agent.id, agent.accountId, caller.tokenId, ws, timings, (closed) => {
-        // Only the link the registry holds is this agent's presence (a newer one may have replaced it).
-        if (links.remove(closed)) peering.linkRemoved(closed);
-        app.log.info(`tunnel: agent ${closed.agentId} disconnected`);
-      });
+      if (otherLinkHere()) {
+        ws.close(TUNNEL_LINK_CONFLICT_CLOSE, 'the other link of this agent is on this server');
+        return;
+      }
+      const link = new AgentLink(
+        agent.id,
+        agent.accountId,
+        caller.tokenId,
+        linkIndex,
+        ws,
+        timings,
+        (closed) => {
+          // Only the link the registry holds is this agent's presence (a newer one may have replaced it).
+          if (links.remove(closed)) peering.linkRemoved(closed);
+          app.log.info(`tunnel: agent ${closed.agentId} disconnected`);
+        },
+      );
       links.add(link);
       peering.linkAdded(link);
       const advertisement = peering.advertisement();
@@ -623,6 +651,15 @@ function checkHandshake(request: IncomingMessage, protocol: string, what: string
   if (!offers.includes(protocol)) {
     throw new LatchkeyError('invalid_argument', `${what} speaks the sub-protocol ${protocol}`);
   }
+}
+
+/** The link index an agent's upgrade names (TUNNEL_LINK_HEADER); undefined when it names none. */
+function linkIndexOf(header: string | string[] | undefined): 0 | 1 | undefined {
+  if (header === undefined) return undefined;
+  const text = Array.isArray(header) ? header[0] : header;
+  if (text === '0') return 0;
+  if (text === '1') return 1;
+  throw new LatchkeyError('invalid_argument', `${TUNNEL_LINK_HEADER} is 0 or 1, not ${String(text)}`);
 }
 
 /** An HTTP answer on the raw socket of a refused upgrade: the failure envelope with the code's status. */
