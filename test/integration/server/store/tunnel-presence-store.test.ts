@@ -115,6 +115,14 @@ for (const backend of storeBackends('tunnel-presence-store')) {
       assert.deepEqual(await other.tunnelPresence.linksOf(['agent-2'], at(-1000)), []);
     });
 
+    it("replaces 20,000 link rows at once (past SQLite's and PostgreSQL's bind limits)", async () => {
+      await store.tunnelPresence.registerServer({ id: 'a', peerUrl: 'http://a:1', tunnelUrl: 'http://a:1' });
+      const links = Array.from({ length: 20_000 }, (_, i) => ({ agentId: `agent-${i}`, accountId: ACCOUNT }));
+      await store.tunnelPresence.replaceLinks('a', links);
+      const found = await other.tunnelPresence.linksOf(['agent-0', 'agent-9999', 'agent-19999'], at(0));
+      assert.deepEqual(found.map((link) => link.agentId).sort(), ['agent-0', 'agent-19999', 'agent-9999']);
+    });
+
     it('concurrent first starts agree on one peer secret', async () => {
       const candidates = [1, 2, 3, 4].map((n) => new Uint8Array(32).fill(n));
       const secrets = await Promise.all(

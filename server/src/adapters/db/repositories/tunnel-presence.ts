@@ -9,6 +9,8 @@ import type { TunnelServersTable } from '../schema.js';
 import { now, withTransaction, type RepositoryContext } from './context.js';
 
 const PEER_KEY_ID = 'current';
+/** Link rows per INSERT (4 variables each, far below every backend's limit). */
+const LINK_ROWS_PER_INSERT = 500;
 
 function toServer(ctx: RepositoryContext, row: TunnelServersTable): TunnelServerRecord {
   return {
@@ -112,17 +114,21 @@ export function tunnelPresenceRepository(ctx: RepositoryContext): TunnelPresence
         await tx.db.deleteFrom('tunnel_agent_links').where('server_id', '=', serverId).execute();
         if (links.length === 0) return;
         const at = codec.time(now(ctx));
-        await tx.db
-          .insertInto('tunnel_agent_links')
-          .values(
-            links.map((link) => ({
-              server_id: serverId,
-              agent_id: link.agentId,
-              account_id: link.accountId,
-              connected_at: at,
-            })),
-          )
-          .execute();
+        // In chunks: one statement with every row passes SQLite's and PostgreSQL's bind-variable limits
+        // at a few thousand agents.
+        for (let start = 0; start < links.length; start += LINK_ROWS_PER_INSERT) {
+          await tx.db
+            .insertInto('tunnel_agent_links')
+            .values(
+              links.slice(start, start + LINK_ROWS_PER_INSERT).map((link) => ({
+                server_id: serverId,
+                agent_id: link.agentId,
+                account_id: link.accountId,
+                connected_at: at,
+              })),
+            )
+            .execute();
+        }
       });
     },
 

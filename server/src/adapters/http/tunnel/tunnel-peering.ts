@@ -58,13 +58,19 @@ export class TunnelPeering {
   private live: TunnelServerRecord[] = [];
   private liveKey = '';
   private beater: ReturnType<typeof setInterval> | undefined;
-  private beating = false;
+  /** The beat running now: stop() waits for it, so that it cannot register a stopped server again. */
+  private beating: Promise<void> | undefined;
+  private stopping = false;
   /**
    * Whether this process writes its link rows: only while another server is alive. A lone server writes
    * none (no one would read them; 10,000 agents connecting are no 10,000 writes); when a peer appears, the
    * next beat writes every link it holds, and each link that comes or goes after that.
    */
   private shared = false;
+  /**
+   * A link write failed (the row may be missing, or a ghost): the next beat writes every held link afresh.
+   */
+  private linksInDoubt = false;
   /** This process's presence writes, one after another in the order they happened. */
   private writes: Promise<unknown> = Promise.resolve();
   private readonly seen = new SeenPeerStreams();
@@ -108,7 +114,9 @@ export class TunnelPeering {
 
   /** A clean stop: this process's rows go, so peers stop forwarding to it at once. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.beater !== undefined) clearInterval(this.beater);
+    await this.beating;
     const self = this.self;
     this.self = undefined;
     if (self !== undefined) {
@@ -125,16 +133,23 @@ export class TunnelPeering {
     return next;
   }
 
-  private async beat(): Promise<void> {
+  private beat(): Promise<void> {
+    if (this.beating !== undefined) return this.beating;
+    this.beating = this.beatOnce().finally(() => (this.beating = undefined));
+    return this.beating;
+  }
+
+  private async beatOnce(): Promise<void> {
     const self = this.self;
-    if (self === undefined || this.beating) return;
-    this.beating = true;
+    if (self === undefined || this.stopping) return;
     try {
       this.live = await this.serialized(() => beatPresence(this.services, self, this.held));
       const others = this.live.some((server) => server.id !== self.id);
-      if (others && !this.shared) {
-        // From now on each link is written as it comes or goes (queued after this).
+      if (others && (!this.shared || this.linksInDoubt)) {
+        // From now on each link is written as it comes or goes (queued after this); the rows are right
+        // once this write succeeded (a failure throws, and the next beat writes them again).
         this.shared = true;
+        this.linksInDoubt = false;
         await this.serialized(() => this.services.store.tunnelPresence.replaceLinks(self.id, this.held()));
       } else if (!others) {
         this.shared = false;
@@ -149,8 +164,6 @@ export class TunnelPeering {
       // link rows are written afresh once it is back.
       this.shared = false;
       this.log.warn(`tunnel: presence heartbeat failed: ${(error as Error).message}`);
-    } finally {
-      this.beating = false;
     }
   }
 
@@ -171,7 +184,7 @@ export class TunnelPeering {
     const self = this.self;
     if (self === undefined || !this.shared) return;
     this.serialized(() => this.services.store.tunnelPresence.addLink(self.id, link)).catch((error: Error) =>
-      this.log.warn(`tunnel: presence of agent ${link.agentId}: ${error.message}`),
+      this.linkWriteFailed(link.agentId, error),
     );
   }
 
@@ -179,8 +192,14 @@ export class TunnelPeering {
     const self = this.self;
     if (self === undefined || !this.shared) return;
     this.serialized(() => this.services.store.tunnelPresence.removeLink(self.id, link.agentId)).catch(
-      (error: Error) => this.log.warn(`tunnel: presence of agent ${link.agentId}: ${error.message}`),
+      (error: Error) => this.linkWriteFailed(link.agentId, error),
     );
+  }
+
+  /** A link's row may now be missing or a ghost: repaired by the next beat. */
+  private linkWriteFailed(agentId: string, error: Error): void {
+    this.linksInDoubt = true;
+    this.log.warn(`tunnel: presence of agent ${agentId}: ${error.message} (written afresh at the next beat)`);
   }
 
   /** The live peers holding a link of one of `agentIds` of `accountId`, the newest link first. */
