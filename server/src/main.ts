@@ -139,6 +139,7 @@ async function start(options: ServerOptions): Promise<void> {
     tunnelPeering: {
       ...(config.peerUrl === undefined ? {} : { peerUrl: config.peerUrl }),
       ...(config.tunnelUrl === undefined ? {} : { tunnelUrl: config.tunnelUrl }),
+      ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
     },
     signIn: {
       publicUrl: config.publicUrl ?? `${scheme}://${listenHost}:${config.listen.port}`,
@@ -464,7 +465,10 @@ export async function main(argv: string[]): Promise<void> {
       '--peer-url <url>',
       'where other servers reach this one to forward tunnel streams (default: from --listen)',
     )
-    .option('--tunnel-url <url>', 'what agents dial for a second link to this server (default: the peer URL)')
+    .option(
+      '--tunnel-url <url>',
+      'what agents dial for a second link to this server (default: --peer-url, --public-url, or --listen unless a wildcard)',
+    )
     .option(
       '--recorder-command <command>',
       "recorded sessions' force-command on targets without an agent (default: latchkey-agent record)",

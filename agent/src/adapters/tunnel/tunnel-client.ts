@@ -120,6 +120,7 @@ export class TunnelClient {
         enrolledUrl: this.options.server,
         known: this.known,
         ...(this.other(slot)?.serverId === undefined ? {} : { otherServerId: this.other(slot)!.serverId! }),
+        ...(slot.serverId === undefined ? {} : { ownServerId: slot.serverId }),
         failures: slot.failures,
       });
       if (url === undefined) {

@@ -9,7 +9,8 @@
  * - The second link dials a known server other than the first link's (by id) and other than the enrolled
  *   URL; with none (one server), it waits for news and dials nothing.
  * - Two links that land on the same server (a load balancer sent the first where the second was): the
- *   second gives way.
+ *   second gives way, and a server refuses an agent's link while it holds the agent's other one.
+ * - A link never counts the server it was last on as another one to go round to.
  */
 
 export interface KnownServer {
@@ -18,7 +19,9 @@ export interface KnownServer {
 }
 
 export interface ServersAdvertisement {
-  self: KnownServer;
+  /** The server that sent it; its URL is absent when it is not announced to agents. */
+  self: { id: string; url?: string };
+  /** The servers to dial: empty while only one is live. */
   servers: KnownServer[];
 }
 
@@ -61,11 +64,20 @@ export function parseServersAdvertisement(
     }
     return { id, url: parsed.href.replace(/\/+$/, '') };
   };
-  const me = server(self);
+  const { id: selfId, url: selfUrl } = (typeof self === 'object' && self !== null ? self : {}) as {
+    id?: unknown;
+    url?: unknown;
+  };
+  // A server not announced to agents names itself by id only.
+  const me =
+    selfUrl === undefined ? server({ id: selfId, url: 'https://unannounced.invalid' }) : server(self);
   if (me === undefined || !Array.isArray(servers)) return undefined;
   const listed = servers.slice(0, MAX_SERVERS).map(server);
   if (listed.some((entry) => entry === undefined)) return undefined;
-  return { self: me, servers: listed as KnownServer[] };
+  return {
+    self: selfUrl === undefined ? { id: me.id } : me,
+    servers: listed as KnownServer[],
+  };
 }
 
 export interface LinkChoice {
@@ -75,6 +87,8 @@ export interface LinkChoice {
   known: readonly KnownServer[];
   /** The server the other link is on (or was last on), by id. */
   otherServerId?: string;
+  /** The server this link was last on, by id: not "another server" to go round to. */
+  ownServerId?: string;
   /** This link's failed dials since it last held. */
   failures: number;
 }
@@ -82,9 +96,12 @@ export interface LinkChoice {
 /** The URL this link dials next; undefined: nothing to dial (wait for news). */
 export function serverToDial(choice: LinkChoice): string | undefined {
   const enrolled = choice.enrolledUrl.replace(/\/+$/, '');
-  const others = choice.known
-    .filter((server) => server.id !== choice.otherServerId && server.url !== enrolled)
-    .map((server) => server.url);
+  const notOthers = (server: KnownServer) => server.id === choice.otherServerId || server.url === enrolled;
+  const elsewhere = choice.known.filter((server) => !notOthers(server));
+  // The server this link was last on is not another one; the second link, which has nothing else to
+  // fall back on, still dials it again when it is the only one.
+  const fresh = elsewhere.filter((server) => server.id !== choice.ownServerId);
+  const others = (choice.slot === 0 || fresh.length > 0 ? fresh : elsewhere).map((server) => server.url);
   const candidates = choice.slot === 0 ? [enrolled, ...others] : others;
   const unique = [...new Set(candidates)];
   if (unique.length === 0) return undefined;

@@ -48,9 +48,46 @@ describe('agent tunnel: which server each link dials', () => {
     // With one link only (no other), every known server is a way in.
     assert.equal(serverToDial({ slot: 0, enrolledUrl: A.url, known: [A, B], failures: 1 }), B.url);
   });
+
+  it('a link never counts the server it was last on as another (one server behind a load balancer)', () => {
+    // The only server, told under its own URL, dropped the first link: it dials the enrolled URL again.
+    for (const failures of [1, 2, 3]) {
+      assert.equal(serverToDial({ slot: 0, enrolledUrl: LB, known: [A], ownServerId: 'a', failures }), LB);
+    }
+    // Several: it goes round the enrolled URL and the servers it was not on.
+    const choice = {
+      slot: 0 as const,
+      enrolledUrl: LB,
+      known: [A, B, C],
+      ownServerId: 'a',
+      otherServerId: 'c',
+    };
+    assert.equal(serverToDial({ ...choice, failures: 1 }), B.url);
+    assert.equal(serverToDial({ ...choice, failures: 2 }), LB);
+    // The second link, with no other server to go to, dials its last one again rather than nothing.
+    assert.equal(
+      serverToDial({
+        slot: 1,
+        enrolledUrl: LB,
+        known: [A, B],
+        ownServerId: 'a',
+        otherServerId: 'b',
+        failures: 1,
+      }),
+      A.url,
+    );
+  });
 });
 
 describe("agent tunnel: a server's advertisement", () => {
+  it('takes a server that names itself by id only (not announced to agents)', () => {
+    assert.deepEqual(
+      parseServersAdvertisement({ self: { id: 'a' }, servers: [] }, 'https://access.example.com'),
+      { self: { id: 'a' }, servers: [] },
+    );
+    assert.equal(parseServersAdvertisement({ self: {}, servers: [] }, 'https://x.example'), undefined);
+  });
+
   it('takes ids and http(s) URLs, trailing slashes dropped', () => {
     assert.deepEqual(
       parseServersAdvertisement(

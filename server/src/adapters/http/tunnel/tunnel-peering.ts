@@ -40,15 +40,27 @@ import type { StreamOpening, TunnelTimings } from './agent-links.js';
 export interface TunnelPeeringSettings {
   /** Where the other servers reach this process; default: the address it listens on. */
   peerUrl?: string;
-  /** What agents are told to dial for a second link to this process; default: the peer URL. */
+  /**
+   * What agents are told to dial for a second link to this process; default: the peer URL or the public
+   * URL the operator gave, else the --listen address when it names a host. Never a URL made from the OS
+   * host name: a server listening on a wildcard address with none of these is not announced to agents.
+   */
   tunnelUrl?: string;
+  /** The public URL the operator gave (--public-url), if any. */
+  publicUrl?: string;
 }
 
-/** What an agent link is told: the server it reached, and every live server (itself included). */
+/**
+ * What an agent link is told: the server it reached (its URL when it is announced), and the live servers
+ * agents may dial, only while more than one server is live (empty otherwise).
+ */
 export interface ServersAdvertisement {
-  self: { id: string; url: string };
+  self: { id: string; url?: string };
   servers: { id: string; url: string }[];
 }
+
+/** The tunnel URL of a server that is not announced to agents (the column is not null). */
+const NOT_ANNOUNCED = '';
 
 export class TunnelPeering {
   /** This process's presence id: a new one at each start. */
@@ -100,7 +112,12 @@ export class TunnelPeering {
     const peerUrl =
       this.settings.peerUrl ??
       listenUrl(address.secure ? 'https' : 'http', wildcard ? hostname() : address.host, address.port);
-    const self = { id: this.id, peerUrl, tunnelUrl: this.settings.tunnelUrl ?? peerUrl };
+    const tunnelUrl =
+      this.settings.tunnelUrl ??
+      this.settings.peerUrl ??
+      this.settings.publicUrl ??
+      (wildcard ? NOT_ANNOUNCED : peerUrl);
+    const self = { id: this.id, peerUrl, tunnelUrl };
     this.key = await loadPeerSecret(this.services);
     await this.services.store.tunnelPresence.registerServer(self);
     this.self = self;
@@ -108,7 +125,10 @@ export class TunnelPeering {
     this.beater = setInterval(() => void this.beat(), PRESENCE_HEARTBEAT_MS);
     this.beater.unref();
     this.log.info(
-      `tunnel: server ${self.id} reachable by its peers at ${peerUrl}, by agents at ${self.tunnelUrl}`,
+      `tunnel: server ${self.id} reachable by its peers at ${peerUrl}, ` +
+        (tunnelUrl === NOT_ANNOUNCED
+          ? 'not announced to agents (it listens on a wildcard address: give --tunnel-url)'
+          : `by agents at ${tunnelUrl}`),
     );
   }
 
@@ -174,9 +194,12 @@ export class TunnelPeering {
     const servers = this.live.some((server) => server.id === self.id)
       ? this.live
       : [...this.live, { ...self, startedAt: new Date(0), heartbeatAt: new Date(0) }];
+    // One server: nothing to announce (an agent's links then go to the URL it enrolled with only).
+    const announced =
+      servers.length > 1 ? servers.filter((server) => server.tunnelUrl !== NOT_ANNOUNCED) : [];
     return {
-      self: { id: self.id, url: self.tunnelUrl },
-      servers: servers.map((server) => ({ id: server.id, url: server.tunnelUrl })),
+      self: { id: self.id, ...(self.tunnelUrl === NOT_ANNOUNCED ? {} : { url: self.tunnelUrl }) },
+      servers: announced.map((server) => ({ id: server.id, url: server.tunnelUrl })),
     };
   }
 

@@ -3,6 +3,7 @@
 // rows are being written is recorded, a failed re-registration's links are written again, and stop()
 // waits for a running beat, which does not register the stopping server again.
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { TunnelPeering } from '../../../../../server/src/adapters/http/tunnel/tunnel-peering.js';
 import type { Services } from '../../../../../server/src/app/services.js';
 
@@ -12,10 +13,12 @@ interface Link {
 }
 
 /** A presence store in memory, with a live peer 'peer'; `gates` hold a call, `failing` fails it. */
-function fakeWorld() {
-  const servers = new Map<string, { peerUrl: string; tunnelUrl: string; at: Date }>([
-    ['peer', { peerUrl: 'http://peer:1', tunnelUrl: 'http://peer:1', at: new Date() }],
-  ]);
+function fakeWorld(peer: 'a peer' | 'alone' = 'a peer') {
+  const servers = new Map<string, { peerUrl: string; tunnelUrl: string; at: Date }>(
+    peer === 'alone'
+      ? []
+      : [['peer', { peerUrl: 'http://peer:1', tunnelUrl: 'http://peer:1', at: new Date() }]],
+  );
   const links = new Map<string, Link & { serverId: string }>();
   const gates = new Map<string, Promise<void>>();
   const failing = new Set<string>();
@@ -202,5 +205,70 @@ describe('tunnel peering: presence rows', () => {
     await Promise.all([running, stopped]);
     assert.equal(world.servers.has(peering.id), false, 'the stopped server is registered again');
     assert.equal(world.mine(peering.id).length, 0);
+  });
+});
+
+describe('tunnel peering: what agents are told', () => {
+  it('one server: no server to dial, and never a URL made from the host name', async () => {
+    const world = fakeWorld('alone');
+    const peering = new TunnelPeering(
+      world.services,
+      {},
+      quiet,
+      () => [],
+      () => undefined,
+    );
+    await peering.start({ secure: false, host: '0.0.0.0', port: 8080 });
+    const told = peering.advertisement();
+    assert.deepEqual(told, { self: { id: peering.id }, servers: [] });
+    assert.ok(!JSON.stringify(told).includes(hostname()));
+    await peering.stop();
+  });
+
+  it('a wildcard listener with a peer: only announced servers, and only an explicit URL', async () => {
+    const world = fakeWorld();
+    const unannounced = new TunnelPeering(
+      world.services,
+      {},
+      quiet,
+      () => [],
+      () => undefined,
+    );
+    await unannounced.start({ secure: false, host: '::', port: 8080 });
+    assert.deepEqual(unannounced.advertisement(), {
+      self: { id: unannounced.id },
+      servers: [{ id: 'peer', url: 'http://peer:1' }],
+    });
+    await unannounced.stop();
+    const explicit = new TunnelPeering(
+      world.services,
+      { publicUrl: 'https://b.example:8443' },
+      quiet,
+      () => [],
+      () => undefined,
+    );
+    await explicit.start({ secure: true, host: '0.0.0.0', port: 8443 });
+    assert.deepEqual(
+      explicit
+        .advertisement()
+        ?.servers.map((server) => server.url)
+        .sort(),
+      ['http://peer:1', 'https://b.example:8443'],
+    );
+    await explicit.stop();
+  });
+
+  it('a server listening on a named address is announced at it while a peer is live', async () => {
+    const world = fakeWorld();
+    const peering = new TunnelPeering(
+      world.services,
+      {},
+      quiet,
+      () => [],
+      () => undefined,
+    );
+    await peering.start({ secure: false, host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(peering.advertisement()?.self, { id: peering.id, url: 'http://127.0.0.1:8080' });
+    await peering.stop();
   });
 });
