@@ -7,7 +7,7 @@
  *                         [--public-url URL] [--identity-providers FILE]
  *                         [--certificate-ttl 5m] [--max-certificate-ttl 1h] [--agent-package FILE]
  *                         [--max-log-size 4GiB] [--trusted-proxy CIDR]…
- *                         [--peer-url URL] [--tunnel-url URL]
+ *                         [--peer-url URL] [--tunnel-url URL] [--allow-insecure-peers]
  *   latchkey-server token create --permission "Zero Trust: Read" … [--expires 30d|ISO] [--name NAME]
  *   latchkey-server token list [--json]
  *   latchkey-server token revoke TOKEN_ID
@@ -140,6 +140,7 @@ async function start(options: ServerOptions): Promise<void> {
       ...(config.peerUrl === undefined ? {} : { peerUrl: config.peerUrl }),
       ...(config.tunnelUrl === undefined ? {} : { tunnelUrl: config.tunnelUrl }),
       ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+      ...(config.allowInsecurePeers === true ? { allowInsecurePeers: true } : {}),
     },
     signIn: {
       publicUrl: config.publicUrl ?? `${scheme}://${listenHost}:${config.listen.port}`,
@@ -468,6 +469,12 @@ export async function main(argv: string[]): Promise<void> {
     .option(
       '--tunnel-url <url>',
       'what agents dial for a second link to this server (default: --peer-url, --public-url, or --listen unless a wildcard)',
+    )
+    .addOption(
+      new Option(
+        '--allow-insecure-peers',
+        'allow the server-to-server tunnel hop over plain http to a non-loopback peer URL (a private network)',
+      ),
     )
     .option(
       '--recorder-command <command>',

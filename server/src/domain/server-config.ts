@@ -84,6 +84,11 @@ export interface ServerConfig {
   peerUrl?: string;
   /** What agents dial for a second link to this server; undefined: the peer URL. */
   tunnelUrl?: string;
+  /**
+   * The server-to-server hop may be plain http to a non-loopback peer URL (--allow-insecure-peers); absent:
+   * it may not (docs/tunnels.md "Several servers").
+   */
+  allowInsecurePeers?: boolean;
 }
 
 /** The raw settings as commander hands them over (all optional strings / flags). */
@@ -106,6 +111,7 @@ export interface ServerOptions {
   trustedProxy?: string[];
   peerUrl?: string;
   tunnelUrl?: string;
+  allowInsecurePeers?: boolean;
 }
 
 export interface ConfigFacts {
@@ -138,11 +144,12 @@ const SETTINGS = {
   trustedProxy: { option: '--trusted-proxy', env: 'LATCHKEY_TRUSTED_PROXIES' },
   peerUrl: { option: '--peer-url', env: 'LATCHKEY_PEER_URL' },
   tunnelUrl: { option: '--tunnel-url', env: 'LATCHKEY_TUNNEL_URL' },
+  allowInsecurePeers: { option: '--allow-insecure-peers', env: 'LATCHKEY_ALLOW_INSECURE_PEERS' },
 } as const satisfies Record<keyof ServerOptions, Setting>;
 
 export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): ServerConfig {
   const text = (
-    key: Exclude<keyof ServerOptions, 'allowInsecureHttp' | 'trustedProxy'>,
+    key: Exclude<keyof ServerOptions, 'allowInsecureHttp' | 'allowInsecurePeers' | 'trustedProxy'>,
   ): string | undefined => {
     const value = options[key] ?? facts.env[SETTINGS[key].env];
     if (value === undefined) return undefined;
@@ -195,6 +202,18 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
   const publicUrlText = text('publicUrl');
   const peerUrlText = text('peerUrl');
   const tunnelUrlText = text('tunnelUrl');
+  const allowInsecurePeers =
+    options.allowInsecurePeers ??
+    parseFlag(facts.env[SETTINGS.allowInsecurePeers.env], SETTINGS.allowInsecurePeers);
+  const peerUrl = peerUrlText === undefined ? undefined : parsePublicUrl(peerUrlText, SETTINGS.peerUrl);
+  if (peerUrl !== undefined && !allowInsecurePeers && !isSecurePeerUrl(peerUrl)) {
+    throw invalid(
+      SETTINGS.peerUrl,
+      `is ${peerUrl}: plain http to a non-loopback address would carry the forwarded streams and their ` +
+        `credentials unencrypted between servers. Give an https URL, or ${SETTINGS.allowInsecurePeers.option} ` +
+        `if the servers' network is private`,
+    );
+  }
   const identityProvidersText = text('identityProviders');
   const agentPackageText = text('agentPackage');
   const maxCertificateTtlSeconds = parseDuration(
@@ -221,7 +240,8 @@ export function parseServerConfig(options: ServerOptions, facts: ConfigFacts): S
         : resolvePath(caKeyText, facts, SETTINGS.caKeyFile),
     adminTokenFile: join(dataDir, 'admin.token'),
     ...(publicUrlText === undefined ? {} : { publicUrl: parsePublicUrl(publicUrlText) }),
-    ...(peerUrlText === undefined ? {} : { peerUrl: parsePublicUrl(peerUrlText, SETTINGS.peerUrl) }),
+    ...(peerUrl === undefined ? {} : { peerUrl }),
+    ...(allowInsecurePeers ? { allowInsecurePeers } : {}),
     ...(tunnelUrlText === undefined ? {} : { tunnelUrl: parsePublicUrl(tunnelUrlText, SETTINGS.tunnelUrl) }),
     ...(identityProvidersText === undefined
       ? {}
@@ -335,12 +355,18 @@ function parseDuration(value: string, setting: Setting): number {
   return seconds;
 }
 
-function parseFlag(value: string | undefined): boolean {
+/** Whether the server-to-server hop to `url` is encrypted, or stays on this machine (loopback). */
+export function isSecurePeerUrl(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.protocol === 'https:' || isLoopbackHost(parsed.hostname.replace(/^\[|\]$/g, ''));
+}
+
+function parseFlag(value: string | undefined, setting: Setting = SETTINGS.allowInsecureHttp): boolean {
   if (value === undefined || value === '') return false;
   const lower = value.toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
   if (['0', 'false', 'no', 'off'].includes(lower)) return false;
-  throw invalid(SETTINGS.allowInsecureHttp, `${JSON.stringify(value)} is not true or false`);
+  throw invalid(setting, `${JSON.stringify(value)} is not true or false`);
 }
 
 function invalid(setting: Setting, problem: string): LatchkeyError {

@@ -179,4 +179,30 @@ describe('parseServerConfig', () => {
     assert.ok(!isLoopbackHost('0.0.0.0'));
     assert.ok(!isLoopbackHost('128.0.0.1'));
   });
+
+  it('--peer-url over plain http to a non-loopback address is refused unless --allow-insecure-peers', () => {
+    assert.throws(
+      () => parseServerConfig({ peerUrl: 'http://10.0.0.5:8443' }, user),
+      /--peer-url.*--allow-insecure-peers/s,
+    );
+    assert.equal(
+      parseServerConfig({ peerUrl: 'http://10.0.0.5:8443', allowInsecurePeers: true }, user).peerUrl,
+      'http://10.0.0.5:8443',
+    );
+    assert.equal(
+      parseServerConfig(
+        { peerUrl: 'http://10.0.0.5:8443' },
+        { ...user, env: { LATCHKEY_ALLOW_INSECURE_PEERS: '1' } },
+      ).allowInsecurePeers,
+      true,
+    );
+    for (const url of [
+      'https://a.example:8443',
+      'http://127.0.0.1:8443',
+      'http://[::1]:8443',
+      'http://localhost:1',
+    ]) {
+      assert.equal(parseServerConfig({ peerUrl: url }, user).peerUrl, url);
+    }
+  });
 });

@@ -35,6 +35,7 @@ import {
   type PeerRequestVerdict,
   type PeerStreamRequest,
 } from '../../../domain/tunnel-peering.js';
+import { isSecurePeerUrl } from '../../../domain/server-config.js';
 import type { StreamOpening, TunnelTimings } from './agent-links.js';
 
 export interface TunnelPeeringSettings {
@@ -48,6 +49,8 @@ export interface TunnelPeeringSettings {
   tunnelUrl?: string;
   /** The public URL the operator gave (--public-url), if any. */
   publicUrl?: string;
+  /** The hop to peers may be plain http to a non-loopback address (--allow-insecure-peers). */
+  allowInsecurePeers?: boolean;
 }
 
 /**
@@ -112,6 +115,13 @@ export class TunnelPeering {
     const peerUrl =
       this.settings.peerUrl ??
       listenUrl(address.secure ? 'https' : 'http', wildcard ? hostname() : address.host, address.port);
+    if (!this.settings.allowInsecurePeers && !isSecurePeerUrl(peerUrl)) {
+      // Peers would forward people's streams and their credentials here unencrypted.
+      throw new Error(
+        `the peer URL ${peerUrl} is plain http to a non-loopback address: give --peer-url https://..., ` +
+          'serve HTTPS, or --allow-insecure-peers on a private network',
+      );
+    }
     const tunnelUrl =
       this.settings.tunnelUrl ??
       this.settings.peerUrl ??

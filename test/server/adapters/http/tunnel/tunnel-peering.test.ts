@@ -218,7 +218,7 @@ describe('tunnel peering: what agents are told', () => {
       () => [],
       () => undefined,
     );
-    await peering.start({ secure: false, host: '0.0.0.0', port: 8080 });
+    await peering.start({ secure: true, host: '0.0.0.0', port: 8443 });
     const told = peering.advertisement();
     assert.deepEqual(told, { self: { id: peering.id }, servers: [] });
     assert.ok(!JSON.stringify(told).includes(hostname()));
@@ -234,7 +234,7 @@ describe('tunnel peering: what agents are told', () => {
       () => [],
       () => undefined,
     );
-    await unannounced.start({ secure: false, host: '::', port: 8080 });
+    await unannounced.start({ secure: true, host: '::', port: 8443 });
     assert.deepEqual(unannounced.advertisement(), {
       self: { id: unannounced.id },
       servers: [{ id: 'peer', url: 'http://peer:1' }],
@@ -270,5 +270,44 @@ describe('tunnel peering: what agents are told', () => {
     await peering.start({ secure: false, host: '127.0.0.1', port: 8080 });
     assert.deepEqual(peering.advertisement()?.self, { id: peering.id, url: 'http://127.0.0.1:8080' });
     await peering.stop();
+  });
+});
+
+describe('tunnel peering: the hop between servers', () => {
+  it('refuses to start on plain http to a non-loopback peer URL, unless allowed', async () => {
+    const world = fakeWorld();
+    const refused = new TunnelPeering(
+      world.services,
+      {},
+      quiet,
+      () => [],
+      () => undefined,
+    );
+    await assert.rejects(
+      refused.start({ secure: false, host: '0.0.0.0', port: 8080 }),
+      /plain http to a non-loopback address.*--allow-insecure-peers/,
+    );
+    assert.equal(refused.started, false);
+    assert.equal(world.servers.size, 1, 'only the peer is registered');
+    const allowed = new TunnelPeering(
+      world.services,
+      { allowInsecurePeers: true },
+      quiet,
+      () => [],
+      () => undefined,
+    );
+    await allowed.start({ secure: false, host: '0.0.0.0', port: 8080 });
+    assert.ok(allowed.started);
+    await allowed.stop();
+    const loopback = new TunnelPeering(
+      world.services,
+      {},
+      quiet,
+      () => [],
+      () => undefined,
+    );
+    await loopback.start({ secure: false, host: '127.0.0.1', port: 8080 });
+    assert.ok(loopback.started);
+    await loopback.stop();
   });
 });
