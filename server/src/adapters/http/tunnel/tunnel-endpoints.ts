@@ -59,7 +59,7 @@ import type { RateLimit } from '../../../domain/sign-in-limits.js';
 import { RateLimiter } from '../../../app/sign-in/sign-in-throttle.js';
 import { AgentLink, AgentLinks, DEFAULT_TUNNEL_TIMINGS } from './agent-links.js';
 import type { TunnelTimings } from './agent-links.js';
-import { TunnelPeering, type TunnelPeeringSettings } from './tunnel-peering.js';
+import { PeerForwardingError, TunnelPeering, type TunnelPeeringSettings } from './tunnel-peering.js';
 
 /** How often open streams' sign-ins are checked again even when no termination was stored. */
 const RECHECK_MS = 10_000;
@@ -358,7 +358,18 @@ export function installTunnelEndpoints(
         );
       }
       const forwarded = await peering.forward(peers, opening, timings).catch((error: Error) => {
-        throw refusedBy(error);
+        // The detail (peers' addresses, what they said) is for this log only; the person is told what
+        // the agent answered, if it was the agent that refused, else that it could not be reached.
+        app.log.warn(
+          `tunnel: stream ${streamId} to ${grant.target.hostname} not forwarded: ${error.message}`,
+        );
+        const agentAnswer = error instanceof PeerForwardingError ? error.agentAnswer : undefined;
+        if (agentAnswer !== undefined) throw refusedBy(new Error(agentAnswer));
+        throw new LatchkeyError(
+          'unavailable',
+          `the ${connector === undefined ? 'agent' : 'connector'} of ${grant.target.hostname} could not be ` +
+            'reached through another server; try again',
+        );
       });
       h2 = forwarded.stream;
       agentId = forwarded.via.agentId;

@@ -259,7 +259,8 @@ export class TunnelPeering {
   /**
    * Forwards one stream, one hop, to the first of `peers` that opens it on its agent's link. The caller
    * has authenticated the person and checked the policy. Resolves with the stream's bytes and the peer
-   * that carries them; rejects with the last peer's reason.
+   * that carries them; rejects with a PeerForwardingError, whose message is for the server log only (it
+   * names peers' addresses and repeats what they said).
    */
   async forward(
     peers: readonly TunnelAgentLinkRecord[],
@@ -268,8 +269,8 @@ export class TunnelPeering {
   ): Promise<{ stream: Duplex; via: TunnelAgentLinkRecord }> {
     const key = this.key;
     const self = this.self;
-    if (key === undefined || self === undefined) throw new Error('this server has no peers');
-    let last: Error = new Error('no peer holds its link');
+    if (key === undefined || self === undefined) throw new PeerForwardingError('this server has no peers');
+    let last = new PeerForwardingError('no peer holds its link');
     for (const peer of peers) {
       const iat = this.services.clock().getTime();
       const request: PeerStreamRequest = {
@@ -289,13 +290,33 @@ export class TunnelPeering {
       try {
         return { stream: await dialPeer(peer.peerUrl, signPeerRequest(key, request), timings), via: peer };
       } catch (error) {
-        last = error as Error;
-        this.log.warn(`tunnel: forwarding stream ${opening.streamId} to ${peer.peerUrl}: ${last.message}`);
+        const reason = error as Error;
+        last =
+          reason instanceof PeerForwardingError
+            ? reason
+            : new PeerForwardingError(`${peer.peerUrl}: ${reason.message}`);
+        this.log.warn(`tunnel: forwarding stream ${opening.streamId} to ${peer.peerUrl}: ${reason.message}`);
       }
     }
     throw last;
   }
 }
+
+/**
+ * A stream that could not be forwarded. `message` is for the server log; `agentAnswer` is the agent's own
+ * refusal, relayed by the peer (a connector's reason, which a person is told as they would be directly).
+ */
+export class PeerForwardingError extends Error {
+  constructor(
+    message: string,
+    readonly agentAnswer?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a peer's refusal says the agent answered, if it was the agent that refused (agent-links.ts). */
+const AGENT_REFUSAL = /^the agent refused the stream \(HTTP \d{3}(?:: [^\n]{0,200})?\)$/;
 
 /** One forwarded stream: resolves once the peer answered 101 (it opened the agent's stream). */
 function dialPeer(peerUrl: string, token: string, timings: TunnelTimings): Promise<Duplex> {
@@ -325,10 +346,15 @@ function dialPeer(peerUrl: string, token: string, timings: TunnelTimings): Promi
         } catch {
           // not the envelope
         }
-        fail(new Error(`the peer answered ${response.statusCode}: ${message}`));
+        fail(
+          new PeerForwardingError(
+            `${peerUrl} answered ${response.statusCode}: ${message}`,
+            AGENT_REFUSAL.test(message) ? message : undefined,
+          ),
+        );
       });
     });
-    ws.on('error', (error) => fail(error));
+    ws.on('error', (error) => fail(new PeerForwardingError(`${peerUrl}: ${error.message}`)));
     ws.on('open', () => {
       settled = true;
       // The peer is cut when it stops answering, as a person's client is.
