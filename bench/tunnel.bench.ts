@@ -18,12 +18,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCleanups, runCommand } from '../test/harness/index.js';
-import {
-  LATCHKEY_BIN,
-  loginWithDeviceFlow,
-  makeCliHome,
-  type CliHome,
-} from '../test/e2e/cli/latchkey-cli.js';
+import { loginWithDeviceFlow, makeCliHome, type CliHome } from '../test/e2e/cli/latchkey-cli.js';
 import { echoSession } from './support/echo-session.js';
 import {
   PERSON,
@@ -69,7 +64,19 @@ try {
   const cli = await makeCliHome(path.join(world.base, 'cli'), world.server.url);
   const login = await loginWithDeviceFlow(cli, PERSON);
   if (login.code !== 0) throw new Error(`login: ${login.stderr}`);
-  const proxy = `${process.execPath} ${LATCHKEY_BIN} proxy ${world.targetId} %p`;
+  // `latchkey proxy` as `npm run build` ships the CLI (scripts/build.mjs: the CommonJS bundle run through
+  // V8's code cache), not from the sources: through tsx each proxy spent 1–2 s of CPU compiling the CLI,
+  // inside the measured transfer. BENCH_PROXY_NODE_FLAGS: node flags for it (e.g. `--perf-basic-prof`).
+  const cliDist = path.join(world.base, 'cli-dist');
+  const built = await runCommand(
+    process.execPath,
+    [new URL('../scripts/build.mjs', import.meta.url).pathname, '--cli-out', cliDist],
+    { cwd: new URL('..', import.meta.url).pathname, timeoutMs: 300_000 },
+  );
+  if (built.code !== 0) throw new Error(`building the CLI failed: ${built.stderr}`);
+  cli.env.LATCHKEY_FROM_SOURCE = undefined;
+  const proxyFlags = process.env.BENCH_PROXY_NODE_FLAGS ?? '';
+  const proxy = `${process.execPath} ${proxyFlags} ${cliDist}/main.js proxy ${world.targetId} %p`;
   const parts = new Set(values.only.split(','));
   if (parts.has('scp')) await scp(cli);
   if (parts.has('echo')) await echo(cli);
