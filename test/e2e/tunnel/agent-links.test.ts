@@ -1,7 +1,9 @@
 /**
  * One real server (SQLite) and one agent's tunnel links (agent-links.ts): a second link of the same agent
  * that lands on the server holding its first (a load balancer sent it there) is refused with 409 and
- * leaves the first link up; the same link again (an agent that restarted) replaces the older one.
+ * leaves the first link up; the same link again (an agent that restarted) replaces the older one. And
+ * forged forwarded streams (`/v1/tunnel/peer`) are cut by a rate limit per address, their refusals
+ * summarised in the log.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +11,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { AGENT_SUBPROTOCOL, TUNNEL_LINK_HEADER } from '@latchkey/shared/tunnel/tunnel-protocol';
+import {
+  AGENT_SUBPROTOCOL,
+  PEER_SUBPROTOCOL,
+  TUNNEL_LINK_HEADER,
+} from '@latchkey/shared/tunnel/tunnel-protocol';
+import { PEER_UPGRADES_PER_ADDRESS } from '../../../server/src/adapters/http/tunnel/tunnel-endpoints.js';
+import { PEER_REQUEST_HEADER } from '../../../server/src/domain/tunnel-peering.js';
 import { TunnelClient } from '../../../agent/src/adapters/tunnel/tunnel-client.js';
 import { eventually, findFreePort } from '../../harness/index.js';
 import { api, startServerProcess, type ServerProcess } from '../server/server-process.js';
@@ -99,5 +107,37 @@ describe('tunnel: one server, one agent, two links', function () {
       abort.abort();
       await running;
     }
+  });
+
+  it('forged forwarded streams from one address are rate-limited, and their refusals summarised', async () => {
+    const forged = () =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/v1/tunnel/peer`, PEER_SUBPROTOCOL, {
+          headers: { [PEER_REQUEST_HEADER]: 'Zm9yZ2Vk.Zm9yZ2Vk' },
+        });
+        ws.on('open', () => {
+          ws.terminate();
+          resolve(101);
+        });
+        ws.on('unexpected-response', (_request, response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        ws.on('error', () => resolve(0));
+      });
+    const statuses: number[] = [];
+    while (statuses.length <= 4 * PEER_UPGRADES_PER_ADDRESS.burst && !statuses.includes(503)) {
+      statuses.push(...(await Promise.all(Array.from({ length: 50 }, forged))));
+    }
+    assert.ok(
+      statuses.includes(503),
+      `no 503 among ${statuses.length} forged upgrades: ${[...new Set(statuses)].join(' ')}`,
+    );
+    assert.ok(
+      statuses.every((status) => status === 401 || status === 503),
+      statuses.join(' '),
+    );
+    const summaries = server.output().match(/refused \d+ forwarded stream\(s\)/g) ?? [];
+    assert.ok(summaries.length <= 2, summaries.join('\n'));
   });
 });

@@ -70,6 +70,12 @@ const RECHECK_MS = 10_000;
  */
 const STREAM_UPGRADES_PER_ADDRESS: RateLimit = { burst: 120, perMinute: 600 };
 
+/**
+ * Forwarded-stream upgrades (`/v1/tunnel/peer`) per address, before the peer credential is checked: a peer
+ * carries many people's streams, so the budget is larger; a flood of forgeries is cut to it.
+ */
+export const PEER_UPGRADES_PER_ADDRESS: RateLimit = { burst: 500, perMinute: 6000 };
+
 interface OpenStream {
   record: TunnelStreamRecord;
   close(reason: string): void;
@@ -455,6 +461,16 @@ export function installTunnelEndpoints(
   let lastPeerRefusalLog = 0;
   const acceptPeer = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     checkHandshake(request, PEER_SUBPROTOCOL, 'a forwarded stream');
+    const admitted = upgradeLimiter.take(
+      `peer ${rateLimitSubject(addressOf(request))}`,
+      PEER_UPGRADES_PER_ADDRESS,
+    );
+    if (!admitted.allowed) {
+      throw new LatchkeyError(
+        'unavailable',
+        `too many forwarded streams from your address; try again in ${admitted.retryAfterSeconds} s`,
+      );
+    }
     const header = request.headers[PEER_REQUEST_HEADER];
     const verdict = peering.verify(Array.isArray(header) ? header[0] : header);
     if (!verdict.ok) {
