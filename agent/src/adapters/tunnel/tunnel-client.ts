@@ -14,6 +14,8 @@
  * Several servers: a server tells the agent the live servers on its link (a POST of TUNNEL_SERVERS_PATH);
  * the agent then holds a second link to another of them (`links`, default 2), and a first link that
  * cannot reach its server goes round the others (domain/tunnel/server-choice.ts). Streams come on either.
+ * Each link names itself on its upgrade (TUNNEL_LINK_HEADER); a server holding the other link answers 409,
+ * and this link dials another server.
  */
 import {
   AGENT_SUBPROTOCOL,

@@ -45,6 +45,8 @@ export async function loadPeerSecret(services: {
 /**
  * One heartbeat: stamps this server's row (registering it again, with the links it holds, if a peer
  * pruned it while this process stalled), removes servers silent for long, and answers the live servers.
+ * Any failure rejects; the caller then counts its link rows as unwritten and writes them all again at a
+ * later beat (TunnelPeering), so that a re-registration whose links failed is not taken for done.
  */
 export async function beatPresence(
   services: TunnelPresenceDeps,
