@@ -109,6 +109,47 @@ describe('tunnel: one server, one agent, two links', function () {
     }
   });
 
+  it('an agent refused (409) dials again after the backoff, not in a tight loop', async () => {
+    // Link 1 of the agent holds this server: the agent's link 0 (through a "balancer") lands here too.
+    const other = await dialLink('1');
+    assert.equal(other.status, 101);
+    const lines: string[] = [];
+    const abort = new AbortController();
+    const client = new TunnelClient({
+      server: server.url,
+      token: () => token,
+      accept: (stream) => stream.destroy(),
+      log: (line) => lines.push(line),
+      random: () => 0.5,
+      links: 1,
+    });
+    const from = server.output().length;
+    const refusals = () =>
+      (
+        server
+          .output()
+          .slice(from)
+          .match(/link 0 refused/g) ?? []
+      ).length;
+    const running = client.run(abort.signal);
+    try {
+      await eventually('a first refusal', 10_000, async () => (refusals() >= 1 ? true : undefined));
+      const firstAt = Date.now();
+      await eventually('a fourth refusal', 20_000, async () => (refusals() >= 4 ? true : undefined));
+      // The backoff's first three delays at this jitter: 0.25 + 0.5 + 1 s (a tight loop: 3 × 0.125 s).
+      assert.ok(Date.now() - firstAt >= 1_200, `${Date.now() - firstAt} ms for three redials`);
+      assert.ok(
+        lines.some((line) => /HTTP 409/.test(line)),
+        lines.join('\n'),
+      );
+      assert.equal(other.ws?.readyState, WebSocket.OPEN, 'the other link is still up');
+    } finally {
+      abort.abort();
+      await running;
+      other.ws?.terminate();
+    }
+  });
+
   it('forged forwarded streams from one address are rate-limited, and their refusals summarised', async () => {
     const forged = () =>
       new Promise<number>((resolve) => {

@@ -15,7 +15,7 @@
  * the agent then holds a second link to another of them (`links`, default 2), and a first link that
  * cannot reach its server goes round the others (domain/tunnel/server-choice.ts). Streams come on either.
  * Each link names itself on its upgrade (TUNNEL_LINK_HEADER); a server holding the other link answers 409,
- * and this link dials another server.
+ * and this link dials another server, as a lost link does (after the backoff).
  */
 import {
   AGENT_SUBPROTOCOL,
@@ -238,8 +238,9 @@ export class TunnelClient {
           } catch {
             // not the envelope
           }
-          // 409: this agent's other link is on that server (a load balancer sent this one there).
-          if (response.statusCode === 409) duplicate = true;
+          // 409: this agent's other link is on that server (a load balancer sent this one there). A lost
+          // link's way: the next dial goes to another server, after the backoff, so that a balancer that
+          // keeps sending it there (the only server left) is not hammered.
           this.noteLost(`the server refused the tunnel (HTTP ${response.statusCode}): ${message}`);
           ws.terminate();
         });
@@ -279,7 +280,9 @@ export class TunnelClient {
         clearInterval(watchdog);
         signal.removeEventListener('abort', onAbort);
         if (code === 1012) moved = true;
-        if (code === TUNNEL_LINK_CONFLICT_CLOSE) duplicate = true;
+        if (code === TUNNEL_LINK_CONFLICT_CLOSE) {
+          this.noteLost(`tunnel: ${server} holds this agent's other link; dialling another`);
+        }
         if (slot.yielding) duplicate = true;
         slot.yielding = false;
         if (slot.connected) this.options.log(`tunnel: link closed (${code})`);
