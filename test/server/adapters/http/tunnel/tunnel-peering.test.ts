@@ -193,7 +193,11 @@ describe('tunnel peering: presence rows', () => {
       () => undefined,
     );
     await start(peering);
-    // The beat stalls in its heartbeat; meanwhile a peer prunes this server.
+    // A beat failed (the database away): the next one writes the link rows afresh.
+    world.failing.add('heartbeat');
+    await beat(peering);
+    world.failing.delete('heartbeat');
+    // That beat stalls in its heartbeat; meanwhile a peer prunes this server.
     const gate = deferred();
     world.gates.set('heartbeat', gate.wait);
     const running = beat(peering);
