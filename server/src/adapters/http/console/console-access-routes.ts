@@ -64,13 +64,72 @@ import type {
 const read = PERMISSIONS.appsAndPoliciesRead;
 const edit = PERMISSIONS.appsAndPoliciesEdit;
 
+/** What a list page shows beside its rows: the form given back with its problem, or a change's banner. */
+interface ListExtra<Form> {
+  form?: Form;
+  problem?: FieldProblem;
+  problemIn?: 'form' | 'list';
+  ok?: string;
+}
+
+type ListPage<Form> = (
+  reply: FastifyReply,
+  caller: ConsoleCaller,
+  status: number,
+  extra: ListExtra<Form>,
+) => Promise<FastifyReply>;
+
 export function consoleAccessRoutes(app: FastifyInstance, services: Services, kit: ConsoleKit): void {
   const hidden = { schema: { hide: true } };
   const { allowed, allowedChange, viewerFor, html, field } = kit;
   const idParam = (request: FastifyRequest, name: string) =>
     ((request.params as Record<string, string>)[name] ?? '').toLowerCase();
-  const redirect = (reply: FastifyReply, location: string) =>
-    reply.code(303).header('location', location).send();
+
+  /**
+   * A change through its use case: done, it redirects to `location` (303); refused, the page `refused`
+   * renders with the refusal's status. What is not a refusal is thrown on (statusOf).
+   */
+  const changeThen = async (
+    reply: FastifyReply,
+    change: () => Promise<unknown>,
+    location: string,
+    refused: (error: unknown, status: number) => Promise<FastifyReply> | FastifyReply,
+  ) => {
+    try {
+      await change();
+    } catch (error) {
+      return refused(error, statusOf(error));
+    }
+    return reply.code(303).header('location', location).send();
+  };
+
+  /** GET `/<list>`: the list page for readers, with the banner of the change that redirected here. */
+  const listRoute = <Form>(list: string, done: Record<string, string>, listPage: ListPage<Form>) =>
+    app.get(`/${list}`, hidden, async (request, reply) => {
+      const caller = await allowed(request, reply, read);
+      if (caller === undefined) return reply;
+      const ok = done[field(request.query, 'done')];
+      return listPage(reply, caller, 200, ok === undefined ? {} : { ok });
+    });
+
+  /** POST `/<list>/:<param>/delete`: the use case deletes; a refusal is shown on the list, by the rows. */
+  const deleteRoute = <Form>(
+    list: string,
+    param: string,
+    remove: (caller: ConsoleCaller, id: string) => Promise<unknown>,
+    listPage: ListPage<Form>,
+  ) =>
+    app.post(`/${list}/:${param}/delete`, hidden, async (request, reply) => {
+      const caller = await allowedChange(request, reply, edit);
+      if (caller === undefined) return reply;
+      return changeThen(
+        reply,
+        () => remove(caller, idParam(request, param)),
+        `/console/${list}?done=deleted`,
+        (error, status) =>
+          listPage(reply, caller, status, { problem: refusedAt(error, () => undefined), problemIn: 'list' }),
+      );
+    });
 
   /** Group names ↔ ids, for typing `group: <name>` and showing it back. Ambiguous names stay ids. */
   const groupNames = async (caller: ConsoleCaller) => {
@@ -91,12 +150,17 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     return { groups, idOf, nameOf };
   };
 
-  // --- policies -----------------------------------------------------------------------------------------
-  const policyForm = (body: unknown): PolicyForm => ({
-    name: field(body, 'name').trim(),
+  /** The rule textareas a policy's and a group's form share, as posted. */
+  const ruleFields = (body: unknown): RuleTexts => ({
     include: field(body, 'include'),
     require: field(body, 'require'),
     exclude: field(body, 'exclude'),
+  });
+
+  // --- policies -----------------------------------------------------------------------------------------
+  const policyForm = (body: unknown): PolicyForm => ({
+    name: field(body, 'name').trim(),
+    ...ruleFields(body),
     usernames: field(body, 'usernames'),
     allow_email_alias: field(body, 'allow_email_alias'),
     allow_agent_forwarding: field(body, 'allow_agent_forwarding'),
@@ -107,9 +171,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     const ssh = (policy.connectionRules as { ssh?: SshRules } | undefined)?.ssh;
     return {
       name: policy.name,
-      include: formatRuleText(policy.include, nameOf),
-      require: formatRuleText(policy.require, nameOf),
-      exclude: formatRuleText(policy.exclude, nameOf),
+      ...ruleTextsOf(policy, nameOf),
       usernames: (ssh?.usernames ?? []).join(' '),
       allow_email_alias: ssh?.allow_email_alias === true ? 'true' : '',
       allow_agent_forwarding: ssh?.allow_agent_forwarding === true ? 'true' : '',
@@ -117,12 +179,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     };
   };
 
-  const policiesPage = async (
-    reply: FastifyReply,
-    caller: ConsoleCaller,
-    status: number,
-    extra: { form?: PolicyForm; problem?: FieldProblem; problemIn?: 'form' | 'list'; ok?: string },
-  ) => {
+  const policiesPage: ListPage<PolicyForm> = async (reply, caller, status, extra) => {
     const { nameOf } = await groupNames(caller);
     const apps = await listApps(services, caller);
     const rows: PolicyRow[] = (await listPolicies(services, caller)).map((policy) => {
@@ -152,25 +209,25 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     );
   };
 
-  app.get('/policies', hidden, async (request, reply) => {
-    const caller = await allowed(request, reply, read);
-    if (caller === undefined) return reply;
-    const done = POLICIES_DONE[field(request.query, 'done')];
-    return policiesPage(reply, caller, 200, done === undefined ? {} : { ok: done });
-  });
+  listRoute('policies', POLICIES_DONE, policiesPage);
 
   app.post('/policies', hidden, async (request, reply) => {
     const caller = await allowedChange(request, reply, edit);
     if (caller === undefined) return reply;
     const form = policyForm(request.body);
-    try {
-      const { idOf } = await groupNames(caller);
-      await createPolicy(services, caller, validatePolicyInput(policyBody(form, idOf)));
-    } catch (error) {
-      const problem = refusedAt(error, fieldOfPointer(POLICY_POINTERS), form);
-      return policiesPage(reply, caller, statusOf(error), { form, problem });
-    }
-    return redirect(reply, '/console/policies?done=made');
+    return changeThen(
+      reply,
+      async () => {
+        const { idOf } = await groupNames(caller);
+        await createPolicy(services, caller, validatePolicyInput(policyBody(form, idOf)));
+      },
+      '/console/policies?done=made',
+      (error, status) =>
+        policiesPage(reply, caller, status, {
+          form,
+          problem: refusedAt(error, fieldOfPointer(POLICY_POINTERS), form),
+        }),
+    );
   });
 
   app.get('/policies/:policy_id', hidden, async (request, reply) => {
@@ -196,39 +253,29 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     const id = idParam(request, 'policy_id');
     const existing = await getPolicy(services, caller, id);
     const form = policyForm(request.body);
-    try {
-      const { idOf } = await groupNames(caller);
-      await replacePolicy(services, caller, id, validatePolicyInput(policyBody(form, idOf)));
-    } catch (error) {
-      const problem = refusedAt(error, fieldOfPointer(POLICY_POINTERS), form);
-      return html(
-        reply,
-        statusOf(error),
-        renderPolicyEditPage(viewerFor(caller), {
-          id,
-          name: existing.name,
-          form,
-          problem,
-          apps: appsLinking(await listApps(services, caller), id),
-        }),
-      );
-    }
-    return redirect(reply, '/console/policies?done=saved');
+    return changeThen(
+      reply,
+      async () => {
+        const { idOf } = await groupNames(caller);
+        await replacePolicy(services, caller, id, validatePolicyInput(policyBody(form, idOf)));
+      },
+      '/console/policies?done=saved',
+      async (error, status) =>
+        html(
+          reply,
+          status,
+          renderPolicyEditPage(viewerFor(caller), {
+            id,
+            name: existing.name,
+            form,
+            problem: refusedAt(error, fieldOfPointer(POLICY_POINTERS), form),
+            apps: appsLinking(await listApps(services, caller), id),
+          }),
+        ),
+    );
   });
 
-  app.post('/policies/:policy_id/delete', hidden, async (request, reply) => {
-    const caller = await allowedChange(request, reply, edit);
-    if (caller === undefined) return reply;
-    try {
-      await deletePolicy(services, caller, idParam(request, 'policy_id'));
-    } catch (error) {
-      return policiesPage(reply, caller, statusOf(error), {
-        problem: refusedAt(error, () => undefined),
-        problemIn: 'list',
-      });
-    }
-    return redirect(reply, '/console/policies?done=deleted');
-  });
+  deleteRoute('policies', 'policy_id', (caller, id) => deletePolicy(services, caller, id), policiesPage);
 
   // --- apps ---------------------------------------------------------------------------------------------
   const appForm = (body: unknown): AppForm => ({
@@ -238,12 +285,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     policies: fieldValues(body, 'policy').map((id) => id.toLowerCase()),
   });
 
-  const appsPage = async (
-    reply: FastifyReply,
-    caller: ConsoleCaller,
-    status: number,
-    extra: { form?: AppForm; problem?: FieldProblem; problemIn?: 'form' | 'list'; ok?: string },
-  ) => {
+  const appsPage: ListPage<AppForm> = async (reply, caller, status, extra) => {
     const apps = await listApps(services, caller);
     const rows: AppRow[] = apps.map((entry) => ({
       id: entry.app.id,
@@ -286,24 +328,44 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     return [...own, ...others];
   };
 
-  app.get('/apps', hidden, async (request, reply) => {
-    const caller = await allowed(request, reply, read);
-    if (caller === undefined) return reply;
-    const done = APPS_DONE[field(request.query, 'done')];
-    return appsPage(reply, caller, 200, done === undefined ? {} : { ok: done });
-  });
+  /**
+   * An app's edit page. The form edits one flat hostname list on one port; other criteria are kept as
+   * they are and shown in words.
+   */
+  const appEditPage = (
+    reply: FastifyReply,
+    caller: ConsoleCaller,
+    status: number,
+    current: AppWithPolicies,
+    model: { form: AppForm; choices: PolicyChoice[]; problem?: FieldProblem },
+  ) => {
+    const simple = simpleCriterion(current.app.targetCriteria);
+    return html(
+      reply,
+      status,
+      renderAppEditPage(viewerFor(caller), {
+        id: current.app.id,
+        name: current.app.name,
+        aud: current.app.aud,
+        ...model,
+        ...(simple === undefined ? { criteriaKept: current.app.targetCriteria.map(describeCriterion) } : {}),
+      }),
+    );
+  };
+
+  listRoute('apps', APPS_DONE, appsPage);
 
   app.post('/apps', hidden, async (request, reply) => {
     const caller = await allowedChange(request, reply, edit);
     if (caller === undefined) return reply;
     const form = appForm(request.body);
     const order = (await policyChoices(caller, undefined)).map((choice) => choice.id);
-    try {
-      await createApp(services, caller, validateAppInput(appBody(form, order, undefined)));
-    } catch (error) {
-      return appsPage(reply, caller, statusOf(error), { form, problem: refusedAt(error, appFieldOf) });
-    }
-    return redirect(reply, '/console/apps?done=made');
+    return changeThen(
+      reply,
+      () => createApp(services, caller, validateAppInput(appBody(form, order, undefined))),
+      '/console/apps?done=made',
+      (error, status) => appsPage(reply, caller, status, { form, problem: refusedAt(error, appFieldOf) }),
+    );
   });
 
   app.get('/apps/:app_id', hidden, async (request, reply) => {
@@ -311,24 +373,14 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     if (caller === undefined) return reply;
     const current = await getApp(services, caller, idParam(request, 'app_id'));
     const simple = simpleCriterion(current.app.targetCriteria);
-    return html(
-      reply,
-      200,
-      renderAppEditPage(viewerFor(caller), {
-        id: current.app.id,
+    return appEditPage(reply, caller, 200, current, {
+      form: {
         name: current.app.name,
-        aud: current.app.aud,
-        form: {
-          name: current.app.name,
-          ...(simple === undefined
-            ? {}
-            : { hostnames: simple.hostnames.join(' '), port: String(simple.port) }),
-          policies: current.app.policies.map((link) => link.policyId),
-        },
-        choices: await policyChoices(caller, current),
-        ...(simple === undefined ? { criteriaKept: current.app.targetCriteria.map(describeCriterion) } : {}),
-      }),
-    );
+        ...(simple === undefined ? {} : { hostnames: simple.hostnames.join(' '), port: String(simple.port) }),
+        policies: current.app.policies.map((link) => link.policyId),
+      },
+      choices: await policyChoices(caller, current),
+    });
   });
 
   app.post('/apps/:app_id', hidden, async (request, reply) => {
@@ -337,45 +389,25 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     const current = await getApp(services, caller, idParam(request, 'app_id'));
     const form = appForm(request.body);
     const choices = await policyChoices(caller, current);
-    try {
-      await replaceApp(
-        services,
-        caller,
-        current.app.id,
-        validateAppInput(
-          appBody(
-            form,
-            choices.map((choice) => choice.id),
-            current,
-          ),
-        ),
-      );
-    } catch (error) {
-      const simple = simpleCriterion(current.app.targetCriteria);
-      return html(
-        reply,
-        statusOf(error),
-        renderAppEditPage(viewerFor(caller), {
-          id: current.app.id,
-          name: current.app.name,
-          aud: current.app.aud,
-          form,
-          choices,
-          problem: refusedAt(error, appFieldOf),
-          ...(simple === undefined
-            ? { criteriaKept: current.app.targetCriteria.map(describeCriterion) }
-            : {}),
-        }),
-      );
-    }
-    return redirect(reply, '/console/apps?done=saved');
+    const order = choices.map((choice) => choice.id);
+    return changeThen(
+      reply,
+      () => replaceApp(services, caller, current.app.id, validateAppInput(appBody(form, order, current))),
+      '/console/apps?done=saved',
+      (error, status) =>
+        appEditPage(reply, caller, status, current, { form, choices, problem: refusedAt(error, appFieldOf) }),
+    );
   });
 
   // An app's own (inline) policy: edited, or a new one added, by replacing the app (the API's PUT) with
   // that policy inline and its other policies linked as they are; the old inline policy goes with it.
-  const ownPolicy = (current: AppWithPolicies, policyId: string): PolicyRecord | undefined => {
+  /** The app's own policy `policyId`; not_found when the app has no such policy of its own. */
+  const ownPolicy = (current: AppWithPolicies, policyId: string): PolicyRecord => {
     const policy = current.policies.get(policyId);
-    return policy !== undefined && !policy.reusable ? policy : undefined;
+    if (policy === undefined || policy.reusable) {
+      throw new LatchkeyError('not_found', `app ${current.app.id} has no policy of its own ${policyId}`);
+    }
+    return policy;
   };
 
   app.get('/apps/:app_id/policies/:policy_id', hidden, async (request, reply) => {
@@ -384,30 +416,15 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     const current = await getApp(services, caller, idParam(request, 'app_id'));
     const policyId = idParam(request, 'policy_id');
     const { nameOf } = await groupNames(caller);
+    const owner = { appId: current.app.id, appName: current.app.name };
     if (policyId === 'new') {
-      return html(
-        reply,
-        200,
-        renderAppPolicyPage(viewerFor(caller), {
-          appId: current.app.id,
-          appName: current.app.name,
-          form: {},
-        }),
-      );
+      return html(reply, 200, renderAppPolicyPage(viewerFor(caller), { ...owner, form: {} }));
     }
     const policy = ownPolicy(current, policyId);
-    if (policy === undefined) {
-      throw new LatchkeyError('not_found', `app ${current.app.id} has no policy of its own ${policyId}`);
-    }
     return html(
       reply,
       200,
-      renderAppPolicyPage(viewerFor(caller), {
-        appId: current.app.id,
-        appName: current.app.name,
-        policyId,
-        form: policyFormOf(policy, nameOf),
-      }),
+      renderAppPolicyPage(viewerFor(caller), { ...owner, policyId, form: policyFormOf(policy, nameOf) }),
     );
   });
 
@@ -417,11 +434,9 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     const current = await getApp(services, caller, idParam(request, 'app_id'));
     const policyId = idParam(request, 'policy_id');
     const isNew = policyId === 'new';
-    if (!isNew && ownPolicy(current, policyId) === undefined) {
-      throw new LatchkeyError('not_found', `app ${current.app.id} has no policy of its own ${policyId}`);
-    }
+    if (!isNew) ownPolicy(current, policyId);
     const form = policyForm(request.body);
-    try {
+    const change = async () => {
       const { idOf } = await groupNames(caller);
       const policy = policyBody(form, idOf);
       const links = current.app.policies;
@@ -433,18 +448,13 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
       if (isNew) {
         items.push({ ...policy, precedence: Math.max(0, ...links.map((link) => link.precedence)) + 1 });
       }
-      const body = checkAgainstSchema(InfrastructureAppInputSchema, {
-        name: current.app.name,
-        type: 'infrastructure',
-        target_criteria: current.app.targetCriteria,
-        policies: items,
-        ...(current.app.mfaConfig === undefined ? {} : { mfa_config: current.app.mfaConfig }),
-      });
+      const body = appInput(current, { target_criteria: current.app.targetCriteria, policies: items });
       await replaceApp(services, caller, current.app.id, validateAppInput(body));
-    } catch (error) {
-      return html(
+    };
+    return changeThen(reply, change, '/console/apps?done=saved', (error, status) =>
+      html(
         reply,
-        statusOf(error),
+        status,
         renderAppPolicyPage(viewerFor(caller), {
           appId: current.app.id,
           appName: current.app.name,
@@ -452,48 +462,26 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
           form,
           problem: refusedAt(withoutPolicyPrefix(error), fieldOfPointer(POLICY_POINTERS), form),
         }),
-      );
-    }
-    return redirect(reply, '/console/apps?done=saved');
+      ),
+    );
   });
 
-  app.post('/apps/:app_id/delete', hidden, async (request, reply) => {
-    const caller = await allowedChange(request, reply, edit);
-    if (caller === undefined) return reply;
-    try {
-      await deleteApp(services, caller, idParam(request, 'app_id'));
-    } catch (error) {
-      return appsPage(reply, caller, statusOf(error), {
-        problem: refusedAt(error, () => undefined),
-        problemIn: 'list',
-      });
-    }
-    return redirect(reply, '/console/apps?done=deleted');
-  });
+  deleteRoute('apps', 'app_id', (caller, id) => deleteApp(services, caller, id), appsPage);
 
   // --- access groups ------------------------------------------------------------------------------------
   const groupForm = (body: unknown): GroupForm => ({
     name: field(body, 'name').trim(),
-    include: field(body, 'include'),
-    require: field(body, 'require'),
-    exclude: field(body, 'exclude'),
+    ...ruleFields(body),
     is_default: field(body, 'is_default'),
   });
 
   const groupFormOf = (group: AccessGroupRecord, nameOf: (id: string) => string | undefined): GroupForm => ({
     name: group.name,
-    include: formatRuleText(group.include, nameOf),
-    require: formatRuleText(group.require, nameOf),
-    exclude: formatRuleText(group.exclude, nameOf),
+    ...ruleTextsOf(group, nameOf),
     is_default: group.isDefault === true ? 'true' : '',
   });
 
-  const groupsPage = async (
-    reply: FastifyReply,
-    caller: ConsoleCaller,
-    status: number,
-    extra: { form?: GroupForm; problem?: FieldProblem; problemIn?: 'form' | 'list'; ok?: string },
-  ) => {
+  const groupsPage: ListPage<GroupForm> = async (reply, caller, status, extra) => {
     const { groups, nameOf } = await groupNames(caller);
     return html(
       reply,
@@ -517,28 +505,26 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     );
   };
 
-  app.get('/groups', hidden, async (request, reply) => {
-    const caller = await allowed(request, reply, read);
-    if (caller === undefined) return reply;
-    const done = GROUPS_DONE[field(request.query, 'done')];
-    return groupsPage(reply, caller, 200, done === undefined ? {} : { ok: done });
-  });
+  listRoute('groups', GROUPS_DONE, groupsPage);
 
   app.post('/groups', hidden, async (request, reply) => {
     const caller = await allowedChange(request, reply, edit);
     if (caller === undefined) return reply;
     const form = groupForm(request.body);
-    try {
-      const { idOf } = await groupNames(caller);
-      const body = groupBody(form, idOf);
-      await createAccessGroup(services, caller, body, validateAccessGroupInput(body));
-    } catch (error) {
-      return groupsPage(reply, caller, statusOf(error), {
-        form,
-        problem: refusedAt(error, fieldOfPointer(GROUP_POINTERS), form),
-      });
-    }
-    return redirect(reply, '/console/groups?done=made');
+    return changeThen(
+      reply,
+      async () => {
+        const { idOf } = await groupNames(caller);
+        const body = groupBody(form, idOf);
+        await createAccessGroup(services, caller, body, validateAccessGroupInput(body));
+      },
+      '/console/groups?done=made',
+      (error, status) =>
+        groupsPage(reply, caller, status, {
+          form,
+          problem: refusedAt(error, fieldOfPointer(GROUP_POINTERS), form),
+        }),
+    );
   });
 
   app.get('/groups/:group_id', hidden, async (request, reply) => {
@@ -562,37 +548,72 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     if (caller === undefined) return reply;
     const existing = await getAccessGroup(services, caller, idParam(request, 'group_id'));
     const form = groupForm(request.body);
-    try {
-      const { idOf } = await groupNames(caller);
-      const body = groupBody(form, idOf);
-      await replaceAccessGroup(services, caller, existing.id, body, validateAccessGroupInput(body));
-    } catch (error) {
-      return html(
-        reply,
-        statusOf(error),
-        renderGroupEditPage(viewerFor(caller), {
-          id: existing.id,
-          name: existing.name,
-          form,
-          problem: refusedAt(error, fieldOfPointer(GROUP_POINTERS), form),
-        }),
-      );
-    }
-    return redirect(reply, '/console/groups?done=saved');
+    return changeThen(
+      reply,
+      async () => {
+        const { idOf } = await groupNames(caller);
+        const body = groupBody(form, idOf);
+        await replaceAccessGroup(services, caller, existing.id, body, validateAccessGroupInput(body));
+      },
+      '/console/groups?done=saved',
+      (error, status) =>
+        html(
+          reply,
+          status,
+          renderGroupEditPage(viewerFor(caller), {
+            id: existing.id,
+            name: existing.name,
+            form,
+            problem: refusedAt(error, fieldOfPointer(GROUP_POINTERS), form),
+          }),
+        ),
+    );
   });
 
-  app.post('/groups/:group_id/delete', hidden, async (request, reply) => {
-    const caller = await allowedChange(request, reply, edit);
-    if (caller === undefined) return reply;
-    try {
-      await deleteAccessGroup(services, caller, idParam(request, 'group_id'));
-    } catch (error) {
-      return groupsPage(reply, caller, statusOf(error), {
-        problem: refusedAt(error, () => undefined),
-        problemIn: 'list',
-      });
-    }
-    return redirect(reply, '/console/groups?done=deleted');
+  deleteRoute('groups', 'group_id', (caller, id) => deleteAccessGroup(services, caller, id), groupsPage);
+}
+
+/** A policy's or a group's rules as the form's textareas. */
+interface RuleTexts {
+  include?: string;
+  require?: string;
+  exclude?: string;
+}
+
+/** A policy's or group's rules as text, one a line, groups by name where the name is unambiguous. */
+function ruleTextsOf(
+  record: Pick<PolicyRecord, 'include' | 'require' | 'exclude'>,
+  nameOf: (id: string) => string | undefined,
+): RuleTexts {
+  return {
+    include: formatRuleText(record.include, nameOf),
+    require: formatRuleText(record.require, nameOf),
+    exclude: formatRuleText(record.exclude, nameOf),
+  };
+}
+
+/** The API's rules from the textareas: include always, require and exclude only when they have rules. */
+function rulesBody(texts: RuleTexts, idOf: (name: string) => string | undefined) {
+  const require = rulesOf(texts.require, 'require', idOf);
+  const exclude = rulesOf(texts.exclude, 'exclude', idOf);
+  return {
+    include: rulesOf(texts.include, 'include', idOf),
+    ...(require.length === 0 ? {} : { require }),
+    ...(exclude.length === 0 ? {} : { exclude }),
+  };
+}
+
+/** An app's body for the API's PUT: its name, type and MFA as they are, with these criteria and policies. */
+function appInput(
+  current: AppWithPolicies | undefined,
+  change: { name?: string; target_criteria: unknown; policies: unknown[] },
+): InfrastructureAppInputBody {
+  return checkAgainstSchema(InfrastructureAppInputSchema, {
+    name: change.name ?? current?.app.name ?? '',
+    type: 'infrastructure',
+    target_criteria: change.target_criteria,
+    policies: change.policies,
+    ...(current?.app.mfaConfig === undefined ? {} : { mfa_config: current.app.mfaConfig }),
   });
 }
 
@@ -687,27 +708,19 @@ function policyBody(form: PolicyForm, idOf: (name: string) => string | undefined
   if (flag(form.allow_email_alias)) ssh.allow_email_alias = true;
   if (flag(form.allow_agent_forwarding)) ssh.allow_agent_forwarding = true;
   if (flag(form.allow_port_forwarding)) ssh.allow_port_forwarding = true;
-  const require = rulesOf(form.require, 'require', idOf);
-  const exclude = rulesOf(form.exclude, 'exclude', idOf);
   return checkAgainstSchema(PolicyInputSchema, {
     name: form.name ?? '',
     decision: 'allow',
-    include: rulesOf(form.include, 'include', idOf),
-    ...(require.length === 0 ? {} : { require }),
-    ...(exclude.length === 0 ? {} : { exclude }),
+    ...rulesBody(form, idOf),
     connection_rules: { ssh },
   });
 }
 
 function groupBody(form: GroupForm, idOf: (name: string) => string | undefined): AccessGroupInputBody {
-  const require = rulesOf(form.require, 'require', idOf);
-  const exclude = rulesOf(form.exclude, 'exclude', idOf);
   return checkAgainstSchema(AccessGroupInputSchema, {
     name: form.name ?? '',
     ...(form.is_default === 'true' ? { is_default: true } : {}),
-    include: rulesOf(form.include, 'include', idOf),
-    ...(require.length === 0 ? {} : { require }),
-    ...(exclude.length === 0 ? {} : { exclude }),
+    ...rulesBody(form, idOf),
   });
 }
 
@@ -764,13 +777,7 @@ function appBody(
     current !== undefined && kept === undefined
       ? current.app.targetCriteria
       : [{ target_attributes: { hostname: listOf(form.hostnames ?? '') }, port, protocol: 'SSH' }];
-  return checkAgainstSchema(InfrastructureAppInputSchema, {
-    name: form.name ?? '',
-    type: 'infrastructure',
-    target_criteria: targetCriteria,
-    policies,
-    ...(current?.app.mfaConfig === undefined ? {} : { mfa_config: current.app.mfaConfig }),
-  });
+  return appInput(current, { name: form.name ?? '', target_criteria: targetCriteria, policies });
 }
 
 /** The app's criteria when they are one flat hostname list on one port (what the form edits). */
