@@ -114,6 +114,50 @@ describe('tunnel: a target in a network namespace, reached only through its agen
     assert.equal(sha256(await readFile(viaRsync)), sha256(data));
   });
 
+  it('git clones and pushes over ssh through the tunnel, and the pushed commit comes back whole', async () => {
+    const ssh = `/usr/bin/ssh -F ${sshConfigFile} -o BatchMode=yes`;
+    const env = { ...bob.env, GIT_SSH_COMMAND: ssh, GIT_CONFIG_NOSYSTEM: '1' };
+    const identity = ['-c', 'user.name=Bob', '-c', 'user.email=bob@corp.example'];
+    const repo = `/tmp/latchkey-netns-git-${process.pid}.git`;
+    const made = await runCommand(
+      '/usr/bin/ssh',
+      ['-F', sshConfigFile, '-o', 'BatchMode=yes', SITE_HOSTNAME, `git init -q --bare ${repo}`],
+      { env: bob.env, timeoutMs: 60_000 },
+    );
+    assert.equal(made.code, 0, made.stderr);
+    try {
+      const first = path.join(site.base, 'git-first');
+      const cloned = await runCommand('/usr/bin/git', ['clone', '-q', `${SITE_HOSTNAME}:${repo}`, first], {
+        env,
+        timeoutMs: 90_000,
+      });
+      assert.equal(cloned.code, 0, cloned.stderr);
+      const content = randomBytes(256 * 1024);
+      await writeFile(path.join(first, 'payload.bin'), content);
+      for (const args of [
+        ['add', 'payload.bin'],
+        [...identity, 'commit', '-q', '-m', 'through the tunnel'],
+        ['push', '-q', 'origin', 'HEAD'],
+      ]) {
+        const step = await runCommand('/usr/bin/git', ['-C', first, ...args], { env, timeoutMs: 90_000 });
+        assert.equal(step.code, 0, `git ${args.join(' ')}: ${step.stderr}`);
+      }
+      const second = path.join(site.base, 'git-second');
+      const again = await runCommand('/usr/bin/git', ['clone', '-q', `${SITE_HOSTNAME}:${repo}`, second], {
+        env,
+        timeoutMs: 90_000,
+      });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(sha256(await readFile(path.join(second, 'payload.bin'))), sha256(content));
+    } finally {
+      await runCommand(
+        '/usr/bin/ssh',
+        ['-F', sshConfigFile, '-o', 'BatchMode=yes', SITE_HOSTNAME, `rm -rf ${repo}`],
+        { env: bob.env, timeoutMs: 60_000 },
+      );
+    }
+  });
+
   // A connector: an agentless target reached through another host's agent (site-1's, --route).
   const admin = async (method: string, route: string, body?: unknown): Promise<Json> => {
     const accounts = await api(site.server, 'GET', '/client/v4/accounts', site.adminToken);
