@@ -229,6 +229,25 @@ describe('tunnel: agents dial out, people reach their fronts through the server'
     assert.doesNotMatch(world.web.agent.output().slice(mark), /tunnel: stream/);
   });
 
+  it('refuses a port no policy covers, before anything reaches the agent', async () => {
+    // bob may reach web-1 (its front); no policy gives him port 2323 there.
+    const mark = world.web.agent.mark();
+    const refused = await runLatchkey(bob, ['proxy', world.web.targetId, '2323'], { timeoutMs: 30_000 });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, new RegExp(`no policy lets you reach ${world.web.targetId} on port 2323`));
+    const denied = await auditEvents('tunnel.stream.deny');
+    assert.ok(
+      denied.some(
+        (event) =>
+          event.after?.person === 'bob@corp.example' &&
+          event.after?.port === 2323 &&
+          event.after?.reason === 'port_not_allowed',
+      ),
+      JSON.stringify(denied),
+    );
+    assert.doesNotMatch(world.web.agent.output().slice(mark), /tunnel: stream/);
+  });
+
   it('answers a target that does not exist as one the person may not reach: nothing leaks', async () => {
     // By hostname and by id, existing (out of carol's reach) and not: each answer is the same sentence,
     // with what was asked in it, and each is a denial in the audit log.
