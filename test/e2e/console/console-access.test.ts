@@ -5,39 +5,25 @@
 // audited with the person; and an auditor, who may not change policies, refused.
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import type { Page } from 'playwright-core';
 import {
   ADMIN,
   ARTIFACTS,
   AUDITOR,
   assertAccessible,
+  assertActor,
   assertConsolePage,
   assertLabelled,
-  cspViolations,
-  startConsoleFixture,
+  inConsole,
+  nextPost,
+  useConsoleFixture,
 } from './console-fixture.js';
-import type { ConsoleFixture } from './console-fixture.js';
 
 describe('web console in Chromium: apps, policies and access groups', function () {
   this.timeout(120_000);
-  let fixture: ConsoleFixture;
-
-  before(async () => {
-    fixture = await startConsoleFixture();
-  });
-  after(async () => fixture?.close());
-
-  const post = (page: Page) => page.waitForResponse((response) => response.request().method() === 'POST');
-
-  async function actorOf(action: string): Promise<string | undefined> {
-    return (await fixture.auditActions(action))[0]?.actor;
-  }
+  const fixture = useConsoleFixture();
 
   it('makes, edits and deletes a group, a policy and an app; shows refusals at their fields', async () => {
-    const { context, page } = await fixture.signedIn(ADMIN);
-    try {
-      const violations = cspViolations(page);
-
+    await inConsole(fixture, ADMIN, async ({ page }) => {
       // --- access groups: the empty state, one made.
       let html = await assertConsolePage(await page.goto('/console/groups'), 'groups');
       assert.match(html, /No access groups yet/);
@@ -54,7 +40,7 @@ describe('web console in Chromium: apps, policies and access groups', function (
         await page.locator('tbody tr').first().innerText(),
         /engineers[\s\S]*email_domain: example\.com[\s\S]*auth_method: mfa/,
       );
-      assert.equal(await actorOf('access_group.create'), `user:${ADMIN}`);
+      await assertActor(fixture, 'access_group.create', ADMIN);
       await page.screenshot({ path: resolve(ARTIFACTS, 'groups.png'), fullPage: true });
       await assertAccessible(page, 'groups');
 
@@ -67,7 +53,7 @@ describe('web console in Chromium: apps, policies and access groups', function (
       await page.getByLabel('Include (any of these)').fill('email: ada@example.com\nip: 10.0.0.1/99');
       await page.getByLabel('UNIX usernames').fill('ada');
       const [refused] = await Promise.all([
-        post(page),
+        nextPost(page),
         page.getByRole('button', { name: 'Make the policy' }).click(),
       ]);
       assert.equal(refused.status(), 400);
@@ -94,7 +80,7 @@ describe('web console in Chromium: apps, policies and access groups', function (
 
       // A selector the API does not have: refused at the field, with the line.
       await include.fill('email: ada@example.com\nsaml: admins');
-      await Promise.all([post(page), page.getByRole('button', { name: 'Make the policy' }).click()]);
+      await Promise.all([nextPost(page), page.getByRole('button', { name: 'Make the policy' }).click()]);
       assert.match(await page.locator('#f-include-error').innerText(), /^Line 2: "saml" is not a selector/);
 
       // Made: the group named by its name.
@@ -109,14 +95,17 @@ describe('web console in Chromium: apps, policies and access groups', function (
         await ops.innerText(),
         /email: ada@example\.com\s+group: engineers[\s\S]*ip: 192\.0\.2\.0\/24[\s\S]*ada/,
       );
-      assert.equal(await actorOf('policy.create'), `user:${ADMIN}`);
+      await assertActor(fixture, 'policy.create', ADMIN);
       const policies = await fixture.server.call('GET', `${fixture.server.base}/access/policies`);
       const groups = await fixture.server.call('GET', `${fixture.server.base}/access/groups`);
       assert.deepEqual(policies.body.result[0].include[1], { group: { id: groups.body.result[0].id } });
 
       // The group is used by the policy: its deletion is refused with the API's reason.
       await page.goto('/console/groups');
-      const [kept] = await Promise.all([post(page), page.getByRole('button', { name: /^Delete/ }).click()]);
+      const [kept] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: /^Delete/ }).click(),
+      ]);
       assert.equal(kept.status(), 409);
       assert.match(await page.getByRole('alert').innerText(), /still used by policy .* \(ops\)/);
 
@@ -128,7 +117,7 @@ describe('web console in Chromium: apps, policies and access groups', function (
       await page.getByLabel('Target hostnames').fill('web-1 bad_host!');
       await page.getByLabel('ops').check();
       const [badApp] = await Promise.all([
-        post(page),
+        nextPost(page),
         page.getByRole('button', { name: 'Make the app' }).click(),
       ]);
       assert.equal(badApp.status(), 400);
@@ -149,13 +138,16 @@ describe('web console in Chromium: apps, policies and access groups', function (
         await page.locator('tbody tr').first().innerText(),
         /web[\s\S]*web-1, web-2 on port 22 \(SSH\)[\s\S]*1\. ops/,
       );
-      assert.equal(await actorOf('access_app.create'), `user:${ADMIN}`);
+      await assertActor(fixture, 'access_app.create', ADMIN);
       await page.screenshot({ path: resolve(ARTIFACTS, 'apps.png'), fullPage: true });
       await assertAccessible(page, 'apps');
 
       // The policy is linked: its deletion is refused with the API's reason.
       await page.goto('/console/policies');
-      const [linked] = await Promise.all([post(page), page.getByRole('button', { name: /^Delete/ }).click()]);
+      const [linked] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: /^Delete/ }).click(),
+      ]);
       assert.equal(linked.status(), 409);
       assert.match(await page.getByRole('alert').innerText(), /still used by app/);
 
@@ -170,7 +162,7 @@ describe('web console in Chromium: apps, policies and access groups', function (
       await assertAccessible(page, 'policy edit');
       await page.getByLabel('UNIX usernames').fill('ada root!');
       const [badEdit] = await Promise.all([
-        post(page),
+        nextPost(page),
         page.getByRole('button', { name: 'Save the policy' }).click(),
       ]);
       assert.equal(badEdit.status(), 400);
@@ -185,7 +177,7 @@ describe('web console in Chromium: apps, policies and access groups', function (
         page.getByRole('button', { name: 'Save the policy' }).click(),
       ]);
       assert.match(await ops.innerText(), /ada, deploy/);
-      assert.equal(await actorOf('policy.update'), `user:${ADMIN}`);
+      await assertActor(fixture, 'policy.update', ADMIN);
 
       await page.goto('/console/apps');
       await page.getByRole('link', { name: 'Edit app web' }).click();
@@ -199,7 +191,7 @@ describe('web console in Chromium: apps, policies and access groups', function (
         page.getByRole('button', { name: 'Save the app' }).click(),
       ]);
       assert.match(await page.locator('tbody tr').first().innerText(), /web servers[\s\S]*port 2222/);
-      assert.equal(await actorOf('access_app.update'), `user:${ADMIN}`);
+      await assertActor(fixture, 'access_app.update', ADMIN);
 
       // --- a policy of the app's own: added (a bad rule refused at its field first), then edited.
       await page.getByRole('link', { name: 'Edit app web servers' }).click();
@@ -210,7 +202,7 @@ describe('web console in Chromium: apps, policies and access groups', function (
       await page.getByLabel('Include (any of these)').fill('everyone\nip: 10.0.0.0/99');
       await page.getByLabel('UNIX usernames').fill('oncall');
       const [badOwn] = await Promise.all([
-        post(page),
+        nextPost(page),
         page.getByRole('button', { name: 'Save the policy' }).click(),
       ]);
       assert.equal(badOwn.status(), 400);
@@ -242,28 +234,24 @@ describe('web console in Chromium: apps, policies and access groups', function (
         page.waitForURL(/done=deleted$/),
         page.getByRole('button', { name: /^Delete/ }).click(),
       ]);
-      assert.equal(await actorOf('access_app.delete'), `user:${ADMIN}`);
+      await assertActor(fixture, 'access_app.delete', ADMIN);
       await page.goto('/console/policies');
       await Promise.all([
         page.waitForURL(/done=deleted$/),
         page.getByRole('button', { name: /^Delete/ }).click(),
       ]);
-      assert.equal(await actorOf('policy.delete'), `user:${ADMIN}`);
+      await assertActor(fixture, 'policy.delete', ADMIN);
       await page.goto('/console/groups');
       await Promise.all([
         page.waitForURL(/done=deleted$/),
         page.getByRole('button', { name: /^Delete/ }).click(),
       ]);
-      assert.equal(await actorOf('access_group.delete'), `user:${ADMIN}`);
-      assert.deepEqual(violations, [], 'no CSP violation');
-    } finally {
-      await context.close();
-    }
+      await assertActor(fixture, 'access_group.delete', ADMIN);
+    });
   });
 
   it('an auditor cannot see or change apps, policies or groups', async () => {
-    const { context, page } = await fixture.signedIn(AUDITOR);
-    try {
+    await inConsole(fixture, AUDITOR, async ({ page }) => {
       for (const path of ['/console/apps', '/console/policies', '/console/groups']) {
         const answer = await page.goto(path);
         assert.equal(answer?.status(), 403, path);
@@ -279,8 +267,6 @@ describe('web console in Chromium: apps, policies and access groups', function (
         (await fixture.auditActions('policy.create')).filter((e) => e.actor === `user:${AUDITOR}`).length,
         0,
       );
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

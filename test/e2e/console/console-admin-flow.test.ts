@@ -8,25 +8,25 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { generateSshKeyPair, parseCertificate } from '@latchkey/shared';
 import { getJson, postJson, signInBuiltIn } from '../../server/sign-in/sign-in-client.js';
-import { ADMIN, ARTIFACTS, assertAccessible, startConsoleFixture } from './console-fixture.js';
-import type { ConsoleFixture } from './console-fixture.js';
+import {
+  ADMIN,
+  ARTIFACTS,
+  assertAccessible,
+  assertActor,
+  inConsole,
+  useConsoleFixture,
+} from './console-fixture.js';
 
 const BOB = 'bob@example.com';
 const BOB_PASSWORD = 'bob’s own password';
 
 describe('web console in Chromium: the admin flow, from an empty server to a certificate', function () {
   this.timeout(180_000);
-  let fixture: ConsoleFixture;
-
-  before(async () => {
-    fixture = await startConsoleFixture();
-  });
-  after(async () => fixture?.close());
+  const fixture = useConsoleFixture();
 
   it('grants a person access to a target through the console, then takes it away', async () => {
     const { server } = fixture;
-    const { context, page } = await fixture.signedIn(ADMIN);
-    try {
+    await inConsole(fixture, ADMIN, async ({ page }) => {
       // The SSH CA.
       await page.goto('/console/ssh-ca');
       await Promise.all([
@@ -151,10 +151,8 @@ describe('web console in Chromium: the admin flow, from an empty server to a cer
         'access_app.update',
         'policy.delete',
       ]) {
-        assert.equal((await fixture.auditActions(action))[0]?.actor, `user:${ADMIN}`, action);
+        await assertActor(fixture, action, ADMIN, action);
       }
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

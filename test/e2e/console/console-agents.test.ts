@@ -12,25 +12,17 @@ import {
   assertAccessible,
   assertConsolePage,
   assertLabelled,
-  cspViolations,
-  startConsoleFixture,
+  inConsole,
+  useConsoleFixture,
 } from './console-fixture.js';
-import type { ConsoleFixture } from './console-fixture.js';
 
 describe('web console in Chromium: join tokens and agents', function () {
   this.timeout(120_000);
-  let fixture: ConsoleFixture;
-
-  before(async () => {
-    fixture = await startConsoleFixture();
-  });
-  after(async () => fixture?.close());
+  const fixture = useConsoleFixture();
 
   it('makes a join token with its install line and Copy button; a refused expiry is shown at its field', async () => {
-    const { context, page } = await fixture.signedIn(ADMIN);
-    try {
+    await inConsole(fixture, ADMIN, async ({ context, page }) => {
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fixture.server.url });
-      const violations = cspViolations(page);
       let html = await assertConsolePage(await page.goto('/console/join-tokens'), 'join tokens');
       assert.match(html, /No join tokens yet/);
       assert.doesNotMatch(html, /<script/, 'no script until there is a line to copy');
@@ -98,10 +90,7 @@ describe('web console in Chromium: join tokens and agents', function () {
       assert.match(await page.locator('tbody tr').first().innerText(), /revoked/);
       const revokes = await fixture.auditActions('join_token.revoke');
       assert.equal(revokes[0]?.actor, `user:${ADMIN}`);
-      assert.deepEqual(violations, [], 'no CSP violation');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('lists agents with version, heartbeat, health, front and recording mode; removes one', async () => {
@@ -135,9 +124,7 @@ describe('web console in Chromium: join tokens and agents', function () {
       new Date(),
     );
 
-    const { context, page } = await fixture.signedIn(ADMIN);
-    try {
-      const violations = cspViolations(page);
+    await inConsole(fixture, ADMIN, async ({ page }) => {
       await assertConsolePage(await page.goto('/console/agents'), 'agents');
       await assertLabelled(page, 'agents');
       const row = page.locator('tbody tr').filter({ hasText: 'db-1' });
@@ -178,21 +165,15 @@ describe('web console in Chromium: join tokens and agents', function () {
         body: { version: '0.4.0', distro: 'debian 12', sshd_config: { state: 'trusted' } },
       });
       assert.equal(refused.status, 401, 'its credential is revoked');
-      assert.deepEqual(violations, [], 'no CSP violation');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('an auditor has neither page', async () => {
-    const { context, page } = await fixture.signedIn(AUDITOR);
-    try {
+    await inConsole(fixture, AUDITOR, async ({ page }) => {
       const nav = await page.getByRole('navigation', { name: 'Console' }).innerText();
       assert.doesNotMatch(nav, /Agents|Join tokens/);
       assert.equal((await page.request.get('/console/agents')).status(), 403);
       assert.equal((await page.request.get('/console/join-tokens')).status(), 403);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

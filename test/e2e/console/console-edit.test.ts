@@ -3,30 +3,23 @@
 // field (nothing changed), each change the API's audit event naming the person.
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import type { Page } from 'playwright-core';
 import { enrollAgent } from '../../server/http/ssh-logs-fixture.js';
 import {
   ADMIN,
   ARTIFACTS,
   AUDITOR,
   assertAccessible,
+  assertActor,
   assertConsolePage,
   assertLabelled,
-  cspViolations,
-  startConsoleFixture,
+  inConsole,
+  nextPost,
+  useConsoleFixture,
 } from './console-fixture.js';
-import type { ConsoleFixture } from './console-fixture.js';
 
 describe('web console in Chromium: editing in place', function () {
   this.timeout(120_000);
-  let fixture: ConsoleFixture;
-
-  before(async () => {
-    fixture = await startConsoleFixture();
-  });
-  after(async () => fixture?.close());
-
-  const post = (page: Page) => page.waitForResponse((response) => response.request().method() === 'POST');
+  const fixture = useConsoleFixture();
 
   it('edits a target, a virtual network and a route; shows refusals at their fields', async () => {
     const { server } = fixture;
@@ -45,10 +38,7 @@ describe('web console in Chromium: editing in place', function () {
     });
     assert.equal(route.status, 200, JSON.stringify(route.body));
 
-    const { context, page } = await fixture.signedIn(ADMIN);
-    try {
-      const violations = cspViolations(page);
-
+    await inConsole(fixture, ADMIN, async ({ page }) => {
       // --- the target
       await page.goto('/console/targets');
       await page.getByRole('link', { name: 'Edit target db-1' }).click();
@@ -56,7 +46,10 @@ describe('web console in Chromium: editing in place', function () {
       await assertLabelled(page, 'target edit');
       assert.equal(await page.getByLabel('Tags').inputValue(), 'env=test');
       await page.getByLabel('Hostname').fill('db_1!');
-      const [refused] = await Promise.all([post(page), page.getByRole('button', { name: 'Save' }).click()]);
+      const [refused] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
       assert.equal(refused.status(), 400);
       const hostname = page.getByLabel('Hostname');
       assert.equal(await hostname.getAttribute('aria-invalid'), 'true');
@@ -76,7 +69,7 @@ describe('web console in Chromium: editing in place', function () {
         await page.locator('tbody tr').first().innerText(),
         /db-2[\s\S]*10\.1\.2\.3[\s\S]*env=prod, team=data/,
       );
-      assert.equal((await fixture.auditActions('target.update'))[0]?.actor, `user:${ADMIN}`);
+      await assertActor(fixture, 'target.update', ADMIN);
 
       // --- the virtual network
       await page.goto('/console/networks');
@@ -84,7 +77,7 @@ describe('web console in Chromium: editing in place', function () {
       await page.waitForURL(/\/console\/networks\/[0-9a-f-]+$/);
       await assertAccessible(page, 'network edit');
       await page.getByLabel('Name').fill('other');
-      const [taken] = await Promise.all([post(page), page.getByRole('button', { name: 'Save' }).click()]);
+      const [taken] = await Promise.all([nextPost(page), page.getByRole('button', { name: 'Save' }).click()]);
       assert.equal(taken.status(), 409);
       assert.equal(await page.getByLabel('Name').getAttribute('aria-invalid'), 'true');
       assert.equal(
@@ -98,12 +91,15 @@ describe('web console in Chromium: editing in place', function () {
         page.getByRole('button', { name: 'Save' }).click(),
       ]);
       assert.match(await page.locator('tbody tr').filter({ hasText: 'the second lab' }).innerText(), /lab-2/);
-      assert.equal((await fixture.auditActions('virtual_network.update'))[0]?.actor, `user:${ADMIN}`);
+      await assertActor(fixture, 'virtual_network.update', ADMIN);
 
       // --- the route
       await page.getByRole('link', { name: 'Edit the route of 10.77.0.0/24' }).click();
       await page.getByLabel('Network (CIDR)').fill('10.77.0.1/24');
-      const [badRoute] = await Promise.all([post(page), page.getByRole('button', { name: 'Save' }).click()]);
+      const [badRoute] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
       assert.equal(badRoute.status(), 400);
       assert.equal(await page.getByLabel('Network (CIDR)').getAttribute('aria-invalid'), 'true');
       await assertAccessible(page, 'route edit refused');
@@ -117,21 +113,15 @@ describe('web console in Chromium: editing in place', function () {
         await page.locator('tbody tr').filter({ hasText: '10.78.0.0/24' }).innerText(),
         /gw-1[\s\S]*moved/,
       );
-      assert.equal((await fixture.auditActions('tunnel_route.update'))[0]?.actor, `user:${ADMIN}`);
-      assert.deepEqual(violations, [], 'no CSP violation');
-    } finally {
-      await context.close();
-    }
+      await assertActor(fixture, 'tunnel_route.update', ADMIN);
+    });
   });
 
   it('an auditor has no edit page', async () => {
-    const { context, page } = await fixture.signedIn(AUDITOR);
-    try {
+    await inConsole(fixture, AUDITOR, async ({ page }) => {
       const targets = await fixture.server.call('GET', `${fixture.server.base}/infrastructure/targets`);
       const answer = await page.goto(`/console/targets/${targets.body.result[0].id}`);
       assert.equal(answer?.status(), 403);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -84,6 +84,80 @@ export async function startConsoleFixture(
   };
 }
 
+/**
+ * The fixture for one describe block: started in its `before` hook (options as startConsoleFixture's),
+ * closed in its `after`. Hooks the block adds after this call run once the server is up.
+ */
+export function useConsoleFixture(options: Omit<TestServerOptions, 'listen'> = {}): ConsoleFixture {
+  let started: ConsoleFixture | undefined;
+  before(async () => {
+    started = await startConsoleFixture(options);
+  });
+  after(async () => started?.close());
+  const current = (): ConsoleFixture => {
+    if (started === undefined) throw new Error('the console fixture is used before its before hook ran');
+    return started;
+  };
+  return {
+    get server() {
+      return current().server;
+    },
+    get browser() {
+      return current().browser;
+    },
+    signedIn: (email) => current().signedIn(email),
+    auditActions: (action) => current().auditActions(action),
+    close: () => current().close(),
+  };
+}
+
+/**
+ * Runs `steps` in a new browser context signed in as `email`, then checks that Chromium reported no CSP
+ * violation on its page; the context is closed whether the steps pass or not.
+ */
+export async function inConsole(
+  fixture: ConsoleFixture,
+  email: string,
+  steps: (session: { context: BrowserContext; page: Page }) => Promise<void>,
+): Promise<void> {
+  const { context, page } = await fixture.signedIn(email);
+  try {
+    const violations = cspViolations(page);
+    await steps({ context, page });
+    assert.deepEqual(violations, [], 'no CSP violation');
+  } finally {
+    await context.close();
+  }
+}
+
+/** Runs `steps` in a new browser context that has not signed in; closes it whether they pass or not. */
+export async function inNewContext(
+  fixture: ConsoleFixture,
+  steps: (session: { context: BrowserContext; page: Page }) => Promise<void>,
+): Promise<void> {
+  const context = await fixture.browser.newContext({ baseURL: fixture.server.url });
+  try {
+    await steps({ context, page: await context.newPage() });
+  } finally {
+    await context.close();
+  }
+}
+
+/** The answer to the next POST the page sends (a form's submit). */
+export function nextPost(page: Page): Promise<Response> {
+  return page.waitForResponse((response) => response.request().method() === 'POST');
+}
+
+/** The newest audit event with this action was made by `email` through the console. */
+export async function assertActor(
+  fixture: ConsoleFixture,
+  action: string,
+  email: string,
+  message?: string,
+): Promise<void> {
+  assert.equal((await fixture.auditActions(action))[0]?.actor, `user:${email}`, message);
+}
+
 /** A console answer's security headers, and its HTML without any inline script or style. */
 export async function assertConsolePage(response: Response | null, where: string): Promise<string> {
   assert.ok(response, where);

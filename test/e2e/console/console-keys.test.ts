@@ -12,27 +12,20 @@ import {
   ARTIFACTS,
   AUDITOR,
   assertAccessible,
+  assertActor,
   assertConsolePage,
   assertLabelled,
-  cspViolations,
-  startConsoleFixture,
+  inConsole,
+  useConsoleFixture,
 } from './console-fixture.js';
-import type { ConsoleFixture } from './console-fixture.js';
 
 describe('web console in Chromium: the SSH CA and the session-log key', function () {
   this.timeout(120_000);
-  let fixture: ConsoleFixture;
-
-  before(async () => {
-    fixture = await startConsoleFixture();
-  });
-  after(async () => fixture?.close());
+  const fixture = useConsoleFixture();
 
   it('creates the CA, starts a rotation, shows a refused switch with its reason, cancels', async () => {
-    const { context, page } = await fixture.signedIn(ADMIN);
-    try {
+    await inConsole(fixture, ADMIN, async ({ context, page }) => {
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fixture.server.url });
-      const violations = cspViolations(page);
       let html = await assertConsolePage(await page.goto('/console/ssh-ca'), 'ssh ca');
       assert.match(html, /no SSH CA yet/);
       await assertLabelled(page, 'ssh ca');
@@ -49,7 +42,7 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
       await page.getByRole('button', { name: 'Copy the public key' }).click();
       await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
       assert.equal(await page.evaluate('navigator.clipboard.readText()'), publicKey);
-      assert.equal((await fixture.auditActions('gateway_ca.create'))[0]?.actor, `user:${ADMIN}`);
+      await assertActor(fixture, 'gateway_ca.create', ADMIN);
 
       await Promise.all([
         page.waitForURL(/done=start$/),
@@ -89,18 +82,13 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
       await page.screenshot({ path: resolve(ARTIFACTS, 'ssh-ca.png'), fullPage: true });
       await assertAccessible(page, 'ssh-ca');
       for (const action of ['gateway_ca.rotation.start', 'gateway_ca.rotation.cancel']) {
-        assert.equal((await fixture.auditActions(action))[0]?.actor, `user:${ADMIN}`, action);
+        await assertActor(fixture, action, ADMIN, action);
       }
-      assert.deepEqual(violations, [], 'no CSP violation');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('refuses a key that is not one at its field, sets the auditors’ key, removes it', async () => {
-    const { context, page } = await fixture.signedIn(ADMIN);
-    try {
-      const violations = cspViolations(page);
+    await inConsole(fixture, ADMIN, async ({ page }) => {
       const html = await assertConsolePage(await page.goto('/console/log-key'), 'log key');
       assert.match(html, /session logging is <strong>off<\/strong>/);
       await assertLabelled(page, 'log key');
@@ -149,15 +137,11 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
       const updates = await fixture.auditActions('audit_ssh_settings.update');
       assert.equal(updates.length, 2);
       assert.ok(updates.every((event) => event.actor === `user:${ADMIN}`));
-      assert.deepEqual(violations, [], 'no CSP violation');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('an auditor sees both pages without any form to change them', async () => {
-    const { context, page } = await fixture.signedIn(AUDITOR);
-    try {
+    await inConsole(fixture, AUDITOR, async ({ page }) => {
       for (const path of ['/console/ssh-ca', '/console/log-key']) {
         const html = await assertConsolePage(await page.goto(path), path);
         assert.doesNotMatch(html, /<form method="post" action="\/console\/(ssh-ca|log-key)/, path);
@@ -168,8 +152,6 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
       const refused = await page.request.post('/console/log-key/remove', { form: { csrf }, maxRedirects: 0 });
       assert.equal(refused.status(), 403);
       assert.match(await refused.text(), /needs the permission &quot;Access: SSH Auditing: Edit&quot;/);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

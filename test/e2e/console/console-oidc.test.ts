@@ -16,20 +16,19 @@ import {
   assertAccessible,
   assertConsolePage,
   cspViolations,
-  startConsoleFixture,
+  inNewContext,
+  useConsoleFixture,
 } from './console-fixture.js';
-import type { ConsoleFixture } from './console-fixture.js';
 
 const ADA = 'ada@corp.example';
 
 describe('web console in Chromium: sign-in through an upstream OIDC provider', function () {
   this.timeout(120_000);
   const providers = new Map<string, UpstreamIdentityProvider>();
-  let fixture: ConsoleFixture;
+  const fixture = useConsoleFixture({ identityProviders: providers });
   let oidc: RunningOidcProvider;
 
   before(async () => {
-    fixture = await startConsoleFixture({ identityProviders: providers });
     oidc = await startOidcProvider({
       accounts: [
         { subject: 'ada', email: ADA, groups: ['latchkey-admins'], amr: ['pwd', 'mfa'] },
@@ -57,10 +56,7 @@ describe('web console in Chromium: sign-in through an upstream OIDC provider', f
       }),
     );
   });
-  after(async () => {
-    await fixture?.close();
-    await oidc?.stop();
-  });
+  after(async () => oidc?.stop());
 
   /** From the console's sign-in page through the provider's login and consent pages. */
   async function signInAtProvider(page: Page, subject: string): Promise<void> {
@@ -74,9 +70,7 @@ describe('web console in Chromium: sign-in through an upstream OIDC provider', f
   }
 
   it('signs a person in with the provider, with the provider’s groups; sign-out ends it', async () => {
-    const context = await fixture.browser.newContext({ baseURL: fixture.server.url });
-    try {
-      const page = await context.newPage();
+    await inNewContext(fixture, async ({ context, page }) => {
       const violations = cspViolations(page);
       const html = await assertConsolePage(await page.goto('/console/sign-in'), 'sign-in with a provider');
       assert.match(html, /Sign in with Corp SSO/);
@@ -116,15 +110,11 @@ describe('web console in Chromium: sign-in through an upstream OIDC provider', f
       await page.goto('/console/targets');
       assert.match(page.url(), /\/console\/sign-in$/, 'signed out');
       assert.deepEqual(violations, [], 'no CSP violation');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('refuses someone whose email is a built-in account’s, saying why', async () => {
-    const context = await fixture.browser.newContext({ baseURL: fixture.server.url });
-    try {
-      const page = await context.newPage();
+    await inNewContext(fixture, async ({ context, page }) => {
       await page.goto('/console/sign-in');
       const [refused] = await Promise.all([
         page.waitForResponse((response) => response.url().includes('/console/oidc/callback')),
@@ -137,20 +127,14 @@ describe('web console in Chromium: sign-in through an upstream OIDC provider', f
         false,
       );
       await assertAccessible(page, 'sign-in refused (provider)');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('a callback without this browser’s pending login is refused', async () => {
-    const context = await fixture.browser.newContext({ baseURL: fixture.server.url });
-    try {
-      const page = await context.newPage();
+    await inNewContext(fixture, async ({ page }) => {
       const answer = await page.goto('/console/oidc/callback?code=stolen&state=whatever');
       assert.equal(answer?.status(), 401);
       assert.match(await page.getByRole('alert').innerText(), /expired or was started in another browser/);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

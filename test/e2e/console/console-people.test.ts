@@ -12,27 +12,25 @@ import {
   AUDITOR,
   PASSWORD,
   assertAccessible,
+  assertActor,
   assertConsolePage,
   assertLabelled,
   cspViolations,
-  startConsoleFixture,
+  nextPost,
+  useConsoleFixture,
 } from './console-fixture.js';
-import type { ConsoleFixture } from './console-fixture.js';
 
 const CAROL = 'carol@example.com';
 const OPERATOR = 'operator@example.com';
 
 describe('web console in Chromium: people', function () {
   this.timeout(120_000);
-  let fixture: ConsoleFixture;
+  const fixture = useConsoleFixture();
 
   before(async () => {
-    fixture = await startConsoleFixture();
     await fixture.server.addUser(OPERATOR, PASSWORD, ['latchkey-permission:zero-trust-edit']);
   });
-  after(async () => fixture?.close());
 
-  const post = (page: Page) => page.waitForResponse((response) => response.request().method() === 'POST');
   const row = (page: Page, email: string) =>
     page.locator('section[aria-labelledby=accounts-heading] tbody tr').filter({ hasText: email });
 
@@ -59,7 +57,7 @@ describe('web console in Chromium: people', function () {
       await page.getByLabel('Password', { exact: true }).fill('short');
       await page.getByRole('textbox', { name: 'Groups' }).fill('latchkey-auditors');
       const [refused] = await Promise.all([
-        post(page),
+        nextPost(page),
         page.getByRole('button', { name: 'Add the account' }).click(),
       ]);
       assert.equal(refused.status(), 400);
@@ -82,7 +80,7 @@ describe('web console in Chromium: people', function () {
         page.getByRole('button', { name: 'Add the account' }).click(),
       ]);
       assert.match(await row(page, CAROL).innerText(), /latchkey-auditors[\s\S]*active/);
-      assert.equal((await fixture.auditActions('user.create'))[0]?.actor, `user:${ADMIN}`);
+      await assertActor(fixture, 'user.create', ADMIN);
       await page.screenshot({ path: resolve(ARTIFACTS, 'people.png'), fullPage: true });
 
       // Carol signs in; disabling her account ends that sign-in at once.
@@ -96,7 +94,7 @@ describe('web console in Chromium: people', function () {
           .click(),
       ]);
       assert.match(await row(page, CAROL).innerText(), /disabled/);
-      assert.equal((await fixture.auditActions('user.disable'))[0]?.actor, `user:${ADMIN}`);
+      await assertActor(fixture, 'user.disable', ADMIN);
       assert.equal(await stillSignedIn(carol.page), false, 'her sign-in ended');
       await Promise.all([
         page.waitForURL(/done=enabled/),
@@ -104,14 +102,14 @@ describe('web console in Chromium: people', function () {
           .getByRole('button', { name: `Enable ${CAROL}` })
           .click(),
       ]);
-      assert.equal((await fixture.auditActions('user.enable'))[0]?.actor, `user:${ADMIN}`);
+      await assertActor(fixture, 'user.enable', ADMIN);
       await carol.context.close();
 
       // A reset to a short password is refused at that row's field; a good one is made.
       const newPassword = row(page, CAROL).getByLabel(`New password for ${CAROL}`);
       await newPassword.fill('short');
       const [badReset] = await Promise.all([
-        post(page),
+        nextPost(page),
         row(page, CAROL)
           .getByRole('button', { name: /^Reset the password/ })
           .click(),
@@ -130,7 +128,7 @@ describe('web console in Chromium: people', function () {
           .getByRole('button', { name: /^Reset the password/ })
           .click(),
       ]);
-      assert.equal((await fixture.auditActions('user.reset_password'))[0]?.actor, `user:${ADMIN}`);
+      await assertActor(fixture, 'user.reset_password', ADMIN);
 
       // Her groups: a name too long is refused at the field; then saved.
       await row(page, CAROL)
@@ -139,14 +137,17 @@ describe('web console in Chromium: people', function () {
       await assertAccessible(page, 'account groups');
       assert.equal(await page.getByRole('textbox', { name: 'Groups' }).inputValue(), 'latchkey-auditors');
       await page.getByRole('textbox', { name: 'Groups' }).fill(`latchkey-auditors ${'x'.repeat(129)}`);
-      const [badGroups] = await Promise.all([post(page), page.getByRole('button', { name: 'Save' }).click()]);
+      const [badGroups] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
       assert.equal(badGroups.status(), 400);
       assert.equal(await page.getByRole('textbox', { name: 'Groups' }).getAttribute('aria-invalid'), 'true');
       assert.match(await page.locator('#f-groups-error').innerText(), /is not a group name/);
       await page.getByRole('textbox', { name: 'Groups' }).fill('latchkey-auditors, ops');
       await Promise.all([page.waitForURL(/done=groups/), page.getByRole('button', { name: 'Save' }).click()]);
       assert.match(await row(page, CAROL).innerText(), /latchkey-auditors\s+ops/);
-      assert.equal((await fixture.auditActions('user.update'))[0]?.actor, `user:${ADMIN}`);
+      await assertActor(fixture, 'user.update', ADMIN);
 
       // Sign the auditor out everywhere: their console sign-in ends.
       assert.equal(await stillSignedIn(auditor.page), true);
@@ -156,7 +157,7 @@ describe('web console in Chromium: people', function () {
           .getByRole('button', { name: `Sign out everywhere ${AUDITOR}` })
           .click(),
       ]);
-      assert.equal((await fixture.auditActions('user.sign_out_everywhere'))[0]?.actor, `user:${ADMIN}`);
+      await assertActor(fixture, 'user.sign_out_everywhere', ADMIN);
       assert.equal(await stillSignedIn(auditor.page), false, 'the auditor’s sign-in ended');
       assert.deepEqual(violations, [], 'no CSP violation');
     } finally {
