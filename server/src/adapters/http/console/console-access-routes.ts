@@ -42,7 +42,7 @@ import { PERMISSIONS, grants } from '../../../domain/permissions.js';
 import type { AccessGroupRecord, PolicyRecord } from '../../../domain/records.js';
 import type { ConsoleKit } from './console-admin-routes.js';
 import { RuleTextProblem, formatRuleText, lineOfRule, listOf, parseRuleText } from './console-rule-text.js';
-import type { FieldProblem } from './render-console-admin-pages.js';
+import type { FieldProblem } from './render-console-forms.js';
 import {
   renderAppEditPage,
   renderAppPolicyPage,

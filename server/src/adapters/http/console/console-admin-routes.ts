@@ -63,10 +63,10 @@ import {
   renderLogKeyPage,
   renderNetworksPage,
 } from './render-console-admin-pages.js';
+import type { FieldProblem } from './render-console-forms.js';
 import type {
   AgentRow,
   CaView,
-  FieldProblem,
   JoinTokenForm,
   JoinTokenRow,
   NetworkForms,

@@ -26,7 +26,7 @@ import { getVirtualNetwork, updateVirtualNetwork } from '../../../app/virtual-ne
 import { presentTarget } from '../../../domain/api-representation.js';
 import { PERMISSIONS } from '../../../domain/permissions.js';
 import type { ConsoleKit } from './console-admin-routes.js';
-import type { FieldProblem } from './render-console-admin-pages.js';
+import type { FieldProblem } from './render-console-forms.js';
 import { renderEditPage } from './render-console-edit-pages.js';
 import type { EditField } from './render-console-edit-pages.js';
 

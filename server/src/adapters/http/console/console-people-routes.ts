@@ -26,7 +26,7 @@ import { signOutEverywhere } from '../../../app/sign-in/sign-in-sessions.js';
 import { ALL_PERMISSIONS, PERMISSIONS, grants } from '../../../domain/permissions.js';
 import type { ConsoleKit } from './console-admin-routes.js';
 import { listOf } from './console-rule-text.js';
-import type { FieldProblem } from './render-console-admin-pages.js';
+import type { FieldProblem } from './render-console-forms.js';
 import { renderEditPage } from './render-console-edit-pages.js';
 import { renderPeoplePage } from './render-console-people-pages.js';
 import type { AccountForm, ResetProblem, SignedInPerson } from './render-console-people-pages.js';

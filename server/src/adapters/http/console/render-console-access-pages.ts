@@ -6,35 +6,10 @@
  */
 import { escapeHtml } from '../device-pages/render-device-pages.js';
 import { RULE_TEXT_HINT } from './console-rule-text.js';
-import { formField, formProblem } from './render-console-admin-pages.js';
-import type { FieldProblem } from './render-console-admin-pages.js';
+import { editFormPage, formField, formProblem, formTextarea, withProblem } from './render-console-forms.js';
+import type { EditFrame, FieldProblem } from './render-console-forms.js';
 import { csrfField, notice, page, tableOf } from './render-console-pages.js';
 import type { Viewer } from './render-console-pages.js';
-
-/** A textarea with its label, hint and (when the problem is about it) the problem's message. */
-export function formTextarea(options: {
-  name: string;
-  label: string;
-  value?: string;
-  problem?: FieldProblem;
-  hint?: string;
-  rows?: number;
-  required?: boolean;
-}): string {
-  const id = `f-${options.name}`;
-  const problem = options.problem?.field === options.name ? options.problem.message : undefined;
-  const described = [
-    ...(options.hint === undefined ? [] : [`${id}-hint`]),
-    ...(problem === undefined ? [] : [`${id}-error`]),
-  ];
-  return `<div><label for="${id}">${escapeHtml(options.label)}</label>${
-    options.hint === undefined ? '' : `<small id="${id}-hint">${escapeHtml(options.hint)}</small>`
-  }<textarea id="${id}" name="${options.name}" rows="${options.rows ?? 3}" spellcheck="false"${
-    described.length === 0 ? '' : ` aria-describedby="${described.join(' ')}"`
-  }${problem === undefined ? '' : ' aria-invalid="true"'}${options.required === true ? ' required' : ''}>${escapeHtml(
-    options.value ?? '',
-  )}</textarea>${problem === undefined ? '' : `<p class="field-error" id="${id}-error">${escapeHtml(problem)}</p>`}</div>`;
-}
 
 function checkbox(name: string, label: string, checked: boolean, value = 'true', id = `f-${name}`): string {
   return `<div><input id="${escapeHtml(id)}" name="${name}" type="checkbox" value="${escapeHtml(value)}"${checked ? ' checked' : ''}><label for="${escapeHtml(id)}">${escapeHtml(label)}</label></div>`;
@@ -46,10 +21,6 @@ function deleteForm(viewer: Viewer, path: string, label: string): string {
 
 function lines(text: string): string {
   return text === '' ? '<small>none</small>' : escapeHtml(text).split('\n').join('<br>');
-}
-
-function withProblem(problem: FieldProblem | undefined): { problem?: FieldProblem } {
-  return problem === undefined ? {} : { problem };
 }
 
 // --- policies -------------------------------------------------------------------------------------------
@@ -148,7 +119,7 @@ export function renderPolicyEditPage(
         : `Linked by ${model.apps.join(', ')}: a change applies to their targets from the next certificate.`,
     action: `/console/policies/${encodeURIComponent(model.id)}`,
     form: model.form,
-    ...(model.problem === undefined ? {} : { problem: model.problem }),
+    ...withProblem(model.problem),
   });
 }
 
@@ -171,30 +142,22 @@ export function renderAppPolicyPage(
         : 'This policy belongs to this app only: a change applies to its targets from the next certificate.',
     action: `${appPath}/policies/${model.policyId === undefined ? 'new' : encodeURIComponent(model.policyId)}`,
     form: model.form,
-    ...(model.problem === undefined ? {} : { problem: model.problem }),
+    ...withProblem(model.problem),
   });
 }
 
 function policyFormPage(
   viewer: Viewer,
-  model: {
-    title: string;
-    current: string;
-    back: string;
-    intro: string;
-    action: string;
-    form: PolicyForm;
-    problem?: FieldProblem;
-  },
+  model: Omit<EditFrame, 'submit'> & { form: PolicyForm; problem?: FieldProblem },
 ): string {
-  return page(
-    { title: model.title, current: model.current, viewer },
-    `<p><a href="${escapeHtml(model.back)}">← Back</a></p>
-<p>${escapeHtml(model.intro)}</p>
-${formProblem(model.problem, POLICY_FIELDS)}
-<form class="stack wide" method="post" action="${escapeHtml(model.action)}" aria-label="${escapeHtml(model.title)}">${csrfField(viewer.csrfToken)}
-${policyFormFields(model.form, model.problem)}
-<button class="primary" type="submit">Save the policy</button> <a href="${escapeHtml(model.back)}">Cancel</a></form>`,
+  return editFormPage(
+    viewer,
+    { ...model, submit: 'Save the policy' },
+    {
+      fields: policyFormFields(model.form, model.problem),
+      fieldNames: POLICY_FIELDS,
+      ...withProblem(model.problem),
+    },
   );
 }
 

@@ -6,45 +6,10 @@
  * about no one field.
  */
 import { escapeHtml } from '../device-pages/render-device-pages.js';
+import { formField, formProblem, withProblem } from './render-console-forms.js';
+import type { FieldProblem } from './render-console-forms.js';
 import { csrfField, notice, page, pager, tableOf } from './render-console-pages.js';
 import type { Paging, Viewer } from './render-console-pages.js';
-
-/** A refused change: the API's message and the form field it points at (undefined: the whole form). */
-export interface FieldProblem {
-  field?: string;
-  message: string;
-}
-
-/** A labelled input, with the problem's message under it when the problem is about it. */
-export function formField(options: {
-  name: string;
-  label: string;
-  value?: string;
-  problem?: FieldProblem;
-  type?: string;
-  extra?: string;
-  hint?: string;
-}): string {
-  const id = `f-${options.name}`;
-  const problem = options.problem?.field === options.name ? options.problem.message : undefined;
-  const described = [
-    ...(options.hint === undefined ? [] : [`${id}-hint`]),
-    ...(problem === undefined ? [] : [`${id}-error`]),
-  ];
-  return `<div><label for="${id}">${escapeHtml(options.label)}</label>${
-    options.hint === undefined ? '' : `<small id="${id}-hint">${escapeHtml(options.hint)}</small>`
-  }<input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${escapeHtml(options.value ?? '')}"${
-    described.length === 0 ? '' : ` aria-describedby="${described.join(' ')}"`
-  }${problem === undefined ? '' : ' aria-invalid="true"'}${options.extra ?? ''}>${
-    problem === undefined ? '' : `<p class="field-error" id="${id}-error">${escapeHtml(problem)}</p>`
-  }</div>`;
-}
-
-/** The problem above the form when it points at no field of it. */
-export function formProblem(problem: FieldProblem | undefined, fields: readonly string[]): string {
-  if (problem === undefined || (problem.field !== undefined && fields.includes(problem.field))) return '';
-  return notice({ error: problem.message });
-}
 
 // --- agents ---------------------------------------------------------------------------------------------
 
@@ -140,9 +105,9 @@ ${model.made.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n')}</sect
   const form = `<h2 id="create-heading">Make a join token</h2>
 ${formProblem(model.problem, fields)}
 <form class="stack" method="post" action="/console/join-tokens" aria-labelledby="create-heading">${csrfField(viewer.csrfToken)}
-${formField({ name: 'name', label: 'Name', value: model.form.name ?? '', ...problemOf(model.problem), extra: ' required', hint: 'What the token is for, e.g. "web servers, December".' })}
-${formField({ name: 'expires_in_hours', label: 'Expires in (hours)', value: model.form.expires_in_hours ?? '24', ...problemOf(model.problem), type: 'number', extra: ' inputmode="numeric"', hint: 'At most 8784 (366 days).' })}
-${formField({ name: 'max_uses', label: 'Hosts it may enrol', value: model.form.max_uses ?? '1', ...problemOf(model.problem), type: 'number' })}
+${formField({ name: 'name', label: 'Name', value: model.form.name ?? '', ...withProblem(model.problem), extra: ' required', hint: 'What the token is for, e.g. "web servers, December".' })}
+${formField({ name: 'expires_in_hours', label: 'Expires in (hours)', value: model.form.expires_in_hours ?? '24', ...withProblem(model.problem), type: 'number', extra: ' inputmode="numeric"', hint: 'At most 8784 (366 days).' })}
+${formField({ name: 'max_uses', label: 'Hosts it may enrol', value: model.form.max_uses ?? '1', ...withProblem(model.problem), type: 'number' })}
 <button class="primary" type="submit">Make the join token</button></form>`;
   const rows = model.tokens.map((token) => {
     const state =
@@ -167,10 +132,6 @@ ${formField({ name: 'max_uses', label: 'Hosts it may enrol', value: model.form.m
     { title: 'Join tokens', current: '/console/join-tokens', viewer, copy: model.made !== undefined },
     `${notice(model)}${made}${list}\n${form}`,
   );
-}
-
-function problemOf(problem: FieldProblem | undefined): { problem?: FieldProblem } {
-  return problem === undefined ? {} : { problem };
 }
 
 // --- the SSH CA -----------------------------------------------------------------------------------------
@@ -285,7 +246,7 @@ export function renderLogKeyPage(
   const set = `<h2 id="set-heading">${model.publicKey === '' ? 'Set the key' : 'Replace the key'}</h2>
 ${formProblem(model.problem, ['public_key'])}
 <form class="stack" method="post" action="/console/log-key" aria-labelledby="set-heading">${csrfField(viewer.csrfToken)}
-${formField({ name: 'public_key', label: "Auditors' public key", value: model.form?.public_key ?? '', ...problemOf(model.problem), extra: ' required autocomplete="off" spellcheck="false"', hint: 'The contents of the .pub file latchkey logs keygen wrote: base64 of a 32-byte X25519 key.' })}
+${formField({ name: 'public_key', label: "Auditors' public key", value: model.form?.public_key ?? '', ...withProblem(model.problem), extra: ' required autocomplete="off" spellcheck="false"', hint: 'The contents of the .pub file latchkey logs keygen wrote: base64 of a 32-byte X25519 key.' })}
 <button class="primary" type="submit">Set the key</button></form>`;
   const remove =
     model.publicKey === ''
@@ -349,8 +310,8 @@ export function renderApiTokensPage(
     : `<h2 id="create-heading">Make an API token</h2>
 ${formProblem(model.problem, ['name', 'expires', 'permissions'])}
 <form class="stack" method="post" action="/console/api-tokens" aria-labelledby="create-heading">${csrfField(viewer.csrfToken)}
-${formField({ name: 'name', label: 'Name', value: model.form?.name ?? '', ...problemOf(model.problem), extra: ' required' })}
-${formField({ name: 'expires', label: 'Expires', value: model.form?.expires ?? '', ...problemOf(model.problem), hint: 'A duration such as 30d, 12h, 2w, or a date such as 2030-01-31T00:00:00Z; empty: never.' })}
+${formField({ name: 'name', label: 'Name', value: model.form?.name ?? '', ...withProblem(model.problem), extra: ' required' })}
+${formField({ name: 'expires', label: 'Expires', value: model.form?.expires ?? '', ...withProblem(model.problem), hint: 'A duration such as 30d, 12h, 2w, or a date such as 2030-01-31T00:00:00Z; empty: never.' })}
 <fieldset${permissionProblem === undefined ? '' : ' aria-describedby="f-permissions-error"'}><legend>Permissions</legend>
 ${model.grantable
   .map(

@@ -4,8 +4,8 @@
  * HTML-escaped here, no inline script or style; a refused change shown at its field.
  */
 import { escapeHtml } from '../device-pages/render-device-pages.js';
-import { formField, formProblem } from './render-console-admin-pages.js';
-import type { FieldProblem } from './render-console-admin-pages.js';
+import { formField, formProblem, withProblem } from './render-console-forms.js';
+import type { FieldProblem } from './render-console-forms.js';
 import { csrfField, notice, page, tableOf } from './render-console-pages.js';
 import type { Viewer } from './render-console-pages.js';
 
@@ -93,9 +93,9 @@ export function renderPeoplePage(
     : `<h3 id="add-heading">Add an account</h3>
 ${formProblem(model.problem, ['email', 'password', 'groups'])}
 <form class="stack" method="post" action="/console/people/accounts" aria-labelledby="add-heading">${csrfField(viewer.csrfToken)}
-${formField({ name: 'email', label: 'Email', value: model.form?.email ?? '', type: 'email', ...(model.problem === undefined ? {} : { problem: model.problem }), extra: ' required autocomplete="off"' })}
-${formField({ name: 'password', label: 'Password', type: 'password', ...(model.problem === undefined ? {} : { problem: model.problem }), extra: ' required autocomplete="new-password"', hint: 'At least 8 characters. Give it to the person; they sign in with it (latchkey login, or here).' })}
-${formField({ name: 'groups', label: 'Groups', value: model.form?.groups ?? '', ...(model.problem === undefined ? {} : { problem: model.problem }), extra: ' spellcheck="false" autocomplete="off"', hint: 'Separated by spaces or commas: latchkey-admins, latchkey-auditors, latchkey-permission:<permission>, or groups access policies name.' })}
+${formField({ name: 'email', label: 'Email', value: model.form?.email ?? '', type: 'email', ...withProblem(model.problem), extra: ' required autocomplete="off"' })}
+${formField({ name: 'password', label: 'Password', type: 'password', ...withProblem(model.problem), extra: ' required autocomplete="new-password"', hint: 'At least 8 characters. Give it to the person; they sign in with it (latchkey login, or here).' })}
+${formField({ name: 'groups', label: 'Groups', value: model.form?.groups ?? '', ...withProblem(model.problem), extra: ' spellcheck="false" autocomplete="off"', hint: 'Separated by spaces or commas: latchkey-admins, latchkey-auditors, latchkey-permission:<permission>, or groups access policies name.' })}
 <button class="primary" type="submit">Add the account</button></form>`;
   const peopleRows = model.people.map(
     (person) =>
