@@ -613,10 +613,14 @@ export function installTunnelEndpoints(
     return successEnvelope([...ids].map((id) => ({ target_id: id, tunnel: true })));
   });
 
-  // Presence among several servers starts once this process listens (its port is known then).
+  // Presence among several servers starts once this process listens (its port is known then). Only on
+  // PostgreSQL: a SQLite database is one process's, so it has no peers, and a lone
+  // server behind a TLS proxy (plain http on a private address) must not be told off for a peer hop it
+  // never makes.
   app.addHook('onListen', async () => {
     const address = app.server.address();
     if (address === null || typeof address === 'string') return;
+    if (services.store.kind !== 'postgres') return;
     // A failure here leaves this server serving its own links only: said loudly, not fatal.
     await peering
       .start({ secure: 'setSecureContext' in app.server, host: address.address, port: address.port })
