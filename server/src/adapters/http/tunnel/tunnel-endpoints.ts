@@ -51,7 +51,11 @@ import {
 import type { TunnelStreamRecord } from '../../../app/tunnel/tunnel-access.js';
 import { parseAddress, routeFor } from '../../../domain/cidr.js';
 import { clientAddress } from '../../../domain/client-address.js';
-import { PEER_REQUEST_HEADER } from '../../../domain/tunnel-peering.js';
+import {
+  PEER_REQUEST_HEADER,
+  type PeerRequestVerdict,
+  type PeerStreamRequest,
+} from '../../../domain/tunnel-peering.js';
 import type { TunnelRouteRecord } from '../../../domain/records.js';
 import { rateLimitSubject } from '../../../domain/rate-limit-subject.js';
 import { AGENT_PERMISSION, grants } from '../../../domain/permissions.js';
@@ -71,10 +75,33 @@ const RECHECK_MS = 10_000;
 const STREAM_UPGRADES_PER_ADDRESS: RateLimit = { burst: 120, perMinute: 600 };
 
 /**
- * Forwarded-stream upgrades (`/v1/tunnel/peer`) per address, before the peer credential is checked: a peer
- * carries many people's streams, so the budget is larger; a flood of forgeries is cut to it.
+ * Forwarded-stream upgrades (`/v1/tunnel/peer`) per address whose peer credential failed: a flood of
+ * forgeries is cut to it. Genuine peer requests are not charged (see gatePeerUpgrade).
  */
 export const PEER_UPGRADES_PER_ADDRESS: RateLimit = { burst: 500, perMinute: 6000 };
+
+/**
+ * The gate of a forwarded-stream upgrade, once its peer credential was checked (one HMAC, cheap): a
+ * genuine peer's request passes whatever its address, since one peer address carries every person it
+ * forwards and each was rate-limited on the server they reached (a shared bucket would let one person's
+ * churn refuse everyone else's streams); a failed one is charged to its address, answered
+ * `unauthenticated` while the budget lasts and `unavailable` (503) once a flood has spent it.
+ */
+export function gatePeerUpgrade(
+  verdict: PeerRequestVerdict,
+  address: string | undefined,
+  limiter: RateLimiter,
+): PeerStreamRequest {
+  if (verdict.ok) return verdict.request;
+  const admitted = limiter.take(`peer ${rateLimitSubject(address)}`, PEER_UPGRADES_PER_ADDRESS);
+  if (!admitted.allowed) {
+    throw new LatchkeyError(
+      'unavailable',
+      `too many refused forwarded streams from your address; try again in ${admitted.retryAfterSeconds} s`,
+    );
+  }
+  throw new LatchkeyError('unauthenticated', `not a request from a peer server (${verdict.reason})`);
+}
 
 interface OpenStream {
   record: TunnelStreamRecord;
@@ -461,16 +488,6 @@ export function installTunnelEndpoints(
   let lastPeerRefusalLog = 0;
   const acceptPeer = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     checkHandshake(request, PEER_SUBPROTOCOL, 'a forwarded stream');
-    const admitted = upgradeLimiter.take(
-      `peer ${rateLimitSubject(addressOf(request))}`,
-      PEER_UPGRADES_PER_ADDRESS,
-    );
-    if (!admitted.allowed) {
-      throw new LatchkeyError(
-        'unavailable',
-        `too many forwarded streams from your address; try again in ${admitted.retryAfterSeconds} s`,
-      );
-    }
     const header = request.headers[PEER_REQUEST_HEADER];
     const verdict = peering.verify(Array.isArray(header) ? header[0] : header);
     if (!verdict.ok) {
@@ -484,9 +501,8 @@ export function installTunnelEndpoints(
         peerRefusals = 0;
         lastPeerRefusalLog = Date.now();
       }
-      throw new LatchkeyError('unauthenticated', `not a request from a peer server (${verdict.reason})`);
     }
-    const asked = verdict.request;
+    const asked = gatePeerUpgrade(verdict, addressOf(request), upgradeLimiter);
     const link = await validLink([asked.agent]);
     if (link === undefined || link.accountId !== asked.account) {
       throw new LatchkeyError('unavailable', `agent ${asked.agent} has no tunnel to this server now`);
