@@ -31,7 +31,8 @@ const MAX_SERVERS = 32;
 /**
  * A server's advertisement, checked: ids are short tokens, URLs http(s) with no credentials, query nor
  * fragment, and https when the agent enrolled over https (an advertisement never downgrades the link's
- * security: the agent sends its credential to these URLs). Undefined when it is not one.
+ * security: the agent sends its credential to these URLs). A listed server that fails these checks is
+ * left out; undefined when the body is not an advertisement or its sender (`self`) fails them.
  */
 export function parseServersAdvertisement(
   body: unknown,
@@ -72,11 +73,15 @@ export function parseServersAdvertisement(
   const me =
     selfUrl === undefined ? server({ id: selfId, url: 'https://unannounced.invalid' }) : server(self);
   if (me === undefined || !Array.isArray(servers)) return undefined;
-  const listed = servers.slice(0, MAX_SERVERS).map(server);
-  if (listed.some((entry) => entry === undefined)) return undefined;
+  // A bad entry (an http URL to an agent enrolled over https, a server misconfigured) is dropped alone:
+  // the others are still dialled. Only a bad naming of the sender refuses the whole advertisement.
+  const listed = servers
+    .slice(0, MAX_SERVERS)
+    .map(server)
+    .filter((entry): entry is KnownServer => entry !== undefined);
   return {
     self: selfUrl === undefined ? { id: me.id } : me,
-    servers: listed as KnownServer[],
+    servers: listed,
   };
 }
 

@@ -98,7 +98,7 @@ describe("agent tunnel: a server's advertisement", () => {
     );
   });
 
-  it('refuses anything else, and plain http when the agent enrolled over https', () => {
+  it('refuses what is not an advertisement, and a sender that fails the checks (plain http over https)', () => {
     const good = { id: 'a', url: 'https://a.example' };
     for (const body of [
       undefined,
@@ -107,11 +107,8 @@ describe("agent tunnel: a server's advertisement", () => {
       { self: good },
       { self: good, servers: 'x' },
       { self: { id: 'a b', url: good.url }, servers: [] },
-      { self: good, servers: [{ id: 'b', url: 'ftp://b.example' }] },
-      { self: good, servers: [{ id: 'b', url: 'https://user:pw@b.example' }] },
-      { self: good, servers: [{ id: 'b', url: 'https://b.example/?x=1' }] },
-      { self: good, servers: [{ id: 'b', url: 'not a url' }] },
-      { self: good, servers: [{ id: 'b', url: 'http://b.example' }] },
+      { self: { id: 'a', url: 'http://a.example' }, servers: [good] },
+      { self: { id: 'a', url: 'ftp://a.example' }, servers: [] },
     ]) {
       assert.equal(
         parseServersAdvertisement(body, 'https://access.example'),
@@ -122,5 +119,25 @@ describe("agent tunnel: a server's advertisement", () => {
     assert.ok(
       parseServersAdvertisement({ self: good, servers: [{ id: 'b', url: 'http://b.example' }] }, 'http://x'),
     );
+  });
+
+  it('drops only the listed servers that fail the checks, plain http ones when enrolled over https', () => {
+    const good = { id: 'a', url: 'https://a.example' };
+    const other = { id: 'c', url: 'https://c.example' };
+    for (const bad of [
+      { id: 'b', url: 'ftp://b.example' },
+      { id: 'b', url: 'https://user:pw@b.example' },
+      { id: 'b', url: 'https://b.example/?x=1' },
+      { id: 'b', url: 'not a url' },
+      { id: 'b', url: 'http://b.example' },
+      { id: 'b c', url: 'https://b.example' },
+      'text',
+    ]) {
+      assert.deepEqual(
+        parseServersAdvertisement({ self: good, servers: [good, bad, other] }, 'https://access.example'),
+        { self: good, servers: [good, other] },
+        JSON.stringify(bad),
+      );
+    }
   });
 });

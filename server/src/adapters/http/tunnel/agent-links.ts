@@ -124,9 +124,10 @@ export class AgentLink {
 
   /**
    * Tells the agent the live servers (a POST on its link; an agent that does not know the request
-   * answers 405 and keeps one link). Best effort: a link that fails here fails its streams too.
+   * answers 405 and keeps one link). Best effort: a link that fails here fails its streams too. Any other
+   * answer that is not a success (the agent refused the advertisement: 400) goes to `onRefused`.
    */
-  advertise(body: unknown): void {
+  advertise(body: unknown, onRefused?: (status: number) => void): void {
     if (this.closedFlag) return;
     try {
       const request = this.session.request({
@@ -135,7 +136,11 @@ export class AgentLink {
         'content-type': 'application/json',
       });
       request.on('error', () => undefined);
-      request.on('response', () => request.close());
+      request.on('response', (headers) => {
+        const status = Number(headers[':status']);
+        if ((status < 200 || status > 299) && status !== 405) onRefused?.(status);
+        request.close();
+      });
       request.resume();
       request.end(JSON.stringify(body));
     } catch {

@@ -138,6 +138,12 @@ export function installTunnelEndpoints(
   const streams = new Map<string, OpenStream>();
   /** Streams other servers forwarded here (closed when this server stops). */
   const peerStreams = new Set<Duplex>();
+  /** An agent that refuses the live servers keeps one link: said, or nobody learns why. */
+  const advertisementRefused = (link: AgentLink) => (status: number) =>
+    app.log.warn(
+      `tunnel: agent ${link.agentId} refused the list of live servers (HTTP ${status}); ` +
+        "it holds no second link: check each server's --tunnel-url (https when agents enrolled over https)",
+    );
   const peering = new TunnelPeering(
     services,
     options.peering ?? {},
@@ -145,7 +151,7 @@ export function installTunnelEndpoints(
     () => links.all().map((link) => ({ agentId: link.agentId, accountId: link.accountId })),
     () => {
       const advertisement = peering.advertisement();
-      for (const link of links.all()) link.advertise(advertisement);
+      for (const link of links.all()) link.advertise(advertisement, advertisementRefused(link));
     },
   );
   // Its own buckets: a flood of addresses here must not push the sign-in limits' buckets out.
@@ -265,7 +271,7 @@ export function installTunnelEndpoints(
       links.add(link);
       peering.linkAdded(link);
       const advertisement = peering.advertisement();
-      if (advertisement !== undefined) link.advertise(advertisement);
+      if (advertisement !== undefined) link.advertise(advertisement, advertisementRefused(link));
       app.log.info(`tunnel: agent ${agent.id} connected (target ${agent.targetId ?? 'none yet'})`);
     });
   };
