@@ -109,13 +109,26 @@ export class TunnelPeering {
     return this.self?.peerUrl;
   }
 
-  /** Registers this process, once it listens on `address`. */
+  /**
+   * Registers this process, once it listens on `address`. A peer URL made from `address` that is plain
+   * http to a non-loopback address (not allowed) leaves it unregistered, said at info level; a given one
+   * throws (main.ts refuses it before this).
+   */
   async start(address: { secure: boolean; host: string; port: number }): Promise<void> {
     const wildcard = address.host === '0.0.0.0' || address.host === '::';
     const peerUrl =
       this.settings.peerUrl ??
       listenUrl(address.secure ? 'https' : 'http', wildcard ? hostname() : address.host, address.port);
     if (!this.settings.allowInsecurePeers && !isSecurePeerUrl(peerUrl)) {
+      if (this.settings.peerUrl === undefined) {
+        // Made from --listen (a lone server behind a TLS proxy, with --allow-insecure-http): nothing is
+        // wrong until it has peers, so it is told, not flagged at each start. It stays out of presence.
+        this.log.info(
+          `tunnel: this server neither forwards nor is forwarded to (its peer URL ${peerUrl}, made from ` +
+            '--listen, is plain http to a non-loopback address): give --peer-url https://… for several servers',
+        );
+        return;
+      }
       // Peers would forward people's streams and their credentials here unencrypted.
       throw new Error(
         `the peer URL ${peerUrl} is plain http to a non-loopback address: give --peer-url https://..., ` +

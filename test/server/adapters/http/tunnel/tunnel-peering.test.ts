@@ -278,11 +278,11 @@ describe('tunnel peering: what agents are told', () => {
 });
 
 describe('tunnel peering: the hop between servers', () => {
-  it('refuses to start on plain http to a non-loopback peer URL, unless allowed', async () => {
+  it('refuses to start on a given plain http peer URL to a non-loopback address, unless allowed', async () => {
     const world = fakeWorld();
     const refused = new TunnelPeering(
       world.services,
-      {},
+      { peerUrl: 'http://10.0.0.5:8080' },
       quiet,
       () => [],
       () => undefined,
@@ -313,5 +313,34 @@ describe('tunnel peering: the hop between servers', () => {
     await loopback.start({ secure: false, host: '127.0.0.1', port: 8080 });
     assert.ok(loopback.started);
     await loopback.stop();
+  });
+});
+
+describe('tunnel peering: a peer URL over plain http', () => {
+  const lines = () => {
+    const said: { info: string[]; warn: string[] } = { info: [], warn: [] };
+    return {
+      said,
+      log: { info: (line: string) => said.info.push(line), warn: (line: string) => said.warn.push(line) },
+    };
+  };
+
+  it('made from --listen: the server stays out of presence, said at info level, without failing', async () => {
+    const world = fakeWorld('alone');
+    const { said, log } = lines();
+    const peering = new TunnelPeering(
+      world.services,
+      {},
+      log,
+      () => [],
+      () => undefined,
+    );
+    await peering.start({ secure: false, host: '10.0.0.5', port: 8080 });
+    assert.equal(peering.started, false);
+    assert.equal(world.servers.size, 0, 'not registered');
+    assert.deepEqual(said.warn, []);
+    assert.equal(said.info.length, 1, said.info.join('\n'));
+    assert.match(said.info[0]!, /neither forwards nor is forwarded to.*give --peer-url https:/);
+    await peering.stop();
   });
 });
