@@ -9,8 +9,8 @@
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lazyModules } from './esbuild-lazy-modules.mjs';
 
@@ -48,10 +48,29 @@ const entries = [
   { entry: 'agent/src/main.ts', out: 'agent/dist/main.js' },
 ].filter(({ entry }) => options['cli-out'] === undefined && existsSync(entry));
 
+/**
+ * Writes a file whole or not at all (a temp file beside it, then a rename): the end-to-end tests rebuild
+ * the bundles at the start of every run (test/harness/fresh-bundles.ts) while another run on the same
+ * checkout may be starting a server or a CLI from them, which must never read half a bundle.
+ */
+async function writeWhole(path, contents) {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, contents);
+  await rename(temp, path);
+}
+
+/** Runs an esbuild build that keeps its output in memory, then writes each file whole. */
+async function buildWhole(options) {
+  const result = await build({ ...options, write: false });
+  await Promise.all(result.outputFiles.map((file) => writeWhole(file.path, file.contents)));
+  return result.outputFiles;
+}
+
 /** The CLI: every dependency in one minified CommonJS file, and the entry that runs it code-cached. */
 async function buildCli(outDir) {
   const bundlePath = join(outDir, 'latchkey.cjs');
-  await build({
+  const outputs = await buildWhole({
     entryPoints: ['cli/src/main.ts'],
     outfile: bundlePath,
     bundle: true,
@@ -64,23 +83,21 @@ async function buildCli(outDir) {
     plugins: [lazyModules(LAZY_MODULES)],
     logLevel: 'warning',
   });
-  const hash = createHash('sha256')
-    .update(await readFile(bundlePath))
-    .digest('hex');
+  const bundle = outputs.find((file) => file.path.endsWith('.cjs'));
+  const hash = createHash('sha256').update(bundle.contents).digest('hex');
   const entry = (await readFile(new URL('./cli-entry.cjs', import.meta.url), 'utf8')).replace(
     '__LATCHKEY_BUNDLE_SHA256__',
     hash,
   );
-  await mkdir(outDir, { recursive: true });
-  await writeFile(join(outDir, 'main.js'), entry);
   // CommonJS in dist/ (the cli package is "type": "module"): no ES module loader on the way to the CLI.
-  await writeFile(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+  await writeWhole(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
+  await writeWhole(join(outDir, 'main.js'), entry);
   return join(outDir, 'main.js');
 }
 
 const built = await Promise.all([
   ...entries.map(({ entry, out }) =>
-    build({
+    buildWhole({
       entryPoints: [entry],
       outfile: out,
       bundle: true,

@@ -1,7 +1,6 @@
 /**
- * The real `latchkey-agent` executable as a child process, for end-to-end tests, always from this
- * checkout's sources (LATCHKEY_FROM_SOURCE=1: a bundle left in agent/dist by an earlier build is never
- * what is tested). `runAgent` runs one command to completion; `startAgent` runs the daemon (`run …`) in
+ * The real `latchkey-agent` executable as a child process, for end-to-end tests, always this checkout's
+ * code: its bundle, built fresh for this test run (test/harness/fresh-bundles.ts). `runAgent` runs one command to completion; `startAgent` runs the daemon (`run …`) in
  * the background, collecting its output. By default it is registered with the harness cleanup of the
  * current test, so a failing test leaves no agent behind; a daemon that runs across several tests is
  * started with `{ cleanup: false }` and stopped by the block that owns it (its own registered cleanup).
@@ -10,11 +9,12 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { registerCleanup } from '../../harness/cleanup.js';
+import { bundledEnv } from '../../harness/fresh-bundles.js';
 import { runCommand } from '../../harness/run-command.js';
 import type { CommandResult } from '../../harness/run-command.js';
 
 export const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/latchkey-agent.js', import.meta.url));
-export const AGENT_ENV: NodeJS.ProcessEnv = { ...process.env, LATCHKEY_FROM_SOURCE: '1' };
+export const AGENT_ENV: NodeJS.ProcessEnv = bundledEnv();
 
 export interface AgentProcess {
   readonly child: ChildProcess;

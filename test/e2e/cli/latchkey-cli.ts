@@ -1,12 +1,14 @@
 /**
- * Runs the real `latchkey` executable (cli/bin/latchkey.js, from the sources) as a child process, as a
- * person would, in a home of its own: HOME, XDG_CONFIG_HOME and TMPDIR point into a temp dir, so the
- * tests see exactly which files it writes and that it leaves no temp files behind.
+ * Runs the real `latchkey` executable (cli/bin/latchkey.js, its bundle built fresh for this test run:
+ * test/harness/fresh-bundles.ts) as a child process, as a person would, in a home of its own: HOME,
+ * XDG_CONFIG_HOME and TMPDIR point into a temp dir, so the tests see exactly which files it writes and
+ * that it leaves no temp files behind.
  */
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { registerCleanup } from '../../harness/cleanup.js';
+import '../../harness/fresh-bundles.js';
 import { terminate } from '../../harness/processes.js';
 import { runCommand } from '../../harness/run-command.js';
 import type { CommandResult } from '../../harness/run-command.js';
@@ -35,7 +37,6 @@ export async function makeCliHome(root: string, server: string): Promise<CliHome
     XDG_CONFIG_HOME: `${home}/.config`,
     TMPDIR: tmp,
     LATCHKEY_SERVER: server,
-    LATCHKEY_FROM_SOURCE: '1',
   };
   return { home, configDir: `${home}/.config/latchkey`, tmp, env };
 }

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTempDir, registerCleanup } from '../../harness/index.js';
+import { bundledEnv } from '../../harness/fresh-bundles.js';
 import type { TempDir } from '../../harness/index.js';
 
 const AGENT_BIN = fileURLToPath(new URL('../../../agent/bin/latchkey-agent.js', import.meta.url));
@@ -98,8 +99,8 @@ function runUninstall(dir: TempDir): Promise<Run> {
       '--ca-path',
       dir.file('ca.pub'),
     ],
-    // The sources, not a bundle some earlier build left in agent/dist.
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LATCHKEY_FROM_SOURCE: '1' } },
+    // The bundle, built fresh for this test run (test/harness/fresh-bundles.ts).
+    { stdio: ['ignore', 'pipe', 'pipe'], env: bundledEnv() },
   );
   return collect(child);
 }

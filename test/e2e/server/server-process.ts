@@ -1,5 +1,6 @@
 /**
- * Runs the real `latchkey-server` executable (server/bin/latchkey-server.js, from the sources) as a child
+ * Runs the real `latchkey-server` executable (server/bin/latchkey-server.js, its bundle built fresh for
+ * this test run: test/harness/fresh-bundles.ts) as a child
  * process for end-to-end tests: `start` on a temp data dir and a free loopback port, waiting for its
  * LISTENING line; and one-shot commands (`token create`, bad settings). Every process is registered with
  * the harness cleanup, so a failing test leaves nothing running.
@@ -7,13 +8,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { registerCleanup } from '../../harness/cleanup.js';
+import { bundledEnv } from '../../harness/fresh-bundles.js';
 import { isAlive, terminate } from '../../harness/processes.js';
 import { runCommand } from '../../harness/run-command.js';
 import type { CommandResult } from '../../harness/run-command.js';
 
 export const SERVER_BIN = fileURLToPath(new URL('../../../server/bin/latchkey-server.js', import.meta.url));
 
-const ENV = { ...process.env, LATCHKEY_FROM_SOURCE: '1', LATCHKEY_LOG_LEVEL: 'info' };
+const ENV = { ...bundledEnv(), LATCHKEY_LOG_LEVEL: 'info' };
 
 export interface ServerProcess {
   readonly pid: number;
