@@ -29,9 +29,9 @@ export interface ServerProcess {
 }
 
 /**
- * The bound on a start is generous on purpose: the server runs from its TypeScript sources (tsx compiles
- * them on the way), which takes a few seconds on a quiet machine and over 30 s on a loaded one. The wait
- * itself ends on the event (the LISTENING line, or the process exiting), never on the clock.
+ * The bound on a start is generous on purpose: a start (migrations, the console's scripts bundled) takes
+ * about a second on a quiet machine and many times that on a loaded one. The wait itself ends on the
+ * event (the LISTENING line, or the process exiting), never on the clock.
  */
 export async function startServerProcess(args: string[], timeoutMs = 120_000): Promise<ServerProcess> {
   // LATCHKEY_SERVER_NODE_FLAGS: node flags for the server alone (e.g. `--cpu-prof --cpu-prof-dir=DIR` in a
