@@ -2,7 +2,8 @@
 // infrastructure apps made, edited in place and deleted through their forms; a bad rule refused with the
 // API's own message at its field (and nothing made); a policy naming a group by name; deletions the API
 // refuses (a policy an app links, a group a policy uses) shown with the API's reason; every change
-// audited with the person; and an auditor, who may not change policies, refused.
+// audited with the person; an app's target criteria by tags on two ports made and edited as text, a
+// refused criterion shown at the field with its line; and an auditor, who may not change policies, refused.
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import {
@@ -17,6 +18,9 @@ import {
   nextPost,
   useConsoleFixture,
 } from './console-fixture.js';
+
+/** The label of an app's target criteria textarea. */
+const CRITERIA = 'Target hostnames and tags, by port';
 
 describe('web console in Chromium: apps, policies and access groups', function () {
   this.timeout(120_000);
@@ -109,23 +113,23 @@ describe('web console in Chromium: apps, policies and access groups', function (
       assert.equal(kept.status(), 409);
       assert.match(await page.getByRole('alert').innerText(), /still used by policy .* \(ops\)/);
 
-      // --- apps: a bad hostname is the API's message at Target hostnames.
+      // --- apps: a bad hostname is the API's message at the criteria, with its line.
       html = await assertConsolePage(await page.goto('/console/apps'), 'apps');
       assert.match(html, /No apps yet/);
       await assertLabelled(page, 'apps');
       await page.getByLabel('Name', { exact: true }).fill('web');
-      await page.getByLabel('Target hostnames').fill('web-1 bad_host!');
+      await page.getByLabel(CRITERIA).fill('web-1 bad_host!');
       await page.getByLabel('ops').check();
       const [badApp] = await Promise.all([
         nextPost(page),
         page.getByRole('button', { name: 'Make the app' }).click(),
       ]);
       assert.equal(badApp.status(), 400);
-      const hostnames = page.getByLabel('Target hostnames');
+      const hostnames = page.getByLabel(CRITERIA);
       assert.equal(await hostnames.getAttribute('aria-invalid'), 'true');
       assert.match(
-        await page.locator('#f-hostnames-error').innerText(),
-        /^\/target_criteria\/0\/target_attributes\/hostname\/1/,
+        await page.locator('#f-criteria-error').innerText(),
+        /^Line 1: \/target_criteria\/0\/target_attributes\/hostname\/1/,
       );
       assert.equal(await page.getByLabel('ops').isChecked(), true, 'the form keeps what was ticked');
       await assertAccessible(page, 'apps-refused');
@@ -184,8 +188,9 @@ describe('web console in Chromium: apps, policies and access groups', function (
       await page.waitForURL(/\/console\/apps\/[0-9a-f-]+$/);
       await page.screenshot({ path: resolve(ARTIFACTS, 'app-edit.png'), fullPage: true });
       await assertAccessible(page, 'app edit');
+      assert.equal(await page.getByLabel(CRITERIA).inputValue(), '22: web-1 web-2', 'the flat form');
       await page.getByLabel('Name', { exact: true }).fill('web servers');
-      await page.getByLabel('Port').fill('2222');
+      await page.getByLabel(CRITERIA).fill('2222: web-1 web-2');
       await Promise.all([
         page.waitForURL(/done=saved$/),
         page.getByRole('button', { name: 'Save the app' }).click(),
@@ -247,6 +252,142 @@ describe('web console in Chromium: apps, policies and access groups', function (
         page.getByRole('button', { name: /^Delete/ }).click(),
       ]);
       await assertActor(fixture, 'access_group.delete', ADMIN);
+    });
+  });
+
+  it('makes and edits an app whose criteria use tags on two ports; a refused criterion at the field', async () => {
+    await inConsole(fixture, ADMIN, async ({ page }) => {
+      await page.goto('/console/apps');
+      const criteria = page.getByLabel(CRITERIA);
+      assert.match(
+        await page.locator('#f-criteria-hint').innerText(),
+        /One criterion a line, its port first: "22: web-1 web-2"/,
+      );
+      assert.match((await criteria.getAttribute('aria-describedby')) ?? '', /^f-criteria-hint$/);
+      await page.getByLabel('Name', { exact: true }).fill('tagged');
+      const madeBefore = (await fixture.auditActions('access_app.create')).length;
+
+      // A line the text form cannot read: its line and what is wrong, at the field; nothing made.
+      await criteria.fill('22 include: env=prod\n2222 include: jump-1');
+      const [unread] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: 'Make the app' }).click(),
+      ]);
+      assert.equal(unread.status(), 400);
+      assert.equal(await criteria.getAttribute('aria-invalid'), 'true');
+      assert.match(
+        await page.locator('#f-criteria-error').innerText(),
+        /^Line 2: "jump-1" in include: is not key=values: write "hostname=jump-1"/,
+      );
+
+      // A criterion the API refuses: the API's own message, with its line.
+      await criteria.fill('22 include: env=prod\n# the bastion\n2222 include: hostname=jump_1!');
+      const [refused] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: 'Make the app' }).click(),
+      ]);
+      assert.equal(refused.status(), 400);
+      const api = await fixture.server.call('POST', `${fixture.server.base}/access/apps`, {
+        body: {
+          name: 'tagged',
+          type: 'infrastructure',
+          target_criteria: [
+            { include: { tags: { env: ['prod'] } }, port: 22, protocol: 'SSH' },
+            { include: { target_attributes: { hostname: ['jump_1!'] } }, port: 2222, protocol: 'SSH' },
+          ],
+        },
+      });
+      assert.equal(api.status, 400);
+      assert.equal(await criteria.getAttribute('aria-invalid'), 'true');
+      assert.equal(
+        await page.locator('#f-criteria-error').innerText(),
+        `Line 3: ${api.body.errors[0].message}`,
+        'the API’s own message, with its line',
+      );
+      assert.equal(
+        await criteria.inputValue(),
+        '22 include: env=prod\n# the bastion\n2222 include: hostname=jump_1!',
+        'kept',
+      );
+      await assertAccessible(page, 'apps-criteria-refused');
+      assert.equal((await fixture.auditActions('access_app.create')).length, madeBefore, 'nothing made');
+
+      // Made: tags and hostnames, include / require / exclude, on two ports.
+      const text =
+        '22 include: env=prod,stage require: team=infra exclude: hostname=db-1\n2222 include: hostname=jump-1 role=bastion';
+      await criteria.fill(text);
+      await Promise.all([
+        page.waitForURL(/done=made$/),
+        page.getByRole('button', { name: 'Make the app' }).click(),
+      ]);
+      const row = page.locator('tbody tr').filter({ hasText: 'tagged' });
+      assert.match(
+        await row.innerText(),
+        /include: env=prod,stage require: team=infra exclude: hostname=db-1 on port 22 \(SSH\)\s+include: hostname=jump-1 role=bastion on port 2222 \(SSH\)/,
+      );
+      await assertActor(fixture, 'access_app.create', ADMIN);
+      const made = (await fixture.server.call('GET', `${fixture.server.base}/access/apps`)).body.result[0];
+      assert.deepEqual(made.target_criteria, [
+        {
+          include: { tags: { env: ['prod', 'stage'] } },
+          require: { tags: { team: ['infra'] } },
+          exclude: { target_attributes: { hostname: ['db-1'] } },
+          port: 22,
+          protocol: 'SSH',
+        },
+        {
+          include: { target_attributes: { hostname: ['jump-1'] }, tags: { role: ['bastion'] } },
+          port: 2222,
+          protocol: 'SSH',
+        },
+      ]);
+
+      // Edited: the form shows the criteria as text; one taken off, a port changed.
+      await page.getByRole('link', { name: 'Edit app tagged' }).click();
+      await page.waitForURL(/\/console\/apps\/[0-9a-f-]+$/);
+      assert.equal(await criteria.inputValue(), text);
+      await assertLabelled(page, 'app edit criteria');
+      await assertAccessible(page, 'app edit criteria');
+      await page.screenshot({ path: resolve(ARTIFACTS, 'app-edit-criteria.png'), fullPage: true });
+      await criteria.fill('22 include: env=prod require: team=infra,ops\n2200: jump-1 jump-2');
+      await Promise.all([
+        page.waitForURL(/done=saved$/),
+        page.getByRole('button', { name: 'Save the app' }).click(),
+      ]);
+      await assertActor(fixture, 'access_app.update', ADMIN);
+      const saved = (await fixture.server.call('GET', `${fixture.server.base}/access/apps`)).body.result[0];
+      assert.deepEqual(saved.target_criteria, [
+        {
+          include: { tags: { env: ['prod'] } },
+          require: { tags: { team: ['infra', 'ops'] } },
+          port: 22,
+          protocol: 'SSH',
+        },
+        { target_attributes: { hostname: ['jump-1', 'jump-2'] }, port: 2200, protocol: 'SSH' },
+      ]);
+
+      // A refusal on the edit page: at the field, and the app as it was.
+      await page.getByRole('link', { name: 'Edit app tagged' }).click();
+      await criteria.fill('22 include: env=prod\n70000: jump-1');
+      const [badEdit] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: 'Save the app' }).click(),
+      ]);
+      assert.equal(badEdit.status(), 400);
+      assert.equal(await criteria.getAttribute('aria-invalid'), 'true');
+      assert.match(
+        await page.locator('#f-criteria-error').innerText(),
+        /^Line 2: .*\/target_criteria\/1\/port/,
+      );
+      await assertAccessible(page, 'app edit criteria refused');
+      const after = (await fixture.server.call('GET', `${fixture.server.base}/access/apps`)).body.result[0];
+      assert.deepEqual(after.target_criteria, saved.target_criteria, 'unchanged');
+
+      await page.goto('/console/apps');
+      await Promise.all([
+        page.waitForURL(/done=deleted$/),
+        page.getByRole('button', { name: /^Delete/ }).click(),
+      ]);
     });
   });
 

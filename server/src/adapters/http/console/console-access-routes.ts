@@ -3,7 +3,8 @@
  * delete). Each change goes through the use case the API's route calls (app/access-apps.ts,
  * access-policies.ts, access-groups.ts), after the API's own schema and validators, so it is the same
  * audit event naming the person (`user:<email>`) and a refusal is the API's message, shown at the field
- * its pointer names. Rules are typed one a line (console-rule-text.ts).
+ * its pointer names. Rules are typed one a line (console-rule-text.ts), and so are an app's target
+ * criteria (console-criteria-text.ts).
  *
  * Registered by console-routes.ts inside the console's scope (its headers, CSRF and error pages).
  */
@@ -41,6 +42,7 @@ import type { Services } from '../../../app/services.js';
 import { PERMISSIONS, grants } from '../../../domain/permissions.js';
 import type { AccessGroupRecord, PolicyRecord } from '../../../domain/records.js';
 import type { ConsoleKit } from './console-admin-routes.js';
+import { criteriaText, criterionText, parseCriteriaText } from './console-criteria-text.js';
 import { RuleTextProblem, formatRuleText, lineOfRule, listOf, parseRuleText } from './console-rule-text.js';
 import type { FieldProblem } from './render-console-forms.js';
 import {
@@ -280,8 +282,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
   // --- apps ---------------------------------------------------------------------------------------------
   const appForm = (body: unknown): AppForm => ({
     name: field(body, 'name').trim(),
-    hostnames: field(body, 'hostnames'),
-    port: field(body, 'port').trim(),
+    criteria: field(body, 'criteria'),
     policies: fieldValues(body, 'policy').map((id) => id.toLowerCase()),
   });
 
@@ -329,8 +330,8 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
   };
 
   /**
-   * An app's edit page. The form edits one flat hostname list on one port; other criteria are kept as
-   * they are and shown in words.
+   * An app's edit page. The form edits the criteria as text (console-criteria-text.ts); criteria the text
+   * form cannot write are kept as they are and shown in words.
    */
   const appEditPage = (
     reply: FastifyReply,
@@ -339,7 +340,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     current: AppWithPolicies,
     model: { form: AppForm; choices: PolicyChoice[]; problem?: FieldProblem },
   ) => {
-    const simple = simpleCriterion(current.app.targetCriteria);
+    const text = criteriaText(current.app.targetCriteria);
     return html(
       reply,
       status,
@@ -348,7 +349,7 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
         name: current.app.name,
         aud: current.app.aud,
         ...model,
-        ...(simple === undefined ? { criteriaKept: current.app.targetCriteria.map(describeCriterion) } : {}),
+        ...(text === undefined ? { criteriaKept: current.app.targetCriteria.map(describeCriterion) } : {}),
       }),
     );
   };
@@ -364,7 +365,11 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
       reply,
       () => createApp(services, caller, validateAppInput(appBody(form, order, undefined))),
       '/console/apps?done=made',
-      (error, status) => appsPage(reply, caller, status, { form, problem: refusedAt(error, appFieldOf) }),
+      (error, status) =>
+        appsPage(reply, caller, status, {
+          form,
+          problem: refusedAt(error, appFieldOf, { target_criteria: form.criteria }),
+        }),
     );
   });
 
@@ -372,11 +377,11 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
     const caller = await allowed(request, reply, edit);
     if (caller === undefined) return reply;
     const current = await getApp(services, caller, idParam(request, 'app_id'));
-    const simple = simpleCriterion(current.app.targetCriteria);
+    const text = criteriaText(current.app.targetCriteria);
     return appEditPage(reply, caller, 200, current, {
       form: {
         name: current.app.name,
-        ...(simple === undefined ? {} : { hostnames: simple.hostnames.join(' '), port: String(simple.port) }),
+        ...(text === undefined ? {} : { criteria: text }),
         policies: current.app.policies.map((link) => link.policyId),
       },
       choices: await policyChoices(caller, current),
@@ -395,7 +400,11 @@ export function consoleAccessRoutes(app: FastifyInstance, services: Services, ki
       () => replaceApp(services, caller, current.app.id, validateAppInput(appBody(form, order, current))),
       '/console/apps?done=saved',
       (error, status) =>
-        appEditPage(reply, caller, status, current, { form, choices, problem: refusedAt(error, appFieldOf) }),
+        appEditPage(reply, caller, status, current, {
+          form,
+          choices,
+          problem: refusedAt(error, appFieldOf, { target_criteria: form.criteria }),
+        }),
     );
   });
 
@@ -661,12 +670,12 @@ function statusOf(error: unknown): number {
 function refusedAt(
   error: unknown,
   fieldOf: (pointer: string) => string | undefined,
-  ruleTexts: { include?: string; require?: string; exclude?: string } = {},
+  ruleTexts: { include?: string; require?: string; exclude?: string; target_criteria?: string } = {},
 ): FieldProblem {
   statusOf(error);
   const { pointer = '', message } = error as LatchkeyError;
   const at = fieldOf(pointer);
-  const rule = /^\/(include|require|exclude)\/(\d+)(\/|$)/.exec(pointer);
+  const rule = /^\/(include|require|exclude|target_criteria)\/(\d+)(\/|$)/.exec(pointer);
   const line = rule === null ? undefined : lineOfRule(ruleTexts[rule[1] as 'include'] ?? '', Number(rule[2]));
   return {
     ...(at === undefined ? {} : { field: at }),
@@ -749,9 +758,7 @@ function appFieldOf(pointer: string): string | undefined {
   const parts = pointer.split('/');
   if (parts[1] === 'name') return 'name';
   if (parts[1] === 'policies') return 'policies';
-  if (parts[1] === 'target_criteria') {
-    return parts[3] === 'port' || parts[3] === 'protocol' ? 'port' : 'hostnames';
-  }
+  if (parts[1] === 'target_criteria') return 'criteria';
   return undefined;
 }
 
@@ -770,32 +777,22 @@ function appBody(
       });
     }
   }
-  const kept = current === undefined ? undefined : simpleCriterion(current.app.targetCriteria);
-  const portText = form.port ?? '';
-  const port = /^\d{1,6}$/.test(portText) ? Number(portText) : portText;
-  const targetCriteria =
-    current !== undefined && kept === undefined
-      ? current.app.targetCriteria
-      : [{ target_attributes: { hostname: listOf(form.hostnames ?? '') }, port, protocol: 'SSH' }];
+  const kept = current !== undefined && criteriaText(current.app.targetCriteria) === undefined;
+  const targetCriteria = kept ? current.app.targetCriteria : criteriaOf(form.criteria ?? '');
   return appInput(current, { name: form.name ?? '', target_criteria: targetCriteria, policies });
 }
 
-/** The app's criteria when they are one flat hostname list on one port (what the form edits). */
-function simpleCriterion(criteria: readonly unknown[]): { hostnames: string[]; port: number } | undefined {
-  if (criteria.length !== 1) return undefined;
-  const criterion = criteria[0] as {
-    target_attributes?: { hostname?: string[] };
-    port?: number;
-    protocol?: string;
-  };
-  const keys = Object.keys(criterion).sort().join(',');
-  if (keys !== 'port,protocol,target_attributes' || criterion.protocol !== 'SSH') return undefined;
-  const hostnames = criterion.target_attributes?.hostname;
-  if (hostnames === undefined || typeof criterion.port !== 'number') return undefined;
-  return { hostnames, port: criterion.port };
+/** Criteria from the textarea: the API's criteria, or a RuleTextProblem turned into the API's error shape. */
+function criteriaOf(text: string): unknown[] {
+  try {
+    return parseCriteriaText(text);
+  } catch (error) {
+    if (!(error instanceof RuleTextProblem)) throw error;
+    throw new LatchkeyError('invalid_argument', error.message, { pointer: '/target_criteria' });
+  }
 }
 
-/** A criterion in words: "web-1, web-2 on port 22 (SSH)", or its rule form. */
+/** A criterion in words: "web-1, web-2 on port 22 (SSH)", or its rule form ("include: env=prod on …"). */
 function describeCriterion(criterion: unknown): string {
   const value = criterion as {
     target_attributes?: { hostname?: string[] };
@@ -808,6 +805,8 @@ function describeCriterion(criterion: unknown): string {
   const on = ` on port ${value.port ?? '?'} (${value.protocol ?? '?'})`;
   if (value.target_attributes?.hostname !== undefined)
     return `${value.target_attributes.hostname.join(', ')}${on}`;
+  const line = criterionText(criterion);
+  if (line !== undefined) return `${line.replace(/^\d+ /, '')}${on}`;
   const part = (name: string, rule: unknown) =>
     rule === undefined ? '' : ` ${name} ${JSON.stringify(rule)}`;
   return `${part('include', value.include)}${part('require', value.require)}${part('exclude', value.exclude)}${on}`.trim();

@@ -5,6 +5,7 @@
  * change shown at the field it is about (`aria-invalid`, `aria-describedby`) or above the form.
  */
 import { escapeHtml } from '../device-pages/render-device-pages.js';
+import { CRITERIA_TEXT_HINT } from './console-criteria-text.js';
 import { RULE_TEXT_HINT } from './console-rule-text.js';
 import { editFormPage, formField, formProblem, formTextarea, withProblem } from './render-console-forms.js';
 import type { EditFrame, FieldProblem } from './render-console-forms.js';
@@ -165,13 +166,13 @@ function policyFormPage(
 
 export interface AppForm {
   name?: string;
-  hostnames?: string;
-  port?: string;
+  /** The target criteria, one a line (console-criteria-text.ts). */
+  criteria?: string;
   /** The ids of the policies ticked. */
   policies?: readonly string[];
 }
 
-export const APP_FIELDS = ['name', 'hostnames', 'port', 'policies'] as const;
+export const APP_FIELDS = ['name', 'criteria', 'policies'] as const;
 
 export interface AppRow {
   id: string;
@@ -201,9 +202,15 @@ function appFormFields(
   const policyProblem = problem?.field === 'policies' ? problem.message : undefined;
   const criteria =
     criteriaKept !== undefined
-      ? `<p>Its targets: ${criteriaKept.map(escapeHtml).join('; ')}. These criteria use tags or several ports, which this form does not edit: they are kept as they are (change them through the API).</p>`
-      : `${formField({ name: 'hostnames', label: 'Target hostnames', value: form.hostnames ?? '', ...p, extra: ' required spellcheck="false" autocomplete="off"', hint: 'The targets it covers, by hostname, separated by spaces or commas.' })}
-${formField({ name: 'port', label: 'Port', value: form.port ?? '22', ...p, type: 'number', extra: ' min="1" max="65535"', hint: 'The SSH port of its targets (22 unless they listen elsewhere).' })}`;
+      ? `<p>Its targets: ${criteriaKept.map(escapeHtml).join('; ')}. These criteria use a protocol other than SSH, or a hostname or tag with a space, comma, "=", ":" or "#", which this form cannot write: they are kept as they are (change them through the API).</p>`
+      : formTextarea({
+          name: 'criteria',
+          label: 'Target hostnames and tags, by port',
+          value: form.criteria ?? '',
+          ...p,
+          hint: CRITERIA_TEXT_HINT,
+          required: true,
+        });
   return `${formField({ name: 'name', label: 'Name', value: form.name ?? '', ...p, extra: ' required' })}
 ${criteria}
 <fieldset${policyProblem === undefined ? '' : ' aria-describedby="f-policies-error"'}><legend>Policies (evaluated in this order)</legend>
