@@ -1,5 +1,5 @@
 // Editing in place in Chromium against a real server: a target's hostname and tags, a virtual network's
-// name and comment, a tunnel route's network and comment; each refusal the API's own message at its
+// name and comment, a tunnel route's network and comment, and its move to another agent and virtual network; each refusal the API's own message at its
 // field (nothing changed), each change the API's audit event naming the person.
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
@@ -113,6 +113,74 @@ describe('web console in Chromium: editing in place', function () {
         await page.locator('tbody tr').filter({ hasText: '10.78.0.0/24' }).innerText(),
         /gw-1[\s\S]*moved/,
       );
+      await assertActor(fixture, 'tunnel_route.update', ADMIN);
+    });
+  });
+
+  it('moves a route to another agent and virtual network; a removed agent is refused at its field', async () => {
+    const { server } = fixture;
+    const from = await enrollAgent(server, 'gw-from');
+    const to = await enrollAgent(server, 'gw-to');
+    const gone = await enrollAgent(server, 'gw-gone');
+    const home = await server.call('POST', `${server.base}/teamnet/virtual_networks`, {
+      body: { name: 'home' },
+    });
+    const away = await server.call('POST', `${server.base}/teamnet/virtual_networks`, {
+      body: { name: 'away' },
+    });
+    assert.equal(away.status, 200, JSON.stringify(away.body));
+    const route = await server.call('POST', `${server.base}/teamnet/routes`, {
+      body: { network: '10.91.0.0/24', tunnel_id: from.agentId, virtual_network_id: home.body.result.id },
+    });
+    assert.equal(route.status, 200, JSON.stringify(route.body));
+    const routeId: string = route.body.result.id;
+
+    await inConsole(fixture, ADMIN, async ({ page }) => {
+      await page.goto('/console/networks');
+      await page.getByRole('link', { name: 'Edit the route of 10.91.0.0/24' }).click();
+      await page.waitForURL(/\/console\/networks\/routes\/[0-9a-f-]+$/);
+      await assertLabelled(page, 'route edit');
+      assert.equal(await page.getByLabel('Through the agent').inputValue(), from.agentId);
+      assert.equal(await page.getByLabel('In the virtual network').inputValue(), home.body.result.id);
+      await assertAccessible(page, 'route edit');
+
+      // Refused: the agent chosen is removed before Save. The API's message, at the agent's field.
+      await page.getByLabel('Through the agent').selectOption({ label: 'gw-gone' });
+      const removed = await server.call(
+        'DELETE',
+        `${server.base}/latchkey/agents/${gone.agentId}?keep_target=true`,
+      );
+      assert.equal(removed.status, 200, JSON.stringify(removed.body));
+      const [refused] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
+      assert.equal(refused.status(), 400);
+      await assertConsolePage(refused, 'route move refused');
+      const agentField = page.getByLabel('Through the agent');
+      assert.equal(await agentField.getAttribute('aria-invalid'), 'true');
+      assert.equal(
+        await page.locator('#f-tunnel_id-error').innerText(),
+        `tunnel_id ${gone.agentId} is not an agent of this account`,
+      );
+      await page.screenshot({ path: resolve(ARTIFACTS, 'route-move-refused.png'), fullPage: true });
+      await assertAccessible(page, 'route move refused');
+      const stored = await server.call('GET', `${server.base}/teamnet/routes/${routeId}`);
+      assert.equal(stored.body.result.tunnel_id, from.agentId, 'not moved');
+
+      await agentField.selectOption({ label: 'gw-to' });
+      await page.getByLabel('In the virtual network').selectOption({ label: 'away' });
+      await Promise.all([
+        page.waitForURL(/done=route-saved$/),
+        page.getByRole('button', { name: 'Save' }).click(),
+      ]);
+      assert.match(
+        await page.locator('tbody tr').filter({ hasText: '10.91.0.0/24' }).innerText(),
+        /gw-to[\s\S]*away/,
+      );
+      const moved = await server.call('GET', `${server.base}/teamnet/routes/${routeId}`);
+      assert.equal(moved.body.result.tunnel_id, to.agentId);
+      assert.equal(moved.body.result.virtual_network_id, away.body.result.id);
       await assertActor(fixture, 'tunnel_route.update', ADMIN);
     });
   });

@@ -1,7 +1,7 @@
 /**
  * Editing in place what the console's lists show, where the API lets it change: a target (PUT: its
  * hostname, addresses and tags), a virtual network (PATCH: its name and comment) and a tunnel route (PATCH:
- * its network and comment). Each through the use case the API's route calls, after the API's schema and
+ * its network, agent, virtual network and comment). Each through the use case the API's route calls, after the API's schema and
  * validators, so each is the same audit event naming the person, and a refusal is the API's message at
  * the field its pointer names.
  *
@@ -22,7 +22,12 @@ import type { ConsoleCaller } from '../../../app/console/console-sessions.js';
 import type { Services } from '../../../app/services.js';
 import { getTarget, replaceTarget } from '../../../app/targets.js';
 import { getTunnelRoute, updateTunnelRoute } from '../../../app/tunnel-routes.js';
-import { getVirtualNetwork, updateVirtualNetwork } from '../../../app/virtual-networks.js';
+import {
+  getVirtualNetwork,
+  listVirtualNetworks,
+  updateVirtualNetwork,
+} from '../../../app/virtual-networks.js';
+import { listAgents } from '../../../app/agents/agent-heartbeat.js';
 import { presentTarget } from '../../../domain/api-representation.js';
 import { PERMISSIONS } from '../../../domain/permissions.js';
 import type { ConsoleKit } from './console-admin-routes.js';
@@ -185,24 +190,63 @@ export function consoleEditRoutes(app: FastifyInstance, services: Services, kit:
   editable({
     path: '/networks/routes/:route_id',
     param: 'route_id',
-    load: (caller, id) => getTunnelRoute(services, caller, id),
-    title: (route) => `Tunnel route ${route.network}`,
+    load: async (caller, id) => ({
+      route: await getTunnelRoute(services, caller, id),
+      agents: (await listAgents(services, caller))
+        .map((agent) => ({ value: agent.id, label: agent.hostname }))
+        .sort((a, b) => a.label.localeCompare(b.label)),
+      networks: (await listVirtualNetworks(services, caller, {}))
+        .map((network) => ({
+          value: network.id,
+          label: `${network.name}${network.isDefaultNetwork ? ' (default)' : ''}`,
+        }))
+        .sort((a, b) => a.label.localeCompare(b.label)),
+    }),
+    title: ({ route }) => `Tunnel route ${route.network}`,
     current: '/console/networks',
     back: '/console/networks',
     intro:
-      'Its network and comment (to move it to another agent or virtual network, delete it and add it again).',
-    fields: (route, form) => [
+      'Its network, the agent people reach it through, its virtual network and its comment. Moving it to another agent or virtual network takes effect at once for new connections.',
+    fields: ({ route, agents, networks }, form) => [
       { name: 'network', label: 'Network (CIDR)', value: form?.network ?? route.network, required: true },
+      {
+        name: 'tunnel_id',
+        label: 'Through the agent',
+        value: form?.tunnel_id ?? route.agentId,
+        options: agents.some((agent) => agent.value === route.agentId)
+          ? agents
+          : [{ value: route.agentId, label: route.agentId }, ...agents],
+      },
+      {
+        name: 'virtual_network_id',
+        label: 'In the virtual network',
+        value: form?.virtual_network_id ?? route.virtualNetworkId,
+        options: networks,
+      },
       { name: 'comment', label: 'Comment', value: form?.comment ?? route.comment },
     ],
-    save: async (caller, route, form) => {
+    save: async (caller, { route }, form) => {
       const body = checkAgainstSchema(TunnelRoutePatchSchema, {
         network: (form.network ?? '').trim(),
         comment: form.comment ?? '',
+        ...(form.tunnel_id === undefined || form.tunnel_id === '' || form.tunnel_id === route.agentId
+          ? {}
+          : { tunnel_id: form.tunnel_id }),
+        ...(form.virtual_network_id === undefined ||
+        form.virtual_network_id === '' ||
+        form.virtual_network_id === route.virtualNetworkId
+          ? {}
+          : { virtual_network_id: form.virtual_network_id }),
       });
       await updateTunnelRoute(services, caller, route.id, body);
     },
-    pointers: { network: 'network', comment: 'comment' },
+    pointers: {
+      network: 'network',
+      comment: 'comment',
+      tunnel_id: 'tunnel_id',
+      virtual_network_id: 'virtual_network_id',
+    },
+    conflictField: 'network',
     done: '/console/networks?done=route-saved',
   });
 }
