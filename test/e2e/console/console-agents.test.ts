@@ -168,6 +168,71 @@ describe('web console in Chromium: join tokens and agents', function () {
     });
   });
 
+  it('replaces an agent: a one-use join token shown once with its install line and Copy button', async () => {
+    const server = fixture.server;
+    const token = await server.call('POST', `${server.base}/latchkey/join_tokens`, { body: { name: 'app' } });
+    const enrolled = await server.call('POST', '/v1/agents/enroll', {
+      token: null,
+      body: {
+        join_token: token.body.result.token,
+        hostname: 'app-1',
+        agent: { version: '0.4.0', distro: 'debian 12' },
+      },
+    });
+    assert.equal(enrolled.status, 200, JSON.stringify(enrolled.body));
+    const agentId: string = enrolled.body.result.agent_id;
+
+    await inConsole(fixture, ADMIN, async ({ context, page }) => {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fixture.server.url });
+      await assertConsolePage(await page.goto('/console/agents'), 'agents');
+
+      // Refused: an agent that no longer exists; the API's message, and no token made.
+      const csrf = await page.locator('input[name=csrf]').first().getAttribute('value');
+      const missing = await page.request.post(
+        '/console/agents/00000000-0000-4000-8000-000000000000/replace',
+        { form: { csrf: csrf ?? '' }, maxRedirects: 0 },
+      );
+      assert.equal(missing.status(), 404);
+      assert.match(await missing.text(), /role="alert">[^<]*agent/);
+      assert.equal((await fixture.auditActions('agent.replace')).length, 0, 'nothing was made');
+
+      const row = page.locator('tbody tr').filter({ hasText: 'app-1' });
+      const [made] = await Promise.all([
+        page.waitForResponse((response) => response.request().method() === 'POST'),
+        row.getByRole('button', { name: /^Replace/ }).click(),
+      ]);
+      assert.equal(made.status(), 201);
+      const html = await assertConsolePage(made, 'replacement made');
+      const line = await page.locator('#install-line').innerText();
+      const secret = /--token (lkj_[A-Za-z0-9_-]+)/.exec(line)?.[1];
+      assert.ok(secret, line);
+      assert.ok(
+        line.startsWith(`curl -fsSL ${fixture.server.url}/install.sh | sudo bash -s -- --token `),
+        line,
+      );
+      assert.match(html, /replace agent app-1/);
+      await page.getByRole('button', { name: 'Copy the install line' }).click();
+      await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+      assert.equal(await page.evaluate('navigator.clipboard.readText()'), line);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'agent-replace.png'), fullPage: true });
+      await assertAccessible(page, 'agent-replace');
+      const replaces = await fixture.auditActions('agent.replace');
+      assert.equal(replaces.length, 1);
+      assert.equal(replaces[0]!.actor, `user:${ADMIN}`);
+      assert.equal(replaces[0]!.resource_id, agentId);
+
+      // The secret re-enrols a host as that same agent.
+      const again = await server.call('POST', '/v1/agents/enroll', {
+        token: null,
+        body: { join_token: secret, hostname: 'app-1', agent: { version: '0.4.1', distro: 'debian 12' } },
+      });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal(again.body.result.agent_id, agentId, 'the same agent');
+      const shown = await assertConsolePage(await page.goto('/console/agents'), 'agents again');
+      assert.ok(!shown.includes(secret), 'the secret is not shown again');
+    });
+  });
+
   it('an auditor has neither page', async () => {
     await inConsole(fixture, AUDITOR, async ({ page }) => {
       const nav = await page.getByRole('navigation', { name: 'Console' }).innerText();

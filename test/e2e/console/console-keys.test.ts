@@ -16,6 +16,7 @@ import {
   assertConsolePage,
   assertLabelled,
   inConsole,
+  nextPost,
   useConsoleFixture,
 } from './console-fixture.js';
 
@@ -146,12 +147,72 @@ describe('web console in Chromium: the SSH CA and the session-log key', function
         const html = await assertConsolePage(await page.goto(path), path);
         assert.doesNotMatch(html, /<form method="post" action="\/console\/(ssh-ca|log-key)/, path);
         assert.doesNotMatch(html, /<form class="(inline|stack)" method="post"/, path);
+        assert.doesNotMatch(html, /ssh-ca\/delete/, path);
       }
+      assert.equal((await page.goto('/console/ssh-ca/delete'))?.status(), 403);
       // With this sign-in's own CSRF token (its sign-out form has it), the permission still refuses.
       const csrf = (await page.locator('input[name=csrf]').first().getAttribute('value')) ?? '';
       const refused = await page.request.post('/console/log-key/remove', { form: { csrf }, maxRedirects: 0 });
       assert.equal(refused.status(), 403);
       assert.match(await refused.text(), /needs the permission &quot;Access: SSH Auditing: Edit&quot;/);
+    });
+  });
+
+  it('deletes the CA after a confirmation that says what it does; refusals shown with the API’s reason', async () => {
+    const { server } = fixture;
+    await inConsole(fixture, ADMIN, async ({ page }) => {
+      await assertConsolePage(await page.goto('/console/ssh-ca'), 'ssh ca');
+      await Promise.all([
+        page.waitForURL(/\/console\/ssh-ca\/delete$/),
+        page.getByRole('link', { name: 'Delete the SSH CA…' }).click(),
+      ]);
+      let html = await assertConsolePage(await page.reload(), 'ssh ca delete');
+      assert.doesNotMatch(html, /<script/, 'no script on the confirmation');
+      assert.match(await page.locator('main').innerText(), /certificates it signed stop working/);
+      await assertLabelled(page, 'ssh ca delete');
+      await page.screenshot({ path: resolve(ARTIFACTS, 'ssh-ca-delete.png'), fullPage: true });
+      await assertAccessible(page, 'ssh-ca-delete');
+
+      // Refused without the confirmation: at the checkbox; nothing deleted.
+      const csrf = (await page.locator('input[name=csrf]').first().getAttribute('value')) ?? '';
+      const unconfirmed = await page.request.post('/console/ssh-ca/delete', {
+        form: { csrf },
+        maxRedirects: 0,
+      });
+      assert.equal(unconfirmed.status(), 400);
+      assert.match(await unconfirmed.text(), /id="f-confirm-error">Tick the box to confirm/);
+
+      // Refused by the API while a rotation is under way: its reason, shown on the page.
+      const started = await server.call('POST', `${server.base}/latchkey/ca_rotation`, {
+        body: { action: 'start' },
+      });
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      await page.getByLabel(/I understand/).check();
+      const [refused] = await Promise.all([
+        nextPost(page),
+        page.getByRole('button', { name: 'Delete the SSH CA' }).click(),
+      ]);
+      assert.equal(refused.status(), 409);
+      html = await assertConsolePage(refused, 'ssh ca delete refused');
+      assert.match(await page.getByRole('alert').innerText(), /a CA rotation is under way/);
+      await assertAccessible(page, 'ssh-ca-delete-refused');
+      assert.equal((await fixture.auditActions('gateway_ca.delete')).length, 0, 'nothing deleted');
+      const cancelled = await server.call('POST', `${server.base}/latchkey/ca_rotation`, {
+        body: { action: 'cancel' },
+      });
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+
+      await page.getByLabel(/I understand/).check();
+      await Promise.all([
+        page.waitForURL(/\/console\/ssh-ca\?done=delete$/),
+        page.getByRole('button', { name: 'Delete the SSH CA' }).click(),
+      ]);
+      assert.match(await page.getByRole('status').innerText(), /The SSH CA is deleted/);
+      assert.match(await page.locator('main').innerText(), /no SSH CA yet/);
+      await assertAccessible(page, 'ssh-ca-deleted');
+      const listed = await server.call('GET', `${server.base}/access/gateway_ca`);
+      assert.deepEqual(listed.body.result, [], 'the API lists none');
+      await assertActor(fixture, 'gateway_ca.delete', ADMIN);
     });
   });
 });

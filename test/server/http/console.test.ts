@@ -121,8 +121,10 @@ describe('server HTTP: the console (injected)', function () {
       ['/console/join-tokens', { name: 'x', expires_in_hours: '1', max_uses: '1' }],
       [`/console/join-tokens/${id}/revoke`, {}],
       [`/console/agents/${id}/remove`, {}],
+      [`/console/agents/${id}/replace`, {}],
       ['/console/ssh-ca/create', { key_type: 'ed25519' }],
       ['/console/ssh-ca/rotation', { action: 'start' }],
+      ['/console/ssh-ca/delete', { confirm: 'true' }],
       ['/console/log-key', { public_key: Buffer.alloc(32, 7).toString('base64') }],
       ['/console/log-key/remove', {}],
       ['/console/api-tokens', { name: 'x', permission: 'Zero Trust: Read' }],
@@ -150,7 +152,7 @@ describe('server HTTP: the console (injected)', function () {
       ['/console/people/accounts/admin%40example.com/groups', { groups: 'x' }],
       [`/console/targets/${id}`, { hostname: 'x', ipv4: '10.0.0.1' }],
       [`/console/networks/${id}`, { name: 'x' }],
-      [`/console/networks/routes/${id}`, { network: '10.0.0.0/8' }],
+      [`/console/networks/routes/${id}`, { network: '10.0.0.0/8', tunnel_id: id, virtual_network_id: id }],
     ];
     for (const [url, form] of forms) {
       for (const csrf of [undefined, 'not-the-token']) {

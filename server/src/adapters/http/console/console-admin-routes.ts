@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  AgentReplaceSchema,
   AuditSshSettingsInputSchema,
   CaRotationActionSchema,
   GatewayCaCreateSchema,
@@ -24,7 +25,7 @@ import {
 import type { JoinTokenCreateBody } from '@latchkey/shared';
 import { listAgents } from '../../../app/agents/agent-heartbeat.js';
 import { createJoinToken, listJoinTokens, revokeJoinToken } from '../../../app/agents/join-tokens.js';
-import { removeAgent } from '../../../app/agents/manage-agents.js';
+import { createReplaceToken, removeAgent } from '../../../app/agents/manage-agents.js';
 import { issueApiToken, listApiTokens, revokeApiToken } from '../../../app/api-tokens.js';
 import { getAuditSshSettings, putAuditSshSettings } from '../../../app/audit-ssh-settings.js';
 import {
@@ -36,7 +37,7 @@ import {
 } from '../../../app/ca-rotation.js';
 import type { CaRotationView } from '../../../app/ca-rotation.js';
 import type { ConsoleCaller } from '../../../app/console/console-sessions.js';
-import { createGatewayCa } from '../../../app/gateway-ca.js';
+import { createGatewayCa, deleteGatewayCa } from '../../../app/gateway-ca.js';
 import {
   createTunnelRoute,
   deleteTunnelRoute,
@@ -101,7 +102,11 @@ export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit
     reply: FastifyReply,
     caller: ConsoleCaller,
     status: number,
-    message: { ok?: string; error?: string },
+    message: {
+      ok?: string;
+      error?: string;
+      made?: { name: string; hostname: string; installLine: string; notes: string[] };
+    },
   ) => {
     const now = services.clock().getTime();
     const agents = (await listAgents(services, caller))
@@ -151,6 +156,31 @@ export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit
       .code(303)
       .header('location', `/console/agents?${new URLSearchParams({ removed: removed.hostname }).toString()}`)
       .send();
+  });
+
+  app.post('/agents/:agent_id/replace', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.zeroTrustEdit);
+    if (caller === undefined) return reply;
+    const agentId = (request.params as { agent_id: string }).agent_id.toLowerCase();
+    let made: Awaited<ReturnType<typeof createReplaceToken>>;
+    let hostname: string;
+    try {
+      const agent = (await listAgents(services, caller)).find((candidate) => candidate.id === agentId);
+      hostname = agent?.hostname ?? agentId;
+      made = await createReplaceToken(
+        services,
+        caller,
+        agentId,
+        checkAgainstSchema(AgentReplaceSchema, { name: `replace agent ${hostname}`.slice(0, 255) }),
+      );
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || httpStatusOf(error) === 500) throw error;
+      return agentsPage(reply, caller, httpStatusOf(error), { error: error.message });
+    }
+    const { line, notes } = await installLineFor(app, services, made.secret);
+    return agentsPage(reply, caller, 201, {
+      made: { name: made.record.name, hostname, installLine: line, notes },
+    });
   });
 
   // --- join tokens ------------------------------------------------------------------------------------
@@ -203,22 +233,9 @@ export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit
     const parsed = joinTokenBody(form);
     if ('problem' in parsed) return joinTokensPage(reply, caller, 400, { form, problem: parsed.problem });
     const { record, secret } = await createJoinToken(services, caller, parsed.body);
-    const sha256 = await agentPackageSha256(app);
-    const server = services.signIn.publicUrl.replace(/\/+$/, '');
-    const notes = [
-      ...(sha256 === undefined
-        ? [
-            'The server serves no agent package yet, so the line pins none: build it (npm run package:agent) and start the server with --agent-package FILE.',
-          ]
-        : []),
-      ...(installerAccepts(server)
-        ? []
-        : [
-            `The installer refuses ${server} (plain http beyond loopback): give the server an https:// URL, or add --allow-insecure-http on a test network only.`,
-          ]),
-    ];
+    const { line, notes } = await installLineFor(app, services, secret);
     return joinTokensPage(reply, caller, 201, {
-      made: { name: record.name, secret, installLine: installLine(server, secret, sha256), notes },
+      made: { name: record.name, secret, installLine: line, notes },
     });
   });
 
@@ -244,7 +261,7 @@ export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit
     reply: FastifyReply,
     caller: ConsoleCaller,
     status: number,
-    extra: { problem?: FieldProblem; ok?: string },
+    extra: { problem?: FieldProblem; ok?: string; confirmDelete?: boolean },
   ) => {
     let view: CaRotationView | undefined;
     try {
@@ -303,6 +320,38 @@ export function consoleAdminRoutes(app: FastifyInstance, services: Services, kit
       return caPage(reply, caller, httpStatusOf(error), { problem: { message: error.message } });
     }
     return reply.code(303).header('location', `/console/ssh-ca?done=${action}`).send();
+  });
+
+  app.get('/ssh-ca/delete', hidden, async (request, reply) => {
+    const caller = await allowed(request, reply, PERMISSIONS.sshAuditingEdit);
+    if (caller === undefined) return reply;
+    return caPage(reply, caller, 200, { confirmDelete: true });
+  });
+
+  app.post('/ssh-ca/delete', hidden, async (request, reply) => {
+    const caller = await allowedChange(request, reply, PERMISSIONS.sshAuditingEdit);
+    if (caller === undefined) return reply;
+    try {
+      if (field(request.body, 'confirm') !== 'true') {
+        throw new LatchkeyError(
+          'invalid_argument',
+          'Tick the box to confirm: deleting the CA cannot be undone.',
+          { pointer: '/confirm' },
+        );
+      }
+      const view = await getCaRotation(services, caller);
+      await deleteGatewayCa(services, caller, view.current.id);
+    } catch (error) {
+      if (!(error instanceof LatchkeyError) || httpStatusOf(error) === 500) throw error;
+      return caPage(reply, caller, httpStatusOf(error), {
+        confirmDelete: true,
+        problem: {
+          ...(error.pointer === '/confirm' ? { field: 'confirm' } : {}),
+          message: error.message,
+        },
+      });
+    }
+    return reply.code(303).header('location', '/console/ssh-ca?done=delete').send();
   });
 
   // --- the session-log encryption key -------------------------------------------------------------------
@@ -716,6 +765,8 @@ const CA_DONE: Record<string, string> = {
   switch: 'Switched: the next CA signs new certificates (audit event gateway_ca.rotation.switch).',
   complete: 'The rotation is complete: the old CA is dropped (audit event gateway_ca.rotation.complete).',
   cancel: 'The rotation is cancelled: the next CA is dropped (audit event gateway_ca.rotation.cancel).',
+  delete:
+    'The SSH CA is deleted (audit event gateway_ca.delete). Certificates it signed stop working on each target once its agent drops the key (its next cycle).',
 };
 
 function httpStatusOf(error: LatchkeyError): number {
@@ -782,6 +833,29 @@ export function joinTokenBody(
           : undefined;
     return { problem: { ...(fieldName === undefined ? {} : { field: fieldName }), message: error.message } };
   }
+}
+
+/** The install line of a join token's secret, and what the admin should know about it. */
+async function installLineFor(
+  app: FastifyInstance,
+  services: Services,
+  secret: string,
+): Promise<{ line: string; notes: string[] }> {
+  const sha256 = await agentPackageSha256(app);
+  const server = services.signIn.publicUrl.replace(/\/+$/, '');
+  const notes = [
+    ...(sha256 === undefined
+      ? [
+          'The server serves no agent package yet, so the line pins none: build it (npm run package:agent) and start the server with --agent-package FILE.',
+        ]
+      : []),
+    ...(installerAccepts(server)
+      ? []
+      : [
+          `The installer refuses ${server} (plain http beyond loopback): give the server an https:// URL, or add --allow-insecure-http on a test network only.`,
+        ]),
+  ];
+  return { line: installLine(server, secret, sha256), notes };
 }
 
 /** The line a host runs (the CLI's `join-token create` prints the same, cli/src/domain/admin). */

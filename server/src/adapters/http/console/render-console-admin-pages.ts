@@ -30,9 +30,24 @@ export interface AgentRow {
 
 export function renderAgentsPage(
   viewer: Viewer,
-  model: { agents: AgentRow[]; canRemove: boolean; ok?: string; error?: string },
+  model: {
+    agents: AgentRow[];
+    canRemove: boolean;
+    ok?: string;
+    error?: string;
+    /** A replacement's join token just made: its install line (with the secret), shown once. */
+    made?: { name: string; hostname: string; installLine: string; notes: string[] };
+  },
 ): string {
-  const title = { title: 'Agents', current: '/console/agents', viewer };
+  const title = { title: 'Agents', current: '/console/agents', viewer, copy: model.made !== undefined };
+  const made =
+    model.made === undefined
+      ? ''
+      : `<section class="ok" aria-labelledby="made-heading"><h2 id="made-heading">Join token “${escapeHtml(model.made.name)}” made</h2>
+<p>Run this line as root on the host that takes over from the agent of ${escapeHtml(model.made.hostname)} (a reinstalled or rebuilt host): it enrols once, as that agent, keeping its target; the old credential is revoked at that moment (audit events agent.replace, then agent.replaced). The secret in it is shown only now.</p>
+<pre class="line" id="install-line">${escapeHtml(model.made.installLine)}</pre>
+<p><button type="button" data-copy="install-line" data-copy-status="copy-status" hidden>Copy the install line</button> <span id="copy-status" role="status" aria-live="polite"></span></p>
+${model.made.notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('\n')}</section>`;
   if (model.agents.length === 0) {
     return page(
       title,
@@ -51,13 +66,14 @@ export function renderAgentsPage(
     const remove = model.canRemove
       ? `<form class="inline" method="post" action="/console/agents/${encodeURIComponent(agent.id)}/remove">${csrfField(viewer.csrfToken)}
 <div><input id="keep-${escapeHtml(agent.id)}" name="keep_target" type="checkbox" value="true"><label for="keep-${escapeHtml(agent.id)}">keep its target</label></div>
-<button class="danger" type="submit">Remove<span class="visually-hidden"> the agent of ${escapeHtml(agent.hostname)}</span></button></form>`
+<button class="danger" type="submit">Remove<span class="visually-hidden"> the agent of ${escapeHtml(agent.hostname)}</span></button></form>
+<form class="inline" method="post" action="/console/agents/${encodeURIComponent(agent.id)}/replace">${csrfField(viewer.csrfToken)}<button type="submit">Replace<span class="visually-hidden"> the agent of ${escapeHtml(agent.hostname)}</span></button></form>`
       : '';
     return `<tr><td>${escapeHtml(agent.hostname)}<br><small class="mono">${escapeHtml(agent.id)}</small></td><td>${escapeHtml(agent.version ?? '')}${agent.distro === undefined ? '' : `<br><small>${escapeHtml(agent.distro)}</small>`}</td><td class="mono">${escapeHtml(agent.lastSeen ?? 'never')}</td><td>${health}</td><td>${escapeHtml(front)}</td><td>${escapeHtml(recording)}</td><td>${agent.sessionCount ?? 0}</td><td>${remove}</td></tr>`;
   });
   return page(
     title,
-    `${notice(model)}<p>An agent is online when heard from in the last 3 minutes. Removing one revokes its credential at once (its next request is refused) and deletes its target unless you keep it.</p>
+    `${notice(model)}${made}<p>An agent is online when heard from in the last 3 minutes. Removing one revokes its credential at once (its next request is refused) and deletes its target unless you keep it. Replacing one makes a one-use join token for a rebuilt host to enrol as that agent, keeping its target.</p>
 ${tableOf('Agents', ['Hostname', 'Version', 'Last heartbeat', 'Health', 'SSH front', 'Recording mode', 'Live sessions', ''], rows)}`,
   );
 }
@@ -164,9 +180,21 @@ const PHASES: Record<NonNullable<CaView['phase']>, { name: string; next: string 
 
 export function renderCaPage(
   viewer: Viewer,
-  model: { ca: CaView; canEdit: boolean; problem?: FieldProblem; ok?: string },
+  model: { ca: CaView; canEdit: boolean; problem?: FieldProblem; ok?: string; confirmDelete?: boolean },
 ): string {
   const title = { title: 'SSH CA', current: '/console/ssh-ca', viewer, copy: model.ca.current !== undefined };
+  if (model.confirmDelete === true && model.ca.current !== undefined) {
+    const confirmProblem = model.problem?.field === 'confirm' ? model.problem.message : undefined;
+    return page(
+      { ...title, title: 'Delete the SSH CA', copy: false },
+      `${confirmProblem === undefined && model.problem !== undefined ? notice({ error: model.problem.message }) : ''}<h2 id="delete-heading">Delete the SSH CA</h2>
+<p class="mono">${escapeHtml(model.ca.current.fingerprint)}</p>
+<p>Deleting the CA cannot be undone. No new certificate can be issued until a new CA is created, and the certificates it signed stop working on each target once its agent drops the key (the agent's next cycle, a few minutes); an agentless target trusts it until its <code>TrustedUserCAKeys</code> is changed. To replace the CA without downtime, rotate it instead.</p>
+<form class="stack" method="post" action="/console/ssh-ca/delete" aria-labelledby="delete-heading">${csrfField(viewer.csrfToken)}
+<div><input id="f-confirm" name="confirm" type="checkbox" value="true" required${confirmProblem === undefined ? '' : ' aria-invalid="true" aria-describedby="f-confirm-error"'}><label for="f-confirm">I understand: people's certificates from this CA stop working</label>${confirmProblem === undefined ? '' : `<p class="field-error" id="f-confirm-error">${escapeHtml(confirmProblem)}</p>`}</div>
+<button class="danger" type="submit">Delete the SSH CA</button> <a href="/console/ssh-ca">Keep it</a></form>`,
+    );
+  }
   const alert = model.problem === undefined ? '' : notice({ error: model.problem.message });
   const form = (action: string, label: string, extra = '', danger = false) =>
     `<form class="inline" method="post" action="/console/ssh-ca/${action}">${csrfField(viewer.csrfToken)}${extra}<button class="${danger ? 'danger' : 'primary'}" type="submit">${escapeHtml(label)}</button></form>`;
@@ -218,7 +246,11 @@ ${next}
       .map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value!)}</dd>`)
       .join('')}</dl>
 <p>${escapeHtml(PHASES[phase].next)}</p>
-${alert}${actions}</section>`,
+${alert}${actions}</section>${
+      model.canEdit
+        ? `<section aria-labelledby="delete-ca-heading"><h2 id="delete-ca-heading">Delete the CA</h2><p>Certificates it signed stop working once agents drop it; no certificate can be issued until a new CA is made.</p><p><a class="danger" href="/console/ssh-ca/delete">Delete the SSH CA…</a></p></section>`
+        : ''
+    }`,
   );
 }
 
