@@ -1,5 +1,5 @@
 /**
- * The console's admin pages (issue 15, second slice): agents (list, remove) and join tokens (list, make,
+ * The console's admin pages (issue 15, second slice): agents (list, remove, replace), join tokens (list, make,
  * revoke). Each change calls the use case the API route calls (routes/agents.ts), never a second
  * implementation, so each is the same audit event naming the person (`user:<email>`). A form's values
  * are checked against the API's own schema (shared's checkAgainstSchema, the validator of the API's
