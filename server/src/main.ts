@@ -31,9 +31,9 @@ import { issueApiToken, listApiTokens, revokeApiToken, rotateAdminToken } from '
 import { bootstrap } from './app/bootstrap.js';
 import type { Store } from './app/ports/store.js';
 import type { Services } from './app/services.js';
+import { composeOfflineServices, composeServer } from './compose.js';
 import { loadOrCreateKeyFile } from './adapters/crypto/key-file-protector.js';
 import { openStore, redactDatabaseUrl } from './adapters/db/open-store.js';
-import { buildApp, createServices } from './adapters/http/build-app.js';
 import { discoverUpstreamProviders } from './adapters/oidc/openid-client-provider.js';
 import { readIdentityProvidersFile } from './adapters/oidc/read-identity-providers-file.js';
 import { readPassword } from './adapters/terminal/read-password.js';
@@ -121,41 +121,46 @@ async function start(options: ServerOptions): Promise<void> {
       ? []
       : await readIdentityProvidersFile(config.identityProvidersFile);
   const store = await openConfiguredStore(config);
-  const scheme = https === undefined ? 'http' : 'https';
-  const listenHost = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
   const discoveryFailures: string[] = [];
   const providers = await discoverUpstreamProviders(providerSettings, {
     onDiscoveryFailure: (provider, error) => discoveryFailures.push(`${provider.id}: ${error.message}`),
   });
-  const { app, services } = await buildApp({
-    store,
-    caKeys,
-    version: VERSION,
-    logger: { level: process.env.LATCHKEY_LOG_LEVEL ?? 'info' },
-    ...(https === undefined ? {} : { https }),
-    identityProviders: new Map(providers.map((provider) => [provider.id, provider])),
-    maxLogSizeBytes: config.maxLogSizeBytes,
-    trustedProxies: config.trustedProxies,
-    tunnelPeering: {
-      ...(config.peerUrl === undefined ? {} : { peerUrl: config.peerUrl }),
-      ...(config.tunnelUrl === undefined ? {} : { tunnelUrl: config.tunnelUrl }),
-      ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
-      ...(config.allowInsecurePeers === true ? { allowInsecurePeers: true } : {}),
-    },
-    signIn: {
-      publicUrl: config.publicUrl ?? `${scheme}://${listenHost}:${config.listen.port}`,
-      certificateTtlSeconds: config.certificateTtlSeconds,
-      maxCertificateTtlSeconds: config.maxCertificateTtlSeconds,
-      ...(config.recorderCommand === undefined ? {} : { recorderCommand: config.recorderCommand }),
-    },
-    agentDownloads: {
-      // From the checkout: server/src/main.ts and the bundle server/dist/main.js are both two levels down.
-      packagePath:
-        config.agentPackage ??
-        fileURLToPath(new URL('../../dist/latchkey-agent-linux-x64.tar.gz', import.meta.url)),
-      installScriptPath: fileURLToPath(new URL('../../scripts/install-agent.sh', import.meta.url)),
-    },
-  });
+  // Built once; listen() then sets the public URL from the bound port and freezes the settings (compose.ts).
+  let composed: Awaited<ReturnType<typeof composeServer>>;
+  try {
+    composed = await composeServer(config, {
+      store,
+      caKeys,
+      version: VERSION,
+      logger: { level: process.env.LATCHKEY_LOG_LEVEL ?? 'info' },
+      ...(https === undefined ? {} : { https }),
+      identityProviders: new Map(providers.map((provider) => [provider.id, provider])),
+      maxLogSizeBytes: config.maxLogSizeBytes,
+      trustedProxies: config.trustedProxies,
+      tunnelPeering: {
+        ...(config.peerUrl === undefined ? {} : { peerUrl: config.peerUrl }),
+        ...(config.tunnelUrl === undefined ? {} : { tunnelUrl: config.tunnelUrl }),
+        ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+        ...(config.allowInsecurePeers === true ? { allowInsecurePeers: true } : {}),
+      },
+      signIn: {
+        certificateTtlSeconds: config.certificateTtlSeconds,
+        maxCertificateTtlSeconds: config.maxCertificateTtlSeconds,
+        ...(config.recorderCommand === undefined ? {} : { recorderCommand: config.recorderCommand }),
+      },
+      agentDownloads: {
+        // From the checkout: server/src/main.ts and the bundle server/dist/main.js are both two levels down.
+        packagePath:
+          config.agentPackage ??
+          fileURLToPath(new URL('../../dist/latchkey-agent-linux-x64.tar.gz', import.meta.url)),
+        installScriptPath: fileURLToPath(new URL('../../scripts/install-agent.sh', import.meta.url)),
+      },
+    });
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
+  const { app, services } = composed;
   const log = app.log;
   for (const failure of discoveryFailures) {
     log.warn(`identity provider ${failure}; sign-ins with it will retry discovery`);
@@ -188,27 +193,19 @@ async function start(options: ServerOptions): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
+  let url: string;
   try {
-    await app.listen({ host: config.listen.host, port: config.listen.port });
+    url = await composed.listen();
   } catch (error) {
     await store.close().catch(() => {});
-    throw new LatchkeyError(
-      'invalid_config',
-      `--listen: cannot listen on ${config.listen.host}:${config.listen.port}: ${(error as Error).message}`,
-      { pointer: '--listen', cause: error },
-    );
+    throw error;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.listen.port;
-  const host = listenHost;
-  // With --listen …:0 the port is known only now; the public URL follows it unless it was configured.
-  if (config.publicUrl === undefined) services.signIn.publicUrl = `${scheme}://${host}:${port}`;
   const note = config.listenIsDefault
     ? ` (the default ${DEFAULT_LISTEN}; change it with --listen HOST:PORT)`
     : '';
-  log.info(`latchkey-server ${VERSION} listening on ${scheme}://${host}:${port}${note}`);
+  log.info(`latchkey-server ${VERSION} listening on ${url}${note}`);
   // One stable line for scripts and tests to wait for.
-  process.stdout.write(`LISTENING ${scheme}://${host}:${port}\n`);
+  process.stdout.write(`LISTENING ${url}\n`);
 }
 
 async function createToken(
@@ -243,7 +240,10 @@ async function createToken(
         `no account in the database yet: run \`latchkey-server start\` once first`,
       );
     }
-    const services = await createServices({ store, caKeys: await loadOrCreateKeyFile(config.caKeyFile) });
+    const services = await composeOfflineServices({
+      store,
+      caKeys: await loadOrCreateKeyFile(config.caKeyFile),
+    });
     const issued = await store.transaction((tx) =>
       issueApiToken(services, tx, account.id, {
         name: options.name ?? `token created ${now.toISOString()}`,
@@ -276,7 +276,10 @@ async function withOfflineServices<T>(
         'no account in the database yet: run `latchkey-server start` once first',
       );
     }
-    const services = await createServices({ store, caKeys: await loadOrCreateKeyFile(config.caKeyFile) });
+    const services = await composeOfflineServices({
+      store,
+      caKeys: await loadOrCreateKeyFile(config.caKeyFile),
+    });
     return await run(services, account.id);
   } finally {
     await store.close();

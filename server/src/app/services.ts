@@ -24,9 +24,10 @@ export interface Services {
   accessTokens: AccessTokenCodec;
   /** By id (the `login_method` selector's value). */
   identityProviders: ReadonlyMap<string, UpstreamIdentityProvider>;
-  signIn: SignInSettings;
+  /** Frozen by the composition root (server/src/compose.ts) once start has resolved the public URL. */
+  readonly signIn: Readonly<SignInSettings>;
   /** Rate limits and the lockout of sign-ins (domain/sign-in-limits.ts). */
-  signInLimits: SignInLimits;
+  readonly signInLimits: Readonly<SignInLimits>;
   /** This process's token buckets for those rate limits. */
   rateLimiter: RateLimiter;
   /** The proxies whose X-Forwarded-For is believed (--trusted-proxy); none by default. */

@@ -12,6 +12,7 @@ import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseSshPrivateKey } from '@latchkey/shared';
 import { buildApp } from '../../../server/src/adapters/http/build-app.js';
+import { createServices } from '../../../server/src/compose.js';
 import { runAgent, startAgent } from './agent-process.js';
 import type { AgentProcess } from './agent-process.js';
 import type { LatchkeyApp } from '../../../server/src/adapters/http/build-app.js';
@@ -392,12 +393,14 @@ describe('e2e: the agent daemon against a real access server and a real sshd', f
       await agent.waitForOutput(/drift in .*ca\.pub repaired/, 15_000, mark);
     } finally {
       // The server comes back whatever happened above, so the tests after this one still have it.
-      restarted = await buildApp({
-        store: server.store,
-        caKeys: server.services.caKeys,
-        passwords: TEST_PASSWORD_HASHER,
-        signIn: { publicUrl: server.url },
-      });
+      restarted = await buildApp(
+        await createServices({
+          store: server.store,
+          caKeys: server.services.caKeys,
+          passwords: TEST_PASSWORD_HASHER,
+          signIn: { publicUrl: server.url },
+        }),
+      );
       await restarted.app.listen({ host: '127.0.0.1', port });
     }
     const back = new Date();

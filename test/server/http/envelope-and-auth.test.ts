@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ERROR_CODES } from '@latchkey/shared';
 import { buildApp } from '../../../server/src/adapters/http/build-app.js';
+import { createServices } from '../../../server/src/compose.js';
 import { startTestServer } from '../support/test-server.js';
 import type { Json, TestServer } from '../support/test-server.js';
 import { PERMISSIONS } from '../../../server/src/domain/permissions.js';
@@ -128,7 +129,7 @@ describe('server HTTP: envelope on every response, authentication', () => {
         return Reflect.get(target, property, receiver);
       },
     });
-    const { app } = await buildApp({ store: broken, caKeys: server.services.caKeys });
+    const { app } = await buildApp(await createServices({ store: broken, caKeys: server.services.caKeys }));
     try {
       const response = await app.inject({
         method: 'GET',

@@ -10,6 +10,7 @@ import type { Store } from '../../../server/src/app/ports/store.js';
 import { AesGcmKeyProtector } from '../../../server/src/adapters/crypto/key-file-protector.js';
 import { openStore } from '../../../server/src/adapters/db/open-store.js';
 import { buildApp } from '../../../server/src/adapters/http/build-app.js';
+import { createServices } from '../../../server/src/compose.js';
 import type { LatchkeyApp } from '../../../server/src/adapters/http/build-app.js';
 import { ALL_PERMISSIONS } from '../../../server/src/domain/permissions.js';
 import type { Permission } from '../../../server/src/domain/permissions.js';
@@ -82,19 +83,23 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
   const port = options.listen === true ? await findFreePort('127.0.0.1') : undefined;
   const url = port === undefined ? 'http://127.0.0.1:8443' : `http://127.0.0.1:${port}`;
-  const built = await buildApp({
+  // Composed like start, but the settings are left unfrozen: a test may change one (ca-rotation.test.ts).
+  const services = await createServices({
     store,
     caKeys: new AesGcmKeyProtector(randomBytes(32)),
     passwords: TEST_PASSWORD_HASHER,
     ...(options.identityProviders === undefined ? {} : { identityProviders: options.identityProviders }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(options.maxLogSizeBytes === undefined ? {} : { maxLogSizeBytes: options.maxLogSizeBytes }),
     ...(options.signInLimits === undefined ? {} : { signInLimits: options.signInLimits }),
     ...(options.trustedProxies === undefined
       ? {}
       : { trustedProxies: parseTrustedProxies(options.trustedProxies) }),
     signIn: { publicUrl: url, ...options.signIn },
   });
+  const built = await buildApp(
+    services,
+    options.maxLogSizeBytes === undefined ? {} : { maxLogSizeBytes: options.maxLogSizeBytes },
+  );
   if (port !== undefined) await built.app.listen({ host: '127.0.0.1', port });
   const cleanup = registerCleanup(`test server ${url}`, () => server.close());
   const { account, adminToken } = await bootstrap(built.services);

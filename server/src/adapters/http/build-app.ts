@@ -1,31 +1,16 @@
 /**
- * The access server's HTTP application (fastify), without listening: tests use it with `inject` and
- * with a real listen; main.ts listens. Every response carries Cloudflare's envelope (see
+ * The access server's HTTP application (fastify) over services composed by server/src/compose.ts, without
+ * listening: tests use it with `inject` and with a real listen; compose.ts listens for main.ts. Every response carries Cloudflare's envelope (see
  * envelope-errors.ts); the OpenAPI document at GET /openapi.json is generated from the same TypeBox
  * schemas that validate the requests.
  */
 import swagger from '@fastify/swagger';
-import { LATCHKEY_VERSION, pooledRandomBytes } from '@latchkey/shared';
+import { LATCHKEY_VERSION } from '@latchkey/shared';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { TSchema } from 'typebox';
-import type { CaKeyProtector } from '../../app/ca-key-protector.js';
-import type { Clock, RandomBytes } from '../../app/environment.js';
-import type { Store } from '../../app/ports/store.js';
 import type { Services } from '../../app/services.js';
-import type { PasswordHasher } from '../../app/ports/password-hasher.js';
-import type { UpstreamIdentityProvider } from '../../app/ports/upstream-identity-provider.js';
-import { RateLimiter } from '../../app/sign-in/sign-in-throttle.js';
-import { TerminationFeed } from '../../app/ssh-sessions/termination-feed.js';
 import { DEFAULT_MAX_LOG_SIZE_BYTES } from '../../domain/server-config.js';
-import { NO_TRUSTED_PROXIES } from '../../domain/client-address.js';
-import type { TrustedProxies } from '../../domain/client-address.js';
-import { DEFAULT_SIGN_IN_LIMITS } from '../../domain/sign-in-limits.js';
-import type { SignInLimits } from '../../domain/sign-in-limits.js';
-import { DEFAULT_SIGN_IN_SETTINGS } from '../../domain/sign-in-settings.js';
-import type { SignInSettings } from '../../domain/sign-in-settings.js';
-import { loadAccessTokenCodec } from '../crypto/jose-access-tokens.js';
-import { scryptPasswordHasher } from '../crypto/scrypt-password-hasher.js';
 import formBody from '@fastify/formbody';
 import { definePersonRoute } from './person-route.js';
 import type { PersonRouteSpec } from './person-route.js';
@@ -54,74 +39,20 @@ import type { RouteContext } from './routes/route-context.js';
 import { virtualNetworkRoutes } from './routes/virtual-networks.js';
 import { tunnelRouteRoutes } from './routes/tunnel-routes.js';
 
-export interface AppOptions {
-  store: Store;
-  caKeys: CaKeyProtector;
-  clock?: Clock;
-  randomBytes?: RandomBytes;
+/** The HTTP side of the app; the services come composed (server/src/compose.ts). */
+export interface HttpAppOptions {
   /** fastify's logger option (default: off). */
   logger?: FastifyServerOptions['logger'];
   /** TLS key and certificate (PEM) for HTTPS; absent: plain HTTP. */
   https?: { key: string | Buffer; cert: string | Buffer };
   /** The server's version, shown in the OpenAPI document. */
   version?: string;
-  /** Default: scrypt with OWASP's parameters. */
-  passwords?: PasswordHasher;
-  /** Upstream OIDC providers, by id. Default: none. */
-  identityProviders?: ReadonlyMap<string, UpstreamIdentityProvider>;
-  /** The public URL and lifetimes; defaults from DEFAULT_SIGN_IN_SETTINGS, public URL http://127.0.0.1:8443. */
-  signIn?: Partial<SignInSettings>;
-  /** The proxies whose X-Forwarded-For names the client (--trusted-proxy); default none. */
-  trustedProxies?: TrustedProxies;
-  /** Rate limits and lockout of sign-ins; defaults DEFAULT_SIGN_IN_LIMITS (each part replaces its default). */
-  signInLimits?: Partial<SignInLimits>;
   /** The largest session log an agent may upload, in bytes (default DEFAULT_MAX_LOG_SIZE_BYTES). */
   maxLogSizeBytes?: number;
-  /**
-   * How often a process with agents waiting for session terminations reads the newest one from the
-   * database (terminations stored by other processes); default 500 ms.
-   */
-  sessionControlPollMs?: number;
   /** The agent package and installer served to targets (routes/agent-downloads.ts); default: none. */
   agentDownloads?: { packagePath?: string; installScriptPath?: string };
   /** Several servers: the URLs peers and agents reach this process at (docs/tunnels.md). */
   tunnelPeering?: TunnelPeeringSettings;
-}
-
-export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8443';
-
-/** The services of the use-cases, from the app options (also used by main.ts's offline commands). */
-export async function createServices(options: AppOptions): Promise<Services> {
-  const clock = options.clock ?? (() => new Date());
-  const signIn: SignInSettings = {
-    ...DEFAULT_SIGN_IN_SETTINGS,
-    publicUrl: DEFAULT_PUBLIC_URL,
-    ...options.signIn,
-  };
-  signIn.publicUrl = signIn.publicUrl.replace(/\/+$/, '');
-  return {
-    store: options.store,
-    caKeys: options.caKeys,
-    clock,
-    // CSPRNG bytes drawn in 4 KiB batches (a session id, a token: one getrandom per many requests).
-    randomBytes: options.randomBytes ?? pooledRandomBytes,
-    passwords: options.passwords ?? scryptPasswordHasher(),
-    accessTokens: await loadAccessTokenCodec({
-      keys: options.store.tokenSigningKeys,
-      protector: options.caKeys,
-      issuer: () => signIn.publicUrl,
-      clock,
-    }),
-    identityProviders: options.identityProviders ?? new Map(),
-    signIn,
-    signInLimits: { ...DEFAULT_SIGN_IN_LIMITS, ...options.signInLimits },
-    rateLimiter: new RateLimiter(clock),
-    trustedProxies: options.trustedProxies ?? NO_TRUSTED_PROXIES,
-    sessionTerminationFeed: new TerminationFeed({
-      latestId: () => options.store.sessionTerminations.latestId(),
-      ...(options.sessionControlPollMs === undefined ? {} : { pollIntervalMs: options.sessionControlPollMs }),
-    }),
-  };
 }
 
 export interface LatchkeyApp {
@@ -131,8 +62,7 @@ export interface LatchkeyApp {
   routes: readonly DeclaredRoute[];
 }
 
-export async function buildApp(options: AppOptions): Promise<LatchkeyApp> {
-  const services = await createServices(options);
+export async function buildApp(services: Services, options: HttpAppOptions = {}): Promise<LatchkeyApp> {
   const app = (options.https === undefined
     ? Fastify({ logger: options.logger ?? false, bodyLimit: 8 * 1024 * 1024 })
     : Fastify({

@@ -10,6 +10,7 @@ import type { RunningPostgres } from '../../../harness/postgres.js';
 import { startTestServer } from '../../../server/support/test-server.js';
 import type { Json, TestServer } from '../../../server/support/test-server.js';
 import { buildApp } from '../../../../server/src/adapters/http/build-app.js';
+import { createServices } from '../../../../server/src/compose.js';
 import {
   enrollAgent,
   issueSession,
@@ -193,7 +194,9 @@ describe('server HTTP: session logs', function () {
   });
 
   it('a log uploaded after a restart (another server on the same database) is accepted', async () => {
-    const restarted = await buildApp({ store: server.store, caKeys: server.services.caKeys });
+    const restarted = await buildApp(
+      await createServices({ store: server.store, caKeys: server.services.caKeys }),
+    );
     try {
       const file = makeSessionLog(auditor, 'after a restart');
       const answer = await restarted.app.inject({

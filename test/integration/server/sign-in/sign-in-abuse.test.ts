@@ -5,6 +5,7 @@
 // grant on the OAuth endpoints, answer 429 with Retry-After.
 import assert from 'node:assert/strict';
 import { buildApp } from '../../../../server/src/adapters/http/build-app.js';
+import { createServices } from '../../../../server/src/compose.js';
 import { startTestServer, TEST_PASSWORD_HASHER } from '../../../server/support/test-server.js';
 import type { Json, TestServer } from '../../../server/support/test-server.js';
 import { pollDevice, postForm, startDevice } from '../../../server/sign-in/sign-in-client.js';
@@ -92,12 +93,14 @@ describe('sign-in abuse: lockout and rate limits', function () {
       assert.equal(lockEvent.after.client_ip, '127.0.0.1');
 
       // A second server process on the same database sees the same lock.
-      const other = await buildApp({
-        store: server.store,
-        caKeys: server.services.caKeys,
-        clock,
-        passwords: TEST_PASSWORD_HASHER,
-      });
+      const other = await buildApp(
+        await createServices({
+          store: server.store,
+          caKeys: server.services.caKeys,
+          clock,
+          passwords: TEST_PASSWORD_HASHER,
+        }),
+      );
       try {
         const elsewhere = await other.app.inject({
           method: 'POST',
