@@ -304,7 +304,8 @@ class ActiveSession {
     if (this.finished) return;
     this.finished = true;
     this.unregister?.();
-    this.tracker?.dispose();
+    // The commands read from the screen must be in the log before it is finished.
+    const commandsRead = this.tracker?.finish();
     const { outer } = this;
     if (this.transfer !== null) {
       this.recording.transfer({
@@ -329,6 +330,7 @@ class ActiveSession {
         outer.exit(this.exit.signal, this.exit.coreDumped === true, this.exit.message ?? '');
       outer.end();
     }
+    await commandsRead;
     const result = await this.sessionRecording?.finish(
       {
         timestamp: Math.floor(Date.now() / 1000),

@@ -17,6 +17,12 @@ const { Terminal } = xtermHeadless;
 /** Output waiting for the emulator beyond which it is not fed (its own hard limit is 50 MB). */
 export const MAX_UNPARSED_BYTES = 4 * 1024 * 1024;
 
+/**
+ * How long a session's end waits for the emulator at most: MAX_UNPARSED_BYTES takes it about 0.2 s on a
+ * quiet machine, a few seconds on a loaded one.
+ */
+const FINISH_BOUND_MS = 10_000;
+
 export class TerminalCommandTracker {
   private readonly terminal: InstanceType<typeof Terminal>;
   /** Where the prompt ended: the cursor when the first key of a line was typed. */
@@ -96,6 +102,25 @@ export class TerminalCommandTracker {
         });
       }
     }
+  }
+
+  /**
+   * The session ended: waits until the emulator has parsed everything written so far (the emulator
+   * parses asynchronously, so the last line's Enter and its echo are often still queued when the shell
+   * exits: `exit` itself was lost under load), then reads what is still waiting and frees the emulator.
+   * Bounded, in case the emulator never answers: what it has parsed by then is read.
+   */
+  async finish(boundMs = FINISH_BOUND_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.afterParsing(resolve)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, boundMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    this.dispose();
   }
 
   /** Reads what is still waiting for its echo as the screen shows it now, then frees the emulator. */

@@ -10,9 +10,7 @@ async function play(steps: ({ out: string } | { keys: string })[], cols = 20): P
     if ('out' in step) tracker.output(Buffer.from(step.out));
     else tracker.input(Buffer.from(step.keys), new Date(0));
   }
-  tracker.output(Buffer.from(''));
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  tracker.dispose();
+  await tracker.finish();
   return found;
 }
 
@@ -64,6 +62,29 @@ describe('TerminalCommandTracker (the fallback for shells without integration)',
       commands.map((c) => c.command),
       ['cd /tmp', 'echo hi'],
     );
+  });
+
+  it('the last line, typed and echoed just before the session ends, is read: the end waits for the emulator', async () => {
+    const found: CommandRecord[] = [];
+    const tracker = new TerminalCommandTracker(20, 5, (command) => found.push(command));
+    tracker.output(Buffer.from('$ '));
+    tracker.input(Buffer.from('e'), new Date(0));
+    tracker.output(Buffer.from('e'));
+    tracker.input(Buffer.from('xit\r'), new Date(0));
+    tracker.output(Buffer.from('xit\r\n'));
+    // The shell exits at once: nothing has been parsed yet when the session ends.
+    await tracker.finish();
+    assert.deepEqual(
+      found.map((c) => c.command),
+      ['exit'],
+    );
+  });
+
+  it('a session whose emulator never answers still ends, within the bound', async () => {
+    const tracker = new TerminalCommandTracker(20, 5, () => {});
+    const stuck = tracker as unknown as { afterParsing(action: () => void): void };
+    stuck.afterParsing = () => {};
+    await tracker.finish(10);
   });
 
   it('a flood of output is not fed past its bound: no throw, the output is skipped, not the session', () => {
